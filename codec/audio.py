@@ -1,0 +1,165 @@
+"""Audio I/O and spectrograms without torchaudio: soundfile reads, soxr resamples, torch.stft computes mels.
+
+torchaudio is deliberately absent: its wheels fail to load against CPU builds of torch and then break
+`import transformers`.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import soxr
+import torch
+
+
+class AudioError(ValueError):
+    """An audio file (or array) that cannot be used; the message names the file and the reason."""
+
+
+def load_audio(path: str | os.PathLike, sample_rate: int | None = None) -> np.ndarray:
+    """Read any file soundfile reads (wav, flac, ogg, mp3, ...) as mono float32 `[T]`.
+
+    Channels are averaged; the signal is resampled to `sample_rate` when given. Raises AudioError naming the
+    file for a missing or empty file, non-audio bytes, a broken header, no samples, or NaN/Inf samples.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise AudioError(f"{path}: file not found")
+    if path.is_dir():
+        raise AudioError(f"{path}: is a directory, not an audio file")
+    if path.stat().st_size == 0:
+        raise AudioError(f"{path}: empty file (0 bytes)")
+    try:
+        data, file_rate = sf.read(str(path), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError, EOFError) as e:
+        raise AudioError(f"{path}: not a readable audio file ({e})") from None
+    return _checked_mono(data, file_rate, sample_rate, name=str(path))
+
+
+def to_mono(audio: np.ndarray, file_rate: int, sample_rate: int | None = None, name: str = "audio") -> np.ndarray:
+    """Array version of `load_audio`'s checks: `[T]` or `[T, C]` samples -> mono float32 `[T]` at `sample_rate`."""
+    audio = np.asarray(audio, dtype=np.float32)
+    if audio.ndim == 1:
+        audio = audio[:, None]
+    if audio.ndim != 2:
+        raise AudioError(f"{name}: expected samples shaped [T] or [T, channels], got {audio.shape}")
+    return _checked_mono(audio, file_rate, sample_rate, name)
+
+
+def _checked_mono(data: np.ndarray, file_rate: int, sample_rate: int | None, name: str) -> np.ndarray:
+    if data.shape[0] == 0:
+        raise AudioError(f"{name}: contains no samples")
+    if not np.isfinite(data).all():
+        raise AudioError(f"{name}: contains NaN or Inf samples")
+    mono = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
+    if sample_rate is not None and file_rate != sample_rate:
+        mono = resample(mono, file_rate, sample_rate)
+    return np.ascontiguousarray(mono, dtype=np.float32)
+
+
+def resample(audio: np.ndarray, orig_rate: int, target_rate: int) -> np.ndarray:
+    """High-quality (soxr) resampling of mono float32 audio `[T]`."""
+    if orig_rate == target_rate:
+        return audio.astype(np.float32, copy=False)
+    return soxr.resample(audio.astype(np.float32, copy=False), orig_rate, target_rate, quality="HQ").astype(np.float32)
+
+
+def save_wav(path: str | os.PathLike, audio: np.ndarray | torch.Tensor, sample_rate: int) -> None:
+    """Write mono audio `[T]` as 16-bit PCM wav, clipped to [-1, 1]; parent folders are created."""
+    if isinstance(audio, torch.Tensor):
+        audio = audio.detach().float().cpu().numpy()
+    audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+    if not np.isfinite(audio).all():
+        raise AudioError(f"{path}: refusing to write NaN or Inf samples")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(str(path), np.clip(audio, -1.0, 1.0), sample_rate, subtype="PCM_16", format="WAV")
+
+
+def audio_info(path: str | os.PathLike) -> tuple[int, int]:
+    """(frames, sample_rate) from the header alone; AudioError if the header cannot be read."""
+    path = Path(path)
+    if not path.exists():
+        raise AudioError(f"{path}: file not found")
+    if path.stat().st_size == 0:
+        raise AudioError(f"{path}: empty file (0 bytes)")
+    try:
+        info = sf.info(str(path))
+    except (sf.LibsndfileError, RuntimeError) as e:
+        raise AudioError(f"{path}: not a readable audio file ({e})") from None
+    if info.frames <= 0:
+        raise AudioError(f"{path}: contains no samples")
+    return int(info.frames), int(info.samplerate)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Mel spectrograms
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _hz_to_mel(f: np.ndarray) -> np.ndarray:
+    # Slaney's scale (librosa's default): linear below 1 kHz, logarithmic above.
+    f = np.asarray(f, dtype=np.float64)
+    mel = f / (200.0 / 3)
+    log_region = f >= 1000.0
+    mel[log_region] = 15.0 + np.log(f[log_region] / 1000.0) / (math.log(6.4) / 27.0)
+    return mel
+
+
+def _mel_to_hz(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, dtype=np.float64)
+    f = m * (200.0 / 3)
+    log_region = m >= 15.0
+    f[log_region] = 1000.0 * np.exp((math.log(6.4) / 27.0) * (m[log_region] - 15.0))
+    return f
+
+
+@functools.lru_cache(maxsize=64)
+def mel_filterbank(n_fft: int, n_mels: int, sample_rate: int, f_min: float = 0.0, f_max: float | None = None) -> torch.Tensor:
+    """Slaney-normalised triangular filters `[n_mels, n_fft // 2 + 1]` (the same as librosa.filters.mel)."""
+    f_max = sample_rate / 2 if f_max is None else f_max
+    fft_freqs = np.linspace(0, sample_rate / 2, n_fft // 2 + 1)
+    mel_points = _mel_to_hz(np.linspace(_hz_to_mel(np.array([f_min]))[0], _hz_to_mel(np.array([f_max]))[0], n_mels + 2))
+    widths = np.diff(mel_points)
+    ramps = mel_points[:, None] - fft_freqs[None, :]
+    lower = -ramps[:-2] / widths[:-1, None]
+    upper = ramps[2:] / widths[1:, None]
+    weights = np.maximum(0, np.minimum(lower, upper))
+    weights *= (2.0 / (mel_points[2 : n_mels + 2] - mel_points[:n_mels]))[:, None]
+    return torch.from_numpy(weights.astype(np.float32))
+
+
+def log_mel_spectrogram(
+    wav: torch.Tensor,
+    sample_rate: int,
+    n_fft: int = 1024,
+    hop_length: int = 256,
+    n_mels: int = 80,
+    win_length: int | None = None,
+    f_min: float = 0.0,
+    f_max: float | None = None,
+    center: bool = True,
+    eps: float = 1e-5,
+) -> torch.Tensor:
+    """Natural-log magnitude mel spectrogram of `[B, T]` (or `[T]`) audio -> `[B, n_mels, frames]`.
+
+    frames = T // hop_length + 1 with `center=True`. Differentiable; runs on wav's device and dtype float32.
+    """
+    squeeze = wav.dim() == 1
+    if squeeze:
+        wav = wav[None]
+    if wav.dim() != 2:
+        raise ValueError(f"log_mel_spectrogram expects audio [B, T] or [T], got shape {tuple(wav.shape)}")
+    win_length = win_length or n_fft
+    wav = wav.float()
+    window = torch.hann_window(win_length, device=wav.device)
+    spec = torch.stft(wav, n_fft, hop_length, win_length, window, center=center, pad_mode="reflect" if wav.shape[-1] > n_fft // 2 else "constant", return_complex=True)
+    magnitude = spec.abs()
+    fb = mel_filterbank(n_fft, n_mels, sample_rate, f_min, f_max).to(wav.device)
+    mel = torch.matmul(fb, magnitude)
+    out = torch.log(torch.clamp(mel, min=eps))
+    return out[0] if squeeze else out

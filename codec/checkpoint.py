@@ -1,0 +1,206 @@
+"""Atomic checkpoints with full resume, shared by the codec and LM training loops.
+
+A checkpoint is a directory `step_00001000/` holding
+  - `<name>.safetensors`        one per model (no pickle),
+  - `<name>.optim.pt`           one per optimizer (read back with torch.load(weights_only=True)),
+  - `rng_rank<r>.json/.safetensors`  every process's Python, NumPy and torch RNG states,
+  - `trainer_state.json`        step and whatever the loop adds (its config, counters).
+It is written under a temporary name and renamed into place, so a directory named `step_*` is always complete:
+a run killed mid-save leaves the previous checkpoint as the latest. Older ones beyond `keep_last` are removed.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import shutil
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, load_model, save_file, save_model
+
+FORMAT_VERSION = 1
+_PREFIX = "step_"
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint could not be written or read; the message names the path and the reason."""
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_directory(target: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary sibling folder to fill; on success it replaces `target` in one rename.
+
+    On any error the temporary folder is removed and `target` (if it existed) is left untouched.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".tmp-{target.name}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        yield tmp
+        for f in tmp.iterdir():
+            if f.is_file():
+                with open(f, "rb") as fh:
+                    os.fsync(fh.fileno())
+        trash = None
+        if target.exists():
+            trash = target.parent / f".trash-{target.name}-{os.getpid()}"
+            os.replace(target, trash)
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+        if trash is not None:
+            shutil.rmtree(trash, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def rng_state() -> tuple[dict, dict[str, torch.Tensor]]:
+    """This process's RNG states as (JSON-able dict, tensors)."""
+    np_state = np.random.get_state()
+    py_state = random.getstate()
+    meta = {
+        "python": [py_state[0], list(py_state[1]), py_state[2]],
+        "numpy": [np_state[0], np_state[1].tolist(), int(np_state[2]), int(np_state[3]), float(np_state[4])],
+    }
+    tensors = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        for i, s in enumerate(torch.cuda.get_rng_state_all()):
+            tensors[f"cuda{i}"] = s
+    return meta, tensors
+
+
+def set_rng_state(meta: dict, tensors: dict[str, torch.Tensor]) -> None:
+    v, state, gauss = meta["python"]
+    random.setstate((v, tuple(state), gauss))
+    name, keys, pos, has_gauss, cached = meta["numpy"]
+    np.random.set_state((name, np.array(keys, dtype=np.uint32), pos, has_gauss, cached))
+    torch.set_rng_state(tensors["torch"])
+    cuda = [tensors[k] for k in sorted(k for k in tensors if k.startswith("cuda"))]
+    if cuda and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(cuda)
+
+
+class CheckpointManager:
+    """Saves and restores training state under `directory`; works alone or with an Accelerate `accelerator`.
+
+    With several processes every rank calls `save` (each writes its own RNG state); the main process writes
+    models and optimizers and performs the final rename after a barrier.
+    """
+
+    def __init__(self, directory: str | os.PathLike, keep_last: int = 3, accelerator=None):
+        self.directory = Path(directory)
+        self.keep_last = max(1, keep_last)
+        self.accelerator = accelerator
+
+    # -- helpers over the optional accelerator -------------------------------------------------------------
+    @property
+    def _rank(self) -> int:
+        return self.accelerator.process_index if self.accelerator else 0
+
+    @property
+    def _is_main(self) -> bool:
+        return self.accelerator.is_main_process if self.accelerator else True
+
+    def _barrier(self) -> None:
+        if self.accelerator:
+            self.accelerator.wait_for_everyone()
+
+    def _unwrap(self, model: torch.nn.Module) -> torch.nn.Module:
+        return self.accelerator.unwrap_model(model) if self.accelerator else model
+
+    # -- listing -------------------------------------------------------------------------------------------
+    def checkpoints(self) -> list[Path]:
+        if not self.directory.exists():
+            return []
+        found = [p for p in self.directory.iterdir() if p.is_dir() and p.name.startswith(_PREFIX) and p.name[len(_PREFIX):].isdigit()]
+        return sorted(found, key=lambda p: int(p.name[len(_PREFIX):]))
+
+    def latest(self) -> Path | None:
+        found = self.checkpoints()
+        return found[-1] if found else None
+
+    # -- save / load ---------------------------------------------------------------------------------------
+    def save(self, step: int, models: dict[str, torch.nn.Module], optimizers: dict[str, torch.optim.Optimizer],
+             state: dict | None = None) -> Path:
+        """Write the checkpoint of `step`; raises CheckpointError (previous checkpoints intact) if it fails."""
+        final = self.directory / f"{_PREFIX}{step:08d}"
+        tmp = self.directory / f".tmp-{final.name}"
+        try:
+            if self._is_main:
+                shutil.rmtree(tmp, ignore_errors=True)
+                tmp.mkdir(parents=True)
+            self._barrier()
+            meta, tensors = rng_state()
+            (tmp / f"rng_rank{self._rank}.json").write_text(json.dumps(meta))
+            save_file(tensors, str(tmp / f"rng_rank{self._rank}.safetensors"))
+            if self._is_main:
+                for name, model in models.items():
+                    save_model(self._unwrap(model), str(tmp / f"{name}.safetensors"))
+                for name, opt in optimizers.items():
+                    torch.save(opt.state_dict(), tmp / f"{name}.optim.pt")
+                full_state = {"format_version": FORMAT_VERSION, "step": step, **(state or {})}
+                (tmp / "trainer_state.json").write_text(json.dumps(full_state, indent=2))
+            self._barrier()
+            if self._is_main:
+                for f in tmp.iterdir():
+                    with open(f, "rb") as fh:
+                        os.fsync(fh.fileno())
+                if final.exists():  # re-saving the same step (e.g. the final one): replace it
+                    shutil.rmtree(final)
+                os.replace(tmp, final)
+                _fsync_dir(self.directory)
+                self._prune()
+            self._barrier()
+        except OSError as e:
+            if self._is_main:
+                shutil.rmtree(tmp, ignore_errors=True)
+            raise CheckpointError(f"checkpoint {final}: could not be written ({e}); earlier checkpoints are intact") from e
+        return final
+
+    def _prune(self) -> None:
+        for old in self.checkpoints()[: -self.keep_last]:
+            trash = old.with_name(f".trash-{old.name}")
+            os.replace(old, trash)  # rename first: a half-deleted folder is never mistaken for a checkpoint
+            shutil.rmtree(trash, ignore_errors=True)
+        for stale in self.directory.glob(".t*-" + _PREFIX + "*"):  # leftovers of a run killed mid-save
+            shutil.rmtree(stale, ignore_errors=True)
+
+    def load(self, path: str | os.PathLike, models: dict[str, torch.nn.Module],
+             optimizers: dict[str, torch.optim.Optimizer], restore_rng: bool = True) -> dict:
+        """Restore models, optimizers and this rank's RNG from `path`; returns trainer_state.json's content."""
+        path = Path(path)
+        try:
+            state = json.loads((path / "trainer_state.json").read_text())
+            if state.get("format_version") != FORMAT_VERSION:
+                raise CheckpointError(f"checkpoint {path}: format version {state.get('format_version')}, this code reads {FORMAT_VERSION}")
+            for name, model in models.items():
+                missing, unexpected = load_model(self._unwrap(model), str(path / f"{name}.safetensors"), strict=False)
+                if missing or unexpected:
+                    raise CheckpointError(f"checkpoint {path / (name + '.safetensors')}: weights do not match the model "
+                                          f"(missing {sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]})")
+            for name, opt in optimizers.items():
+                opt.load_state_dict(torch.load(path / f"{name}.optim.pt", map_location="cpu", weights_only=True))
+            if restore_rng:
+                rng_json = path / f"rng_rank{self._rank}.json"
+                if rng_json.exists():
+                    set_rng_state(json.loads(rng_json.read_text()), load_file(str(path / f"rng_rank{self._rank}.safetensors")))
+        except CheckpointError:
+            raise
+        except (OSError, ValueError, RuntimeError, KeyError) as e:
+            raise CheckpointError(f"checkpoint {path}: could not be read ({e})") from e
+        return state

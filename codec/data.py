@@ -1,0 +1,224 @@
+"""Manifests (one JSONL format for every corpus) and the datasets built on them.
+
+A manifest line: {"id", "audio", "text", "speaker", "duration", "sample_rate"}, with `audio` relative to the
+manifest's folder (absolute paths are accepted too). Entries whose audio is missing or unreadable are skipped and
+counted, never fatal: a long run must not die on one broken file.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset, Sampler
+
+from codec.audio import AudioError, audio_info, load_audio
+
+log = logging.getLogger(__name__)
+
+MANIFEST_FIELDS = ("id", "audio", "text", "speaker", "duration", "sample_rate")
+
+
+@dataclass
+class Utterance:
+    id: str
+    audio: str  # absolute path once loaded
+    text: str
+    speaker: str
+    duration: float
+    sample_rate: int
+
+
+@dataclass
+class Manifest:
+    """The usable utterances of a manifest, and the entries skipped with their reasons."""
+
+    path: Path | None
+    utterances: list[Utterance]
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (entry id or line, reason)
+
+    def __len__(self) -> int:
+        return len(self.utterances)
+
+    def __getitem__(self, i: int) -> Utterance:
+        return self.utterances[i]
+
+    def __iter__(self) -> Iterator[Utterance]:
+        return iter(self.utterances)
+
+    def summary(self) -> str:
+        lines = [f"{self.path}: {len(self.utterances)} usable, {len(self.skipped)} skipped"]
+        lines += [f"  skipped {name}: {reason}" for name, reason in self.skipped]
+        return "\n".join(lines)
+
+
+def read_manifest(path: str | os.PathLike, verify_audio: bool = True) -> Manifest:
+    """Load a JSONL manifest; bad lines and (with `verify_audio`) unreadable audio are skipped and counted.
+
+    `verify_audio` reads each file's header (cheap) so a broken file is reported once here rather than mid-run.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"manifest {path}: file not found")
+    base = path.parent
+    utterances, skipped = [], []
+    with open(path, encoding="utf-8") as f:
+        for line_no, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            where = f"{path.name}:{line_no}"
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError as e:
+                skipped.append((where, f"not valid JSON ({e.msg})"))
+                continue
+            if not isinstance(entry, dict) or "audio" not in entry:
+                skipped.append((where, "entry has no 'audio' field"))
+                continue
+            uid = str(entry.get("id") or where)
+            audio = Path(entry["audio"])
+            audio = audio if audio.is_absolute() else base / audio
+            duration, rate = entry.get("duration"), entry.get("sample_rate")
+            if verify_audio:
+                try:
+                    frames, rate = audio_info(audio)
+                    duration = frames / rate
+                except AudioError as e:
+                    skipped.append((uid, str(e)))
+                    continue
+            elif not audio.exists():
+                skipped.append((uid, f"{audio}: file not found"))
+                continue
+            text = entry.get("text") or ""
+            utterances.append(Utterance(uid, str(audio), str(text), str(entry.get("speaker") or "unknown"),
+                                        float(duration or 0.0), int(rate or 0)))
+    manifest = Manifest(path, utterances, skipped)
+    if skipped:
+        log.warning("%s", manifest.summary())
+    return manifest
+
+
+def write_manifest(path: str | os.PathLike, utterances: list[Utterance]) -> None:
+    """Write utterances as JSONL with audio paths relative to the manifest's folder (atomically)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        for u in utterances:
+            row = asdict(u)
+            row["audio"] = os.path.relpath(u.audio, path.parent)
+            f.write(json.dumps({k: row[k] for k in MANIFEST_FIELDS}, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+
+
+class _AudioSource(Dataset):
+    """Shared loading: an unreadable file found at load time is counted and replaced by the next usable one."""
+
+    def __init__(self, manifest: Manifest, sample_rate: int):
+        if len(manifest) == 0:
+            raise ValueError(f"manifest {manifest.path}: no usable utterances")
+        self.manifest = manifest
+        self.sample_rate = sample_rate
+        self.failures: dict[str, str] = {}
+
+    def __len__(self) -> int:
+        return len(self.manifest)
+
+    def _load(self, index: int) -> tuple[int, np.ndarray]:
+        # Indices past the end wrap around (ResumableSampler numbers epoch e's items e*len .. e*len+len-1).
+        for k in range(len(self.manifest)):
+            i = (index + k) % len(self.manifest)
+            utt = self.manifest[i]
+            if utt.id in self.failures:
+                continue
+            try:
+                return i, load_audio(utt.audio, self.sample_rate)
+            except AudioError as e:
+                self.failures[utt.id] = str(e)
+                log.warning("skipping %s (%d skipped so far): %s", utt.id, len(self.failures), e)
+        raise AudioError(f"manifest {self.manifest.path}: none of its {len(self.manifest)} files could be read")
+
+
+class CropDataset(_AudioSource):
+    """Fixed-length random crops for codec training.
+
+    item -> {"audio": float32 [segment_samples], "length": valid samples}; clips shorter than the segment are
+    zero-padded. An index past the end means a later epoch (index // len): the crop offset is a pure function of
+    (seed, epoch, utterance), so runs repeat exactly and every epoch sees other crops.
+    """
+
+    def __init__(self, manifest: Manifest, sample_rate: int, segment_samples: int, seed: int = 0):
+        super().__init__(manifest, sample_rate)
+        self.segment_samples = segment_samples
+        self.seed = seed
+
+    def __getitem__(self, index: int) -> dict:
+        i, audio = self._load(index)
+        n = len(audio)
+        if n > self.segment_samples:
+            rng = np.random.default_rng([self.seed, index // len(self), i])
+            start = int(rng.integers(0, n - self.segment_samples + 1))
+            audio = audio[start : start + self.segment_samples]
+            length = self.segment_samples
+        else:
+            length = n
+            audio = np.pad(audio, (0, self.segment_samples - n))
+        return {"audio": torch.from_numpy(np.ascontiguousarray(audio)), "length": length}
+
+
+class UtteranceDataset(_AudioSource):
+    """Whole utterances (for token extraction and evaluation): item -> {"id", "audio" [T], "length", "text", "speaker"}."""
+
+    def __getitem__(self, index: int) -> dict:
+        i, audio = self._load(index)
+        utt = self.manifest[i]
+        return {"id": utt.id, "audio": torch.from_numpy(audio), "length": len(audio), "text": utt.text, "speaker": utt.speaker}
+
+
+def collate_padded(batch: list[dict]) -> dict:
+    """Stack items of different lengths: "audio" [B, T_max] zero-padded, "length" [B]; other keys as lists."""
+    lengths = torch.tensor([item["length"] for item in batch], dtype=torch.long)
+    audio = torch.zeros(len(batch), int(max(item["audio"].shape[0] for item in batch)))
+    for row, item in enumerate(batch):
+        audio[row, : item["audio"].shape[0]] = item["audio"]
+    out = {"audio": audio, "length": lengths}
+    for key in batch[0]:
+        if key not in out:
+            out[key] = [item[key] for item in batch]
+    return out
+
+
+class ResumableSampler(Sampler[int]):
+    """An endless, deterministic stream of dataset indices, sharded across processes, that resumes mid-epoch.
+
+    Epoch e is a permutation drawn from (seed, e); rank r of `world_size` takes every world_size-th index of it.
+    Indices are yielded as e * num_items + i, so a dataset can tell epochs apart (CropDataset draws new crops).
+    `start` is how many indices this rank has already consumed (step x per-rank batch size), which is why the
+    training loops need not save any sampler state beyond their step.
+    """
+
+    def __init__(self, num_items: int, seed: int = 0, rank: int = 0, world_size: int = 1, start: int = 0):
+        if num_items <= 0:
+            raise ValueError("ResumableSampler needs at least one item")
+        self.num_items, self.seed, self.rank, self.world_size, self.start = num_items, seed, rank, world_size, start
+        self.per_rank = max(1, num_items // world_size)  # equal shards keep ranks in lock-step
+
+    def epoch_and_offset(self, position: int) -> tuple[int, int]:
+        return divmod(position, self.per_rank)
+
+    def __iter__(self) -> Iterator[int]:
+        epoch, offset = self.epoch_and_offset(self.start)
+        while True:
+            order = np.random.default_rng([self.seed, epoch]).permutation(self.num_items)
+            shard = order[self.rank :: self.world_size][: self.per_rank]
+            for index in shard[offset:]:
+                yield int(epoch * self.num_items + index)
+            epoch, offset = epoch + 1, 0
+
+    def __len__(self) -> int:  # one epoch; the stream itself is endless
+        return self.per_rank

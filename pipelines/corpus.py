@@ -1,0 +1,243 @@
+"""Build manifests from corpora: LibriSpeech's layout, or speech rendered offline by Debian's synthesizers.
+
+  python -m pipelines.corpus librispeech --root DIR --subsets train-clean-100,dev-clean --out DIR
+  python -m pipelines.corpus synth --out DIR [--voices slt,rms,awb,kal16] [--max-utts N] [--text FILE] [--seed S]
+
+Voices are flite voice names (`flite -lv`) or `espeak:<voice>` (e.g. `espeak:en-us+f3`), one speaker label each.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from codec.audio import AudioError, audio_info, load_audio, save_wav
+from codec.data import Utterance, write_manifest
+
+log = logging.getLogger("pipelines.corpus")
+
+SAMPLE_RATE = 16000
+FORTUNES_DIR = Path("/usr/share/games/fortunes")
+DEFAULT_VOICES = ("slt", "rms", "awb", "kal16")
+_PLAIN_SENTENCE = re.compile(r"^[A-Z][A-Za-z ,;:'\-]*[a-z][.!?]$")
+
+
+class CorpusError(RuntimeError):
+    """A corpus that cannot be built; the message says what is missing and how to get it."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# LibriSpeech
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def librispeech_manifest(root: Path, subset: str, out_dir: Path) -> tuple[list[Utterance], list[tuple[str, str]]]:
+    """Read `<root>/<subset>/<speaker>/<chapter>/` (flac + `<speaker>-<chapter>.trans.txt`) into utterances."""
+    subset_dir = root / subset
+    if not subset_dir.is_dir() and (root / "LibriSpeech" / subset).is_dir():
+        subset_dir = root / "LibriSpeech" / subset
+    if not subset_dir.is_dir():
+        raise CorpusError(f"LibriSpeech subset {subset!r}: folder {subset_dir} not found")
+    utterances, skipped = [], []
+    for trans in sorted(subset_dir.glob("*/*/*.trans.txt")):
+        speaker = trans.parent.parent.name
+        for line in trans.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            uid, _, text = line.strip().partition(" ")
+            audio = trans.parent / f"{uid}.flac"
+            try:
+                frames, rate = audio_info(audio)
+            except AudioError as e:
+                skipped.append((uid, str(e)))
+                continue
+            utterances.append(Utterance(uid, str(audio), text.strip(), speaker, frames / rate, rate))
+    if not utterances:
+        raise CorpusError(f"LibriSpeech subset {subset!r} in {subset_dir}: no utterances found")
+    return utterances, skipped
+
+
+def build_librispeech(root: Path, subsets: list[str], out_dir: Path) -> dict[str, Path]:
+    outputs = {}
+    for subset in subsets:
+        utterances, skipped = librispeech_manifest(root, subset, out_dir)
+        path = out_dir / f"{subset}.jsonl"
+        write_manifest(path, utterances)
+        for uid, reason in skipped:
+            log.warning("skipped %s: %s", uid, reason)
+        hours = sum(u.duration for u in utterances) / 3600
+        print(f"{path}: {len(utterances)} utterances, {hours:.2f} h, {len(skipped)} skipped")
+        outputs[subset] = path
+    return outputs
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Synthetic speech
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def fortune_sentences(fortunes_dir: Path = FORTUNES_DIR) -> list[str]:
+    """Plain English sentences (4-20 words, letters and light punctuation) from the fortunes files, deduplicated."""
+    files = sorted(p for p in fortunes_dir.glob("*") if p.is_file() and p.suffix not in (".dat", ".u8"))
+    if not files:
+        raise CorpusError(f"no fortunes found in {fortunes_dir}: install them with `apt-get install fortunes`")
+    seen, sentences = set(), []
+    for path in files:
+        for fortune in path.read_text(encoding="utf-8", errors="replace").split("\n%\n"):
+            lines = [ln.strip() for ln in fortune.splitlines() if ln.strip() and not ln.strip().startswith("--")]
+            for sentence in re.split(r"(?<=[.!?])\s+", " ".join(lines)):
+                sentence = sentence.strip().replace("\t", " ")
+                if not _PLAIN_SENTENCE.match(sentence) or not 4 <= len(sentence.split()) <= 20:
+                    continue
+                key = re.sub(r"[^a-z ]", "", sentence.lower())
+                if key not in seen:
+                    seen.add(key)
+                    sentences.append(sentence)
+    return sentences
+
+
+def _synthesizer_command(voice: str, text_file: str, wav_file: str) -> list[str]:
+    if voice.startswith("espeak:"):
+        return ["espeak-ng", "-v", voice.split(":", 1)[1], "-f", text_file, "-w", wav_file]
+    return ["flite", "-voice", voice, "-f", text_file, "-o", wav_file]
+
+
+def _check_synthesizers(voices: list[str]) -> None:
+    if any(not v.startswith("espeak:") for v in voices):
+        if shutil.which("flite") is None:
+            raise CorpusError("flite not found: install it with `apt-get install flite`")
+        available = subprocess.run(["flite", "-lv"], capture_output=True, text=True).stdout.split(":", 1)[-1].split()
+        unknown = [v for v in voices if not v.startswith("espeak:") and v not in available]
+        if unknown:
+            raise CorpusError(f"flite voice(s) {unknown} not available; flite has {available}")
+    if any(v.startswith("espeak:") for v in voices) and shutil.which("espeak-ng") is None:
+        raise CorpusError("espeak-ng not found: install it with `apt-get install espeak-ng`")
+
+
+def speaker_name(voice: str) -> str:
+    return voice.replace("espeak:", "espeak-").replace("+", "-")
+
+
+def render(voice: str, text: str, out_path: Path) -> float:
+    """Render `text` with `voice` to a 16 kHz mono wav at `out_path` (atomically); returns its duration in s."""
+    with tempfile.TemporaryDirectory() as tmp:
+        text_file, raw = os.path.join(tmp, "text.txt"), os.path.join(tmp, "raw.wav")
+        Path(text_file).write_text(text + "\n", encoding="utf-8")
+        proc = subprocess.run(_synthesizer_command(voice, text_file, raw), capture_output=True, text=True)
+        if proc.returncode != 0 or not os.path.exists(raw):
+            raise CorpusError(f"{voice} failed on {text!r}: {proc.stderr.strip()}")
+        audio = load_audio(raw, SAMPLE_RATE)
+        peak = float(np.abs(audio).max())
+        if peak > 0.99:  # resampling can overshoot: keep clear of clipping
+            audio *= 0.99 / peak
+        part = out_path.with_name(out_path.name + ".part")
+        save_wav(part, audio, SAMPLE_RATE)
+        os.replace(part, out_path)
+    return len(audio) / SAMPLE_RATE
+
+
+def split_sizes(n: int, dev_fraction: float, test_fraction: float) -> tuple[int, int, int]:
+    n_dev = max(1, round(n * dev_fraction)) if n >= 3 else 0
+    n_test = max(1, round(n * test_fraction)) if n >= 3 else 0
+    return n - n_dev - n_test, n_dev, n_test
+
+
+def build_synth(out_dir: Path, voices: list[str], max_utts: int | None = None, text_file: Path | None = None,
+                seed: int = 0, dev_fraction: float = 0.05, test_fraction: float = 0.05,
+                workers: int | None = None) -> dict[str, Path]:
+    """Render sentences with the voices and write train/dev/test manifests with disjoint sentences.
+
+    Sentences are shuffled by `seed`, split, and each is spoken by one voice drawn by `seed`. Re-running skips
+    files already rendered, so an interrupted build resumes.
+    """
+    _check_synthesizers(voices)
+    if text_file is not None:
+        sentences = [ln.strip() for ln in Path(text_file).read_text(encoding="utf-8").splitlines() if ln.strip()]
+        if not sentences:
+            raise CorpusError(f"{text_file}: no text lines")
+    else:
+        sentences = fortune_sentences()
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(sentences))
+    if max_utts is not None:
+        order = order[:max_utts]
+    speakers = rng.integers(0, len(voices), size=len(order))
+    jobs = []
+    for rank, (idx, v) in enumerate(zip(order, speakers)):
+        text, voice = sentences[idx], voices[v]
+        digest = hashlib.sha1(f"{voice}|{text}".encode()).hexdigest()[:10]
+        uid = f"{speaker_name(voice)}_{digest}"
+        jobs.append((rank, uid, voice, text, out_dir / "wavs" / speaker_name(voice) / f"{uid}.wav"))
+    for _, _, _, _, path in jobs:
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def work(job):
+        _, uid, voice, text, path = job
+        if path.exists():
+            try:
+                frames, rate = audio_info(path)
+                return frames / rate
+            except AudioError:
+                pass  # a broken leftover: render again
+        return render(voice, text, path)
+
+    # Threads suffice: the work happens in the synthesizer subprocesses.
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        durations = list(tqdm(pool.map(work, jobs), total=len(jobs), desc="rendering", unit="utt"))
+    utterances = [Utterance(uid, str(path), text, speaker_name(voice), round(d, 4), SAMPLE_RATE)
+                  for (_, uid, voice, text, path), d in zip(jobs, durations)]
+    n_train, n_dev, _ = split_sizes(len(utterances), dev_fraction, test_fraction)
+    splits = {"train": utterances[:n_train], "dev": utterances[n_train : n_train + n_dev],
+              "test": utterances[n_train + n_dev :]}
+    outputs = {}
+    for name, utts in splits.items():
+        outputs[name] = out_dir / f"{name}.jsonl"
+        write_manifest(outputs[name], utts)
+        print(f"{outputs[name]}: {len(utts)} utterances, {sum(u.duration for u in utts) / 60:.1f} min")
+    return outputs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipelines.corpus", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    libri = sub.add_parser("librispeech", help="manifests from a LibriSpeech folder")
+    libri.add_argument("--root", type=Path, required=True)
+    libri.add_argument("--subsets", default="train-clean-100,dev-clean,test-clean")
+    libri.add_argument("--out", type=Path, required=True)
+    synth = sub.add_parser("synth", help="render speech offline with flite / espeak-ng")
+    synth.add_argument("--out", type=Path, required=True)
+    synth.add_argument("--voices", default=",".join(DEFAULT_VOICES))
+    synth.add_argument("--max-utts", type=int, default=None)
+    synth.add_argument("--text", type=Path, default=None, help="a text file, one sentence per line")
+    synth.add_argument("--seed", type=int, default=0)
+    synth.add_argument("--dev-fraction", type=float, default=0.05)
+    synth.add_argument("--test-fraction", type=float, default=0.05)
+    synth.add_argument("--workers", type=int, default=None)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "librispeech":
+            build_librispeech(args.root, [s for s in args.subsets.split(",") if s], args.out)
+        else:
+            build_synth(args.out, [v for v in args.voices.split(",") if v], args.max_utts, args.text, args.seed,
+                        args.dev_fraction, args.test_fraction, args.workers)
+    except CorpusError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The test command of the README: set-up (apt, virtualenv, pip) then the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")"
+bash scripts/setup.sh
+exec .venv/bin/python -m pytest -q "$@"
