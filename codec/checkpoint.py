@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import pickle
 import random
 import shutil
 from pathlib import Path
@@ -184,23 +185,25 @@ class CheckpointManager:
              optimizers: dict[str, torch.optim.Optimizer], restore_rng: bool = True) -> dict:
         """Restore models, optimizers and this rank's RNG from `path`; returns trainer_state.json's content."""
         path = Path(path)
+        current = path / "trainer_state.json"
         try:
-            state = json.loads((path / "trainer_state.json").read_text())
+            state = json.loads(current.read_text())
             if state.get("format_version") != FORMAT_VERSION:
-                raise CheckpointError(f"checkpoint {path}: format version {state.get('format_version')}, this code reads {FORMAT_VERSION}")
+                raise CheckpointError(f"checkpoint {current}: format version {state.get('format_version')}, this code reads {FORMAT_VERSION}")
             for name, model in models.items():
-                missing, unexpected = load_model(self._unwrap(model), str(path / f"{name}.safetensors"), strict=False)
+                current = path / f"{name}.safetensors"
+                missing, unexpected = load_model(self._unwrap(model), str(current), strict=False)
                 if missing or unexpected:
-                    raise CheckpointError(f"checkpoint {path / (name + '.safetensors')}: weights do not match the model "
+                    raise CheckpointError(f"checkpoint {current}: weights do not match the model "
                                           f"(missing {sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]})")
             for name, opt in optimizers.items():
-                opt.load_state_dict(torch.load(path / f"{name}.optim.pt", map_location="cpu", weights_only=True))
-            if restore_rng:
-                rng_json = path / f"rng_rank{self._rank}.json"
-                if rng_json.exists():
-                    set_rng_state(json.loads(rng_json.read_text()), load_file(str(path / f"rng_rank{self._rank}.safetensors")))
+                current = path / f"{name}.optim.pt"
+                opt.load_state_dict(torch.load(current, map_location="cpu", weights_only=True))
+            current = path / f"rng_rank{self._rank}.json"
+            if restore_rng and current.exists():
+                set_rng_state(json.loads(current.read_text()), load_file(str(path / f"rng_rank{self._rank}.safetensors")))
         except CheckpointError:
             raise
-        except (OSError, ValueError, RuntimeError, KeyError) as e:
-            raise CheckpointError(f"checkpoint {path}: could not be read ({e})") from e
+        except (OSError, ValueError, RuntimeError, KeyError, pickle.UnpicklingError) as e:
+            raise CheckpointError(f"checkpoint {current}: could not be read ({e})") from e
         return state

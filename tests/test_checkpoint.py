@@ -1,0 +1,90 @@
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from codec.checkpoint import CheckpointError, CheckpointManager, atomic_directory
+from codec.schedule import lr_at
+
+
+def model_and_opt(seed=0):
+    torch.manual_seed(seed)
+    model = torch.nn.Linear(4, 3)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    model(torch.randn(2, 4)).sum().backward()
+    opt.step()
+    return model, opt
+
+
+def test_save_load_restores_models_optimizers_rng_and_state(tmp_path):
+    model, opt = model_and_opt()
+    ckpt = CheckpointManager(tmp_path)
+    torch.manual_seed(7), np.random.seed(7), random.seed(7)
+    path = ckpt.save(10, {"model": model}, {"opt": opt}, {"samples_seen": 80})
+    expected = (torch.rand(3), np.random.rand(3), random.random())
+
+    other, other_opt = model_and_opt(seed=1)
+    state = ckpt.load(path, {"model": other}, {"opt": other_opt})
+    assert state["step"] == 10 and state["samples_seen"] == 80
+    assert torch.equal(other.weight, model.weight)
+    assert torch.equal(other_opt.state_dict()["state"][0]["exp_avg"], opt.state_dict()["state"][0]["exp_avg"])
+    got = (torch.rand(3), np.random.rand(3), random.random())
+    assert torch.equal(got[0], expected[0]) and np.array_equal(got[1], expected[1]) and got[2] == expected[2]
+
+
+def test_keeps_last_k_and_ignores_partial_saves(tmp_path):
+    model, opt = model_and_opt()
+    ckpt = CheckpointManager(tmp_path, keep_last=2)
+    for step in (1, 2, 3):
+        ckpt.save(step, {"model": model}, {"opt": opt})
+    assert [p.name for p in ckpt.checkpoints()] == ["step_00000002", "step_00000003"]
+    (tmp_path / ".tmp-step_00000004").mkdir()  # what a run killed mid-save leaves
+    assert ckpt.latest().name == "step_00000003"
+    ckpt.save(5, {"model": model}, {"opt": opt})
+    assert not (tmp_path / ".tmp-step_00000004").exists()
+
+
+def test_failed_save_keeps_previous_checkpoint(tmp_path, monkeypatch):
+    model, opt = model_and_opt()
+    ckpt = CheckpointManager(tmp_path)
+    ckpt.save(1, {"model": model}, {"opt": opt})
+
+    def no_space(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(torch, "save", no_space)
+    with pytest.raises(CheckpointError, match="step_00000002.*No space left.*intact"):
+        ckpt.save(2, {"model": model}, {"opt": opt})
+    assert [p.name for p in ckpt.checkpoints()] == ["step_00000001"]
+    assert not list(tmp_path.glob(".tmp-*"))
+    ckpt.load(ckpt.latest(), {"model": model}, {"opt": opt})
+
+
+def test_load_refuses_weights_of_another_model(tmp_path):
+    model, opt = model_and_opt()
+    path = CheckpointManager(tmp_path).save(1, {"model": model}, {"opt": opt})
+    with pytest.raises(CheckpointError, match="model.safetensors"):
+        CheckpointManager(tmp_path).load(path, {"model": torch.nn.Linear(5, 3)}, {})
+
+
+def test_atomic_directory_replaces_or_keeps(tmp_path):
+    target = tmp_path / "model"
+    with atomic_directory(target) as d:
+        (d / "a.txt").write_text("one")
+    with pytest.raises(RuntimeError):
+        with atomic_directory(target) as d:
+            (d / "a.txt").write_text("two")
+            raise RuntimeError("interrupted")
+    assert (target / "a.txt").read_text() == "one"
+    with atomic_directory(target) as d:
+        (d / "b.txt").write_text("three")
+    assert sorted(p.name for p in target.iterdir()) == ["b.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]
+
+
+def test_lr_schedule_is_a_pure_function_of_step():
+    lrs = [lr_at(s, 1e-3, 10, 100, 0.1) for s in range(120)]
+    assert lrs[0] == pytest.approx(1e-4) and lrs[9] == pytest.approx(1e-3)
+    assert all(a >= b for a, b in zip(lrs[10:100], lrs[11:101]))
+    assert lrs[100] == pytest.approx(1e-4) and lrs[119] == pytest.approx(1e-4)

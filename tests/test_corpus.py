@@ -1,0 +1,126 @@
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from codec.data import read_manifest
+from pipelines import corpus
+from pipelines.corpus import CorpusError, build_librispeech, build_synth, fortune_sentences
+
+
+def make_librispeech(root):
+    """A tiny corpus in LibriSpeech's exact layout: <subset>/<speaker>/<chapter>/<utt>.flac + trans.txt."""
+    spec = {"dev-clean": {("84", "121123"): 2, ("174", "50561"): 1}, "train-clean-100": {("19", "198"): 3}}
+    expected = {}
+    for subset, chapters in spec.items():
+        rows = []
+        for (speaker, chapter), n in chapters.items():
+            folder = root / "LibriSpeech" / subset / speaker / chapter
+            folder.mkdir(parents=True)
+            lines = []
+            for k in range(n):
+                uid = f"{speaker}-{chapter}-{k:04d}"
+                seconds = 0.5 + 0.25 * k
+                sf.write(folder / f"{uid}.flac", np.zeros(int(16000 * seconds), np.float32) + 0.01, 16000)
+                text = f"SENTENCE NUMBER {k} OF CHAPTER {chapter}"
+                lines.append(f"{uid} {text}")
+                rows.append({"id": uid, "audio": f"LibriSpeech/{subset}/{speaker}/{chapter}/{uid}.flac",
+                             "text": text, "speaker": speaker, "duration": seconds, "sample_rate": 16000})
+            (folder / f"{speaker}-{chapter}.trans.txt").write_text("\n".join(lines) + "\n")
+        expected[subset] = sorted(rows, key=lambda r: r["id"])
+    return expected
+
+
+def test_librispeech_layout_becomes_expected_manifest(tmp_path):
+    expected = make_librispeech(tmp_path)
+    out = tmp_path  # manifests beside the corpus: audio paths stay relative
+    paths = build_librispeech(tmp_path, ["dev-clean", "train-clean-100"], out)
+    for subset, rows in expected.items():
+        got = sorted((json.loads(line) for line in paths[subset].read_text().splitlines()), key=lambda r: r["id"])
+        assert got == rows
+        assert len(read_manifest(paths[subset])) == len(rows)
+
+
+def test_librispeech_missing_flac_is_skipped_and_missing_subset_errors(tmp_path):
+    make_librispeech(tmp_path)
+    (tmp_path / "LibriSpeech/dev-clean/84/121123/84-121123-0001.flac").unlink()
+    paths = build_librispeech(tmp_path / "LibriSpeech", ["dev-clean"], tmp_path / "out")
+    ids = [json.loads(line)["id"] for line in paths["dev-clean"].read_text().splitlines()]
+    assert "84-121123-0001" not in ids and len(ids) == 2
+    with pytest.raises(CorpusError, match="test-other"):
+        build_librispeech(tmp_path, ["test-other"], tmp_path / "out")
+
+
+def test_fortune_sentences_are_plain_english():
+    sentences = fortune_sentences()
+    assert len(sentences) > 5000
+    assert len(set(sentences)) == len(sentences)
+    for s in sentences[:500]:
+        assert 4 <= len(s.split()) <= 20 and s[0].isupper() and s[-1] in ".!?"
+        assert not any(ch.isdigit() for ch in s)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    out = tmp_path_factory.mktemp("synth")
+    return out, build_synth(out, ["slt", "rms", "espeak:en-us"], max_utts=12, seed=5)
+
+
+def test_synth_renders_plausible_disjoint_splits(rendered):
+    out, paths = rendered
+    manifests = {name: read_manifest(p) for name, p in paths.items()}
+    assert sum(len(m) for m in manifests.values()) == 12 and len(manifests["test"]) >= 1
+    texts = {name: {u.text for u in m} for name, m in manifests.items()}
+    assert texts["train"].isdisjoint(texts["dev"]) and texts["train"].isdisjoint(texts["test"])
+    assert texts["dev"].isdisjoint(texts["test"])
+    for m in manifests.values():
+        for u in m:
+            words = len(u.text.split())
+            assert u.sample_rate == 16000 and sf.info(u.audio).samplerate == 16000
+            assert 0.1 * words < u.duration < 1.0 * words + 1.5, (u.text, u.duration)  # speech-like pace
+            assert u.speaker in {"slt", "rms", "espeak-en-us"}
+
+
+def test_synth_is_deterministic_and_resumes(rendered, tmp_path):
+    out, paths = rendered
+    before = {name: p.read_text() for name, p in paths.items()}
+    audio_before = {p.name: p.read_bytes() for p in out.glob("wavs/*/*.wav")}
+    # Same seed elsewhere: identical manifests (up to the folder) and identical audio bytes.
+    other = build_synth(tmp_path, ["slt", "rms", "espeak:en-us"], max_utts=12, seed=5, workers=1)
+    assert {name: p.read_text() for name, p in other.items()} == before
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("wavs/*/*.wav")} == audio_before
+    # Re-running in place renders nothing again: files keep their modification times.
+    victim = next(out.glob("wavs/*/*.wav"))
+    mtime = victim.stat().st_mtime_ns
+    build_synth(out, ["slt", "rms", "espeak:en-us"], max_utts=12, seed=5)
+    assert victim.stat().st_mtime_ns == mtime
+    # Another seed picks other sentences.
+    third = build_synth(tmp_path / "s6", ["slt"], max_utts=12, seed=6)
+    assert third["train"].read_text() != before["train"]
+
+
+def test_synth_from_user_text_file(tmp_path):
+    text = tmp_path / "lines.txt"
+    text.write_text("The first line is here.\n\nA second one follows.\nAnd a third to finish.\n")
+    paths = build_synth(tmp_path / "out", ["slt"], text_file=text, seed=0)
+    all_texts = sorted(u.text for p in paths.values() for u in read_manifest(p))
+    assert all_texts == sorted(["The first line is here.", "A second one follows.", "And a third to finish."])
+
+
+def test_missing_synthesizer_names_the_apt_package(tmp_path, monkeypatch):
+    monkeypatch.setattr(corpus.shutil, "which", lambda name: None)
+    with pytest.raises(CorpusError, match="apt-get install flite"):
+        build_synth(tmp_path, ["slt"], max_utts=2)
+    with pytest.raises(CorpusError, match="apt-get install espeak-ng"):
+        build_synth(tmp_path, ["espeak:en-us"], max_utts=2)
+
+
+def test_unknown_flite_voice_is_refused(tmp_path):
+    with pytest.raises(CorpusError, match="nosuchvoice"):
+        build_synth(tmp_path, ["nosuchvoice"], max_utts=2)
+
+
+def test_cli_reports_error_without_traceback(tmp_path, capsys):
+    assert corpus.main(["librispeech", "--root", str(tmp_path), "--subsets", "dev-clean", "--out", str(tmp_path)]) == 2
+    assert "dev-clean" in capsys.readouterr().err
