@@ -31,16 +31,20 @@ if [ ! -x "$VENV/bin/python" ]; then
   fi
 fi
 py="$VENV/bin/python"
+pip_install() {  # quiet, but keep pip's exit status (this machine's pip config prints a warning per index miss)
+  "$py" -m pip install -q "$@" 2>&1 | { grep -v "^WARNING: Location" || true; }
+  return "${PIPESTATUS[0]}"
+}
 if ! "$py" -c "import torch" >/dev/null 2>&1; then
   echo "[setup] pip install torch==$TORCH_VERSION (CPU wheel)" >&2
-  "$py" -m pip install -q "torch==$TORCH_VERSION"
+  pip_install "torch==$TORCH_VERSION"
 fi
 # Re-install the project only when its dependency list changed.
 stamp="$VENV/.sgspeech-installed"
 want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "[setup] pip install -e .[dev]" >&2
-  "$py" -m pip install -q -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
+  pip_install -e ".[dev]"
   "$py" -c "import codec, lm, pipelines, torch, transformers" || { echo "[setup] install failed" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi

@@ -1,0 +1,148 @@
+"""`CodecConfig`: every size of the codec in one frozen dataclass, saved as `config.json` beside the weights.
+
+Presets:
+  xcodec2  the published XCodec2 sizes (BigCodec encoder, 1024-d 12-block Vocos/transformer decoder, FSQ 4^8).
+  small    trains meaningfully on one GPU in under an hour.
+  tiny     a few M parameters; CPU runs of hours, the mel loss falls visibly within minutes.
+  debug    for tests: a training step takes well under a second on CPU.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass
+
+CONFIG_FORMAT_VERSION = 1
+SG_TAPS = ("last_block", "backbone", "all_blocks")
+QUANTIZERS = ("fsq", "vq")
+
+
+class ConfigError(ValueError):
+    """A codec configuration that cannot be built or read."""
+
+
+def fsq_levels_for(codebook_size: int) -> tuple[int, ...]:
+    """FSQ levels whose product is `codebook_size` (a power of two): 4s as XCodec2, one 8 for odd exponents.
+
+    65536 -> (4,)*8 as in XCodec2, 16384 -> (4,)*7, 8192 -> (8, 4, 4, 4, 4, 4), 4096 -> (4,)*6.
+    Level 2 is avoided: vector-quantize-pytorch's FSQ only supports it in its symmetry-preserving mode.
+    """
+    exponent = int(round(math.log2(codebook_size))) if codebook_size > 0 else -1
+    if codebook_size < 16 or 2 ** exponent != codebook_size:
+        raise ConfigError(f"codebook_size {codebook_size}: automatic FSQ levels need a power of two >= 16; "
+                          f"pass fsq_levels explicitly")
+    if exponent % 2 == 0:
+        return (4,) * (exponent // 2)
+    return (8,) + (4,) * ((exponent - 3) // 2)
+
+
+@dataclass(frozen=True)
+class CodecConfig:
+    # signal
+    sample_rate: int = 16000
+    # acoustic encoder (BigCodec / XCodec2): channels double per block, one strided conv per block
+    encoder_channels: int = 48
+    strides: tuple[int, ...] = (2, 2, 4, 4, 5)
+    encoder_dim: int = 1024
+    # optional semantic branch: a local transformers SSL model directory, its hidden layer and width
+    semantic_model: str | None = None
+    semantic_layer: int = 16
+    semantic_dim: int = 1024
+    # fused latent (fc_prior output) that the quantizer projects into its code space
+    latent_dim: int = 2048
+    # quantizer
+    quantizer: str = "fsq"
+    codebook_size: int = 65536
+    fsq_levels: tuple[int, ...] | None = None  # None: derived from codebook_size
+    vq_code_dim: int = 8
+    # decoder backbone (Vocos-like with transformer blocks) and ISTFT head
+    decoder_dim: int = 1024
+    decoder_depth: int = 12
+    decoder_heads: int = 16
+    decoder_resnet_blocks: int = 2  # before and after the transformer blocks, each
+    # self-guidance (training only; the tap also defines diagnose()'s hidden_mse)
+    sg: bool = True
+    sg_weight: float | None = None  # None: 5 at codebook 65536, 10 below (the paper's settings)
+    sg_tap: str = "last_block"
+    # discriminators (training only)
+    mpd_channels: tuple[int, ...] = (32, 128, 512, 1024, 1024)
+    mrd_channels: int = 32
+
+    def __post_init__(self):
+        # tuples survive JSON as lists; normalise so that from_pretrained restores an equal config
+        object.__setattr__(self, "strides", tuple(self.strides))
+        object.__setattr__(self, "mpd_channels", tuple(self.mpd_channels))
+        if self.fsq_levels is not None:
+            object.__setattr__(self, "fsq_levels", tuple(self.fsq_levels))
+        if self.quantizer not in QUANTIZERS:
+            raise ConfigError(f"quantizer {self.quantizer!r}: expected one of {QUANTIZERS}")
+        if self.sg_tap not in SG_TAPS:
+            raise ConfigError(f"sg_tap {self.sg_tap!r}: expected one of {SG_TAPS}")
+        if self.decoder_dim % self.decoder_heads:
+            raise ConfigError(f"decoder_dim {self.decoder_dim} is not divisible by decoder_heads {self.decoder_heads}")
+        if self.quantizer == "fsq" and math.prod(self.levels) != self.codebook_size:
+            raise ConfigError(f"fsq_levels {self.levels} give {math.prod(self.levels)} codes, not codebook_size {self.codebook_size}")
+
+    # -- derived sizes -------------------------------------------------------------------------------------
+    @property
+    def hop_length(self) -> int:
+        return math.prod(self.strides)
+
+    @property
+    def n_fft(self) -> int:
+        return 4 * self.hop_length
+
+    @property
+    def frame_rate(self) -> float:
+        return self.sample_rate / self.hop_length
+
+    @property
+    def levels(self) -> tuple[int, ...]:
+        return self.fsq_levels if self.fsq_levels is not None else fsq_levels_for(self.codebook_size)
+
+    @property
+    def sg_lambda(self) -> float:
+        if self.sg_weight is not None:
+            return float(self.sg_weight)
+        return 5.0 if self.codebook_size >= 65536 else 10.0
+
+    # -- construction and (de)serialisation ----------------------------------------------------------------
+    @classmethod
+    def preset(cls, name: str, **overrides) -> "CodecConfig":
+        """A named preset with any field overridden, e.g. preset("debug", codebook_size=64, sg=False)."""
+        if name not in PRESETS:
+            raise ConfigError(f"unknown preset {name!r}; choose from {sorted(PRESETS)}")
+        if "codebook_size" in overrides and "fsq_levels" not in overrides:
+            overrides["fsq_levels"] = None  # let the levels follow the new size
+        return dataclasses.replace(PRESETS[name], **overrides)
+
+    def to_dict(self) -> dict:
+        return {"format_version": CONFIG_FORMAT_VERSION, **dataclasses.asdict(self)}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str = "config") -> "CodecConfig":
+        version = data.get("format_version")
+        if version != CONFIG_FORMAT_VERSION:
+            raise ConfigError(f"{source}: codec config format version {version!r}, this code reads {CONFIG_FORMAT_VERSION}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known - {"format_version"})
+        if unknown:
+            raise ConfigError(f"{source}: unknown codec config fields {unknown}")
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+PRESETS: dict[str, CodecConfig] = {
+    "xcodec2": CodecConfig(),
+    "small": CodecConfig(encoder_channels=32, encoder_dim=512, latent_dim=512, codebook_size=16384,
+                         decoder_dim=512, decoder_depth=6, decoder_heads=8, mpd_channels=(32, 64, 256, 512, 512)),
+    "tiny": CodecConfig(encoder_channels=8, encoder_dim=256, latent_dim=256, codebook_size=4096, decoder_dim=256,
+                        decoder_depth=2, decoder_heads=4, decoder_resnet_blocks=1, mpd_channels=(16, 32, 64, 128, 128),
+                        mrd_channels=16),
+    "debug": CodecConfig(encoder_channels=4, encoder_dim=64, latent_dim=64, codebook_size=256, vq_code_dim=4,
+                         decoder_dim=64, decoder_depth=1, decoder_heads=2, decoder_resnet_blocks=1,
+                         mpd_channels=(4, 8, 16), mrd_channels=4, semantic_dim=32),
+}

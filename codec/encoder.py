@@ -1,0 +1,87 @@
+"""Acoustic encoder of BigCodec / XCodec2: waveform [B, 1, T] -> features [B, encoder_dim, T / hop].
+
+An input conv, then one block per stride (residual units with dilations 1, 3, 9 and SnakeBeta activations, then
+a strided conv that doubles the channels), then SnakeBeta and an output conv. Every layer's output is zeroed past
+each item's valid length: a padded item in a batch then sees exactly the zeros a lone item sees at its end, so
+batched encoding equals one-by-one encoding.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn.utils.parametrizations import weight_norm
+
+
+def wn_conv1d(*args, **kwargs) -> nn.Conv1d:
+    return weight_norm(nn.Conv1d(*args, **kwargs))
+
+
+def length_mask(lengths: torch.Tensor, size: int) -> torch.Tensor:
+    """Valid positions `[B, 1, size]` (float 1/0) for per-item `lengths` [B]."""
+    return (torch.arange(size, device=lengths.device)[None, :] < lengths[:, None]).unsqueeze(1).float()
+
+
+class SnakeBeta(nn.Module):
+    """x + 1/beta * sin^2(alpha * x) per channel, alpha and beta kept as logs (BigVGAN); SnakeBeta(0) = 0."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.log_alpha = nn.Parameter(torch.zeros(1, channels, 1))
+        self.log_beta = nn.Parameter(torch.zeros(1, channels, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + torch.sin(x * self.log_alpha.exp()).pow(2) / (self.log_beta.exp() + 1e-9)
+
+
+class ResidualUnit(nn.Module):
+    def __init__(self, channels: int, dilation: int):
+        super().__init__()
+        self.block = nn.Sequential(
+            SnakeBeta(channels), wn_conv1d(channels, channels, 7, dilation=dilation, padding=3 * dilation),
+            SnakeBeta(channels), wn_conv1d(channels, channels, 1))
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return (x + self.block(x)) * mask
+
+
+class EncoderBlock(nn.Module):
+    """Residual units at `channels // 2`, then a strided conv to `channels`: [B, C/2, L] -> [B, C, L / stride]."""
+
+    def __init__(self, channels: int, stride: int):
+        super().__init__()
+        self.stride = stride
+        self.units = nn.ModuleList(ResidualUnit(channels // 2, d) for d in (1, 3, 9))
+        self.act = SnakeBeta(channels // 2)
+        # kernel 2*stride with padding ceil(stride/2) maps a length divisible by stride to exactly length/stride
+        self.down = wn_conv1d(channels // 2, channels, 2 * stride, stride=stride, padding=math.ceil(stride / 2))
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mask = length_mask(lengths, x.shape[-1])
+        for unit in self.units:
+            x = unit(x, mask)
+        lengths = lengths // self.stride
+        x = self.down(self.act(x))
+        return x * length_mask(lengths, x.shape[-1]), lengths
+
+
+class AcousticEncoder(nn.Module):
+    def __init__(self, channels: int, strides: tuple[int, ...], out_dim: int):
+        super().__init__()
+        self.hop_length = math.prod(strides)
+        self.input = wn_conv1d(1, channels, 7, padding=3)
+        self.blocks = nn.ModuleList()
+        for stride in strides:
+            channels *= 2
+            self.blocks.append(EncoderBlock(channels, stride))
+        self.act = SnakeBeta(channels)
+        self.output = wn_conv1d(channels, out_dim, 3, padding=1)
+
+    def forward(self, wav: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """wav [B, T] (T a multiple of hop), lengths [B] in samples (multiples of hop) -> [B, out_dim, T / hop]."""
+        x = self.input(wav.unsqueeze(1)) * length_mask(lengths, wav.shape[-1])
+        for block in self.blocks:
+            x, lengths = block(x, lengths)
+        x = self.output(self.act(x))
+        return x * length_mask(lengths, x.shape[-1])

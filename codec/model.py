@@ -1,0 +1,261 @@
+"""`Codec`: XCodec2-style speech codec (16 kHz, 50 frames/s, one codebook) and its public contract.
+
+    codes, frame_lengths = codec.encode(wav [B, T], lengths [B] | None, sample_rate | None)   # codes [B, F]
+    wav = codec.decode(codes [B, F], frame_lengths [B] | None)                                # [B, F * hop]
+    codec.diagnose(wav, lengths) -> {"quantization_error", "hidden_mse", "frame_lengths"}
+    codec.save_pretrained(dir); Codec.from_pretrained(dir); codec.fingerprint()
+
+Data flow: acoustic encoder (+ optional semantic adapter) -> fc_prior -> quantizer.project = z_e (code space)
+-> round = z_q -> quantizer.embed -> fc_post -> backbone -> ISTFT head. Training (codec/objective.py) also runs
+the backbone on z_e for self-guidance; the inference path here never does.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from codec.audio import resample
+from codec.checkpoint import atomic_directory
+from codec.config import CodecConfig, ConfigError
+from codec.decoder import Backbone, ISTFTHead
+from codec.encoder import AcousticEncoder, length_mask
+from codec.quantizer import build_quantizer
+from codec.semantic import ConvAdapter, SSLFeatures
+
+CONFIG_FILE, WEIGHTS_FILE = "config.json", "model.safetensors"
+
+
+class CodecLoadError(RuntimeError):
+    """A saved codec directory that cannot be loaded; the message names the file and the reason."""
+
+
+@dataclass
+class Latents:
+    """Everything the encoder side produces for a padded batch of F frames."""
+
+    z_e: torch.Tensor  # [B, F, d] continuous code-space latent, just before rounding
+    z_q: torch.Tensor  # [B, F, d] rounded (straight-through gradient)
+    codes: torch.Tensor  # [B, F] long
+    mask: torch.Tensor  # [B, 1, F] float, 1 at valid frames
+    frame_lengths: torch.Tensor  # [B] long
+    aux_losses: dict  # quantizer losses (VQ commitment)
+    semantic_target: torch.Tensor | None = None  # [B, ssl_dim, F] frozen SSL features when the branch is on
+
+
+class Codec(nn.Module):
+    def __init__(self, config: CodecConfig):
+        super().__init__()
+        self.config = config
+        c = config
+        self.encoder = AcousticEncoder(c.encoder_channels, c.strides, c.encoder_dim)
+        self.ssl = None
+        prior_in = c.encoder_dim
+        if c.semantic_model is not None:
+            self.ssl = SSLFeatures(c.semantic_model, c.semantic_layer, c.semantic_dim)
+            self.semantic_adapter = ConvAdapter(c.semantic_dim, c.encoder_dim, c.encoder_dim)
+            self.semantic_decoder = ConvAdapter(c.latent_dim, c.semantic_dim, c.encoder_dim)
+            prior_in += c.encoder_dim
+        self.fc_prior = nn.Linear(prior_in, c.latent_dim)
+        self.quantizer = build_quantizer(c)
+        self.fc_post = nn.Linear(c.latent_dim, c.decoder_dim)
+        self.backbone = Backbone(c.decoder_dim, c.decoder_depth, c.decoder_heads, c.decoder_resnet_blocks)
+        self.head = ISTFTHead(c.decoder_dim, c.n_fft, c.hop_length)
+
+    # -- sizes ---------------------------------------------------------------------------------------------
+    @property
+    def sample_rate(self) -> int:
+        return self.config.sample_rate
+
+    @property
+    def hop_length(self) -> int:
+        return self.config.hop_length
+
+    @property
+    def frame_rate(self) -> float:
+        return self.config.frame_rate
+
+    @property
+    def codebook_size(self) -> int:
+        return self.config.codebook_size
+
+    def num_frames(self, num_samples: torch.Tensor) -> torch.Tensor:
+        """Frames for `num_samples` (tensor or int): ceil(samples / hop); a partial last hop gets its own frame."""
+        return (num_samples + self.hop_length - 1) // self.hop_length
+
+    # -- building blocks shared by inference, diagnosis and training ---------------------------------------
+    def encode_latents(self, wav: torch.Tensor, lengths: torch.Tensor) -> Latents:
+        """wav [B, T] at the codec's rate, lengths [B] samples -> Latents (T padded up to a multiple of hop)."""
+        frame_lengths = self.num_frames(lengths)
+        frames = int(frame_lengths.max())
+        wav = torch.nn.functional.pad(wav, (0, frames * self.hop_length - wav.shape[-1]))
+        wav = wav * length_mask(lengths, wav.shape[-1])[:, 0]  # whatever lies past a length is padding
+        mask = length_mask(frame_lengths, frames)
+        x = self.encoder(wav, frame_lengths * self.hop_length)  # [B, encoder_dim, F]
+        semantic_target = None
+        if self.ssl is not None:
+            semantic_target = self.ssl(wav, lengths, frames) * mask
+            x = torch.cat([x, self.semantic_adapter(semantic_target, mask)], dim=1)
+        z_e = self.quantizer.project(self.fc_prior(x.transpose(1, 2)))
+        z_q, codes, aux = self.quantizer.round(z_e, mask[:, 0].bool())
+        return Latents(z_e, z_q, codes, mask, frame_lengths, aux, semantic_target)
+
+    def decoder_input(self, z: torch.Tensor) -> torch.Tensor:
+        """Code-space latent [B, F, d] -> backbone input [B, decoder_dim, F] (project_out, then fc_post)."""
+        return self.fc_post(self.quantizer.embed(z)).transpose(1, 2)
+
+    def latent_features(self, z: torch.Tensor) -> torch.Tensor:
+        """[B, F, d] -> the fused latent [B, latent_dim, F] that the semantic decoder reads."""
+        return self.quantizer.embed(z).transpose(1, 2)
+
+    def synthesize(self, z: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Code-space latent [B, F, d] -> waveform [B, F * hop], zero past each item's frames."""
+        h, _ = self.backbone(self.decoder_input(z), mask)
+        wav = self.head(h)
+        return wav * mask.repeat_interleave(self.hop_length, dim=-1)[:, 0]
+
+    # -- public inference API ------------------------------------------------------------------------------
+    def _prepare_audio(self, wav, lengths, sample_rate) -> tuple[torch.Tensor, torch.Tensor]:
+        wav = torch.as_tensor(wav)
+        if wav.dim() == 1:
+            wav = wav[None]
+        if wav.dim() != 2 or not wav.is_floating_point():
+            raise ValueError(f"encode expects float audio [B, T], got {tuple(wav.shape)} {wav.dtype}")
+        if lengths is None:
+            lengths = torch.full((wav.shape[0],), wav.shape[-1], dtype=torch.long)
+        lengths = torch.as_tensor(lengths, dtype=torch.long).cpu()
+        if lengths.shape != (wav.shape[0],) or bool((lengths > wav.shape[-1]).any()) or bool((lengths < 0).any()):
+            raise ValueError(f"lengths {lengths.tolist()} do not fit audio of shape {tuple(wav.shape)}")
+        if sample_rate is not None and sample_rate != self.sample_rate:
+            items = [resample(w[: int(n)].float().cpu().numpy(), sample_rate, self.sample_rate) for w, n in zip(wav, lengths)]
+            lengths = torch.tensor([len(x) for x in items], dtype=torch.long)
+            wav = torch.zeros(len(items), int(lengths.max()))
+            for i, x in enumerate(items):
+                wav[i, : len(x)] = torch.from_numpy(x)
+        if bool((lengths < self.hop_length).any()):
+            raise ValueError(f"audio shorter than one codec frame ({self.hop_length} samples at {self.sample_rate} Hz): "
+                             f"lengths {lengths.tolist()}")
+        device = next(self.parameters()).device
+        return wav.float().to(device), lengths.to(device)
+
+    @torch.inference_mode()
+    def encode(self, wav: torch.Tensor, lengths: torch.Tensor | None = None, sample_rate: int | None = None
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+        """wav [B, T] float (lengths [B] samples, or all T) -> (codes [B, F] long, frame_lengths [B] long).
+
+        F = ceil(max length / hop); codes past an item's frame length are 0 and must be ignored.
+        """
+        self.eval()
+        wav, lengths = self._prepare_audio(wav, lengths, sample_rate)
+        lat = self.encode_latents(wav, lengths)
+        return lat.codes * lat.mask[:, 0].long(), lat.frame_lengths
+
+    @torch.inference_mode()
+    def decode(self, codes: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """codes [B, F] in [0, codebook_size) (frame lengths [B] or all F) -> wav [B, F * hop], zero past lengths."""
+        self.eval()
+        codes = torch.as_tensor(codes)
+        if codes.dim() == 1:
+            codes = codes[None]
+        if codes.dim() != 2 or codes.is_floating_point() or codes.shape[-1] == 0:
+            raise ValueError(f"decode expects integer codes [B, F] with F >= 1, got {tuple(codes.shape)} {codes.dtype}")
+        lengths = torch.full((codes.shape[0],), codes.shape[-1]) if lengths is None else torch.as_tensor(lengths)
+        lengths = lengths.long().cpu()
+        if lengths.shape != (codes.shape[0],) or bool((lengths > codes.shape[-1]).any()) or bool((lengths < 1).any()):
+            raise ValueError(f"frame lengths {lengths.tolist()} do not fit codes of shape {tuple(codes.shape)}")
+        mask = length_mask(lengths, codes.shape[-1])
+        valid = codes.cpu()[mask[:, 0].bool()]
+        if bool(((valid < 0) | (valid >= self.codebook_size)).any()):
+            raise ValueError(f"codes outside [0, {self.codebook_size}): min {int(valid.min())}, max {int(valid.max())}")
+        device = next(self.parameters()).device
+        codes = codes.to(device) * mask[:, 0].long().to(device)  # ignored codes past a length become 0
+        return self.synthesize(self.quantizer.lookup(codes), mask.to(device)).float()
+
+    @torch.inference_mode()
+    def diagnose(self, wav: torch.Tensor, lengths: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """The paper's two diagnostics per frame, for wav [B, T] at the codec's rate.
+
+        quantization_error [B, F] = ||z_e - z_q||^2 in code space; hidden_mse [B, F] = ||h_e - h_q||^2 at the
+        self-guidance tap (summed over channels, and over blocks for the "all_blocks" tap); frame_lengths [B].
+        Runs the backbone twice (on z_e and on z_q); padded frames are 0.
+        """
+        self.eval()
+        wav, lengths = self._prepare_audio(wav, lengths, None)
+        lat = self.encode_latents(wav, lengths)
+        frame_mask = lat.mask[:, 0]
+        tap = self.config.sg_tap
+        _, h_e = self.backbone(self.decoder_input(lat.z_e), lat.mask, tap)
+        _, h_q = self.backbone(self.decoder_input(lat.z_q), lat.mask, tap)
+        hidden = sum(((a - b) ** 2).sum(-1) for a, b in zip(h_e, h_q))
+        return {"quantization_error": ((lat.z_e - lat.z_q) ** 2).sum(-1) * frame_mask,
+                "hidden_mse": hidden * frame_mask, "frame_lengths": lat.frame_lengths}
+
+    # -- persistence ---------------------------------------------------------------------------------------
+    def save_pretrained(self, directory: str | os.PathLike) -> Path:
+        """Write config.json (with its format version) and model.safetensors atomically into `directory`."""
+        with atomic_directory(directory) as tmp:
+            (tmp / CONFIG_FILE).write_text(self.config.to_json())
+            save_file(self._weights(), str(tmp / WEIGHTS_FILE), metadata={"format": "pt"})
+        return Path(directory)
+
+    @classmethod
+    def from_pretrained(cls, directory: str | os.PathLike, map_location: str | torch.device = "cpu") -> "Codec":
+        directory = Path(directory)
+        if not directory.is_dir():
+            raise CodecLoadError(f"{directory}: codec directory not found")
+        config_path, weights_path = directory / CONFIG_FILE, directory / WEIGHTS_FILE
+        if not config_path.is_file():
+            raise CodecLoadError(f"{config_path}: missing (a codec directory holds {CONFIG_FILE} and {WEIGHTS_FILE})")
+        if not weights_path.is_file():
+            raise CodecLoadError(f"{weights_path}: missing (a codec directory holds {CONFIG_FILE} and {WEIGHTS_FILE})")
+        try:
+            config = CodecConfig.from_dict(json.loads(config_path.read_text()), source=str(config_path))
+        except (json.JSONDecodeError, TypeError, ConfigError) as e:
+            raise CodecLoadError(f"{config_path}: {e}") from e
+        codec = cls(config)
+        try:
+            weights = load_file(str(weights_path), device=str(map_location))
+        except Exception as e:  # safetensors raises its own error types for truncated or foreign files
+            raise CodecLoadError(f"{weights_path}: not a readable safetensors file ({e})") from e
+        expected = codec._weights()
+        missing, unexpected = sorted(set(expected) - set(weights)), sorted(set(weights) - set(expected))
+        wrong = sorted(k for k in set(expected) & set(weights) if expected[k].shape != weights[k].shape)
+        if missing or unexpected or wrong:
+            raise CodecLoadError(f"{weights_path}: weights do not match {config_path} (missing {missing[:5]}, "
+                                 f"unexpected {unexpected[:5]}, wrong shape {wrong[:5]})")
+        codec.load_state_dict(weights, strict=False)  # _weights() holds every persistent tensor, checked above
+        return codec.to(map_location).eval()
+
+    def _weights(self) -> dict[str, torch.Tensor]:
+        return {k: v.detach().contiguous().cpu() for k, v in self.state_dict().items()}
+
+    def fingerprint(self) -> str:
+        """sha256 (hex) of the config JSON and every weight tensor (name, dtype, shape, bytes), in name order."""
+        digest = hashlib.sha256(self.config.to_json().encode())
+        for name, tensor in sorted(self._weights().items()):
+            digest.update(f"{name}|{tensor.dtype}|{tuple(tensor.shape)}".encode())
+            digest.update(tensor.float().numpy().tobytes() if tensor.dtype == torch.bfloat16 else tensor.numpy().tobytes())
+        return digest.hexdigest()
+
+
+def parameter_counts(codec: Codec) -> dict[str, int]:
+    """Trainable parameters per part (encoder, semantic, quantizer, decoder...) and the inference-path total."""
+    parts = {"encoder": [codec.encoder], "semantic_adapter": [getattr(codec, "semantic_adapter", None)],
+             "fc_prior": [codec.fc_prior], "quantizer": [codec.quantizer], "fc_post": [codec.fc_post],
+             "backbone": [codec.backbone], "head": [codec.head],
+             "semantic_decoder (training only)": [getattr(codec, "semantic_decoder", None)]}
+    counts = {name: sum(p.numel() for m in mods if m is not None for p in m.parameters()) for name, mods in parts.items()}
+    counts = {k: v for k, v in counts.items() if v}
+    counts["total (inference path)"] = sum(v for k, v in counts.items() if "training only" not in k)
+    return counts
+
+
+def format_counts(counts: dict[str, int]) -> str:
+    return "\n".join(f"  {name:<34} {n / 1e6:9.3f} M" for name, n in counts.items())

@@ -1,0 +1,83 @@
+"""Quantizers behind one small interface, all working in the quantizer's own low-dimensional code space.
+
+    z_e = q.project(x)          x [B, F, latent] -> continuous code-space latent z_e [B, F, d], before rounding
+    z_q, codes, aux = q.round(z_e, mask)   rounded z_q [B, F, d] (straight-through), codes [B, F], aux losses (dict)
+    y = q.embed(z)              [B, F, d] -> [B, F, latent] (project_out); the same for z_e and z_q
+    z_q = q.lookup(codes)       codes [B, F] -> [B, F, d]
+
+Self-guidance feeds z_e and z_q through the same `embed`, so teacher and student differ only by the rounding.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+from vector_quantize_pytorch import FSQ, VectorQuantize
+
+
+class FSQQuantizer(nn.Module):
+    """vector-quantize-pytorch's FSQ, split at the rounding so that z_e (bounded, unrounded) is available."""
+
+    def __init__(self, dim: int, levels: tuple[int, ...]):
+        super().__init__()
+        self.fsq = FSQ(levels=list(levels), dim=dim)
+        self.codebook_size = int(self.fsq.codebook_size)
+        self.code_dim = len(levels)
+
+    def project(self, x: torch.Tensor) -> torch.Tensor:
+        # FSQ.bound without its final round: tanh-bounded values scaled like the codes, i.e. z_q = round-to-grid(z_e)
+        z = self.fsq.project_in(x).float()
+        levels = self.fsq._levels
+        eps = 1e-3
+        half_l = (levels - 1) * (1 + eps) / 2
+        offset = torch.where(levels % 2 == 0, 0.5, 0.0)
+        shift = torch.atanh(offset / half_l)
+        return (torch.tanh(z + shift) * half_l - offset) / (levels // 2)
+
+    def round(self, z_e: torch.Tensor, mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, dict]:
+        half_width = self.fsq._levels // 2
+        scaled = z_e * half_width
+        z_q = (scaled + (scaled.round() - scaled).detach()) / half_width  # straight-through rounding
+        codes = self.fsq.codes_to_indices(z_q.detach()).long()
+        return z_q, codes, {}
+
+    def embed(self, z: torch.Tensor) -> torch.Tensor:
+        return self.fsq.project_out(z.to(self.fsq.project_out.weight.dtype))
+
+    def lookup(self, codes: torch.Tensor) -> torch.Tensor:
+        return self.fsq._indices_to_codes(codes)
+
+
+class VQQuantizer(nn.Module):
+    """Plain VQ (vector-quantize-pytorch's VectorQuantize, EMA codebook) in a `code_dim`-d space.
+
+    The projections are kept outside VectorQuantize so that z_e is exactly the vector matched to a codeword.
+    """
+
+    def __init__(self, dim: int, codebook_size: int, code_dim: int):
+        super().__init__()
+        self.project_in = nn.Linear(dim, code_dim)
+        self.project_out = nn.Linear(code_dim, dim)
+        # commitment weight 1 here: the loss weight lives in the training loop's single weights dict
+        self.vq = VectorQuantize(dim=code_dim, codebook_size=codebook_size, commitment_weight=1.0,
+                                 decay=0.99, threshold_ema_dead_code=2)
+        self.codebook_size, self.code_dim = codebook_size, code_dim
+
+    def project(self, x: torch.Tensor) -> torch.Tensor:
+        return self.project_in(x).float()
+
+    def round(self, z_e: torch.Tensor, mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, dict]:
+        # mask [B, F] bool keeps padded frames out of the EMA codebook statistics and the commitment loss
+        z_q, codes, commit = self.vq(z_e, mask=mask)
+        return z_q, codes.long(), {"vq_commit": commit.sum()}
+
+    def embed(self, z: torch.Tensor) -> torch.Tensor:
+        return self.project_out(z.to(self.project_out.weight.dtype))
+
+    def lookup(self, codes: torch.Tensor) -> torch.Tensor:
+        return self.vq.codebook[codes]
+
+
+def build_quantizer(config) -> FSQQuantizer | VQQuantizer:
+    if config.quantizer == "fsq":
+        return FSQQuantizer(config.latent_dim, config.levels)
+    return VQQuantizer(config.latent_dim, config.codebook_size, config.vq_code_dim)

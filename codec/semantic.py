@@ -1,0 +1,79 @@
+"""Optional semantic branch: frozen SSL features (transformers, from a local directory) -> adapter, and back.
+
+XCodec2 uses w2v-BERT 2.0's hidden layer 16 (1024-d, 50 Hz). Any model that AutoFeatureExtractor + AutoModel load
+works (Wav2Vec2, HuBERT, WavLM take raw waveform; w2v-BERT takes fbanks): hidden_states[layer] is linearly
+interpolated to the codec's frame rate when the rates differ (Wav2Vec2's conv stack yields 49 frames/s).
+The SSL model is frozen and kept out of the codec's parameters and weights file: config.semantic_model names it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class SemanticError(ValueError):
+    """The SSL model directory of the semantic branch cannot be used."""
+
+
+class SSLFeatures:
+    """Frozen hidden states of a transformers speech model: wav [B, T] at 16 kHz -> [B, ssl_dim, frames].
+
+    A plain object rather than an nn.Module so that the SSL weights stay out of state_dict, the optimizer and the
+    codec's fingerprint; it follows the input's device lazily.
+    """
+
+    def __init__(self, directory: str, layer: int, expected_dim: int):
+        from transformers import AutoFeatureExtractor, AutoModel
+
+        path = Path(directory)
+        if not (path / "config.json").is_file():
+            raise SemanticError(f"semantic model {path}: no config.json (expected a local transformers model directory)")
+        try:
+            self.extractor = AutoFeatureExtractor.from_pretrained(str(path))
+            self.model = AutoModel.from_pretrained(str(path)).eval().requires_grad_(False)
+        except (OSError, ValueError) as e:
+            raise SemanticError(f"semantic model {path}: could not be loaded ({e})") from e
+        hidden = int(self.model.config.hidden_size)
+        layers = int(self.model.config.num_hidden_layers)
+        if hidden != expected_dim:
+            raise SemanticError(f"semantic model {path}: hidden size {hidden}, but the codec config says semantic_dim={expected_dim}")
+        if not 0 <= layer <= layers:
+            raise SemanticError(f"semantic model {path}: layer {layer} out of range 0..{layers}")
+        self.layer = layer
+        self.sample_rate = int(getattr(self.extractor, "sampling_rate", 16000))
+
+    @torch.no_grad()
+    def __call__(self, wav: torch.Tensor, lengths: torch.Tensor, frames: int) -> torch.Tensor:
+        """wav [B, T], lengths [B] samples -> features [B, ssl_dim, frames] (each item's valid part only)."""
+        device = wav.device
+        if next(self.model.parameters()).device != device:
+            self.model.to(device)
+        items = [w[: int(n)].float().cpu().numpy() for w, n in zip(wav, lengths)]
+        inputs = self.extractor(items, sampling_rate=self.sample_rate, return_tensors="pt", padding=True)
+        inputs = {k: v.to(device) for k, v in inputs.items() if isinstance(v, torch.Tensor)}
+        with torch.autocast(device.type, enabled=False):
+            hidden = self.model(**inputs, output_hidden_states=True).hidden_states[self.layer].float()
+        hidden = hidden.transpose(1, 2)  # [B, ssl_dim, S]
+        if hidden.shape[-1] != frames:
+            hidden = F.interpolate(hidden, size=frames, mode="linear", align_corners=False)
+        return hidden
+
+
+class ConvAdapter(nn.Module):
+    """in_dim -> out_dim over [B, C, F]: conv, two residual conv layers, conv (XCodec2's semantic encoder/decoder)."""
+
+    def __init__(self, in_dim: int, out_dim: int, hidden: int):
+        super().__init__()
+        self.input = nn.Conv1d(in_dim, hidden, 3, padding=1)
+        self.residual = nn.Sequential(nn.ELU(), nn.Conv1d(hidden, hidden, 3, padding=1),
+                                      nn.ELU(), nn.Conv1d(hidden, hidden, 3, padding=1))
+        self.output = nn.Conv1d(hidden, out_dim, 3, padding=1)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """x [B, in_dim, F], mask [B, 1, F] -> [B, out_dim, F] (zero at padded frames)."""
+        h = self.input(x * mask) * mask
+        h = (h + self.residual(h)) * mask
+        return self.output(h) * mask

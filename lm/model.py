@@ -1,0 +1,97 @@
+"""`SpeechLM`: the LlamaForCausalLM together with everything needed to use it correctly.
+
+A save_pretrained directory holds
+  config.json        format version, LMConfig, the vocabulary layout and the codec identity;
+  model.safetensors  the Llama weights;
+  tokenizer.model / tokenizer.json  the text tokenizer with its normalizer/phoneme settings (lm/text.py).
+from_pretrained(dir, codec=...) refuses a codec whose fingerprint differs from the one the LM was trained on.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_model, save_model
+from transformers import LlamaForCausalLM
+
+from codec.checkpoint import atomic_directory
+from lm.config import LMConfig
+from lm.identity import CodecIdentity
+from lm.text import TextTokenizer
+from lm.vocab import Vocabulary
+
+LM_FORMAT_VERSION = 1
+CONFIG_FILE, WEIGHTS_FILE = "config.json", "model.safetensors"
+
+
+class LMLoadError(ValueError):
+    """A save_pretrained directory that cannot be used; the message names the file."""
+
+
+def build_llama(config: LMConfig, vocab: Vocabulary) -> LlamaForCausalLM:
+    llama_config = config.llama_config(vocab.size, vocab.pad)
+    llama_config._attn_implementation = "sdpa"
+    return LlamaForCausalLM(llama_config)
+
+
+class SpeechLM:
+    def __init__(self, model: LlamaForCausalLM, config: LMConfig, vocab: Vocabulary, tokenizer: TextTokenizer,
+                 codec: CodecIdentity):
+        if tokenizer.size != vocab.text_size:
+            raise ValueError(f"tokenizer has {tokenizer.size} pieces, the vocabulary expects {vocab.text_size}")
+        if codec.codebook_size != vocab.codebook_size:
+            raise ValueError(f"codec codebook {codec.codebook_size} != vocabulary codebook {vocab.codebook_size}")
+        self.model, self.config, self.vocab, self.tokenizer, self.codec = model, config, vocab, tokenizer, codec
+
+    @classmethod
+    def create(cls, config: LMConfig, tokenizer: TextTokenizer, codec: CodecIdentity) -> "SpeechLM":
+        vocab = Vocabulary(text_size=tokenizer.size, codebook_size=codec.codebook_size)
+        return cls(build_llama(config, vocab), config, vocab, tokenizer, codec)
+
+    def check_codec(self, codec, where: str = "the codec given") -> None:
+        """Raise CodecMismatchError unless `codec` (a Codec or CodecIdentity) is the one this LM was trained on."""
+        other = codec if isinstance(codec, CodecIdentity) else CodecIdentity.of(codec)
+        self.codec.require_same(other, "this LM", where)
+
+    def save_pretrained(self, directory: str | os.PathLike) -> None:
+        with atomic_directory(directory) as tmp:
+            config = {"format_version": LM_FORMAT_VERSION, "architecture": "LlamaForCausalLM",
+                      "lm": self.config.to_dict(), "vocabulary": self.vocab.to_dict(), "codec": self.codec.to_dict()}
+            (tmp / CONFIG_FILE).write_text(json.dumps(config, indent=2))
+            save_model(self.model, str(tmp / WEIGHTS_FILE))  # handles the tied embedding/lm_head weights
+            self.tokenizer.save(tmp)
+
+    @classmethod
+    def from_pretrained(cls, directory: str | os.PathLike, codec=None, device: str | torch.device = "cpu") -> "SpeechLM":
+        directory = Path(directory)
+        config_path, weights_path = directory / CONFIG_FILE, directory / WEIGHTS_FILE
+        for path in (config_path, weights_path):
+            if not path.exists():
+                raise LMLoadError(f"{path}: file not found (is {directory} an LM save_pretrained directory?)")
+        try:
+            saved = json.loads(config_path.read_text())
+        except json.JSONDecodeError as e:
+            raise LMLoadError(f"{config_path}: not valid JSON ({e})") from None
+        if saved.get("format_version") != LM_FORMAT_VERSION:
+            raise LMLoadError(f"{config_path}: format version {saved.get('format_version')}, this code reads {LM_FORMAT_VERSION}")
+        try:
+            config, vocab = LMConfig.from_dict(saved["lm"]), Vocabulary.from_dict(saved["vocabulary"])
+            identity = CodecIdentity.from_dict(saved["codec"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise LMLoadError(f"{config_path}: incomplete or inconsistent ({e!r})") from None
+        tokenizer = TextTokenizer.load(directory)
+        model = build_llama(config, vocab)
+        try:
+            missing, unexpected = load_model(model, str(weights_path), strict=False, device=str(device))
+        except (SafetensorError, OSError, RuntimeError) as e:
+            raise LMLoadError(f"{weights_path}: unreadable or truncated ({e})") from None
+        if missing or unexpected:
+            raise LMLoadError(f"{weights_path}: weights do not match {config_path} "
+                              f"(missing {sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]})")
+        lm = cls(model.to(device).eval(), config, vocab, tokenizer, identity)
+        if codec is not None:
+            lm.check_codec(codec)
+        return lm

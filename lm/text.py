@@ -1,0 +1,132 @@
+"""The text side of the LM: normalize_text (-> optional espeak-ng phonemes) -> a small sentencepiece model.
+
+The tokenizer trains on the normalized training transcripts, so TTS input goes through exactly the same
+normalizer. Small corpora work: `hard_vocab_limit=False` lets sentencepiece stop below `vocab_size` when the text
+has fewer distinct pieces, and `character_coverage=1.0` keeps every training character. Characters that still
+cannot be represented (absent from the training text) are dropped with a warning instead of becoming <unk>.
+
+Files (in a save_pretrained directory): tokenizer.model (sentencepiece) and tokenizer.json (settings, alphabet).
+"""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import sentencepiece as spm
+
+from lm.normalize import normalize_text
+from lm.phonemes import phonemize, phonemize_many
+
+log = logging.getLogger(__name__)
+
+TOKENIZER_FORMAT_VERSION = 1
+MODEL_FILE, SETTINGS_FILE = "tokenizer.model", "tokenizer.json"
+
+
+class TokenizerError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class TextConfig:
+    vocab_size: int = 512  # an upper bound: small corpora give fewer pieces
+    model_type: str = "unigram"  # or "bpe"
+    phonemes: bool = False  # train on and encode espeak-ng IPA instead of letters
+    espeak_voice: str = "en-us"
+
+    def __post_init__(self):
+        if self.model_type not in ("unigram", "bpe"):
+            raise TokenizerError(f"model_type {self.model_type!r}: expected 'unigram' or 'bpe'")
+
+
+class TextTokenizer:
+    def __init__(self, model_bytes: bytes, config: TextConfig, alphabet: str):
+        self.config = config
+        self.model_bytes = model_bytes
+        self.alphabet = frozenset(alphabet)
+        self.sp = spm.SentencePieceProcessor(model_proto=model_bytes)
+        self._warned: set[str] = set()
+
+    @property
+    def size(self) -> int:
+        return self.sp.get_piece_size()
+
+    # -- training --------------------------------------------------------------------------------------------
+    @classmethod
+    def train(cls, texts: list[str], config: TextConfig = TextConfig()) -> "TextTokenizer":
+        strings = [s for s in (normalize_text(t) for t in texts) if s]
+        if config.phonemes:
+            strings = [s for s in phonemize_many(strings, config.espeak_voice) if s]
+        if not strings:
+            raise TokenizerError("no training text left after normalization")
+        alphabet = "".join(sorted(set("".join(strings)) - {" "}))
+        # unk + the word-boundary piece + one piece per character is the least sentencepiece accepts.
+        vocab_size = max(config.vocab_size, len(alphabet) + 2)
+        model = io.BytesIO()
+        try:
+            spm.SentencePieceTrainer.train(
+                sentence_iterator=iter(strings), model_writer=model, vocab_size=vocab_size,
+                model_type=config.model_type, character_coverage=1.0, hard_vocab_limit=False,
+                normalization_rule_name="identity",  # normalize_text already did it; NFKC would alter IPA
+                unk_id=0, bos_id=-1, eos_id=-1, pad_id=-1,  # the LM has its own specials
+                num_threads=1, minloglevel=2)
+        except RuntimeError as e:
+            raise TokenizerError(f"sentencepiece training failed on {len(strings)} sentences: {e}") from e
+        return cls(model.getvalue(), config, alphabet)
+
+    # -- use -------------------------------------------------------------------------------------------------
+    def preprocess(self, text: str) -> str:
+        """The string the pieces are taken from: normalized, phonemized if configured, unknown characters dropped."""
+        dropped: list[str] = []
+        s = normalize_text(text, report=dropped)
+        if self.config.phonemes:
+            s = phonemize(s, self.config.espeak_voice)
+        kept = "".join(ch for ch in s if ch == " " or ch in self.alphabet)
+        dropped += [ch for ch in s if ch != " " and ch not in self.alphabet]
+        new = set(dropped) - self._warned
+        if new:
+            self._warned |= new
+            log.warning("text tokenizer: dropping characters it cannot represent: %s (in %r)",
+                        " ".join(sorted(new)), text[:80])
+        return " ".join(kept.split())
+
+    def encode(self, text: str) -> list[int]:
+        return self.sp.encode(self.preprocess(text))
+
+    def decode(self, ids: list[int]) -> str:
+        return self.sp.decode(list(ids))
+
+    # -- files -----------------------------------------------------------------------------------------------
+    def save(self, directory: str | os.PathLike) -> None:
+        directory = Path(directory)
+        (directory / MODEL_FILE).write_bytes(self.model_bytes)
+        settings = {"format_version": TOKENIZER_FORMAT_VERSION, **asdict(self.config),
+                    "alphabet": "".join(sorted(self.alphabet)), "pieces": self.size}
+        (directory / SETTINGS_FILE).write_text(json.dumps(settings, indent=2, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike) -> "TextTokenizer":
+        directory = Path(directory)
+        model_path, settings_path = directory / MODEL_FILE, directory / SETTINGS_FILE
+        for path in (model_path, settings_path):
+            if not path.exists():
+                raise TokenizerError(f"{path}: file not found")
+        try:
+            settings = json.loads(settings_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as e:
+            raise TokenizerError(f"{settings_path}: not valid JSON ({e})") from None
+        if settings.get("format_version") != TOKENIZER_FORMAT_VERSION:
+            raise TokenizerError(f"{settings_path}: format version {settings.get('format_version')}, "
+                                 f"this code reads {TOKENIZER_FORMAT_VERSION}")
+        config = TextConfig(**{k: settings[k] for k in TextConfig.__dataclass_fields__})
+        try:
+            tokenizer = cls(model_path.read_bytes(), config, settings["alphabet"])
+        except RuntimeError as e:
+            raise TokenizerError(f"{model_path}: not a readable sentencepiece model ({e})") from None
+        if tokenizer.size != settings["pieces"]:
+            raise TokenizerError(f"{model_path}: has {tokenizer.size} pieces, {settings_path} says {settings['pieces']}")
+        return tokenizer

@@ -1,0 +1,263 @@
+"""Evaluation metrics: WER with bootstrap CIs, PESQ, STOI, multi-scale mel distance, codebook usage, summaries.
+
+All audio arguments are mono float32 `[T]` numpy arrays (torch tensors are accepted) at the given sample rate;
+reference/degraded pairs of different lengths are trimmed to the shorter one.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Callable, Sequence
+
+import jiwer
+import numpy as np
+import torch
+
+from codec.audio import log_mel_spectrogram, resample
+from lm.normalize import normalize_text
+
+# XCodec2 / DAC's multi-scale mel loss: 7 windows 32..2048 with 5..320 mel bins, hop = window / 4.
+MEL_WINDOWS = (32, 64, 128, 256, 512, 1024, 2048)
+MEL_BINS = (5, 10, 20, 40, 80, 160, 320)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Bootstrap and summaries
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _finite_1d(values, name: str) -> np.ndarray:
+    if isinstance(values, torch.Tensor):
+        values = values.detach().cpu().numpy()
+    arr = np.asarray(values, dtype=np.float64).reshape(-1)
+    if arr.size == 0:
+        raise ValueError(f"{name}: no values")
+    bad = int((~np.isfinite(arr)).sum())
+    if bad:
+        raise ValueError(f"{name}: {bad} of {arr.size} values are NaN or Inf; drop them first")
+    return arr
+
+
+def bootstrap_ci(values: Sequence[float] | np.ndarray, statistic: Callable = np.mean, n: int = 1000, seed: int = 0,
+                 confidence: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap CI of `statistic` over per-item `values` `[N]` (items resampled with replacement).
+
+    `statistic` is called as `statistic(samples [n, N], axis=1)` when it accepts `axis`, else once per resample.
+    Returns (low, high); a single value gives (v, v). Raises ValueError for no values or NaN/Inf values.
+    """
+    arr = _finite_1d(values, "bootstrap_ci")
+    if n < 1:
+        raise ValueError(f"bootstrap_ci: n (resamples) must be >= 1, got {n}")
+    if not 0 < confidence < 1:
+        raise ValueError(f"bootstrap_ci: confidence must be in (0, 1), got {confidence}")
+    if arr.size == 1:
+        v = float(statistic(arr))
+        return v, v
+    rng = np.random.default_rng(seed)
+    samples = arr[rng.integers(0, arr.size, size=(n, arr.size))]
+    try:
+        stats = np.asarray(statistic(samples, axis=1), dtype=np.float64)
+        if stats.shape != (n,):
+            raise TypeError
+    except TypeError:
+        stats = np.array([float(statistic(s)) for s in samples])
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(stats, [alpha, 1 - alpha])
+    return float(low), float(high)
+
+
+def summarize(values) -> dict[str, float]:
+    """{'mean','std','median','p90','p99','n'} of any array (flattened), e.g. per-frame errors `[frames]`."""
+    arr = _finite_1d(values, "summarize")
+    p50, p90, p99 = np.percentile(arr, [50, 90, 99])
+    return {"mean": float(arr.mean()), "std": float(arr.std()), "median": float(p50), "p90": float(p90),
+            "p99": float(p99), "n": int(arr.size)}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# WER
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _edit_counts(ref: str, hyp: str) -> tuple[int, int, int]:
+    """(substitutions, deletions, insertions) between two normalized strings."""
+    ref_words, hyp_words = ref.split(), hyp.split()
+    if not ref_words:
+        return 0, 0, len(hyp_words)
+    if not hyp_words:
+        return 0, len(ref_words), 0
+    out = jiwer.process_words(ref, hyp)
+    return out.substitutions, out.deletions, out.insertions
+
+
+def wer_report(references: list[str], hypotheses: list[str], n_bootstrap: int = 1000, seed: int = 0) -> dict:
+    """Word error rates of `hypotheses` against `references` (one pair per utterance), both normalized first.
+
+    Both sides go through `lm.normalize.normalize_text` (lower case, numbers spelled out, punctuation dropped),
+    then jiwer aligns words. Returned keys:
+      wer / wer_ci              corpus WER = total (S + D + I) / total reference words, with a 95% bootstrap CI
+      mean_utterance_wer / _ci  mean of per-utterance WERs (Seed-TTS-eval's convention), with a 95% bootstrap CI
+      n_utterances, n_reference_words, substitutions, deletions, insertions
+      n_empty_references        utterances whose normalized reference has no words
+      per_utterance             [{reference, hypothesis (normalized), wer, errors, n_words, S, D, I}]
+    Empty references: their hypothesis words count as insertions in the corpus WER (numerator only); their own
+    WER is undefined, so per_utterance[i]['wer'] is None and they are left out of the per-utterance mean.
+    CIs resample utterances (`n_bootstrap` times, `seed`). Raises ValueError for mismatched lengths, no
+    utterances, or only empty references.
+    """
+    if isinstance(references, str) or isinstance(hypotheses, str):
+        raise ValueError("wer_report: references and hypotheses must be lists of strings, not a single string")
+    references, hypotheses = list(references), list(hypotheses)
+    if len(references) != len(hypotheses):
+        raise ValueError(f"wer_report: {len(references)} references but {len(hypotheses)} hypotheses")
+    if not references:
+        raise ValueError("wer_report: no utterances")
+    rows = []
+    for i, (ref, hyp) in enumerate(zip(references, hypotheses)):
+        if not isinstance(ref, str) or not isinstance(hyp, str):
+            raise ValueError(f"wer_report: pair #{i} is not two strings ({type(ref).__name__}, {type(hyp).__name__})")
+        ref_n, hyp_n = normalize_text(ref), normalize_text(hyp)
+        s, d, ins = _edit_counts(ref_n, hyp_n)
+        n_words = len(ref_n.split())
+        rows.append({"reference": ref_n, "hypothesis": hyp_n, "wer": (s + d + ins) / n_words if n_words else None,
+                     "errors": s + d + ins, "n_words": n_words, "substitutions": s, "deletions": d,
+                     "insertions": ins})
+    errors = np.array([r["errors"] for r in rows], dtype=np.float64)
+    words = np.array([r["n_words"] for r in rows], dtype=np.float64)
+    if words.sum() == 0:
+        raise ValueError(f"wer_report: all {len(rows)} references are empty after normalization; WER is undefined")
+    per_utt = np.array([r["wer"] for r in rows if r["wer"] is not None], dtype=np.float64)
+
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(rows), size=(n_bootstrap, len(rows)))
+    boot_words = words[idx].sum(axis=1)
+    keep = boot_words > 0  # a resample made only of empty references has no WER
+    boot = errors[idx].sum(axis=1)[keep] / boot_words[keep]
+    wer_ci = tuple(float(x) for x in np.quantile(boot, [0.025, 0.975]))
+    return {
+        "wer": float(errors.sum() / words.sum()),
+        "wer_ci": wer_ci,
+        "mean_utterance_wer": float(per_utt.mean()),
+        "mean_utterance_wer_ci": bootstrap_ci(per_utt, np.mean, n=n_bootstrap, seed=seed),
+        "n_utterances": len(rows),
+        "n_reference_words": int(words.sum()),
+        "substitutions": int(sum(r["substitutions"] for r in rows)),
+        "deletions": int(sum(r["deletions"] for r in rows)),
+        "insertions": int(sum(r["insertions"] for r in rows)),
+        "n_empty_references": int((words == 0).sum()),
+        "per_utterance": rows,
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Signal metrics
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _pair(ref, deg, name: str) -> tuple[np.ndarray, np.ndarray]:
+    out = []
+    for label, x in (("ref", ref), ("deg", deg)):
+        if isinstance(x, torch.Tensor):
+            x = x.detach().cpu().numpy()
+        x = np.asarray(x, dtype=np.float32)
+        if x.ndim != 1:
+            raise ValueError(f"{name}: {label} must be mono [T], got shape {x.shape}")
+        if x.size == 0:
+            raise ValueError(f"{name}: {label} has no samples")
+        if not np.isfinite(x).all():
+            raise ValueError(f"{name}: {label} contains NaN or Inf samples")
+        out.append(x)
+    n = min(len(out[0]), len(out[1]))
+    return out[0][:n], out[1][:n]
+
+
+def pesq_scores(ref, deg, sample_rate: int) -> dict[str, float]:
+    """ITU-T P.862 PESQ of degraded `deg [T]` against `ref [T]` -> {'pesq_wb', 'pesq_nb'} (MOS-LQO).
+
+    Wide-band is scored at 16 kHz and narrow-band at 8 kHz (both resampled from `sample_rate` as needed); maxima
+    are about 4.64 (WB) and 4.55 (NB). When PESQ finds no speech in the reference it returns NaN with a warning;
+    other PESQ failures (e.g. a signal shorter than ~0.25 s) raise ValueError with PESQ's reason.
+    """
+    from pesq import NoUtterancesError, PesqError, pesq
+
+    ref, deg = _pair(ref, deg, "pesq_scores")
+    out = {}
+    for key, rate, mode in (("pesq_wb", 16000, "wb"), ("pesq_nb", 8000, "nb")):
+        r, d = resample(ref, sample_rate, rate), resample(deg, sample_rate, rate)
+        try:
+            out[key] = float(pesq(rate, r.astype(np.float64), d.astype(np.float64), mode))
+        except NoUtterancesError:
+            warnings.warn(f"pesq_scores: PESQ-{mode.upper()} found no speech in the reference "
+                          f"({len(ref) / sample_rate:.2f} s); returning NaN", RuntimeWarning, stacklevel=2)
+            out[key] = float("nan")
+        except PesqError as e:
+            raise ValueError(f"pesq_scores: PESQ-{mode.upper()} failed on {len(ref) / sample_rate:.2f} s of audio "
+                             f"({type(e).__name__}: {e})") from None
+    return out
+
+
+def stoi_score(ref, deg, sample_rate: int, extended: bool = False) -> float:
+    """Short-Time Objective Intelligibility (pystoi; resamples to 10 kHz internally) of `deg [T]` vs `ref [T]`.
+
+    1.0 for identical signals; `extended=True` gives ESTOI.
+    """
+    from pystoi import stoi
+
+    ref, deg = _pair(ref, deg, "stoi_score")
+    return float(stoi(ref.astype(np.float64), deg.astype(np.float64), sample_rate, extended=extended))
+
+
+def mel_distance(ref, deg, sample_rate: int, windows: Sequence[int] = MEL_WINDOWS,
+                 n_mels: Sequence[int] = MEL_BINS) -> float:
+    """Multi-scale log-mel L1 distance between `ref [T]` and `deg [T]`: 0 for identical signals.
+
+    For each (window, mel bins) pair — by default XCodec2's 7 scales, windows 32..2048, 5..320 bins, hop =
+    window / 4 — the mean absolute difference of natural-log mel magnitudes (codec.audio.log_mel_spectrogram,
+    floor 1e-5); the result is the mean over scales. (DAC/XCodec2's training loss sums the scales and uses
+    log10 of power, i.e. it is this value x 7 x 2/ln(10) ~ 6.08x.)
+    """
+    if len(windows) != len(n_mels):
+        raise ValueError(f"mel_distance: {len(windows)} windows but {len(n_mels)} mel-bin counts")
+    ref, deg = _pair(ref, deg, "mel_distance")
+    x = torch.from_numpy(np.stack([ref, deg]))
+    total = 0.0
+    for win, mels in zip(windows, n_mels):
+        spec = log_mel_spectrogram(x, sample_rate, n_fft=win, hop_length=max(1, win // 4), n_mels=mels)
+        total += float((spec[0] - spec[1]).abs().mean())
+    return total / len(windows)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Codebooks
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def codebook_stats(codes, codebook_size: int) -> dict[str, float]:
+    """Usage of a codebook from code indices (any shape, flattened) in [0, codebook_size).
+
+    Returns {'usage': fraction of entries used at least once, 'n_used', 'n_codes', 'entropy_bits': entropy of the
+    code histogram in bits, 'perplexity': 2**entropy_bits = exp(entropy in nats)}. A uniform histogram over all
+    entries has perplexity = codebook_size; a single repeated code has perplexity 1.
+    """
+    if codebook_size < 1:
+        raise ValueError(f"codebook_stats: codebook_size must be >= 1, got {codebook_size}")
+    if isinstance(codes, torch.Tensor):
+        codes = codes.detach().cpu().numpy()
+    arr = np.asarray(codes).reshape(-1)
+    if arr.size == 0:
+        raise ValueError("codebook_stats: no codes")
+    if not np.issubdtype(arr.dtype, np.integer):
+        if not np.all(np.mod(arr, 1) == 0):
+            raise ValueError(f"codebook_stats: codes must be integers, got dtype {arr.dtype} with fractions")
+        arr = arr.astype(np.int64)
+    lo, hi = int(arr.min()), int(arr.max())
+    if lo < 0 or hi >= codebook_size:
+        raise ValueError(f"codebook_stats: codes span [{lo}, {hi}], outside [0, {codebook_size})")
+    counts = np.bincount(arr, minlength=codebook_size)
+    p = counts[counts > 0] / arr.size
+    entropy_bits = float(-(p * np.log2(p)).sum())
+    return {"usage": float((counts > 0).sum() / codebook_size), "n_used": int((counts > 0).sum()),
+            "n_codes": int(arr.size), "entropy_bits": entropy_bits, "perplexity": float(2.0 ** entropy_bits)}
+
+
+__all__ = ["bootstrap_ci", "summarize", "wer_report", "pesq_scores", "stoi_score", "mel_distance", "codebook_stats",
+           "MEL_WINDOWS", "MEL_BINS"]

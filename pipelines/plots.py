@@ -1,0 +1,204 @@
+"""Figures and tables for evaluation reports (matplotlib's Agg backend: no display needed).
+
+Every *_png function writes one PNG (parent folders created), closes its figure and returns the path.
+"""
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from codec.audio import log_mel_spectrogram  # noqa: E402
+
+DPI = 150
+
+
+def _as_array(x, name: str) -> np.ndarray:
+    if isinstance(x, torch.Tensor):
+        x = x.detach().float().cpu().numpy()
+    return np.asarray(x, dtype=np.float64).reshape(-1) if np.ndim(x) != 1 else np.asarray(x, dtype=np.float64)
+
+
+def _save(fig, path: str | os.PathLike) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=DPI, format="png")
+    plt.close(fig)
+    return path
+
+
+def histogram_png(series: dict[str, np.ndarray], path: str | os.PathLike, xlabel: str, log_x: bool = True,
+                  bins: int = 60, title: str | None = None, figsize: tuple[float, float] = (6.4, 4.0)) -> Path:
+    """Overlaid step histograms, one per named series (any shape, flattened), with each mean in the legend.
+
+    With `log_x` the bins are log-spaced over the positive range of all series and the x axis is logarithmic
+    (as for per-frame quantization error or hidden-feature MSE); non-positive values cannot be placed on it and
+    are dropped with a warning naming the series. The image is figsize x 150 dpi pixels (960 x 600 by default).
+    """
+    if not series:
+        raise ValueError("histogram_png: no series given")
+    data = {}
+    for name, values in series.items():
+        arr = _as_array(values, name).reshape(-1)
+        arr = arr[np.isfinite(arr)]
+        if log_x:
+            dropped = int((arr <= 0).sum())
+            if dropped:
+                warnings.warn(f"histogram_png: series {name!r}: {dropped} non-positive values left off the log axis",
+                              RuntimeWarning, stacklevel=2)
+            arr = arr[arr > 0]
+        if arr.size == 0:
+            raise ValueError(f"histogram_png: series {name!r} has no {'positive ' if log_x else ''}finite values")
+        data[name] = arr
+    lo = min(a.min() for a in data.values())
+    hi = max(a.max() for a in data.values())
+    if hi <= lo:
+        hi = lo * 1.5 if log_x else lo + 1.0
+    edges = np.geomspace(lo, hi, bins + 1) if log_x else np.linspace(lo, hi, bins + 1)
+    fig, ax = plt.subplots(figsize=figsize)
+    for name, arr in data.items():
+        ax.hist(arr, bins=edges, histtype="stepfilled", alpha=0.35, linewidth=1.5, edgecolor="black",
+                label=f"{name} (mean {arr.mean():.3g}, n={arr.size})")
+    if log_x:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("count")
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def spectrogram_comparison_png(rows: dict[str, np.ndarray], sample_rate: int, path: str | os.PathLike,
+                               title: str | None = None, n_fft: int = 1024, hop_length: int = 256,
+                               n_mels: int = 80, dynamic_range: float = 10.0) -> Path:
+    """One log-mel panel per system, stacked top to bottom in the dict's order (put the ground truth first).
+
+    Each value is mono audio `[T]` at `sample_rate`. All panels share one colour scale: from the loudest bin
+    down `dynamic_range` natural-log units (10 ~ 87 dB), with one colour bar; the x axis is in seconds and all
+    panels span the longest signal.
+    """
+    if not rows:
+        raise ValueError("spectrogram_comparison_png: no audio given")
+    mels = {}
+    for name, audio in rows.items():
+        arr = _as_array(audio, name)
+        if arr.ndim != 1 or arr.size == 0:
+            raise ValueError(f"spectrogram_comparison_png: {name!r} must be non-empty mono audio [T], got {arr.shape}")
+        if not np.isfinite(arr).all():
+            raise ValueError(f"spectrogram_comparison_png: {name!r} contains NaN or Inf samples")
+        wav = torch.from_numpy(arr.astype(np.float32))
+        mels[name] = log_mel_spectrogram(wav, sample_rate, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels).numpy()
+    vmax = max(float(m.max()) for m in mels.values())
+    vmin = max(min(float(m.min()) for m in mels.values()), vmax - dynamic_range)
+    seconds = max(m.shape[1] for m in mels.values()) * hop_length / sample_rate
+    fig, axes = plt.subplots(len(mels), 1, figsize=(8.0, 1.9 * len(mels) + 0.6), squeeze=False, sharex=True)
+    image = None
+    for ax, (name, mel) in zip(axes[:, 0], mels.items()):
+        extent = (0, mel.shape[1] * hop_length / sample_rate, 0, n_mels)
+        image = ax.imshow(mel, origin="lower", aspect="auto", extent=extent, vmin=vmin, vmax=vmax, cmap="magma",
+                          interpolation="nearest")
+        ax.set_xlim(0, seconds)
+        ax.set_ylabel("mel bin")
+        ax.set_title(name, fontsize=9, loc="left")
+    axes[-1, 0].set_xlabel("time (s)")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.colorbar(image, ax=axes[:, 0].tolist(), label="log mel magnitude", pad=0.01, fraction=0.03)
+    return _save(fig, path)
+
+
+def _ci_bounds(row: dict, ci_keys, label: str) -> tuple[float, float]:
+    if isinstance(ci_keys, str):
+        if ci_keys not in row:
+            raise KeyError(f"bar_chart_png: row {label!r} has no CI key {ci_keys!r}")
+        low, high = row[ci_keys]
+    else:
+        low_key, high_key = ci_keys
+        for key in (low_key, high_key):
+            if key not in row:
+                raise KeyError(f"bar_chart_png: row {label!r} has no CI key {key!r}")
+        low, high = row[low_key], row[high_key]
+    return float(low), float(high)
+
+
+def bar_chart_png(table: list[dict], metric: str, path: str | os.PathLike, label_key: str = "system",
+                  ci_keys: str | tuple[str, str] | None = None, title: str | None = None) -> Path:
+    """One bar per row: height row[metric], labelled row[label_key], value written above each bar.
+
+    `ci_keys` adds asymmetric error bars: either one key whose value is a (low, high) pair (as wer_report's
+    'wer_ci') or a (low_key, high_key) pair of keys. Raises KeyError naming the row and key when one is missing.
+    """
+    if not table:
+        raise ValueError("bar_chart_png: empty table")
+    labels, values, lows, highs = [], [], [], []
+    for i, row in enumerate(table):
+        label = str(row.get(label_key, f"row {i}"))
+        if label_key not in row:
+            raise KeyError(f"bar_chart_png: row {i} has no label key {label_key!r}")
+        if metric not in row:
+            raise KeyError(f"bar_chart_png: row {label!r} has no metric {metric!r}")
+        value = float(row[metric])
+        labels.append(label)
+        values.append(value)
+        if ci_keys is not None:
+            low, high = _ci_bounds(row, ci_keys, label)
+            lows.append(max(0.0, value - low))
+            highs.append(max(0.0, high - value))
+    fig, ax = plt.subplots(figsize=(max(4.0, 0.9 * len(table) + 2.0), 4.0))
+    x = np.arange(len(table))
+    yerr = np.array([lows, highs]) if ci_keys is not None else None
+    bars = ax.bar(x, values, yerr=yerr, capsize=4, color="tab:blue", alpha=0.8, edgecolor="black")
+    for bar, value, high in zip(bars, values, highs or [0.0] * len(values)):
+        if math.isfinite(value):
+            ax.annotate(f"{value:.3g}", (bar.get_x() + bar.get_width() / 2, value + high), ha="center",
+                        va="bottom", fontsize=8, xytext=(0, 2), textcoords="offset points")
+    ax.set_xticks(x, labels, rotation=20 if max(len(s) for s in labels) > 8 else 0, ha="right" if max(
+        len(s) for s in labels) > 8 else "center")
+    ax.set_ylabel(metric)
+    ax.margins(y=0.15)
+    if title:
+        ax.set_title(title)
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _cell(value, float_fmt: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (float, np.floating)):
+        return "nan" if math.isnan(value) else float_fmt.format(float(value))
+    if isinstance(value, (tuple, list)) and value and all(isinstance(v, (int, float, np.number)) for v in value):
+        return "[" + ", ".join(_cell(float(v), float_fmt) for v in value) + "]"
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(rows: list[dict], columns: list[str], float_fmt: str = "{:.3f}") -> str:
+    """A GitHub markdown table of `rows` restricted to `columns` (in that order).
+
+    Floats use `float_fmt` (NaN -> 'nan'), numeric pairs such as CIs print as '[low, high]', None and keys a row
+    lacks print empty, '|' is escaped. Raises KeyError for a column that no row has (most likely a typo).
+    """
+    if not columns:
+        raise ValueError("markdown_table: no columns given")
+    missing = [c for c in columns if not any(c in row for row in rows)]
+    if rows and missing:
+        raise KeyError(f"markdown_table: column(s) {missing} appear in no row; rows have {sorted(set().union(*rows))}")
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+    for row in rows:
+        lines.append("| " + " | ".join(_cell(row.get(c), float_fmt) for c in columns) + " |")
+    return "\n".join(lines)

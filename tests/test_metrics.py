@@ -1,0 +1,201 @@
+"""Metrics: WER (normalized, corpus vs per-utterance), bootstrap CIs, PESQ/STOI/mel distance, codebook usage."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from lm.normalize import normalize_text
+from pipelines.metrics import (bootstrap_ci, codebook_stats, mel_distance, pesq_scores, stoi_score, summarize,
+                               wer_report)
+
+SR = 16000
+
+
+def speechlike(seconds: float = 3.0, seed: int = 0) -> np.ndarray:
+    """A harmonic 'voice' (f0 ~120 Hz, 29 harmonics) in 3 Hz syllable bursts: enough for PESQ's voice detector."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * SR)) / SR
+    phase = 2 * np.pi * np.cumsum(120 + 20 * np.sin(2 * np.pi * 0.7 * t)) / SR
+    x = sum(np.sin(k * phase) / k for k in range(1, 30))
+    x = x * np.clip(np.sin(2 * np.pi * 3.0 * t), 0, None) ** 0.5 + 0.01 * rng.standard_normal(t.size)
+    return (0.3 * x / np.abs(x).max()).astype(np.float32)
+
+
+def with_noise(x: np.ndarray, snr_db: float, seed: int = 1) -> np.ndarray:
+    noise = np.random.default_rng(seed).standard_normal(x.size)
+    return (x + noise * np.sqrt((x ** 2).mean() / 10 ** (snr_db / 10))).astype(np.float32)
+
+
+# ----------------------------------------------------------------------------------------------------------- WER
+
+
+def test_wer_normalizes_case_and_punctuation():
+    report = wer_report(["Hello, World!"], ["hello world"])
+    assert report["wer"] == 0.0 and report["mean_utterance_wer"] == 0.0
+    assert report["per_utterance"][0]["reference"] == normalize_text("Hello, World!") == "hello world"
+
+
+def test_wer_spells_numbers_through_the_normalizer():
+    assert wer_report(["I have 2 cats."], ["i have two cats"])["wer"] == 0.0
+
+
+def test_wer_one_substitution_in_four_words():
+    report = wer_report(["the cat sat down"], ["the dog sat down"])
+    assert report["wer"] == pytest.approx(0.25)
+    assert (report["substitutions"], report["deletions"], report["insertions"]) == (1, 0, 0)
+    assert report["n_reference_words"] == 4
+
+
+def test_corpus_wer_and_mean_utterance_wer_differ_as_expected():
+    # A 1-word utterance fully wrong (WER 1) and a 9-word utterance perfect (WER 0):
+    # corpus = 1 error / 10 words = 0.1; per-utterance mean = (1 + 0) / 2 = 0.5.
+    refs = ["yes", "one two three four five six seven eight nine"]
+    hyps = ["no", "one two three four five six seven eight nine"]
+    report = wer_report(refs, hyps)
+    assert report["wer"] == pytest.approx(0.1)
+    assert report["mean_utterance_wer"] == pytest.approx(0.5)
+    assert [u["wer"] for u in report["per_utterance"]] == [1.0, 0.0]
+    assert report["n_utterances"] == 2
+
+
+def test_wer_insertions_and_deletions_counted():
+    report = wer_report(["a b c d"], ["a b c d e f"])
+    assert report["insertions"] == 2 and report["wer"] == pytest.approx(0.5)
+    report = wer_report(["a b c d"], [""])
+    assert report["deletions"] == 4 and report["wer"] == 1.0
+
+
+def test_wer_empty_reference_counts_insertions_but_skips_utterance_mean():
+    report = wer_report(["...", "the cat"], ["uh huh", "the cat"])
+    assert report["n_empty_references"] == 1
+    assert report["per_utterance"][0]["wer"] is None
+    assert report["wer"] == pytest.approx(2 / 2)  # 2 insertions over 2 reference words
+    assert report["mean_utterance_wer"] == 0.0  # only the non-empty reference counts
+    with pytest.raises(ValueError, match="all 1 references are empty"):
+        wer_report(["!!!"], ["hello"])
+
+
+def test_wer_rejects_mismatched_lengths_and_single_strings():
+    with pytest.raises(ValueError, match="2 references but 1 hypotheses"):
+        wer_report(["a", "b"], ["a"])
+    with pytest.raises(ValueError, match="not a single string"):
+        wer_report("a b", "a b")
+
+
+def test_wer_ci_contains_estimate_and_is_seeded():
+    rng = np.random.default_rng(0)
+    words = "alpha beta gamma delta epsilon zeta eta theta".split()
+    refs, hyps = [], []
+    for _ in range(40):
+        ref = list(rng.choice(words, size=8))
+        hyp = [w if rng.random() > 0.2 else "wrong" for w in ref]
+        refs.append(" ".join(ref))
+        hyps.append(" ".join(hyp))
+    a, b = wer_report(refs, hyps, seed=3), wer_report(refs, hyps, seed=3)
+    assert a["wer_ci"] == b["wer_ci"]
+    assert a["wer_ci"][0] < a["wer"] < a["wer_ci"][1]
+    assert a["mean_utterance_wer_ci"][0] < a["mean_utterance_wer"] < a["mean_utterance_wer_ci"][1]
+    assert 0.1 < a["wer"] < 0.3
+
+
+# ----------------------------------------------------------------------------------------------- bootstrap, summary
+
+
+def test_bootstrap_ci_contains_mean_and_narrows_with_more_data():
+    rng = np.random.default_rng(0)
+    small, large = rng.normal(5, 1, 20), rng.normal(5, 1, 2000)
+    lo_s, hi_s = bootstrap_ci(small)
+    lo_l, hi_l = bootstrap_ci(large)
+    assert lo_s < small.mean() < hi_s and lo_l < large.mean() < hi_l
+    assert (hi_l - lo_l) < (hi_s - lo_s) / 5  # ~sqrt(100) = 10x narrower in theory
+
+
+def test_bootstrap_ci_custom_statistic_without_axis_and_edge_cases():
+    values = np.arange(1.0, 101.0)
+    lo, hi = bootstrap_ci(values, statistic=lambda v: float(np.median(v)), n=200)
+    assert lo < 50.5 < hi
+    assert bootstrap_ci([3.0]) == (3.0, 3.0)
+    with pytest.raises(ValueError, match="no values"):
+        bootstrap_ci([])
+    with pytest.raises(ValueError, match="1 of 3 values are NaN"):
+        bootstrap_ci([1.0, float("nan"), 2.0])
+
+
+def test_summarize():
+    s = summarize(np.arange(101.0))
+    assert s["mean"] == 50.0 and s["median"] == 50.0 and s["n"] == 101
+    assert s["p90"] == pytest.approx(90.0) and s["p99"] == pytest.approx(99.0)
+    assert s["std"] == pytest.approx(np.arange(101.0).std())
+
+
+# -------------------------------------------------------------------------------------------------- signal metrics
+
+
+def test_pesq_stoi_mel_at_maxima_for_identical_signals():
+    x = speechlike()
+    scores = pesq_scores(x, x, SR)
+    assert scores["pesq_wb"] == pytest.approx(4.644, abs=0.01)
+    assert scores["pesq_nb"] == pytest.approx(4.549, abs=0.01)
+    assert stoi_score(x, x, SR) == pytest.approx(1.0, abs=1e-6)
+    assert mel_distance(x, x, SR) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_signal_metrics_fall_monotonically_with_noise():
+    x = speechlike()
+    degraded = [with_noise(x, snr) for snr in (30, 15, 0)]
+    pesq_wb = [pesq_scores(x, y, SR)["pesq_wb"] for y in degraded]
+    stoi = [stoi_score(x, y, SR) for y in degraded]
+    mel = [mel_distance(x, y, SR) for y in degraded]
+    assert pesq_wb[0] > pesq_wb[1] > pesq_wb[2] and pesq_wb[0] < 4.0
+    assert 1.0 > stoi[0] > stoi[1] > stoi[2]
+    assert 0.0 < mel[0] < mel[1] < mel[2]
+
+
+def test_metrics_trim_to_shorter_and_resample():
+    x = speechlike()
+    assert stoi_score(x, np.concatenate([x, np.ones(4000, np.float32)]), SR) == pytest.approx(1.0, abs=1e-6)
+    assert mel_distance(x[:-100], x, SR) == pytest.approx(0.0, abs=1e-6)
+    from codec.audio import resample
+    x24 = resample(x, SR, 24000)
+    assert pesq_scores(x24, x24, 24000)["pesq_wb"] == pytest.approx(4.644, abs=0.01)
+
+
+def test_pesq_silent_reference_returns_nan_with_warning():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scores = pesq_scores(np.zeros(2 * SR, np.float32), speechlike(2.0), SR)
+    assert math.isnan(scores["pesq_wb"]) and math.isnan(scores["pesq_nb"])
+    assert any("found no speech" in str(w.message) for w in caught)
+
+
+def test_signal_metrics_reject_bad_input():
+    x = speechlike(1.0)
+    with pytest.raises(ValueError, match="mono"):
+        stoi_score(np.stack([x, x]), x, SR)
+    with pytest.raises(ValueError, match="NaN or Inf"):
+        mel_distance(x, np.full_like(x, np.nan), SR)
+    with pytest.raises(ValueError, match="PESQ-WB failed"):
+        pesq_scores(x[:1000], x[:1000], SR)
+
+
+# ------------------------------------------------------------------------------------------------------- codebooks
+
+
+def test_codebook_stats_uniform_vs_single_code():
+    uniform = codebook_stats(np.tile(np.arange(256), 4), 256)
+    assert uniform["usage"] == 1.0 and uniform["n_used"] == 256
+    assert uniform["entropy_bits"] == pytest.approx(8.0)
+    assert uniform["perplexity"] == pytest.approx(256.0)
+    single = codebook_stats([7] * 100, 256)
+    assert single["usage"] == pytest.approx(1 / 256) and single["perplexity"] == pytest.approx(1.0)
+    assert single["entropy_bits"] == 0.0
+    half = codebook_stats(np.arange(128).reshape(8, 16), 256)  # any shape, flattened
+    assert half["usage"] == 0.5 and half["perplexity"] == pytest.approx(128.0)
+
+
+def test_codebook_stats_rejects_out_of_range():
+    with pytest.raises(ValueError, match=r"outside \[0, 4\)"):
+        codebook_stats([0, 1, 4], 4)
+    with pytest.raises(ValueError, match="no codes"):
+        codebook_stats([], 4)
