@@ -242,7 +242,7 @@ class TransformersASR:
         return self.processor.batch_decode(ids.cpu())
 
     def _seq2seq(self, batch: list[np.ndarray]) -> list[str]:
-        inputs = self._features(batch)
+        inputs = self._features(batch, return_attention_mask=True)
         generated = self.model.generate(**inputs, **self.generate_kwargs)
         if not isinstance(generated, torch.Tensor):  # a ModelOutput when return_dict_in_generate is set
             generated = generated.sequences

@@ -111,6 +111,8 @@ def wer_report(references: list[str], hypotheses: list[str], n_bootstrap: int = 
         raise ValueError(f"wer_report: {len(references)} references but {len(hypotheses)} hypotheses")
     if not references:
         raise ValueError("wer_report: no utterances")
+    if n_bootstrap < 1:
+        raise ValueError(f"wer_report: n_bootstrap must be >= 1, got {n_bootstrap}")
     rows = []
     for i, (ref, hyp) in enumerate(zip(references, hypotheses)):
         if not isinstance(ref, str) or not isinstance(hyp, str):

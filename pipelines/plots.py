@@ -21,10 +21,10 @@ from codec.audio import log_mel_spectrogram  # noqa: E402
 DPI = 150
 
 
-def _as_array(x, name: str) -> np.ndarray:
+def _as_array(x) -> np.ndarray:
     if isinstance(x, torch.Tensor):
         x = x.detach().float().cpu().numpy()
-    return np.asarray(x, dtype=np.float64).reshape(-1) if np.ndim(x) != 1 else np.asarray(x, dtype=np.float64)
+    return np.asarray(x, dtype=np.float64)
 
 
 def _save(fig, path: str | os.PathLike) -> Path:
@@ -47,7 +47,7 @@ def histogram_png(series: dict[str, np.ndarray], path: str | os.PathLike, xlabel
         raise ValueError("histogram_png: no series given")
     data = {}
     for name, values in series.items():
-        arr = _as_array(values, name).reshape(-1)
+        arr = _as_array(values).reshape(-1)
         arr = arr[np.isfinite(arr)]
         if log_x:
             dropped = int((arr <= 0).sum())
@@ -92,7 +92,7 @@ def spectrogram_comparison_png(rows: dict[str, np.ndarray], sample_rate: int, pa
         raise ValueError("spectrogram_comparison_png: no audio given")
     mels = {}
     for name, audio in rows.items():
-        arr = _as_array(audio, name)
+        arr = _as_array(audio)
         if arr.ndim != 1 or arr.size == 0:
             raise ValueError(f"spectrogram_comparison_png: {name!r} must be non-empty mono audio [T], got {arr.shape}")
         if not np.isfinite(arr).all():
@@ -102,7 +102,8 @@ def spectrogram_comparison_png(rows: dict[str, np.ndarray], sample_rate: int, pa
     vmax = max(float(m.max()) for m in mels.values())
     vmin = max(min(float(m.min()) for m in mels.values()), vmax - dynamic_range)
     seconds = max(m.shape[1] for m in mels.values()) * hop_length / sample_rate
-    fig, axes = plt.subplots(len(mels), 1, figsize=(8.0, 1.9 * len(mels) + 0.6), squeeze=False, sharex=True)
+    fig, axes = plt.subplots(len(mels), 1, figsize=(8.0, 1.9 * len(mels) + 0.6), squeeze=False, sharex=True,
+                             layout="constrained")
     image = None
     for ax, (name, mel) in zip(axes[:, 0], mels.items()):
         extent = (0, mel.shape[1] * hop_length / sample_rate, 0, n_mels)
@@ -114,8 +115,7 @@ def spectrogram_comparison_png(rows: dict[str, np.ndarray], sample_rate: int, pa
     axes[-1, 0].set_xlabel("time (s)")
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
-    fig.colorbar(image, ax=axes[:, 0].tolist(), label="log mel magnitude", pad=0.01, fraction=0.03)
+    fig.colorbar(image, ax=axes[:, 0].tolist(), label="log mel magnitude (nats)", pad=0.01, aspect=30)
     return _save(fig, path)
 
 

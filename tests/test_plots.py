@@ -1,0 +1,81 @@
+"""Plots write readable PNGs of the expected size; markdown tables format values."""
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+
+from pipelines.plots import DPI, bar_chart_png, histogram_png, markdown_table, spectrogram_comparison_png
+
+SR = 16000
+
+
+def tone(seconds: float, freq: float) -> np.ndarray:
+    t = np.arange(int(seconds * SR)) / SR
+    return (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def read_png(path):
+    assert path.exists() and path.stat().st_size > 1000
+    image = mpimg.imread(path)
+    assert image.ndim == 3 and image.shape[2] in (3, 4)
+    return image
+
+
+def test_histogram_png_log_bins(tmp_path):
+    rng = np.random.default_rng(0)
+    series = {"quantization error": rng.lognormal(-3, 1, 5000), "hidden MSE": rng.lognormal(-1, 0.5, (50, 100))}
+    path = histogram_png(series, tmp_path / "sub" / "hist.png", xlabel="per-frame error")
+    image = read_png(path)
+    assert image.shape[:2] == (int(4.0 * DPI), int(6.4 * DPI))
+    assert image[..., :3].std() > 0.05  # something was drawn, not a blank canvas
+
+
+def test_histogram_png_drops_non_positive_with_warning_and_rejects_empty(tmp_path):
+    with pytest.warns(RuntimeWarning, match="'a': 2 non-positive"):
+        histogram_png({"a": np.array([0.0, -1.0, 0.5, 2.0])}, tmp_path / "h.png", xlabel="x")
+    with pytest.raises(ValueError, match="series 'b' has no positive finite values"), pytest.warns(RuntimeWarning):
+        histogram_png({"b": np.zeros(10)}, tmp_path / "h2.png", xlabel="x")
+    path = histogram_png({"lin": np.array([-1.0, 0.0, 1.0])}, tmp_path / "lin.png", xlabel="x", log_x=False)
+    read_png(path)
+
+
+def test_spectrogram_comparison_png(tmp_path):
+    rows = {"ground truth": tone(1.0, 440), "codec A": tone(1.0, 440) + 0.01 * np.random.default_rng(0)
+            .standard_normal(SR).astype(np.float32), "codec B": tone(0.8, 880)}
+    path = spectrogram_comparison_png(rows, SR, tmp_path / "spec.png", title="sample 1")
+    image = read_png(path)
+    height, width = image.shape[:2]
+    assert width == int(8.0 * DPI) and abs(height - (1.9 * 3 + 0.6) * DPI) <= 1
+    with pytest.raises(ValueError, match="'bad' must be non-empty mono"):
+        spectrogram_comparison_png({"bad": np.zeros(0)}, SR, tmp_path / "bad.png")
+    with pytest.raises(ValueError, match="'stereo' must be non-empty mono"):
+        spectrogram_comparison_png({"stereo": np.zeros((SR, 2))}, SR, tmp_path / "bad.png")
+
+
+def test_bar_chart_png_with_ci(tmp_path):
+    table = [{"system": "ground truth", "wer": 0.05, "wer_ci": (0.03, 0.08)},
+             {"system": "xcodec2", "wer": 0.09, "wer_ci": (0.06, 0.12)},
+             {"system": "self-guided", "wer": 0.07, "wer_ci": (0.05, 0.10)}]
+    path = bar_chart_png(table, "wer", tmp_path / "bar.png", ci_keys="wer_ci")
+    image = read_png(path)
+    assert image.shape[0] == int(4.0 * DPI)
+    rows = [{"system": "a", "pesq": 3.0, "lo": 2.8, "hi": 3.1}]
+    read_png(bar_chart_png(rows, "pesq", tmp_path / "bar2.png", ci_keys=("lo", "hi")))
+    with pytest.raises(KeyError, match="row 'a' has no metric 'stoi'"):
+        bar_chart_png(rows, "stoi", tmp_path / "bar3.png")
+    with pytest.raises(KeyError, match="row 'a' has no CI key 'x'"):
+        bar_chart_png(rows, "pesq", tmp_path / "bar4.png", ci_keys=("x", "hi"))
+
+
+def test_markdown_table():
+    rows = [{"system": "a|b", "wer": 0.12345, "ci": (0.1, 0.2), "n": 20},
+            {"system": "c", "wer": float("nan"), "n": 3}]
+    table = markdown_table(rows, ["system", "wer", "ci", "n"])
+    assert table.splitlines() == [
+        "| system | wer | ci | n |",
+        "|---|---|---|---|",
+        "| a\\|b | 0.123 | [0.100, 0.200] | 20 |",
+        "| c | nan |  | 3 |",
+    ]
+    assert "0.12" in markdown_table(rows[:1], ["wer"], float_fmt="{:.2f}")
+    with pytest.raises(KeyError, match=r"\['pesq'\] appear in no row"):
+        markdown_table(rows, ["system", "pesq"])
