@@ -116,15 +116,23 @@ class ISTFTHead(nn.Module):
         self.out = nn.Linear(dim, n_fft + 2)
         self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """x [B, F, dim], mask [B, 1, F] -> [B, F * hop], zero past each item's frames.
+
+        Padded frames are left out of the overlap-add and of its window envelope, so that the last valid samples
+        of a padded item equal those of the item decoded alone.
+        """
         log_mag, phase = self.out(x).float().transpose(1, 2).chunk(2, dim=1)  # each [B, n_fft/2+1, F]
         mag = torch.exp(log_mag).clamp(max=1e2)  # clipped so an early, untrained step cannot overflow
         spec = torch.polar(mag, phase)
-        frames = torch.fft.irfft(spec, n=self.n_fft, dim=1) * self.window[None, :, None]  # [B, n_fft, F]
+        mask = mask.float()
+        frames = torch.fft.irfft(spec, n=self.n_fft, dim=1) * self.window[None, :, None] * mask  # [B, n_fft, F]
         n = frames.shape[-1]
         size = (n - 1) * self.hop_length + self.n_fft
         fold = dict(output_size=(1, size), kernel_size=(1, self.n_fft), stride=(1, self.hop_length))
         audio = F.fold(frames, **fold)[:, 0, 0]
-        envelope = F.fold(self.window.pow(2)[None, :, None].expand(1, -1, n), **fold)[0, 0, 0]
+        envelope = F.fold(self.window.pow(2)[None, :, None] * mask, **fold)[:, 0, 0]
         pad = (self.n_fft - self.hop_length) // 2
-        return audio[:, pad:pad + n * self.hop_length] / envelope[pad:pad + n * self.hop_length].clamp(min=1e-11)
+        audio, envelope = audio[:, pad:pad + n * self.hop_length], envelope[:, pad:pad + n * self.hop_length]
+        valid = mask.repeat_interleave(self.hop_length, dim=-1)[:, 0]
+        return audio / envelope.clamp(min=1e-11) * valid

@@ -17,7 +17,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
@@ -118,8 +117,7 @@ class Codec(nn.Module):
     def synthesize(self, z: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Code-space latent [B, F, d] -> waveform [B, F * hop], zero past each item's frames."""
         h, _ = self.backbone(self.decoder_input(z), mask)
-        wav = self.head(h)
-        return wav * mask.repeat_interleave(self.hop_length, dim=-1)[:, 0]
+        return self.head(h, mask)
 
     # -- public inference API ------------------------------------------------------------------------------
     def _prepare_audio(self, wav, lengths, sample_rate) -> tuple[torch.Tensor, torch.Tensor]:

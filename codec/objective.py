@@ -1,0 +1,111 @@
+"""Training objective: the generator's forward pass with self-guidance, the losses, and their single weights dict.
+
+Every loss is logged under its key in `loss_weights(config)` (plus "disc" for the discriminator, which has its
+own optimizer and weight 1), so the weight of a logged curve is found under the same name.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from codec.audio import log_mel_spectrogram
+from codec.config import CodecConfig
+from codec.model import Codec
+
+# XCodec2's 7 mel scales: window 32 -> 2048 samples, 5 -> 320 mel bins, hop = window / 4
+MEL_SCALES = tuple((32 * 2 ** i, 5 * 2 ** i) for i in range(7))
+
+
+def loss_weights(config: CodecConfig) -> dict[str, float]:
+    """The weight of every generator loss, keyed exactly like the logged loss names."""
+    weights = {"mel": 15.0, "adv": 1.0, "fm": 1.0}
+    if config.semantic_model is not None:
+        weights["semantic"] = 5.0
+    if config.sg:
+        weights["sg"] = config.sg_lambda
+    if config.quantizer == "vq":
+        weights["vq_commit"] = 0.25
+    return weights
+
+
+def multiscale_mel_loss(fake: torch.Tensor, real: torch.Tensor, sample_rate: int) -> torch.Tensor:
+    """Sum over the 7 scales of the L1 distance between natural-log mel spectrograms of [B, T] signals."""
+    loss = fake.new_zeros((), dtype=torch.float32)
+    for window, mels in MEL_SCALES:
+        spec = lambda w: log_mel_spectrogram(w, sample_rate, n_fft=window, hop_length=window // 4, n_mels=mels)
+        loss = loss + F.l1_loss(spec(fake), spec(real))
+    return loss
+
+
+def masked_mse(a: torch.Tensor, b: torch.Tensor, frame_mask: torch.Tensor) -> torch.Tensor:
+    """Mean squared error of [B, F, C] features over valid frames (frame_mask [B, F]) and channels."""
+    err = ((a.float() - b.float()) ** 2).mean(-1)
+    return (err * frame_mask).sum() / frame_mask.sum().clamp(min=1)
+
+
+def discriminator_loss(real_logits: list[torch.Tensor], fake_logits: list[torch.Tensor]) -> torch.Tensor:
+    """LSGAN: real -> 1, fake -> 0, summed over sub-discriminators."""
+    return sum(((1 - r.float()) ** 2).mean() + (f.float() ** 2).mean() for r, f in zip(real_logits, fake_logits))
+
+
+def generator_adv_loss(fake_logits: list[torch.Tensor]) -> torch.Tensor:
+    return sum(((1 - f.float()) ** 2).mean() for f in fake_logits)
+
+
+def feature_matching_loss(real_feats: list[list[torch.Tensor]], fake_feats: list[list[torch.Tensor]]) -> torch.Tensor:
+    """L1 between the discriminators' feature maps of real (targets, detached) and generated audio."""
+    pairs = [(r, f) for rs, fs in zip(real_feats, fake_feats) for r, f in zip(rs, fs)]
+    return sum(F.l1_loss(f.float(), r.detach().float()) for r, f in pairs) / len(pairs) * len(real_feats)
+
+
+@torch.no_grad()
+def teacher_features(codec: Codec, z_e: torch.Tensor, mask: torch.Tensor, tap: str) -> list[torch.Tensor]:
+    """Self-guidance targets: the backbone's tapped features [B, F, C] for the continuous z_e [B, F, d].
+
+    Under no_grad: the teacher path is a fixed target, never trained (no reconstruction loss, no gradient).
+    """
+    return codec.backbone(codec.decoder_input(z_e), mask, tap)[1]
+
+
+@dataclass
+class GeneratorOutput:
+    fake: torch.Tensor  # [B, T] generated audio (zero past each length)
+    losses: dict[str, torch.Tensor]  # reconstruction-side losses: mel, sg, semantic, vq_commit
+    quantization_error: torch.Tensor  # scalar: mean over valid frames of ||z_e - z_q||^2 (detached)
+    codes: torch.Tensor  # [B, F]
+    frame_mask: torch.Tensor  # [B, F]
+
+
+class GeneratorForward(nn.Module):
+    """The codec's training forward pass, as one module so that DDP sees one forward per step.
+
+    Self-guidance: the decoder also runs, without gradient, on the continuous latent z_e (teacher); the loss pulls
+    the student's hidden features h_q (from z_q) at the tap onto h_e. The teacher path gets no reconstruction loss
+    and no gradient, so the encoder is trained only through z_q.
+    """
+
+    def __init__(self, codec: Codec):
+        super().__init__()
+        self.codec = codec
+
+    def forward(self, wav: torch.Tensor, lengths: torch.Tensor) -> GeneratorOutput:
+        """wav [B, T] (T a multiple of hop), lengths [B] samples."""
+        codec, config = self.codec, self.codec.config
+        lat = codec.encode_latents(wav, lengths)
+        frame_mask = lat.mask[:, 0]
+        tap = config.sg_tap if config.sg else None
+        hidden, taps_q = codec.backbone(codec.decoder_input(lat.z_q), lat.mask, tap)
+        fake = codec.head(hidden, lat.mask)[:, : wav.shape[-1]]
+        losses = {"mel": multiscale_mel_loss(fake, wav, config.sample_rate)}
+        if config.sg:
+            taps_e = teacher_features(codec, lat.z_e, lat.mask, tap)
+            losses["sg"] = sum(masked_mse(q, e.detach(), frame_mask) for q, e in zip(taps_q, taps_e)) / len(taps_q)
+        if lat.semantic_target is not None:
+            predicted = codec.semantic_decoder(codec.latent_features(lat.z_q), lat.mask)
+            losses["semantic"] = masked_mse(predicted.transpose(1, 2), lat.semantic_target.transpose(1, 2), frame_mask)
+        losses.update(lat.aux_losses)
+        qe = masked_mse(lat.z_e.detach(), lat.z_q.detach(), frame_mask) * lat.z_e.shape[-1]
+        return GeneratorOutput(fake, losses, qe, lat.codes, frame_mask)

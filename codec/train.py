@@ -1,0 +1,217 @@
+"""Train the codec: `python -m codec.train --preset tiny --train-manifest M --dev-manifest M --out DIR`.
+
+One loop for CPU, one GPU and many (`accelerate launch --multi_gpu -m codec.train ...`; bf16 on GPU). Each step:
+the generator runs (with self-guidance), then - once step >= --adv-start-step - the discriminators take their
+step on the detached output, then the generator takes its step on the weighted sum of its losses.
+
+Output directory:
+  checkpoints/step_XXXXXXXX/   full training state every --save-every steps (last --keep-last kept);
+                               `--resume` continues from the latest one (step, weights, optimizers, RNG, data)
+  tb/                          TensorBoard: every loss, grad norms, LR, validation metrics
+  metrics.jsonl                the same scalars, one JSON line per step (main process)
+  samples/step_XXXXXXXX/       a few dev utterances, original and reconstructed
+  final/                       the trained codec (config.json + model.safetensors): Codec.from_pretrained(out/final)
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import torch
+from torch.utils.data import DataLoader
+
+from codec.audio import save_wav
+from codec.checkpoint import CheckpointManager
+from codec.config import QUANTIZERS, SG_TAPS, CodecConfig
+from codec.data import CropDataset, ResumableSampler, UtteranceDataset, collate_padded, read_manifest
+from codec.discriminators import Discriminators
+from codec.model import Codec, format_counts, parameter_counts
+from codec.objective import (GeneratorForward, discriminator_loss, feature_matching_loss, generator_adv_loss,
+                             loss_weights, multiscale_mel_loss)
+from codec.schedule import lr_at, set_lr
+from codec.trainloop import TrainLogger, build_accelerator, seed_everything, write_json
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m codec.train", description=__doc__.split("\n")[0])
+    p.add_argument("--preset", default="tiny", choices=("xcodec2", "small", "tiny", "debug"))
+    p.add_argument("--codebook-size", type=int, help="overrides the preset's (FSQ levels follow it)")
+    p.add_argument("--quantizer", choices=QUANTIZERS)
+    p.add_argument("--sg", action=argparse.BooleanOptionalAction, default=True, help="self-guidance (default on)")
+    p.add_argument("--sg-weight", type=float, help="default: 5 at codebook 65536, 10 below")
+    p.add_argument("--sg-tap", choices=SG_TAPS)
+    p.add_argument("--semantic-model", help="local transformers SSL model directory: turns the semantic branch on")
+    p.add_argument("--semantic-layer", type=int)
+    p.add_argument("--train-manifest", required=True)
+    p.add_argument("--dev-manifest")
+    p.add_argument("--out", required=True)
+    p.add_argument("--steps", type=int, default=10000)
+    p.add_argument("--batch-size", type=int, default=8, help="per process")
+    p.add_argument("--segment-seconds", type=float, default=1.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--lr", type=float, default=2e-4)
+    p.add_argument("--warmup-steps", type=int, default=None, help="default: 2%% of --steps")
+    p.add_argument("--grad-clip", type=float, default=1.0)
+    p.add_argument("--save-every", type=int, default=1000)
+    p.add_argument("--keep-last", type=int, default=3)
+    p.add_argument("--eval-every", type=int, default=1000)
+    p.add_argument("--eval-utterances", type=int, default=8)
+    p.add_argument("--adv-start-step", type=int, default=0, help="train mel (+SG) only before this step")
+    p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
+    p.add_argument("--num-workers", type=int, default=None, help="default: 0 on CPU, 4 on GPU")
+    p.add_argument("--cpu", action="store_true")
+    return p.parse_args(argv)
+
+
+def build_config(args) -> CodecConfig:
+    overrides = {"codebook_size": args.codebook_size, "quantizer": args.quantizer, "sg": args.sg,
+                 "sg_weight": args.sg_weight, "sg_tap": args.sg_tap, "semantic_model": args.semantic_model,
+                 "semantic_layer": args.semantic_layer}
+    config = CodecConfig.preset(args.preset, **{k: v for k, v in overrides.items() if v is not None})
+    if args.semantic_model:  # the adapter's input width is the SSL model's hidden size
+        hidden = json.loads((Path(args.semantic_model) / "config.json").read_text())["hidden_size"]
+        config = dataclasses.replace(config, semantic_dim=int(hidden))
+    return config
+
+
+@torch.no_grad()
+def evaluate(codec: Codec, dataset: UtteranceDataset, out_dir: Path, step: int, num_samples: int = 3) -> dict[str, float]:
+    """Dev metrics: mel distance of encode->decode, quantization error, z_q vs z_e hidden MSE, code usage/perplexity."""
+    was_training = codec.training
+    mel, qe, hidden, frames, codes_all = 0.0, 0.0, 0.0, 0, []
+    for i in range(len(dataset)):
+        item = dataset[i]
+        wav = item["audio"][None]
+        codes, lengths = codec.encode(wav)
+        recon = codec.decode(codes, lengths)[:, : wav.shape[-1]]
+        mel += float(multiscale_mel_loss(recon, wav.to(recon.device), codec.sample_rate))
+        diag = codec.diagnose(wav)
+        qe += float(diag["quantization_error"].sum())
+        hidden += float(diag["hidden_mse"].sum())
+        frames += int(lengths.sum())
+        codes_all.append(codes[0, : int(lengths[0])].cpu())
+        if i < num_samples:
+            folder = out_dir / "samples" / f"step_{step:08d}"
+            save_wav(folder / f"{item['id']}_orig.wav", wav[0], codec.sample_rate)
+            save_wav(folder / f"{item['id']}_recon.wav", recon[0], codec.sample_rate)
+    counts = torch.bincount(torch.cat(codes_all), minlength=codec.codebook_size).float()
+    probs = counts[counts > 0] / counts.sum()
+    codec.train(was_training)
+    return {"eval/mel": mel / len(dataset), "eval/quantization_error": qe / frames, "eval/hidden_mse": hidden / frames,
+            "eval/codebook_usage": float((counts > 0).sum()) / codec.codebook_size,
+            "eval/perplexity": float(torch.exp(-(probs * probs.log()).sum()))}
+
+
+def main(argv=None) -> Path:
+    args = parse_args(argv)
+    accelerator = build_accelerator(cpu=args.cpu)
+    out = Path(args.out)
+    seed_everything(args.seed)
+    config = build_config(args)
+    weights = loss_weights(config)
+    codec = Codec(config)
+    disc = Discriminators(config.mpd_channels, config.mrd_channels)
+    if accelerator.is_main_process:
+        print(f"codec parameters ({args.preset}):\n{format_counts(parameter_counts(codec))}")
+        print(f"  {'discriminators (training only)':<34} {sum(p.numel() for p in disc.parameters()) / 1e6:9.3f} M")
+        print(f"loss weights: {weights}")
+    # AdamW with betas (0.8, 0.9) as HiFi-GAN/XCodec2; the LR is set every step from lr_at (no scheduler state)
+    opt_g = torch.optim.AdamW(codec.parameters(), lr=args.lr, betas=(0.8, 0.9))
+    opt_d = torch.optim.AdamW(disc.parameters(), lr=args.lr, betas=(0.8, 0.9))
+    generator, disc, opt_g, opt_d = accelerator.prepare(GeneratorForward(codec), disc, opt_g, opt_d)
+
+    ckpt = CheckpointManager(out / "checkpoints", keep_last=args.keep_last, accelerator=accelerator)
+    models, optimizers = {"generator": generator, "discriminators": disc}, {"generator": opt_g, "discriminators": opt_d}
+    step = 0
+    if args.resume and ckpt.latest() is not None:
+        state = ckpt.load(ckpt.latest(), models, optimizers)
+        if CodecConfig.from_dict(state["codec_config"]) != config:
+            sys.exit(f"{ckpt.latest()}: saved with another codec config than these options ({state['codec_config']})")
+        step = state["step"]
+        accelerator.print(f"resumed from {ckpt.latest()} at step {step}")
+
+    # segments are whole frames; the data position is a pure function of the step (see ResumableSampler)
+    segment = max(1, round(args.segment_seconds * config.frame_rate)) * config.hop_length
+    train_set = CropDataset(read_manifest(args.train_manifest), config.sample_rate, segment, seed=args.seed)
+    sampler = ResumableSampler(len(train_set), args.seed, accelerator.process_index, accelerator.num_processes,
+                               start=step * args.batch_size)
+    workers = args.num_workers if args.num_workers is not None else (0 if accelerator.device.type == "cpu" else 4)
+    batches = iter(DataLoader(train_set, args.batch_size, sampler=sampler, collate_fn=collate_padded,
+                              num_workers=workers, pin_memory=accelerator.device.type == "cuda"))
+    dev_set = None
+    if args.dev_manifest:
+        dev = read_manifest(args.dev_manifest)
+        dev.utterances = dev.utterances[: args.eval_utterances]
+        dev_set = UtteranceDataset(dev, config.sample_rate)
+
+    warmup = args.warmup_steps if args.warmup_steps is not None else max(1, args.steps // 50)
+    logger = TrainLogger(accelerator, out / "tb", args.steps, step, desc=f"codec {args.preset}")
+    train_state = {"codec_config": config.to_dict(), "args": vars(args)}
+    generator.train(), disc.train()
+    while step < args.steps:
+        t0 = time.perf_counter()
+        batch = next(batches)
+        wav, lengths = batch["audio"].to(accelerator.device), batch["length"].to(accelerator.device)
+        lr = lr_at(step, args.lr, warmup, args.steps)
+        set_lr(opt_g, lr), set_lr(opt_d, lr)
+        adversarial = step >= args.adv_start_step
+        scalars = {"lr": lr}
+
+        out_g = generator(wav, lengths)
+        losses = dict(out_g.losses)
+        if adversarial:
+            # discriminator step on the detached output; real and fake in one call (one DDP forward)
+            logits, _ = disc(torch.cat([wav, out_g.fake.detach()]))
+            loss_d = discriminator_loss(*zip(*(l.chunk(2) for l in logits)))
+            opt_d.zero_grad(set_to_none=True)
+            accelerator.backward(loss_d)
+            scalars["grad_norm/discriminators"] = float(accelerator.clip_grad_norm_(disc.parameters(), args.grad_clip))
+            opt_d.step()
+            scalars["disc"] = float(loss_d.detach())
+            # the generator's adversarial and feature-matching terms against the updated discriminators
+            logits, feats = disc(torch.cat([wav, out_g.fake]))
+            losses["adv"] = generator_adv_loss([l.chunk(2)[1] for l in logits])
+            losses["fm"] = feature_matching_loss([[f.chunk(2)[0] for f in fs] for fs in feats],
+                                                 [[f.chunk(2)[1] for f in fs] for fs in feats])
+        loss_g = sum(weights[name] * value for name, value in losses.items())
+        opt_g.zero_grad(set_to_none=True)
+        accelerator.backward(loss_g)
+        scalars["grad_norm/generator"] = float(accelerator.clip_grad_norm_(generator.parameters(), args.grad_clip))
+        opt_g.step()
+        step += 1
+
+        scalars.update({name: float(value.detach()) for name, value in losses.items()})
+        scalars.update({"total_g": float(loss_g.detach()), "quantization_error": float(out_g.quantization_error),
+                        "step_seconds": time.perf_counter() - t0})
+        logger.log(step, scalars, show=("mel", "sg", "disc"))
+        logger.advance()
+        if accelerator.is_main_process:
+            with open(out / "metrics.jsonl", "a") as f:
+                f.write(json.dumps({"step": step, **scalars}) + "\n")
+        if not all(math.isfinite(v) for v in scalars.values()):
+            raise FloatingPointError(f"step {step}: non-finite loss {scalars}")
+        if step % args.save_every == 0 or step == args.steps:
+            ckpt.save(step, models, optimizers, train_state)
+        if dev_set is not None and (step % args.eval_every == 0 or step == args.steps):
+            if accelerator.is_main_process:
+                metrics = evaluate(accelerator.unwrap_model(generator).codec, dev_set, out, step)
+                logger.log(step, metrics)
+                logger.write(f"step {step}: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics.items()))
+                write_json(out / "eval" / f"step_{step:08d}.json", metrics)
+            accelerator.wait_for_everyone()
+    logger.close()
+    final = out / "final"
+    if accelerator.is_main_process:
+        accelerator.unwrap_model(generator).codec.save_pretrained(final)
+        print(f"saved {final}")
+    accelerator.wait_for_everyone()
+    return final
+
+
+if __name__ == "__main__":
+    main()

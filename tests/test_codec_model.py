@@ -1,0 +1,200 @@
+"""The codec's contract: shapes and length arithmetic, quantizer round trips, self-guidance, persistence, errors."""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from codec import Codec, CodecConfig
+from codec.config import ConfigError, fsq_levels_for
+from codec.model import CodecLoadError
+from codec.objective import GeneratorForward, teacher_features
+
+
+def make_codec(seed: int = 0, **overrides) -> Codec:
+    torch.manual_seed(seed)
+    return Codec(CodecConfig.preset("debug", **overrides)).eval()
+
+
+@pytest.fixture(scope="module")
+def codec() -> Codec:
+    return make_codec()
+
+
+def test_frame_arithmetic_for_odd_lengths(codec):
+    assert (codec.sample_rate, codec.hop_length, codec.frame_rate, codec.codebook_size) == (16000, 320, 50.0, 256)
+    lengths = torch.tensor([320, 321, 959, 961, 1601])
+    wav = torch.randn(5, 1601) * 0.1
+    codes, frames = codec.encode(wav, lengths)
+    assert frames.tolist() == [1, 2, 3, 4, 6]  # ceil(length / hop)
+    assert codes.shape == (5, 6) and codes.dtype == torch.long
+    assert int(codes.max()) < codec.codebook_size and int(codes.min()) >= 0
+    audio = codec.decode(codes, frames)
+    assert audio.shape == (5, 6 * 320)
+    for row, n in enumerate(frames.tolist()):
+        assert torch.all(audio[row, n * 320:] == 0)  # zero past each length
+        assert audio[row, : n * 320].abs().sum() > 0
+
+
+def test_fsq_levels_and_codes_round_trip(codec):
+    assert fsq_levels_for(65536) == (4,) * 8 and fsq_levels_for(4096) == (4,) * 6
+    assert np.prod(fsq_levels_for(8192)) == 8192 and np.prod(fsq_levels_for(16384)) == 16384
+    with pytest.raises(ConfigError):
+        fsq_levels_for(1000)
+    q = codec.quantizer
+    codes = torch.arange(codec.codebook_size)[None]  # every code once
+    vectors = q.lookup(codes)
+    z_q, again, _ = q.round(vectors)
+    assert torch.equal(again, codes) and torch.equal(z_q, vectors)
+    # z_e off the grid rounds to its nearest grid point, which maps to a valid code
+    z_e = q.project(torch.randn(2, 7, codec.config.latent_dim))
+    z_q, codes, _ = q.round(z_e)
+    assert torch.equal(q.lookup(codes), z_q)
+    assert float(((z_e - z_q).detach() ** 2).max()) <= float((0.5 / (torch.tensor(codec.config.levels) // 2).float().min()) ** 2) + 1e-6
+
+
+def test_vq_codes_round_trip():
+    codec = make_codec(quantizer="vq", codebook_size=32)
+    wav = torch.randn(1, 3200) * 0.1
+    codes, frames = codec.encode(wav)
+    assert codes.shape == (1, 10) and int(codes.max()) < 32
+    vectors = codec.quantizer.lookup(codes)
+    assert torch.equal(codec.quantizer.round(vectors)[1], codes)
+    assert codec.decode(codes).shape == (1, 3200)
+
+
+@pytest.mark.parametrize("tap,count", [("last_block", 1), ("all_blocks", 2), ("backbone", 1)])
+def test_self_guidance_teacher_gets_no_gradient(tap, count):
+    codec = make_codec(sg_tap=tap, decoder_depth=2).train()
+    wav, lengths = torch.randn(2, 1600) * 0.1, torch.tensor([1600, 960])
+    lat = codec.encode_latents(wav, lengths)
+    assert lat.z_e.requires_grad
+    targets = teacher_features(codec, lat.z_e, lat.mask, tap)
+    assert len(targets) == count and not any(t.requires_grad for t in targets)
+    out = GeneratorForward(codec)(wav, lengths)
+    assert out.losses["sg"] > 0
+    out.losses["sg"].backward()
+    assert codec.encoder.input.parametrizations.weight.original1.grad.abs().sum() > 0  # the student path trains
+
+
+def test_self_guidance_loss_is_zero_without_rounding(monkeypatch):
+    codec = make_codec().train()
+    monkeypatch.setattr(codec.quantizer, "round", lambda z_e, mask=None: (z_e, torch.zeros(z_e.shape[:2], dtype=torch.long), {}))
+    out = GeneratorForward(codec)(torch.randn(2, 1600) * 0.1, torch.tensor([1600, 1280]))
+    assert float(out.losses["sg"].detach()) == 0.0 and float(out.quantization_error) == 0.0
+    diag = codec.diagnose(torch.randn(1, 1600) * 0.1)
+    assert float(diag["hidden_mse"].abs().max()) == 0.0 and float(diag["quantization_error"].abs().max()) == 0.0
+
+
+def test_diagnose_shapes_and_padding(codec):
+    wav, lengths = torch.randn(2, 3000) * 0.1, torch.tensor([3000, 1000])
+    diag = codec.diagnose(wav, lengths)
+    assert diag["frame_lengths"].tolist() == [10, 4]
+    assert diag["quantization_error"].shape == diag["hidden_mse"].shape == (2, 10)
+    assert torch.all(diag["quantization_error"][1, 4:] == 0) and torch.all(diag["hidden_mse"][0] > 0)
+
+
+def test_batched_equals_one_by_one(codec):
+    torch.manual_seed(1)
+    lengths = [4000, 2345, 700]
+    items = [torch.randn(n) * 0.2 for n in lengths]
+    batch = torch.zeros(3, max(lengths))
+    for i, x in enumerate(items):
+        batch[i, : len(x)] = x
+    codes, frames = codec.encode(batch, torch.tensor(lengths))
+    audio = codec.decode(codes, frames)
+    for i, x in enumerate(items):
+        single_codes, single_frames = codec.encode(x[None])
+        n = int(single_frames)
+        assert frames[i] == n and torch.equal(codes[i, :n], single_codes[0])
+        single_audio = codec.decode(single_codes)
+        torch.testing.assert_close(audio[i, : n * 320], single_audio[0], atol=1e-4, rtol=1e-4)
+
+
+def test_encode_resamples_other_rates(codec):
+    wav = torch.randn(1, 8000) * 0.1  # one second at 8 kHz
+    codes, frames = codec.encode(wav, sample_rate=8000)
+    assert frames.tolist() == [50]
+
+
+def test_save_load_identical(codec, tmp_path):
+    codec.save_pretrained(tmp_path / "c")
+    assert sorted(p.name for p in (tmp_path / "c").iterdir()) == ["config.json", "model.safetensors"]
+    assert json.loads((tmp_path / "c" / "config.json").read_text())["format_version"] == 1
+    loaded = Codec.from_pretrained(tmp_path / "c")
+    assert loaded.config == codec.config and loaded.fingerprint() == codec.fingerprint()
+    wav = torch.randn(2, 2000) * 0.1
+    codes, frames = codec.encode(wav)
+    assert torch.equal(loaded.encode(wav)[0], codes)
+    assert torch.equal(loaded.decode(codes, frames), codec.decode(codes, frames))
+    assert make_codec(seed=1).fingerprint() != codec.fingerprint()
+
+
+def test_config_is_frozen_and_replaceable():
+    config = CodecConfig.preset("debug")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.codebook_size = 4
+    bigger = dataclasses.replace(config, codebook_size=4096, fsq_levels=None)
+    assert bigger.levels == (4,) * 6 and bigger.sg_lambda == 10.0
+    assert CodecConfig.preset("xcodec2").sg_lambda == 5.0 and CodecConfig.preset("xcodec2").levels == (4,) * 8
+    with pytest.raises(ConfigError, match="unknown preset"):
+        CodecConfig.preset("huge")
+
+
+def test_bad_inputs_raise_clear_errors(codec):
+    with pytest.raises(ValueError, match="shorter than one codec frame"):
+        codec.encode(torch.randn(1, 100))
+    with pytest.raises(ValueError, match="shorter than one codec frame"):
+        codec.encode(torch.randn(2, 1000), torch.tensor([1000, 319]))
+    with pytest.raises(ValueError, match=r"codes outside \[0, 256\)"):
+        codec.decode(torch.tensor([[1, 2, 256]]))
+    with pytest.raises(ValueError, match="codes outside"):
+        codec.decode(torch.tensor([[-1, 2]]))
+    codec.decode(torch.tensor([[1, 2, 999]]), torch.tensor([2]))  # codes past the length are ignored
+
+
+def test_broken_model_dirs_raise_clear_errors(codec, tmp_path):
+    with pytest.raises(CodecLoadError, match="not found"):
+        Codec.from_pretrained(tmp_path / "nothing")
+    good = codec.save_pretrained(tmp_path / "good")
+    for name, damage in [("no_config", lambda d: (d / "config.json").unlink()),
+                         ("no_weights", lambda d: (d / "model.safetensors").unlink()),
+                         ("version", lambda d: (d / "config.json").write_text(
+                             json.dumps({**json.loads((d / "config.json").read_text()), "format_version": 99}))),
+                         ("mismatch", lambda d: (d / "config.json").write_text(
+                             json.dumps({**json.loads((d / "config.json").read_text()), "decoder_dim": 32}))),
+                         ("truncated", lambda d: (d / "model.safetensors").write_bytes(b"\x00" * 10))]:
+        broken = tmp_path / name
+        codec.save_pretrained(broken)
+        damage(broken)
+        with pytest.raises(CodecLoadError) as err:
+            Codec.from_pretrained(broken)
+        assert str(broken) in str(err.value), name
+    assert Codec.from_pretrained(good).fingerprint() == codec.fingerprint()
+
+
+def test_semantic_branch_with_tiny_ssl_model(tmp_path):
+    from transformers import Wav2Vec2Config, Wav2Vec2FeatureExtractor, Wav2Vec2Model
+
+    torch.manual_seed(0)
+    ssl_config = Wav2Vec2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+                                conv_dim=(16, 16, 16, 16, 16, 16, 16), num_conv_pos_embeddings=16,
+                                num_conv_pos_embedding_groups=2)
+    Wav2Vec2Model(ssl_config).save_pretrained(tmp_path / "ssl")
+    Wav2Vec2FeatureExtractor(sampling_rate=16000).save_pretrained(tmp_path / "ssl")
+    codec = make_codec(semantic_model=str(tmp_path / "ssl"), semantic_layer=1, semantic_dim=32).train()
+    out = GeneratorForward(codec)(torch.randn(2, 3200) * 0.1, torch.tensor([3200, 2240]))
+    assert set(out.losses) == {"mel", "sg", "semantic"} and float(out.losses["semantic"]) > 0
+    out.losses["semantic"].backward()
+    assert codec.semantic_adapter.input.weight.grad.abs().sum() > 0
+    assert not any(p.requires_grad for p in codec.ssl.model.parameters())
+    assert not any(k.startswith("ssl") for k in codec.state_dict())  # the frozen SSL model is not saved
+    codec.save_pretrained(tmp_path / "codec")
+    loaded = Codec.from_pretrained(tmp_path / "codec")
+    wav = torch.randn(1, 3200) * 0.1
+    assert torch.equal(loaded.encode(wav)[0], codec.encode(wav)[0])
+    with pytest.raises(ValueError, match="hidden size 32"):
+        make_codec(semantic_model=str(tmp_path / "ssl"), semantic_dim=64)
