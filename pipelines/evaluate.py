@@ -1,0 +1,305 @@
+"""Evaluation: codec reconstruction, TTS intelligibility, and the side-by-side comparison of several systems.
+
+  python -m pipelines.evaluate codec   --codec DIR --manifest test.jsonl --out DIR [--asr pocketsphinx] [--max-utts N]
+  python -m pipelines.evaluate tts     --model DIR --manifest test.jsonl --out DIR [--seed S]  (a TTS pipeline folder)
+  python -m pipelines.evaluate compare --codec 16384=DIR --codec 16384+SG=DIR [--tts 16384=DIR ...]
+                                       --manifest test.jsonl --out DIR
+
+Every result is written as `results.json` (plus per-frame diagnostics in `frames.npz` for codecs) in its folder and
+reused when it is newer than the model it describes, so a comparison can be re-run cheaply. The ground-truth row
+(the ASR on the original audio) is always computed beside the systems.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from codec.audio import save_wav
+from codec.data import Manifest, UtteranceDataset, collate_padded, read_manifest
+from codec.trainloop import write_json
+from pipelines.asr import ASR, load_asr
+from pipelines.metrics import bootstrap_ci, codebook_stats, mel_distance, pesq_scores, stoi_score, summarize, wer_report
+from pipelines.plots import bar_chart_png, histogram_png, markdown_table, spectrogram_comparison_png
+
+log = logging.getLogger("pipelines.evaluate")
+N_AUDIO_SAMPLES = 3  # resynthesised / synthesised examples written beside each result
+
+
+def subset(manifest: Manifest, max_utts: int | None) -> Manifest:
+    return manifest if max_utts is None else Manifest(manifest.path, manifest.utterances[:max_utts], manifest.skipped)
+
+
+def mean_with_ci(values: list[float]) -> dict:
+    arr = np.asarray([v for v in values if np.isfinite(v)], dtype=np.float64)
+    if arr.size == 0:
+        return {"mean": float("nan"), "ci": [float("nan"), float("nan")], "n": 0}
+    low, high = bootstrap_ci(arr) if arr.size > 1 else (float(arr[0]), float(arr[0]))
+    return {"mean": float(arr.mean()), "ci": [float(low), float(high)], "n": int(arr.size)}
+
+
+def _batches(manifest: Manifest, sample_rate: int, batch_size: int):
+    loader = DataLoader(UtteranceDataset(manifest, sample_rate), batch_size=batch_size, collate_fn=collate_padded)
+    return tqdm(loader, desc="evaluating", unit="batch", leave=False)
+
+
+def evaluate_ground_truth(manifest: Manifest, asr: ASR, sample_rate: int = 16000, batch_size: int = 8) -> dict:
+    """The ASR on the original audio: the floor any system's WER should be read against."""
+    texts, hyps = [], []
+    for batch in _batches(manifest, sample_rate, batch_size):
+        audios = [a[:n].numpy() for a, n in zip(batch["audio"], batch["length"].tolist())]
+        hyps += asr.transcribe(audios)
+        texts += batch["text"]
+    return {"system": "ground truth", "n_utterances": len(texts), "wer": wer_report(texts, hyps)}
+
+
+def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Path, batch_size: int = 8) -> dict:
+    """Resynthesise `manifest` through `codec`; PESQ, STOI, mel distance, WER, codebook use, per-frame diagnostics.
+
+    Writes out_dir/results.json, out_dir/frames.npz (per-frame quantization error and hidden MSE), a histogram
+    PNG of both, and a few resynthesised wavs.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    per_utt = {"pesq_wb": [], "pesq_nb": [], "stoi": [], "mel_distance": []}
+    all_codes, qe, hidden, texts, resynth, ids = [], [], [], [], [], []
+    for batch in _batches(manifest, codec.sample_rate, batch_size):
+        codes, frame_lengths = codec.encode(batch["audio"], batch["length"])
+        wav = codec.decode(codes, frame_lengths).cpu()
+        diag = codec.diagnose(batch["audio"], batch["length"])
+        for row, n in enumerate(batch["length"].tolist()):
+            ref, deg = batch["audio"][row, :n].numpy(), wav[row, :n].numpy()
+            per_utt["stoi"].append(stoi_score(ref, deg, codec.sample_rate))
+            per_utt["mel_distance"].append(mel_distance(ref, deg, codec.sample_rate))
+            for key, value in pesq_scores(ref, deg, codec.sample_rate).items():
+                per_utt[key].append(value)
+            f = int(frame_lengths[row])
+            all_codes.append(codes[row, :f].cpu().numpy())
+            qe.append(diag["quantization_error"][row, :f].cpu().numpy())
+            hidden.append(diag["hidden_mse"][row, :f].cpu().numpy())
+            resynth.append(deg)
+        texts += batch["text"]
+        ids += batch["id"]
+    qe, hidden = np.concatenate(qe), np.concatenate(hidden)
+    np.savez_compressed(out_dir / "frames.npz", quantization_error=qe, hidden_mse=hidden)
+    histogram_png({"quantization error": qe}, out_dir / "quantization_error.png", "||z_e - z_q||^2 per frame")
+    histogram_png({"hidden MSE": hidden}, out_dir / "hidden_mse.png", "||h_e - h_q||^2 per frame")
+    for uid, audio in list(zip(ids, resynth))[:N_AUDIO_SAMPLES]:
+        save_wav(out_dir / "samples" / f"{uid}.wav", audio, codec.sample_rate)
+    result = {
+        "kind": "codec",
+        "n_utterances": len(texts),
+        **{key: mean_with_ci(values) for key, values in per_utt.items()},
+        "codebook": codebook_stats(np.concatenate(all_codes), codec.codebook_size),
+        "quantization_error": summarize(qe),
+        "hidden_mse": summarize(hidden),
+    }
+    if asr is not None:
+        result["wer"] = wer_report(texts, asr.transcribe(resynth))
+    return result
+
+
+def evaluate_tts(pipeline, manifest: Manifest, asr: ASR, out_dir: str | Path, seed: int = 0, batch_size: int = 8) -> dict:
+    """Synthesise the manifest's sentences with a TTS pipeline and score them with the ASR against their text."""
+    out_dir = Path(out_dir)
+    texts = [u.text for u in manifest]
+    audios = []
+    for start in tqdm(range(0, len(texts), batch_size), desc="synthesising", unit="batch", leave=False):
+        outputs = pipeline(texts[start : start + batch_size], seed=seed + start)
+        audios += [o["audio"] for o in outputs]
+    for utt, audio in list(zip(manifest, audios))[:N_AUDIO_SAMPLES]:
+        save_wav(out_dir / "samples" / f"{utt.id}.wav", audio, pipeline.sample_rate)
+    seconds = [len(a) / pipeline.sample_rate for a in audios]
+    return {"kind": "tts", "n_utterances": len(texts), "seed": seed, "wer": wer_report(texts, asr.transcribe(audios)),
+            "duration_seconds": summarize(seconds)}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Cached runs and the comparison report
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _newest_mtime(path: Path) -> float:
+    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+    return max((p.stat().st_mtime for p in files), default=0.0)
+
+
+def _cached(out_dir: Path, manifest: Manifest, sources: list[Path]) -> dict | None:
+    """A previous result, unless the model or manifest changed since or it covered other utterances."""
+    path = out_dir / "results.json"
+    if not path.exists():
+        return None
+    result = json.loads(path.read_text())
+    if result.get("n_utterances") != len(manifest):
+        return None
+    if any(path.stat().st_mtime < _newest_mtime(src) for src in sources if src is not None and src.exists()):
+        return None
+    return result
+
+
+def run_codec(name: str, codec_dir: Path, manifest: Manifest, asr: ASR | None, out_dir: Path, batch_size: int = 8) -> dict:
+    from codec import Codec
+
+    result = _cached(out_dir, manifest, [codec_dir, manifest.path])
+    if result is None:
+        codec = Codec.from_pretrained(codec_dir)
+        result = {"system": name, "model": str(codec_dir), "fingerprint": codec.fingerprint(),
+                  **evaluate_codec(codec, manifest, asr, out_dir, batch_size)}
+        write_json(out_dir / "results.json", result)
+    log.info("%s: %s", name, out_dir / "results.json")
+    return result
+
+
+def run_tts(name: str, model_dir: Path, manifest: Manifest, asr: ASR, out_dir: Path, seed: int = 0) -> dict:
+    from pipelines.tts import TTSPipeline
+
+    result = _cached(out_dir, manifest, [model_dir, manifest.path])
+    if result is None:
+        pipeline = TTSPipeline.from_pretrained(model_dir)
+        result = {"system": name, "model": str(model_dir), **evaluate_tts(pipeline, manifest, asr, out_dir, seed)}
+        write_json(out_dir / "results.json", result)
+    log.info("%s: %s", name, out_dir / "results.json")
+    return result
+
+
+def run_ground_truth(manifest: Manifest, asr: ASR, out_dir: Path) -> dict:
+    result = _cached(out_dir, manifest, [manifest.path])
+    if result is None:
+        result = evaluate_ground_truth(manifest, asr)
+        write_json(out_dir / "results.json", result)
+    return result
+
+
+def _wer_cells(result: dict) -> dict:
+    if "wer" not in result:
+        return {}
+    w = result["wer"]
+    return {"WER": w["wer"], "WER 95% CI": w["wer_ci"], "utt-mean WER": w["mean_utterance_wer"]}
+
+
+def comparison_report(codecs: dict[str, Path], tts: dict[str, Path], manifest: Manifest, asr: ASR, out_dir: Path,
+                      seed: int = 0, batch_size: int = 8) -> Path:
+    """Evaluate every system (reusing cached results), then write report.md, PNG plots and results.json."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    truth = run_ground_truth(manifest, asr, out_dir / "ground_truth")
+    codec_results = {n: run_codec(n, d, manifest, asr, out_dir / "codec" / _slug(n), batch_size) for n, d in codecs.items()}
+    tts_results = {n: run_tts(n, d, manifest, asr, out_dir / "tts" / _slug(n), seed) for n, d in tts.items()}
+
+    lines = [f"# Comparison on {manifest.path} ({len(manifest)} utterances)", ""]
+    if codec_results:
+        rows = [{"system": "ground truth", **_wer_cells(truth)}]
+        for name, r in codec_results.items():
+            rows.append({"system": name, "PESQ-WB": r["pesq_wb"]["mean"], "PESQ-NB": r["pesq_nb"]["mean"],
+                         "STOI": r["stoi"]["mean"], "mel dist": r["mel_distance"]["mean"], **_wer_cells(r),
+                         "usage": r["codebook"]["usage"], "perplexity": r["codebook"]["perplexity"],
+                         "QE mean": r["quantization_error"]["mean"], "QE std": r["quantization_error"]["std"],
+                         "hidden MSE mean": r["hidden_mse"]["mean"], "hidden MSE std": r["hidden_mse"]["std"]})
+        columns = ["system", "PESQ-WB", "PESQ-NB", "STOI", "mel dist", "WER", "WER 95% CI", "utt-mean WER", "usage",
+                   "perplexity", "QE mean", "QE std", "hidden MSE mean", "hidden MSE std"]
+        lines += ["## Codec reconstruction", "", markdown_table(rows, columns), ""]
+        table = [{"system": n, "pesq_wb": r["pesq_wb"]["mean"], "pesq_ci": r["pesq_wb"]["ci"],
+                  "stoi": r["stoi"]["mean"], "stoi_ci": r["stoi"]["ci"]} for n, r in codec_results.items()]
+        bar_chart_png(table, "pesq_wb", out_dir / "pesq_wb.png", ci_keys="pesq_ci", title="PESQ-WB (95% CI)")
+        bar_chart_png(table, "stoi", out_dir / "stoi.png", ci_keys="stoi_ci", title="STOI (95% CI)")
+        frames = {n: np.load(out_dir / "codec" / _slug(n) / "frames.npz") for n in codec_results}
+        histogram_png({n: f["quantization_error"] for n, f in frames.items()}, out_dir / "quantization_error.png",
+                      "quantization error ||z_e - z_q||^2 per 20 ms frame")
+        histogram_png({n: f["hidden_mse"] for n, f in frames.items()}, out_dir / "hidden_mse.png",
+                      "hidden-feature MSE ||h_e - h_q||^2 per 20 ms frame")
+        lines += ["![PESQ-WB](pesq_wb.png) ![STOI](stoi.png)", "",
+                  "![quantization error](quantization_error.png) ![hidden MSE](hidden_mse.png)", ""]
+        lines += _spectrograms(codecs, manifest, out_dir)
+    if tts_results:
+        rows = [{"system": "ground truth", **_wer_cells(truth)}]
+        rows += [{"system": n, **_wer_cells(r)} for n, r in tts_results.items()]
+        lines += ["## TTS intelligibility", "", markdown_table(rows, ["system", "WER", "WER 95% CI", "utt-mean WER"]), ""]
+        table = [{"system": n, "wer": r["wer"]["wer"], "wer_ci": r["wer"]["wer_ci"]} for n, r in tts_results.items()]
+        bar_chart_png(table, "wer", out_dir / "tts_wer.png", ci_keys="wer_ci", title="TTS WER (95% CI)")
+        lines += ["![TTS WER](tts_wer.png)", ""]
+    lines += [f"ASR judge: {type(asr).__name__}. WER after the shared text normalizer; CIs by bootstrap over utterances."]
+    write_json(out_dir / "results.json", {"ground_truth": truth, "codecs": codec_results, "tts": tts_results})
+    report = out_dir / "report.md"
+    report.write_text("\n".join(lines) + "\n")
+    return report
+
+
+def _spectrograms(codecs: dict[str, Path], manifest: Manifest, out_dir: Path, n: int = 2) -> list[str]:
+    """Ground truth vs each codec's resynthesis for the first utterances (the paper's case studies)."""
+    from codec import Codec
+
+    loaded = {name: Codec.from_pretrained(d) for name, d in codecs.items()}
+    lines = []
+    dataset = UtteranceDataset(Manifest(manifest.path, manifest.utterances[:n]), 16000)
+    for i in range(len(dataset)):
+        item = dataset[i]
+        rows = {"ground truth": item["audio"].numpy()}
+        for name, codec in loaded.items():
+            codes, flen = codec.encode(item["audio"][None])
+            rows[name] = codec.decode(codes, flen)[0, : item["length"]].cpu().numpy()
+        path = out_dir / f"spectrogram_{_slug(item['id'])}.png"
+        spectrogram_comparison_png(rows, 16000, path, title=item["text"][:80])
+        lines += [f"![spectrograms of {item['id']}]({path.name})", ""]
+    return lines
+
+
+def _slug(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
+
+
+def _named_dirs(items: list[str], flag: str) -> dict[str, Path]:
+    out = {}
+    for item in items:
+        name, sep, path = item.partition("=")
+        if not sep:
+            name, path = Path(item).name, item
+        if not Path(path).is_dir():
+            raise SystemExit(f"error: {flag} {item}: folder {path} not found")
+        out[name] = Path(path)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipelines.evaluate", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("codec", "tts", "compare"):
+        p = sub.add_parser(name)
+        p.add_argument("--manifest", type=Path, required=True)
+        p.add_argument("--out", type=Path, required=True)
+        p.add_argument("--asr", default="pocketsphinx", help="'pocketsphinx' or a local transformers ASR folder")
+        p.add_argument("--max-utts", type=int, default=None)
+        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--batch-size", type=int, default=8)
+        if name == "codec":
+            p.add_argument("--codec", type=Path, required=True)
+        elif name == "tts":
+            p.add_argument("--model", type=Path, required=True)
+        else:
+            p.add_argument("--codec", action="append", default=[], metavar="NAME=DIR")
+            p.add_argument("--tts", action="append", default=[], metavar="NAME=DIR")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    torch.set_grad_enabled(False)
+    manifest = subset(read_manifest(args.manifest), args.max_utts)
+    asr = load_asr(args.asr)
+    if args.command == "codec":
+        codecs, tts = _named_dirs([str(args.codec)], "--codec"), {}
+    elif args.command == "tts":
+        codecs, tts = {}, _named_dirs([str(args.model)], "--model")
+    else:
+        codecs, tts = _named_dirs(args.codec, "--codec"), _named_dirs(args.tts, "--tts")
+        if not codecs and not tts:
+            parser.error("compare needs at least one --codec or --tts")
+    # A single system is a comparison of one: the ground-truth row always stands beside it.
+    print(comparison_report(codecs, tts, manifest, asr, args.out, args.seed, args.batch_size))
+    return 0
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""Text -> speech: the codec and the speech LM behind one call.
+
+    from pipelines import synthesize
+    out = synthesize("Hello there.", model="exp/debug/tts", seed=0)   # {"audio": float32 [T], "sampling_rate": 16000}
+
+A pipeline folder holds `pipeline.json` (format version, sampling defaults), `codec/` (Codec.save_pretrained) and
+`lm/` (SpeechLM.save_pretrained, tokenizer included). Long text is split into sentences, all sentences of all
+inputs are generated as one batch, decoded, and joined with short pauses.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import re
+import secrets
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from codec import Codec
+from codec.checkpoint import atomic_directory
+from lm.generate import SamplingConfig, generate_codes
+from lm.model import SpeechLM
+
+log = logging.getLogger("pipelines.tts")
+
+PIPELINE_FORMAT_VERSION = 1
+PIPELINE_FILE = "pipeline.json"
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default_model"
+MAX_SENTENCE_WORDS = 40  # longer sentences are cut at commas, then every 40 words: the LM was trained on sentences
+GENERATION_BATCH = 16  # sentences generated together (bounds memory for very long inputs)
+
+
+class PipelineLoadError(ValueError):
+    """A pipeline folder that is missing, incomplete or mismatched; the message names the file."""
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split text into sentences (., !, ?, ;, line breaks), cutting very long ones at commas or every N words."""
+    pieces = []
+    for sentence in re.split(r"(?<=[.!?;])\s+|\n+", text):
+        words = sentence.split()
+        if len(words) <= MAX_SENTENCE_WORDS:
+            pieces.append(sentence)
+            continue
+        for clause in re.split(r"(?<=,)\s+", sentence):
+            clause_words = clause.split()
+            pieces += [" ".join(clause_words[i : i + MAX_SENTENCE_WORDS]) for i in range(0, len(clause_words), MAX_SENTENCE_WORDS)]
+    return [p.strip() for p in pieces if p.strip()]
+
+
+class TTSPipeline:
+    def __init__(self, codec: Codec, lm: SpeechLM, sampling: SamplingConfig = SamplingConfig(), pause_seconds: float = 0.15):
+        lm.check_codec(codec, "the pipeline's codec")
+        self.codec, self.lm, self.sampling, self.pause_seconds = codec.eval(), lm, sampling, pause_seconds
+        self._lock = threading.Lock()  # one generation at a time per pipeline: torch modules share buffers
+
+    @property
+    def sample_rate(self) -> int:
+        return self.codec.sample_rate
+
+    # -- persistence ---------------------------------------------------------------------------------------
+    def save_pretrained(self, directory: str | os.PathLike) -> Path:
+        with atomic_directory(directory) as tmp:
+            self.codec.save_pretrained(tmp / "codec")
+            self.lm.save_pretrained(tmp / "lm")
+            (tmp / PIPELINE_FILE).write_text(json.dumps({
+                "format_version": PIPELINE_FORMAT_VERSION, "sampling": dataclasses.asdict(self.sampling),
+                "pause_seconds": self.pause_seconds}, indent=2))
+        return Path(directory)
+
+    @classmethod
+    def from_pretrained(cls, directory: str | os.PathLike, device: str | torch.device = "cpu") -> "TTSPipeline":
+        directory = Path(directory)
+        path = directory / PIPELINE_FILE
+        if not directory.is_dir():
+            raise PipelineLoadError(f"{directory}: TTS model folder not found")
+        if not path.exists():
+            raise PipelineLoadError(f"{path}: file not found (is {directory} a TTS pipeline folder with codec/ and lm/?)")
+        try:
+            saved = json.loads(path.read_text())
+        except json.JSONDecodeError as e:
+            raise PipelineLoadError(f"{path}: not valid JSON ({e})") from None
+        if saved.get("format_version") != PIPELINE_FORMAT_VERSION:
+            raise PipelineLoadError(f"{path}: format version {saved.get('format_version')}, this code reads {PIPELINE_FORMAT_VERSION}")
+        try:
+            sampling = SamplingConfig(**saved.get("sampling", {}))
+        except TypeError as e:
+            raise PipelineLoadError(f"{path}: bad sampling settings ({e})") from None
+        codec = Codec.from_pretrained(directory / "codec", map_location=device)
+        lm = SpeechLM.from_pretrained(directory / "lm", codec=codec, device=device)
+        return cls(codec, lm, sampling, float(saved.get("pause_seconds", 0.15)))
+
+    # -- synthesis -----------------------------------------------------------------------------------------
+    def __call__(self, texts: str | list[str], seed: int | None = None, **sampling) -> dict | list[dict]:
+        """Speak one text (-> {"audio": float32 [T], "sampling_rate"}) or a list of texts (-> a list of those).
+
+        `seed` makes sampling reproducible (None draws a fresh one); keyword arguments override SamplingConfig
+        fields (temperature, top_k, top_p, repetition_penalty, ...). A text gives the same audio alone or in a batch.
+        """
+        single = isinstance(texts, str)
+        texts = [texts] if single else list(texts)
+        sentences, owner = [], []
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(f"text {i}: expected a str, got {type(text).__name__}")
+            if not text.strip():
+                raise ValueError(f"text {i}: empty or whitespace-only text; give something to say")
+            parts = [s for s in split_sentences(text) if self.lm.tokenizer.encode(s)]
+            if not parts:
+                raise ValueError(f"text {i} ({text[:40]!r}): nothing speakable is left after normalization")
+            sentences += parts
+            owner += [i] * len(parts)
+        try:
+            config = dataclasses.replace(self.sampling, **sampling)
+        except TypeError as e:
+            raise TypeError(f"unknown sampling option: {e}") from None
+        seed = secrets.randbelow(2**31) if seed is None else int(seed)
+        with self._lock, torch.inference_mode():
+            audio = []
+            for start in range(0, len(sentences), GENERATION_BATCH):
+                chunk = sentences[start : start + GENERATION_BATCH]
+                codes = generate_codes(self.lm.model, self.lm.vocab, self.lm.tokenizer, chunk, config, seed)
+                audio += self._decode(codes)
+        pause = np.zeros(int(self.pause_seconds * self.sample_rate), np.float32)
+        outputs = []
+        for i in range(len(texts)):
+            mine = [a for a, o in zip(audio, owner) if o == i]
+            joined = [x for k, a in enumerate(mine) for x in ((pause, a) if k else (a,))]
+            outputs.append({"audio": np.concatenate(joined).astype(np.float32), "sampling_rate": self.sample_rate})
+        return outputs[0] if single else outputs
+
+    def _decode(self, codes: list[torch.Tensor]) -> list[np.ndarray]:
+        lengths = torch.tensor([len(c) for c in codes])
+        if bool((lengths == 0).any()):
+            log.warning("%d sentence(s) ended before any speech token: they are silent", int((lengths == 0).sum()))
+        out = [np.zeros(0, np.float32)] * len(codes)
+        keep = [i for i, n in enumerate(lengths.tolist()) if n > 0]
+        if keep:
+            padded = torch.zeros(len(keep), int(lengths.max()), dtype=torch.long)
+            for row, i in enumerate(keep):
+                padded[row, : lengths[i]] = codes[i]
+            wav = self.codec.decode(padded, lengths[keep]).cpu().numpy()
+            for row, i in enumerate(keep):
+                out[i] = wav[row, : int(lengths[i]) * self.codec.hop_length]
+        return out
+
+
+@lru_cache(maxsize=4)
+def _load_cached(directory: str) -> TTSPipeline:
+    return TTSPipeline.from_pretrained(directory)
+
+
+def load_pipeline(model: str | os.PathLike | TTSPipeline | None = None) -> TTSPipeline:
+    """A TTSPipeline from a folder (loaded once and cached), a loaded pipeline, or None for the default model."""
+    if isinstance(model, TTSPipeline):
+        return model
+    if model is None:
+        if not (DEFAULT_MODEL_DIR / PIPELINE_FILE).exists():
+            raise PipelineLoadError(
+                f"no default model is bundled yet ({DEFAULT_MODEL_DIR} is empty). Train one with "
+                "`recipes/run.sh --preset tiny` and pass model='exp/tiny/tts/<variant>', or use --model DIR.")
+        model = DEFAULT_MODEL_DIR
+    return _load_cached(str(Path(model).resolve()))
+
+
+def synthesize(text: str | list[str], model: str | os.PathLike | TTSPipeline | None = None, seed: int | None = None,
+               **sampling) -> dict | list[dict]:
+    """Speak `text`: {"audio": np.ndarray float32 [T], "sampling_rate": int} (a list of those for a list of texts)."""
+    return load_pipeline(model)(text, seed=seed, **sampling)
