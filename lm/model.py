@@ -34,6 +34,10 @@ class LMLoadError(ValueError):
 def build_llama(config: LMConfig, vocab: Vocabulary) -> LlamaForCausalLM:
     llama_config = config.llama_config(vocab.size, vocab.pad)
     llama_config._attn_implementation = "sdpa"
+    # No cache unless asked for (generation does): transformers only turns restarting position_ids into the
+    # block-diagonal mask of packed rows when there is no cache, so a default cache would silently let packed
+    # utterances attend to each other.
+    llama_config.use_cache = False
     return LlamaForCausalLM(llama_config)
 
 

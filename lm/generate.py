@@ -1,0 +1,146 @@
+"""Text -> speech codes: a KV-cached sampling loop over the LlamaForCausalLM.
+
+The loop is our own (not `model.generate`) because the constraints are specific: after SPEECH_START only speech
+codes and SPEECH_END may follow, the repetition penalty looks at a recent window only (speech legitimately
+repeats codes over a whole utterance: a penalty over the full context pushes the model off its distribution),
+the length bound comes from the text, and each row samples from its own generator.
+
+Reproducibility: row i draws from a torch.Generator seeded by (seed, its prompt), so under the same seed a text
+gives the same codes whether generated alone or in a batch with others (left padding does not change the draws).
+Identical texts in one call therefore get identical samples; vary the seed for variety.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from dataclasses import dataclass
+
+import torch
+from transformers import DynamicCache, LlamaForCausalLM
+
+from lm.text import TextTokenizer
+from lm.vocab import Vocabulary
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SamplingConfig:
+    temperature: float = 0.8  # 0 = greedy
+    top_k: int = 50  # 0 = off
+    top_p: float = 0.95  # 1 = off
+    repetition_penalty: float = 1.1  # 1 = off; CTRL-style: positive logits divided, negative multiplied
+    repetition_window: int = 16  # how many of the most recent generated codes the penalty applies to
+    # The length bound, max frames = max_frames_base + max_frames_per_text_token * (text tokens), stops a model
+    # that never emits SPEECH_END; generous because pieces vary in length (a piece is ~1-4 characters).
+    max_frames_base: int = 50
+    max_frames_per_text_token: float = 20.0
+
+    def max_frames(self, num_text_tokens: int) -> int:
+        return int(math.ceil(self.max_frames_base + self.max_frames_per_text_token * num_text_tokens))
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An utterance whose voice to continue: its transcript and its codes (from the same codec as the LM)."""
+
+    text: str
+    codes: torch.Tensor
+
+
+def _row_generator(seed: int, prompt: list[int]) -> torch.Generator:
+    digest = hashlib.sha256(f"{seed}:{','.join(map(str, prompt))}".encode()).digest()
+    return torch.Generator().manual_seed(int.from_bytes(digest[:8], "little") & ((1 << 63) - 1))
+
+
+def _next_tokens(logits: torch.Tensor, allowed: torch.Tensor, recent: list[list[int]], sampling: SamplingConfig,
+                 generators: list[torch.Generator]) -> torch.Tensor:
+    """Pick one token per row from last-position logits [B, V] (float32)."""
+    if sampling.repetition_penalty != 1.0:
+        for row, tokens in enumerate(recent):
+            if tokens:
+                ids = torch.tensor(sorted(set(tokens)), device=logits.device)
+                values = logits[row, ids]
+                logits[row, ids] = torch.where(values > 0, values / sampling.repetition_penalty,
+                                               values * sampling.repetition_penalty)
+    logits = logits.masked_fill(~allowed, float("-inf"))
+    if sampling.temperature <= 0:
+        return logits.argmax(dim=-1)
+    logits = logits / sampling.temperature
+    if sampling.top_k > 0:
+        kth = torch.topk(logits, min(sampling.top_k, logits.shape[-1]), dim=-1).values[:, -1:]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    if sampling.top_p < 1.0:
+        sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
+        probs = sorted_logits.softmax(dim=-1)
+        outside = probs.cumsum(dim=-1) - probs > sampling.top_p  # the most likely token always stays
+        logits = logits.scatter(-1, order, sorted_logits.masked_fill(outside, float("-inf")))
+    probs = logits.softmax(dim=-1).cpu()
+    picks = [torch.multinomial(probs[row], 1, generator=generators[row]) for row in range(len(generators))]
+    return torch.cat(picks).to(logits.device)
+
+
+@torch.no_grad()
+def generate_codes(model: LlamaForCausalLM, vocab: Vocabulary, tokenizer: TextTokenizer, texts: list[str],
+                   sampling: SamplingConfig = SamplingConfig(), seed: int = 0,
+                   reference: Reference | None = None) -> list[torch.Tensor]:
+    """Speech codes (LongTensor [frames], codec code values) for each text, generated as one left-padded batch.
+
+    A row ends at SPEECH_END or, failing that, after `sampling.max_frames(text tokens)` codes (with a warning).
+    With a `reference`, each prompt is its transcript followed by the text, then its codes after SPEECH_START:
+    the model continues in the reference's voice, and only the new codes are returned.
+    """
+    if not texts:
+        return []
+    device = next(model.parameters()).device
+    prompts, limits = [], []
+    for text in texts:
+        text_ids = tokenizer.encode(text)
+        if reference is None:
+            prompts.append(vocab.prompt(text_ids))
+        else:
+            prompt_text = tokenizer.encode(reference.text) + text_ids
+            prompts.append(vocab.prompt(prompt_text, speech_prefix=reference.codes))
+        limits.append(sampling.max_frames(len(text_ids)))
+    generators = [_row_generator(seed, p) for p in prompts]
+
+    width = max(len(p) for p in prompts)
+    input_ids = torch.full((len(prompts), width), vocab.pad, dtype=torch.long)
+    attention_mask = torch.zeros((len(prompts), width), dtype=torch.long)
+    for row, p in enumerate(prompts):  # left padding: every row's next token is at the same column
+        input_ids[row, width - len(p):] = torch.tensor(p)
+        attention_mask[row, width - len(p):] = 1
+    input_ids, attention_mask = input_ids.to(device), attention_mask.to(device)
+    position_ids = (attention_mask.cumsum(-1) - 1).clamp(min=0)
+
+    allowed = vocab.is_speech(torch.arange(vocab.size, device=device))
+    allowed[vocab.speech_end] = True
+    generated: list[list[int]] = [[] for _ in prompts]
+    done = [False] * len(prompts)
+    cache = DynamicCache()
+    out = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
+                past_key_values=cache, use_cache=True, logits_to_keep=1)
+    while True:
+        recent = [g[-sampling.repetition_window:] if sampling.repetition_window > 0 else [] for g in generated]
+        next_ids = _next_tokens(out.logits[:, -1, :].float(), allowed, recent, sampling, generators)
+        for row, token in enumerate(next_ids.tolist()):
+            if done[row]:
+                continue
+            if token == vocab.speech_end:
+                done[row] = True
+                continue
+            generated[row].append(token)
+            if len(generated[row]) >= limits[row]:
+                done[row] = True
+                log.warning("text %d reached the length bound of %d frames without SPEECH_END: %r",
+                            row, limits[row], texts[row][:60])
+        if all(done):
+            break
+        # Finished rows keep stepping (a batch moves together) on PAD; their outputs are ignored.
+        feed = torch.tensor([vocab.pad if d else t for d, t in zip(done, next_ids.tolist())], device=device)
+        attention_mask = torch.cat([attention_mask, attention_mask.new_ones(len(prompts), 1)], dim=1)
+        position_ids = position_ids[:, -1:] + 1
+        out = model(input_ids=feed[:, None], attention_mask=attention_mask, position_ids=position_ids,
+                    past_key_values=cache, use_cache=True)
+    return [vocab.codes(torch.tensor(g, dtype=torch.long)) for g in generated]

@@ -1,0 +1,264 @@
+"""Train the speech LM on extracted tokens.
+
+  python -m lm.train --tokens DIR --dev-tokens DIR --out DIR --preset tiny --steps 3000 --batch-tokens 8192 \
+      [--seed 0] [--resume]
+  accelerate launch --multi_gpu -m lm.train ...                       (several GPUs, DDP)
+  accelerate launch --config_file lm/configs/deepspeed_zero2.yaml -m lm.train ...   (models that outgrow one GPU)
+
+One optimizer step = `--batch-tokens` row tokens over all processes and `--grad-accum` micro-batches. Rows are
+packed utterances (lm/packing.py); the loss covers speech codes and SPEECH_END, averaged over every target token
+of the step on every process. The learning rate is a pure function of the step and the data position is
+derived from it, so a checkpoint holds everything a resumed run needs.
+
+<out>/tokenizer/  the text tokenizer (trained on the normalized training transcripts at the first start)
+<out>/checkpoints/step_*/  resumable checkpoints;  <out>/tensorboard/  logs;  <out>/final/  save_pretrained.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import math
+import sys
+import time
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader
+
+from codec.checkpoint import CheckpointManager, atomic_directory
+from codec.data import ResumableSampler
+from codec.schedule import lr_at, set_lr
+from codec.trainloop import TrainLogger, build_accelerator, seed_everything, write_json
+from lm.config import PRESETS, LMConfig
+from lm.model import SpeechLM
+from lm.packing import PackedRows, collate_rows
+from lm.text import TextConfig, TextTokenizer
+from lm.tokens import TokenStore
+from lm.vocab import IGNORE_INDEX
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    tokens: str
+    dev_tokens: str
+    out: str
+    preset: str = "tiny"
+    steps: int = 3000
+    batch_tokens: int = 8192  # row tokens per optimizer step, all processes together
+    grad_accum: int = 1  # micro-batches per step on each process
+    row_length: int | None = None  # None: the preset's max_positions
+    packing: bool = True  # False: one utterance per row (padded to the batch's longest)
+    lr: float = 1e-3
+    warmup_steps: int = 100
+    min_lr_ratio: float = 0.1
+    weight_decay: float = 0.1
+    grad_clip: float = 1.0
+    gradient_checkpointing: bool = False  # recompute activations in backward: less memory, ~30% slower
+    eval_every: int = 250
+    save_every: int = 500
+    keep_last: int = 3
+    seed: int = 0
+    text: TextConfig = TextConfig()
+
+    @property
+    def lm_config(self) -> LMConfig:
+        config = LMConfig.preset(self.preset)
+        return config if self.row_length is None else dataclasses.replace(config, max_positions=self.row_length)
+
+
+# Settings a resumed run must share with the checkpoint: they decide which rows each step sees.
+_DATA_SETTINGS = ("tokens", "preset", "batch_tokens", "grad_accum", "row_length", "packing", "seed", "text")
+
+
+def token_loss_sum(model, batch: dict) -> tuple[torch.Tensor, int]:
+    """Summed next-token cross-entropy (nats) over the batch's targets, and how many targets there were.
+
+    No attention mask is passed: the restarting position_ids make transformers build the block-diagonal
+    causal mask that keeps packed utterances apart.
+    """
+    logits = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False).logits
+    labels = batch["labels"][:, 1:]
+    loss = F.cross_entropy(logits[:, :-1].flatten(0, 1).float(), labels.flatten(), ignore_index=IGNORE_INDEX,
+                           reduction="sum")
+    return loss, int((labels != IGNORE_INDEX).sum())
+
+
+@torch.no_grad()
+def evaluate(model, rows: PackedRows, accelerator, rows_per_batch: int, pad_id: int) -> dict:
+    """Dev loss in nats per target token, and in bits per second of audio (comparable across codebook sizes).
+
+    Each process scores its share of the rows with the unwrapped model: a DDP forward would broadcast buffers
+    and hang when the processes hold different numbers of rows.
+    """
+    model = accelerator.unwrap_model(model)
+    model.eval()
+    nats = torch.zeros((), dtype=torch.float64, device=accelerator.device)
+    targets = torch.zeros((), dtype=torch.float64, device=accelerator.device)
+    mine = list(range(accelerator.process_index, len(rows), accelerator.num_processes))
+    for start in range(0, len(mine), rows_per_batch):
+        batch = collate_rows([rows[i] for i in mine[start : start + rows_per_batch]], pad_id)
+        loss, count = token_loss_sum(model, {k: v.to(accelerator.device) for k, v in batch.items() if k != "padding"})
+        nats += loss.double()
+        targets += count
+    nats, targets = accelerator.reduce(nats, "sum"), accelerator.reduce(targets, "sum")
+    model.train()
+    return {"dev/loss": float(nats / targets), "dev/bits_per_second": float(nats / math.log(2) / rows.seconds)}
+
+
+def train(cfg: TrainConfig, resume: bool = False) -> Path:
+    out = Path(cfg.out)
+    accelerator = build_accelerator()
+    seed_everything(cfg.seed)
+    world, rank = accelerator.num_processes, accelerator.process_index
+    lm_config = cfg.lm_config
+    row_length = lm_config.max_positions
+
+    rows_per_step = max(1, cfg.batch_tokens // row_length)
+    rows_per_micro = max(1, math.ceil(rows_per_step / (world * cfg.grad_accum)))
+    rows_per_rank_step = rows_per_micro * cfg.grad_accum
+
+    ckpt = CheckpointManager(out / "checkpoints", cfg.keep_last, accelerator)
+    latest = ckpt.latest()
+    if latest is not None and not resume:
+        raise SystemExit(f"{out} already has checkpoints (latest {latest.name}): pass --resume, or use a new --out")
+
+    train_store, dev_store = TokenStore(cfg.tokens), TokenStore(cfg.dev_tokens)
+    train_store.identity.require_same(dev_store.identity, f"the training tokens {cfg.tokens}", f"the dev tokens {cfg.dev_tokens}")
+
+    # The text tokenizer is trained once (main process) on the training transcripts and kept for resumption.
+    tokenizer_dir = out / "tokenizer"
+    if accelerator.is_main_process and not (tokenizer_dir / "tokenizer.model").exists():
+        tokenizer = TextTokenizer.train([e.text for e in train_store.entries], cfg.text)
+        with atomic_directory(tokenizer_dir) as tmp:
+            tokenizer.save(tmp)
+    accelerator.wait_for_everyone()
+    tokenizer = TextTokenizer.load(tokenizer_dir)
+
+    lm = SpeechLM.create(lm_config, tokenizer, train_store.identity)
+    vocab = lm.vocab
+    if cfg.gradient_checkpointing:
+        lm.model.gradient_checkpointing_enable()
+    train_rows = PackedRows(train_store, vocab, tokenizer, row_length, pack=cfg.packing)
+    dev_rows = PackedRows(dev_store, vocab, tokenizer, row_length, pack=True)
+
+    # Weight decay on matrices only: decaying norm gains towards zero just fights the normalization.
+    params = [p for p in lm.model.parameters() if p.requires_grad]
+    groups = [{"params": [p for p in params if p.ndim >= 2], "weight_decay": cfg.weight_decay},
+              {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0}]
+    optimizer = torch.optim.AdamW(groups, lr=cfg.lr, betas=(0.9, 0.95), eps=1e-8)
+    model, optimizer = accelerator.prepare(lm.model, optimizer)
+
+    start_step = 0
+    if resume and latest is not None:
+        state = ckpt.load(latest, {"model": model}, {"optimizer": optimizer})
+        saved = state["config"]
+        changed = [k for k in _DATA_SETTINGS if saved.get(k) != _as_json(cfg)[k]]
+        if changed:
+            raise SystemExit(f"{latest}: was trained with other {changed}; resume with the same settings or a new --out")
+        start_step = state["step"]
+    if accelerator.is_main_process:
+        write_json(out / "train_config.json", {**_as_json(cfg), "world_size": world, "rows_per_micro": rows_per_micro,
+                                               "parameters": sum(p.numel() for p in params)})
+
+    # The data position is a function of the step: every rank has consumed step * rows_per_rank_step rows.
+    sampler = ResumableSampler(len(train_rows), cfg.seed, rank, world, start=start_step * rows_per_rank_step)
+    loader = DataLoader(train_rows, batch_size=rows_per_micro, sampler=sampler,
+                        collate_fn=partial(collate_rows, pad_id=vocab.pad))
+    batches = iter(loader)
+
+    logger = TrainLogger(accelerator, out / "tensorboard", cfg.steps, start_step, desc="lm")
+    logger.write(f"{sum(p.numel() for p in params) / 1e6:.2f} M parameters; {len(train_store)} utterances in "
+                 f"{len(train_rows)} rows of <= {row_length} tokens ({train_rows.too_long} too long); "
+                 f"{rows_per_micro} rows x {cfg.grad_accum} micro-batches x {world} processes per step")
+    model.train()
+    for step in range(start_step, cfg.steps):
+        t0 = time.perf_counter()
+        set_lr(optimizer, lr_at(step, cfg.lr, cfg.warmup_steps, cfg.steps, cfg.min_lr_ratio))
+        micro_batches = [{k: (v.to(accelerator.device) if torch.is_tensor(v) else v) for k, v in next(batches).items()}
+                         for _ in range(cfg.grad_accum)]
+        # Normalise by the targets of the whole step on all processes: DDP averages gradients over processes,
+        # hence the factor `world`; every target token then weighs the same however the rows were packed.
+        local_targets = sum(int((b["labels"][:, 1:] != IGNORE_INDEX).sum()) for b in micro_batches)
+        step_targets = accelerator.reduce(torch.tensor(float(local_targets), device=accelerator.device), "sum")
+        step_nats = torch.zeros((), device=accelerator.device)
+        for i, batch in enumerate(micro_batches):
+            last = i == len(micro_batches) - 1
+            with contextlib.nullcontext() if last else accelerator.no_sync(model):  # all-reduce once per step
+                loss_sum, _ = token_loss_sum(model, batch)
+                accelerator.backward(loss_sum * world / step_targets)
+            step_nats += loss_sum.detach()
+        grad_norm = accelerator.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+
+        real_tokens = sum(int((b["input_ids"] != vocab.pad).sum()) for b in micro_batches)
+        totals = accelerator.reduce(torch.tensor([float(step_nats), float(real_tokens)], device=accelerator.device), "sum")
+        seconds = time.perf_counter() - t0
+        scalars = {"train/loss": float(totals[0] / step_targets), "train/lr": optimizer.param_groups[0]["lr"],
+                   "train/grad_norm": float(grad_norm), "train/tokens_per_s": float(totals[1]) / seconds,
+                   "train/padding": sum(b["padding"] for b in micro_batches) / len(micro_batches)}
+        if (step + 1) % cfg.eval_every == 0 or step + 1 == cfg.steps:
+            scalars.update(evaluate(model, dev_rows, accelerator, rows_per_micro, vocab.pad))
+            logger.write(f"step {step + 1}: dev loss {scalars['dev/loss']:.4f} nats/token, "
+                         f"{scalars['dev/bits_per_second']:.1f} bits/s")
+        logger.log(step + 1, scalars, show=("train/loss", "train/tokens_per_s", "train/padding", "dev/loss"))
+        logger.advance()
+        if (step + 1) % cfg.save_every == 0 or step + 1 == cfg.steps:
+            ckpt.save(step + 1, {"model": model}, {"optimizer": optimizer}, {"config": _as_json(cfg)})
+    logger.close()
+
+    final = out / "final"
+    if accelerator.is_main_process:
+        lm.model = accelerator.unwrap_model(model)
+        lm.save_pretrained(final)
+    accelerator.wait_for_everyone()
+    return final
+
+
+def _as_json(cfg: TrainConfig) -> dict:
+    return dataclasses.asdict(cfg)
+
+
+def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
+    d = TrainConfig.__dataclass_fields__
+    parser = argparse.ArgumentParser(prog="python -m lm.train", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tokens", required=True, help="training token directory (lm.extract)")
+    parser.add_argument("--dev-tokens", required=True, help="dev token directory, same codec")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--preset", default=d["preset"].default, choices=sorted(PRESETS))
+    parser.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
+    for name in ("steps", "batch_tokens", "grad_accum", "row_length", "warmup_steps", "eval_every", "save_every",
+                 "keep_last", "seed"):
+        parser.add_argument("--" + name.replace("_", "-"), type=int, default=d[name].default)
+    for name in ("lr", "min_lr_ratio", "weight_decay", "grad_clip"):
+        parser.add_argument("--" + name.replace("_", "-"), type=float, default=d[name].default)
+    parser.add_argument("--no-packing", action="store_true", help="one utterance per row (padding baseline)")
+    parser.add_argument("--gradient-checkpointing", action="store_true")
+    parser.add_argument("--vocab-size", type=int, default=TextConfig.vocab_size, help="text pieces (upper bound)")
+    parser.add_argument("--text-model", choices=("unigram", "bpe"), default=TextConfig.model_type)
+    parser.add_argument("--phonemes", action="store_true", help="text input as espeak-ng IPA phonemes")
+    args = parser.parse_args(argv)
+    cfg = TrainConfig(
+        tokens=args.tokens, dev_tokens=args.dev_tokens, out=args.out, preset=args.preset, steps=args.steps,
+        batch_tokens=args.batch_tokens, grad_accum=args.grad_accum, row_length=args.row_length,
+        packing=not args.no_packing, lr=args.lr, warmup_steps=args.warmup_steps, min_lr_ratio=args.min_lr_ratio,
+        weight_decay=args.weight_decay, grad_clip=args.grad_clip, gradient_checkpointing=args.gradient_checkpointing,
+        eval_every=args.eval_every, save_every=args.save_every, keep_last=args.keep_last, seed=args.seed,
+        text=TextConfig(vocab_size=args.vocab_size, model_type=args.text_model, phonemes=args.phonemes))
+    return cfg, args.resume
+
+
+def main(argv: list[str] | None = None) -> int:
+    cfg, resume = parse_args(argv)
+    final = train(cfg, resume)
+    print(f"saved {final}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,249 @@
+"""LM building blocks without audio: vocabulary layout, loss mask, text tokenizer, packing, generation, save/load."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import torch
+
+from lm.config import LMConfig
+from lm.generate import Reference, SamplingConfig, generate_codes
+from lm.identity import CodecIdentity, CodecMismatchError
+from lm.model import LMLoadError, SpeechLM
+from lm.packing import collate_rows, pack_first_fit
+from lm.text import TextConfig, TextTokenizer, TokenizerError
+from lm.vocab import IGNORE_INDEX, SPECIALS, Vocabulary
+
+SENTENCES = [
+    "The birch canoe slid on the smooth planks.", "Glue the sheet to the dark blue background.",
+    "It's easy to tell the depth of a well.", "These days a chicken leg is a rare dish.",
+    "Rice is often served in round bowls.", "The juice of lemons makes fine punch.",
+    "The box was thrown beside the parked truck.", "The hogs were fed chopped corn and garbage.",
+    "Four hours of steady work faced us.", "A large size in stockings is hard to sell.",
+    "Dr. Smith paid $3.50 for 2 apples.", "Quick zephyrs blow, vexing daft Jim!",
+]
+IDENTITY = CodecIdentity("ab" * 32, codebook_size=64, frame_rate=50.0, sample_rate=16000)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    # Tiny matrices: extra threads only contend with the other processes on a small CI machine.
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> TextTokenizer:
+    return TextTokenizer.train(SENTENCES, TextConfig(vocab_size=256))
+
+
+@pytest.fixture(scope="module")
+def lm(tokenizer) -> SpeechLM:
+    torch.manual_seed(0)
+    return SpeechLM.create(LMConfig.preset("debug"), tokenizer, IDENTITY)
+
+
+# -- vocabulary -----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text_size,codebook_size", [(1, 1), (51, 64), (1000, 65536)])
+def test_speech_ids_never_collide_with_text_or_specials(text_size, codebook_size):
+    vocab = Vocabulary(text_size, codebook_size)
+    text = set(range(text_size))
+    specials = {getattr(vocab, name) for name in SPECIALS}
+    speech = set(vocab.speech_ids(torch.arange(codebook_size)).tolist())
+    assert len(specials) == len(SPECIALS)
+    assert not (text & specials) and not (text & speech) and not (specials & speech)
+    assert text | specials | speech == set(range(vocab.size))
+    assert torch.equal(vocab.codes(vocab.speech_ids(torch.arange(codebook_size))), torch.arange(codebook_size))
+    with pytest.raises(ValueError):
+        vocab.speech_ids(torch.tensor([codebook_size]))
+    with pytest.raises(ValueError):
+        vocab.codes(torch.tensor([vocab.pad]))
+
+
+def test_loss_mask_covers_exactly_speech_and_speech_end():
+    vocab = Vocabulary(text_size=40, codebook_size=16)
+    text, codes = [3, 7, 39], torch.tensor([0, 15, 4, 4, 9])
+    ids, labels = vocab.training_row(text, codes)
+    assert ids.tolist() == [vocab.text_start, 3, 7, 39, vocab.text_end, vocab.speech_start,
+                            *(codes + vocab.speech_offset).tolist(), vocab.speech_end]
+    supervised = labels != IGNORE_INDEX
+    assert supervised.tolist() == [False] * 6 + [True] * (len(codes) + 1)
+    assert torch.equal(labels[supervised], ids[supervised])
+    assert Vocabulary.from_dict(vocab.to_dict()) == vocab
+
+
+# -- text tokenizer -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("model_type", ["unigram", "bpe"])
+def test_tokenizer_round_trip_on_a_dozen_sentences(tmp_path, model_type):
+    tok = TextTokenizer.train(SENTENCES, TextConfig(vocab_size=300, model_type=model_type))
+    assert tok.size <= 300
+    for s in SENTENCES:
+        assert tok.decode(tok.encode(s)) == tok.preprocess(s)
+    assert tok.decode(tok.encode("Dr. Smith paid $3.50")) == "doctor smith paid three dollars fifty cents"
+    tok.save(tmp_path)
+    again = TextTokenizer.load(tmp_path)
+    assert [again.encode(s) for s in SENTENCES] == [tok.encode(s) for s in SENTENCES]
+
+
+def test_tokenizer_drops_characters_it_cannot_represent_with_a_warning(tokenizer, caplog):
+    # normalize_text folds "é" to "e" and drops CJK (with a warning of its own report)
+    with caplog.at_level("WARNING"):
+        ids = tokenizer.encode("Café 你好 blue")
+    assert tokenizer.decode(ids) == "cafe blue"
+    assert 0 not in ids  # never <unk>
+    # a letter missing from the training text is dropped rather than mapped to <unk>
+    small = TextTokenizer.train(["aaa bbb", "ab ba"], TextConfig(vocab_size=64))
+    with caplog.at_level("WARNING"):
+        assert small.decode(small.encode("abc")) == "ab"
+    assert any("cannot represent" in r.message for r in caplog.records)
+
+
+def test_phoneme_tokenizer_trains_on_espeak_output():
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng not installed")
+    tok = TextTokenizer.train(SENTENCES, TextConfig(vocab_size=256, phonemes=True))
+    s = tok.preprocess("the smooth planks")
+    assert "ð" in s and s.isascii() is False
+    assert tok.decode(tok.encode("the smooth planks")) == s
+
+
+def test_tokenizer_load_names_missing_file(tmp_path, tokenizer):
+    tokenizer.save(tmp_path)
+    (tmp_path / "tokenizer.model").unlink()
+    with pytest.raises(TokenizerError, match="tokenizer.model"):
+        TextTokenizer.load(tmp_path)
+
+
+# -- packing --------------------------------------------------------------------------------------------------
+
+def test_first_fit_packing_respects_row_length():
+    lengths = [30, 70, 50, 50, 20, 100, 10]
+    rows = pack_first_fit(lengths, 100)
+    assert sorted(i for row in rows for i in row) == list(range(len(lengths)))
+    assert all(sum(lengths[i] for i in row) <= 100 for row in rows)
+    assert len(rows) == 4  # 330 tokens in rows of 100
+
+
+def test_packed_row_never_attends_across_utterances(lm):
+    vocab, model = lm.vocab, lm.model.eval()
+    g = torch.Generator().manual_seed(0)
+    utterances = [vocab.training_row(torch.randint(0, vocab.text_size, (n,), generator=g).tolist(),
+                                     torch.randint(0, vocab.codebook_size, (f,), generator=g))
+                  for n, f in [(5, 40), (12, 9), (3, 60)]]
+    items = [{"input_ids": torch.cat([u[0] for u in utterances]), "labels": torch.cat([u[1] for u in utterances]),
+              "position_ids": torch.cat([torch.arange(len(u[0])) for u in utterances])},
+             {"input_ids": utterances[1][0], "labels": utterances[1][1], "position_ids": torch.arange(len(utterances[1][0]))}]
+    batch = collate_rows(items, vocab.pad)
+    assert 0 < batch["padding"] < 1
+    with torch.no_grad():
+        packed = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"]).logits
+        start = 0
+        for ids, _ in utterances:
+            alone = model(input_ids=ids[None]).logits[0]
+            assert torch.allclose(packed[0, start : start + len(ids)], alone, atol=1e-4)
+            start += len(ids)
+        # the padded second row: its real tokens are unaffected by the padding after them
+        n = len(utterances[1][0])
+        assert torch.allclose(packed[1, :n], model(input_ids=utterances[1][0][None]).logits[0], atol=1e-4)
+        # and the test can fail: without restarting positions the later utterances do see the earlier ones
+        leaky = model(input_ids=batch["input_ids"][:1]).logits[0]
+        first = len(utterances[0][0])
+        assert not torch.allclose(leaky[first : first + n], packed[0, first : first + n], atol=1e-4)
+
+
+# -- generation -----------------------------------------------------------------------------------------------
+
+def _force_logits(model, token: int, value: float, after_calls: int = 0):
+    """A forward hook on lm_head that sets `token`'s logit to `value` from the `after_calls`-th forward on."""
+    calls = {"n": 0}
+
+    def hook(_module, _inputs, output):
+        calls["n"] += 1
+        if calls["n"] > after_calls:
+            output = output.clone()
+            output[..., token] = value
+        return output
+
+    return model.lm_head.register_forward_hook(hook)
+
+
+def test_generation_stops_at_speech_end(lm):
+    # the prompt forward is call 1; force SPEECH_END from the 8th forward on: 7 codes, then the end
+    handle = _force_logits(lm.model, lm.vocab.speech_end, 1e4, after_calls=7)
+    try:
+        codes = generate_codes(lm.model, lm.vocab, lm.tokenizer, ["the birch canoe"], SamplingConfig(temperature=0))
+    finally:
+        handle.remove()
+    assert len(codes[0]) == 7
+    assert bool(((codes[0] >= 0) & (codes[0] < lm.vocab.codebook_size)).all())
+
+
+def test_generation_stops_at_the_length_bound(lm):
+    sampling = SamplingConfig(temperature=1.0, max_frames_base=5, max_frames_per_text_token=2.0)
+    texts = ["the birch canoe", "glue the sheet to the dark blue background"]
+    handle = _force_logits(lm.model, lm.vocab.speech_end, float("-inf"))  # a model that never stops
+    try:
+        codes = generate_codes(lm.model, lm.vocab, lm.tokenizer, texts, sampling, seed=3)
+    finally:
+        handle.remove()
+    assert [len(c) for c in codes] == [sampling.max_frames(len(lm.tokenizer.encode(t))) for t in texts]
+
+
+def test_only_speech_tokens_are_sampled_and_batched_equals_one_by_one(lm):
+    sampling = SamplingConfig(temperature=1.0, top_k=20, top_p=0.9, repetition_penalty=1.3, repetition_window=8,
+                              max_frames_base=30, max_frames_per_text_token=0)
+    # make text and special tokens attractive: they must still never be produced
+    handle = _force_logits(lm.model, 3, 50.0)
+    try:
+        texts = ["the birch canoe", "four hours of steady work faced us", "rice"]
+        batched = generate_codes(lm.model, lm.vocab, lm.tokenizer, texts, sampling, seed=7)
+        alone = [generate_codes(lm.model, lm.vocab, lm.tokenizer, [t], sampling, seed=7)[0] for t in texts]
+        other_seed = generate_codes(lm.model, lm.vocab, lm.tokenizer, texts, sampling, seed=8)
+    finally:
+        handle.remove()
+    assert all(torch.equal(a, b) for a, b in zip(batched, alone))
+    assert any(not torch.equal(a, b) for a, b in zip(batched, other_seed))
+    assert all(len(c) > 0 and int(c.max()) < lm.vocab.codebook_size for c in batched)
+
+
+def test_reference_continuation_returns_only_new_codes(lm):
+    handle = _force_logits(lm.model, lm.vocab.speech_end, 1e4, after_calls=5)
+    try:
+        ref = Reference("the juice of lemons", torch.arange(12) % lm.vocab.codebook_size)
+        codes = generate_codes(lm.model, lm.vocab, lm.tokenizer, ["makes fine punch"], SamplingConfig(temperature=0),
+                               reference=ref)
+    finally:
+        handle.remove()
+    assert len(codes[0]) == 5
+
+
+# -- save / load ----------------------------------------------------------------------------------------------
+
+def test_save_load_round_trip_and_codec_refusal(tmp_path, lm):
+    lm.save_pretrained(tmp_path / "lm")
+    again = SpeechLM.from_pretrained(tmp_path / "lm", codec=IDENTITY)
+    assert again.vocab == lm.vocab and again.codec == lm.codec and again.config == lm.config
+    for (name, a), (_, b) in zip(lm.model.state_dict().items(), again.model.state_dict().items()):
+        assert torch.equal(a, b), name
+    other = CodecIdentity("cd" * 32, 64, 50.0, 16000)
+    with pytest.raises(CodecMismatchError, match=r"abababab.*cdcdcdcd"):
+        SpeechLM.from_pretrained(tmp_path / "lm", codec=other)
+
+
+def test_load_names_missing_and_truncated_files(tmp_path, lm):
+    lm.save_pretrained(tmp_path / "lm")
+    weights = tmp_path / "lm" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    with pytest.raises(LMLoadError, match="model.safetensors"):
+        SpeechLM.from_pretrained(tmp_path / "lm")
+    weights.unlink()
+    with pytest.raises(LMLoadError, match="model.safetensors: file not found"):
+        SpeechLM.from_pretrained(tmp_path / "lm")
+    lm.save_pretrained(tmp_path / "lm")
+    (tmp_path / "lm" / "config.json").write_text("{")
+    with pytest.raises(LMLoadError, match="config.json"):
+        SpeechLM.from_pretrained(tmp_path / "lm")
