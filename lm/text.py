@@ -9,10 +9,12 @@ Files (in a save_pretrained directory): tokenizer.model (sentencepiece) and toke
 """
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import logging
 import os
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -130,3 +132,31 @@ class TextTokenizer:
         if tokenizer.size != settings["pieces"]:
             raise TokenizerError(f"{model_path}: has {tokenizer.size} pieces, {settings_path} says {settings['pieces']}")
         return tokenizer
+
+
+def main(argv: list[str] | None = None) -> int:
+    """python -m lm.text --manifest train.jsonl --out DIR [--vocab-size N] [--model-type bpe] [--phonemes]"""
+    from codec.checkpoint import atomic_directory
+    from codec.data import read_manifest
+
+    parser = argparse.ArgumentParser(prog="python -m lm.text", description="Train the text tokenizer on a manifest's transcripts.")
+    parser.add_argument("--manifest", type=Path, required=True, action="append", help="repeat for several manifests")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--vocab-size", type=int, default=TextConfig.vocab_size)
+    parser.add_argument("--model-type", choices=("unigram", "bpe"), default=TextConfig.model_type)
+    parser.add_argument("--phonemes", action="store_true", help="train on espeak-ng IPA phonemes")
+    args = parser.parse_args(argv)
+    texts = [u.text for m in args.manifest for u in read_manifest(m, verify_audio=False)]
+    try:
+        tokenizer = TextTokenizer.train(texts, TextConfig(args.vocab_size, args.model_type, args.phonemes))
+    except TokenizerError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    with atomic_directory(args.out) as tmp:
+        tokenizer.save(tmp)
+    print(f"{args.out}: {tokenizer.size} pieces from {len(texts)} transcripts")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

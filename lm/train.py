@@ -63,6 +63,7 @@ class TrainConfig:
     keep_last: int = 3
     seed: int = 0
     text: TextConfig = TextConfig()
+    tokenizer: str | None = None  # a `python -m lm.text` folder shared by LMs under comparison; None: train one here
 
     @property
     def lm_config(self) -> LMConfig:
@@ -71,7 +72,7 @@ class TrainConfig:
 
 
 # Settings a resumed run must share with the checkpoint: they decide which rows each step sees.
-_DATA_SETTINGS = ("tokens", "preset", "batch_tokens", "grad_accum", "row_length", "packing", "seed", "text")
+_DATA_SETTINGS = ("tokens", "preset", "batch_tokens", "grad_accum", "row_length", "packing", "seed", "text", "tokenizer")
 
 
 def token_loss_sum(model, batch: dict) -> tuple[torch.Tensor, int]:
@@ -132,7 +133,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     # The text tokenizer is trained once (main process) on the training transcripts and kept for resumption.
     tokenizer_dir = out / "tokenizer"
     if accelerator.is_main_process and not (tokenizer_dir / "tokenizer.model").exists():
-        tokenizer = TextTokenizer.train([e.text for e in train_store.entries], cfg.text)
+        tokenizer = (TextTokenizer.load(cfg.tokenizer) if cfg.tokenizer
+                     else TextTokenizer.train([e.text for e in train_store.entries], cfg.text))
         with atomic_directory(tokenizer_dir) as tmp:
             tokenizer.save(tmp)
     accelerator.wait_for_everyone()
@@ -239,6 +241,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
         parser.add_argument("--" + name.replace("_", "-"), type=float, default=d[name].default)
     parser.add_argument("--no-packing", action="store_true", help="one utterance per row (padding baseline)")
     parser.add_argument("--gradient-checkpointing", action="store_true")
+    parser.add_argument("--tokenizer", default=None,
+                        help="a text tokenizer folder (python -m lm.text) to share across LMs; default: train one")
     parser.add_argument("--vocab-size", type=int, default=TextConfig.vocab_size, help="text pieces (upper bound)")
     parser.add_argument("--text-model", choices=("unigram", "bpe"), default=TextConfig.model_type)
     parser.add_argument("--phonemes", action="store_true", help="text input as espeak-ng IPA phonemes")
@@ -249,7 +253,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
         packing=not args.no_packing, lr=args.lr, warmup_steps=args.warmup_steps, min_lr_ratio=args.min_lr_ratio,
         weight_decay=args.weight_decay, grad_clip=args.grad_clip, gradient_checkpointing=args.gradient_checkpointing,
         eval_every=args.eval_every, save_every=args.save_every, keep_last=args.keep_last, seed=args.seed,
-        text=TextConfig(vocab_size=args.vocab_size, model_type=args.text_model, phonemes=args.phonemes))
+        text=TextConfig(vocab_size=args.vocab_size, model_type=args.text_model, phonemes=args.phonemes),
+        tokenizer=args.tokenizer)
     return cfg, args.resume
 
 

@@ -104,6 +104,8 @@ class TTSPipeline:
         fields (temperature, top_k, top_p, repetition_penalty, ...). A text gives the same audio alone or in a batch.
         """
         single = isinstance(texts, str)
+        if not single and not isinstance(texts, (list, tuple)):
+            raise TypeError(f"expected a str or a list of str, got {type(texts).__name__}")
         texts = [texts] if single else list(texts)
         sentences, owner = [], []
         for i, text in enumerate(texts):

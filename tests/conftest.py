@@ -10,3 +10,21 @@ def synth_corpus(tmp_path_factory) -> dict:
     from pipelines.corpus import build_synth
 
     return build_synth(tmp_path_factory.mktemp("synth"), ["slt", "rms"], max_utts=12, seed=0)
+
+
+@pytest.fixture(scope="session")
+def debug_recipe(tmp_path_factory) -> "Path":
+    """The whole debug recipe (corpus -> codecs -> tokens -> LMs -> TTS -> report), run once: its exp folder."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exp = tmp_path_factory.mktemp("exp-debug")
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHON": sys.executable, "TQDM_DISABLE": "1"}
+    proc = subprocess.run(["bash", str(root / "recipes" / "run.sh"), "--preset", "debug", "--exp", str(exp)],
+                          capture_output=True, text=True, env=env, timeout=900)
+    assert proc.returncode == 0, f"debug recipe failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+    (exp / "recipe.log").write_text(proc.stdout + proc.stderr)
+    return exp

@@ -1,0 +1,38 @@
+"""Bundle a trained codec and LM into one TTS pipeline folder (pipeline.json + codec/ + lm/).
+
+  python -m pipelines.package --codec exp/tiny/codec/16384-sg/final --lm exp/tiny/lm/16384-sg/final --out exp/tiny/tts/16384-sg
+
+The LM must have been trained on this codec's tokens: a mismatched pair is refused (codec fingerprints differ).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipelines.package", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--codec", type=Path, required=True)
+    parser.add_argument("--lm", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    from codec import Codec
+    from codec.model import CodecLoadError
+    from lm.identity import CodecMismatchError
+    from lm.model import LMLoadError, SpeechLM
+    from pipelines.tts import TTSPipeline
+
+    try:
+        codec = Codec.from_pretrained(args.codec)
+        lm = SpeechLM.from_pretrained(args.lm, codec=codec)
+    except (CodecLoadError, LMLoadError, CodecMismatchError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(TTSPipeline(codec, lm).save_pretrained(args.out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,14 @@
+# debug: the whole chain in a few minutes on 2 CPU cores (CI runs it). Nothing here learns to speak.
+voices=slt,rms corpus_utts=24 corpus_seed=0 dev_fraction=0.15 test_fraction=0.15
+libri_train=train-clean-100 libri_dev=dev-clean libri_test=test-clean
+codec_launch="$py -m"
+codec_preset=debug codec_steps=20 codec_batch=4 codec_segment=0.5 codec_lr=1e-3 codec_adv_start=10
+codec_save_every=10 codec_eval_every=20 codec_extra="--eval-utterances 2"
+codec_variants=("256:256:off:0" "256-sg:256:on:0")
+eval_utts=4 asr=pocketsphinx
+extract_batch=4
+text_vocab=64 text_extra=""
+lm_launch="$py -m"
+lm_variants=("256" "256-sg")
+lm_preset=debug lm_steps=20 lm_batch_tokens=1024 lm_lr=3e-3 lm_seed=0 lm_extra="--eval-every 10 --save-every 10"
+tts_seed=0

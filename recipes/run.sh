@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Stage-by-stage recipe from corpus to comparison report (ESPnet / CosyVoice style).
+#
+#   recipes/run.sh --preset debug|tiny|small|paper [--stage N] [--stop-stage M] [--librispeech DIR] [--exp DIR]
+#
+# Stages: 0 corpus (synthetic, or LibriSpeech with --librispeech DIR)   1 codec training, every variant
+#         2 codec evaluation   3 token extraction   4 text tokenizer   5 LM training per codec + TTS packaging
+#         6 TTS evaluation     7 comparison report (exp/<preset>/report/report.md)
+# Every stage skips what is already done; interrupted training resumes from its last checkpoint.
+# Settings per preset: recipes/conf/<preset>.sh.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(dirname "$here")"
+preset=debug stage=0 stop_stage=7 librispeech="" exp=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --preset) preset=$2; shift 2 ;;
+    --stage) stage=$2; shift 2 ;;
+    --stop-stage) stop_stage=$2; shift 2 ;;
+    --librispeech) librispeech=$2; shift 2 ;;
+    --exp) exp=$2; shift 2 ;;
+    -h|--help) sed -n 2,11p "$0"; exit 0 ;;
+    *) echo "recipes/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+conf="$here/conf/$preset.sh"
+[ -f "$conf" ] || { echo "recipes/run.sh: no preset '$preset' (expected $conf)" >&2; exit 2; }
+py="${PYTHON:-$root/.venv/bin/python}"
+[ -x "$py" ] || py=python3
+# shellcheck source=conf/debug.sh
+source "$conf"
+exp="${exp:-$root/exp/$preset}"
+export PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}"
+data="$exp/data"
+mkdir -p "$exp"
+log() { echo "[recipe $preset] $*" >&2; }
+run_stage() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
+
+# variants: "name:codebook_size:sg(on|off):seed" (conf), e.g. "16384-sg:16384:on:0"
+variant_names=()
+for v in "${codec_variants[@]}"; do variant_names+=("${v%%:*}"); done
+
+if run_stage 0; then
+  if [ -f "$data/test.jsonl" ]; then
+    log "stage 0: corpus exists in $data"
+  elif [ -n "$librispeech" ]; then
+    log "stage 0: LibriSpeech manifests from $librispeech"
+    "$py" -m pipelines.corpus librispeech --root "$librispeech" --subsets "$libri_train,$libri_dev,$libri_test" --out "$data"
+    ln -sf "$libri_train.jsonl" "$data/train.jsonl"; ln -sf "$libri_dev.jsonl" "$data/dev.jsonl"
+    ln -sf "$libri_test.jsonl" "$data/test.jsonl"
+  else
+    log "stage 0: rendering $corpus_utts utterances with voices $voices"
+    "$py" -m pipelines.corpus synth --out "$data" --voices "$voices" --max-utts "$corpus_utts" --seed "$corpus_seed" \
+      --dev-fraction "$dev_fraction" --test-fraction "$test_fraction"
+  fi
+  log "stage 0: manifests in $data"
+fi
+
+if run_stage 1; then
+  for v in "${codec_variants[@]}"; do
+    IFS=: read -r name codebook sg seed <<<"$v"
+    out="$exp/codec/$name"
+    if [ -f "$out/final/config.json" ]; then log "stage 1: codec $name done ($out/final)"; continue; fi
+    log "stage 1: training codec $name (codebook $codebook, SG $sg, seed $seed) -> $out"
+    # shellcheck disable=SC2086
+    $codec_launch codec.train --preset "$codec_preset" --codebook-size "$codebook" --"$( [ "$sg" = on ] && echo sg || echo no-sg )" \
+      --seed "$seed" --train-manifest "$data/train.jsonl" --dev-manifest "$data/dev.jsonl" --out "$out" \
+      --steps "$codec_steps" --batch-size "$codec_batch" --segment-seconds "$codec_segment" --lr "$codec_lr" \
+      --adv-start-step "$codec_adv_start" --save-every "$codec_save_every" --eval-every "$codec_eval_every" \
+      --resume $codec_extra
+  done
+fi
+
+codec_args=()
+for name in "${variant_names[@]}"; do codec_args+=(--codec "$name=$exp/codec/$name/final"); done
+
+if run_stage 2; then
+  log "stage 2: codec evaluation on $eval_utts test utterances -> $exp/report"
+  "$py" -m pipelines.evaluate compare "${codec_args[@]}" --manifest "$data/test.jsonl" --max-utts "$eval_utts" \
+    --out "$exp/report" --asr "$asr"
+fi
+
+if run_stage 3; then
+  for name in "${lm_variants[@]}"; do
+    for split in train dev; do
+      out="$exp/tokens/$name/$split"
+      log "stage 3: tokens of $split with codec $name -> $out"
+      "$py" -m lm.extract --codec "$exp/codec/$name/final" --manifest "$data/$split.jsonl" --out "$out" \
+        --batch-size "$extract_batch"
+    done
+  done
+fi
+
+if run_stage 4; then
+  if [ -f "$exp/text_tokenizer/tokenizer.model" ]; then
+    log "stage 4: text tokenizer exists ($exp/text_tokenizer)"
+  else
+    log "stage 4: text tokenizer from the training transcripts -> $exp/text_tokenizer"
+    # shellcheck disable=SC2086
+    "$py" -m lm.text --manifest "$data/train.jsonl" --out "$exp/text_tokenizer" --vocab-size "$text_vocab" $text_extra
+  fi
+fi
+
+if run_stage 5; then
+  for name in "${lm_variants[@]}"; do
+    out="$exp/lm/$name"
+    if [ -f "$out/final/config.json" ]; then
+      log "stage 5: LM $name done ($out/final)"
+    else
+      log "stage 5: training LM on codec $name tokens -> $out"
+      # shellcheck disable=SC2086
+      $lm_launch lm.train --preset "$lm_preset" --tokens "$exp/tokens/$name/train" --dev-tokens "$exp/tokens/$name/dev" \
+        --tokenizer "$exp/text_tokenizer" --out "$out" --steps "$lm_steps" --batch-tokens "$lm_batch_tokens" \
+        --lr "$lm_lr" --seed "$lm_seed" --resume $lm_extra
+    fi
+    "$py" -m pipelines.package --codec "$exp/codec/$name/final" --lm "$out/final" --out "$exp/tts/$name"
+  done
+fi
+
+tts_args=()
+for name in "${lm_variants[@]}"; do tts_args+=(--tts "$name=$exp/tts/$name"); done
+
+if run_stage 6; then
+  log "stage 6: TTS evaluation on $eval_utts test sentences -> $exp/report"
+  "$py" -m pipelines.evaluate compare "${tts_args[@]}" --manifest "$data/test.jsonl" --max-utts "$eval_utts" \
+    --out "$exp/report" --asr "$asr" --seed "$tts_seed"
+fi
+
+if run_stage 7; then
+  log "stage 7: comparison report"
+  "$py" -m pipelines.evaluate compare "${codec_args[@]}" "${tts_args[@]}" --manifest "$data/test.jsonl" \
+    --max-utts "$eval_utts" --out "$exp/report" --asr "$asr" --seed "$tts_seed"
+  log "report: $exp/report/report.md"
+fi

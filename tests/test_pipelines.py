@@ -1,0 +1,134 @@
+"""synthesize / TTSPipeline / CLI on the debug recipe's models (untrained: they babble, but the mechanics are real)."""
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+import pipelines
+from codec import Codec
+from lm.identity import CodecMismatchError
+from pipelines.tts import PipelineLoadError, TTSPipeline, split_sentences
+
+
+@pytest.fixture(scope="module")
+def tts_dir(debug_recipe):
+    return debug_recipe / "tts" / "256"
+
+
+@pytest.fixture(scope="module")
+def pipeline(tts_dir):
+    return TTSPipeline.from_pretrained(tts_dir)
+
+
+def test_synthesize_returns_non_silent_audio_of_plausible_duration(tts_dir, pipeline):
+    out = pipelines.synthesize("Hello there, how are you today?", model=tts_dir, seed=0)
+    assert set(out) == {"audio", "sampling_rate"} and out["sampling_rate"] == 16000
+    audio = out["audio"]
+    assert audio.dtype == np.float32 and audio.ndim == 1 and np.isfinite(audio).all()
+    assert np.sqrt(np.mean(audio**2)) > 1e-4
+    pieces = len(pipeline.lm.tokenizer.encode("Hello there, how are you today?"))
+    longest = pipeline.sampling.max_frames(pieces) * pipeline.codec.hop_length / 16000
+    assert 0.02 < len(audio) / 16000 <= longest + 1e-6
+
+
+def test_batch_equals_one_by_one_and_seed_reproduces(pipeline):
+    texts = ["One sentence here.", "Another, longer sentence follows here now."]
+    batched = pipeline(texts, seed=3)
+    singles = [pipeline(t, seed=3) for t in texts]
+    for b, s in zip(batched, singles):
+        assert b["audio"].shape == s["audio"].shape
+        assert np.allclose(b["audio"], s["audio"], atol=1e-4)
+    again = pipeline(texts[0], seed=3)["audio"]
+    assert np.array_equal(again, singles[0]["audio"])
+    other = pipeline(texts[0], seed=4)["audio"]
+    assert other.shape != again.shape or not np.allclose(other, again)
+
+
+def test_long_text_is_split_into_sentences_joined_with_pauses(pipeline):
+    assert split_sentences("First one. Second one! Third?\nFourth") == ["First one.", "Second one!", "Third?", "Fourth"]
+    long = " ".join(["word"] * 100)
+    assert [len(p.split()) for p in split_sentences(long)] == [40, 40, 20]
+    two = pipeline("First one. Second one.", seed=0)["audio"]
+    parts = [pipeline(t, seed=0)["audio"] for t in ("First one.", "Second one.")]
+    assert len(two) == len(parts[0]) + len(parts[1]) + int(pipeline.pause_seconds * 16000)
+
+
+@pytest.mark.parametrize("text,error,match", [
+    ("", ValueError, "empty"),
+    ("   \n\t ", ValueError, "empty"),
+    ("?!... ---", ValueError, "nothing speakable"),
+    ("\U0001F600\U0001F600", ValueError, "nothing speakable"),
+    (42, TypeError, "str"),
+])
+def test_bad_text_is_a_clear_error(pipeline, text, error, match):
+    with pytest.raises(error, match=match):
+        pipeline(text, seed=0)
+
+
+def test_unknown_sampling_option_is_refused(pipeline):
+    with pytest.raises(TypeError, match="sampling option"):
+        pipeline("Hello.", seed=0, temprature=0.5)
+
+
+def test_unrepresentable_characters_are_dropped_with_a_warning(pipeline, caplog):
+    out = pipeline("Hello \u00e9t\u00e9 \u65e5\u672c world.", seed=0)
+    assert len(out["audio"]) > 0
+    assert "dropping characters" in caplog.text or "\u65e5" not in pipeline.lm.tokenizer.preprocess("\u65e5")
+
+
+def test_model_folder_errors_name_the_file(tmp_path, tts_dir, debug_recipe):
+    with pytest.raises(PipelineLoadError, match="nowhere"):
+        TTSPipeline.from_pretrained(tmp_path / "nowhere")
+    broken = tmp_path / "broken"
+    shutil.copytree(tts_dir, broken)
+    (broken / "pipeline.json").unlink()
+    with pytest.raises(PipelineLoadError, match="pipeline.json"):
+        TTSPipeline.from_pretrained(broken)
+    mixed = tmp_path / "mixed"
+    shutil.copytree(tts_dir, mixed)
+    shutil.rmtree(mixed / "lm")
+    shutil.copytree(debug_recipe / "lm" / "256-sg" / "final", mixed / "lm")  # an LM trained on another codec
+    with pytest.raises(CodecMismatchError):
+        TTSPipeline.from_pretrained(mixed)
+
+
+def test_no_default_model_says_how_to_get_one(monkeypatch, tmp_path):
+    import pipelines.tts as tts
+
+    monkeypatch.setattr(tts, "DEFAULT_MODEL_DIR", tmp_path / "default_model")
+    with pytest.raises(PipelineLoadError, match="recipes/run.sh"):
+        pipelines.synthesize("Hello.")
+
+
+def test_cli_writes_wavs(tmp_path, tts_dir):
+    out = tmp_path / "one.wav"
+    proc = subprocess.run([sys.executable, "-m", "pipelines", "Hello there.", "-o", str(out), "--model", str(tts_dir),
+                           "--seed", "1"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    info = sf.info(out)
+    assert info.samplerate == 16000 and info.frames > 0
+    lines = tmp_path / "lines.txt"
+    lines.write_text("First line.\n\nSecond line.\n")
+    proc = subprocess.run([sys.executable, "-m", "pipelines", "--text-file", str(lines), "-o", str(tmp_path / "many"),
+                           "--model", str(tts_dir)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in (tmp_path / "many").iterdir()) == ["0001.wav", "0002.wav"]
+    proc = subprocess.run([sys.executable, "-m", "pipelines", "   ", "-o", str(out), "--model", str(tts_dir)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "empty" in proc.stderr
+
+
+def test_diagnostics_vanish_when_the_quantizer_is_bypassed(debug_recipe):
+    codec = Codec.from_pretrained(debug_recipe / "codec" / "256" / "final")
+    wav = torch.randn(2, 16000) * 0.1
+    before = codec.diagnose(wav)
+    assert before["quantization_error"].sum() > 0 and before["hidden_mse"].sum() > 0
+    rounding = codec.quantizer.round
+    codec.quantizer.round = lambda z_e, mask=None: (z_e, rounding(z_e, mask)[1], {})
+    after = codec.diagnose(wav)
+    assert float(after["quantization_error"].abs().max()) == 0.0
+    assert float(after["hidden_mse"].abs().max()) == 0.0

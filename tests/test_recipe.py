@@ -1,0 +1,39 @@
+"""The debug recipe runs end to end (CI proves the whole chain) and every stage skips work already done."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_debug_recipe_produces_its_report(debug_recipe):
+    report = (debug_recipe / "report" / "report.md").read_text()
+    assert "## Codec reconstruction" in report and "## TTS intelligibility" in report
+    assert "| ground truth |" in report and "| 256-sg |" in report
+    for png in ("pesq_wb.png", "stoi.png", "quantization_error.png", "hidden_mse.png", "tts_wer.png"):
+        assert (debug_recipe / "report" / png).stat().st_size > 1000, png
+    assert list((debug_recipe / "report").glob("spectrogram_*.png"))
+    results = json.loads((debug_recipe / "report" / "results.json").read_text())
+    assert set(results["codecs"]) == {"256", "256-sg"} and set(results["tts"]) == {"256", "256-sg"}
+    for r in results["codecs"].values():
+        assert 1.0 <= r["pesq_wb"]["mean"] <= 4.65 and 0 <= r["stoi"]["mean"] <= 1
+        assert r["quantization_error"]["n"] > 0 and r["codebook"]["usage"] > 0
+    assert 0 <= results["ground_truth"]["wer"]["wer"] < 0.6  # pocketsphinx on clean flite speech
+
+
+def test_rerun_skips_finished_stages(debug_recipe):
+    final = debug_recipe / "codec" / "256" / "final" / "model.safetensors"
+    mtime = final.stat().st_mtime_ns
+    env = {**os.environ, "PYTHON": sys.executable, "TQDM_DISABLE": "1"}
+    proc = subprocess.run(["bash", str(ROOT / "recipes" / "run.sh"), "--preset", "debug", "--exp", str(debug_recipe),
+                           "--stage", "0", "--stop-stage", "1"], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "corpus exists" in proc.stderr and "codec 256 done" in proc.stderr
+    assert final.stat().st_mtime_ns == mtime
+
+
+def test_unknown_preset_is_refused():
+    proc = subprocess.run(["bash", str(ROOT / "recipes" / "run.sh"), "--preset", "nosuch"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "nosuch" in proc.stderr
