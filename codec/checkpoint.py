@@ -7,15 +7,22 @@ A checkpoint is a directory `step_00001000/` holding
   - `trainer_state.json`        step and whatever the loop adds (its config, counters).
 It is written under a temporary name and renamed into place, so a directory named `step_*` is always complete:
 a run killed mid-save leaves the previous checkpoint as the latest. Older ones beyond `keep_last` are removed.
+
+Fault injection (docs/RELIABILITY.md; inert unless set): SGSPEECH_FAULT_CHECKPOINT=<fault>[@<step>[,<step>...]]
+makes `CheckpointManager.save` of those steps (all steps without `@`) fail on purpose:
+  kill_before_rename   SIGKILL this process after every file is written and synced, before the rename;
+  enospc               raise OSError(ENOSPC) after the first model file is written (a full disk).
 """
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import pickle
 import random
 import shutil
+import signal
 from pathlib import Path
 from typing import Iterator
 
@@ -25,10 +32,25 @@ from safetensors.torch import load_file, load_model, save_file, save_model
 
 FORMAT_VERSION = 1
 _PREFIX = "step_"
+FAULT_ENV = "SGSPEECH_FAULT_CHECKPOINT"
 
 
 class CheckpointError(RuntimeError):
     """A checkpoint could not be written or read; the message names the path and the reason."""
+
+
+def _fault(point: str, step: int, path: Path) -> None:
+    """The fault-injection hook (module doc): act when SGSPEECH_FAULT_CHECKPOINT names `point` for `step`."""
+    spec = os.environ.get(FAULT_ENV)
+    if not spec:
+        return
+    fault, _, steps = spec.partition("@")
+    if fault != point or (steps and step not in {int(s) for s in steps.split(",") if s.strip()}):
+        return
+    if fault == "kill_before_rename":
+        os.kill(os.getpid(), signal.SIGKILL)
+    elif fault == "enospc":
+        raise OSError(errno.ENOSPC, f"No space left on device (injected by {FAULT_ENV})", str(path))
 
 
 def _fsync_dir(path: Path) -> None:
@@ -141,37 +163,63 @@ class CheckpointManager:
         """Write the checkpoint of `step`; raises CheckpointError (previous checkpoints intact) if it fails."""
         final = self.directory / f"{_PREFIX}{step:08d}"
         tmp = self.directory / f".tmp-{final.name}"
+        error = None
         try:
             if self._is_main:
                 shutil.rmtree(tmp, ignore_errors=True)
                 tmp.mkdir(parents=True)
-            self._barrier()
-            meta, tensors = rng_state()
-            (tmp / f"rng_rank{self._rank}.json").write_text(json.dumps(meta))
-            save_file(tensors, str(tmp / f"rng_rank{self._rank}.safetensors"))
-            if self._is_main:
+        except OSError as e:
+            error = e
+        self._barrier()
+        try:
+            if error is None:
+                meta, tensors = rng_state()
+                (tmp / f"rng_rank{self._rank}.json").write_text(json.dumps(meta))
+                save_file(tensors, str(tmp / f"rng_rank{self._rank}.safetensors"))
+            if error is None and self._is_main:
                 for name, model in models.items():
                     save_model(self._unwrap(model), str(tmp / f"{name}.safetensors"))
+                    _fault("enospc", step, tmp / f"{name}.safetensors")
                 for name, opt in optimizers.items():
                     torch.save(opt.state_dict(), tmp / f"{name}.optim.pt")
                 full_state = {"format_version": FORMAT_VERSION, "step": step, **(state or {})}
                 (tmp / "trainer_state.json").write_text(json.dumps(full_state, indent=2))
-            self._barrier()
+        except OSError as e:
+            error = e
+        # Every rank learns whether any rank failed, so all of them raise (or none does) and none hangs later.
+        if self._any(error is not None):
+            if self._is_main:
+                shutil.rmtree(tmp, ignore_errors=True)
+            reason = error if error is not None else "another process could not write its part"
+            raise CheckpointError(f"checkpoint {final}: could not be written ({reason}); earlier checkpoints are intact") from error
+        try:
             if self._is_main:
                 for f in tmp.iterdir():
                     with open(f, "rb") as fh:
                         os.fsync(fh.fileno())
-                if final.exists():  # re-saving the same step (e.g. the final one): replace it
-                    shutil.rmtree(final)
+                _fault("kill_before_rename", step, tmp)
+                trash = final.with_name(f".trash-{final.name}")
+                if final.exists():  # re-saving the same step (e.g. the final one): move the old one aside first,
+                    os.replace(final, trash)  # so no half-deleted folder is ever named step_*
                 os.replace(tmp, final)
                 _fsync_dir(self.directory)
+                shutil.rmtree(trash, ignore_errors=True)
                 self._prune()
-            self._barrier()
         except OSError as e:
+            error = e
+        if self._any(error is not None):
             if self._is_main:
                 shutil.rmtree(tmp, ignore_errors=True)
-            raise CheckpointError(f"checkpoint {final}: could not be written ({e}); earlier checkpoints are intact") from e
+            reason = error if error is not None else "the main process could not complete it"
+            raise CheckpointError(f"checkpoint {final}: could not be written ({reason}); earlier checkpoints are intact") from error
         return final
+
+    def _any(self, flag: bool) -> bool:
+        """True on every rank when `flag` is true on any rank (a collective call with several processes)."""
+        if self.accelerator is None or self.accelerator.num_processes == 1:
+            return flag
+        total = self.accelerator.reduce(torch.tensor([float(flag)], device=self.accelerator.device), "sum")
+        return bool(total.item() > 0)
 
     def _prune(self) -> None:
         for old in self.checkpoints()[: -self.keep_last]:
@@ -207,3 +255,21 @@ class CheckpointManager:
         except (OSError, ValueError, RuntimeError, KeyError, pickle.UnpicklingError) as e:
             raise CheckpointError(f"checkpoint {current}: could not be read ({e})") from e
         return state
+
+
+def read_versioned_json(path: str | os.PathLike, version: int, error: type[Exception], hint: str = "") -> dict:
+    """The JSON object in `path`, whose "format_version" must be `version`; else `error` naming the file and why.
+
+    Every saved folder of the project (codec, LM, tokenizer, token store, TTS pipeline) reads its JSON this way.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise error(f"{path}: file not found{hint}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise error(f"{path}: not valid JSON ({e})") from None
+    found = data.get("format_version") if isinstance(data, dict) else None
+    if found != version:
+        raise error(f"{path}: format version {found!r}, this code reads {version}")
+    return data

@@ -180,7 +180,7 @@ class Codec(nn.Module):
     def diagnose(self, wav: torch.Tensor, lengths: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """The paper's two diagnostics per frame, for wav [B, T] at the codec's rate.
 
-        quantization_error [B, F] = ||z_e - z_q||^2 in code space; hidden_mse [B, F] = ||h_e - h_q||^2 at the
+        quantization_error [B, F] = ||z_e - z_q||^2 in code space (FSQ: on its integer grid); hidden_mse [B, F] = ||h_e - h_q||^2 at the
         self-guidance tap (summed over channels, and over blocks for the "all_blocks" tap); frame_lengths [B].
         Runs the backbone twice (on z_e and on z_q); padded frames are 0.
         """
@@ -192,7 +192,7 @@ class Codec(nn.Module):
         _, h_e = self.backbone(self.decoder_input(lat.z_e), lat.mask, tap)
         _, h_q = self.backbone(self.decoder_input(lat.z_q), lat.mask, tap)
         hidden = sum(((a - b) ** 2).sum(-1) for a, b in zip(h_e, h_q))
-        return {"quantization_error": ((lat.z_e - lat.z_q) ** 2).sum(-1) * frame_mask,
+        return {"quantization_error": self.quantizer.quantization_error(lat.z_e, lat.z_q) * frame_mask,
                 "hidden_mse": hidden * frame_mask, "frame_lengths": lat.frame_lengths}
 
     # -- persistence ---------------------------------------------------------------------------------------

@@ -107,5 +107,5 @@ class GeneratorForward(nn.Module):
             predicted = codec.semantic_decoder(codec.latent_features(lat.z_q), lat.mask)
             losses["semantic"] = masked_mse(predicted.transpose(1, 2), lat.semantic_target.transpose(1, 2), frame_mask)
         losses.update(lat.aux_losses)
-        qe = masked_mse(lat.z_e.detach(), lat.z_q.detach(), frame_mask) * lat.z_e.shape[-1]
+        qe = (codec.quantizer.quantization_error(lat.z_e.detach(), lat.z_q.detach()) * frame_mask).sum() / frame_mask.sum()
         return GeneratorOutput(fake, losses, qe, lat.codes, frame_mask)

@@ -17,7 +17,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_model, save_model
 from transformers import LlamaForCausalLM
 
-from codec.checkpoint import atomic_directory
+from codec.checkpoint import atomic_directory, read_versioned_json
 from lm.config import LMConfig
 from lm.identity import CodecIdentity
 from lm.text import TextTokenizer
@@ -72,15 +72,10 @@ class SpeechLM:
     def from_pretrained(cls, directory: str | os.PathLike, codec=None, device: str | torch.device = "cpu") -> "SpeechLM":
         directory = Path(directory)
         config_path, weights_path = directory / CONFIG_FILE, directory / WEIGHTS_FILE
-        for path in (config_path, weights_path):
-            if not path.exists():
-                raise LMLoadError(f"{path}: file not found (is {directory} an LM save_pretrained directory?)")
-        try:
-            saved = json.loads(config_path.read_text())
-        except json.JSONDecodeError as e:
-            raise LMLoadError(f"{config_path}: not valid JSON ({e})") from None
-        if saved.get("format_version") != LM_FORMAT_VERSION:
-            raise LMLoadError(f"{config_path}: format version {saved.get('format_version')}, this code reads {LM_FORMAT_VERSION}")
+        hint = f" (is {directory} an LM save_pretrained directory?)"
+        saved = read_versioned_json(config_path, LM_FORMAT_VERSION, LMLoadError, hint)
+        if not weights_path.exists():
+            raise LMLoadError(f"{weights_path}: file not found{hint}")
         try:
             config, vocab = LMConfig.from_dict(saved["lm"]), Vocabulary.from_dict(saved["vocabulary"])
             identity = CodecIdentity.from_dict(saved["codec"])

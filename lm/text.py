@@ -20,6 +20,7 @@ from pathlib import Path
 
 import sentencepiece as spm
 
+from codec.checkpoint import read_versioned_json
 from lm.normalize import normalize_text
 from lm.phonemes import phonemize, phonemize_many
 
@@ -114,16 +115,9 @@ class TextTokenizer:
     def load(cls, directory: str | os.PathLike) -> "TextTokenizer":
         directory = Path(directory)
         model_path, settings_path = directory / MODEL_FILE, directory / SETTINGS_FILE
-        for path in (model_path, settings_path):
-            if not path.exists():
-                raise TokenizerError(f"{path}: file not found")
-        try:
-            settings = json.loads(settings_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as e:
-            raise TokenizerError(f"{settings_path}: not valid JSON ({e})") from None
-        if settings.get("format_version") != TOKENIZER_FORMAT_VERSION:
-            raise TokenizerError(f"{settings_path}: format version {settings.get('format_version')}, "
-                                 f"this code reads {TOKENIZER_FORMAT_VERSION}")
+        if not model_path.exists():
+            raise TokenizerError(f"{model_path}: file not found")
+        settings = read_versioned_json(settings_path, TOKENIZER_FORMAT_VERSION, TokenizerError)
         config = TextConfig(**{k: settings[k] for k in TextConfig.__dataclass_fields__})
         try:
             tokenizer = cls(model_path.read_bytes(), config, settings["alphabet"])

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from codec.checkpoint import read_versioned_json
 from lm.identity import CodecIdentity
 
 TOKENS_FORMAT_VERSION = 1
@@ -60,16 +61,8 @@ def write_header(directory: Path, header: dict) -> None:
 
 
 def read_header(directory: str | os.PathLike) -> dict:
-    path = Path(directory) / HEADER_FILE
-    if not path.exists():
-        raise TokenStoreError(f"{path}: file not found (is {directory} a token directory written by lm.extract?)")
-    try:
-        header = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise TokenStoreError(f"{path}: not valid JSON ({e})") from None
-    if header.get("format_version") != TOKENS_FORMAT_VERSION:
-        raise TokenStoreError(f"{path}: format version {header.get('format_version')}, this code reads {TOKENS_FORMAT_VERSION}")
-    return header
+    return read_versioned_json(Path(directory) / HEADER_FILE, TOKENS_FORMAT_VERSION, TokenStoreError,
+                               f" (is {directory} a token directory written by lm.extract?)")
 
 
 def write_shard(directory: Path, shard: int, utterances: list[dict], codes: list[np.ndarray],

@@ -12,6 +12,10 @@ derived from it, so a checkpoint holds everything a resumed run needs.
 
 <out>/tokenizer/  the text tokenizer (trained on the normalized training transcripts at the first start)
 <out>/checkpoints/step_*/  resumable checkpoints;  <out>/tensorboard/  logs;  <out>/final/  save_pretrained.
+
+Failures (codec/trainloop.py, docs/RELIABILITY.md): a step with a NaN/Inf loss or gradient norm makes no update,
+is counted and reported, and --max-nonfinite-steps of them in a row stop the run; a checkpoint that cannot be
+written is reported on stderr and training goes on, but --max-checkpoint-failures in a row stop it.
 """
 from __future__ import annotations
 
@@ -32,7 +36,8 @@ from torch.utils.data import DataLoader
 from codec.checkpoint import CheckpointManager, atomic_directory
 from codec.data import ResumableSampler
 from codec.schedule import lr_at, set_lr
-from codec.trainloop import TrainLogger, build_accelerator, seed_everything, write_json
+from codec.trainloop import (CheckpointSaver, NonFiniteGuard, TrainLogger, build_accelerator, seed_everything,
+                             write_json)
 from lm.config import PRESETS, LMConfig
 from lm.model import SpeechLM
 from lm.packing import PackedRows, collate_rows
@@ -62,6 +67,8 @@ class TrainConfig:
     save_every: int = 500
     keep_last: int = 3
     seed: int = 0
+    max_nonfinite_steps: int = 5  # stop after this many skipped (NaN/Inf) steps in a row
+    max_checkpoint_failures: int = 3  # stop after this many failed checkpoint saves in a row
     text: TextConfig = TextConfig()
     tokenizer: str | None = None  # a `python -m lm.text` folder shared by LMs under comparison; None: train one here
 
@@ -154,14 +161,14 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     optimizer = torch.optim.AdamW(groups, lr=cfg.lr, betas=(0.9, 0.95), eps=1e-8)
     model, optimizer = accelerator.prepare(lm.model, optimizer)
 
-    start_step = 0
+    start_step, nonfinite_state = 0, None
     if resume and latest is not None:
         state = ckpt.load(latest, {"model": model}, {"optimizer": optimizer})
         saved = state["config"]
         changed = [k for k in _DATA_SETTINGS if saved.get(k) != _as_json(cfg)[k]]
         if changed:
             raise SystemExit(f"{latest}: was trained with other {changed}; resume with the same settings or a new --out")
-        start_step = state["step"]
+        start_step, nonfinite_state = state["step"], state.get("nonfinite")
     if accelerator.is_main_process:
         write_json(out / "train_config.json", {**_as_json(cfg), "world_size": world, "rows_per_micro": rows_per_micro,
                                                "parameters": sum(p.numel() for p in params)})
@@ -173,6 +180,9 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     batches = iter(loader)
 
     logger = TrainLogger(accelerator, out / "tensorboard", cfg.steps, start_step, desc="lm")
+    guard = NonFiniteGuard(accelerator, logger, cfg.max_nonfinite_steps)
+    guard.load_state_dict(nonfinite_state)
+    saver = CheckpointSaver(ckpt, logger, cfg.max_checkpoint_failures)
     logger.write(f"{sum(p.numel() for p in params) / 1e6:.2f} M parameters; {len(train_store)} utterances in "
                  f"{len(train_rows)} rows of <= {row_length} tokens ({train_rows.too_long} too long); "
                  f"{rows_per_micro} rows x {cfg.grad_accum} micro-batches x {world} processes per step")
@@ -191,10 +201,14 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
             last = i == len(micro_batches) - 1
             with contextlib.nullcontext() if last else accelerator.no_sync(model):  # all-reduce once per step
                 loss_sum, _ = token_loss_sum(model, batch)
+                loss_sum = guard.poison_loss(step + 1, loss_sum)
                 accelerator.backward(loss_sum * world / step_targets)
             step_nats += loss_sum.detach()
+        guard.poison_grads(step + 1, model.parameters())
         grad_norm = accelerator.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-        optimizer.step()
+        skipped = guard.bad(step_nats, grad_norm)
+        if not skipped:  # a skipped step still consumes its rows: the data position stays a function of the step
+            optimizer.step()
         optimizer.zero_grad(set_to_none=True)
 
         real_tokens = sum(int((b["input_ids"] != vocab.pad).sum()) for b in micro_batches)
@@ -209,9 +223,16 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
                          f"{scalars['dev/bits_per_second']:.1f} bits/s")
         logger.log(step + 1, scalars, show=("train/loss", "train/tokens_per_s", "train/padding", "dev/loss"))
         logger.advance()
+        if skipped:
+            guard.skipped(step + 1, "loss or gradient", {"train/loss": scalars["train/loss"], "train/grad_norm": scalars["train/grad_norm"]})
+        else:
+            guard.good()
         if (step + 1) % cfg.save_every == 0 or step + 1 == cfg.steps:
-            ckpt.save(step + 1, {"model": model}, {"optimizer": optimizer}, {"config": _as_json(cfg)})
+            saver.save(step + 1, {"model": model}, {"optimizer": optimizer},
+                       {"config": _as_json(cfg), "nonfinite": guard.state_dict()})
     logger.close()
+    if guard.total or saver.failures:
+        logger.warn(f"finished with {guard.total} skipped non-finite step(s) and {saver.failures} failed checkpoint save(s)")
 
     final = out / "final"
     if accelerator.is_main_process:
@@ -235,7 +256,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
     parser.add_argument("--preset", default=d["preset"].default, choices=sorted(PRESETS))
     parser.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
     for name in ("steps", "batch_tokens", "grad_accum", "row_length", "warmup_steps", "eval_every", "save_every",
-                 "keep_last", "seed"):
+                 "keep_last", "seed", "max_nonfinite_steps", "max_checkpoint_failures"):
         parser.add_argument("--" + name.replace("_", "-"), type=int, default=d[name].default)
     for name in ("lr", "min_lr_ratio", "weight_decay", "grad_clip"):
         parser.add_argument("--" + name.replace("_", "-"), type=float, default=d[name].default)
@@ -253,6 +274,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
         packing=not args.no_packing, lr=args.lr, warmup_steps=args.warmup_steps, min_lr_ratio=args.min_lr_ratio,
         weight_decay=args.weight_decay, grad_clip=args.grad_clip, gradient_checkpointing=args.gradient_checkpointing,
         eval_every=args.eval_every, save_every=args.save_every, keep_last=args.keep_last, seed=args.seed,
+        max_nonfinite_steps=args.max_nonfinite_steps, max_checkpoint_failures=args.max_checkpoint_failures,
         text=TextConfig(vocab_size=args.vocab_size, model_type=args.text_model, phonemes=args.phonemes),
         tokenizer=args.tokenizer)
     return cfg, args.resume

@@ -6,6 +6,17 @@
 A pipeline folder holds `pipeline.json` (format version, sampling defaults), `codec/` (Codec.save_pretrained) and
 `lm/` (SpeechLM.save_pretrained, tokenizer included). Long text is split into sentences, all sentences of all
 inputs are generated as one batch, decoded, and joined with short pauses.
+
+Any input ends: generation stops at SPEECH_END, at the sampling length bound or at the LM's context, whichever
+comes first, and one call takes at most MAX_TEXT_CHARACTERS characters (longer input: ValueError; call once per
+part), so time and memory stay bounded. Empty, whitespace-only or unspeakable text (only punctuation, emoji, or
+scripts the tokenizer cannot represent) raises ValueError naming the text.
+
+Thread safety: a pipeline may be called from several threads at once. Calls on the same pipeline are serialized
+by a per-pipeline lock (torch modules and the KV cache are not shareable mid-generation), and sampling draws
+from per-row generators seeded by (seed, prompt), never from the global RNG, so a call gives the same audio
+under the same seed whether the threads run at once or one after another (tests/test_reliability_inputs.py checks it).
+For parallel throughput load one pipeline per thread, or pass several texts in one call (they are batched).
 """
 from __future__ import annotations
 
@@ -23,7 +34,7 @@ import numpy as np
 import torch
 
 from codec import Codec
-from codec.checkpoint import atomic_directory
+from codec.checkpoint import atomic_directory, read_versioned_json
 from lm.generate import SamplingConfig, generate_codes
 from lm.model import SpeechLM
 
@@ -34,6 +45,7 @@ PIPELINE_FILE = "pipeline.json"
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default_model"
 MAX_SENTENCE_WORDS = 40  # longer sentences are cut at commas, then every 40 words: the LM was trained on sentences
 GENERATION_BATCH = 16  # sentences generated together (bounds memory for very long inputs)
+MAX_TEXT_CHARACTERS = 20_000  # per call, all texts together: the audio of one call is held in memory
 
 
 class PipelineLoadError(ValueError):
@@ -80,14 +92,8 @@ class TTSPipeline:
         path = directory / PIPELINE_FILE
         if not directory.is_dir():
             raise PipelineLoadError(f"{directory}: TTS model folder not found")
-        if not path.exists():
-            raise PipelineLoadError(f"{path}: file not found (is {directory} a TTS pipeline folder with codec/ and lm/?)")
-        try:
-            saved = json.loads(path.read_text())
-        except json.JSONDecodeError as e:
-            raise PipelineLoadError(f"{path}: not valid JSON ({e})") from None
-        if saved.get("format_version") != PIPELINE_FORMAT_VERSION:
-            raise PipelineLoadError(f"{path}: format version {saved.get('format_version')}, this code reads {PIPELINE_FORMAT_VERSION}")
+        saved = read_versioned_json(path, PIPELINE_FORMAT_VERSION, PipelineLoadError,
+                                    f" (is {directory} a TTS pipeline folder with codec/ and lm/?)")
         try:
             sampling = SamplingConfig(**saved.get("sampling", {}))
         except TypeError as e:
@@ -107,6 +113,10 @@ class TTSPipeline:
         if not single and not isinstance(texts, (list, tuple)):
             raise TypeError(f"expected a str or a list of str, got {type(texts).__name__}")
         texts = [texts] if single else list(texts)
+        total = sum(len(t) for t in texts if isinstance(t, str))
+        if total > MAX_TEXT_CHARACTERS:
+            raise ValueError(f"{total} characters of text in one call, more than MAX_TEXT_CHARACTERS = "
+                             f"{MAX_TEXT_CHARACTERS} (the whole audio is held in memory): synthesize it in parts")
         sentences, owner = [], []
         for i, text in enumerate(texts):
             if not isinstance(text, str):
