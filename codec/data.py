@@ -103,6 +103,36 @@ def read_manifest(path: str | os.PathLike, verify_audio: bool = True) -> Manifes
     return manifest
 
 
+def screen_manifest(manifest: Manifest, max_seconds: float | None = None, decode: bool = False,
+                    limit: int | None = None) -> Manifest:
+    """The entries a whole-utterance consumer (token extraction, evaluation) can use; the rest move to `skipped`.
+
+    An utterance is encoded whole, so memory grows with its length (quadratically in the attention layers): one
+    longer than `max_seconds` is skipped with that reason (split long recordings first). With `decode`, every file
+    is decoded in full (not just its header), which also catches truncated data and NaN/Inf samples. `limit`
+    stops after that many usable entries. The new skips are logged once, in one summary.
+    """
+    kept, skipped = [], list(manifest.skipped)
+    for utt in manifest:
+        if limit is not None and len(kept) >= limit:
+            break
+        if max_seconds is not None and utt.duration > max_seconds:
+            skipped.append((utt.id, f"{utt.audio}: {utt.duration:.1f} s long, over the limit of {max_seconds:g} s "
+                                    "(whole utterances are encoded at once; split long recordings)"))
+            continue
+        if decode:
+            try:
+                load_audio(utt.audio)
+            except AudioError as e:
+                skipped.append((utt.id, str(e)))
+                continue
+        kept.append(utt)
+    screened = Manifest(manifest.path, kept, skipped)
+    if len(skipped) > len(manifest.skipped):
+        log.warning("%s", screened.summary())
+    return screened
+
+
 def write_manifest(path: str | os.PathLike, utterances: list[Utterance]) -> None:
     """Write utterances as JSONL with audio paths relative to the manifest's folder (atomically)."""
     path = Path(path)
@@ -172,9 +202,27 @@ class CropDataset(_AudioSource):
 
 
 class UtteranceDataset(_AudioSource):
-    """Whole utterances (for token extraction and evaluation): item -> {"id", "audio" [T], "length", "text", "speaker"}."""
+    """Whole utterances (for token extraction and evaluation): item -> {"id", "audio" [T], "length", "text", "speaker"}.
+
+    By default an unreadable file is replaced by the next readable one (as in training). With `substitute=False`
+    the item keeps its own id and text and comes back empty ("audio" [0], "length" 0) with the reason in
+    "error" (None for a good item), so that a consumer can skip it and say why, even from DataLoader workers.
+    """
+
+    def __init__(self, manifest: Manifest, sample_rate: int, substitute: bool = True):
+        super().__init__(manifest, sample_rate)
+        self.substitute = substitute
 
     def __getitem__(self, index: int) -> dict:
+        if not self.substitute:
+            utt = self.manifest[index % len(self.manifest)]
+            try:
+                audio, error = load_audio(utt.audio, self.sample_rate), None
+            except AudioError as e:
+                audio, error = np.zeros(0, np.float32), str(e)
+                self.failures[utt.id] = error
+            return {"id": utt.id, "audio": torch.from_numpy(audio), "length": len(audio), "text": utt.text,
+                    "speaker": utt.speaker, "error": error}
         i, audio = self._load(index)
         utt = self.manifest[i]
         return {"id": utt.id, "audio": torch.from_numpy(audio), "length": len(audio), "text": utt.text, "speaker": utt.speaker}

@@ -11,13 +11,17 @@ Output directory:
   metrics.jsonl                the same scalars, one JSON line per step (main process)
   samples/step_XXXXXXXX/       a few dev utterances, original and reconstructed
   final/                       the trained codec (config.json + model.safetensors): Codec.from_pretrained(out/final)
+
+Failures (codec/trainloop.py, docs/RELIABILITY.md): a step with a NaN/Inf loss or gradient norm makes no update of
+the part concerned (generator or discriminators), is counted and reported, and --max-nonfinite-steps of them in a
+row stop the run; a checkpoint that cannot be written is reported on stderr and training goes on, but
+--max-checkpoint-failures failed saves in a row stop it. Either way the earlier checkpoints stay intact.
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import json
-import math
 import sys
 import time
 from pathlib import Path
@@ -34,7 +38,8 @@ from codec.model import Codec, format_counts, parameter_counts
 from codec.objective import (GeneratorForward, discriminator_loss, feature_matching_loss, generator_adv_loss,
                              loss_weights, multiscale_mel_loss)
 from codec.schedule import lr_at, set_lr
-from codec.trainloop import TrainLogger, build_accelerator, seed_everything, write_json
+from codec.trainloop import (CheckpointSaver, NonFiniteGuard, TrainLogger, build_accelerator, seed_everything,
+                             trim_partial_line, write_json)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -63,6 +68,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--eval-utterances", type=int, default=8)
     p.add_argument("--adv-start-step", type=int, default=0, help="train mel (+SG) only before this step")
     p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
+    p.add_argument("--max-nonfinite-steps", type=int, default=5,
+                   help="stop after this many steps in a row with a NaN/Inf loss or gradient (each is skipped)")
+    p.add_argument("--max-checkpoint-failures", type=int, default=3,
+                   help="stop after this many failed checkpoint saves in a row (each is reported, training goes on)")
     p.add_argument("--num-workers", type=int, default=None, help="default: 0 on CPU, 4 on GPU")
     p.add_argument("--cpu", action="store_true")
     return p.parse_args(argv)
@@ -127,13 +136,15 @@ def main(argv=None) -> Path:
 
     ckpt = CheckpointManager(out / "checkpoints", keep_last=args.keep_last, accelerator=accelerator)
     models, optimizers = {"generator": generator, "discriminators": disc}, {"generator": opt_g, "discriminators": opt_d}
-    step = 0
+    step, nonfinite_state = 0, None
     if args.resume and ckpt.latest() is not None:
         state = ckpt.load(ckpt.latest(), models, optimizers)
         if CodecConfig.from_dict(state["codec_config"]) != config:
             sys.exit(f"{ckpt.latest()}: saved with another codec config than these options ({state['codec_config']})")
-        step = state["step"]
+        step, nonfinite_state = state["step"], state.get("nonfinite")
         accelerator.print(f"resumed from {ckpt.latest()} at step {step}")
+    if accelerator.is_main_process:
+        trim_partial_line(out / "metrics.jsonl")  # a run killed mid-append leaves half a line
 
     # segments are whole frames; the data position is a pure function of the step (see ResumableSampler)
     segment = max(1, round(args.segment_seconds * config.frame_rate)) * config.hop_length
@@ -151,6 +162,9 @@ def main(argv=None) -> Path:
 
     warmup = args.warmup_steps if args.warmup_steps is not None else max(1, args.steps // 50)
     logger = TrainLogger(accelerator, out / "tb", args.steps, step, desc=f"codec {args.preset}")
+    guard = NonFiniteGuard(accelerator, logger, args.max_nonfinite_steps)
+    guard.load_state_dict(nonfinite_state)
+    saver = CheckpointSaver(ckpt, logger, args.max_checkpoint_failures)
     train_state = {"codec_config": config.to_dict(), "args": vars(args)}
     generator.train(), disc.train()
     while step < args.steps:
@@ -164,15 +178,23 @@ def main(argv=None) -> Path:
 
         out_g = generator(wav, lengths)
         losses = dict(out_g.losses)
-        if adversarial:
+        losses["mel"] = guard.poison_loss(step + 1, losses["mel"])
+        skipped = None  # what was not finite, if anything: that part's update is skipped
+        if guard.bad(*(v.detach() for v in losses.values())):
+            skipped = "generator loss"  # nothing to learn from this batch: neither part is updated
+        if skipped is None and adversarial:
             # discriminator step on the detached output; real and fake in one call (one DDP forward)
             logits, _ = disc(torch.cat([wav, out_g.fake.detach()]))
             loss_d = discriminator_loss(*zip(*(l.chunk(2) for l in logits)))
             opt_d.zero_grad(set_to_none=True)
             accelerator.backward(loss_d)
             scalars["grad_norm/discriminators"] = float(accelerator.clip_grad_norm_(disc.parameters(), args.grad_clip))
-            opt_d.step()
             scalars["disc"] = float(loss_d.detach())
+            if guard.bad(scalars["disc"], scalars["grad_norm/discriminators"]):
+                skipped = "discriminator loss or gradient"
+                opt_d.zero_grad(set_to_none=True)
+            else:
+                opt_d.step()
             # the generator's adversarial and feature-matching terms against the updated discriminators
             logits, feats = disc(torch.cat([wav, out_g.fake]))
             losses["adv"] = generator_adv_loss([l.chunk(2)[1] for l in logits])
@@ -180,23 +202,33 @@ def main(argv=None) -> Path:
                                                  [[f.chunk(2)[1] for f in fs] for fs in feats])
         loss_g = sum(weights[name] * value for name, value in losses.items())
         opt_g.zero_grad(set_to_none=True)
-        accelerator.backward(loss_g)
-        scalars["grad_norm/generator"] = float(accelerator.clip_grad_norm_(generator.parameters(), args.grad_clip))
-        opt_g.step()
-        step += 1
+        if skipped is None:
+            accelerator.backward(loss_g)
+            guard.poison_grads(step + 1, generator.parameters())
+            scalars["grad_norm/generator"] = float(accelerator.clip_grad_norm_(generator.parameters(), args.grad_clip))
+            if guard.bad(loss_g.detach(), scalars["grad_norm/generator"]):
+                skipped = "generator loss or gradient"
+                opt_g.zero_grad(set_to_none=True)
+            else:
+                opt_g.step()
+        step += 1  # a skipped step still consumes its batch: the data position stays a function of the step
 
         scalars.update({name: float(value.detach()) for name, value in losses.items()})
         scalars.update({"total_g": float(loss_g.detach()), "quantization_error": float(out_g.quantization_error),
                         "step_seconds": time.perf_counter() - t0})
+        if skipped is not None:
+            scalars["skipped_nonfinite"] = 1.0
         logger.log(step, scalars, show=("mel", "sg", "disc"))
         logger.advance()
         if accelerator.is_main_process:
             with open(out / "metrics.jsonl", "a") as f:
                 f.write(json.dumps({"step": step, **scalars}) + "\n")
-        if not all(math.isfinite(v) for v in scalars.values()):
-            raise FloatingPointError(f"step {step}: non-finite loss {scalars}")
+        if skipped is not None:
+            guard.skipped(step, skipped, {k: v for k, v in scalars.items() if k != "lr" and k != "step_seconds"})
+        else:
+            guard.good()
         if step % args.save_every == 0 or step == args.steps:
-            ckpt.save(step, models, optimizers, train_state)
+            saver.save(step, models, optimizers, {**train_state, "nonfinite": guard.state_dict()})
         if dev_set is not None and (step % args.eval_every == 0 or step == args.steps):
             if accelerator.is_main_process:
                 metrics = evaluate(accelerator.unwrap_model(generator).codec, dev_set, out, step)
@@ -205,6 +237,11 @@ def main(argv=None) -> Path:
                 write_json(out / "eval" / f"step_{step:08d}.json", metrics)
             accelerator.wait_for_everyone()
     logger.close()
+    unusable = train_set.manifest.skipped + sorted(train_set.failures.items())
+    if unusable:  # the broken entries, once, with their reasons (each was skipped; none stopped the run)
+        logger.warn(f"{len(unusable)} training entries skipped:\n" + "\n".join(f"  {n}: {r}" for n, r in unusable))
+    if guard.total or saver.failures:
+        logger.warn(f"finished with {guard.total} skipped non-finite step(s) and {saver.failures} failed checkpoint save(s)")
     final = out / "final"
     if accelerator.is_main_process:
         accelerator.unwrap_model(generator).codec.save_pretrained(final)

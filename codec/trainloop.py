@@ -1,19 +1,36 @@
 """Pieces shared by every training loop (codec and LM): accelerator set-up, logging, the resume decision.
 
 The loops themselves stay explicit in `codec/train.py` and `lm/train.py`; only what would otherwise be copied
-between them lives here.
+between them lives here, including the two failure policies (docs/RELIABILITY.md):
+
+- NonFiniteGuard: a step whose loss or gradient norm is NaN/Inf makes no optimizer update; it is counted, logged
+  (TensorBoard `nonfinite/*` and a message on stderr) and training goes on. `max_consecutive` such steps in a row
+  stop the run with NonFiniteError; the checkpoints on disk (written only after good or skipped steps, so never
+  holding non-finite weights) stay as they are.
+- CheckpointSaver: a checkpoint that cannot be written (full disk, I/O error) is reported loudly (stderr and
+  TensorBoard `checkpoint/failed_saves`), the previous ones stay intact and training goes on, since the next save
+  may succeed; `max_consecutive` failed saves in a row stop the run with CheckpointError rather than train on
+  with nothing saved.
+
+Fault injection for the tests (inert unless set): SGSPEECH_FAULT_NONFINITE="loss@<steps>;grad@<steps>" (steps
+1-based, comma-separated) turns those steps' loss into NaN, or one gradient into Inf after backward.
 """
 from __future__ import annotations
 
 import json
 import math
 import os
+import sys
 from pathlib import Path
 
 import torch
 from accelerate import Accelerator
 from accelerate.utils import set_seed
 from tqdm import tqdm
+
+from codec.checkpoint import CheckpointError, CheckpointManager
+
+NONFINITE_FAULT_ENV = "SGSPEECH_FAULT_NONFINITE"
 
 
 def build_accelerator(mixed_precision: str = "auto", cpu: bool = False, gradient_accumulation_steps: int = 1) -> Accelerator:
@@ -62,6 +79,11 @@ class TrainLogger:
         if self.enabled:
             tqdm.write(message)
 
+    def warn(self, message: str) -> None:
+        """A problem the user must see: on stderr, even with the progress bar off."""
+        if self.enabled:
+            tqdm.write(message, file=sys.stderr)
+
     def close(self) -> None:
         if self.enabled:
             self.bar.close()
@@ -82,3 +104,115 @@ def grad_norm(parameters) -> float:
     """L2 norm of all gradients (for logging; clipping uses accelerator.clip_grad_norm_)."""
     norms = [p.grad.detach().float().norm() for p in parameters if p.grad is not None]
     return float(torch.norm(torch.stack(norms))) if norms else 0.0
+
+
+class NonFiniteError(FloatingPointError):
+    """Too many optimizer steps in a row had a NaN/Inf loss or gradient; the message says which and where."""
+
+
+def _injected(kind: str, step: int) -> bool:
+    """Whether SGSPEECH_FAULT_NONFINITE (e.g. "loss@3,4;grad@7") asks for a `kind` fault at `step`."""
+    for part in os.environ.get(NONFINITE_FAULT_ENV, "").split(";"):
+        fault, _, steps = part.strip().partition("@")
+        if fault == kind and step in {int(s) for s in steps.split(",") if s.strip()}:
+            return True
+    return False
+
+
+def trim_partial_line(path: str | os.PathLike) -> None:
+    """Cut a JSONL file back to its last complete line (what a process killed mid-append leaves)."""
+    path = Path(path)
+    if not path.exists():
+        return
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        with open(path, "r+b") as f:
+            f.truncate(data.rfind(b"\n") + 1)
+
+
+class NonFiniteGuard:
+    """Skip-count-stop for non-finite losses and gradients, shared by every training loop (module doc).
+
+    Per optimizer step: `bad(loss, grad_norm, ...)` says (identically on every process) whether to skip the update;
+    then either `skipped(step, what, values)` or `good()`. `state_dict()` goes into checkpoints so that a resumed
+    run keeps counting.
+    """
+
+    def __init__(self, accelerator: Accelerator, logger: TrainLogger, max_consecutive: int = 5):
+        if max_consecutive < 1:
+            raise ValueError(f"max_consecutive must be >= 1, got {max_consecutive}")
+        self.accelerator, self.logger, self.max_consecutive = accelerator, logger, max_consecutive
+        self.total, self.consecutive = 0, 0
+
+    def bad(self, *values) -> bool:
+        finite = all(math.isfinite(float(v)) for v in values if v is not None)
+        if self.accelerator.num_processes > 1:  # every process must take the same decision (DDP collectives)
+            flag = torch.tensor([0.0 if finite else 1.0], device=self.accelerator.device)
+            finite = float(self.accelerator.reduce(flag, "sum").item()) == 0.0
+        return not finite
+
+    def skipped(self, step: int, what: str, values: dict[str, float]) -> None:
+        """Count and report a skipped step; raise NonFiniteError after `max_consecutive` in a row."""
+        self.total += 1
+        self.consecutive += 1
+        shown = ", ".join(f"{k}={float(v):.4g}" for k, v in values.items())
+        self.logger.warn(f"step {step}: non-finite {what} ({shown}); update skipped "
+                         f"({self.consecutive} in a row, {self.total} in this run, stop at {self.max_consecutive} in a row)")
+        if self.logger.enabled:
+            self.logger.writer.add_scalar("nonfinite/skipped_steps", self.total, step)
+            self.logger.writer.add_scalar("nonfinite/consecutive", self.consecutive, step)
+            self.logger.writer.flush()
+        if self.consecutive >= self.max_consecutive:
+            raise NonFiniteError(f"step {step}: {self.consecutive} optimizer steps in a row had a non-finite loss or "
+                                 f"gradient (last: {what}: {shown}); stopping. The last good checkpoint is untouched: "
+                                 f"lower the learning rate or check the data, then resume from it.")
+
+    def good(self) -> None:
+        self.consecutive = 0
+
+    def poison_loss(self, step: int, loss: torch.Tensor) -> torch.Tensor:
+        """Fault injection (module doc): NaN instead of `loss` at the steps named by SGSPEECH_FAULT_NONFINITE=loss@..."""
+        return loss * float("nan") if _injected("loss", step) else loss
+
+    def poison_grads(self, step: int, parameters) -> None:
+        """Fault injection: an Inf gradient entry at the steps named by SGSPEECH_FAULT_NONFINITE=grad@..."""
+        if _injected("grad", step):
+            for p in parameters:
+                if p.grad is not None:
+                    p.grad.view(-1)[0] = float("inf")
+                    return
+
+    def state_dict(self) -> dict:
+        return {"total": self.total, "consecutive": self.consecutive}
+
+    def load_state_dict(self, state: dict | None) -> None:
+        self.total, self.consecutive = int((state or {}).get("total", 0)), int((state or {}).get("consecutive", 0))
+
+
+class CheckpointSaver:
+    """CheckpointManager.save under the failed-save policy (module doc): report, keep training, stop after N in a row."""
+
+    def __init__(self, manager: CheckpointManager, logger: TrainLogger, max_consecutive: int = 3):
+        self.manager, self.logger, self.max_consecutive = manager, logger, max(1, max_consecutive)
+        self.failures, self.consecutive = 0, 0
+
+    def save(self, step: int, models: dict, optimizers: dict, state: dict | None = None) -> Path | None:
+        try:
+            path = self.manager.save(step, models, optimizers, state)
+        except CheckpointError as e:
+            self.failures += 1
+            self.consecutive += 1
+            latest = self.manager.latest()
+            self.logger.warn(f"ERROR: checkpoint of step {step} NOT saved: {e}. Latest good checkpoint: "
+                             f"{latest if latest is not None else 'none yet'}. Training continues "
+                             f"({self.consecutive} failed save(s) in a row; stop at {self.max_consecutive}).")
+            if self.logger.enabled:
+                self.logger.writer.add_scalar("checkpoint/failed_saves", self.failures, step)
+                self.logger.writer.flush()
+            if self.consecutive >= self.max_consecutive:
+                raise CheckpointError(f"step {step}: {self.consecutive} checkpoint saves in a row failed (last: {e}); "
+                                      f"stopping rather than training on without checkpoints. Latest good "
+                                      f"checkpoint: {latest if latest is not None else 'none'}") from e
+            return None
+        self.consecutive = 0
+        return path

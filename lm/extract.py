@@ -1,11 +1,13 @@
 """Encode a manifest with a trained codec into token shards (format: lm/tokens.py).
 
   python -m lm.extract --codec DIR --manifest M --out DIR [--batch-size N] [--shard-size N] [--workers N]
+                       [--max-seconds S]
 
 Utterances are taken in manifest order, `shard_size` per shard; inside a shard they are batched by similar
 duration (less padding) and encoded with their true lengths, so padding never leaks into the codes. Running the
-same command again after an interruption finishes the missing shards only. Unreadable audio is skipped and
-counted (in the shard indexes and in tokens.json).
+same command again after an interruption finishes the missing shards only. Unreadable audio, and utterances
+longer than --max-seconds (default 60: an utterance is encoded whole), are skipped with their reason (in the shard
+indexes and in tokens.json, and listed once at the end).
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
-from codec.data import UtteranceDataset, collate_padded, read_manifest
+from codec.data import UtteranceDataset, collate_padded, read_manifest, screen_manifest
 from lm.identity import CodecIdentity
 from lm.tokens import (TOKENS_FORMAT_VERSION, TokenStoreError, code_dtype, file_sha256, read_header,
                        read_shard_index, write_header, write_shard)
@@ -28,11 +30,7 @@ log = logging.getLogger("lm.extract")
 
 
 class _Requested(Dataset):
-    """UtteranceDataset items in a chosen order, tagged with the id that was asked for.
-
-    UtteranceDataset replaces an unreadable file by the next readable one (right for training); extraction
-    must instead skip it, which it sees as a returned id that differs from the requested one.
-    """
+    """UtteranceDataset items (substitute=False: an unreadable file comes back empty with its "error") in a chosen order."""
 
     def __init__(self, dataset: UtteranceDataset, indices: list[int]):
         self.dataset, self.indices = dataset, indices
@@ -41,15 +39,12 @@ class _Requested(Dataset):
         return len(self.indices)
 
     def __getitem__(self, j: int) -> dict:
-        index = self.indices[j]
-        item = self.dataset[index]
-        item["requested_id"] = self.dataset.manifest[index].id
-        return item
+        return self.dataset[self.indices[j]]
 
 
 @torch.no_grad()
 def extract(codec, manifest_path: str | Path, out_dir: str | Path, batch_size: int = 8, shard_size: int = 1000,
-            workers: int = 0, device: str | torch.device = "cpu") -> dict:
+            workers: int = 0, device: str | torch.device = "cpu", max_seconds: float | None = 60.0) -> dict:
     """Encode every usable utterance of the manifest; returns the final tokens.json content."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -57,17 +52,17 @@ def extract(codec, manifest_path: str | Path, out_dir: str | Path, batch_size: i
     identity = CodecIdentity.of(codec)
     header = {"format_version": TOKENS_FORMAT_VERSION, "codec": identity.to_dict(),
               "dtype": code_dtype(identity.codebook_size).name, "manifest": str(manifest_path.resolve()),
-              "manifest_sha256": file_sha256(manifest_path), "shard_size": shard_size}
-    if (out_dir / "tokens.json").exists():  # resuming: only with the same codec, manifest and sharding
+              "manifest_sha256": file_sha256(manifest_path), "shard_size": shard_size, "max_seconds": max_seconds}
+    if (out_dir / "tokens.json").exists():  # resuming: only with the same codec, manifest, sharding and filter
         previous = read_header(out_dir)
-        for key in ("codec", "dtype", "manifest_sha256", "shard_size"):
+        for key in ("codec", "dtype", "manifest_sha256", "shard_size", "max_seconds"):
             if previous.get(key) != header[key]:
                 raise TokenStoreError(f"{out_dir / 'tokens.json'}: was written with another {key} "
                                       f"({previous.get(key)!r} vs now {header[key]!r}); use a new --out directory")
     write_header(out_dir, {**header, "complete": False})
 
-    manifest = read_manifest(manifest_path)
-    dataset = UtteranceDataset(manifest, codec.sample_rate)
+    manifest = screen_manifest(read_manifest(manifest_path), max_seconds)
+    dataset = UtteranceDataset(manifest, codec.sample_rate, substitute=False)
     num_shards = max(1, -(-len(manifest) // shard_size))
     codec = codec.to(device).eval()
     dtype = code_dtype(identity.codebook_size)
@@ -83,9 +78,8 @@ def extract(codec, manifest_path: str | Path, out_dir: str | Path, batch_size: i
         found: dict[str, tuple[dict, np.ndarray]] = {}
         skipped = []
         for batch in loader:
-            keep = [r for r, (got, wanted) in enumerate(zip(batch["id"], batch["requested_id"])) if got == wanted]
-            skipped += [{"id": wanted, "reason": dataset.failures.get(wanted, "unreadable audio")}
-                        for got, wanted in zip(batch["id"], batch["requested_id"]) if got != wanted]
+            keep = [r for r, error in enumerate(batch["error"]) if error is None]
+            skipped += [{"id": uid, "reason": error} for uid, error in zip(batch["id"], batch["error"]) if error is not None]
             if keep:
                 codes, frames = codec.encode(batch["audio"][keep].to(device), batch["length"][keep].to(device))
                 for row, r in enumerate(keep):
@@ -120,12 +114,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shard-size", type=int, default=1000, help="utterances per shard (the unit of resumption)")
     parser.add_argument("--workers", type=int, default=2, help="DataLoader processes reading audio")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--max-seconds", type=float, default=60.0,
+                        help="skip longer utterances (each is encoded whole; 0 = no limit)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     from codec import Codec
 
     codec = Codec.from_pretrained(args.codec)
-    result = extract(codec, args.manifest, args.out, args.batch_size, args.shard_size, args.workers, args.device)
+    result = extract(codec, args.manifest, args.out, args.batch_size, args.shard_size, args.workers, args.device,
+                     args.max_seconds or None)
     print(f"{args.out}: {result['utterances']} utterances, {result['frames']} frames "
           f"({result['seconds'] / 3600:.2f} h), {result['skipped_count']} skipped")
     for entry in result["skipped"]:

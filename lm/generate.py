@@ -57,13 +57,16 @@ def _row_generator(seed: int, prompt: list[int]) -> torch.Generator:
 def _next_tokens(logits: torch.Tensor, allowed: torch.Tensor, recent: list[list[int]], sampling: SamplingConfig,
                  generators: list[torch.Generator]) -> torch.Tensor:
     """Pick one token per row from last-position logits [B, V] (float32)."""
-    if sampling.repetition_penalty != 1.0:
-        for row, tokens in enumerate(recent):
-            if tokens:
-                ids = torch.tensor(sorted(set(tokens)), device=logits.device)
-                values = logits[row, ids]
-                logits[row, ids] = torch.where(values > 0, values / sampling.repetition_penalty,
-                                               values * sampling.repetition_penalty)
+    if sampling.repetition_penalty != 1.0 and any(recent):
+        # one scatter for the whole batch (a per-row loop cost ~4 small ops per row per step); a token repeated in
+        # the window is penalised once, as before. Rows are padded with their own first token (a no-op repeat).
+        width = max(len(tokens) for tokens in recent)
+        ids = torch.tensor([tokens + tokens[:1] * (width - len(tokens)) if tokens else [0] * width for tokens in recent],
+                           device=logits.device)
+        hit = torch.zeros_like(logits, dtype=torch.bool).scatter_(1, ids, True)
+        hit[[row for row, tokens in enumerate(recent) if not tokens]] = False
+        logits = torch.where(hit, torch.where(logits > 0, logits / sampling.repetition_penalty,
+                                              logits * sampling.repetition_penalty), logits)
     logits = logits.masked_fill(~allowed, float("-inf"))
     if sampling.temperature <= 0:
         return logits.argmax(dim=-1)
@@ -87,7 +90,9 @@ def generate_codes(model: LlamaForCausalLM, vocab: Vocabulary, tokenizer: TextTo
                    reference: Reference | None = None) -> list[torch.Tensor]:
     """Speech codes (LongTensor [frames], codec code values) for each text, generated as one left-padded batch.
 
-    A row ends at SPEECH_END or, failing that, after `sampling.max_frames(text tokens)` codes (with a warning).
+    A row ends at SPEECH_END or, failing that, after `sampling.max_frames(text tokens)` codes (with a warning),
+    and never runs past the model's context (max_position_embeddings): time and KV-cache memory stay bounded
+    whatever the text. A prompt that leaves no room for speech in the context raises ValueError.
     With a `reference`, each prompt is its transcript followed by the text, then its codes after SPEECH_START:
     the model continues in the reference's voice, and only the new codes are returned.
     """
@@ -95,6 +100,7 @@ def generate_codes(model: LlamaForCausalLM, vocab: Vocabulary, tokenizer: TextTo
         return []
     device = next(model.parameters()).device
     prompts, limits = [], []
+    context = int(getattr(model.config, "max_position_embeddings", 0) or 0) or None
     for text in texts:
         text_ids = tokenizer.encode(text)
         if reference is None:
@@ -102,7 +108,13 @@ def generate_codes(model: LlamaForCausalLM, vocab: Vocabulary, tokenizer: TextTo
         else:
             prompt_text = tokenizer.encode(reference.text) + text_ids
             prompts.append(vocab.prompt(prompt_text, speech_prefix=reference.codes))
-        limits.append(sampling.max_frames(len(text_ids)))
+        limit = sampling.max_frames(len(text_ids))
+        if context is not None:
+            if len(prompts[-1]) >= context:
+                raise ValueError(f"text {text[:40]!r}...: its prompt of {len(prompts[-1])} tokens leaves no room for "
+                                 f"speech in the model's context of {context} positions; give shorter sentences")
+            limit = min(limit, context - len(prompts[-1]))
+        limits.append(max(1, limit))
     generators = [_row_generator(seed, p) for p in prompts]
 
     width = max(len(p) for p in prompts)

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_model, save_model
 from transformers import LlamaForCausalLM
 
@@ -83,6 +83,16 @@ class SpeechLM:
             raise LMLoadError(f"{config_path}: incomplete or inconsistent ({e!r})") from None
         tokenizer = TextTokenizer.load(directory)
         model = build_llama(config, vocab)
+        try:  # the header first: an unreadable file and weights of another shape get different messages
+            with safe_open(str(weights_path), "pt") as f:
+                shapes = {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
+        except (SafetensorError, OSError) as e:
+            raise LMLoadError(f"{weights_path}: unreadable or truncated ({e})") from None
+        expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+        wrong = sorted(k for k in shapes.keys() & expected.keys() if shapes[k] != expected[k])
+        if wrong:
+            raise LMLoadError(f"{weights_path}: weights do not match {config_path} (wrong shape: "
+                              + ", ".join(f"{k} {shapes[k]} vs {expected[k]}" for k in wrong[:3]) + ")")
         try:
             missing, unexpected = load_model(model, str(weights_path), strict=False, device=str(device))
         except (SafetensorError, OSError, RuntimeError) as e:

@@ -224,7 +224,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
         logger.log(step + 1, scalars, show=("train/loss", "train/tokens_per_s", "train/padding", "dev/loss"))
         logger.advance()
         if skipped:
-            guard.skipped(step + 1, "loss or gradient", {"train/loss": scalars["train/loss"], "train/grad_norm": scalars["train/grad_norm"]})
+            guard.skipped(step + 1, "loss or gradient",
+                          {"train/loss": scalars["train/loss"], "train/grad_norm": scalars["train/grad_norm"]})
         else:
             guard.good()
         if (step + 1) % cfg.save_every == 0 or step + 1 == cfg.steps:

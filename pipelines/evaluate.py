@@ -8,6 +8,11 @@
 Every result is written as `results.json` (plus per-frame diagnostics in `frames.npz` for codecs) in its folder and
 reused when it is newer than the model it describes, so a comparison can be re-run cheaply. The ground-truth row
 (the ASR on the original audio) is always computed beside the systems.
+
+Broken entries never stop an evaluation: before anything runs, every file is decoded once and entries that are
+unreadable, truncated, NaN/Inf or longer than --max-seconds (default 60) are set aside, so all systems are scored
+on the same utterances; TTS evaluation also sets aside transcripts with nothing speakable. Each appears once, with
+its reason, under "Skipped entries" in report.md and "skipped" in results.json.
 """
 from __future__ import annotations
 
@@ -23,7 +28,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from codec.audio import save_wav
-from codec.data import Manifest, UtteranceDataset, collate_padded, read_manifest
+from codec.data import Manifest, UtteranceDataset, collate_padded, read_manifest, screen_manifest
 from codec.trainloop import write_json
 from pipelines.asr import ASR, load_asr
 from pipelines.metrics import bootstrap_ci, codebook_stats, mel_distance, pesq_scores, stoi_score, summarize, wer_report
@@ -107,8 +112,17 @@ def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Pa
 
 
 def evaluate_tts(pipeline, manifest: Manifest, asr: ASR, out_dir: str | Path, seed: int = 0, batch_size: int = 8) -> dict:
-    """Synthesise the manifest's sentences with a TTS pipeline and score them with the ASR against their text."""
+    """Synthesise the manifest's sentences with a TTS pipeline and score them with the ASR against their text.
+
+    Transcripts with nothing speakable (empty, or only characters the text tokenizer cannot represent) are left
+    out and listed under "skipped" with that reason.
+    """
     out_dir = Path(out_dir)
+    speakable = [u for u in manifest if u.text.strip() and pipeline.lm.tokenizer.encode(u.text)]
+    kept = {id(u) for u in speakable}
+    skipped = [{"id": u.id, "reason": f"transcript {u.text[:40]!r} has nothing speakable for this TTS"}
+               for u in manifest if id(u) not in kept]
+    manifest = Manifest(manifest.path, speakable)
     texts = [u.text for u in manifest]
     audios = []
     for start in tqdm(range(0, len(texts), batch_size), desc="synthesising", unit="batch", leave=False):
@@ -118,7 +132,7 @@ def evaluate_tts(pipeline, manifest: Manifest, asr: ASR, out_dir: str | Path, se
         save_wav(out_dir / "samples" / f"{utt.id}.wav", audio, pipeline.sample_rate)
     seconds = [len(a) / pipeline.sample_rate for a in audios]
     return {"kind": "tts", "n_utterances": len(texts), "seed": seed, "wer": wer_report(texts, asr.transcribe(audios)),
-            "duration_seconds": summarize(seconds)}
+            "duration_seconds": summarize(seconds), "skipped": skipped}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -193,6 +207,8 @@ def comparison_report(codecs: dict[str, Path], tts: dict[str, Path], manifest: M
     tts_results = {n: run_tts(n, d, manifest, asr, out_dir / "tts" / _slug(n), seed) for n, d in tts.items()}
 
     lines = [f"# Comparison on {manifest.path} ({len(manifest)} utterances)", ""]
+    skipped = [(uid, reason) for uid, reason in manifest.skipped]
+    skipped += [(f"{s['id']} (TTS {n})", s["reason"]) for n, r in tts_results.items() for s in r.get("skipped", [])]
     if codec_results:
         rows = [{"system": "ground truth", **_wer_cells(truth)}]
         for name, r in codec_results.items():
@@ -223,8 +239,11 @@ def comparison_report(codecs: dict[str, Path], tts: dict[str, Path], manifest: M
         table = [{"system": n, "wer": r["wer"]["wer"], "wer_ci": r["wer"]["wer_ci"]} for n, r in tts_results.items()]
         bar_chart_png(table, "wer", out_dir / "tts_wer.png", ci_keys="wer_ci", title="TTS WER (95% CI)")
         lines += ["![TTS WER](tts_wer.png)", ""]
+    if skipped:
+        lines += [f"## Skipped entries ({len(skipped)})", ""] + [f"- `{uid}`: {reason}" for uid, reason in skipped] + [""]
     lines += [f"ASR judge: {type(asr).__name__}. WER after the shared text normalizer; CIs by bootstrap over utterances."]
-    write_json(out_dir / "results.json", {"ground_truth": truth, "codecs": codec_results, "tts": tts_results})
+    write_json(out_dir / "results.json", {"ground_truth": truth, "codecs": codec_results, "tts": tts_results,
+                                          "skipped": [{"id": uid, "reason": reason} for uid, reason in skipped]})
     report = out_dir / "report.md"
     report.write_text("\n".join(lines) + "\n")
     return report
@@ -277,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--max-utts", type=int, default=None)
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--batch-size", type=int, default=8)
+        p.add_argument("--max-seconds", type=float, default=60.0,
+                       help="set aside longer utterances (each is encoded whole; 0 = no limit)")
         if name == "codec":
             p.add_argument("--codec", type=Path, required=True)
         elif name == "tts":
@@ -287,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     torch.set_grad_enabled(False)
-    manifest = subset(read_manifest(args.manifest), args.max_utts)
+    manifest = screen_manifest(read_manifest(args.manifest), args.max_seconds or None, decode=True, limit=args.max_utts)
     asr = load_asr(args.asr)
     if args.command == "codec":
         codecs, tts = _named_dirs([str(args.codec)], "--codec"), {}

@@ -1,0 +1,282 @@
+"""Fault injection into training (issue 9, docs/RELIABILITY.md): kills, failed writes, non-finite steps.
+
+Every fault is injected into the real training loops (`python -m codec.train`, `python -m lm.train`) on CPU with
+debug presets and a handful of steps. What is checked: nothing is lost. A run killed (SIGKILL, at seeded random
+moments and in the middle of writing a checkpoint) and resumed ends with the weights of an uninterrupted run, and
+every `step_*` folder on disk loads after every kill; a failed checkpoint write leaves the earlier ones intact and
+is reported; a NaN/Inf loss or gradient skips its update, is counted and reported, and too many in a row stop the
+run with its checkpoints intact.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from codec.checkpoint import FAULT_ENV, CheckpointError
+from codec.trainloop import NONFINITE_FAULT_ENV, NonFiniteError
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _quiet(monkeypatch):
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    monkeypatch.delenv(FAULT_ENV, raising=False)
+    monkeypatch.delenv(NONFINITE_FAULT_ENV, raising=False)
+
+
+@pytest.fixture
+def one_thread():
+    """Every run of a comparison uses one intra-op thread, in-process and in subprocesses alike (same reductions)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def codec_args(data: Path, out: Path, *extra: str) -> list[str]:
+    return ["--preset", "debug", "--train-manifest", str(data / "train.jsonl"), "--out", str(out), "--batch-size", "2",
+            "--segment-seconds", "0.2", "--adv-start-step", "3", "--lr", "1e-3", "--warmup-steps", "2", "--seed", "0",
+            "--cpu", *extra]
+
+
+def lm_args(exp: Path, out: Path, *extra: str) -> list[str]:
+    return ["--tokens", str(exp / "tokens" / "256" / "train"), "--dev-tokens", str(exp / "tokens" / "256" / "dev"),
+            "--tokenizer", str(exp / "text_tokenizer"), "--out", str(out), "--preset", "debug",
+            "--batch-tokens", "1024", "--lr", "3e-3", "--warmup-steps", "2", "--eval-every", "100", "--seed", "0", *extra]
+
+
+def assert_checkpoints_readable(directory: Path) -> list[str]:
+    """Every step_* folder: state JSON, every safetensors file, every optimizer state (weights_only), RNG JSON."""
+    names = []
+    for ckpt in sorted(directory.glob("step_*")):
+        state = json.loads((ckpt / "trainer_state.json").read_text())
+        assert state["step"] == int(ckpt.name.split("_")[1]), ckpt
+        weights = [load_file(str(f)) for f in sorted(ckpt.glob("*.safetensors"))]
+        assert weights and all(all(torch.isfinite(t).all() for t in w.values() if t.is_floating_point()) for w in weights), ckpt
+        optims = list(ckpt.glob("*.optim.pt"))
+        assert optims, ckpt
+        for f in optims:
+            torch.load(f, map_location="cpu", weights_only=True)
+        json.loads((ckpt / "rng_rank0.json").read_text())
+        names.append(ckpt.name)
+    return names
+
+
+def run_and_kill(cmd: list[str], env: dict, marker: str, delay: float | None, timeout: float = 300) -> int:
+    """Run `cmd`; `delay` seconds after `marker` appears on its output (None: never), SIGKILL it. Its exit code."""
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen = threading.Event()
+    lines: list[str] = []
+
+    def read():
+        for line in proc.stdout:
+            lines.append(line)
+            if marker in line:
+                seen.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    if delay is not None and seen.wait(timeout) and proc.poll() is None:
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+    rc = proc.wait(timeout)
+    reader.join(10)
+    if rc not in (0, -signal.SIGKILL):
+        raise AssertionError(f"{cmd[:3]} failed ({rc}):\n{''.join(lines)[-4000:]}")
+    return rc
+
+
+def max_difference(a: Path, b: Path) -> float:
+    wa, wb = load_file(str(a)), load_file(str(b))
+    assert wa.keys() == wb.keys()
+    return max(float((wa[k].double() - wb[k].double()).abs().max()) if wa[k].numel() else 0.0 for k in wa)
+
+
+def kill_resume_cycle(tmp_path: Path, module: str, args, marker: str, run_inprocess, steps: int, seed: int) -> dict:
+    """Reference run in-process; then: a run killed mid-checkpoint by the hook, two runs SIGKILLed at seeded random
+    moments after `marker`, and an in-process resume to the end. Returns what happened, for the assertions."""
+    reference = tmp_path / "reference"
+    run_inprocess(args(reference, "--steps", str(steps), "--save-every", "2", "--keep-last", "3"))
+    faulted = tmp_path / "faulted"
+    run = args(faulted, "--steps", str(steps), "--save-every", "2", "--keep-last", "3")
+    env = {**os.environ, "TQDM_DISABLE": "1", "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1",
+           "PYTHONPATH": str(REPO)}
+    history = []
+    # 1. killed between writing every file of checkpoint 4 and renaming it into place
+    rc = run_and_kill([sys.executable, "-m", module, *run], {**env, FAULT_ENV: "kill_before_rename@4"}, marker, None)
+    assert rc == -signal.SIGKILL, "the kill_before_rename hook did not fire"
+    partial = faulted / "checkpoints" / ".tmp-step_00000004"
+    assert partial.is_dir() and any(partial.iterdir()), "the kill should have left checkpoint 4 half-finished"
+    history.append(("hook: kill_before_rename@4", rc, assert_checkpoints_readable(faulted / "checkpoints")))
+    # 2. SIGKILL at seeded random moments (anywhere: mid-step, mid-save, mid-log), each time resumed
+    rng = random.Random(seed)
+    for _ in range(2):
+        delay = rng.uniform(0.3, 2.0)
+        rc = run_and_kill([sys.executable, "-m", module, *run, "--resume"], env, marker, delay)
+        history.append((f"SIGKILL {delay:.2f} s after start", rc, assert_checkpoints_readable(faulted / "checkpoints")))
+    # 3. resume to the end
+    run_inprocess(run + ["--resume"])
+    history.append(("resumed to the end", 0, assert_checkpoints_readable(faulted / "checkpoints")))
+    kills = sum(rc == -signal.SIGKILL for _, rc, _ in history)
+    print("\n".join(f"{what}: exit {rc}, checkpoints on disk {names}" for what, rc, names in history))
+    assert kills >= 2, "no random kill landed before the run ended: lower the delays"
+    diff = max_difference(reference / "final" / "model.safetensors", faulted / "final" / "model.safetensors")
+    print(f"{module}: {kills} kills, final weights differ from the uninterrupted run by at most {diff:.3g}")
+    assert diff <= 1e-6, f"{module}: the resumed weights differ from the uninterrupted run by {diff}"
+    assert not list((faulted / "checkpoints").glob(".t*"))  # leftovers of killed saves were cleaned up
+    return {"history": history, "reference": reference, "faulted": faulted}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 1. killed training
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_codec_training_survives_kills(debug_recipe, tmp_path, one_thread):
+    from codec.train import main
+
+    data = debug_recipe / "data"
+    result = kill_resume_cycle(tmp_path, "codec.train", lambda out, *x: codec_args(data, out, *x), "loss weights:",
+                               main, steps=16, seed=0)
+    metrics = [json.loads(line) for line in (result["faulted"] / "metrics.jsonl").read_text().splitlines()]
+    assert {row["step"] for row in metrics} == set(range(1, 17))  # every line whole, every step logged
+
+
+@pytest.mark.slow
+def test_lm_training_survives_kills(debug_recipe, tmp_path, one_thread):
+    from lm.train import main
+
+    kill_resume_cycle(tmp_path, "lm.train", lambda out, *x: lm_args(debug_recipe, out, *x), "M parameters",
+                      main, steps=16, seed=1)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 2. failed checkpoint writes (full disk)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_codec_checkpoint_write_failure_is_reported_and_training_goes_on(debug_recipe, tmp_path, monkeypatch, capsys):
+    from codec.train import main
+
+    out = tmp_path / "run"
+    monkeypatch.setenv(FAULT_ENV, "enospc@4")
+    final = main(codec_args(debug_recipe / "data", out, "--steps", "6", "--save-every", "2", "--keep-last", "5"))
+    err = capsys.readouterr().err
+    assert "checkpoint of step 4 NOT saved" in err and "No space left on device" in err and "step_00000004" in err
+    assert "Latest good checkpoint" in err and "step_00000002" in err and "1 failed checkpoint save(s)" in err
+    assert assert_checkpoints_readable(out / "checkpoints") == ["step_00000002", "step_00000006"]
+    assert not list((out / "checkpoints").glob(".t*")) and (final / "model.safetensors").exists()
+
+
+def test_repeated_checkpoint_failures_stop_the_run(debug_recipe, tmp_path, monkeypatch):
+    from codec.train import main
+
+    out = tmp_path / "run"
+    monkeypatch.setenv(FAULT_ENV, "enospc@4,6")
+    with pytest.raises(CheckpointError, match=r"step 6: 2 checkpoint saves in a row failed.*No space left.*step_00000002"):
+        main(codec_args(debug_recipe / "data", out, "--steps", "8", "--save-every", "2", "--max-checkpoint-failures", "2"))
+    assert assert_checkpoints_readable(out / "checkpoints") == ["step_00000002"]
+
+
+def test_lm_checkpoint_write_failure_keeps_previous(debug_recipe, tmp_path, monkeypatch, capsys):
+    from lm.train import main
+
+    out = tmp_path / "run"
+    monkeypatch.setenv(FAULT_ENV, "enospc@2")
+    assert main(lm_args(debug_recipe, out, "--steps", "4", "--save-every", "1")) == 0
+    err = capsys.readouterr().err
+    assert "checkpoint of step 2 NOT saved" in err and "No space left on device" in err
+    assert assert_checkpoints_readable(out / "checkpoints") == ["step_00000001", "step_00000003", "step_00000004"]
+    assert not list((out / "checkpoints").glob(".t*"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 3. non-finite losses and gradients
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _tb_scalars(log_dir: Path, tag: str) -> dict[int, float]:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(log_dir))
+    acc.Reload()
+    return {e.step: e.value for e in acc.Scalars(tag)} if tag in acc.Tags()["scalars"] else {}
+
+
+def _same_weights(a: Path, b: Path, name: str) -> bool:
+    wa, wb = load_file(str(a / name)), load_file(str(b / name))
+    return all(torch.equal(wa[k], wb[k]) for k in wa)
+
+
+def test_codec_skips_nonfinite_steps(debug_recipe, tmp_path, monkeypatch, capsys):
+    from codec.train import main
+
+    out = tmp_path / "run"
+    monkeypatch.setenv(NONFINITE_FAULT_ENV, "loss@3;grad@5")
+    main(codec_args(debug_recipe / "data", out, "--steps", "6", "--save-every", "1", "--keep-last", "10"))
+    err = capsys.readouterr().err
+    assert "step 3: non-finite generator loss" in err and "step 5: non-finite generator loss or gradient" in err
+    ckpts = out / "checkpoints"
+    # a non-finite generator loss (checked first) skips the whole step: nothing changes from step 2 to 3
+    step = {n: ckpts / f"step_{n:08d}" for n in range(1, 7)}
+    assert _same_weights(step[2], step[3], "generator.safetensors")
+    assert _same_weights(step[2], step[3], "discriminators.safetensors")
+    # a non-finite generator gradient skips the generator's update; the discriminators' own (finite) step of
+    # that iteration, taken before, stands
+    assert _same_weights(step[4], step[5], "generator.safetensors")
+    assert not _same_weights(step[4], step[5], "discriminators.safetensors")
+    assert not _same_weights(step[3], step[4], "generator.safetensors")  # good steps do update
+    state = json.loads((ckpts / "step_00000006" / "trainer_state.json").read_text())
+    assert state["nonfinite"] == {"total": 2, "consecutive": 0}
+    metrics = {r["step"]: r for r in map(json.loads, (out / "metrics.jsonl").read_text().splitlines())}
+    assert [s for s, r in metrics.items() if r.get("skipped_nonfinite")] == [3, 5]
+    assert _tb_scalars(out / "tb", "nonfinite/skipped_steps") == {3: 1.0, 5: 2.0}
+
+
+def test_codec_stops_after_too_many_nonfinite_steps(debug_recipe, tmp_path, monkeypatch):
+    from codec.train import main
+
+    out = tmp_path / "run"
+    monkeypatch.setenv(NONFINITE_FAULT_ENV, "loss@3,4,5,6,7,8")
+    with pytest.raises(NonFiniteError, match=r"step 5: 3 optimizer steps in a row.*last good checkpoint"):
+        main(codec_args(debug_recipe / "data", out, "--steps", "8", "--save-every", "2", "--max-nonfinite-steps", "3"))
+    assert assert_checkpoints_readable(out / "checkpoints") == ["step_00000002", "step_00000004"]
+    # step 4's checkpoint holds step 2's weights: the skipped steps 3 and 4 changed nothing
+    assert _same_weights(out / "checkpoints" / "step_00000002", out / "checkpoints" / "step_00000004", "generator.safetensors")
+
+
+def test_lm_skips_nonfinite_steps_then_stops(debug_recipe, tmp_path, monkeypatch, capsys):
+    from lm.train import main
+
+    out = tmp_path / "ok"
+    monkeypatch.setenv(NONFINITE_FAULT_ENV, "loss@2;grad@3")
+    assert main(lm_args(debug_recipe, out, "--steps", "4", "--save-every", "1", "--keep-last", "10")) == 0
+    assert "step 2: non-finite loss or gradient" in capsys.readouterr().err
+    ckpts = out / "checkpoints"
+    assert _same_weights(ckpts / "step_00000001", ckpts / "step_00000003", "model.safetensors")
+    assert not _same_weights(ckpts / "step_00000003", ckpts / "step_00000004", "model.safetensors")
+    assert _tb_scalars(out / "tensorboard", "nonfinite/skipped_steps") == {2: 1.0, 3: 2.0}
+
+    out = tmp_path / "stops"
+    monkeypatch.setenv(NONFINITE_FAULT_ENV, "grad@2,3,4,5")
+    with pytest.raises(NonFiniteError, match=r"step 3: 2 optimizer steps in a row"):
+        main(lm_args(debug_recipe, out, "--steps", "5", "--save-every", "1", "--max-nonfinite-steps", "2"))
+    assert assert_checkpoints_readable(out / "checkpoints") == ["step_00000001", "step_00000002"]
