@@ -1,10 +1,12 @@
 # tiny: CPU runs of hours, resumed in pieces (re-run the same command: every stage skips or resumes).
+# Codecs train mel + SG only (adv-start = steps): on CPU the discriminators are ~80% of a GAN step's FLOPs
+# (docs/PERFORMANCE.md). Budget: ~0.8 s/step at batch 8 x 1 s on 2 quiet cores -> ~2.7 h per codec variant.
 # The codebook comparison of the paper at a size two CPU cores can train: 65536 / 16384 / 4096, without and
 # with self-guidance, identical seed, data and steps; the key pair (16384 +/- SG) also with a second seed.
 voices=slt,rms,awb,kal16 corpus_utts=4000 corpus_seed=0 dev_fraction=0.02 test_fraction=0.025
 libri_train=train-clean-100 libri_dev=dev-clean libri_test=test-clean
 codec_launch="$py -m"
-codec_preset=tiny codec_steps=30000 codec_batch=8 codec_segment=1.0 codec_lr=1e-3 codec_adv_start=15000
+codec_preset=tiny codec_steps=12000 codec_batch=8 codec_segment=1.0 codec_lr=1e-3 codec_adv_start=12000
 codec_save_every=1000 codec_eval_every=2000 codec_extra=""
 codec_variants=("65536:65536:off:0" "65536-sg:65536:on:0" "16384:16384:off:0" "16384-sg:16384:on:0"
                 "4096:4096:off:0" "4096-sg:4096:on:0" "16384-s1:16384:off:1" "16384-sg-s1:16384:on:1")

@@ -1,0 +1,87 @@
+"""`python -m benchmarks {all,codec-infer,codec-train,lm-train,lm-generate,tts,peers} --device cpu|cuda [--quick]`."""
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+
+from benchmarks.common import emit, log
+
+
+def _csv(kind):
+    return lambda s: tuple(kind(x) for x in s.split(",") if x)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    p.add_argument("benchmark", choices=("all", "codec-infer", "codec-train", "lm-train", "lm-generate", "tts", "peers"))
+    p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    p.add_argument("--quick", action="store_true", help="debug sizes, short inputs, few repeats (CI smoke run)")
+    p.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
+    p.add_argument("--out", default=None, help="results file to append to (default benchmarks/results.jsonl; - = none)")
+    p.add_argument("--repeats", type=int, help="timed repeats (default per benchmark)")
+    p.add_argument("--warmup", type=int, help="warm-up runs (default per benchmark)")
+    p.add_argument("--budget-s", type=float, help="CPU: skip (recorded) configurations estimated to take longer")
+    p.add_argument("--presets", type=_csv(str), help="codec presets (codec-infer, codec-train, peers) / LM presets "
+                                                     "(lm-train, lm-generate) for a single benchmark")
+    p.add_argument("--codec-presets", type=_csv(str), help="codec presets for `all` (default per benchmark)")
+    p.add_argument("--lm-presets", type=_csv(str), help="LM presets for `all`")
+    p.add_argument("--batches", type=_csv(int), help="batch sizes (codec-infer, lm-generate, peers)")
+    p.add_argument("--seconds", type=float, help="utterance seconds (codec-infer, peers; default 10)")
+    p.add_argument("--new-tokens", type=int, help="lm-generate: new tokens per row (default 200)")
+    p.add_argument("--frames", type=int, help="tts: codes per sentence (default 150 = 3 s)")
+    p.add_argument("--pipeline", help="tts: a trained pipeline folder instead of random tiny weights")
+    p.add_argument("--peers-python", help="peers: the separate venv's python (default /tmp/peers-venv/bin/python)")
+    args = p.parse_args(argv)
+
+    def kw(name, **extra):
+        d = {"device": args.device, "threads": args.threads, "quick": args.quick}
+        for key in ("repeats", "warmup"):
+            if getattr(args, key) is not None:
+                d[key] = getattr(args, key)
+        codec_p = args.presets if args.benchmark != "all" else args.codec_presets
+        lm_p = args.presets if args.benchmark != "all" else args.lm_presets
+        if name in ("codec-infer", "codec-train", "peers") and codec_p:
+            d["presets"] = codec_p
+        if name in ("lm-train", "lm-generate") and lm_p:
+            d["presets"] = lm_p
+        if args.budget_s is not None and name in ("codec-infer", "codec-train", "lm-train"):
+            d["budget_s"] = args.budget_s
+        if args.batches and name in ("codec-infer", "lm-generate", "peers"):
+            d["batches"] = args.batches
+        if args.seconds is not None and name in ("codec-infer", "peers"):
+            d["seconds"] = args.seconds
+        if args.new_tokens is not None and name == "lm-generate":
+            d["new_tokens"] = args.new_tokens
+        if name == "tts":
+            if args.frames is not None:
+                d["frames"] = args.frames
+            if args.pipeline:
+                d["pipeline"] = args.pipeline
+        if name == "peers" and args.peers_python:
+            d["peers_python"] = args.peers_python
+        return {**d, **extra}
+
+    from benchmarks import codec_infer, codec_train, lm_generate, lm_train, peers, tts
+
+    modules = {"codec-infer": codec_infer, "codec-train": codec_train, "lm-train": lm_train,
+               "lm-generate": lm_generate, "tts": tts, "peers": peers}
+    names = list(modules) if args.benchmark == "all" else [args.benchmark]
+    failed = []
+    for name in names:
+        log(f"== benchmark {name} ({args.device}{', quick' if args.quick else ''})")
+        try:
+            emit(modules[name].run(**kw(name)), args.out)
+        except Exception:  # one broken benchmark must not hide the others' figures
+            if args.benchmark != "all":
+                raise
+            failed.append(name)
+            log(traceback.format_exc())
+    if failed:
+        log(f"failed: {failed}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

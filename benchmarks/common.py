@@ -1,0 +1,151 @@
+"""Shared machinery of every benchmark: environment record, timing with warm-up and repeats, peak memory, output.
+
+Every benchmark returns a dict {"benchmark", "env", "params", "results": [rows...]}; `emit` prints it as JSON and
+appends it as one line to the results file (default benchmarks/results.jsonl).
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import torch
+
+DEFAULT_RESULTS = Path(__file__).resolve().parent / "results.jsonl"
+
+# Dense bf16 tensor-core peak (no sparsity), the MFU denominator. H100 SXM: 989.4 TFLOP/s; H200 has the same
+# compute (more and faster memory); H100 PCIe: 756 TFLOP/s; A100: 312 TFLOP/s.
+PEAK_BF16_FLOPS = {"H200": 989.4e12, "H100 SXM": 989.4e12, "H100 PCIe": 756.0e12, "H100": 989.4e12, "A100": 312.0e12}
+
+
+def peak_bf16_flops(device: str) -> tuple[float | None, str | None]:
+    if device != "cuda" or not torch.cuda.is_available():
+        return None, None
+    name = torch.cuda.get_device_name()
+    if "H100" in name and "PCIe" in name:
+        return PEAK_BF16_FLOPS["H100 PCIe"], "H100 PCIe"
+    for key in ("H200", "H100", "A100"):
+        if key in name:
+            return PEAK_BF16_FLOPS[key], key
+    return None, None
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def environment(device: str) -> dict:
+    import transformers
+
+    env = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+           "host": platform.node(), "python": platform.python_version(), "torch": torch.__version__,
+           "transformers": transformers.__version__, "cpu": cpu_model(), "cpu_cores": os.cpu_count(),
+           "torch_threads": torch.get_num_threads(), "device": device,
+           "loadavg_start": [round(x, 2) for x in os.getloadavg()]}
+    if device == "cuda" and torch.cuda.is_available():
+        env["gpu"] = torch.cuda.get_device_name()
+        env["cuda"] = torch.version.cuda
+        peak, key = peak_bf16_flops(device)
+        env["gpu_peak_bf16_flops"] = peak
+    return env
+
+
+def setup_device(device: str, threads: int) -> torch.device:
+    """CPU benchmarks run on `threads` threads (the brief: 2); CUDA needs a GPU."""
+    if device == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: no CUDA GPU visible")
+    torch.set_num_threads(threads)
+    return torch.device(device)
+
+
+def sync(device) -> None:
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize()
+
+
+def summarize(samples: list[float]) -> dict:
+    s = sorted(samples)
+    q = statistics.quantiles(s, n=4, method="inclusive") if len(s) >= 2 else [s[0], s[0], s[0]]
+    return {"median": statistics.median(s), "min": s[0], "max": s[-1], "q1": q[0], "q3": q[2], "n": len(s)}
+
+
+def time_fn(fn, device, warmup: int = 1, repeats: int = 3) -> dict:
+    """Wall seconds of fn() (synchronised on CUDA): warm-up calls, then `repeats` timed calls -> summarize()."""
+    for _ in range(warmup):
+        fn()
+    sync(device)
+    samples = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        sync(device)
+        samples.append(time.perf_counter() - t0)
+    return summarize(samples)
+
+
+def maxrss_mb() -> float:
+    """Peak resident set size of this process so far (MiB; Linux reports KiB). Monotone: it never goes down,
+    so per-row CPU figures are the process peak up to that row (rows run smallest first)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@contextmanager
+def peak_memory(device, out: dict):
+    """Record peak memory of the block into out: CUDA max_memory_allocated, CPU process max RSS."""
+    if torch.device(device).type == "cuda":
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+    yield
+    if torch.device(device).type == "cuda":
+        out["peak_cuda_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+    out["peak_rss_mb"] = round(maxrss_mb(), 1)
+
+
+def scaled(stats: dict, factor: float) -> dict:
+    """Every timing statistic multiplied by factor (e.g. seconds -> real-time factor); n kept."""
+    return {k: (v * factor if k != "n" else v) for k, v in stats.items()}
+
+
+def inverse(stats: dict, numerator: float) -> dict:
+    """numerator / seconds for each statistic (a rate): min and max swap, quartiles swap."""
+    return {"median": numerator / stats["median"], "min": numerator / stats["max"], "max": numerator / stats["min"],
+            "q1": numerator / stats["q3"], "q3": numerator / stats["q1"], "n": stats["n"]}
+
+
+def report(name: str, env: dict, params: dict, results: list[dict], targets: list[dict] | None = None,
+           notes: list[str] | None = None) -> dict:
+    """The benchmark's record; `env` is environment() taken at the benchmark's start (load average then)."""
+    out = {"benchmark": name, "env": env, "params": params, "results": results}
+    out["env"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
+    if targets:
+        out["targets"] = targets
+    if notes:
+        out["notes"] = notes
+    return out
+
+
+def emit(record: dict, out_path: str | os.PathLike | None) -> None:
+    text = json.dumps(record, default=str)
+    print(text, flush=True)
+    if out_path != "-":
+        path = Path(out_path) if out_path else DEFAULT_RESULTS
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a") as f:
+            f.write(text + "\n")
+
+
+def log(*args) -> None:
+    print(*args, file=sys.stderr, flush=True)

@@ -1,0 +1,108 @@
+"""LM generation speed: lm.generate.generate_codes vs plain transformers `model.generate` (default DynamicCache), same run.
+
+Same model (random weights, --preset, vocabulary of a --codebook codec), same left-padded prompts (real corpus
+sentences), same sampling settings (temperature 0.8, top-k 50, top-p 0.95, repetition penalty 1.1 - which our loop
+applies to a 16-code window and transformers to the whole context), and exactly --new-tokens new tokens per row in
+both: SPEECH_END is made impossible by a forward hook on lm_head (benchmarks/fixtures.block_speech_end), our length
+bound is set to --new-tokens (SamplingConfig max_frames_base=N, max_frames_per_text_token=0), and transformers gets
+min_new_tokens = max_new_tokens = N. tokens/s = batch * N / wall seconds (prefill included).
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import torch
+
+from benchmarks import fixtures
+from benchmarks.common import environment, inverse, log, peak_memory, report, setup_device, time_fn
+from lm.config import LMConfig
+from lm.generate import SamplingConfig, generate_codes
+from lm.model import SpeechLM
+from lm.tokens import TokenStore
+
+PRESETS = ("tiny", "small")
+
+
+def left_padded(prompts: list[list[int]], pad: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+    width = max(len(p) for p in prompts)
+    ids = torch.full((len(prompts), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(prompts), width), dtype=torch.long)
+    for r, p in enumerate(prompts):
+        ids[r, width - len(p):] = torch.tensor(p)
+        mask[r, width - len(p):] = 1
+    return ids.to(device), mask.to(device)
+
+
+def build_lm(preset: str, codebook: int, utterances: int, device) -> SpeechLM:
+    store = TokenStore(fixtures.tokens(utterances=utterances))
+    tokenizer = fixtures.tokenizer(utterances=utterances)
+    torch.manual_seed(0)
+    lm = SpeechLM.create(LMConfig.preset(preset), tokenizer, dataclasses.replace(store.identity, codebook_size=codebook))
+    lm.model.to(device).eval()
+    if device.type == "cuda":
+        lm.model.to(torch.bfloat16)
+    return lm
+
+
+def run(device: str = "cpu", presets=("tiny",), batches=(1, 32), new_tokens: int = 200, codebook: int = 4096,
+        threads: int = 2, warmup: int = 1, repeats: int = 3, utterances: int = 48, quick: bool = False) -> dict:
+    if quick:
+        presets, batches, new_tokens, warmup, repeats, utterances = ("debug",), (1, 2), 8, 1, 2, 12
+    dev = setup_device(device, threads)
+    env = environment(device)
+    logging.getLogger("lm.generate").setLevel(logging.ERROR)  # the length-bound warning is the intended stop here
+    texts_all = fixtures.sentences(utterances=utterances)
+    rows = []
+    sampling = SamplingConfig(max_frames_base=new_tokens, max_frames_per_text_token=0.0)
+    for name in presets:
+        lm = build_lm(name, codebook, utterances, dev)
+        hook = fixtures.block_speech_end(lm.model, lm.vocab)
+        for batch in batches:
+            texts = [texts_all[i % len(texts_all)] for i in range(batch)]
+            prompts = [lm.vocab.prompt(lm.tokenizer.encode(t)) for t in texts]
+            ids, mask = left_padded(prompts, lm.vocab.pad, dev)
+            row = {"preset": name, "batch": batch, "new_tokens": new_tokens, "codebook": codebook,
+                   "prompt_tokens_max": int(ids.shape[1]),
+                   "precision": "bf16" if dev.type == "cuda" else "fp32"}
+
+            def ours():
+                codes = generate_codes(lm.model, lm.vocab, lm.tokenizer, texts, sampling, seed=0)
+                assert all(len(c) == new_tokens for c in codes), [len(c) for c in codes]
+
+            def plain():
+                out = lm.model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=new_tokens,
+                                        min_new_tokens=new_tokens, do_sample=True, temperature=0.8, top_k=50,
+                                        top_p=0.95, repetition_penalty=1.1, pad_token_id=lm.vocab.pad,
+                                        eos_token_id=None, use_cache=True)
+                assert out.shape[1] == ids.shape[1] + new_tokens
+
+            with peak_memory(dev, row):
+                with torch.inference_mode():
+                    t_ours = time_fn(ours, dev, warmup, repeats)
+                    t_plain = time_fn(plain, dev, warmup, repeats)
+            total = batch * new_tokens
+            row.update({"ours_s": t_ours, "plain_generate_s": t_plain,
+                        "ours_tokens_per_s": inverse(t_ours, total), "plain_tokens_per_s": inverse(t_plain, total),
+                        "ours_ms_per_step": t_ours["median"] / new_tokens * 1e3,
+                        "plain_ms_per_step": t_plain["median"] / new_tokens * 1e3,
+                        "speedup_vs_plain": t_plain["median"] / t_ours["median"]})
+            log(f"lm-generate {name} b{batch}: ours {row['ours_tokens_per_s']['median']:.0f} tok/s, plain "
+                f"{row['plain_tokens_per_s']['median']:.0f} tok/s, speedup {row['speedup_vs_plain']:.2f}x")
+            rows.append(row)
+        hook.remove()
+        del lm
+    targets = []
+    b1 = next((r for r in rows if r["batch"] == 1 and r["preset"] == "tiny"), None)
+    if b1 is not None:
+        where = "GPU" if dev.type == "cuda" else "CPU (target is stated for GPU; measured here for reference)"
+        targets.append({"target": f"generation >= 3x plain generate at batch 1 on {where}",
+                        "value": b1["speedup_vs_plain"], "met": b1["speedup_vs_plain"] >= 3})
+        if dev.type == "cpu":
+            targets.append({"target": "tiny LM generates >= 250 tokens/s on 2 CPU threads (batch 1, generate_codes)",
+                            "value": b1["ours_tokens_per_s"]["median"], "met": b1["ours_tokens_per_s"]["median"] >= 250})
+    return report("lm_generate", env, {"presets": list(presets), "batches": list(batches), "new_tokens": new_tokens,
+                                       "codebook": codebook, "threads": threads, "warmup": warmup, "repeats": repeats,
+                                       "quick": quick}, rows, targets,
+                  notes=["speedup_vs_plain = plain model.generate seconds / generate_codes seconds (> 1: ours faster)",
+                         "both generate exactly new_tokens per row (SPEECH_END blocked by a hook on lm_head)"])

@@ -1,0 +1,140 @@
+"""LM training speed: real tokens/s and model-FLOPs utilisation per preset, padding with and without packing.
+
+Rows are lm/train.py's: PackedRows over a real token store (benchmarks/fixtures.py), rows_per_micro =
+batch_tokens // row_length rows per step, collate_rows, token_loss_sum (imported from lm.train), AdamW(0.9, 0.95),
+gradient clipping, under the Accelerator of codec.trainloop (bf16 autocast on CUDA, fp32 on CPU).
+
+Padding fraction: pad tokens / all row tokens over one epoch of batches in the sampler's order, packed and unpacked.
+FLOPs per real token = 6 * N_matmul + 12 * layers * hidden * mean causal context (attention scores and values,
+forward + backward, within each utterance as the block-diagonal mask restricts it); N_matmul counts every Linear
+weight including the (tied) lm_head. Pad tokens are computed but not counted (they are waste).
+MFU = that FLOP rate / the GPU's peak dense bf16 FLOP/s (CUDA only).
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+import torch
+
+from benchmarks import fixtures
+from benchmarks.common import environment, log, peak_bf16_flops, peak_memory, report, setup_device, summarize, sync
+from codec.trainloop import build_accelerator
+from lm.config import LMConfig
+from lm.model import SpeechLM
+from lm.packing import PackedRows, collate_rows
+from lm.tokens import TokenStore
+from lm.train import token_loss_sum
+
+PRESETS = ("debug", "tiny", "small", "1b")
+
+
+def epoch_batches(rows: PackedRows, rows_per_micro: int, pad: int, seed: int = 0) -> list[dict]:
+    order = np.random.default_rng([seed, 0]).permutation(len(rows))
+    return [collate_rows([rows[int(i)] for i in order[s : s + rows_per_micro]], pad)
+            for s in range(0, len(order), rows_per_micro)]
+
+
+def padding_fraction(batches: list[dict]) -> float:
+    total = sum(b["input_ids"].numel() for b in batches)
+    pad = sum(b["padding"] * b["input_ids"].numel() for b in batches)
+    return pad / total
+
+
+def flops_per_token(model, config: LMConfig, context: float) -> float:
+    n_matmul = sum(m.weight.numel() for m in model.modules() if isinstance(m, torch.nn.Linear))
+    return 6 * n_matmul + 12 * config.num_layers * config.hidden_size * context
+
+
+def run(device: str = "cpu", presets=PRESETS, batch_tokens: int = 8192, threads: int = 2, warmup: int = 1,
+        repeats: int = 3, budget_s: float = 120.0, utterances: int = 48, codebook: int = 16384, quick: bool = False) -> dict:
+    if quick:
+        presets, batch_tokens, warmup, repeats, utterances = ("debug",), 1024, 1, 2, 12
+    dev = setup_device(device, threads)
+    env = environment(device)
+    peak, peak_key = peak_bf16_flops(device)
+    store = TokenStore(fixtures.tokens(utterances=utterances))
+    tokenizer = fixtures.tokenizer(utterances=utterances)
+    rows_out = []
+    for name in presets:
+        config = LMConfig.preset(name)
+        row_length = config.max_positions
+        rows_per_micro = max(1, batch_tokens // row_length)
+        accelerator = build_accelerator(cpu=dev.type == "cpu")
+        torch.manual_seed(0)
+        # the LM's vocabulary follows the codebook of the codec it is paired with (the recipe's tiny LMs: 16384
+        # and 65536); the store's debug-codec code values (< 256) are valid ids of any such vocabulary
+        lm = SpeechLM.create(config, tokenizer, dataclasses.replace(store.identity, codebook_size=codebook))
+        vocab = lm.vocab
+        params = [p for p in lm.model.parameters() if p.requires_grad]
+        optimizer = torch.optim.AdamW(params, lr=1e-4, betas=(0.9, 0.95), eps=1e-8)
+        model, optimizer = accelerator.prepare(lm.model, optimizer)
+        model.train()
+        for packing in (True, False):
+            rows = PackedRows(store, vocab, tokenizer, row_length, pack=packing)
+            batches = epoch_batches(rows, rows_per_micro, vocab.pad)
+            batch = {k: (v.to(accelerator.device) if torch.is_tensor(v) else v) for k, v in batches[0].items()}
+            real_tokens = int((batch["input_ids"] != vocab.pad).sum())
+            real_mask = batch["input_ids"] != vocab.pad
+            context = float((batch["position_ids"].float() + 1)[real_mask].mean())
+            row = {"preset": name, "packing": packing, "row_length": row_length, "rows_per_step": rows_per_micro,
+                   "batch_shape": list(batch["input_ids"].shape), "real_tokens_per_step": real_tokens,
+                   "padding_fraction_epoch": padding_fraction(batches), "padding_fraction_step": batch["padding"],
+                   "utterances": len(store), "parameters": sum(p.numel() for p in params),
+                   "precision": "bf16-autocast" if dev.type == "cuda" else "fp32"}
+
+            def step():
+                loss_sum, count = token_loss_sum(model, batch)
+                accelerator.backward(loss_sum / max(count, 1))
+                accelerator.clip_grad_norm_(model.parameters(), 1.0)
+                optimizer.step()
+                optimizer.zero_grad(set_to_none=True)
+                return float(loss_sum.detach())
+
+            try:
+                with peak_memory(dev, row):
+                    t0 = time.perf_counter()
+                    step()
+                    sync(dev)
+                    first = time.perf_counter() - t0
+                    if dev.type == "cpu" and first * (warmup - 1 + repeats) > budget_s:
+                        row["skipped"] = (f"one step took {first:.1f} s; {warmup - 1 + repeats} more exceed --budget-s "
+                                          f"{budget_s:.0f} on {threads} CPU threads")
+                        log(f"lm-train {name} packing={packing}: skipped ({row['skipped']})")
+                        rows_out.append(row)
+                        continue
+                    for _ in range(warmup - 1):
+                        step()
+                    sync(dev)
+                    samples = []
+                    for _ in range(repeats):
+                        t0 = time.perf_counter()
+                        step()
+                        sync(dev)
+                        samples.append(time.perf_counter() - t0)
+            except torch.OutOfMemoryError as e:
+                row["skipped"] = f"out of memory: {str(e)[:200]}"
+                rows_out.append(row)
+                continue
+            stats = summarize(samples)
+            fpt = flops_per_token(accelerator.unwrap_model(model), config, context)
+            row.update({"step_s": stats, "tokens_per_s": real_tokens / stats["median"],
+                        "tokens_per_s_min": real_tokens / stats["max"], "tokens_per_s_max": real_tokens / stats["min"],
+                        "flops_per_token": fpt, "mean_causal_context": context,
+                        "achieved_flops": fpt * real_tokens / stats["median"]})
+            if peak:
+                row["mfu"] = row["achieved_flops"] / peak
+                row["mfu_peak_basis"] = f"{peak_key} dense bf16 {peak / 1e12:.1f} TFLOP/s"
+            log(f"lm-train {name} packing={packing}: {row['tokens_per_s']:.0f} tok/s, padding "
+                f"{row['padding_fraction_epoch']:.3f}" + (f", MFU {row['mfu']:.3f}" if "mfu" in row else ""))
+            rows_out.append(row)
+        del model, optimizer, lm
+        if dev.type == "cuda":
+            torch.cuda.empty_cache()
+    return report("lm_train", env, {"presets": list(presets), "batch_tokens": batch_tokens, "threads": threads,
+                                    "warmup": warmup, "repeats": repeats, "budget_s": budget_s,
+                                    "utterances": utterances, "codebook": codebook, "quick": quick}, rows_out,
+                  notes=["tokens_per_s counts real (non-pad) tokens, as lm/train.py's train/tokens_per_s",
+                         "one fixed batch (the epoch's first) is timed; padding_fraction_epoch covers every batch",
+                         "FLOPs/token = 6*N_matmul + 12*layers*hidden*mean causal context (forward+backward)"])

@@ -1,0 +1,107 @@
+"""Markdown tables from a results file: `python -m benchmarks.tables [benchmarks/results.jsonl]` (latest record per
+benchmark and device). Medians with [min-max]; RTF = compute seconds per second of audio."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from benchmarks.common import DEFAULT_RESULTS
+
+
+def _r(stats, digits=3):
+    if not stats:
+        return "-"
+    return f"{stats['median']:.{digits}f} [{stats['min']:.{digits}f}-{stats['max']:.{digits}f}]"
+
+
+def _f(x, fmt="{:.1f}"):
+    return "-" if x is None else fmt.format(x)
+
+
+def _env(rec):
+    e = rec["env"]
+    return (f"_{rec['benchmark']}: {e['date']}, {e['cpu']} x{e['cpu_cores']}, torch threads {e['torch_threads']}"
+            f"{', GPU ' + e['gpu'] if e.get('gpu') else ''}, torch {e['torch']}, transformers {e['transformers']}, "
+            f"python {e['python']}, load average at start {e['loadavg_start']}, at end {e.get('loadavg_end')}_")
+
+
+def render(records: list[dict]) -> str:
+    latest = {}
+    for rec in records:
+        latest[(rec["benchmark"], rec["env"]["device"])] = rec
+    out = []
+    for (name, device), rec in latest.items():
+        rows = rec["results"]
+        out.append(f"### {name} ({device})\n\n{_env(rec)}\n")
+        if name == "codec_infer":
+            out.append("| preset | params | batch | encode RTF | decode RTF | enc+dec x real time | peak RSS MB |\n|---|---|---|---|---|---|---|")
+            for r in rows:
+                if "skipped" in r:
+                    out.append(f"| {r['preset']} | {r['parameters'] / 1e6:.1f} M | {r['batch']} | skipped: {r['skipped']} | | | |")
+                else:
+                    out.append(f"| {r['preset']} | {r['parameters'] / 1e6:.1f} M | {r['batch']} | {_r(r['encode_rtf'], 4)} | "
+                               f"{_r(r['decode_rtf'], 4)} | {r['encode_decode_x_realtime']:.1f} | "
+                               f"{r.get('peak_cuda_mb', r.get('peak_rss_mb'))} |")
+        elif name == "codec_train":
+            out.append("| preset | SG | batch x s | s/step | samples/s | GFLOP/step | achieved GFLOP/s | MFU |\n|---|---|---|---|---|---|---|---|")
+            for r in rows:
+                if "sg_overhead_ratio" in r:
+                    pr = r.get("sg_overhead_ratio_paired")
+                    out.append(f"| {r['preset']} | **SG overhead x{r['sg_overhead_ratio']:.3f}** (adjacent-step ratios: "
+                               f"{_r(pr, 3)}) | | | | | | |")
+                elif "skipped" in r:
+                    out.append(f"| {r['preset']} | {r['sg']} | | skipped: {r['skipped']} | | | | |")
+                else:
+                    out.append(f"| {r['preset']} | {r['sg']} | {r['batch']} x {r['segment_seconds']} | {_r(r['step_s'], 2)} | "
+                               f"{r['samples_per_s']:.2f} | {_f(r.get('flops_per_step', 0) / 1e9)} | "
+                               f"{_f(r.get('achieved_flops', 0) / 1e9)} | {_f(r.get('mfu'), '{:.3f}')} |")
+        elif name == "lm_train":
+            out.append("| preset | packing | batch | real tokens/step | tokens/s [min-max] | padding (epoch) | GFLOP/s | MFU |\n|---|---|---|---|---|---|---|---|")
+            for r in rows:
+                if "skipped" in r:
+                    out.append(f"| {r['preset']} | {r['packing']} | {r['batch_shape']} | | skipped: {r['skipped']} | "
+                               f"{r['padding_fraction_epoch']:.3f} | | |")
+                else:
+                    out.append(f"| {r['preset']} | {r['packing']} | {r['batch_shape']} | {r['real_tokens_per_step']} | "
+                               f"{r['tokens_per_s']:.0f} [{r['tokens_per_s_min']:.0f}-{r['tokens_per_s_max']:.0f}] | "
+                               f"{r['padding_fraction_epoch']:.3f} | {r['achieved_flops'] / 1e9:.1f} | {_f(r.get('mfu'), '{:.3f}')} |")
+        elif name == "lm_generate":
+            out.append("| preset | batch | new tokens | generate_codes tok/s | model.generate tok/s | ms/step ours | ms/step plain | speed-up |\n|---|---|---|---|---|---|---|---|")
+            for r in rows:
+                out.append(f"| {r['preset']} | {r['batch']} | {r['new_tokens']} | {_r(r['ours_tokens_per_s'], 0)} | "
+                           f"{_r(r['plain_tokens_per_s'], 0)} | {r['ours_ms_per_step']:.1f} | {r['plain_ms_per_step']:.1f} | "
+                           f"{r['speedup_vs_plain']:.2f}x |")
+        elif name == "tts":
+            out.append("| input | sentences | frames/sentence | audio s | synthesis s | RTF | first audio s | codes/s |\n|---|---|---|---|---|---|---|---|")
+            for r in rows:
+                out.append(f"| {r['input']} | {r['sentences']} | {r['frames_per_sentence']} | {r['audio_seconds']:.2f} | "
+                           f"{_r(r['synthesis_s'], 2)} | {_r(r['rtf'], 3)} | {r['first_audio_latency_s']:.2f} | "
+                           f"{_f(r.get('lm_tokens_per_s'), '{:.0f}')} |")
+        elif name == "peers":
+            info = rec["params"]["peers"]
+            out.append(f"peers venv: {info.get('peers_python')}; torchaudio there: {info.get('torchaudio', '-')}"
+                       + (f"; NOT MEASURED: {info['not_measured']}" if "not_measured" in info else "") + "\n")
+            out.append("| codec | params | batch | decode RTF [min-max] | decode x real time |\n|---|---|---|---|---|")
+            for r in rows:
+                if r.get("skipped"):
+                    out.append(f"| {r['codec']} | | {r['batch']} | skipped: {r['skipped']} | |")
+                else:
+                    out.append(f"| {r['codec']} | {(r.get('parameters') or 0) / 1e6:.1f} M | {r['batch']} | "
+                               f"{_r(r['decode_rtf'], 4)} | {r['decode_x_realtime']:.1f} |")
+        for t in rec.get("targets", []):
+            out.append(f"\n- target: {t['target']}: **{t['value']:.3g}** -> {'met' if t['met'] else 'MISSED'}")
+        out.append("")
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    path = Path(argv[0]) if argv else DEFAULT_RESULTS
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    print(render(records))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""End-to-end TTS speed: real-time factor of TTSPipeline synthesis and first-audio latency.
+
+The pipeline is --pipeline DIR when given (a trained one), else built with random weights: codec preset --codec-preset
+(tiny), LM preset --lm-preset (tiny) over its codebook, a text tokenizer trained on the benchmark corpus' transcripts.
+Generation length is controlled so that the RTF means something with an untrained LM: SPEECH_END is blocked by a
+forward hook on lm_head and SamplingConfig(max_frames_base=N, max_frames_per_text_token=0) makes every sentence
+exactly --frames N codes (N / 50 s of audio). With a trained pipeline and --natural, the model's own stopping is kept.
+
+First-audio latency: TTSPipeline is not streaming - all sentences of a call are generated as one batch, then decoded
+together - so the first audio is available only when the whole call returns. Reported as such: for a one-sentence
+input and for a multi-sentence paragraph (where latency = the whole paragraph's synthesis time).
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import torch
+
+from benchmarks import fixtures
+from benchmarks.common import environment, inverse, log, peak_memory, report, scaled, setup_device, time_fn
+from codec.config import CodecConfig
+from codec.model import Codec
+from lm.config import LMConfig
+from lm.generate import SamplingConfig
+from lm.identity import CodecIdentity
+from lm.model import SpeechLM
+from pipelines.tts import TTSPipeline
+
+
+def build_pipeline(codec_preset: str, lm_preset: str, utterances: int, device) -> TTSPipeline:
+    torch.manual_seed(0)
+    codec = Codec(CodecConfig.preset(codec_preset)).to(device).eval()
+    tokenizer = fixtures.tokenizer(utterances=utterances)
+    lm = SpeechLM.create(LMConfig.preset(lm_preset), tokenizer, CodecIdentity.of(codec))
+    lm.model.to(device).eval()
+    return TTSPipeline(codec, lm)
+
+
+def run(device: str = "cpu", codec_preset: str = "tiny", lm_preset: str = "tiny", frames: int = 150,
+        sentences: int = 4, pipeline: str | None = None, natural: bool = False, threads: int = 2, warmup: int = 1,
+        repeats: int = 3, utterances: int = 48, quick: bool = False) -> dict:
+    if quick:
+        codec_preset, lm_preset, frames, sentences, warmup, repeats, utterances = "debug", "debug", 10, 2, 1, 2, 12
+    dev = setup_device(device, threads)
+    env = environment(device)
+    logging.getLogger("lm.generate").setLevel(logging.ERROR)
+    if pipeline:
+        tts = TTSPipeline.from_pretrained(pipeline, device=dev)
+    else:
+        tts = build_pipeline(codec_preset, lm_preset, utterances, dev)
+    hook = None
+    overrides = {}
+    if not natural:
+        hook = fixtures.block_speech_end(tts.lm.model, tts.lm.vocab)
+        overrides = {"max_frames_base": frames, "max_frames_per_text_token": 0.0}
+    texts = fixtures.sentences(utterances=utterances)
+    # short, single-sentence lines (the splitter must keep each one whole)
+    pool = [t.strip().rstrip(".!?;") + "." for t in texts if 3 <= len(t.split()) <= 20 and not any(c in t for c in ".!?;\n")]
+    pool = pool or ["This is a test sentence."]
+    one = pool[0]
+    paragraph = " ".join(pool[i % len(pool)] for i in range(sentences))
+    rows = []
+    for label, text in (("one_sentence", one), (f"paragraph_{sentences}_sentences", paragraph)):
+        out = tts(text, seed=0, **overrides)
+        audio_s = len(out["audio"]) / out["sampling_rate"]
+        n_sent = 1 if label == "one_sentence" else sentences
+        speech_s = n_sent * frames / tts.codec.frame_rate if not natural else None
+        row = {"input": label, "sentences": n_sent, "characters": len(text), "audio_seconds": audio_s,
+               "frames_per_sentence": frames if not natural else "natural", "codec_preset": codec_preset,
+               "lm_preset": lm_preset, "pipeline": pipeline or "random weights"}
+        with peak_memory(dev, row):
+            stats = time_fn(lambda: tts(text, seed=0, **overrides), dev, warmup, repeats)
+        row.update({"synthesis_s": stats, "rtf": scaled(stats, 1 / audio_s),
+                    "first_audio_latency_s": stats["median"],
+                    "lm_tokens_per_s": (n_sent * frames / stats["median"]) if not natural else None})
+        if speech_s is not None:
+            row["audio_seconds_speech_only"] = speech_s
+        log(f"tts {label}: RTF {row['rtf']['median']:.3f}, first audio after {stats['median']:.2f} s "
+            f"({audio_s:.1f} s of audio)")
+        rows.append(row)
+    if hook is not None:
+        hook.remove()
+    targets = []
+    para = rows[-1]
+    if dev.type == "cpu" and codec_preset == "tiny" and lm_preset == "tiny":
+        targets.append({"target": "end-to-end TTS real-time factor <= 0.2 on 2 CPU threads (paragraph)",
+                        "value": para["rtf"]["median"], "met": para["rtf"]["median"] <= 0.2})
+        targets.append({"target": "tiny TTS generates >= 250 tokens/s on 2 CPU threads (codes per second of synthesis, "
+                                  "decode included, paragraph batch)",
+                        "value": para["lm_tokens_per_s"], "met": (para["lm_tokens_per_s"] or 0) >= 250})
+    return report("tts", env, {"codec_preset": codec_preset, "lm_preset": lm_preset, "frames": frames,
+                               "sentences": sentences, "pipeline": pipeline, "natural": natural, "threads": threads,
+                               "warmup": warmup, "repeats": repeats, "quick": quick}, rows, targets,
+                  notes=["RTF = synthesis seconds / seconds of audio produced (pauses between sentences included)",
+                         "first_audio_latency_s = whole-call time: the pipeline is not streaming",
+                         "every sentence generates exactly frames_per_sentence codes (SPEECH_END blocked)"])

@@ -1,0 +1,48 @@
+"""Smoke run of the benchmark suite (quick mode, debug sizes): it runs and writes well-formed JSON records.
+
+Only the shape of the output is checked - never a timing (benchmarks are scripts, not timed tests).
+One torch thread: on a loaded CI machine two threads can stall on every op while waiting for a busy core.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPECTED = {"codec_infer", "codec_train", "lm_train", "lm_generate", "tts", "peers"}
+
+
+@pytest.mark.slow
+def test_quick_suite_writes_wellformed_json(tmp_path):
+    out = tmp_path / "results.jsonl"
+    env = {**os.environ, "SGSPEECH_BENCH_WORK": str(tmp_path / "work"), "TQDM_DISABLE": "1",
+           "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "all", "--device", "cpu", "--quick", "--threads", "1",
+                           "--out", str(out), "--peers-python", str(tmp_path / "no-peers-venv" / "python")],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    printed = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert printed == records
+    assert {r["benchmark"] for r in records} == EXPECTED
+    for r in records:
+        assert {"benchmark", "env", "params", "results"} <= set(r)
+        env_keys = {"date", "python", "torch", "transformers", "cpu", "cpu_cores", "torch_threads", "loadavg_start"}
+        assert env_keys <= set(r["env"]), r["env"]
+        assert r["results"], r["benchmark"]
+        assert r["params"]["quick"] is True
+    by = {r["benchmark"]: r for r in records}
+    row = by["codec_infer"]["results"][0]
+    assert {"encode_rtf", "decode_rtf", "encode_decode_x_realtime", "peak_rss_mb"} <= set(row)
+    assert {"median", "min", "max", "q1", "q3", "n"} <= set(row["encode_rtf"])
+    assert any("sg_overhead_ratio" in x for x in by["codec_train"]["results"])
+    assert {"tokens_per_s", "padding_fraction_epoch", "flops_per_token"} <= set(by["lm_train"]["results"][0])
+    assert {"ours_tokens_per_s", "plain_tokens_per_s", "speedup_vs_plain"} <= set(by["lm_generate"]["results"][0])
+    assert {"rtf", "first_audio_latency_s"} <= set(by["tts"]["results"][0])
+    assert "not_measured" in by["peers"]["params"]["peers"]  # no peers venv given: recorded, not an error
+    assert any(x["codec"].startswith("ours_") for x in by["peers"]["results"])
