@@ -23,6 +23,15 @@ def length_mask(lengths: torch.Tensor, size: int) -> torch.Tensor:
     return (torch.arange(size, device=lengths.device)[None, :] < lengths[:, None]).unsqueeze(1).float()
 
 
+def padding_mask(lengths: torch.Tensor, size: int, padded: bool) -> torch.Tensor | None:
+    """length_mask, or None when no item is padded: multiplying by ones would be a wasted pass over the audio."""
+    return length_mask(lengths, size) if padded else None
+
+
+def apply_mask(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    return x if mask is None else x * mask
+
+
 class SnakeBeta(nn.Module):
     """x + 1/beta * sin^2(alpha * x) per channel, alpha and beta kept as logs (BigVGAN); SnakeBeta(0) = 0."""
 
@@ -42,8 +51,8 @@ class ResidualUnit(nn.Module):
             SnakeBeta(channels), wn_conv1d(channels, channels, 7, dilation=dilation, padding=3 * dilation),
             SnakeBeta(channels), wn_conv1d(channels, channels, 1))
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        return (x + self.block(x)) * mask
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        return apply_mask(x + self.block(x), mask)
 
 
 class EncoderBlock(nn.Module):
@@ -57,13 +66,13 @@ class EncoderBlock(nn.Module):
         # kernel 2*stride with padding ceil(stride/2) maps a length divisible by stride to exactly length/stride
         self.down = wn_conv1d(channels // 2, channels, 2 * stride, stride=stride, padding=math.ceil(stride / 2))
 
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        mask = length_mask(lengths, x.shape[-1])
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor, padded: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        mask = padding_mask(lengths, x.shape[-1], padded)
         for unit in self.units:
             x = unit(x, mask)
         lengths = lengths // self.stride
         x = self.down(self.act(x))
-        return x * length_mask(lengths, x.shape[-1]), lengths
+        return apply_mask(x, padding_mask(lengths, x.shape[-1], padded)), lengths
 
 
 class AcousticEncoder(nn.Module):
@@ -80,8 +89,10 @@ class AcousticEncoder(nn.Module):
 
     def forward(self, wav: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """wav [B, T] (T a multiple of hop), lengths [B] in samples (multiples of hop) -> [B, out_dim, T / hop]."""
-        x = self.input(wav.unsqueeze(1)) * length_mask(lengths, wav.shape[-1])
+        # Lengths are multiples of hop: an unpadded batch stays unpadded at every stride (one host sync, here).
+        padded = bool((lengths < wav.shape[-1]).any())
+        x = apply_mask(self.input(wav.unsqueeze(1)), padding_mask(lengths, wav.shape[-1], padded))
         for block in self.blocks:
-            x, lengths = block(x, lengths)
+            x, lengths = block(x, lengths, padded)
         x = self.output(self.act(x))
-        return x * length_mask(lengths, x.shape[-1])
+        return apply_mask(x, padding_mask(lengths, x.shape[-1], padded))

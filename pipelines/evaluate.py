@@ -307,7 +307,6 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--tts", action="append", default=[], metavar="NAME=DIR")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    torch.set_grad_enabled(False)
     manifest = screen_manifest(read_manifest(args.manifest), args.max_seconds or None, decode=True, limit=args.max_utts)
     asr = load_asr(args.asr)
     if args.command == "codec":
@@ -319,7 +318,8 @@ def main(argv: list[str] | None = None) -> int:
         if not codecs and not tts:
             parser.error("compare needs at least one --codec or --tts")
     # A single system is a comparison of one: the ground-truth row always stands beside it.
-    print(comparison_report(codecs, tts, manifest, asr, args.out, args.seed, args.batch_size))
+    with torch.inference_mode():  # scoped: callers in the same process (tests, notebooks) keep their grad mode
+        print(comparison_report(codecs, tts, manifest, asr, args.out, args.seed, args.batch_size))
     return 0
 
 if __name__ == "__main__":
