@@ -18,8 +18,7 @@ from benchmarks.common import (environment, log, maxrss_mb, peak_bf16_flops, pea
 from codec.config import CodecConfig
 from codec.discriminators import Discriminators
 from codec.model import Codec
-from codec.objective import (GeneratorForward, discriminator_loss, feature_matching_loss, generator_adv_loss,
-                             loss_weights)
+from codec.objective import GeneratorForward, discriminator_objective, generator_gan_losses, loss_weights
 from codec.trainloop import build_accelerator
 
 PRESETS = ("debug", "tiny", "small", "xcodec2")
@@ -44,16 +43,12 @@ def build_step(preset: str, sg: bool, batch: int, segment_seconds: float, device
     def step():
         out_g = generator(wav, lengths)
         losses = dict(out_g.losses)
-        logits, _ = disc(torch.cat([wav, out_g.fake.detach()]))
-        loss_d = discriminator_loss(*zip(*(l.chunk(2) for l in logits)))
+        loss_d = discriminator_objective(disc, wav, out_g.fake)
         opt_d.zero_grad(set_to_none=True)
         accelerator.backward(loss_d)
         float(accelerator.clip_grad_norm_(disc.parameters(), grad_clip))
         opt_d.step()
-        logits, feats = disc(torch.cat([wav, out_g.fake]))
-        losses["adv"] = generator_adv_loss([l.chunk(2)[1] for l in logits])
-        losses["fm"] = feature_matching_loss([[f.chunk(2)[0] for f in fs] for fs in feats],
-                                             [[f.chunk(2)[1] for f in fs] for fs in feats])
+        losses.update(generator_gan_losses(disc, wav, out_g.fake))
         loss_g = sum(weights[name] * value for name, value in losses.items())
         opt_g.zero_grad(set_to_none=True)
         accelerator.backward(loss_g)

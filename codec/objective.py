@@ -61,6 +61,21 @@ def feature_matching_loss(real_feats: list[list[torch.Tensor]], fake_feats: list
     return sum(F.l1_loss(f.float(), r.detach().float()) for r, f in pairs) / len(pairs) * len(real_feats)
 
 
+def discriminator_objective(disc: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """The discriminators' LSGAN loss on real and generated [B, T] audio (fake detached), real and fake in one call
+    (one DDP forward)."""
+    logits, _ = disc(torch.cat([real, fake.detach()]))
+    return discriminator_loss(*zip(*(l.chunk(2) for l in logits)))
+
+
+def generator_gan_losses(disc: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> dict[str, torch.Tensor]:
+    """{"adv", "fm"}: the generator's adversarial and feature-matching losses against the discriminators."""
+    logits, feats = disc(torch.cat([real, fake]))
+    return {"adv": generator_adv_loss([l.chunk(2)[1] for l in logits]),
+            "fm": feature_matching_loss([[f.chunk(2)[0] for f in fs] for fs in feats],
+                                        [[f.chunk(2)[1] for f in fs] for fs in feats])}
+
+
 @torch.no_grad()
 def teacher_features(codec: Codec, z_e: torch.Tensor, mask: torch.Tensor, tap: str) -> list[torch.Tensor]:
     """Self-guidance targets: the backbone's tapped features [B, F, C] for the continuous z_e [B, F, d].

@@ -35,8 +35,8 @@ from codec.config import QUANTIZERS, SG_TAPS, CodecConfig
 from codec.data import CropDataset, ResumableSampler, UtteranceDataset, collate_padded, read_manifest
 from codec.discriminators import Discriminators
 from codec.model import Codec, format_counts, parameter_counts
-from codec.objective import (GeneratorForward, discriminator_loss, feature_matching_loss, generator_adv_loss,
-                             loss_weights, multiscale_mel_loss)
+from codec.objective import (GeneratorForward, discriminator_objective, generator_gan_losses, loss_weights,
+                             multiscale_mel_loss)
 from codec.schedule import lr_at, set_lr
 from codec.trainloop import (CheckpointSaver, NonFiniteGuard, TrainLogger, build_accelerator, seed_everything,
                              trim_partial_line, write_json)
@@ -183,9 +183,8 @@ def main(argv=None) -> Path:
         if guard.bad(*(v.detach() for v in losses.values())):
             skipped = "generator loss"  # nothing to learn from this batch: neither part is updated
         if skipped is None and adversarial:
-            # discriminator step on the detached output; real and fake in one call (one DDP forward)
-            logits, _ = disc(torch.cat([wav, out_g.fake.detach()]))
-            loss_d = discriminator_loss(*zip(*(l.chunk(2) for l in logits)))
+            # discriminator step on the detached output
+            loss_d = discriminator_objective(disc, wav, out_g.fake)
             opt_d.zero_grad(set_to_none=True)
             accelerator.backward(loss_d)
             scalars["grad_norm/discriminators"] = float(accelerator.clip_grad_norm_(disc.parameters(), args.grad_clip))
@@ -196,10 +195,7 @@ def main(argv=None) -> Path:
             else:
                 opt_d.step()
             # the generator's adversarial and feature-matching terms against the updated discriminators
-            logits, feats = disc(torch.cat([wav, out_g.fake]))
-            losses["adv"] = generator_adv_loss([l.chunk(2)[1] for l in logits])
-            losses["fm"] = feature_matching_loss([[f.chunk(2)[0] for f in fs] for fs in feats],
-                                                 [[f.chunk(2)[1] for f in fs] for fs in feats])
+            losses.update(generator_gan_losses(disc, wav, out_g.fake))
         loss_g = sum(weights[name] * value for name, value in losses.items())
         opt_g.zero_grad(set_to_none=True)
         if skipped is None:
