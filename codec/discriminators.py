@@ -10,6 +10,17 @@ from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
 
+def conv_stack(x: torch.Tensor, convs: nn.ModuleList, post: nn.Module) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """LeakyReLU(0.1) conv layers then the output conv: (logits [B, *], every layer's feature map for matching)."""
+    features = []
+    for conv in convs:
+        x = F.leaky_relu(conv(x), 0.1)
+        features.append(x)
+    x = post(x)
+    features.append(x)
+    return x.flatten(1), features
+
+
 class PeriodDiscriminator(nn.Module):
     """Folds the signal by `period` ([B, 1, T/p, p]) and applies strided (k, 1) convs along time."""
 
@@ -26,13 +37,7 @@ class PeriodDiscriminator(nn.Module):
         t = wav.shape[-1]
         x = F.pad(wav, (0, (-t) % self.period), mode="reflect").unsqueeze(1)
         x = x.view(x.shape[0], 1, -1, self.period)
-        features = []
-        for conv in self.convs:
-            x = F.leaky_relu(conv(x), 0.1)
-            features.append(x)
-        x = self.post(x)
-        features.append(x)
-        return x.flatten(1), features
+        return conv_stack(x, self.convs, self.post)
 
 
 class STFTDiscriminator(nn.Module):
@@ -51,13 +56,7 @@ class STFTDiscriminator(nn.Module):
         window = torch.hann_window(self.n_fft, device=wav.device)
         spec = torch.stft(wav.float(), self.n_fft, self.n_fft // 4, window=window, return_complex=True)
         x = spec.abs().transpose(1, 2).unsqueeze(1)  # [B, 1, frames, bins]
-        features = []
-        for conv in self.convs:
-            x = F.leaky_relu(conv(x), 0.1)
-            features.append(x)
-        x = self.post(x)
-        features.append(x)
-        return x.flatten(1), features
+        return conv_stack(x, self.convs, self.post)
 
 
 class Discriminators(nn.Module):

@@ -1,6 +1,7 @@
 # tiny: CPU runs of hours, resumed in pieces (re-run the same command: every stage skips or resumes).
 # Codecs train mel + SG only (adv-start = steps): on CPU the discriminators are ~80% of a GAN step's FLOPs
-# (docs/PERFORMANCE.md). Budget: ~0.8 s/step at batch 8 x 1 s on 2 quiet cores -> ~2.7 h per codec variant.
+# (docs/PERFORMANCE.md). Budget: 0.61 s/step at batch 8 x 1 s with SG on 2 quiet cores (measured 2026-11-21)
+# -> ~2 h per codec variant, ~16 h for the 8 variants.
 # The codebook comparison of the paper at a size two CPU cores can train: 65536 / 16384 / 4096, without and
 # with self-guidance, identical seed, data and steps; the key pair (16384 +/- SG) also with a second seed.
 voices=slt,rms,awb,kal16 corpus_utts=4000 corpus_seed=0 dev_fraction=0.02 test_fraction=0.025
