@@ -1,7 +1,20 @@
 """Shared fixtures: a tiny offline speech corpus rendered once per test session."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny LM matrices: extra torch threads only contend with other processes on a small CI machine."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
 
 
 @pytest.fixture(scope="session")
@@ -13,13 +26,11 @@ def synth_corpus(tmp_path_factory) -> dict:
 
 
 @pytest.fixture(scope="session")
-def debug_recipe(tmp_path_factory) -> "Path":
+def debug_recipe(tmp_path_factory) -> Path:
     """The whole debug recipe (corpus -> codecs -> tokens -> LMs -> TTS -> report), run once: its exp folder."""
     import os
     import subprocess
     import sys
-    from pathlib import Path
-
     exp = tmp_path_factory.mktemp("exp-debug")
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "PYTHON": sys.executable, "TQDM_DISABLE": "1"}

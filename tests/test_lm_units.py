@@ -25,13 +25,7 @@ SENTENCES = [
 IDENTITY = CodecIdentity("ab" * 32, codebook_size=64, frame_rate=50.0, sample_rate=16000)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # Tiny matrices: extra threads only contend with the other processes on a small CI machine.
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
