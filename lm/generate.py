@@ -1,4 +1,4 @@
-"""Text -> speech codes: a KV-cached sampling loop over the LlamaForCausalLM.
+"""Text -> speech codes: a KV-cached sampling loop over the LlamaForCausalLM (static cache: lm/decoding.py).
 
 The loop is our own (not `model.generate`) because the constraints are specific: after SPEECH_START only speech
 codes and SPEECH_END may follow, the repetition penalty looks at a recent window only (speech legitimately
@@ -17,8 +17,9 @@ import math
 from dataclasses import dataclass
 
 import torch
-from transformers import DynamicCache, LlamaForCausalLM
+from transformers import LlamaForCausalLM
 
+from lm.decoding import StaticCacheDecoder
 from lm.text import TextTokenizer
 from lm.vocab import Vocabulary
 
@@ -58,30 +59,33 @@ def _next_tokens(logits: torch.Tensor, allowed: torch.Tensor, recent: list[list[
                  generators: list[torch.Generator]) -> torch.Tensor:
     """Pick one token per row from last-position logits [B, V] (float32)."""
     if sampling.repetition_penalty != 1.0 and any(recent):
-        # one scatter for the whole batch (a per-row loop cost ~4 small ops per row per step); a token repeated in
-        # the window is penalised once, as before. Rows are padded with their own first token (a no-op repeat).
+        # Only the window's tokens change: gather them, penalise, scatter back (O(window), not O(vocabulary)).
+        # Rows are padded with their own first token (a no-op repeat); a token repeated in the window is penalised
+        # once, since every copy writes the same value.
         width = max(len(tokens) for tokens in recent)
         ids = torch.tensor([tokens + tokens[:1] * (width - len(tokens)) if tokens else [0] * width for tokens in recent],
                            device=logits.device)
-        hit = torch.zeros_like(logits, dtype=torch.bool).scatter_(1, ids, True)
-        hit[[row for row, tokens in enumerate(recent) if not tokens]] = False
-        logits = torch.where(hit, torch.where(logits > 0, logits / sampling.repetition_penalty,
-                                              logits * sampling.repetition_penalty), logits)
+        picked = logits.gather(1, ids)
+        penalised = torch.where(picked > 0, picked / sampling.repetition_penalty, picked * sampling.repetition_penalty)
+        empty = torch.tensor([not tokens for tokens in recent], device=logits.device)[:, None]
+        logits = logits.scatter(1, ids, torch.where(empty, picked, penalised))
     logits = logits.masked_fill(~allowed, float("-inf"))
     if sampling.temperature <= 0:
         return logits.argmax(dim=-1)
     logits = logits / sampling.temperature
     if sampling.top_k > 0:
-        kth = torch.topk(logits, min(sampling.top_k, logits.shape[-1]), dim=-1).values[:, -1:]
-        logits = logits.masked_fill(logits < kth, float("-inf"))
+        # Top-p within the top k (sorted by topk), and the draw among those k alone: the same distribution as
+        # masking the whole vocabulary, at the cost of k entries instead of a sort and a draw over all of it.
+        values, candidates = torch.topk(logits, min(sampling.top_k, logits.shape[-1]), dim=-1)
+    else:
+        values, candidates = torch.sort(logits, dim=-1, descending=True)
     if sampling.top_p < 1.0:
-        sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
-        probs = sorted_logits.softmax(dim=-1)
+        probs = values.softmax(dim=-1)
         outside = probs.cumsum(dim=-1) - probs > sampling.top_p  # the most likely token always stays
-        logits = logits.scatter(-1, order, sorted_logits.masked_fill(outside, float("-inf")))
-    probs = logits.softmax(dim=-1).cpu()
+        values = values.masked_fill(outside, float("-inf"))
+    probs = values.softmax(dim=-1).cpu()
     picks = [torch.multinomial(probs[row], 1, generator=generators[row]) for row in range(len(generators))]
-    return torch.cat(picks).to(logits.device)
+    return candidates.gather(1, torch.stack(picks).to(candidates.device)).squeeze(1)
 
 
 @torch.no_grad()
@@ -130,12 +134,13 @@ def generate_codes(model: LlamaForCausalLM, vocab: Vocabulary, tokenizer: TextTo
     allowed[vocab.speech_end] = True
     generated: list[list[int]] = [[] for _ in prompts]
     done = [False] * len(prompts)
-    cache = DynamicCache()
-    out = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
-                past_key_values=cache, use_cache=True, logits_to_keep=1)
+    # at most max(limits) tokens are fed after the prompt (the last pick is never fed back)
+    decoder = StaticCacheDecoder(model, len(prompts), width + max(limits))
+    logits = decoder.step(input_ids, position_ids, attention_mask.bool())
+    fed = torch.ones(len(prompts), 1, dtype=torch.bool, device=device)
     while True:
         recent = [g[-sampling.repetition_window:] if sampling.repetition_window > 0 else [] for g in generated]
-        next_ids = _next_tokens(out.logits[:, -1, :].float(), allowed, recent, sampling, generators)
+        next_ids = _next_tokens(logits.float(), allowed, recent, sampling, generators)
         for row, token in enumerate(next_ids.tolist()):
             if done[row]:
                 continue
@@ -151,8 +156,6 @@ def generate_codes(model: LlamaForCausalLM, vocab: Vocabulary, tokenizer: TextTo
             break
         # Finished rows keep stepping (a batch moves together) on PAD; their outputs are ignored.
         feed = torch.tensor([vocab.pad if d else t for d, t in zip(done, next_ids.tolist())], device=device)
-        attention_mask = torch.cat([attention_mask, attention_mask.new_ones(len(prompts), 1)], dim=1)
         position_ids = position_ids[:, -1:] + 1
-        out = model(input_ids=feed[:, None], attention_mask=attention_mask, position_ids=position_ids,
-                    past_key_values=cache, use_cache=True)
+        logits = decoder.step(feed[:, None], position_ids, fed)
     return [vocab.codes(torch.tensor(g, dtype=torch.long)) for g in generated]

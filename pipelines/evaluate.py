@@ -31,7 +31,7 @@ from codec.audio import save_wav
 from codec.data import Manifest, UtteranceDataset, collate_padded, read_manifest, screen_manifest
 from codec.trainloop import write_json
 from pipelines.asr import ASR, load_asr
-from pipelines.metrics import bootstrap_ci, codebook_stats, mel_distance, pesq_scores, stoi_score, summarize, wer_report
+from pipelines.metrics import bootstrap_ci, codebook_stats, grouped_mean_ci, mel_distance, pesq_scores, stoi_score, summarize, wer_report
 from pipelines.plots import bar_chart_png, histogram_png, markdown_table, spectrogram_comparison_png
 
 log = logging.getLogger("pipelines.evaluate")
@@ -68,8 +68,9 @@ def evaluate_ground_truth(manifest: Manifest, asr: ASR, sample_rate: int = 16000
 def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Path, batch_size: int = 8) -> dict:
     """Resynthesise `manifest` through `codec`; PESQ, STOI, mel distance, WER, codebook use, per-frame diagnostics.
 
-    Writes out_dir/results.json, out_dir/frames.npz (per-frame quantization error and hidden MSE), a histogram
-    PNG of both, and a few resynthesised wavs.
+    Writes out_dir/results.json, out_dir/frames.npz (per-frame quantization error and hidden MSE, and the frames
+    of each utterance), out_dir/per_utterance.json (PESQ, STOI, mel distance per utterance, in manifest order), a
+    histogram PNG of both diagnostics, and a few resynthesised wavs. The diagnostics' CIs resample utterances.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -92,8 +93,11 @@ def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Pa
             resynth.append(deg)
         texts += batch["text"]
         ids += batch["id"]
+    frame_counts = np.array([len(q) for q in qe])
     qe, hidden = np.concatenate(qe), np.concatenate(hidden)
-    np.savez_compressed(out_dir / "frames.npz", quantization_error=qe, hidden_mse=hidden)
+    np.savez_compressed(out_dir / "frames.npz", quantization_error=qe, hidden_mse=hidden, frame_counts=frame_counts)
+    # per-utterance scores in manifest order, so that two codecs can be compared pair by pair (pipelines.claims)
+    write_json(out_dir / "per_utterance.json", {"id": ids, **per_utt})
     histogram_png({"quantization error": qe}, out_dir / "quantization_error.png", "||z_e - z_q||^2 per frame")
     histogram_png({"hidden MSE": hidden}, out_dir / "hidden_mse.png", "||h_e - h_q||^2 per frame")
     for uid, audio in list(zip(ids, resynth))[:N_AUDIO_SAMPLES]:
@@ -103,8 +107,8 @@ def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Pa
         "n_utterances": len(texts),
         **{key: mean_with_ci(values) for key, values in per_utt.items()},
         "codebook": codebook_stats(np.concatenate(all_codes), codec.codebook_size),
-        "quantization_error": summarize(qe),
-        "hidden_mse": summarize(hidden),
+        "quantization_error": {**summarize(qe), "ci": grouped_mean_ci(qe, frame_counts)},
+        "hidden_mse": {**summarize(hidden), "ci": grouped_mean_ci(hidden, frame_counts)},
     }
     if asr is not None:
         result["wer"] = wer_report(texts, asr.transcribe(resynth))

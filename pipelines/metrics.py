@@ -73,6 +73,29 @@ def summarize(values) -> dict[str, float]:
             "p99": float(p99), "n": int(arr.size)}
 
 
+
+def grouped_mean_ci(values, group_sizes, n: int = 1000, seed: int = 0,
+                    confidence: float = 0.95) -> tuple[float, float]:
+    """Bootstrap CI of the mean of per-frame `values` [F] that come in consecutive groups (utterances) of
+    `group_sizes` [G] (summing to F): groups, not frames, are resampled, since frames of one utterance are
+    correlated. Each resample's statistic is sum(values of drawn groups) / sum(their sizes)."""
+    arr = _finite_1d(values, "grouped_mean_ci")
+    sizes = np.asarray(group_sizes, dtype=np.int64).reshape(-1)
+    if sizes.sum() != arr.size or (sizes < 1).any():
+        raise ValueError(f"grouped_mean_ci: group sizes must be >= 1 and sum to {arr.size} values, "
+                         f"got {sizes.size} sizes summing to {int(sizes.sum())}")
+    sums = np.add.reduceat(arr, np.concatenate([[0], np.cumsum(sizes)[:-1]]))
+    if sizes.size == 1:
+        v = float(sums[0] / sizes[0])
+        return v, v
+    rng = np.random.default_rng(seed)
+    draw = rng.integers(0, sizes.size, size=(n, sizes.size))
+    stats = sums[draw].sum(1) / sizes[draw].sum(1)
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(stats, [alpha, 1 - alpha])
+    return float(low), float(high)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # WER
 # ---------------------------------------------------------------------------------------------------------------
@@ -261,5 +284,5 @@ def codebook_stats(codes, codebook_size: int) -> dict[str, float]:
             "n_codes": int(arr.size), "entropy_bits": entropy_bits, "perplexity": float(2.0 ** entropy_bits)}
 
 
-__all__ = ["bootstrap_ci", "summarize", "wer_report", "pesq_scores", "stoi_score", "mel_distance", "codebook_stats",
+__all__ = ["bootstrap_ci", "grouped_mean_ci", "summarize", "wer_report", "pesq_scores", "stoi_score", "mel_distance", "codebook_stats",
            "MEL_WINDOWS", "MEL_BINS"]

@@ -119,6 +119,29 @@ def spectrogram_comparison_png(rows: dict[str, np.ndarray], sample_rate: int, pa
     return _save(fig, path)
 
 
+def curves_png(curves: dict[str, dict[str, tuple[list, list]]], metrics: list[str], path: str | os.PathLike,
+               xlabel: str = "step", log_y: bool = True, title: str | None = None) -> Path:
+    """One panel per metric, one line per run: `curves[run][metric] = (x values, y values)` (e.g. the dev
+    diagnostics of training runs against the step). Runs that lack a metric are left out of its panel."""
+    if not curves or not metrics:
+        raise ValueError("curves_png: no runs or no metrics given")
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.6), squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
+        for run, series in curves.items():
+            if metric in series and len(series[metric][0]):
+                ax.plot(*series[metric], marker="o", markersize=3, label=run)
+        if log_y:
+            ax.set_yscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_title(metric, fontsize=10)
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
 def _ci_bounds(row: dict, ci_keys, label: str) -> tuple[float, float]:
     if isinstance(ci_keys, str):
         if ci_keys not in row:

@@ -5,7 +5,8 @@
 #
 # Stages: 0 corpus (synthetic, or LibriSpeech with --librispeech DIR)   1 codec training, every variant
 #         2 codec evaluation   3 token extraction   4 text tokenizer   5 LM training per codec + TTS packaging
-#         6 TTS evaluation     7 comparison report (exp/<preset>/report/report.md)
+#         6 TTS evaluation     7 comparison report (exp/<preset>/report/report.md) and the paper's codec claims
+#         checked on it (exp/<preset>/report/claims/claims.md; pipelines/claims.py)
 # Every stage skips what is already done; interrupted training resumes from its last checkpoint.
 # Settings per preset: recipes/conf/<preset>.sh.
 set -euo pipefail
@@ -19,7 +20,7 @@ while [ $# -gt 0 ]; do
     --stop-stage) stop_stage=$2; shift 2 ;;
     --librispeech) librispeech=$2; shift 2 ;;
     --exp) exp=$2; shift 2 ;;
-    -h|--help) sed -n 2,11p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,12p "$0"; exit 0 ;;
     *) echo "recipes/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -131,4 +132,11 @@ if run_stage 7; then
   "$py" -m pipelines.evaluate compare "${codec_args[@]}" "${tts_args[@]}" --manifest "$data/test.jsonl" \
     --max-utts "$eval_utts" --out "$exp/report" --asr "$asr" --seed "$tts_seed"
   log "report: $exp/report/report.md"
+  if [ ${#claim_pairs[@]} -gt 0 ]; then
+    pair_args=()
+    for p in "${claim_pairs[@]}"; do pair_args+=(--pair "$p"); done
+    "$py" -m pipelines.claims --report "$exp/report" --runs "$exp/codec" "${pair_args[@]}" \
+      --reference "$claim_reference" --candidate "$claim_candidate" --out "$exp/report/claims" >/dev/null
+    log "the paper's claims, checked: $exp/report/claims/claims.md"
+  fi
 fi

@@ -241,3 +241,64 @@ def test_load_names_missing_and_truncated_files(tmp_path, lm):
     (tmp_path / "lm" / "config.json").write_text("{")
     with pytest.raises(LMLoadError, match="config.json"):
         SpeechLM.from_pretrained(tmp_path / "lm")
+
+
+def test_sampler_draws_from_the_top_k_top_p_distribution_with_a_windowed_penalty():
+    from lm.generate import _next_tokens
+
+    torch.manual_seed(0)
+    logits = torch.randn(1, 300) * 3
+    allowed = torch.ones(300, dtype=torch.bool)
+    allowed[:10] = False
+    sampling = SamplingConfig(temperature=0.7, top_k=12, top_p=0.8, repetition_penalty=2.0, repetition_window=4)
+    recent = [[50, 51, 51]]
+    # the definition over the whole vocabulary: penalty on the window's tokens, mask, temperature, top-k, top-p
+    ref = logits.clone()
+    for t in set(recent[0]):
+        ref[0, t] = ref[0, t] / 2.0 if ref[0, t] > 0 else ref[0, t] * 2.0
+    ref = ref.masked_fill(~allowed, float("-inf")) / 0.7
+    kth = torch.topk(ref, 12).values[:, -1:]
+    ref = ref.masked_fill(ref < kth, float("-inf"))
+    sorted_ref, order = torch.sort(ref, descending=True)
+    p = sorted_ref.softmax(-1)
+    sorted_ref[(p.cumsum(-1) - p) > 0.8] = float("-inf")
+    expected = torch.full_like(ref, float("-inf")).scatter(1, order, sorted_ref).softmax(-1)[0]
+
+    generators = [torch.Generator().manual_seed(1)]
+    draws = torch.stack([_next_tokens(logits, allowed, recent, sampling, generators) for _ in range(4000)]).reshape(-1)
+    freq = torch.bincount(draws, minlength=300).float() / draws.numel()
+    assert set(draws.tolist()) <= set(torch.nonzero(expected).reshape(-1).tolist())
+    assert torch.allclose(freq, expected, atol=0.025), (freq[expected > 0], expected[expected > 0])
+    greedy = _next_tokens(logits, allowed, [[]], SamplingConfig(temperature=0), generators)
+    assert int(greedy) == int(logits.masked_fill(~allowed, float("-inf")).argmax())
+
+
+def test_static_cache_decoder_matches_transformers_with_left_padding():
+    from transformers import DynamicCache
+
+    from lm.decoding import StaticCacheDecoder
+    from lm.model import build_llama
+
+    torch.manual_seed(0)
+    vocab = Vocabulary(text_size=40, codebook_size=64)
+    model = build_llama(LMConfig.preset("debug"), vocab).eval()
+    ids = torch.randint(0, vocab.size, (3, 9))
+    mask = torch.ones(3, 9, dtype=torch.long)
+    mask[1, :4] = 0  # left padding
+    mask[2, :8] = 0
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    decoder = StaticCacheDecoder(model, batch=3, max_len=14)
+    cache = DynamicCache()
+    with torch.no_grad():
+        ref = model(input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache, use_cache=True)
+        ours = decoder.step(ids, positions, mask.bool())
+        assert torch.allclose(ours, ref.logits[:, -1], atol=1e-5)
+        for _ in range(5):
+            feed = torch.randint(0, vocab.size, (3, 1))
+            mask = torch.cat([mask, mask.new_ones(3, 1)], 1)
+            positions = positions[:, -1:] + 1
+            ref = model(input_ids=feed, attention_mask=mask, position_ids=positions, past_key_values=cache, use_cache=True)
+            ours = decoder.step(feed, positions, torch.ones(3, 1, dtype=torch.bool))
+            assert torch.allclose(ours, ref.logits[:, -1], atol=1e-5)
+    with pytest.raises(ValueError, match="exceed the cache of 14"):
+        decoder.step(torch.zeros(3, 1, dtype=torch.long), positions + 1, torch.ones(3, 1, dtype=torch.bool))

@@ -21,6 +21,10 @@ def test_debug_recipe_produces_its_report(debug_recipe):
         assert 1.0 <= r["pesq_wb"]["mean"] <= 4.65 and 0 <= r["stoi"]["mean"] <= 1
         assert r["quantization_error"]["n"] > 0 and r["codebook"]["usage"] > 0
     assert 0 <= results["ground_truth"]["wer"]["wer"] < 0.6  # pocketsphinx on clean flite speech
+    claims = json.loads((debug_recipe / "report" / "claims" / "claims.json").read_text())
+    assert set(claims["verdicts"].values()) <= {"reproduced", "not reproduced", "inconclusive"}
+    assert claims["training"]["256-sg"]["steps"] == 20
+    assert (debug_recipe / "report" / "claims" / "training_curves.png").stat().st_size > 1000
 
 
 def test_rerun_skips_finished_stages(debug_recipe):

@@ -10,6 +10,8 @@ codec_preset=xcodec2 codec_steps=400000 codec_batch=8 codec_segment=6.0 codec_lr
 codec_save_every=5000 codec_eval_every=10000 codec_extra="--warmup-steps 3000"
 codec_variants=("65536:65536:off:0" "65536-sg:65536:on:0" "16384:16384:off:0" "16384-sg:16384:on:0"
                 "8192:8192:off:0" "8192-sg:8192:on:0")
+# the paper's claims: (no SG : SG) pairs, and the pair of claim 3 (reference = bigger codebook, no SG)
+claim_pairs=("65536:65536-sg" "16384:16384-sg" "8192:8192-sg") claim_reference=65536 claim_candidate=16384-sg
 eval_utts=1000 asr=pocketsphinx
 extract_batch=64
 text_vocab=512 text_extra="--phonemes"

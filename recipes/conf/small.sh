@@ -6,6 +6,8 @@ codec_preset=small codec_steps=20000 codec_batch=16 codec_segment=2.0 codec_lr=2
 codec_save_every=1000 codec_eval_every=2000 codec_extra=""
 codec_variants=("65536:65536:off:0" "65536-sg:65536:on:0" "16384:16384:off:0" "16384-sg:16384:on:0"
                 "4096:4096:off:0" "4096-sg:4096:on:0" "16384-s1:16384:off:1" "16384-sg-s1:16384:on:1")
+# the paper's claims: (no SG : SG) pairs, and the pair of claim 3 (reference = bigger codebook, no SG)
+claim_pairs=("65536:65536-sg" "16384:16384-sg" "4096:4096-sg" "16384-s1:16384-sg-s1") claim_reference=65536 claim_candidate=16384-sg
 eval_utts=150 asr=pocketsphinx
 extract_batch=64
 text_vocab=512 text_extra=""

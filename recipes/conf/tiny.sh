@@ -11,6 +11,8 @@ codec_preset=tiny codec_steps=12000 codec_batch=8 codec_segment=1.0 codec_lr=1e-
 codec_save_every=1000 codec_eval_every=2000 codec_extra=""
 codec_variants=("65536:65536:off:0" "65536-sg:65536:on:0" "16384:16384:off:0" "16384-sg:16384:on:0"
                 "4096:4096:off:0" "4096-sg:4096:on:0" "16384-s1:16384:off:1" "16384-sg-s1:16384:on:1")
+# the paper's claims: (no SG : SG) pairs, and the pair of claim 3 (reference = bigger codebook, no SG)
+claim_pairs=("65536:65536-sg" "16384:16384-sg" "4096:4096-sg" "16384-s1:16384-sg-s1") claim_reference=65536 claim_candidate=16384-sg
 eval_utts=100 asr=pocketsphinx
 extract_batch=16
 text_vocab=256 text_extra=""

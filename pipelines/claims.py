@@ -1,0 +1,193 @@
+"""The self-guidance paper's three codec claims, checked on a comparison report with paired bootstrap CIs.
+
+  python -m pipelines.claims --report exp/tiny/report --runs exp/tiny/codec --pair 65536:65536-sg \\
+      --pair 16384:16384-sg --reference 65536 --candidate 16384-sg --out docs/results/tiny
+
+`--report` is a `pipelines.evaluate compare` folder (results.json, and per codec frames.npz + per_utterance.json);
+`--runs` holds the training folders (<name>/eval/step_*.json, <name>/metrics.jsonl) for the curves and wall times.
+Writes claims.md, claims.json and training_curves.png into --out.
+
+Every comparison is paired: the systems were scored on the same utterances, so utterances are resampled together
+(1000 resamples, percentile 95% CI). The verdict rules, fixed before looking at the numbers:
+  1. "SG leaves QE almost unchanged": the CI of the relative change of mean QE (SG vs no SG) lies inside
+     +/-QE_MARGIN for every pair -> reproduced; entirely outside for some pair -> not reproduced; else inconclusive.
+  2. "SG cuts the hidden MSE and its tail, more for smaller codebooks": for every pair the CI of the ratio of mean
+     hidden MSE (SG / no SG) lies below 1 and the std falls -> the cut is reproduced (a CI above 1 for some pair:
+     not reproduced; else inconclusive); "more for smaller codebooks" is reported from the point ratios.
+  3. "the candidate (16384 + SG) matches the reference (65536, no SG)": non-inferiority on PESQ-WB and STOI: the
+     CI of the paired difference (candidate - reference) lies above -margin (PESQ 0.1, STOI 0.01) -> reproduced;
+     its upper end below -margin -> not reproduced; else inconclusive.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from codec.trainloop import write_json
+from pipelines.plots import curves_png, markdown_table
+
+QE_MARGIN = 0.05  # relative change of mean quantization error still called "almost unchanged"
+NON_INFERIORITY = {"pesq_wb": 0.1, "stoi": 0.01}  # largest loss (candidate - reference) still called "matches"
+N_RESAMPLES = 1000
+
+
+def paired_ci(statistic, n_items: int, seed: int = 0) -> tuple[float, float]:
+    """Percentile 95% CI of `statistic(idx)` over bootstrap resamples `idx` [N_RESAMPLES, n_items] of item indices."""
+    idx = np.random.default_rng(seed).integers(0, n_items, size=(N_RESAMPLES, n_items))
+    low, high = np.quantile(statistic(idx), [0.025, 0.975])
+    return float(low), float(high)
+
+
+def utterance_sums(report: Path, name: str, key: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per-utterance sums [U] of a per-frame diagnostic and the frames per utterance [U] of one codec."""
+    from pipelines.evaluate import _slug
+
+    path = report / "codec" / _slug(name) / "frames.npz"
+    if not path.exists():
+        raise FileNotFoundError(f"claims: {path} missing: evaluate codec {name!r} with pipelines.evaluate compare")
+    frames = np.load(path)
+    if "frame_counts" not in frames:
+        raise ValueError(f"claims: {path} has no frame_counts (written by an older evaluation): delete it and re-run")
+    counts = frames["frame_counts"]
+    return np.add.reduceat(frames[key], np.concatenate([[0], np.cumsum(counts)[:-1]])), counts
+
+
+def per_utterance(report: Path, name: str) -> dict:
+    from pipelines.evaluate import _slug
+
+    path = report / "codec" / _slug(name) / "per_utterance.json"
+    if not path.exists():
+        raise FileNotFoundError(f"claims: {path} missing: re-run pipelines.evaluate compare for {name!r}")
+    return json.loads(path.read_text())
+
+
+def ratio_of_means(report: Path, base: str, other: str, key: str) -> dict:
+    """Mean of a per-frame diagnostic for `other` / for `base`, with a paired CI over utterances."""
+    (a, counts_a), (b, counts_b) = utterance_sums(report, base, key), utterance_sums(report, other, key)
+    if not np.array_equal(counts_a, counts_b):
+        raise ValueError(f"claims: {base!r} and {other!r} were not evaluated on the same utterances")
+    ci = paired_ci(lambda idx: b[idx].sum(1) / a[idx].sum(1), len(a))
+    return {"base": float(a.sum() / counts_a.sum()), "other": float(b.sum() / counts_b.sum()),
+            "ratio": float(b.sum() / a.sum()), "ratio_ci": ci}
+
+
+def paired_difference(report: Path, reference: str, candidate: str, metric: str) -> dict:
+    """Mean over utterances of candidate - reference for a per-utterance metric, with its bootstrap CI."""
+    ref, cand = per_utterance(report, reference), per_utterance(report, candidate)
+    if ref["id"] != cand["id"]:
+        raise ValueError(f"claims: {reference!r} and {candidate!r} were not evaluated on the same utterances")
+    a, b = np.asarray(ref[metric], dtype=np.float64), np.asarray(cand[metric], dtype=np.float64)
+    keep = np.isfinite(a) & np.isfinite(b)
+    diff = (b - a)[keep]
+    return {"reference": float(a[keep].mean()), "candidate": float(b[keep].mean()), "difference": float(diff.mean()),
+            "difference_ci": paired_ci(lambda idx: diff[idx].mean(1), len(diff)), "n": int(keep.sum())}
+
+
+def _verdict(inside: bool, outside: bool) -> str:
+    return "reproduced" if inside else "not reproduced" if outside else "inconclusive"
+
+
+def training_summary(run: Path) -> dict:
+    """Steps, summed step wall time and the last 100 steps' mean training mel loss of one training folder."""
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    if not rows:
+        raise ValueError(f"claims: {run / 'metrics.jsonl'} is empty")
+    return {"steps": rows[-1]["step"], "wall_hours": sum(r.get("step_seconds", 0.0) for r in rows) / 3600,
+            "train_mel_last100": float(np.mean([r["mel"] for r in rows[-100:]]))}
+
+
+def dev_curves(run: Path) -> dict[str, tuple[list, list]]:
+    evals = sorted((run / "eval").glob("step_*.json"))
+    points = [(int(p.stem.split("_")[1]), json.loads(p.read_text())) for p in evals]
+    keys = ["eval/hidden_mse", "eval/quantization_error", "eval/mel"]
+    return {k.split("/")[1]: ([s for s, _ in points], [m[k] for _, m in points]) for k in keys}
+
+
+def check_claims(report: Path, pairs: list[tuple[str, str]], reference: str, candidate: str) -> dict:
+    qe = {f"{b} -> {s}": ratio_of_means(report, b, s, "quantization_error") for b, s in pairs}
+    hidden = {f"{b} -> {s}": ratio_of_means(report, b, s, "hidden_mse") for b, s in pairs}
+    results = json.loads((report / "results.json").read_text())["codecs"]
+    for (b, s), h in zip(pairs, hidden.values()):
+        h["std_base"], h["std_other"] = results[b]["hidden_mse"]["std"], results[s]["hidden_mse"]["std"]
+        h["p99_base"], h["p99_other"] = results[b]["hidden_mse"]["p99"], results[s]["hidden_mse"]["p99"]
+    match = {m: paired_difference(report, reference, candidate, m) for m in ("pesq_wb", "pesq_nb", "stoi", "mel_distance")}
+
+    claim1 = _verdict(all(-QE_MARGIN <= r["ratio_ci"][0] - 1 and r["ratio_ci"][1] - 1 <= QE_MARGIN for r in qe.values()),
+                      any(r["ratio_ci"][0] - 1 > QE_MARGIN or r["ratio_ci"][1] - 1 < -QE_MARGIN for r in qe.values()))
+    claim2 = _verdict(all(r["ratio_ci"][1] < 1 and r["std_other"] < r["std_base"] for r in hidden.values()),
+                      any(r["ratio_ci"][0] > 1 for r in hidden.values()))
+    claim3 = _verdict(all(match[m]["difference_ci"][0] > -margin for m, margin in NON_INFERIORITY.items()),
+                      any(match[m]["difference_ci"][1] < -margin for m, margin in NON_INFERIORITY.items()))
+    return {"quantization_error": qe, "hidden_mse": hidden, "match": match, "reference": reference,
+            "candidate": candidate, "verdicts": {"1 QE unchanged": claim1, "2 hidden MSE cut": claim2,
+                                                 "3 smaller codebook + SG matches": claim3}}
+
+
+def claims_markdown(claims: dict, runs: dict[str, dict]) -> str:
+    f = lambda ci: f"[{ci[0]:.3f}, {ci[1]:.3f}]"  # noqa: E731
+    lines = []
+    if runs:
+        lines += ["### Training", "", markdown_table(
+            [{"codec": n, "steps": r["steps"], "wall h (sum of steps)": r["wall_hours"],
+              "train mel (last 100 steps)": r["train_mel_last100"]} for n, r in runs.items()],
+            ["codec", "steps", "wall h (sum of steps)", "train mel (last 100 steps)"], "{:.2f}"), ""]
+    rows = [{"pair": p, "QE no SG": r["base"], "QE SG": r["other"], "change": f"{r['ratio'] - 1:+.1%}",
+             "change 95% CI": f"[{r['ratio_ci'][0] - 1:+.1%}, {r['ratio_ci'][1] - 1:+.1%}]"}
+            for p, r in claims["quantization_error"].items()]
+    lines += [f"### Claim 1: SG leaves QE almost unchanged (margin ±{QE_MARGIN:.0%}): "
+              f"**{claims['verdicts']['1 QE unchanged']}**", "",
+              markdown_table(rows, ["pair", "QE no SG", "QE SG", "change", "change 95% CI"], "{:.4f}"), ""]
+    rows = [{"pair": p, "mean no SG": r["base"], "mean SG": r["other"], "SG / no SG": r["ratio"],
+             "95% CI": f(r["ratio_ci"]), "std no SG": r["std_base"], "std SG": r["std_other"],
+             "p99 no SG": r["p99_base"], "p99 SG": r["p99_other"]} for p, r in claims["hidden_mse"].items()]
+    lines += [f"### Claim 2: SG cuts the hidden MSE and its tail: **{claims['verdicts']['2 hidden MSE cut']}**", "",
+              markdown_table(rows, ["pair", "mean no SG", "mean SG", "SG / no SG", "95% CI", "std no SG", "std SG",
+                                    "p99 no SG", "p99 SG"], "{:.4g}"), ""]
+    rows = [{"metric": m, claims["reference"]: r["reference"], claims["candidate"]: r["candidate"],
+             "difference": r["difference"], "95% CI": f(r["difference_ci"]),
+             "margin": -NON_INFERIORITY[m] if m in NON_INFERIORITY else None} for m, r in claims["match"].items()]
+    lines += [f"### Claim 3: {claims['candidate']} matches {claims['reference']}: "
+              f"**{claims['verdicts']['3 smaller codebook + SG matches']}**", "",
+              markdown_table(rows, ["metric", claims["reference"], claims["candidate"], "difference", "95% CI",
+                                    "margin"], "{:.3f}"), ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipelines.claims", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--report", type=Path, required=True)
+    parser.add_argument("--runs", type=Path, default=None)
+    parser.add_argument("--pair", action="append", required=True, metavar="NO_SG:SG")
+    parser.add_argument("--reference", required=True)
+    parser.add_argument("--candidate", required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    pairs = []
+    for item in args.pair:
+        if item.count(":") != 1:
+            parser.error(f"--pair {item!r}: expected NO_SG_NAME:SG_NAME")
+        pairs.append(tuple(item.split(":")))
+    claims = check_claims(args.report, pairs, args.reference, args.candidate)
+    names = list(dict.fromkeys([n for p in pairs for n in p] + [args.reference, args.candidate]))
+    runs, curves = {}, {}
+    if args.runs is not None:
+        for name in names:
+            if (args.runs / name / "metrics.jsonl").exists():
+                runs[name], curves[name] = training_summary(args.runs / name), dev_curves(args.runs / name)
+        if curves:
+            curves_png(curves, ["hidden_mse", "quantization_error", "mel"], args.out / "training_curves.png",
+                       title="dev diagnostics during training")
+    write_json(args.out / "claims.json", {**claims, "training": runs})
+    text = claims_markdown(claims, runs) + ("\n![training curves](training_curves.png)\n" if curves else "")
+    (args.out / "claims.md").write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""pipelines.claims: paired CIs and the verdict rules on synthetic reports whose truth is known."""
+import json
+
+import numpy as np
+import pytest
+
+from pipelines.claims import check_claims, main
+from pipelines.metrics import grouped_mean_ci
+
+
+def _codec(report, name, qe, hidden, pesq, stoi, counts):
+    d = report / "codec" / name
+    d.mkdir(parents=True)
+    np.savez(d / "frames.npz", quantization_error=qe, hidden_mse=hidden, frame_counts=counts)
+    n = len(counts)
+    (d / "per_utterance.json").write_text(json.dumps({
+        "id": [f"u{i}" for i in range(n)], "pesq_wb": list(pesq), "pesq_nb": list(pesq), "stoi": list(stoi),
+        "mel_distance": list(np.ones(n))}))
+    return {"hidden_mse": {"std": float(hidden.std()), "p99": float(np.percentile(hidden, 99))}}
+
+
+def _report(tmp_path, candidate_pesq_shift):
+    rng = np.random.default_rng(0)
+    counts = rng.integers(20, 60, size=40)
+    frames = int(counts.sum())
+    qe = rng.gamma(2.0, 0.4, frames)
+    heavy = rng.pareto(1.5, frames) * 5  # no SG: a heavy tail of hidden MSE
+    pesq, stoi = rng.uniform(2.0, 3.0, 40), rng.uniform(0.8, 0.9, 40)
+    results = {
+        "64": _codec(tmp_path, "64", qe, heavy, pesq, stoi, counts),
+        "64-sg": _codec(tmp_path, "64-sg", qe * 1.01, heavy * 0.3, pesq, stoi, counts),
+        "16": _codec(tmp_path, "16", qe * 0.9, heavy * 1.5, pesq - 0.2, stoi - 0.02, counts),
+        "16-sg": _codec(tmp_path, "16-sg", qe * 0.9, heavy * 0.2, pesq + candidate_pesq_shift, stoi, counts),
+    }
+    (tmp_path / "results.json").write_text(json.dumps({"codecs": results}))
+    return tmp_path
+
+
+def test_verdicts_follow_the_numbers(tmp_path):
+    report = _report(tmp_path / "good", candidate_pesq_shift=0.0)
+    claims = check_claims(report, [("64", "64-sg"), ("16", "16-sg")], "64", "16-sg")
+    assert claims["verdicts"] == {"1 QE unchanged": "reproduced", "2 hidden MSE cut": "reproduced",
+                                  "3 smaller codebook + SG matches": "reproduced"}
+    cut = claims["hidden_mse"]["16 -> 16-sg"]
+    assert cut["ratio"] == pytest.approx(0.2 / 1.5) and cut["ratio_ci"][0] <= cut["ratio"] <= cut["ratio_ci"][1]
+    assert claims["quantization_error"]["64 -> 64-sg"]["ratio"] == pytest.approx(1.01)
+
+    worse = _report(tmp_path / "worse", candidate_pesq_shift=-0.5)
+    claims = check_claims(worse, [("64", "64-sg")], "64", "16-sg")
+    assert claims["verdicts"]["3 smaller codebook + SG matches"] == "not reproduced"
+    assert claims["match"]["pesq_wb"]["difference"] == pytest.approx(-0.5)
+
+
+def test_cli_writes_markdown_and_refuses_mismatched_utterances(tmp_path, capsys):
+    report = _report(tmp_path / "r", candidate_pesq_shift=0.0)
+    assert main(["--report", str(report), "--pair", "64:64-sg", "--reference", "64", "--candidate", "16-sg",
+                 "--out", str(tmp_path / "out")]) == 0
+    text = (tmp_path / "out" / "claims.md").read_text()
+    assert "Claim 1" in text and "Claim 3" in text and "**reproduced**" in text
+    frames = dict(np.load(report / "codec" / "16-sg" / "frames.npz"))
+    frames["frame_counts"] = frames["frame_counts"][::-1]
+    np.savez(report / "codec" / "16-sg" / "frames.npz", **frames)
+    with pytest.raises(ValueError, match="same utterances"):
+        check_claims(report, [("16", "16-sg")], "64", "16-sg")
+    with pytest.raises(SystemExit):
+        main(["--report", str(report), "--pair", "64", "--reference", "64", "--candidate", "16-sg", "--out", "x"])
+
+
+def test_grouped_ci_resamples_utterances_not_frames():
+    rng = np.random.default_rng(1)
+    counts = np.full(30, 50)
+    values = np.repeat(rng.normal(1.0, 1.0, 30), 50)  # frames within an utterance identical: 30 values, not 1500
+    low, high = grouped_mean_ci(values, counts)
+    assert low < values.mean() < high
+    frame_low, frame_high = np.quantile([rng.choice(values, values.size).mean() for _ in range(500)], [0.025, 0.975])
+    assert (high - low) > 3 * (frame_high - frame_low)
+    with pytest.raises(ValueError, match="sum to 1500"):
+        grouped_mean_ci(values, counts[:-1])
