@@ -214,3 +214,20 @@ def test_fsq_quantization_error_is_measured_on_the_integer_grid():
     assert per_dim.shape == (4, 2000)
     assert float(per_dim.max()) <= 0.25 + 1e-5
     assert 0.05 < float(per_dim.mean()) < 0.12
+
+
+@pytest.mark.parametrize("preset", ["debug", "tiny"])
+def test_fresh_fsq_codec_spreads_speech_over_codes(preset):
+    # Regression: without the norm before FSQ's projection, a fresh codec rounded every frame to the centre code
+    # (QE ~0.03, 1 code) and training at lr 1e-3 never left it.
+    torch.manual_seed(0)
+    codec = Codec(CodecConfig.preset(preset)).eval()
+    t = torch.arange(16000) / 16000
+    gen = torch.Generator().manual_seed(0)
+    wav = torch.stack([0.3 * torch.sin(2 * torch.pi * f * t * (1 + t)) + 0.05 * torch.randn(16000, generator=gen)
+                       for f in (120.0, 220.0, 400.0)])  # gliding tones + noise: frames differ
+    with torch.no_grad():
+        lat = codec.encode_latents(wav, torch.full((3,), 16000))
+    uniform = len(codec.config.levels) / 12  # mean ||z_e - z_q||^2 on the grid if rounding error were uniform
+    assert float(codec.quantizer.quantization_error(lat.z_e, lat.z_q).mean()) > 0.3 * uniform
+    assert lat.codes.unique().numel() >= 5

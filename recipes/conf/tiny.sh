@@ -2,12 +2,14 @@
 # Codecs train mel + SG only (adv-start = steps): on CPU the discriminators are ~80% of a GAN step's FLOPs
 # (docs/PERFORMANCE.md). Budget: 0.61 s/step at batch 8 x 1 s with SG on 2 quiet cores (measured 2026-11-21)
 # -> ~2 h per codec variant, ~16 h for the 8 variants.
+# lr 3e-4: at 1e-3 the FSQ latent collapsed within ~20 steps (quantization error -> 0, one code in use, mel stuck
+# near 10), at 3e-4 it stayed spread (QE ~0.26) and mel fell to 7.6 by step 100 (probes of 150 steps, 2026-11-21).
 # The codebook comparison of the paper at a size two CPU cores can train: 65536 / 16384 / 4096, without and
 # with self-guidance, identical seed, data and steps; the key pair (16384 +/- SG) also with a second seed.
 voices=slt,rms,awb,kal16 corpus_utts=4000 corpus_seed=0 dev_fraction=0.02 test_fraction=0.025
 libri_train=train-clean-100 libri_dev=dev-clean libri_test=test-clean
 codec_launch="$py -m"
-codec_preset=tiny codec_steps=12000 codec_batch=8 codec_segment=1.0 codec_lr=1e-3 codec_adv_start=12000
+codec_preset=tiny codec_steps=12000 codec_batch=8 codec_segment=1.0 codec_lr=3e-4 codec_adv_start=12000
 codec_save_every=1000 codec_eval_every=2000 codec_extra=""
 codec_variants=("65536:65536:off:0" "65536-sg:65536:on:0" "16384:16384:off:0" "16384-sg:16384:on:0"
                 "4096:4096:off:0" "4096-sg:4096:on:0" "16384-s1:16384:off:1" "16384-sg-s1:16384:on:1")
