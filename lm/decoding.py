@@ -42,8 +42,10 @@ class StaticCacheDecoder:
         self.length = 0  # slots filled so far (the same for every row: padding is on the left)
 
     def _norm(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-        x32 = x.float()
-        return weight * (x32 * torch.rsqrt(x32.pow(2).mean(-1, keepdim=True) + self.eps)).to(x.dtype)
+        # LlamaRMSNorm: normalised in float32, cast back, then scaled (one fused op when already float32)
+        if x.dtype == torch.float32:
+            return F.rms_norm(x, weight.shape, weight, self.eps)
+        return weight * F.rms_norm(x.float(), weight.shape, None, self.eps).to(x.dtype)
 
     def _rotary(self, positions: torch.Tensor, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
         freqs = positions[..., None].float() * self.inv_freq  # [B, S, D/2]
@@ -76,9 +78,10 @@ class StaticCacheDecoder:
             q = F.linear(x, attn.q_proj.weight).view(batch, width, self.heads, self.head_dim).transpose(1, 2)
             k = F.linear(x, attn.k_proj.weight).view(batch, width, self.kv_heads, self.head_dim).transpose(1, 2)
             v = F.linear(x, attn.v_proj.weight).view(batch, width, self.kv_heads, self.head_dim).transpose(1, 2)
-            self.keys[i, :, :, start:end] = self._rotate(k, cos, sin)
+            q, k = self._rotate(torch.cat([q, k], dim=1), cos, sin).split([self.heads, self.kv_heads], dim=1)
+            self.keys[i, :, :, start:end] = k
             self.values[i, :, :, start:end] = v
-            out = F.scaled_dot_product_attention(self._rotate(q, cos, sin), self.keys[i, :, :, :end],
+            out = F.scaled_dot_product_attention(q, self.keys[i, :, :, :end],
                                                  self.values[i, :, :, :end], attn_mask=mask,
                                                  scale=attn.scaling, enable_gqa=self.heads != self.kv_heads)
             hidden = hidden + F.linear(out.transpose(1, 2).reshape(batch, width, -1), attn.o_proj.weight)
