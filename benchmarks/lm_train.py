@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from benchmarks import fixtures
-from benchmarks.common import environment, log, peak_bf16_flops, peak_memory, report, setup_device, summarize, sync
+from benchmarks.common import environment, log, peak_bf16_flops, peak_memory, report, setup_device, sync, time_fn
 from codec.trainloop import build_accelerator
 from lm.config import LMConfig
 from lm.model import SpeechLM
@@ -104,20 +104,11 @@ def run(device: str = "cpu", presets=PRESETS, batch_tokens: int = 8192, threads:
                         log(f"lm-train {name} packing={packing}: skipped ({row['skipped']})")
                         rows_out.append(row)
                         continue
-                    for _ in range(warmup - 1):
-                        step()
-                    sync(dev)
-                    samples = []
-                    for _ in range(repeats):
-                        t0 = time.perf_counter()
-                        step()
-                        sync(dev)
-                        samples.append(time.perf_counter() - t0)
+                    stats = time_fn(step, dev, warmup - 1, repeats)  # the first step above was warm-up 1
             except torch.OutOfMemoryError as e:
                 row["skipped"] = f"out of memory: {str(e)[:200]}"
                 rows_out.append(row)
                 continue
-            stats = summarize(samples)
             fpt = flops_per_token(accelerator.unwrap_model(model), config, context)
             row.update({"step_s": stats, "tokens_per_s": real_tokens / stats["median"],
                         "tokens_per_s_min": real_tokens / stats["max"], "tokens_per_s_max": real_tokens / stats["min"],

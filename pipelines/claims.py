@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from codec.trainloop import write_json
+from pipelines.evaluate import _slug
 from pipelines.plots import curves_png, markdown_table
 
 QE_MARGIN = 0.05  # relative change of mean quantization error still called "almost unchanged"
@@ -44,8 +45,6 @@ def paired_ci(statistic, n_items: int, seed: int = 0) -> tuple[float, float]:
 
 def utterance_sums(report: Path, name: str, key: str) -> tuple[np.ndarray, np.ndarray]:
     """Per-utterance sums [U] of a per-frame diagnostic and the frames per utterance [U] of one codec."""
-    from pipelines.evaluate import _slug
-
     path = report / "codec" / _slug(name) / "frames.npz"
     if not path.exists():
         raise FileNotFoundError(f"claims: {path} missing: evaluate codec {name!r} with pipelines.evaluate compare")
@@ -57,8 +56,6 @@ def utterance_sums(report: Path, name: str, key: str) -> tuple[np.ndarray, np.nd
 
 
 def per_utterance(report: Path, name: str) -> dict:
-    from pipelines.evaluate import _slug
-
     path = report / "codec" / _slug(name) / "per_utterance.json"
     if not path.exists():
         raise FileNotFoundError(f"claims: {path} missing: re-run pipelines.evaluate compare for {name!r}")
