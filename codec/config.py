@@ -65,6 +65,9 @@ class CodecConfig:
     sg: bool = True
     sg_weight: float | None = None  # None: 5 at codebook 65536, 10 below (the paper's settings)
     sg_tap: str = "last_block"
+    # False (ablation): the SG loss trains the decoder only; its student pass runs on z_q.detach(), so no SG gradient
+    # reaches the encoder through the straight-through estimator (costs a second backbone pass)
+    sg_encoder_grad: bool = True
     # discriminators (training only)
     mpd_channels: tuple[int, ...] = (32, 128, 512, 1024, 1024)
     mrd_channels: int = 32

@@ -99,7 +99,8 @@ class GeneratorForward(nn.Module):
 
     Self-guidance: the decoder also runs, without gradient, on the continuous latent z_e (teacher); the loss pulls
     the student's hidden features h_q (from z_q) at the tap onto h_e. The teacher path gets no reconstruction loss
-    and no gradient, so the encoder is trained only through z_q.
+    and no gradient, so the encoder is trained only through z_q. The SG gradient reaches the encoder through the
+    straight-through estimator unless config.sg_encoder_grad is False (an ablation: decoder-only SG).
     """
 
     def __init__(self, codec: Codec):
@@ -112,10 +113,13 @@ class GeneratorForward(nn.Module):
         lat = codec.encode_latents(wav, lengths)
         frame_mask = lat.mask[:, 0]
         tap = config.sg_tap if config.sg else None
-        hidden, taps_q = codec.backbone(codec.decoder_input(lat.z_q), lat.mask, tap)
+        shared_student = config.sg and config.sg_encoder_grad
+        hidden, taps_q = codec.backbone(codec.decoder_input(lat.z_q), lat.mask, tap if shared_student else None)
         fake = codec.head(hidden, lat.mask)[:, : wav.shape[-1]]
         losses = {"mel": multiscale_mel_loss(fake, wav, config.sample_rate)}
         if config.sg:
+            if not shared_student:  # the ablation: a student pass whose SG gradient stops at z_q
+                taps_q = codec.backbone(codec.decoder_input(lat.z_q.detach()), lat.mask, tap)[1]
             taps_e = teacher_features(codec, lat.z_e, lat.mask, tap)
             losses["sg"] = sum(masked_mse(q, e.detach(), frame_mask) for q, e in zip(taps_q, taps_e)) / len(taps_q)
         if lat.semantic_target is not None:

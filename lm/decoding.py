@@ -60,7 +60,7 @@ class StaticCacheDecoder:
     @torch.no_grad()
     def step(self, input_ids: torch.Tensor, positions: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
         """Feed input_ids [B, S] at rotary positions [B, S] (real [B, S]: False on padding) -> last logits [B, V]."""
-        batch, width = input_ids.shape
+        width = input_ids.shape[1]
         start, end = self.length, self.length + width
         if end > self.valid.shape[1]:
             raise ValueError(f"StaticCacheDecoder: {end} positions exceed the cache of {self.valid.shape[1]}")
@@ -70,6 +70,35 @@ class StaticCacheDecoder:
         query_slots = self.slots[start:end, None]
         mask = self.valid[:, None, None, :end] & (self.slots[None, :end] <= query_slots)
         mask |= self.slots[None, :end] == query_slots
+
+        def store(i, k, v):
+            self.keys[i, :, :, start:end] = k
+            self.values[i, :, :, start:end] = v
+            return self.keys[i, :, :, :end], self.values[i, :, :, :end]
+
+        return self._forward(input_ids, positions, mask, store)
+
+    @torch.no_grad()
+    def step_at(self, input_ids: torch.Tensor, positions: torch.Tensor, real: torch.Tensor, slot: torch.Tensor) -> torch.Tensor:
+        """One token per row (input_ids, positions, real [B, 1]) into cache slot `slot` (a LongTensor [1]).
+
+        The same arithmetic as `step`, with every shape fixed (attention spans the whole cache, masked) and the slot
+        a tensor, so that one CUDA graph captured here replays for every step (GraphedStep). The caller advances
+        `slot` and keeps it below max_len.
+        """
+        self.valid.index_copy_(1, slot, real)
+        mask = self.valid[:, None, None, :] & (self.slots <= slot)
+        mask |= self.slots == slot
+
+        def store(i, k, v):
+            self.keys[i].index_copy_(2, slot, k)
+            self.values[i].index_copy_(2, slot, v)
+            return self.keys[i], self.values[i]
+
+        return self._forward(input_ids, positions, mask, store)
+
+    def _forward(self, input_ids, positions, mask, store) -> torch.Tensor:
+        batch, width = input_ids.shape
         hidden = self.model.model.embed_tokens(input_ids)
         cos, sin = self._rotary(positions, hidden.dtype)
         for i, layer in enumerate(self.layers):
@@ -79,11 +108,9 @@ class StaticCacheDecoder:
             k = F.linear(x, attn.k_proj.weight).view(batch, width, self.kv_heads, self.head_dim).transpose(1, 2)
             v = F.linear(x, attn.v_proj.weight).view(batch, width, self.kv_heads, self.head_dim).transpose(1, 2)
             q, k = self._rotate(torch.cat([q, k], dim=1), cos, sin).split([self.heads, self.kv_heads], dim=1)
-            self.keys[i, :, :, start:end] = k
-            self.values[i, :, :, start:end] = v
-            out = F.scaled_dot_product_attention(q, self.keys[i, :, :, :end],
-                                                 self.values[i, :, :, :end], attn_mask=mask,
-                                                 scale=attn.scaling, enable_gqa=self.heads != self.kv_heads)
+            keys, values = store(i, k, v)
+            out = F.scaled_dot_product_attention(q, keys, values, attn_mask=mask, scale=attn.scaling,
+                                                 enable_gqa=self.heads != self.kv_heads)
             hidden = hidden + F.linear(out.transpose(1, 2).reshape(batch, width, -1), attn.o_proj.weight)
             mlp = layer.mlp
             x = self._norm(hidden, layer.post_attention_layernorm.weight)
@@ -91,3 +118,48 @@ class StaticCacheDecoder:
                                        mlp.down_proj.weight)
         last = self._norm(hidden[:, -1], self.model.model.norm.weight)
         return self.model.lm_head(last)  # the module, not its weight: forward hooks on the head still apply
+
+
+class GraphedStep:
+    """One-token steps of a StaticCacheDecoder replayed from a CUDA graph (after the prefill).
+
+    At batch 1 a small LM's step is a few hundred tiny kernels whose launches, not their arithmetic, set the
+    speed; a graph launches them all at once. Inputs are copied into fixed buffers, the graph replays `step_at`,
+    and the logits land in a fixed buffer (valid until the next call). CUDA only. Forward hooks on the model run
+    once, at capture: the kernels they launched replay, their Python side effects do not.
+    """
+
+    def __init__(self, decoder: StaticCacheDecoder, batch: int):
+        device = decoder.valid.device
+        if device.type != "cuda":
+            raise ValueError(f"GraphedStep needs a CUDA decoder, not {device}")
+        self.decoder = decoder
+        self.input_ids = torch.zeros(batch, 1, dtype=torch.long, device=device)
+        self.positions = torch.zeros(batch, 1, dtype=torch.long, device=device)
+        self.real = torch.ones(batch, 1, dtype=torch.bool, device=device)
+        self.slot = torch.tensor([decoder.length], device=device)
+        # Warm-up on a side stream (allocator and library state settle before capture), then capture. Both write
+        # dummies into slot `decoder.length`, which the first real step overwrites.
+        stream = torch.cuda.Stream()
+        stream.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(stream):
+            for _ in range(2):
+                decoder.step_at(self.input_ids, self.positions, self.real, self.slot)
+        torch.cuda.current_stream().wait_stream(stream)
+        self.graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self.graph):
+            self.logits = decoder.step_at(self.input_ids, self.positions, self.real, self.slot)
+
+    def __call__(self, input_ids: torch.Tensor, positions: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+        """Like StaticCacheDecoder.step for one token per row: [B, 1] each -> logits [B, V]."""
+        decoder = self.decoder
+        if decoder.length >= decoder.valid.shape[1]:
+            raise ValueError(f"StaticCacheDecoder: {decoder.length + 1} positions exceed the cache of "
+                             f"{decoder.valid.shape[1]}")
+        self.input_ids.copy_(input_ids)
+        self.positions.copy_(positions)
+        self.real.copy_(real)
+        self.slot.fill_(decoder.length)
+        self.graph.replay()
+        decoder.length += 1
+        return self.logits

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 from transformers import LlamaForCausalLM
 
-from lm.decoding import StaticCacheDecoder
+from lm.decoding import GraphedStep, StaticCacheDecoder
 from lm.text import TextTokenizer
 from lm.vocab import Vocabulary
 
@@ -91,7 +91,7 @@ def _next_tokens(logits: torch.Tensor, allowed: torch.Tensor, recent: list[list[
 @torch.no_grad()
 def generate_codes(model: LlamaForCausalLM, vocab: Vocabulary, tokenizer: TextTokenizer, texts: list[str],
                    sampling: SamplingConfig = SamplingConfig(), seed: int = 0,
-                   reference: Reference | None = None) -> list[torch.Tensor]:
+                   reference: Reference | None = None, cuda_graphs: bool = True) -> list[torch.Tensor]:
     """Speech codes (LongTensor [frames], codec code values) for each text, generated as one left-padded batch.
 
     A row ends at SPEECH_END or, failing that, after `sampling.max_frames(text tokens)` codes (with a warning),
@@ -99,6 +99,7 @@ def generate_codes(model: LlamaForCausalLM, vocab: Vocabulary, tokenizer: TextTo
     whatever the text. A prompt that leaves no room for speech in the context raises ValueError.
     With a `reference`, each prompt is its transcript followed by the text, then its codes after SPEECH_START:
     the model continues in the reference's voice, and only the new codes are returned.
+    On CUDA the one-token steps replay a CUDA graph (lm/decoding.py GraphedStep) unless cuda_graphs is False.
     """
     if not texts:
         return []
@@ -137,6 +138,7 @@ def generate_codes(model: LlamaForCausalLM, vocab: Vocabulary, tokenizer: TextTo
     # at most max(limits) tokens are fed after the prompt (the last pick is never fed back)
     decoder = StaticCacheDecoder(model, len(prompts), width + max(limits))
     logits = decoder.step(input_ids, position_ids, attention_mask.bool())
+    step = GraphedStep(decoder, len(prompts)) if cuda_graphs and device.type == "cuda" else decoder.step
     fed = torch.ones(len(prompts), 1, dtype=torch.bool, device=device)
     while True:
         recent = [g[-sampling.repetition_window:] if sampling.repetition_window > 0 else [] for g in generated]
@@ -157,5 +159,5 @@ def generate_codes(model: LlamaForCausalLM, vocab: Vocabulary, tokenizer: TextTo
         # Finished rows keep stepping (a batch moves together) on PAD; their outputs are ignored.
         feed = torch.tensor([vocab.pad if d else t for d, t in zip(done, next_ids.tolist())], device=device)
         position_ids = position_ids[:, -1:] + 1
-        logits = decoder.step(feed[:, None], position_ids, fed)
+        logits = step(feed[:, None], position_ids, fed)
     return [vocab.codes(torch.tensor(g, dtype=torch.long)) for g in generated]

@@ -93,8 +93,24 @@ def training_summary(run: Path) -> dict:
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines() if line.strip()]
     if not rows:
         raise ValueError(f"claims: {run / 'metrics.jsonl'} is empty")
-    return {"steps": rows[-1]["step"], "wall_hours": sum(r.get("step_seconds", 0.0) for r in rows) / 3600,
-            "train_mel_last100": float(np.mean([r["mel"] for r in rows[-100:]]))}
+    summary = {"steps": rows[-1]["step"], "wall_hours": sum(r.get("step_seconds", 0.0) for r in rows) / 3600,
+               "train_mel_last100": float(np.mean([r["mel"] for r in rows[-100:]]))}
+    sg = [r["sg"] for r in rows if "sg" in r]
+    if sg:
+        summary["train_sg_last100"], summary["train_sg_max"] = float(np.mean(sg[-100:])), float(np.max(sg))
+    return summary
+
+
+def train_curves(run: Path, window: int = 50) -> dict[str, tuple[list, list]]:
+    """Training mel and SG losses averaged over windows of `window` steps (the raw per-step values are noisy)."""
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    curves = {}
+    for key in ("mel", "sg"):
+        points = [(r["step"], r[key]) for r in rows if key in r]
+        chunks = [points[i : i + window] for i in range(0, len(points) - window + 1, window)]
+        if chunks:
+            curves[f"train {key}"] = ([c[-1][0] for c in chunks], [float(np.mean([v for _, v in c])) for c in chunks])
+    return curves
 
 
 def dev_curves(run: Path) -> dict[str, tuple[list, list]]:
@@ -130,8 +146,10 @@ def claims_markdown(claims: dict, runs: dict[str, dict]) -> str:
     if runs:
         lines += ["### Training", "", markdown_table(
             [{"codec": n, "steps": r["steps"], "wall h (sum of steps)": r["wall_hours"],
-              "train mel (last 100 steps)": r["train_mel_last100"]} for n, r in runs.items()],
-            ["codec", "steps", "wall h (sum of steps)", "train mel (last 100 steps)"], "{:.2f}"), ""]
+              "train mel (last 100 steps)": r["train_mel_last100"], "train SG (last 100)": r.get("train_sg_last100"),
+              "train SG (max)": r.get("train_sg_max")} for n, r in runs.items()],
+            ["codec", "steps", "wall h (sum of steps)", "train mel (last 100 steps)", "train SG (last 100)",
+             "train SG (max)"], "{:.3g}"), ""]
     rows = [{"pair": p, "QE no SG": r["base"], "QE SG": r["other"], "change": f"{r['ratio'] - 1:+.1%}",
              "change 95% CI": f"[{r['ratio_ci'][0] - 1:+.1%}, {r['ratio_ci'][1] - 1:+.1%}]"}
             for p, r in claims["quantization_error"].items()]
@@ -171,16 +189,20 @@ def main(argv: list[str] | None = None) -> int:
         pairs.append(tuple(item.split(":")))
     claims = check_claims(args.report, pairs, args.reference, args.candidate)
     names = list(dict.fromkeys([n for p in pairs for n in p] + [args.reference, args.candidate]))
-    runs, curves = {}, {}
+    runs, curves, losses = {}, {}, {}
     if args.runs is not None:
         for name in names:
             if (args.runs / name / "metrics.jsonl").exists():
                 runs[name], curves[name] = training_summary(args.runs / name), dev_curves(args.runs / name)
+                losses[name] = train_curves(args.runs / name)
         if curves:
             curves_png(curves, ["hidden_mse", "quantization_error", "mel"], args.out / "training_curves.png",
                        title="dev diagnostics during training")
+            curves_png(losses, ["train mel", "train sg"], args.out / "training_losses.png",
+                       title="training losses (means over 50 steps)")
     write_json(args.out / "claims.json", {**claims, "training": runs})
-    text = claims_markdown(claims, runs) + ("\n![training curves](training_curves.png)\n" if curves else "")
+    text = claims_markdown(claims, runs) + ("\n![training curves](training_curves.png) "
+                                            "![training losses](training_losses.png)\n" if curves else "")
     (args.out / "claims.md").write_text(text)
     print(text)
     return 0

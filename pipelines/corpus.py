@@ -28,7 +28,9 @@ from codec.data import Utterance, write_manifest
 log = logging.getLogger("pipelines.corpus")
 
 SAMPLE_RATE = 16000
-FORTUNES_DIR = Path("/usr/share/games/fortunes")
+# Debian's `fortunes` package; SGSPEECH_FORTUNES_DIR points elsewhere (e.g. the package unpacked on a machine
+# without apt, scripts/gpu/env.sh)
+FORTUNES_DIR = Path(os.environ.get("SGSPEECH_FORTUNES_DIR", "/usr/share/games/fortunes"))
 DEFAULT_VOICES = ("slt", "rms", "awb", "kal16")
 _PLAIN_SENTENCE = re.compile(r"^[A-Z][A-Za-z ,;:'\-]*[a-z][.!?]$")
 

@@ -2,6 +2,7 @@
 # Stage-by-stage recipe from corpus to comparison report (ESPnet / CosyVoice style).
 #
 #   recipes/run.sh --preset debug|tiny|small|paper [--stage N] [--stop-stage M] [--librispeech DIR] [--exp DIR]
+#                  [--set KEY=VALUE ...]   (override a scalar setting of the preset, e.g. --set codec_steps=3000)
 #
 # Stages: 0 corpus (synthetic, or LibriSpeech with --librispeech DIR)   1 codec training, every variant
 #         2 codec evaluation   3 token extraction   4 text tokenizer   5 LM training per codec + TTS packaging
@@ -12,7 +13,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
-preset=debug stage=0 stop_stage=7 librispeech="" exp=""
+preset=debug stage=0 stop_stage=7 librispeech="" exp="" overrides=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --preset) preset=$2; shift 2 ;;
@@ -20,7 +21,8 @@ while [ $# -gt 0 ]; do
     --stop-stage) stop_stage=$2; shift 2 ;;
     --librispeech) librispeech=$2; shift 2 ;;
     --exp) exp=$2; shift 2 ;;
-    -h|--help) sed -n 2,12p "$0"; exit 0 ;;
+    --set) overrides+=("$2"); shift 2 ;;
+    -h|--help) sed -n 2,13p "$0"; exit 0 ;;
     *) echo "recipes/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -30,6 +32,14 @@ py="${PYTHON:-$root/.venv/bin/python}"
 [ -x "$py" ] || py=python3
 # shellcheck source=conf/debug.sh
 source "$conf"
+for kv in "${overrides[@]}"; do
+  key=${kv%%=*}
+  case "$(declare -p "$key" 2>/dev/null)" in
+    "declare -- "*) printf -v "$key" '%s' "${kv#*=}" ;;
+    "") echo "recipes/run.sh: --set $kv: preset '$preset' has no setting '$key'" >&2; exit 2 ;;
+    *) echo "recipes/run.sh: --set $kv: '$key' is a list; edit $conf instead" >&2; exit 2 ;;
+  esac
+done
 exp="${exp:-$root/exp/$preset}"
 export PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}"
 data="$exp/data"
@@ -37,7 +47,7 @@ mkdir -p "$exp"
 log() { echo "[recipe $preset] $*" >&2; }
 run_stage() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
 
-# variants: "name:codebook_size:sg(on|off):seed" (conf), e.g. "16384-sg:16384:on:0"
+# variants: "name:codebook_size:sg(on|off):seed[:extra codec.train flags]" (conf), e.g. "16384-sg:16384:on:0"
 variant_names=()
 for v in "${codec_variants[@]}"; do variant_names+=("${v%%:*}"); done
 
@@ -58,17 +68,34 @@ if run_stage 0; then
 fi
 
 if run_stage 1; then
+  # codec_parallel > 1 trains that many variants at once, each logging to <variant>/train.log (several small runs
+  # share one GPU better than one does; on CPU give each OMP_NUM_THREADS=cores/codec_parallel)
+  launched=()
   for v in "${codec_variants[@]}"; do
-    IFS=: read -r name codebook sg seed <<<"$v"
+    IFS=: read -r name codebook sg seed extra <<<"$v"
     out="$exp/codec/$name"
     if [ -f "$out/final/config.json" ]; then log "stage 1: codec $name done ($out/final)"; continue; fi
-    log "stage 1: training codec $name (codebook $codebook, SG $sg, seed $seed) -> $out"
-    # shellcheck disable=SC2086
-    $codec_launch codec.train --preset "$codec_preset" --codebook-size "$codebook" --"$( [ "$sg" = on ] && echo sg || echo no-sg )" \
-      --seed "$seed" --train-manifest "$data/train.jsonl" --dev-manifest "$data/dev.jsonl" --out "$out" \
-      --steps "$codec_steps" --batch-size "$codec_batch" --segment-seconds "$codec_segment" --lr "$codec_lr" \
-      --adv-start-step "$codec_adv_start" --save-every "$codec_save_every" --eval-every "$codec_eval_every" \
-      --resume $codec_extra
+    # shellcheck disable=SC2206
+    cmd=($codec_launch codec.train --preset "$codec_preset" --codebook-size "$codebook"
+         --"$( [ "$sg" = on ] && echo sg || echo no-sg )" --seed "$seed" --train-manifest "$data/train.jsonl"
+         --dev-manifest "$data/dev.jsonl" --out "$out" --steps "$codec_steps" --batch-size "$codec_batch"
+         --segment-seconds "$codec_segment" --lr "$codec_lr" --adv-start-step "$codec_adv_start"
+         --save-every "$codec_save_every" --eval-every "$codec_eval_every" --resume $codec_extra $extra)
+    if [ "$codec_parallel" -le 1 ]; then
+      log "stage 1: training codec $name (codebook $codebook, SG $sg, seed $seed) -> $out"
+      "${cmd[@]}"
+      continue
+    fi
+    while [ "$(jobs -rp | wc -l)" -ge "$codec_parallel" ]; do sleep 2; done
+    mkdir -p "$out" && rm -f "$out/train.rc"
+    log "stage 1: training codec $name (codebook $codebook, SG $sg, seed $seed) -> $out (log: $out/train.log)"
+    ( "${cmd[@]}" >"$out/train.log" 2>&1; echo $? >"$out/train.rc" ) &
+    launched+=("$name")
+  done
+  wait
+  for name in "${launched[@]}"; do
+    rc=$(cat "$exp/codec/$name/train.rc" 2>/dev/null || echo missing)
+    [ "$rc" = 0 ] || { log "stage 1: codec $name failed (exit $rc): see $exp/codec/$name/train.log"; exit 1; }
   done
 fi
 

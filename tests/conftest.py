@@ -34,7 +34,9 @@ def debug_recipe(tmp_path_factory) -> Path:
     exp = tmp_path_factory.mktemp("exp-debug")
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "PYTHON": sys.executable, "TQDM_DISABLE": "1"}
-    proc = subprocess.run(["bash", str(root / "recipes" / "run.sh"), "--preset", "debug", "--exp", str(exp)],
+    # --set: the preset's 20 codec steps become 16 (test_recipe checks that the override took effect)
+    proc = subprocess.run(["bash", str(root / "recipes" / "run.sh"), "--preset", "debug", "--exp", str(exp),
+                           "--set", "codec_steps=16"],
                           capture_output=True, text=True, env=env, timeout=900)
     assert proc.returncode == 0, f"debug recipe failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
     (exp / "recipe.log").write_text(proc.stdout + proc.stderr)

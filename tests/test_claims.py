@@ -76,3 +76,19 @@ def test_grouped_ci_resamples_utterances_not_frames():
     assert (high - low) > 3 * (frame_high - frame_low)
     with pytest.raises(ValueError, match="sum to 1500"):
         grouped_mean_ci(values, counts[:-1])
+
+
+def test_training_summary_and_loss_curves_average_windows(tmp_path):
+    from pipelines.claims import train_curves, training_summary
+
+    run = tmp_path / "run"
+    run.mkdir()
+    rows = [{"step": s, "mel": float(s), "step_seconds": 1.0, **({"sg": 0.5 if s == 60 else 0.1})} for s in range(1, 121)]
+    (run / "metrics.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    summary = training_summary(run)
+    assert summary["steps"] == 120 and summary["wall_hours"] == pytest.approx(120 / 3600)
+    assert summary["train_mel_last100"] == pytest.approx(np.mean(range(21, 121)))
+    assert summary["train_sg_max"] == 0.5 and summary["train_sg_last100"] == pytest.approx((99 * 0.1 + 0.5) / 100)
+    curves = train_curves(run, window=50)
+    assert curves["train mel"] == ([50, 100], [25.5, 75.5])  # the last 20 steps make no full window
+    assert curves["train sg"][1][1] == pytest.approx((49 * 0.1 + 0.5) / 50)

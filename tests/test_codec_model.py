@@ -80,6 +80,21 @@ def test_self_guidance_teacher_gets_no_gradient(tap, count):
     assert codec.encoder.input.parametrizations.weight.original1.grad.abs().sum() > 0  # the student path trains
 
 
+@pytest.mark.parametrize("encoder_grad", [True, False])
+def test_self_guidance_gradient_to_encoder_is_switchable(encoder_grad):
+    codec = make_codec(decoder_depth=2, sg_encoder_grad=encoder_grad).train()
+    out = GeneratorForward(codec)(torch.randn(2, 1600) * 0.1, torch.tensor([1600, 960]))
+    out.losses["sg"].backward()
+    encoder_grad_norm = sum(float(p.grad.abs().sum()) for p in codec.encoder.parameters() if p.grad is not None)
+    backbone_grad_norm = sum(float(p.grad.abs().sum()) for p in codec.backbone.parameters() if p.grad is not None)
+    assert backbone_grad_norm > 0  # the decoder learns from SG either way
+    assert (encoder_grad_norm > 0) == encoder_grad  # the ablation stops SG's gradient at z_q
+    codec.zero_grad()
+    out = GeneratorForward(codec)(torch.randn(2, 1600) * 0.1, torch.tensor([1600, 960]))
+    out.losses["mel"].backward()  # reconstruction still trains the encoder in both settings
+    assert sum(float(p.grad.abs().sum()) for p in codec.encoder.parameters() if p.grad is not None) > 0
+
+
 def test_self_guidance_loss_is_zero_without_rounding(monkeypatch):
     codec = make_codec().train()
     monkeypatch.setattr(codec.quantizer, "round", lambda z_e, mask=None: (z_e, torch.zeros(z_e.shape[:2], dtype=torch.long), {}))

@@ -1,6 +1,8 @@
 """LM building blocks without audio: vocabulary layout, loss mask, text tokenizer, packing, generation, save/load."""
 from __future__ import annotations
 
+import copy
+
 import shutil
 
 import pytest
@@ -204,6 +206,16 @@ def test_only_speech_tokens_are_sampled_and_batched_equals_one_by_one(lm):
     assert all(len(c) > 0 and int(c.max()) < lm.vocab.codebook_size for c in batched)
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a CUDA GPU (run on the GPU machine)")
+def test_cuda_graph_generation_equals_eager_generation(lm):
+    model = copy.deepcopy(lm.model).cuda()
+    sampling = SamplingConfig(temperature=1.0, top_k=20, max_frames_base=40, max_frames_per_text_token=0)
+    texts = ["the birch canoe", "four hours of steady work faced us"]
+    graphed = generate_codes(model, lm.vocab, lm.tokenizer, texts, sampling, seed=5)
+    eager = generate_codes(model, lm.vocab, lm.tokenizer, texts, sampling, seed=5, cuda_graphs=False)
+    assert all(torch.equal(a, b) for a, b in zip(graphed, eager))
+
+
 def test_reference_continuation_returns_only_new_codes(lm):
     handle = _force_logits(lm.model, lm.vocab.speech_end, 1e4, after_calls=5)
     try:
@@ -273,15 +285,20 @@ def test_sampler_draws_from_the_top_k_top_p_distribution_with_a_windowed_penalty
     assert int(greedy) == int(logits.masked_fill(~allowed, float("-inf")).argmax())
 
 
-def test_static_cache_decoder_matches_transformers_with_left_padding():
-    from transformers import DynamicCache
-
-    from lm.decoding import StaticCacheDecoder
+def _random_debug_llama():
     from lm.model import build_llama
 
     torch.manual_seed(0)
     vocab = Vocabulary(text_size=40, codebook_size=64)
-    model = build_llama(LMConfig.preset("debug"), vocab).eval()
+    return vocab, build_llama(LMConfig.preset("debug"), vocab).eval()
+
+
+def test_static_cache_decoder_matches_transformers_with_left_padding():
+    from transformers import DynamicCache
+
+    from lm.decoding import StaticCacheDecoder
+
+    vocab, model = _random_debug_llama()
     ids = torch.randint(0, vocab.size, (3, 9))
     mask = torch.ones(3, 9, dtype=torch.long)
     mask[1, :4] = 0  # left padding
@@ -302,3 +319,25 @@ def test_static_cache_decoder_matches_transformers_with_left_padding():
             assert torch.allclose(ours, ref.logits[:, -1], atol=1e-5)
     with pytest.raises(ValueError, match="exceed the cache of 14"):
         decoder.step(torch.zeros(3, 1, dtype=torch.long), positions + 1, torch.ones(3, 1, dtype=torch.bool))
+
+
+def test_fixed_shape_step_matches_the_sliced_step():
+    """step_at (what a CUDA graph replays: whole-cache attention, slot as a tensor) gives step's logits."""
+    from lm.decoding import StaticCacheDecoder
+
+    vocab, model = _random_debug_llama()
+    ids = torch.randint(0, vocab.size, (2, 6))
+    real = torch.ones(2, 6, dtype=torch.bool)
+    real[1, :3] = False  # left padding
+    positions = (real.long().cumsum(-1) - 1).clamp(min=0)
+    sliced, fixed = StaticCacheDecoder(model, 2, 12), StaticCacheDecoder(model, 2, 12)
+    torch.testing.assert_close(sliced.step(ids, positions, real), fixed.step(ids, positions, real))
+    fixed.keys[:, :, :, 6:] = 1e4  # slots not yet written must not leak into attention
+    fixed.values[:, :, :, 6:] = 1e4
+    one = torch.ones(2, 1, dtype=torch.bool)
+    for _ in range(4):
+        feed, positions = torch.randint(0, vocab.size, (2, 1)), positions[:, -1:] + 1
+        expected = sliced.step(feed, positions, one)
+        got = fixed.step_at(feed, positions, one, torch.tensor([fixed.length]))
+        fixed.length += 1
+        torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-5)

@@ -23,7 +23,8 @@ def test_debug_recipe_produces_its_report(debug_recipe):
     assert 0 <= results["ground_truth"]["wer"]["wer"] < 0.6  # pocketsphinx on clean flite speech
     claims = json.loads((debug_recipe / "report" / "claims" / "claims.json").read_text())
     assert set(claims["verdicts"].values()) <= {"reproduced", "not reproduced", "inconclusive"}
-    assert claims["training"]["256-sg"]["steps"] == 20
+    assert claims["training"]["256-sg"]["steps"] == 16  # --set codec_steps=16 (conftest) over the preset's 20
+    assert (debug_recipe / "codec" / "256-sg" / "train.log").stat().st_size > 0  # codec_parallel=2: logged apart
     assert (debug_recipe / "report" / "claims" / "training_curves.png").stat().st_size > 1000
 
 
@@ -41,3 +42,12 @@ def test_rerun_skips_finished_stages(debug_recipe):
 def test_unknown_preset_is_refused():
     proc = subprocess.run(["bash", str(ROOT / "recipes" / "run.sh"), "--preset", "nosuch"], capture_output=True, text=True)
     assert proc.returncode == 2 and "nosuch" in proc.stderr
+
+
+def test_set_overrides_only_known_scalar_settings():
+    run = lambda *a: subprocess.run(["bash", str(ROOT / "recipes" / "run.sh"), "--preset", "debug", *a],
+                                    capture_output=True, text=True)
+    proc = run("--set", "codec_stepz=5")
+    assert proc.returncode == 2 and "has no setting 'codec_stepz'" in proc.stderr
+    proc = run("--set", "codec_variants=x")
+    assert proc.returncode == 2 and "is a list" in proc.stderr

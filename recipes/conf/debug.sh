@@ -3,7 +3,7 @@ voices=slt,rms corpus_utts=24 corpus_seed=0 dev_fraction=0.15 test_fraction=0.15
 libri_train=train-clean-100 libri_dev=dev-clean libri_test=test-clean
 codec_launch="$py -m"
 codec_preset=debug codec_steps=20 codec_batch=4 codec_segment=0.5 codec_lr=1e-3 codec_adv_start=10
-codec_save_every=10 codec_eval_every=20 codec_extra="--eval-utterances 2"
+codec_save_every=10 codec_eval_every=20 codec_extra="--eval-utterances 2" codec_parallel=2
 codec_variants=("256:256:off:0" "256-sg:256:on:0")
 # the paper's claims: (no SG : SG) pairs, and the pair of claim 3 (reference = bigger codebook, no SG)
 claim_pairs=("256:256-sg") claim_reference=256 claim_candidate=256-sg

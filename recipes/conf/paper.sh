@@ -7,7 +7,7 @@ voices=slt,rms,awb,kal16 corpus_utts=15000 corpus_seed=0 dev_fraction=0.01 test_
 libri_train=train-clean-100 libri_dev=dev-clean libri_test=test-clean
 codec_launch="accelerate launch --multi_gpu --num_processes 8 -m"
 codec_preset=xcodec2 codec_steps=400000 codec_batch=8 codec_segment=6.0 codec_lr=1e-4 codec_adv_start=0
-codec_save_every=5000 codec_eval_every=10000 codec_extra="--warmup-steps 3000"
+codec_save_every=5000 codec_eval_every=10000 codec_extra="--warmup-steps 3000" codec_parallel=1
 codec_variants=("65536:65536:off:0" "65536-sg:65536:on:0" "16384:16384:off:0" "16384-sg:16384:on:0"
                 "8192:8192:off:0" "8192-sg:8192:on:0")
 # the paper's claims: (no SG : SG) pairs, and the pair of claim 3 (reference = bigger codebook, no SG)

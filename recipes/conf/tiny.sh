@@ -10,9 +10,10 @@ voices=slt,rms,awb,kal16 corpus_utts=4000 corpus_seed=0 dev_fraction=0.02 test_f
 libri_train=train-clean-100 libri_dev=dev-clean libri_test=test-clean
 codec_launch="$py -m"
 codec_preset=tiny codec_steps=12000 codec_batch=8 codec_segment=1.0 codec_lr=3e-4 codec_adv_start=12000
-codec_save_every=1000 codec_eval_every=2000 codec_extra=""
+codec_save_every=1000 codec_eval_every=2000 codec_extra="" codec_parallel=1
 codec_variants=("65536:65536:off:0" "65536-sg:65536:on:0" "16384:16384:off:0" "16384-sg:16384:on:0"
-                "4096:4096:off:0" "4096-sg:4096:on:0" "16384-s1:16384:off:1" "16384-sg-s1:16384:on:1")
+                "4096:4096:off:0" "4096-sg:4096:on:0" "16384-s1:16384:off:1" "16384-sg-s1:16384:on:1"
+                "16384-sg-decoder:16384:on:0:--no-sg-encoder-grad")  # ablation: SG trains the decoder only
 # the paper's claims: (no SG : SG) pairs, and the pair of claim 3 (reference = bigger codebook, no SG)
 claim_pairs=("65536:65536-sg" "16384:16384-sg" "4096:4096-sg" "16384-s1:16384-sg-s1") claim_reference=65536 claim_candidate=16384-sg
 eval_utts=100 asr=pocketsphinx

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Run HERE (the machine with the package registries), from the project root, before a session on the lent GPU
+# machine (Python 3.12 with CUDA torch, no registry, no apt): puts what that machine lacks into two git-excluded
+# folders that every device call carries:
+#   .whl/   wheels for Python 3.12 of our pip dependencies missing from its image (pesq is built here)
+#   .debs/  Debian packages of flite (+ libasound2) and fortunes, unpacked there without apt, so that the
+#           offline corpus is rendered there exactly as here (same synthesizer, same sentences)
+# Together ~48 MB of the 64 MiB a call may carry. Then start each device command with `source scripts/gpu/env.sh`.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+for d in .whl .debs; do grep -qx "/$d/" .git/info/exclude 2>/dev/null || echo "/$d/" >> .git/info/exclude; done
+mkdir -p .whl .debs
+platforms=()
+for n in 28 27 17; do platforms+=(--platform "manylinux_2_${n}_x86_64"); done
+platforms+=(--platform manylinux2014_x86_64 --platform manylinux1_x86_64)
+# our requirements that the GPU image lacks (it has torch, transformers, accelerate, sentencepiece, einops, tqdm,
+# matplotlib, safetensors, tensorboard), with the dependencies of each that it lacks too
+wheels=(vector-quantize-pytorch einx torch-einops-utils frozendict jiwer rapidfuzz pocketsphinx pystoi soundfile soxr)
+# the peer codecs of `python -m benchmarks peers` (torchaudio is on the GPU image): benchmarks/peers_env.sh's list
+peers=(encodec==0.1.1 descript-audio-codec==1.0.0 descript-audiotools==0.7.2 argbind docstring-parser julius
+       flatten-dict ffmpy importlib-resources pyloudnorm randomname fire termcolor markdown2 torch-stoi future)
+for p in "${wheels[@]}" "${peers[@]}"; do
+  python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+    "${platforms[@]}" -d .whl "$p" 2>/dev/null \
+    || python3 -m pip wheel -q --no-deps -w .whl "$p"  # sources only: pure Python, so a wheel built here fits
+done
+if ! ls .whl/pesq-*.whl >/dev/null 2>&1; then  # pesq publishes sources only: build it with a local Python 3.12
+  py312=$(command -v python3.12 || ls /root/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | head -n 1 || true)
+  [ -n "$py312" ] || { echo "prepare.sh: no Python 3.12 here to build the pesq wheel" >&2; exit 1; }
+  "$py312" -m pip wheel -q --no-deps -w .whl pesq
+fi
+(cd .debs && apt-get download flite libflite1 libasound2 libasound2-data fortunes fortunes-min 2>/dev/null)
+du -sh .whl .debs
