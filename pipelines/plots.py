@@ -127,9 +127,9 @@ def curves_png(curves: dict[str, dict[str, tuple[list, list]]], metrics: list[st
         raise ValueError("curves_png: no runs or no metrics given")
     fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.6), squeeze=False)
     for ax, metric in zip(axes[0], metrics):
-        for run, series in curves.items():
+        for i, (run, series) in enumerate(curves.items()):  # a run keeps its colour in panels that skip others
             if metric in series and len(series[metric][0]):
-                ax.plot(*series[metric], marker="o", markersize=3, label=run)
+                ax.plot(*series[metric], marker="o", markersize=3, label=run, color=f"C{i % 10}")
         if log_y:
             ax.set_yscale("log")
         ax.set_xlabel(xlabel)
