@@ -4,7 +4,8 @@
 # -> ~2 h per codec variant, ~18 h for the 9 variants (codec_parallel=1 with 2 threads is as fast on 2 cores as
 # several variants side by side with one thread each).
 # Watch the SG loss: at 1800 steps two of five lambda-10 runs blew up after it had risen for ~700 steps
-# (docs/RESULTS.md); stable runs level off near 0.02.
+# (docs/RESULTS.md); stable runs level off near 0.02. On the seed that blew up, --sg-weight 5 (add it to a
+# variant's 5th field) stayed stable where the paper's 10 did not (one seed: not yet made the default).
 # lr 3e-4: at 1e-3 the FSQ latent collapsed within ~20 steps (quantization error -> 0, one code in use, mel stuck
 # near 10), at 3e-4 it stayed spread (QE ~0.26) and mel fell to 7.6 by step 100 (probes of 150 steps, 2026-11-21).
 # The codebook comparison of the paper at a size two CPU cores can train: 65536 / 16384 / 4096, without and
