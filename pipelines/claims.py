@@ -88,11 +88,16 @@ def _verdict(inside: bool, outside: bool) -> str:
     return "reproduced" if inside else "not reproduced" if outside else "inconclusive"
 
 
-def training_summary(run: Path) -> dict:
-    """Steps, summed step wall time and the last 100 steps' mean training mel loss of one training folder."""
+def _metrics_rows(run: Path) -> list[dict]:
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines() if line.strip()]
     if not rows:
         raise ValueError(f"claims: {run / 'metrics.jsonl'} is empty")
+    return rows
+
+
+def training_summary(run: Path) -> dict:
+    """Steps, summed step wall time and the last 100 steps' mean training mel loss of one training folder."""
+    rows = _metrics_rows(run)
     summary = {"steps": rows[-1]["step"], "wall_hours": sum(r.get("step_seconds", 0.0) for r in rows) / 3600,
                "train_mel_last100": float(np.mean([r["mel"] for r in rows[-100:]]))}
     sg = [r["sg"] for r in rows if "sg" in r]
@@ -103,8 +108,7 @@ def training_summary(run: Path) -> dict:
 
 def train_curves(run: Path, window: int = 50) -> dict[str, tuple[list, list]]:
     """Training mel and SG losses averaged over windows of `window` steps (the raw per-step values are noisy)."""
-    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines() if line.strip()]
-    curves = {}
+    rows, curves = _metrics_rows(run), {}
     for key in ("mel", "sg"):
         points = [(r["step"], r[key]) for r in rows if key in r]
         chunks = [points[i : i + window] for i in range(0, len(points) - window + 1, window)]
