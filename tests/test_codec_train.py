@@ -13,6 +13,9 @@ import torch
 from safetensors.torch import load_file
 
 from codec import Codec
+from codec.export import codec_from_checkpoint
+from codec.export import main as export_main
+from codec.model import CodecLoadError
 from codec.train import main
 
 pytestmark = pytest.mark.slow
@@ -72,6 +75,14 @@ def test_resumed_run_matches_uninterrupted(synth_corpus, tmp_path):
     for step in (4, 5, 6):
         for key in ("mel", "sg", "adv", "fm", "disc", "total_g"):
             assert resumed_metrics[step][key] == pytest.approx(reference_metrics[step][key], rel=1e-5), (step, key)
+    # a checkpoint exported as a codec folder (python -m codec.export) holds the same codec as final/
+    exported = export_main([str(out / "checkpoints" / "step_00000006"), str(tmp_path / "exported")])
+    assert load_file(str(exported / "model.safetensors")).keys() == resumed.keys()
+    for name, value in load_file(str(exported / "model.safetensors")).items():
+        assert torch.equal(value, resumed[name]), name
+    assert Codec.from_pretrained(exported).config == Codec.from_pretrained(out / "final").config
+    with pytest.raises(CodecLoadError, match="trainer_state.json: missing"):
+        codec_from_checkpoint(out / "final")  # a codec folder is not a training checkpoint
 
 
 def test_two_process_cpu_run(synth_corpus, tmp_path):

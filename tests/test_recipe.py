@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -51,3 +53,24 @@ def test_set_overrides_only_known_scalar_settings():
     assert proc.returncode == 2 and "has no setting 'codec_stepz'" in proc.stderr
     proc = run("--set", "codec_variants=x")
     assert proc.returncode == 2 and "is a list" in proc.stderr
+
+
+@pytest.mark.parametrize("preset", ["debug", "tiny", "small", "paper"])
+def test_every_preset_variant_is_a_valid_codec_train_command(preset):
+    """Each conf's codec variants (name:codebook:sg:seed[:flags]) parse as codec.train options: a typo in a preset
+    would otherwise surface hours into a run, when its turn comes."""
+    from codec.train import build_config, parse_args
+
+    script = f'py=python; source "{ROOT}/recipes/conf/{preset}.sh"; printf "%s\\n" "${{codec_variants[@]}}"; ' \
+             f'echo "--preset $codec_preset --lr $codec_lr $codec_extra"'
+    lines = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True).stdout.splitlines()
+    common, names = lines[-1].split(), []
+    for variant in lines[:-1]:
+        name, codebook, sg, seed, *extra = variant.split(":", 4)
+        assert sg in ("on", "off") and int(seed) >= 0, variant
+        args = parse_args([*common, "--codebook-size", codebook, "--sg" if sg == "on" else "--no-sg", "--seed", seed,
+                           "--train-manifest", "t.jsonl", "--out", "o", *" ".join(extra).split()])
+        config = build_config(args)
+        assert config.codebook_size == int(codebook) and config.sg == (sg == "on"), variant
+        names.append(name)
+    assert len(set(names)) == len(names), f"{preset}: duplicate variant names {names}"

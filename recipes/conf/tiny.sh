@@ -3,9 +3,9 @@
 # (docs/PERFORMANCE.md). Budget: 0.61 s/step at batch 8 x 1 s with SG on 2 quiet cores (measured 2026-11-21)
 # -> ~2 h per codec variant, ~18 h for the 9 variants (codec_parallel=1 with 2 threads is as fast on 2 cores as
 # several variants side by side with one thread each).
-# Watch the SG loss: at 1800 steps two of five lambda-10 runs blew up after it had risen for ~700 steps
-# (docs/RESULTS.md); stable runs level off near 0.02. On the seed that blew up, --sg-weight 5 (add it to a
-# variant's 5th field) stayed stable where the paper's 10 did not (one seed: not yet made the default).
+# SG weight 5 for every size (the paper: 5 at 65536, 10 below): at 1800 steps two of five runs at the paper's 10
+# blew up after the SG loss had risen for ~700 steps, and on the seed that blew up 5 stayed stable (docs/RESULTS.md).
+# Stable runs level off near an SG loss of 0.02-0.03; one that keeps rising is heading for a blow-up.
 # lr 3e-4: at 1e-3 the FSQ latent collapsed within ~20 steps (quantization error -> 0, one code in use, mel stuck
 # near 10), at 3e-4 it stayed spread (QE ~0.26) and mel fell to 7.6 by step 100 (probes of 150 steps, 2026-11-21).
 # The codebook comparison of the paper at a size two CPU cores can train: 65536 / 16384 / 4096, without and
@@ -14,10 +14,11 @@ voices=slt,rms,awb,kal16 corpus_utts=4000 corpus_seed=0 dev_fraction=0.02 test_f
 libri_train=train-clean-100 libri_dev=dev-clean libri_test=test-clean
 codec_launch="$py -m"
 codec_preset=tiny codec_steps=12000 codec_batch=8 codec_segment=1.0 codec_lr=3e-4 codec_adv_start=12000
-codec_save_every=1000 codec_eval_every=2000 codec_extra="" codec_parallel=1
-codec_variants=("65536:65536:off:0" "65536-sg:65536:on:0" "16384:16384:off:0" "16384-sg:16384:on:0"
-                "4096:4096:off:0" "4096-sg:4096:on:0" "16384-s1:16384:off:1" "16384-sg-s1:16384:on:1"
-                "16384-sg-decoder:16384:on:0:--no-sg-encoder-grad")  # ablation: SG trains the decoder only
+codec_save_every=500 codec_eval_every=2000 codec_extra="" codec_parallel=1
+codec_variants=("16384:16384:off:0" "16384-sg:16384:on:0:--sg-weight 5" "16384-s1:16384:off:1"
+                "16384-sg-s1:16384:on:1:--sg-weight 5" "65536:65536:off:0" "65536-sg:65536:on:0:--sg-weight 5"
+                "4096:4096:off:0" "4096-sg:4096:on:0:--sg-weight 5"
+                "16384-sg-decoder:16384:on:0:--sg-weight 5 --no-sg-encoder-grad")  # ablation: SG trains the decoder only
 # the paper's claims: (no SG : SG) pairs, and the pair of claim 3 (reference = bigger codebook, no SG)
 claim_pairs=("65536:65536-sg" "16384:16384-sg" "4096:4096-sg" "16384-s1:16384-sg-s1") claim_reference=65536 claim_candidate=16384-sg
 eval_utts=100 asr=pocketsphinx

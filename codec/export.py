@@ -1,0 +1,63 @@
+"""A training checkpoint -> a codec folder (config.json + model.safetensors), e.g. to evaluate a run mid-way.
+
+    python -m codec.export exp/tiny/codec/16384-sg/checkpoints/step_00006000 exp/tiny/codec/16384-sg/at_6000
+    python -m pipelines.evaluate codec --codec exp/tiny/codec/16384-sg/at_6000 --manifest test.jsonl --out ...
+
+The checkpoint's own trainer_state.json names the codec config it was trained with, so no options are needed; the
+discriminators and optimizer states are left behind. The result loads with Codec.from_pretrained.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from safetensors.torch import load_model
+
+from codec.config import CodecConfig, ConfigError
+from codec.model import Codec, CodecLoadError
+from codec.objective import GeneratorForward
+
+GENERATOR_FILE = "generator.safetensors"
+STATE_FILE = "trainer_state.json"
+
+
+def codec_from_checkpoint(checkpoint: str | Path) -> tuple[Codec, int]:
+    """The generator of a codec.train checkpoint folder and its step; CodecLoadError names what is wrong."""
+    checkpoint = Path(checkpoint)
+    state_path, weights_path = checkpoint / STATE_FILE, checkpoint / GENERATOR_FILE
+    for path in (state_path, weights_path):
+        if not path.is_file():
+            raise CodecLoadError(f"{path}: missing (not a codec.train checkpoint folder?)")
+    try:
+        state = json.loads(state_path.read_text())
+        config = CodecConfig.from_dict(state["codec_config"], source=str(state_path))
+    except (json.JSONDecodeError, KeyError, TypeError, ConfigError) as e:
+        raise CodecLoadError(f"{state_path}: no readable codec config ({e})") from e
+    generator = GeneratorForward(Codec(config))
+    try:
+        missing, unexpected = load_model(generator, str(weights_path), strict=False)
+    except Exception as e:  # safetensors raises its own error types for truncated or foreign files
+        raise CodecLoadError(f"{weights_path}: not a readable safetensors file ({e})") from e
+    if missing or unexpected:
+        raise CodecLoadError(f"{weights_path}: weights do not match the config in {state_path} "
+                             f"(missing {sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]})")
+    return generator.codec.eval(), int(state.get("step", -1))
+
+
+def main(argv=None) -> Path:
+    parser = argparse.ArgumentParser(prog="python -m codec.export", description=__doc__.split("\n")[0])
+    parser.add_argument("checkpoint", help="a checkpoint folder, e.g. <run>/checkpoints/step_00006000")
+    parser.add_argument("out", help="the codec folder to write (config.json + model.safetensors)")
+    args = parser.parse_args(argv)
+    try:
+        codec, step = codec_from_checkpoint(args.checkpoint)
+    except CodecLoadError as e:
+        parser.exit(2, f"codec.export: {e}\n")
+    out = codec.save_pretrained(args.out)
+    print(f"codec of step {step} -> {out}")
+    return out
+
+
+if __name__ == "__main__":
+    main()
