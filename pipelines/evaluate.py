@@ -31,11 +31,13 @@ from codec.audio import save_wav
 from codec.data import Manifest, UtteranceDataset, collate_padded, read_manifest, screen_manifest
 from codec.trainloop import write_json
 from pipelines.asr import ASR, load_asr
-from pipelines.metrics import bootstrap_ci, codebook_stats, grouped_mean_ci, mel_distance, pesq_scores, stoi_score, summarize, wer_report
+from pipelines.metrics import (bootstrap_ci, codebook_stats, grouped_mean_ci, mel_distance, pesq_scores, pitch_scores,
+                               stoi_score, summarize, wer_report)
 from pipelines.plots import bar_chart_png, histogram_png, markdown_table, spectrogram_comparison_png
 
 log = logging.getLogger("pipelines.evaluate")
 N_AUDIO_SAMPLES = 3  # resynthesised / synthesised examples written beside each result
+CODEC_RESULTS_VERSION = 2  # 2: pitch scores added; a cached codec result of another version is measured again
 
 
 def subset(manifest: Manifest, max_utts: int | None) -> Manifest:
@@ -66,15 +68,17 @@ def evaluate_ground_truth(manifest: Manifest, asr: ASR, sample_rate: int = 16000
 
 
 def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Path, batch_size: int = 8) -> dict:
-    """Resynthesise `manifest` through `codec`; PESQ, STOI, mel distance, WER, codebook use, per-frame diagnostics.
+    """Resynthesise `manifest` through `codec`; PESQ, STOI, mel distance, pitch (F0 correlation, gross pitch error,
+    voicing error), WER, codebook use, per-frame diagnostics.
 
     Writes out_dir/results.json, out_dir/frames.npz (per-frame quantization error and hidden MSE, and the frames
-    of each utterance), out_dir/per_utterance.json (PESQ, STOI, mel distance per utterance, in manifest order), a
-    histogram PNG of both diagnostics, and a few resynthesised wavs. The diagnostics' CIs resample utterances.
+    of each utterance), out_dir/per_utterance.json (the signal and pitch scores per utterance, in manifest order),
+    a histogram PNG of both diagnostics, and a few resynthesised wavs. The diagnostics' CIs resample utterances.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    per_utt = {"pesq_wb": [], "pesq_nb": [], "stoi": [], "mel_distance": []}
+    per_utt = {"pesq_wb": [], "pesq_nb": [], "stoi": [], "mel_distance": [], "f0_corr": [], "gross_pitch_error": [],
+               "voicing_error": []}
     all_codes, qe, hidden, texts, resynth, ids = [], [], [], [], [], []
     for batch in _batches(manifest, codec.sample_rate, batch_size):
         codes, frame_lengths = codec.encode(batch["audio"], batch["length"])
@@ -84,7 +88,7 @@ def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Pa
             ref, deg = batch["audio"][row, :n].numpy(), wav[row, :n].numpy()
             per_utt["stoi"].append(stoi_score(ref, deg, codec.sample_rate))
             per_utt["mel_distance"].append(mel_distance(ref, deg, codec.sample_rate))
-            for key, value in pesq_scores(ref, deg, codec.sample_rate).items():
+            for key, value in {**pesq_scores(ref, deg, codec.sample_rate), **pitch_scores(ref, deg, codec.sample_rate)}.items():
                 per_utt[key].append(value)
             f = int(frame_lengths[row])
             all_codes.append(codes[row, :f].cpu().numpy())
@@ -104,6 +108,7 @@ def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Pa
         save_wav(out_dir / "samples" / f"{uid}.wav", audio, codec.sample_rate)
     result = {
         "kind": "codec",
+        "results_version": CODEC_RESULTS_VERSION,
         "n_utterances": len(texts),
         **{key: mean_with_ci(values) for key, values in per_utt.items()},
         "codebook": codebook_stats(np.concatenate(all_codes), codec.codebook_size),
@@ -166,6 +171,8 @@ def run_codec(name: str, codec_dir: Path, manifest: Manifest, asr: ASR | None, o
     from codec import Codec
 
     result = _cached(out_dir, manifest, [codec_dir, manifest.path])
+    if result is not None and result.get("results_version") != CODEC_RESULTS_VERSION:
+        result = None  # computed by code that measured less (e.g. before the pitch scores): measure again
     if result is None:
         codec = Codec.from_pretrained(codec_dir)
         result = {"system": name, "model": str(codec_dir), "fingerprint": codec.fingerprint(),
@@ -218,10 +225,13 @@ def comparison_report(codecs: dict[str, Path], tts: dict[str, Path], manifest: M
         for name, r in codec_results.items():
             rows.append({"system": name, "PESQ-WB": r["pesq_wb"]["mean"], "PESQ-NB": r["pesq_nb"]["mean"],
                          "STOI": r["stoi"]["mean"], "mel dist": r["mel_distance"]["mean"], **_wer_cells(r),
+                         "F0 corr": r["f0_corr"]["mean"], "GPE": r["gross_pitch_error"]["mean"],
+                         "V/UV err": r["voicing_error"]["mean"],
                          "usage": r["codebook"]["usage"], "perplexity": r["codebook"]["perplexity"],
                          "QE mean": r["quantization_error"]["mean"], "QE std": r["quantization_error"]["std"],
                          "hidden MSE mean": r["hidden_mse"]["mean"], "hidden MSE std": r["hidden_mse"]["std"]})
-        columns = ["system", "PESQ-WB", "PESQ-NB", "STOI", "mel dist", "WER", "WER 95% CI", "utt-mean WER", "usage",
+        columns = ["system", "PESQ-WB", "PESQ-NB", "STOI", "mel dist", "WER", "WER 95% CI", "utt-mean WER", "F0 corr",
+                   "GPE", "V/UV err", "usage",
                    "perplexity", "QE mean", "QE std", "hidden MSE mean", "hidden MSE std"]
         lines += ["## Codec reconstruction", "", markdown_table(rows, columns), ""]
         table = [{"system": n, "pesq_wb": r["pesq_wb"]["mean"], "pesq_ci": r["pesq_wb"]["ci"],

@@ -1,4 +1,4 @@
-"""Evaluation metrics: WER with bootstrap CIs, PESQ, STOI, multi-scale mel distance, codebook usage, summaries.
+"""Evaluation metrics: WER with bootstrap CIs, PESQ, STOI, multi-scale mel distance, pitch, codebook usage, summaries.
 
 All audio arguments are mono float32 `[T]` numpy arrays (torch tensors are accepted) at the given sample rate;
 reference/degraded pairs of different lengths are trimmed to the shorter one.
@@ -251,6 +251,52 @@ def mel_distance(ref, deg, sample_rate: int, windows: Sequence[int] = MEL_WINDOW
     return total / len(windows)
 
 
+def f0_track(audio, sample_rate: int, hop_seconds: float = 0.02, window_seconds: float = 0.064,
+             fmin: float = 60.0, fmax: float = 400.0, voicing_threshold: float = 0.45,
+             silence_db: float = -35.0) -> np.ndarray:
+    """F0 in Hz per frame of `audio [T]` (NaN where unvoiced) by normalised autocorrelation: `[frames]`.
+
+    A frame is voiced when its autocorrelation peak in the lag range of [fmin, fmax] exceeds `voicing_threshold`
+    (of the lag-0 value) and its RMS is within `silence_db` of the loudest frame. Plain autocorrelation, no
+    smoothing: good enough to tell whether a codec carries the pitch contour, not a reference pitch tracker.
+    """
+    audio = _pair(audio, audio, "f0_track")[0].astype(np.float64)
+    win, hop = int(round(window_seconds * sample_rate)), int(round(hop_seconds * sample_rate))
+    if len(audio) < win:
+        audio = np.pad(audio, (0, win - len(audio)))
+    frames = np.lib.stride_tricks.sliding_window_view(audio, win)[::hop]
+    frames = (frames - frames.mean(axis=1, keepdims=True)) * np.hanning(win)
+    rms = np.sqrt((frames ** 2).mean(axis=1))
+    ac = np.fft.irfft(np.abs(np.fft.rfft(frames, 2 * win, axis=1)) ** 2, axis=1)[:, :win]
+    low, high = int(sample_rate // fmax), min(win - 1, int(np.ceil(sample_rate / fmin)))
+    lags = low + np.argmax(ac[:, low:high + 1], axis=1)
+    peak = np.take_along_axis(ac, lags[:, None], axis=1)[:, 0] / np.maximum(ac[:, 0], 1e-12)
+    loud = rms > rms.max() * 10 ** (silence_db / 20) if rms.max() > 0 else np.zeros(len(rms), dtype=bool)
+    return np.where(loud & (peak > voicing_threshold), sample_rate / lags, np.nan)
+
+
+def pitch_scores(ref, deg, sample_rate: int, min_frames: int = 10) -> dict[str, float]:
+    """How well `deg [T]` keeps the pitch of `ref [T]` (f0_track on both, frame by frame):
+
+    f0_corr            Pearson correlation of F0 over the frames voiced in both (NaN if fewer than `min_frames`);
+    gross_pitch_error  the share of those frames whose F0 is off by more than 20 % (NaN likewise);
+    voicing_error      the share of all frames voiced in one signal and not in the other.
+    """
+    ref, deg = _pair(ref, deg, "pitch_scores")
+    f_ref, f_deg = f0_track(ref, sample_rate), f0_track(deg, sample_rate)
+    n = min(len(f_ref), len(f_deg))
+    f_ref, f_deg = f_ref[:n], f_deg[:n]
+    v_ref, v_deg = np.isfinite(f_ref), np.isfinite(f_deg)
+    both = v_ref & v_deg
+    out = {"f0_corr": float("nan"), "gross_pitch_error": float("nan"), "voicing_error": float(np.mean(v_ref != v_deg))}
+    if both.sum() >= min_frames:
+        a, b = f_ref[both], f_deg[both]
+        if a.std() > 0 and b.std() > 0:
+            out["f0_corr"] = float(np.corrcoef(a, b)[0, 1])
+        out["gross_pitch_error"] = float(np.mean(np.abs(b - a) > 0.2 * a))
+    return out
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Codebooks
 # ---------------------------------------------------------------------------------------------------------------
@@ -285,4 +331,5 @@ def codebook_stats(codes, codebook_size: int) -> dict[str, float]:
 
 
 __all__ = ["bootstrap_ci", "grouped_mean_ci", "summarize", "wer_report", "pesq_scores", "stoi_score", "mel_distance", "codebook_stats",
+           "f0_track", "pitch_scores",
            "MEL_WINDOWS", "MEL_BINS"]

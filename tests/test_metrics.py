@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lm.normalize import normalize_text
-from pipelines.metrics import (bootstrap_ci, codebook_stats, mel_distance, pesq_scores, stoi_score, summarize,
+from pipelines.metrics import (bootstrap_ci, codebook_stats, f0_track, mel_distance, pitch_scores, pesq_scores, stoi_score, summarize,
                                wer_report)
 
 SR = 16000
@@ -180,6 +180,43 @@ def test_signal_metrics_reject_bad_input():
 
 
 # ------------------------------------------------------------------------------------------------------- codebooks
+
+
+def _voiced(f0: np.ndarray, sr: int = 16000) -> np.ndarray:
+    """A harmonic tone whose F0 follows `f0` (one value per sample), three harmonics, with a silent second."""
+    phase = 2 * np.pi * np.cumsum(f0) / sr
+    tone = sum(np.sin(k * phase) / k for k in (1, 2, 3))
+    return np.concatenate([0.3 * tone, np.zeros(sr)]).astype(np.float32)
+
+
+def test_f0_track_follows_a_gliding_tone_and_marks_silence_unvoiced():
+    sr = 16000
+    f0 = np.linspace(110, 220, 2 * sr)  # a two-second glide, then one second of silence
+    track = f0_track(_voiced(f0), sr)
+    centres = np.arange(len(track)) * 320 + 512  # frame centres in samples (20 ms hop, 64 ms window)
+    inside = centres < 2 * sr - 512
+    assert np.isfinite(track[inside]).mean() > 0.95
+    expected = f0[np.minimum(centres[inside], 2 * sr - 1)]
+    assert np.nanmedian(np.abs(track[inside] / expected - 1)) < 0.02
+    assert np.isnan(track[centres > 2 * sr + 512]).all()
+    noise = np.random.default_rng(0).standard_normal(sr).astype(np.float32)
+    assert np.isfinite(f0_track(noise, sr)).mean() < 0.1
+
+
+def test_pitch_scores_separate_kept_shifted_and_lost_pitch():
+    sr = 16000
+    f0 = 140 + 30 * np.sin(2 * np.pi * 1.5 * np.arange(2 * sr) / sr)  # intonation: 110-170 Hz
+    ref = _voiced(f0)
+    same = pitch_scores(ref, ref, sr)
+    assert same == {"f0_corr": pytest.approx(1.0), "gross_pitch_error": 0.0, "voicing_error": 0.0}
+    shifted = pitch_scores(ref, _voiced(f0 * 1.35), sr)  # the contour kept, 35 % too high
+    assert shifted["f0_corr"] > 0.9 and shifted["gross_pitch_error"] > 0.9
+    flat = pitch_scores(ref, _voiced(np.full_like(f0, 140.0)), sr)  # monotone at the mean pitch
+    assert np.isnan(flat["f0_corr"]) or flat["f0_corr"] < 0.3
+    whisper = pitch_scores(ref, np.random.default_rng(0).standard_normal(len(ref)).astype(np.float32) * 0.1, sr)
+    assert whisper["voicing_error"] > 0.5 and np.isnan(whisper["gross_pitch_error"])
+    with pytest.raises(ValueError, match="pitch_scores: deg contains NaN"):
+        pitch_scores(ref, np.full_like(ref, np.nan), sr)
 
 
 def test_codebook_stats_uniform_vs_single_code():

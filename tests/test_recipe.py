@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_debug_recipe_produces_its_report(debug_recipe):
     report = (debug_recipe / "report" / "report.md").read_text()
     assert "## Codec reconstruction" in report and "## TTS intelligibility" in report
-    assert "| ground truth |" in report and "| 256-sg |" in report
+    assert "| ground truth |" in report and "| 256-sg |" in report and "| V/UV err |" in report
     for png in ("pesq_wb.png", "stoi.png", "quantization_error.png", "hidden_mse.png", "tts_wer.png"):
         assert (debug_recipe / "report" / png).stat().st_size > 1000, png
     assert list((debug_recipe / "report").glob("spectrogram_*.png"))
@@ -22,6 +22,7 @@ def test_debug_recipe_produces_its_report(debug_recipe):
     for r in results["codecs"].values():
         assert 1.0 <= r["pesq_wb"]["mean"] <= 4.65 and 0 <= r["stoi"]["mean"] <= 1
         assert r["quantization_error"]["n"] > 0 and r["codebook"]["usage"] > 0
+        assert 0 <= r["voicing_error"]["mean"] <= 1 and r["results_version"] == 2
     assert 0 <= results["ground_truth"]["wer"]["wer"] < 0.6  # pocketsphinx on clean flite speech
     claims = json.loads((debug_recipe / "report" / "claims" / "claims.json").read_text())
     assert set(claims["verdicts"].values()) <= {"reproduced", "not reproduced", "inconclusive"}
