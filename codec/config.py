@@ -68,6 +68,10 @@ class CodecConfig:
     # False (ablation): the SG loss trains the decoder only; its student pass runs on z_q.detach(), so no SG gradient
     # reaches the encoder through the straight-through estimator (costs a second backbone pass)
     sg_encoder_grad: bool = True
+    # phase loss (training only; 0 = off, as in XCodec2): weight of codec.objective.phase_loss, which compares the
+    # instantaneous frequency and group delay of the output with the input's and so gives the ISTFT head a direct
+    # phase signal that the mel loss lacks (the GAN's role at scale)
+    phase_weight: float = 0.0
     # discriminators (training only)
     mpd_channels: tuple[int, ...] = (32, 128, 512, 1024, 1024)
     mrd_channels: int = 32

@@ -177,6 +177,20 @@ class Codec(nn.Module):
         return self.synthesize(self.quantizer.lookup(codes), mask.to(device)).float()
 
     @torch.inference_mode()
+    def reconstruct(self, wav: torch.Tensor, lengths: torch.Tensor | None = None, quantize: bool = True
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """wav [B, T] at the codec's rate -> (resynthesis [B, F * hop], frame_lengths [B]).
+
+        quantize=True is decode(encode(wav)). quantize=False decodes the continuous latent z_e instead of z_q: what
+        the self-guidance teacher sees, and an upper bound on what this encoder/decoder pair could give with no
+        rounding loss. Comparing the two tells whether the codebook or the rest of the codec limits fidelity.
+        """
+        self.eval()
+        wav, lengths = self._prepare_audio(wav, lengths, None)
+        lat = self.encode_latents(wav, lengths)
+        return self.synthesize(lat.z_q if quantize else lat.z_e, lat.mask).float(), lat.frame_lengths
+
+    @torch.inference_mode()
     def diagnose(self, wav: torch.Tensor, lengths: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """The paper's two diagnostics per frame, for wav [B, T] at the codec's rate.
 

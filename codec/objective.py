@@ -26,6 +26,8 @@ def loss_weights(config: CodecConfig) -> dict[str, float]:
         weights["semantic"] = 5.0
     if config.sg:
         weights["sg"] = config.sg_lambda
+    if config.phase_weight > 0:
+        weights["phase"] = config.phase_weight
     if config.quantizer == "vq":
         weights["vq_commit"] = 0.25
     return weights
@@ -38,6 +40,35 @@ def multiscale_mel_loss(fake: torch.Tensor, real: torch.Tensor, sample_rate: int
         spec = lambda w: log_mel_spectrogram(w, sample_rate, n_fft=window, hop_length=window // 4, n_mels=mels)
         loss = loss + F.l1_loss(spec(fake), spec(real))
     return loss
+
+
+PHASE_STFT = (512, 128)  # window and hop of the phase loss's STFT: 32 ms / 8 ms, harmonics of speech resolved
+
+
+def phase_loss(fake: torch.Tensor, real: torch.Tensor, eps: float = 1e-4) -> torch.Tensor:
+    """Phase-derivative distance between [B, T] signals, in [0, 2]: 0 when they agree.
+
+    For the STFTs X (fake) and Y (real), the instantaneous frequency is the phase step of a bin from frame to frame
+    (angle of X[k, t] * conj(X[k, t-1])) and the group delay the step from bin to bin. The loss is the mean of
+    1 - cos(difference of those angles) for both, weighted by the real signal's energy at the two points, so the
+    meaningless phase of near-silent bins does not count: APNet's instantaneous-frequency and group-delay losses
+    (Ai & Ling, 2023) with a smooth, wrap-free distance. Unlike the absolute phase, both derivatives can be carried
+    by a low-rate code (they follow pitch and formant timing, not the waveform's offset in time).
+    """
+    n_fft, hop = PHASE_STFT
+    window = torch.hann_window(n_fft, device=fake.device)
+    spec = lambda w: torch.stft(w.float(), n_fft, hop, window=window, return_complex=True)  # noqa: E731
+    x, y = spec(fake), spec(real)  # [B, K, N]
+    loss = fake.new_zeros((), dtype=torch.float32)
+    for dim in (2, 1):  # along time (instantaneous frequency), along frequency (group delay)
+        n = x.shape[dim] - 1
+        step_x = x.narrow(dim, 1, n) * x.narrow(dim, 0, n).conj()
+        step_y = y.narrow(dim, 1, n) * y.narrow(dim, 0, n).conj()
+        agreement = step_x * step_y.conj()  # angle = the fake's phase step minus the real one's
+        cosine = agreement.real / (agreement.abs() + eps)
+        weight = step_y.abs()
+        loss = loss + ((1 - cosine) * weight).sum() / weight.sum().clamp(min=eps)
+    return loss / 2
 
 
 def masked_mse(a: torch.Tensor, b: torch.Tensor, frame_mask: torch.Tensor) -> torch.Tensor:
@@ -117,6 +148,8 @@ class GeneratorForward(nn.Module):
         hidden, taps_q = codec.backbone(codec.decoder_input(lat.z_q), lat.mask, tap if shared_student else None)
         fake = codec.head(hidden, lat.mask)[:, : wav.shape[-1]]
         losses = {"mel": multiscale_mel_loss(fake, wav, config.sample_rate)}
+        if config.phase_weight > 0:
+            losses["phase"] = phase_loss(fake, wav)
         if config.sg:
             if not shared_student:  # the ablation: a student pass whose SG gradient stops at z_q
                 taps_q = codec.backbone(codec.decoder_input(lat.z_q.detach()), lat.mask, tap)[1]

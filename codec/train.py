@@ -53,6 +53,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--sg-encoder-grad", action=argparse.BooleanOptionalAction, default=None,
                    help="let the SG loss's gradient reach the encoder through z_q (default on; off = decoder-only SG, "
                         "an ablation)")
+    p.add_argument("--phase-weight", type=float,
+                   help="weight of the phase loss (instantaneous frequency + group delay vs the input; default 0 = off)")
     p.add_argument("--semantic-model", help="local transformers SSL model directory: turns the semantic branch on")
     p.add_argument("--semantic-layer", type=int)
     p.add_argument("--train-manifest", required=True)
@@ -83,7 +85,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 def build_config(args) -> CodecConfig:
     overrides = {"codebook_size": args.codebook_size, "quantizer": args.quantizer, "sg": args.sg,
                  "sg_weight": args.sg_weight, "sg_tap": args.sg_tap,
-                 "sg_encoder_grad": args.sg_encoder_grad, "semantic_model": args.semantic_model,
+                 "sg_encoder_grad": args.sg_encoder_grad, "phase_weight": args.phase_weight,
+                 "semantic_model": args.semantic_model,
                  "semantic_layer": args.semantic_layer}
     config = CodecConfig.preset(args.preset, **{k: v for k, v in overrides.items() if v is not None})
     if args.semantic_model:  # the adapter's input width is the SSL model's hidden size

@@ -5,7 +5,10 @@
 
 `--report` is a `pipelines.evaluate compare` folder (results.json, and per codec frames.npz + per_utterance.json);
 `--runs` holds the training folders (<name>/eval/step_*.json, <name>/metrics.jsonl) for the curves and wall times.
-Writes claims.md, claims.json and training_curves.png into --out.
+Writes claims.md, claims.json and training_curves.png into --out. Where the report also decoded each codec from its
+continuous latent (`compare --unquantized`), the rounding cost of every pair is added: fidelity decoded from the
+codes minus fidelity decoded from z_e, per utterance, without and with SG, and SG's change of it (no verdict: the
+paper states no number for it, but narrowing this gap is what SG is meant to do).
 
 Every comparison is paired: the systems were scored on the same utterances, so utterances are resampled together
 (1000 resamples, percentile 95% CI). The verdict rules, fixed before looking at the numbers:
@@ -28,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from codec.trainloop import write_json
-from pipelines.evaluate import _slug
+from pipelines.evaluate import UNQUANTIZED_FOLDER, _slug
 from pipelines.plots import curves_png, markdown_table
 
 QE_MARGIN = 0.05  # relative change of mean quantization error still called "almost unchanged"
@@ -55,8 +58,8 @@ def utterance_sums(report: Path, name: str, key: str) -> tuple[np.ndarray, np.nd
     return np.add.reduceat(frames[key], np.concatenate([[0], np.cumsum(counts)[:-1]])), counts
 
 
-def per_utterance(report: Path, name: str) -> dict:
-    path = report / "codec" / _slug(name) / "per_utterance.json"
+def per_utterance(report: Path, name: str, folder: str = "codec") -> dict:
+    path = report / folder / _slug(name) / "per_utterance.json"
     if not path.exists():
         raise FileNotFoundError(f"claims: {path} missing: re-run pipelines.evaluate compare for {name!r}")
     return json.loads(path.read_text())
@@ -82,6 +85,27 @@ def paired_difference(report: Path, reference: str, candidate: str, metric: str)
     diff = (b - a)[keep]
     return {"reference": float(a[keep].mean()), "candidate": float(b[keep].mean()), "difference": float(diff.mean()),
             "difference_ci": paired_ci(lambda idx: diff[idx].mean(1), len(diff)), "n": int(keep.sum())}
+
+
+def rounding_cost(report: Path, base: str, sg: str, metric: str) -> dict | None:
+    """metric(decoded from codes) - metric(decoded from z_e) per utterance for `base` and `sg`, their means with
+    CIs, and the paired change sg - base; None unless both were also evaluated unquantized."""
+    if not all((report / UNQUANTIZED_FOLDER / _slug(n) / "per_utterance.json").exists() for n in (base, sg)):
+        return None
+    costs, ids = [], []
+    for name in (base, sg):
+        quantized, continuous = per_utterance(report, name), per_utterance(report, name, UNQUANTIZED_FOLDER)
+        if quantized["id"] != continuous["id"]:
+            raise ValueError(f"claims: {name!r} was not evaluated on the same utterances with and without rounding")
+        costs.append(np.asarray(quantized[metric], dtype=np.float64) - np.asarray(continuous[metric], dtype=np.float64))
+        ids.append(quantized["id"])
+    if ids[0] != ids[1]:
+        raise ValueError(f"claims: {base!r} and {sg!r} were not evaluated on the same utterances")
+    keep = np.isfinite(costs[0]) & np.isfinite(costs[1])
+    a, b = costs[0][keep], costs[1][keep]
+    mean_ci = lambda x: paired_ci(lambda idx: x[idx].mean(1), len(x))  # noqa: E731
+    return {"cost_base": float(a.mean()), "cost_base_ci": mean_ci(a), "cost_sg": float(b.mean()),
+            "cost_sg_ci": mean_ci(b), "change": float((b - a).mean()), "change_ci": mean_ci(b - a), "n": int(keep.sum())}
 
 
 def _verdict(inside: bool, outside: bool) -> str:
@@ -132,6 +156,9 @@ def check_claims(report: Path, pairs: list[tuple[str, str]], reference: str, can
         h["std_base"], h["std_other"] = results[b]["hidden_mse"]["std"], results[s]["hidden_mse"]["std"]
         h["p99_base"], h["p99_other"] = results[b]["hidden_mse"]["p99"], results[s]["hidden_mse"]["p99"]
     match = {m: paired_difference(report, reference, candidate, m) for m in ("pesq_wb", "pesq_nb", "stoi", "mel_distance")}
+    costs = {f"{b} -> {s}": {m: rounding_cost(report, b, s, m) for m in ("pesq_wb", "stoi", "mel_distance")}
+             for b, s in pairs}
+    costs = {p: c for p, c in costs.items() if all(v is not None for v in c.values())}
 
     claim1 = _verdict(all(-QE_MARGIN <= r["ratio_ci"][0] - 1 and r["ratio_ci"][1] - 1 <= QE_MARGIN for r in qe.values()),
                       any(r["ratio_ci"][0] - 1 > QE_MARGIN or r["ratio_ci"][1] - 1 < -QE_MARGIN for r in qe.values()))
@@ -139,7 +166,7 @@ def check_claims(report: Path, pairs: list[tuple[str, str]], reference: str, can
                       any(r["ratio_ci"][0] > 1 for r in hidden.values()))
     claim3 = _verdict(all(match[m]["difference_ci"][0] > -margin for m, margin in NON_INFERIORITY.items()),
                       any(match[m]["difference_ci"][1] < -margin for m, margin in NON_INFERIORITY.items()))
-    return {"quantization_error": qe, "hidden_mse": hidden, "match": match, "reference": reference,
+    return {"quantization_error": qe, "hidden_mse": hidden, "match": match, "rounding_cost": costs, "reference": reference,
             "candidate": candidate, "verdicts": {"1 QE unchanged": claim1, "2 hidden MSE cut": claim2,
                                                  "3 smaller codebook + SG matches": claim3}}
 
@@ -173,6 +200,14 @@ def claims_markdown(claims: dict, runs: dict[str, dict]) -> str:
               f"**{claims['verdicts']['3 smaller codebook + SG matches']}**", "",
               markdown_table(rows, ["metric", claims["reference"], claims["candidate"], "difference", "95% CI",
                                     "margin"], "{:.3f}"), ""]
+    if claims.get("rounding_cost"):
+        rows = [{"pair": p, "metric": m, "cost no SG": r["cost_base"], "95% CI no SG": f(r["cost_base_ci"]),
+                 "cost SG": r["cost_sg"], "95% CI SG": f(r["cost_sg_ci"]), "SG - no SG": r["change"],
+                 "95% CI": f(r["change_ci"])} for p, by_metric in claims["rounding_cost"].items()
+                for m, r in by_metric.items()]
+        lines += ["### Rounding cost: decoded from the codes minus decoded from z_e (per utterance)", "",
+                  markdown_table(rows, ["pair", "metric", "cost no SG", "95% CI no SG", "cost SG", "95% CI SG",
+                                        "SG - no SG", "95% CI"], "{:.3f}"), ""]
     return "\n".join(lines)
 
 

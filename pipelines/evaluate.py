@@ -37,7 +37,9 @@ from pipelines.plots import bar_chart_png, histogram_png, markdown_table, spectr
 
 log = logging.getLogger("pipelines.evaluate")
 N_AUDIO_SAMPLES = 3  # resynthesised / synthesised examples written beside each result
-CODEC_RESULTS_VERSION = 2  # 2: pitch scores added; a cached codec result of another version is measured again
+CODEC_RESULTS_VERSION = 3  # 2: pitch scores; 3: decoded_from; a cached result of another version is measured again
+UNQUANTIZED_SUFFIX = " (z_e)"  # the row of a codec decoded from its continuous latent (compare --unquantized)
+UNQUANTIZED_FOLDER = "codec_unquantized"  # where those rows' results lie in a comparison folder
 
 
 def subset(manifest: Manifest, max_utts: int | None) -> Manifest:
@@ -67,9 +69,11 @@ def evaluate_ground_truth(manifest: Manifest, asr: ASR, sample_rate: int = 16000
     return {"system": "ground truth", "n_utterances": len(texts), "wer": wer_report(texts, hyps)}
 
 
-def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Path, batch_size: int = 8) -> dict:
+def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Path, batch_size: int = 8,
+                   quantize: bool = True) -> dict:
     """Resynthesise `manifest` through `codec`; PESQ, STOI, mel distance, pitch (F0 correlation, gross pitch error,
-    voicing error), WER, codebook use, per-frame diagnostics.
+    voicing error), WER, codebook use, per-frame diagnostics. quantize=False scores the decoder on the continuous
+    latent z_e instead of the codes (`Codec.reconstruct`): the fidelity this codec would have without rounding.
 
     Writes out_dir/results.json, out_dir/frames.npz (per-frame quantization error and hidden MSE, and the frames
     of each utterance), out_dir/per_utterance.json (the signal and pitch scores per utterance, in manifest order),
@@ -82,7 +86,10 @@ def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Pa
     all_codes, qe, hidden, texts, resynth, ids = [], [], [], [], [], []
     for batch in _batches(manifest, codec.sample_rate, batch_size):
         codes, frame_lengths = codec.encode(batch["audio"], batch["length"])
-        wav = codec.decode(codes, frame_lengths).cpu()
+        if quantize:
+            wav = codec.decode(codes, frame_lengths).cpu()
+        else:
+            wav = codec.reconstruct(batch["audio"], batch["length"], quantize=False)[0].cpu()
         diag = codec.diagnose(batch["audio"], batch["length"])
         for row, n in enumerate(batch["length"].tolist()):
             ref, deg = batch["audio"][row, :n].numpy(), wav[row, :n].numpy()
@@ -109,6 +116,7 @@ def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Pa
     result = {
         "kind": "codec",
         "results_version": CODEC_RESULTS_VERSION,
+        "decoded_from": "codes" if quantize else "z_e",
         "n_utterances": len(texts),
         **{key: mean_with_ci(values) for key, values in per_utt.items()},
         "codebook": codebook_stats(np.concatenate(all_codes), codec.codebook_size),
@@ -167,7 +175,8 @@ def _cached(out_dir: Path, manifest: Manifest, sources: list[Path]) -> dict | No
     return result
 
 
-def run_codec(name: str, codec_dir: Path, manifest: Manifest, asr: ASR | None, out_dir: Path, batch_size: int = 8) -> dict:
+def run_codec(name: str, codec_dir: Path, manifest: Manifest, asr: ASR | None, out_dir: Path, batch_size: int = 8,
+              quantize: bool = True) -> dict:
     from codec import Codec
 
     result = _cached(out_dir, manifest, [codec_dir, manifest.path])
@@ -176,7 +185,7 @@ def run_codec(name: str, codec_dir: Path, manifest: Manifest, asr: ASR | None, o
     if result is None:
         codec = Codec.from_pretrained(codec_dir)
         result = {"system": name, "model": str(codec_dir), "fingerprint": codec.fingerprint(),
-                  **evaluate_codec(codec, manifest, asr, out_dir, batch_size)}
+                  **evaluate_codec(codec, manifest, asr, out_dir, batch_size, quantize)}
         write_json(out_dir / "results.json", result)
     log.info("%s: %s", name, out_dir / "results.json")
     return result
@@ -210,11 +219,20 @@ def _wer_cells(result: dict) -> dict:
 
 
 def comparison_report(codecs: dict[str, Path], tts: dict[str, Path], manifest: Manifest, asr: ASR, out_dir: Path,
-                      seed: int = 0, batch_size: int = 8) -> Path:
-    """Evaluate every system (reusing cached results), then write report.md, PNG plots and results.json."""
+                      seed: int = 0, batch_size: int = 8, unquantized: bool = False) -> Path:
+    """Evaluate every system (reusing cached results), then write report.md, PNG plots and results.json.
+
+    unquantized=True adds, per codec, a row "NAME (z_e)" decoded from the continuous latent (the rounding-free
+    bound; its codebook and diagnostic cells are the same encoder's, so they are left out of that row).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     truth = run_ground_truth(manifest, asr, out_dir / "ground_truth")
     codec_results = {n: run_codec(n, d, manifest, asr, out_dir / "codec" / _slug(n), batch_size) for n, d in codecs.items()}
+    bounds = {}
+    if unquantized:
+        bounds = {n + UNQUANTIZED_SUFFIX: run_codec(n + UNQUANTIZED_SUFFIX, d, manifest, asr,
+                                                    out_dir / UNQUANTIZED_FOLDER / _slug(n), batch_size, quantize=False)
+                  for n, d in codecs.items()}
     tts_results = {n: run_tts(n, d, manifest, asr, out_dir / "tts" / _slug(n), seed) for n, d in tts.items()}
 
     lines = [f"# Comparison on {manifest.path} ({len(manifest)} utterances)", ""]
@@ -222,20 +240,22 @@ def comparison_report(codecs: dict[str, Path], tts: dict[str, Path], manifest: M
     skipped += [(f"{s['id']} (TTS {n})", s["reason"]) for n, r in tts_results.items() for s in r.get("skipped", [])]
     if codec_results:
         rows = [{"system": "ground truth", **_wer_cells(truth)}]
-        for name, r in codec_results.items():
-            rows.append({"system": name, "PESQ-WB": r["pesq_wb"]["mean"], "PESQ-NB": r["pesq_nb"]["mean"],
-                         "STOI": r["stoi"]["mean"], "mel dist": r["mel_distance"]["mean"], **_wer_cells(r),
-                         "F0 corr": r["f0_corr"]["mean"], "GPE": r["gross_pitch_error"]["mean"],
-                         "V/UV err": r["voicing_error"]["mean"],
-                         "usage": r["codebook"]["usage"], "perplexity": r["codebook"]["perplexity"],
-                         "QE mean": r["quantization_error"]["mean"], "QE std": r["quantization_error"]["std"],
-                         "hidden MSE mean": r["hidden_mse"]["mean"], "hidden MSE std": r["hidden_mse"]["std"]})
+        for name, r in {**codec_results, **bounds}.items():
+            row = {"system": name, "PESQ-WB": r["pesq_wb"]["mean"], "PESQ-NB": r["pesq_nb"]["mean"],
+                   "STOI": r["stoi"]["mean"], "mel dist": r["mel_distance"]["mean"], **_wer_cells(r),
+                   "F0 corr": r["f0_corr"]["mean"], "GPE": r["gross_pitch_error"]["mean"],
+                   "V/UV err": r["voicing_error"]["mean"]}
+            if name in codec_results:
+                row.update({"usage": r["codebook"]["usage"], "perplexity": r["codebook"]["perplexity"],
+                            "QE mean": r["quantization_error"]["mean"], "QE std": r["quantization_error"]["std"],
+                            "hidden MSE mean": r["hidden_mse"]["mean"], "hidden MSE std": r["hidden_mse"]["std"]})
+            rows.append(row)
         columns = ["system", "PESQ-WB", "PESQ-NB", "STOI", "mel dist", "WER", "WER 95% CI", "utt-mean WER", "F0 corr",
                    "GPE", "V/UV err", "usage",
                    "perplexity", "QE mean", "QE std", "hidden MSE mean", "hidden MSE std"]
         lines += ["## Codec reconstruction", "", markdown_table(rows, columns), ""]
         table = [{"system": n, "pesq_wb": r["pesq_wb"]["mean"], "pesq_ci": r["pesq_wb"]["ci"],
-                  "stoi": r["stoi"]["mean"], "stoi_ci": r["stoi"]["ci"]} for n, r in codec_results.items()]
+                  "stoi": r["stoi"]["mean"], "stoi_ci": r["stoi"]["ci"]} for n, r in {**codec_results, **bounds}.items()]
         bar_chart_png(table, "pesq_wb", out_dir / "pesq_wb.png", ci_keys="pesq_ci", title="PESQ-WB (95% CI)")
         bar_chart_png(table, "stoi", out_dir / "stoi.png", ci_keys="stoi_ci", title="STOI (95% CI)")
         frames = {n: np.load(out_dir / "codec" / _slug(n) / "frames.npz") for n in codec_results}
@@ -256,7 +276,8 @@ def comparison_report(codecs: dict[str, Path], tts: dict[str, Path], manifest: M
     if skipped:
         lines += [f"## Skipped entries ({len(skipped)})", ""] + [f"- `{uid}`: {reason}" for uid, reason in skipped] + [""]
     lines += [f"ASR judge: {type(asr).__name__}. WER after the shared text normalizer; CIs by bootstrap over utterances."]
-    write_json(out_dir / "results.json", {"ground_truth": truth, "codecs": codec_results, "tts": tts_results,
+    write_json(out_dir / "results.json", {"ground_truth": truth, "codecs": codec_results,
+                                          "codecs_unquantized": bounds, "tts": tts_results,
                                           "skipped": [{"id": uid, "reason": reason} for uid, reason in skipped]})
     report = out_dir / "report.md"
     report.write_text("\n".join(lines) + "\n")
@@ -312,6 +333,9 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--batch-size", type=int, default=8)
         p.add_argument("--max-seconds", type=float, default=60.0,
                        help="set aside longer utterances (each is encoded whole; 0 = no limit)")
+        if name != "tts":
+            p.add_argument("--unquantized", action="store_true",
+                           help="also score each codec decoded from its continuous latent z_e (no rounding)")
         if name == "codec":
             p.add_argument("--codec", type=Path, required=True)
         elif name == "tts":
@@ -333,7 +357,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("compare needs at least one --codec or --tts")
     # A single system is a comparison of one: the ground-truth row always stands beside it.
     with torch.inference_mode():  # scoped: callers in the same process (tests, notebooks) keep their grad mode
-        print(comparison_report(codecs, tts, manifest, asr, args.out, args.seed, args.batch_size))
+        print(comparison_report(codecs, tts, manifest, asr, args.out, args.seed, args.batch_size,
+                                getattr(args, "unquantized", False)))
     return 0
 
 if __name__ == "__main__":

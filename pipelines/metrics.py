@@ -302,6 +302,17 @@ def pitch_scores(ref, deg, sample_rate: int, min_frames: int = 10) -> dict[str, 
 # ---------------------------------------------------------------------------------------------------------------
 
 
+def autocorrelation_at(audio, lag: int) -> float:
+    """Normalized autocorrelation of `audio [T]` at `lag` samples, in [-1, 1]. At a lag of one codec hop it flags a
+    frame-rate comb (an ISTFT head whose phase is not coherent across frames repeats itself every hop): near 1
+    for such output, near 0 for speech whose pitch period does not divide the hop (scripts/frame_periodicity.py)."""
+    x = _finite_1d(audio, "autocorrelation_at")
+    if not 0 < lag < len(x):
+        raise ValueError(f"autocorrelation_at: lag {lag} outside (0, {len(x)})")
+    x = x - x.mean()
+    return float((x[lag:] * x[:-lag]).sum() / max(float((x * x).sum()), 1e-12))
+
+
 def codebook_stats(codes, codebook_size: int) -> dict[str, float]:
     """Usage of a codebook from code indices (any shape, flattened) in [0, codebook_size).
 

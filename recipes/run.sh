@@ -104,8 +104,10 @@ for name in "${variant_names[@]}"; do codec_args+=(--codec "$name=$exp/codec/$na
 
 if run_stage 2; then
   log "stage 2: codec evaluation on $eval_utts test utterances -> $exp/report"
+  # --unquantized: each codec also decoded from its continuous latent z_e, the rounding-free bound that tells
+  # whether the codebook or the rest of the codec limits fidelity
   "$py" -m pipelines.evaluate compare "${codec_args[@]}" --manifest "$data/test.jsonl" --max-utts "$eval_utts" \
-    --out "$exp/report" --asr "$asr"
+    --out "$exp/report" --asr "$asr" --unquantized
 fi
 
 if run_stage 3; then
@@ -157,7 +159,7 @@ fi
 if run_stage 7; then
   log "stage 7: comparison report"
   "$py" -m pipelines.evaluate compare "${codec_args[@]}" "${tts_args[@]}" --manifest "$data/test.jsonl" \
-    --max-utts "$eval_utts" --out "$exp/report" --asr "$asr" --seed "$tts_seed"
+    --max-utts "$eval_utts" --out "$exp/report" --asr "$asr" --seed "$tts_seed" --unquantized
   log "report: $exp/report/report.md"
   if [ ${#claim_pairs[@]} -gt 0 ]; then
     pair_args=()

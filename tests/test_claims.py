@@ -51,6 +51,27 @@ def test_verdicts_follow_the_numbers(tmp_path):
     assert claims["match"]["pesq_wb"]["difference"] == pytest.approx(-0.5)
 
 
+def test_rounding_cost_is_measured_per_utterance_and_sg_change_is_paired(tmp_path):
+    report = _report(tmp_path / "r", candidate_pesq_shift=0.0)
+    assert check_claims(report, [("64", "64-sg")], "64", "16-sg")["rounding_cost"] == {}  # nothing unquantized yet
+    for name, cost in (("64", 0.5), ("64-sg", 0.2)):  # decoding z_e beats decoding the codes by 0.5 / 0.2 PESQ
+        quantized = json.loads((report / "codec" / name / "per_utterance.json").read_text())
+        continuous = {**quantized, "pesq_wb": [v + cost for v in quantized["pesq_wb"]]}
+        (report / "codec_unquantized" / name).mkdir(parents=True)
+        (report / "codec_unquantized" / name / "per_utterance.json").write_text(json.dumps(continuous))
+    claims = check_claims(report, [("64", "64-sg"), ("16", "16-sg")], "64", "16-sg")
+    assert list(claims["rounding_cost"]) == ["64 -> 64-sg"]  # the 16 pair has no unquantized rows: left out
+    cost = claims["rounding_cost"]["64 -> 64-sg"]["pesq_wb"]
+    assert cost["cost_base"] == pytest.approx(-0.5) and cost["cost_sg"] == pytest.approx(-0.2)
+    assert cost["change"] == pytest.approx(0.3) and cost["change_ci"] == pytest.approx([0.3, 0.3])
+    assert claims["rounding_cost"]["64 -> 64-sg"]["stoi"]["change"] == pytest.approx(0.0)
+    shuffled = json.loads((report / "codec_unquantized" / "64" / "per_utterance.json").read_text())
+    shuffled["id"] = shuffled["id"][::-1]
+    (report / "codec_unquantized" / "64" / "per_utterance.json").write_text(json.dumps(shuffled))
+    with pytest.raises(ValueError, match="with and without rounding"):
+        check_claims(report, [("64", "64-sg")], "64", "16-sg")
+
+
 def test_cli_writes_markdown_and_refuses_mismatched_utterances(tmp_path, capsys):
     report = _report(tmp_path / "r", candidate_pesq_shift=0.0)
     assert main(["--report", str(report), "--pair", "64:64-sg", "--reference", "64", "--candidate", "16-sg",

@@ -95,6 +95,30 @@ def test_self_guidance_gradient_to_encoder_is_switchable(encoder_grad):
     assert sum(float(p.grad.abs().sum()) for p in codec.encoder.parameters() if p.grad is not None) > 0
 
 
+def test_phase_loss_compares_phase_derivatives_and_is_off_by_default():
+    from codec.objective import loss_weights, phase_loss
+
+    t = torch.arange(16000) / 16000
+    f0 = 120 + 30 * torch.sin(2 * torch.pi * 2 * t)  # a gliding pitch, like a voiced phrase
+    real = sum(torch.sin(2 * torch.pi * k * torch.cumsum(f0, 0) / 16000) / k for k in range(1, 20))[None] * 0.1
+    assert float(phase_loss(real, real)) < 1e-3
+    assert float(phase_loss(2.0 * real, real)) < 1e-3  # a gain is no phase error
+    assert float(phase_loss(torch.roll(real, 1, -1), real)) < 0.01  # nor is a one-sample delay, nearly
+    # the artefact this loss targets: the same spectral envelope on a frame-periodic (50 Hz) carrier
+    comb = sum(torch.sin(2 * torch.pi * 50 * k * t) for k in range(1, 60))[None] * 0.01
+    assert float(phase_loss(comb, real)) > 0.3
+    silent = torch.zeros_like(real, requires_grad=True)
+    loss = phase_loss(silent, real)
+    loss.backward()
+    assert float(loss.detach()) == pytest.approx(1.0) and bool(torch.isfinite(silent.grad).all())
+    assert "phase" not in loss_weights(CodecConfig.preset("debug"))
+    codec = make_codec(decoder_depth=2, phase_weight=0.5).train()
+    assert loss_weights(codec.config)["phase"] == 0.5
+    out = GeneratorForward(codec)(torch.randn(2, 1600) * 0.1, torch.tensor([1600, 960]))
+    out.losses["phase"].backward()
+    assert float(out.losses["phase"].detach()) > 0 and codec.head.out.weight.grad.abs().sum() > 0
+
+
 def test_self_guidance_loss_is_zero_without_rounding(monkeypatch):
     codec = make_codec().train()
     monkeypatch.setattr(codec.quantizer, "round", lambda z_e, mask=None: (z_e, torch.zeros(z_e.shape[:2], dtype=torch.long), {}))
@@ -127,6 +151,21 @@ def test_batched_equals_one_by_one(codec):
         assert frames[i] == n and torch.equal(codes[i, :n], single_codes[0])
         single_audio = codec.decode(single_codes)
         torch.testing.assert_close(audio[i, : n * 320], single_audio[0], atol=1e-4, rtol=1e-4)
+
+
+def test_reconstruct_quantized_is_decode_of_encode_and_unquantized_skips_rounding(codec, monkeypatch):
+    wav, lengths = torch.randn(2, 3000) * 0.1, torch.tensor([3000, 1000])
+    codes, frames = codec.encode(wav, lengths)
+    quantized, rec_frames = codec.reconstruct(wav, lengths)
+    assert torch.equal(rec_frames, frames)
+    torch.testing.assert_close(quantized, codec.decode(codes, frames), atol=1e-5, rtol=1e-5)
+    continuous, _ = codec.reconstruct(wav, lengths, quantize=False)
+    assert continuous.shape == quantized.shape and torch.all(continuous[1, 4 * 320:] == 0)
+    assert float((continuous - quantized).abs().max()) > 1e-4  # rounding changes what the decoder hears
+    # with rounding bypassed, the two paths are the same computation
+    rounding = codec.quantizer.round
+    monkeypatch.setattr(codec.quantizer, "round", lambda z_e, mask=None: (z_e, rounding(z_e, mask)[1], {}))
+    torch.testing.assert_close(codec.reconstruct(wav, lengths)[0], continuous, atol=1e-6, rtol=1e-6)
 
 
 def test_encode_resamples_other_rates(codec):

@@ -236,3 +236,16 @@ def test_codebook_stats_rejects_out_of_range():
         codebook_stats([0, 1, 4], 4)
     with pytest.raises(ValueError, match="no codes"):
         codebook_stats([], 4)
+
+
+def test_autocorrelation_at_one_hop_flags_a_frame_rate_comb():
+    from pipelines.metrics import autocorrelation_at
+
+    t = np.arange(32000) / 16000
+    comb = sum(np.sin(2 * np.pi * 50 * k * t + k) for k in range(1, 40))  # repeats every 320 samples
+    voice = np.sin(2 * np.pi * np.cumsum(170 + 20 * np.sin(2 * np.pi * 3 * t)) / 16000)  # a gliding 170 Hz voice
+    noise = np.random.default_rng(0).normal(size=t.size)
+    assert autocorrelation_at(comb, 320) > 0.98  # (T - lag) / T of it: the overlap shrinks
+    assert abs(autocorrelation_at(noise, 320)) < 0.05 and abs(autocorrelation_at(voice, 320)) < 0.5
+    with pytest.raises(ValueError, match="lag 320"):
+        autocorrelation_at(noise[:100], 320)

@@ -22,10 +22,16 @@ def test_debug_recipe_produces_its_report(debug_recipe):
     for r in results["codecs"].values():
         assert 1.0 <= r["pesq_wb"]["mean"] <= 4.65 and 0 <= r["stoi"]["mean"] <= 1
         assert r["quantization_error"]["n"] > 0 and r["codebook"]["usage"] > 0
-        assert 0 <= r["voicing_error"]["mean"] <= 1 and r["results_version"] == 2
+        assert 0 <= r["voicing_error"]["mean"] <= 1 and r["results_version"] == 3 and r["decoded_from"] == "codes"
+    # the rounding-free rows: the same codecs decoded from z_e, scored on the same utterances
+    assert set(results["codecs_unquantized"]) == {"256 (z_e)", "256-sg (z_e)"} and "| 256-sg (z_e) |" in report
+    for name, r in results["codecs_unquantized"].items():
+        assert r["decoded_from"] == "z_e" and r["n_utterances"] == results["codecs"][name[:-6]]["n_utterances"]
+        assert r["pesq_wb"]["mean"] != results["codecs"][name[:-6]]["pesq_wb"]["mean"]
     assert 0 <= results["ground_truth"]["wer"]["wer"] < 0.6  # pocketsphinx on clean flite speech
     claims = json.loads((debug_recipe / "report" / "claims" / "claims.json").read_text())
     assert set(claims["verdicts"].values()) <= {"reproduced", "not reproduced", "inconclusive"}
+    assert set(claims["rounding_cost"]) == {"256 -> 256-sg"}  # stage 2 decoded every codec from z_e too
     assert claims["training"]["256-sg"]["steps"] == 16  # --set codec_steps=16 (conftest) over the preset's 20
     assert (debug_recipe / "codec" / "256-sg" / "train.log").stat().st_size > 0  # codec_parallel=2: logged apart
     assert (debug_recipe / "report" / "claims" / "training_curves.png").stat().st_size > 1000
