@@ -87,25 +87,29 @@ def paired_difference(report: Path, reference: str, candidate: str, metric: str)
             "difference_ci": paired_ci(lambda idx: diff[idx].mean(1), len(diff)), "n": int(keep.sum())}
 
 
-def rounding_cost(report: Path, base: str, sg: str, metric: str) -> dict | None:
-    """metric(decoded from codes) - metric(decoded from z_e) per utterance for `base` and `sg`, their means with
-    CIs, and the paired change sg - base; None unless both were also evaluated unquantized."""
+def rounding_cost(report: Path, base: str, sg: str, metrics: tuple[str, ...]) -> dict | None:
+    """Per metric: metric(decoded from codes) - metric(decoded from z_e) per utterance for `base` and `sg`, their
+    means with CIs, and the paired change sg - base; None unless both were also evaluated unquantized."""
     if not all((report / UNQUANTIZED_FOLDER / _slug(n) / "per_utterance.json").exists() for n in (base, sg)):
         return None
-    costs, ids = [], []
+    scores = {}  # name -> (decoded from codes, decoded from z_e)
     for name in (base, sg):
-        quantized, continuous = per_utterance(report, name), per_utterance(report, name, UNQUANTIZED_FOLDER)
-        if quantized["id"] != continuous["id"]:
+        scores[name] = per_utterance(report, name), per_utterance(report, name, UNQUANTIZED_FOLDER)
+        if scores[name][0]["id"] != scores[name][1]["id"]:
             raise ValueError(f"claims: {name!r} was not evaluated on the same utterances with and without rounding")
-        costs.append(np.asarray(quantized[metric], dtype=np.float64) - np.asarray(continuous[metric], dtype=np.float64))
-        ids.append(quantized["id"])
-    if ids[0] != ids[1]:
+    if scores[base][0]["id"] != scores[sg][0]["id"]:
         raise ValueError(f"claims: {base!r} and {sg!r} were not evaluated on the same utterances")
-    keep = np.isfinite(costs[0]) & np.isfinite(costs[1])
-    a, b = costs[0][keep], costs[1][keep]
     mean_ci = lambda x: paired_ci(lambda idx: x[idx].mean(1), len(x))  # noqa: E731
-    return {"cost_base": float(a.mean()), "cost_base_ci": mean_ci(a), "cost_sg": float(b.mean()),
-            "cost_sg_ci": mean_ci(b), "change": float((b - a).mean()), "change_ci": mean_ci(b - a), "n": int(keep.sum())}
+    out = {}
+    for metric in metrics:
+        a, b = (np.asarray(q[metric], dtype=np.float64) - np.asarray(e[metric], dtype=np.float64)
+                for q, e in (scores[base], scores[sg]))
+        keep = np.isfinite(a) & np.isfinite(b)
+        a, b = a[keep], b[keep]
+        out[metric] = {"cost_base": float(a.mean()), "cost_base_ci": mean_ci(a), "cost_sg": float(b.mean()),
+                       "cost_sg_ci": mean_ci(b), "change": float((b - a).mean()), "change_ci": mean_ci(b - a),
+                       "n": int(keep.sum())}
+    return out
 
 
 def _verdict(inside: bool, outside: bool) -> str:
@@ -156,9 +160,8 @@ def check_claims(report: Path, pairs: list[tuple[str, str]], reference: str, can
         h["std_base"], h["std_other"] = results[b]["hidden_mse"]["std"], results[s]["hidden_mse"]["std"]
         h["p99_base"], h["p99_other"] = results[b]["hidden_mse"]["p99"], results[s]["hidden_mse"]["p99"]
     match = {m: paired_difference(report, reference, candidate, m) for m in ("pesq_wb", "pesq_nb", "stoi", "mel_distance")}
-    costs = {f"{b} -> {s}": {m: rounding_cost(report, b, s, m) for m in ("pesq_wb", "stoi", "mel_distance")}
-             for b, s in pairs}
-    costs = {p: c for p, c in costs.items() if all(v is not None for v in c.values())}
+    costs = {f"{b} -> {s}": rounding_cost(report, b, s, ("pesq_wb", "stoi", "mel_distance")) for b, s in pairs}
+    costs = {p: c for p, c in costs.items() if c is not None}
 
     claim1 = _verdict(all(-QE_MARGIN <= r["ratio_ci"][0] - 1 and r["ratio_ci"][1] - 1 <= QE_MARGIN for r in qe.values()),
                       any(r["ratio_ci"][0] - 1 > QE_MARGIN or r["ratio_ci"][1] - 1 < -QE_MARGIN for r in qe.values()))

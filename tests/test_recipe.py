@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.evaluate import UNQUANTIZED_SUFFIX
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -26,8 +28,9 @@ def test_debug_recipe_produces_its_report(debug_recipe):
     # the rounding-free rows: the same codecs decoded from z_e, scored on the same utterances
     assert set(results["codecs_unquantized"]) == {"256 (z_e)", "256-sg (z_e)"} and "| 256-sg (z_e) |" in report
     for name, r in results["codecs_unquantized"].items():
-        assert r["decoded_from"] == "z_e" and r["n_utterances"] == results["codecs"][name[:-6]]["n_utterances"]
-        assert r["pesq_wb"]["mean"] != results["codecs"][name[:-6]]["pesq_wb"]["mean"]
+        quantized = results["codecs"][name.removesuffix(UNQUANTIZED_SUFFIX)]
+        assert r["decoded_from"] == "z_e" and r["n_utterances"] == quantized["n_utterances"]
+        assert r["pesq_wb"]["mean"] != quantized["pesq_wb"]["mean"]
     assert 0 <= results["ground_truth"]["wer"]["wer"] < 0.6  # pocketsphinx on clean flite speech
     claims = json.loads((debug_recipe / "report" / "claims" / "claims.json").read_text())
     assert set(claims["verdicts"].values()) <= {"reproduced", "not reproduced", "inconclusive"}
