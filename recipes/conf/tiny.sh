@@ -9,8 +9,10 @@
 # lr 3e-4: at 1e-3 the FSQ latent collapsed within ~20 steps (quantization error -> 0, one code in use, mel stuck
 # near 10), at 3e-4 it stayed spread (QE ~0.26) and mel fell to 7.6 by step 100 (probes of 150 steps, 2026-11-21).
 # Without the GAN a short run's ISTFT head outputs a 50 Hz comb (it repeats every 20 ms frame) instead of the
-# speaker's pitch; a 500-step probe with --phase-weight 20 removed most of it (docs/RESULTS.md). To try it on every
-# variant: --set codec_extra="--phase-weight 20" (not the default: one probe, and XCodec2 has no such loss).
+# speaker's pitch; --phase-weight 20 removes it (3000 steps: PESQ-WB +0.07, pitch error halved) but not the
+# unintelligibility, which scripts/phase_oracle.py traces to the predicted magnitudes (docs/RESULTS.md). To try it
+# on every variant: --set codec_extra="--phase-weight 20" (not the default: WER did not improve, and XCodec2 has
+# no such loss).
 # The codebook comparison of the paper at a size two CPU cores can train: 65536 / 16384 / 4096, without and
 # with self-guidance, identical seed, data and steps; the key pair (16384 +/- SG) also with a second seed.
 voices=slt,rms,awb,kal16 corpus_utts=4000 corpus_seed=0 dev_fraction=0.02 test_fraction=0.025
