@@ -36,26 +36,30 @@ from pipelines.metrics import autocorrelation_at, pitch_scores, stoi_score, wer_
 from pipelines.plots import spectrogram_comparison_png  # noqa: E402
 
 
-
-def _head_spectra(codec: Codec, wav: np.ndarray, replace: torch.Tensor | None = None
-                  ) -> tuple[np.ndarray, torch.Tensor]:
-    """Resynthesize `wav` [T] -> (audio [T], the ISTFT head's Linear output [F, n_fft + 2] = log-magnitude | phase).
-
-    With `replace`, the head synthesizes from that tensor instead of its own prediction.
-    """
+def _decode_capturing_head(codec: Codec, wav: np.ndarray) -> tuple[np.ndarray, tuple, torch.Tensor]:
+    """Resynthesize `wav` [T] -> (audio [T], the ISTFT head's inputs (features, mask), its Linear output
+    [F, n_fft + 2] = log-magnitude | phase)."""
     captured = {}
-
-    def hook(module, inputs, output):
-        captured["out"] = output[0].detach().clone()
-        return None if replace is None else replace[None].to(output.dtype)
-
-    handle = codec.head.out.register_forward_hook(hook)
+    handles = [codec.head.register_forward_pre_hook(lambda module, args: captured.update(inputs=args)),
+               codec.head.out.register_forward_hook(lambda module, args, out: captured.update(out=out[0].clone()))]
     try:
         with torch.no_grad():
             audio = codec.reconstruct(torch.from_numpy(wav)[None])[0][0, : len(wav)].numpy()
     finally:
+        for handle in handles:
+            handle.remove()
+    return np.pad(audio, (0, len(wav) - len(audio))), captured["inputs"], captured["out"]
+
+
+def _head_from(codec: Codec, head_inputs: tuple, spectra: torch.Tensor, length: int) -> np.ndarray:
+    """The head's overlap-add of `spectra` [F, n_fft + 2] (log-magnitude | phase) in place of its prediction -> [T]."""
+    handle = codec.head.out.register_forward_hook(lambda module, args, out: spectra[None].to(out.dtype))
+    try:
+        with torch.no_grad():
+            audio = codec.head(*head_inputs)[0, :length].numpy()
+    finally:
         handle.remove()
-    return np.pad(audio, (0, len(wav) - len(audio))), captured["out"]
+    return np.pad(audio, (0, length - len(audio)))
 
 
 def _input_spectrum(wav: np.ndarray, n_fft: int, hop: int, frames: int) -> torch.Tensor:
@@ -69,19 +73,20 @@ def _input_spectrum(wav: np.ndarray, n_fft: int, hop: int, frames: int) -> torch
 def conditions(codec: Codec, wav: np.ndarray) -> tuple[dict[str, np.ndarray], float]:
     """The signals of the module docstring, each [T] float32 clipped to [-1, 1], and the head-inverse check.
 
-    The head's synthesis is linear in the spectrum, so input magnitudes enter scaled down by SCALE (the head clips
-    magnitudes at 100, which a loud bin of the input can exceed) and the audio is scaled back up.
+    The head's synthesis is linear in the spectrum, so input magnitudes enter scaled down by `scale` (the head
+    clips magnitudes at 100, which a loud bin of the input can exceed) and the audio is scaled back up. The encoder
+    and backbone run once; each swap re-runs only the head.
     """
     scale = 16.0
     n_fft, hop = 4 * codec.hop_length, codec.hop_length
-    codec_audio, head_out = _head_spectra(codec, wav)
+    codec_audio, head_inputs, head_out = _decode_capturing_head(codec, wav)
     bins = n_fft // 2 + 1
     spec = _input_spectrum(wav, n_fft, hop, head_out.shape[0]).T  # [F, bins]
     in_log_mag, in_phase = torch.log((spec.abs() / scale).clamp(min=1e-9)), torch.angle(spec)
     codec_log_mag, codec_phase = head_out[:, :bins], head_out[:, bins:]
 
     def with_spectra(log_mag: torch.Tensor, phase: torch.Tensor, gain: float) -> np.ndarray:
-        return gain * _head_spectra(codec, wav, torch.cat([log_mag, phase], dim=-1))[0]
+        return gain * _head_from(codec, head_inputs, torch.cat([log_mag, phase], dim=-1), len(wav))
 
     through_head = with_spectra(in_log_mag, in_phase, scale)
     signals = {
@@ -126,9 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     result = {"codec": str(args.codec), "step": step, "manifest": str(args.manifest), "utterances": len(texts),
               "stft": {"n_fft": 4 * codec.hop_length, "hop": codec.hop_length, "window": "hann"},
               "head_inverse_max_abs_error": round(max(checks), 6), "conditions": {}}
+    inputs = signals["input"]
     for name, audios in signals.items():
         wer = wer_report(texts, asr.transcribe(audios))
-        inputs = signals["input"]
         result["conditions"][name] = {
             "wer": round(wer["wer"], 4), "wer_ci": [round(x, 4) for x in wer["wer_ci"]],
             "stoi": round(float(np.mean([stoi_score(a, b, codec.sample_rate) for a, b in zip(inputs, audios)])), 4),
