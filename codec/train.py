@@ -6,7 +6,9 @@ step on the detached output, then the generator takes its step on the weighted s
 
 Output directory:
   checkpoints/step_XXXXXXXX/   full training state every --save-every steps (last --keep-last kept);
-                               `--resume` continues from the latest one (step, weights, optimizers, RNG, data)
+                               `--resume` continues from the latest one (step, weights, optimizers, RNG, data);
+                               it refuses other data settings (manifest, batch, segment, seed) and prints a
+                               notice when the schedule (steps, lr, warm-up, adversarial start) was changed
   tb/                          TensorBoard: every loss, grad norms, LR, validation metrics
   metrics.jsonl                the same scalars, one JSON line per step (main process)
   samples/step_XXXXXXXX/       a few dev utterances, original and reconstructed
@@ -95,6 +97,40 @@ def build_config(args) -> CodecConfig:
     return config
 
 
+# Settings a resumed run must share with its checkpoint: the data position is a function of the step, the batch
+# and the seed, so changing any of them would silently feed other audio than the uninterrupted run.
+DATA_SETTINGS = ("train_manifest", "batch_size", "segment_seconds", "seed")
+# Settings a resumed run may change on purpose (to extend a run, or start the GAN late), with a notice: they
+# reshape the LR schedule from the resumed step on, so the run no longer matches an uninterrupted one.
+SCHEDULE_SETTINGS = ("steps", "lr", "warmup_steps", "adv_start_step")
+
+
+def warmup_steps(args) -> int:
+    return args.warmup_steps if args.warmup_steps is not None else max(1, args.steps // 50)
+
+
+def check_resume_settings(saved: dict, args: argparse.Namespace, step: int, source: Path) -> str | None:
+    """Refuse a resume whose data settings differ from the checkpoint's `saved` args; return a notice (or None)
+    naming any schedule setting that differs, with the LR at `step` under both schedules."""
+    def same(key):
+        if key == "train_manifest":
+            return Path(saved[key]).resolve() == Path(getattr(args, key)).resolve()
+        return saved[key] == getattr(args, key)
+
+    changed = [f"{k} {saved[k]!r} -> {getattr(args, k)!r}" for k in DATA_SETTINGS if k in saved and not same(k)]
+    if changed:
+        sys.exit(f"{source}: trained with other data settings ({'; '.join(changed)}): resuming would feed other "
+                 f"audio than the interrupted run saw; resume with the same settings, or train into a new --out")
+    changed = [f"{k} {saved[k]} -> {getattr(args, k)}" for k in SCHEDULE_SETTINGS if k in saved and not same(k)]
+    if not changed:
+        return None
+    old = argparse.Namespace(**{k: saved.get(k, getattr(args, k)) for k in SCHEDULE_SETTINGS})
+    lr_old = lr_at(step, old.lr, warmup_steps(old), old.steps)
+    lr_new = lr_at(step, args.lr, warmup_steps(args), args.steps)
+    return (f"{source}: resuming under another schedule ({'; '.join(changed)}): the LR at step {step} is "
+            f"{lr_new:.3g} (the checkpoint's schedule: {lr_old:.3g}); this run no longer matches an uninterrupted one")
+
+
 @torch.no_grad()
 def evaluate(codec: Codec, dataset: UtteranceDataset, out_dir: Path, step: int, num_samples: int = 3) -> dict[str, float]:
     """Dev metrics: mel distance of encode->decode, quantization error, z_q vs z_e hidden MSE, code usage/perplexity."""
@@ -149,6 +185,9 @@ def main(argv=None) -> Path:
         if CodecConfig.from_dict(state["codec_config"]) != config:
             sys.exit(f"{ckpt.latest()}: saved with another codec config than these options ({state['codec_config']})")
         step, nonfinite_state = state["step"], state.get("nonfinite")
+        notice = check_resume_settings(state.get("args", {}), args, step, ckpt.latest())
+        if notice is not None:
+            accelerator.print(notice)
         accelerator.print(f"resumed from {ckpt.latest()} at step {step}")
     if accelerator.is_main_process:
         trim_partial_line(out / "metrics.jsonl")  # a run killed mid-append leaves half a line
@@ -167,7 +206,7 @@ def main(argv=None) -> Path:
         dev.utterances = dev.utterances[: args.eval_utterances]
         dev_set = UtteranceDataset(dev, config.sample_rate)
 
-    warmup = args.warmup_steps if args.warmup_steps is not None else max(1, args.steps // 50)
+    warmup = warmup_steps(args)
     logger = TrainLogger(accelerator, out / "tb", args.steps, step, desc=f"codec {args.preset}")
     guard = NonFiniteGuard(accelerator, logger, args.max_nonfinite_steps)
     guard.load_state_dict(nonfinite_state)

@@ -85,6 +85,20 @@ def test_resumed_run_matches_uninterrupted(synth_corpus, tmp_path):
         codec_from_checkpoint(out / "final")  # a codec folder is not a training checkpoint
 
 
+def test_resume_refuses_other_data_settings_and_names_a_schedule_change(synth_corpus, tmp_path, capsys):
+    out = tmp_path / "run"
+    args = train_args(synth_corpus, out, "--save-every", "2", "--adv-start-step", "0")
+    main(args + ["--steps", "2"])
+    before = (out / "metrics.jsonl").read_text()
+    with pytest.raises(SystemExit, match=r"other data settings \(batch_size 4 -> 2\)"):
+        main(args + ["--steps", "3", "--resume", "--batch-size", "2"])
+    assert (out / "metrics.jsonl").read_text() == before  # refused before a step was taken
+    capsys.readouterr()
+    main(args + ["--steps", "3", "--resume"])  # extending the run is allowed, with a notice
+    assert "resuming under another schedule (steps 2 -> 3)" in capsys.readouterr().out
+    assert sorted(read_metrics(out)) == [1, 2, 3]
+
+
 def test_two_process_cpu_run(synth_corpus, tmp_path):
     out = tmp_path / "ddp"
     # `accelerate launch --cpu --num_processes 2` starts a single process in accelerate 1.x (multi-CPU needs
