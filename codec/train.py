@@ -40,8 +40,8 @@ from codec.model import Codec, format_counts, parameter_counts
 from codec.objective import (GeneratorForward, discriminator_objective, generator_gan_losses, loss_weights,
                              multiscale_mel_loss)
 from codec.schedule import lr_at, set_lr
-from codec.trainloop import (CheckpointSaver, NonFiniteGuard, TrainLogger, build_accelerator, seed_everything,
-                             trim_partial_line, write_json)
+from codec.trainloop import (CheckpointSaver, NonFiniteGuard, TrainLogger, build_accelerator, require_same_data_settings,
+                             seed_everything, trim_partial_line, write_json)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -112,20 +112,14 @@ def warmup_steps(args) -> int:
 def check_resume_settings(saved: dict, args: argparse.Namespace, step: int, source: Path) -> str | None:
     """Refuse a resume whose data settings differ from the checkpoint's `saved` args; return a notice (or None)
     naming any schedule setting that differs, with the LR at `step` under both schedules."""
-    def same(key):
-        if key == "train_manifest":
-            return Path(saved[key]).resolve() == Path(getattr(args, key)).resolve()
-        return saved[key] == getattr(args, key)
+    def normalized(values: dict) -> dict:  # the same manifest, however its path was spelled
+        return {**values, "train_manifest": str(Path(values["train_manifest"]).resolve())}
 
-    changed = [f"{k} {saved[k]!r} -> {getattr(args, k)!r}" for k in DATA_SETTINGS if k in saved and not same(k)]
-    if changed:
-        sys.exit(f"{source}: trained with other data settings ({'; '.join(changed)}): resuming would feed other "
-                 f"audio than the interrupted run saw; resume with the same settings, or train into a new --out")
-    changed = [f"{k} {saved[k]} -> {getattr(args, k)}" for k in SCHEDULE_SETTINGS if k in saved and not same(k)]
+    require_same_data_settings(normalized(saved), normalized(vars(args)), DATA_SETTINGS, source)
+    changed = [f"{k} {saved[k]} -> {getattr(args, k)}" for k in SCHEDULE_SETTINGS if saved[k] != getattr(args, k)]
     if not changed:
         return None
-    old = argparse.Namespace(**{k: saved.get(k, getattr(args, k)) for k in SCHEDULE_SETTINGS})
-    lr_old = lr_at(step, old.lr, warmup_steps(old), old.steps)
+    lr_old = lr_at(step, saved["lr"], warmup_steps(argparse.Namespace(**saved)), saved["steps"])
     lr_new = lr_at(step, args.lr, warmup_steps(args), args.steps)
     return (f"{source}: resuming under another schedule ({'; '.join(changed)}): the LR at step {step} is "
             f"{lr_new:.3g} (the checkpoint's schedule: {lr_old:.3g}); this run no longer matches an uninterrupted one")
@@ -185,7 +179,7 @@ def main(argv=None) -> Path:
         if CodecConfig.from_dict(state["codec_config"]) != config:
             sys.exit(f"{ckpt.latest()}: saved with another codec config than these options ({state['codec_config']})")
         step, nonfinite_state = state["step"], state.get("nonfinite")
-        notice = check_resume_settings(state.get("args", {}), args, step, ckpt.latest())
+        notice = check_resume_settings(state["args"], args, step, ckpt.latest())
         if notice is not None:
             accelerator.print(notice)
         accelerator.print(f"resumed from {ckpt.latest()} at step {step}")

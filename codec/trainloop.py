@@ -119,6 +119,15 @@ def _injected(kind: str, step: int) -> bool:
     return False
 
 
+def require_same_data_settings(saved: dict, current: dict, keys: tuple[str, ...], source: str | os.PathLike) -> None:
+    """Stop a resume whose data settings `keys` differ between the checkpoint (`saved`) and this run (`current`):
+    the data position is a function of them, so the resumed run would see other data than the interrupted one."""
+    changed = [f"{k} {saved.get(k)!r} -> {current[k]!r}" for k in keys if saved.get(k) != current[k]]
+    if changed:
+        raise SystemExit(f"{source}: trained with other data settings ({'; '.join(changed)}): resuming would feed "
+                         f"other data than the interrupted run saw; resume with the same settings, or use a new --out")
+
+
 def trim_partial_line(path: str | os.PathLike) -> None:
     """Cut a JSONL file back to its last complete line (what a process killed mid-append leaves)."""
     path = Path(path)

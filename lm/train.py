@@ -36,8 +36,8 @@ from torch.utils.data import DataLoader
 from codec.checkpoint import CheckpointManager, atomic_directory
 from codec.data import ResumableSampler
 from codec.schedule import lr_at, set_lr
-from codec.trainloop import (CheckpointSaver, NonFiniteGuard, TrainLogger, build_accelerator, seed_everything,
-                             write_json)
+from codec.trainloop import (CheckpointSaver, NonFiniteGuard, TrainLogger, build_accelerator, require_same_data_settings,
+                             seed_everything, write_json)
 from lm.config import PRESETS, LMConfig
 from lm.model import SpeechLM
 from lm.packing import PackedRows, collate_rows
@@ -165,9 +165,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     if resume and latest is not None:
         state = ckpt.load(latest, {"model": model}, {"optimizer": optimizer})
         saved = state["config"]
-        changed = [k for k in _DATA_SETTINGS if saved.get(k) != _as_json(cfg)[k]]
-        if changed:
-            raise SystemExit(f"{latest}: was trained with other {changed}; resume with the same settings or a new --out")
+        require_same_data_settings(saved, _as_json(cfg), _DATA_SETTINGS, latest)
         start_step, nonfinite_state = state["step"], state.get("nonfinite")
     if accelerator.is_main_process:
         write_json(out / "train_config.json", {**_as_json(cfg), "world_size": world, "rows_per_micro": rows_per_micro,

@@ -78,7 +78,7 @@ def conditions(codec: Codec, wav: np.ndarray) -> tuple[dict[str, np.ndarray], fl
     and backbone run once; each swap re-runs only the head.
     """
     scale = 16.0
-    n_fft, hop = 4 * codec.hop_length, codec.hop_length
+    n_fft, hop = codec.head.n_fft, codec.head.hop_length
     codec_audio, head_inputs, head_out = _decode_capturing_head(codec, wav)
     bins = n_fft // 2 + 1
     spec = _input_spectrum(wav, n_fft, hop, head_out.shape[0]).T  # [F, bins]
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
                                    n_fft=2048, hop_length=160, n_mels=160)
     asr = PocketSphinxASR()
     result = {"codec": str(args.codec), "step": step, "manifest": str(args.manifest), "utterances": len(texts),
-              "stft": {"n_fft": 4 * codec.hop_length, "hop": codec.hop_length, "window": "hann"},
+              "stft": {"n_fft": codec.head.n_fft, "hop": codec.head.hop_length, "window": "hann"},
               "head_inverse_max_abs_error": round(max(checks), 6), "conditions": {}}
     inputs = signals["input"]
     for name, audios in signals.items():

@@ -151,6 +151,8 @@ def test_resume_matches_uninterrupted_run(extracted, tmp_path):
     shutil.rmtree(final)
     with pytest.raises(SystemExit, match="--resume"):
         train(_config(extracted, tmp_path / "run"))
+    with pytest.raises(SystemExit, match=r"other data settings \(seed 0 -> 1\)"):
+        train(_config(extracted, tmp_path / "run", seed=1), resume=True)
     resumed = load_file(str(train(_config(extracted, tmp_path / "run"), resume=True) / "model.safetensors"))
     assert uninterrupted.keys() == resumed.keys()
     for name in uninterrupted:
