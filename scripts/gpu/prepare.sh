@@ -14,8 +14,10 @@ platforms=()
 for n in 28 27 17; do platforms+=(--platform "manylinux_2_${n}_x86_64"); done
 platforms+=(--platform manylinux2014_x86_64 --platform manylinux1_x86_64)
 # our requirements that the GPU image lacks (it has torch, transformers, accelerate, sentencepiece, einops, tqdm,
-# matplotlib, safetensors, tensorboard), with the dependencies of each that it lacks too
-wheels=(vector-quantize-pytorch einx torch-einops-utils frozendict jiwer rapidfuzz pocketsphinx pystoi soundfile soxr)
+# matplotlib, safetensors, tensorboard, click, scipy, sympy), with the dependencies of each that it lacks too
+# (checked 2026-11-27 against the Requires-Dist of every wheel: cffi, pycparser, loguru and sounddevice were missing)
+wheels=(vector-quantize-pytorch einx torch-einops-utils frozendict loguru jiwer rapidfuzz pocketsphinx sounddevice pystoi
+        soundfile cffi pycparser soxr)
 # the peer codecs of `python -m benchmarks peers` (torchaudio is on the GPU image): benchmarks/peers_env.sh's list
 peers=(encodec==0.1.1 descript-audio-codec==1.0.0 descript-audiotools==0.7.2 argbind docstring-parser julius
        flatten-dict ffmpy importlib-resources pyloudnorm randomname fire termcolor markdown2 torch-stoi future)
@@ -25,7 +27,10 @@ for p in "${wheels[@]}" "${peers[@]}"; do
     || python3 -m pip wheel -q --no-deps -w .whl "$p"  # sources only: pure Python, so a wheel built here fits
 done
 if ! ls .whl/pesq-*.whl >/dev/null 2>&1; then  # pesq publishes sources only: build it with a local Python 3.12
-  py312=$(command -v python3.12 || ls /root/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | head -n 1 || true)
+  py312=""  # the first Python 3.12 that runs (a pyenv shim is on PATH even where no 3.12 is selected)
+  for c in $(command -v python3.12 || true) /root/.pyenv/versions/3.12*/bin/python3.12; do
+    if [ -x "$c" ] && "$c" -c '' 2>/dev/null; then py312=$c; break; fi
+  done
   [ -n "$py312" ] || { echo "prepare.sh: no Python 3.12 here to build the pesq wheel" >&2; exit 1; }
   "$py312" -m pip wheel -q --no-deps -w .whl pesq
 fi
