@@ -19,7 +19,7 @@ from codec.config import CodecConfig
 from codec.discriminators import Discriminators
 from codec.model import Codec
 from codec.objective import GeneratorForward, discriminator_objective, generator_gan_losses, loss_weights
-from codec.trainloop import build_accelerator
+from codec.trainloop import adamw, build_accelerator
 
 PRESETS = ("debug", "tiny", "small", "xcodec2")
 
@@ -32,8 +32,8 @@ def build_step(preset: str, sg: bool, batch: int, segment_seconds: float, device
     weights = loss_weights(config)
     codec = Codec(config)
     disc = Discriminators(config.mpd_channels, config.mrd_channels)
-    opt_g = torch.optim.AdamW(codec.parameters(), lr=1e-4, betas=(0.8, 0.9))
-    opt_d = torch.optim.AdamW(disc.parameters(), lr=1e-4, betas=(0.8, 0.9))
+    opt_g = adamw(codec.parameters(), lr=1e-4, betas=(0.8, 0.9))
+    opt_d = adamw(disc.parameters(), lr=1e-4, betas=(0.8, 0.9))
     generator, disc, opt_g, opt_d = accelerator.prepare(GeneratorForward(codec), disc, opt_g, opt_d)
     generator.train(), disc.train()
     segment = max(1, round(segment_seconds * config.frame_rate)) * config.hop_length

@@ -20,7 +20,7 @@ import torch
 
 from benchmarks import fixtures
 from benchmarks.common import environment, log, peak_bf16_flops, peak_memory, report, setup_device, sync, time_fn
-from codec.trainloop import build_accelerator
+from codec.trainloop import adamw, build_accelerator
 from lm.config import LMConfig
 from lm.model import SpeechLM
 from lm.packing import PackedRows, collate_rows
@@ -68,7 +68,7 @@ def run(device: str = "cpu", presets=PRESETS, batch_tokens: int = 8192, threads:
         lm = SpeechLM.create(config, tokenizer, dataclasses.replace(store.identity, codebook_size=codebook))
         vocab = lm.vocab
         params = [p for p in lm.model.parameters() if p.requires_grad]
-        optimizer = torch.optim.AdamW(params, lr=1e-4, betas=(0.9, 0.95), eps=1e-8)
+        optimizer = adamw(params, lr=1e-4, betas=(0.9, 0.95), eps=1e-8)
         model, optimizer = accelerator.prepare(lm.model, optimizer)
         model.train()
         for packing in (True, False):

@@ -40,8 +40,8 @@ from codec.model import Codec, format_counts, parameter_counts
 from codec.objective import (GeneratorForward, discriminator_objective, generator_gan_losses, loss_weights,
                              multiscale_mel_loss)
 from codec.schedule import lr_at, set_lr
-from codec.trainloop import (CheckpointSaver, NonFiniteGuard, TrainLogger, build_accelerator, require_same_data_settings,
-                             seed_everything, trim_partial_line, write_json)
+from codec.trainloop import (CheckpointSaver, NonFiniteGuard, TrainLogger, adamw, build_accelerator,
+                             require_same_data_settings, seed_everything, trim_partial_line, write_json)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -167,8 +167,8 @@ def main(argv=None) -> Path:
         print(f"  {'discriminators (training only)':<34} {sum(p.numel() for p in disc.parameters()) / 1e6:9.3f} M")
         print(f"loss weights: {weights}")
     # AdamW with betas (0.8, 0.9) as HiFi-GAN/XCodec2; the LR is set every step from lr_at (no scheduler state)
-    opt_g = torch.optim.AdamW(codec.parameters(), lr=args.lr, betas=(0.8, 0.9))
-    opt_d = torch.optim.AdamW(disc.parameters(), lr=args.lr, betas=(0.8, 0.9))
+    opt_g = adamw(codec.parameters(), lr=args.lr, betas=(0.8, 0.9))
+    opt_d = adamw(disc.parameters(), lr=args.lr, betas=(0.8, 0.9))
     generator, disc, opt_g, opt_d = accelerator.prepare(GeneratorForward(codec), disc, opt_g, opt_d)
 
     ckpt = CheckpointManager(out / "checkpoints", keep_last=args.keep_last, accelerator=accelerator)

@@ -33,6 +33,13 @@ from codec.checkpoint import CheckpointError, CheckpointManager
 NONFINITE_FAULT_ENV = "SGSPEECH_FAULT_NONFINITE"
 
 
+def adamw(params, lr: float, betas: tuple[float, float], eps: float = 1e-8) -> torch.optim.AdamW:
+    """AdamW with the fused kernel, on CPU and CUDA alike: one pass over all parameters instead of a Python loop
+    per tensor. Tiny codec, 2 CPU threads: optimizer step 34 -> 9 ms, training step 1.19 -> 1.15 s; on a GPU,
+    ~800 fewer dispatched ops per codec step (docs/PERFORMANCE.md). Same update rule, same state_dict layout."""
+    return torch.optim.AdamW(params, lr=lr, betas=betas, eps=eps, fused=True)
+
+
 def build_accelerator(mixed_precision: str = "auto", cpu: bool = False, gradient_accumulation_steps: int = 1) -> Accelerator:
     """One Accelerator for CPU, one GPU and many: "auto" precision is bf16 on CUDA and fp32 on CPU."""
     use_cpu = cpu or not torch.cuda.is_available()

@@ -36,8 +36,8 @@ from torch.utils.data import DataLoader
 from codec.checkpoint import CheckpointManager, atomic_directory
 from codec.data import ResumableSampler
 from codec.schedule import lr_at, set_lr
-from codec.trainloop import (CheckpointSaver, NonFiniteGuard, TrainLogger, build_accelerator, require_same_data_settings,
-                             seed_everything, write_json)
+from codec.trainloop import (CheckpointSaver, NonFiniteGuard, TrainLogger, adamw, build_accelerator,
+                             require_same_data_settings, seed_everything, write_json)
 from lm.config import PRESETS, LMConfig
 from lm.model import SpeechLM
 from lm.packing import PackedRows, collate_rows
@@ -158,7 +158,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     params = [p for p in lm.model.parameters() if p.requires_grad]
     groups = [{"params": [p for p in params if p.ndim >= 2], "weight_decay": cfg.weight_decay},
               {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0}]
-    optimizer = torch.optim.AdamW(groups, lr=cfg.lr, betas=(0.9, 0.95), eps=1e-8)
+    optimizer = adamw(groups, lr=cfg.lr, betas=(0.9, 0.95), eps=1e-8)
     model, optimizer = accelerator.prepare(lm.model, optimizer)
 
     start_step, nonfinite_state = 0, None

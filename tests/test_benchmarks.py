@@ -46,3 +46,15 @@ def test_quick_suite_writes_wellformed_json(tmp_path):
     assert {"rtf", "first_audio_latency_s"} <= set(by["tts"]["results"][0])
     assert "not_measured" in by["peers"]["params"]["peers"]  # no peers venv given: recorded, not an error
     assert any(x["codec"].startswith("ours_") for x in by["peers"]["results"])
+
+
+def test_profile_step_reports_ops_and_a_table(tmp_path):
+    """benchmarks/profile_step.py on the debug codec (CPU): a row with the per-step figures and the op table."""
+    from benchmarks.profile_step import profile_codec_step
+
+    row, table = profile_codec_step("debug", "cpu", sg=True, batch=2, segment_seconds=0.2, steps=1, warmup=0,
+                                    threads=1, top=10)
+    assert row["wall_s_per_step"] > 0
+    assert row["ops_per_step"] > 100  # a GAN step of even the debug codec dispatches hundreds of operators
+    assert "device_busy_fraction" not in row  # CUDA only
+    assert "aten::convolution" in table and "Self CPU" in table

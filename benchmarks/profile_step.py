@@ -1,0 +1,83 @@
+"""Where a codec training step spends its time: `python -m benchmarks.profile_step --preset xcodec2 --device cuda`.
+
+Runs the step of `benchmarks/codec_train.py` (discriminator step + generator step, the loop's syncs) under
+`torch.profiler` and answers the question the MFU figures raise: is the step bound by the device or by the host?
+- `device_busy_fraction` = summed GPU kernel time / wall time of the steps (CUDA only). Near 1: the kernels are
+  the cost, make them faster (fusion, bigger tiles); far below 1: the host cannot launch work fast enough, make
+  fewer launches (CUDA graphs, torch.compile, larger batches).
+- `ops_per_step` / `kernels_per_step`: ATen operators the host dispatched, kernels the GPU ran.
+- the top operators by self time (device time on CUDA, CPU time on CPU) as a table in `--out`/profile_<preset>.txt.
+Prints one JSON record (as every benchmark) and appends it to --out/profile.jsonl.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import torch
+from torch.profiler import ProfilerActivity, profile
+
+from benchmarks.codec_train import build_step
+from benchmarks.common import emit, environment, report, setup_device, sync
+
+
+def profile_codec_step(preset: str, device: str, sg: bool = True, batch: int = 8, segment_seconds: float = 1.0,
+                       steps: int = 3, warmup: int = 2, threads: int = 2, top: int = 25) -> tuple[dict, str]:
+    """-> (result row, table text) for `steps` profiled training steps after `warmup` unprofiled ones."""
+    dev = setup_device(device, threads)
+    step, n_params, _ = build_step(preset, sg, batch, segment_seconds, dev)
+    for _ in range(warmup):
+        step()
+    sync(dev)
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if dev.type == "cuda" else [])
+    with profile(activities=activities) as prof:
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            step()
+        sync(dev)
+        wall = time.perf_counter() - t0
+    events = prof.key_averages()
+    ops = sum(e.count for e in events if e.key.startswith("aten::")) / steps  # nested calls included
+    row = {"preset": preset, "sg": sg, "batch": batch, "segment_seconds": segment_seconds, "steps": steps,
+           "parameters": n_params, "wall_s_per_step": wall / steps, "ops_per_step": ops}
+    if dev.type == "cuda":
+        kernels = [e for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA]
+        busy_us = sum(e.time_range.elapsed_us() for e in kernels)  # overlapping kernels would count twice
+        row.update({"kernels_per_step": len(kernels) / steps, "device_busy_s_per_step": busy_us / 1e6 / steps,
+                    "device_busy_fraction": busy_us / 1e6 / wall})
+        sort_by = "self_cuda_time_total"
+    else:
+        sort_by = "self_cpu_time_total"
+    table = events.table(sort_by=sort_by, row_limit=top)
+    return row, table
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--preset", default="tiny")
+    p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    p.add_argument("--sg", action=argparse.BooleanOptionalAction, default=True)
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--segment-seconds", type=float, default=1.0)
+    p.add_argument("--steps", type=int, default=3)
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--out", default="benchmarks/profiles", help="folder for profile.jsonl and the tables")
+    args = p.parse_args()
+    row, table = profile_codec_step(args.preset, args.device, args.sg, args.batch, args.segment_seconds, args.steps,
+                                    args.warmup, args.threads)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    name = f"profile_{args.preset}_{'sg' if args.sg else 'nosg'}_{args.device}.txt"
+    (out / name).write_text(table)
+    row["table"] = name
+    record = report("profile_codec_step", environment(args.device), vars(args), [row],
+                    notes=["ops_per_step counts the ATen operators the profiler saw, children included",
+                           "device_busy_fraction = summed kernel time / wall time of the profiled steps (CUDA only)"])
+    emit(record, out / "profile.jsonl")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
