@@ -55,6 +55,6 @@ def test_profile_step_reports_ops_and_a_table(tmp_path):
     row, table = profile_codec_step("debug", "cpu", sg=True, batch=2, segment_seconds=0.2, steps=1, warmup=0,
                                     threads=1, top=10)
     assert row["wall_s_per_step"] > 0
-    assert row["ops_per_step"] > 100  # a GAN step of even the debug codec dispatches hundreds of operators
+    assert row["dispatched_ops_per_step"] > 100  # a GAN step of even the debug codec dispatches hundreds of operators
     assert "device_busy_fraction" not in row  # CUDA only
     assert "aten::convolution" in table and "Self CPU" in table
