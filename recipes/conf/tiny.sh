@@ -1,11 +1,17 @@
 # tiny: CPU runs of hours, resumed in pieces (re-run the same command: every stage skips or resumes).
 # Codecs train mel + SG only (adv-start = steps): on CPU the discriminators are ~80% of a GAN step's FLOPs
 # (docs/PERFORMANCE.md). Budget: 0.61 s/step at batch 8 x 1 s with SG on 2 quiet cores (measured 2026-11-21)
-# -> ~2 h per codec variant, ~18 h for the 9 variants (codec_parallel=1 with 2 threads is as fast on 2 cores as
-# several variants side by side with one thread each).
+# -> ~0.5-1 h per codec variant at 3000 steps (1.1 s/step on the slower 2026-11-27 VM), ~5-9 h for the 9
+# variants (codec_parallel=1 with 2 threads is as fast on 2 cores as several variants side by side with one
+# thread each).
 # SG weight 5 for every size (the paper: 5 at 65536, 10 below): at 1800 steps two of five runs at the paper's 10
 # blew up after the SG loss had risen for ~700 steps, and on the seed that blew up 5 stayed stable (docs/RESULTS.md).
 # Stable runs level off near an SG loss of 0.02-0.03; one that keeps rising is heading for a blow-up.
+# 3000 steps, not 12 000: with a 12 000-step cosine the LR stays near 3e-4 for thousands of steps, and the 16384 + SG
+# run (λ 5, seed 0) blew up at step ~2300 (SG loss 0.03 -> 0.15 over steps 1000-2500, mel 4.05 -> 5.8, gradient
+# norm 90 -> 640), where the same run under the 3000-step cosine (LR 1.0e-4 at step 2000) stayed at SG 0.03
+# (docs/RESULTS.md, 2026-11-27). 3000 steps is the schedule behind every committed tiny table; longer schedules
+# need a lower peak LR or SG weight first (untested).
 # lr 3e-4: at 1e-3 the FSQ latent collapsed within ~20 steps (quantization error -> 0, one code in use, mel stuck
 # near 10), at 3e-4 it stayed spread (QE ~0.26) and mel fell to 7.6 by step 100 (probes of 150 steps, 2026-11-21).
 # Without the GAN a short run's ISTFT head outputs a 50 Hz comb (it repeats every 20 ms frame) instead of the
@@ -20,8 +26,8 @@
 voices=slt,rms,awb,kal16 corpus_utts=4000 corpus_seed=0 dev_fraction=0.02 test_fraction=0.025
 libri_train=train-clean-100 libri_dev=dev-clean libri_test=test-clean
 codec_launch="$py -m"
-codec_preset=tiny codec_steps=12000 codec_batch=8 codec_segment=1.0 codec_lr=3e-4 codec_adv_start=12000
-codec_save_every=500 codec_eval_every=2000 codec_extra="" codec_parallel=1
+codec_preset=tiny codec_steps=3000 codec_batch=8 codec_segment=1.0 codec_lr=3e-4 codec_adv_start=3000
+codec_save_every=500 codec_eval_every=500 codec_extra="" codec_parallel=1
 codec_variants=("16384:16384:off:0" "16384-sg:16384:on:0:--sg-weight 5" "16384-s1:16384:off:1"
                 "16384-sg-s1:16384:on:1:--sg-weight 5" "65536:65536:off:0" "65536-sg:65536:on:0:--sg-weight 5"
                 "4096:4096:off:0" "4096-sg:4096:on:0:--sg-weight 5"
