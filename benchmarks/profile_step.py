@@ -63,7 +63,7 @@ def profile_codec_step(preset: str, device: str, sg: bool = True, batch: int = 8
         busy_us = sum(e.time_range.elapsed_us() for e in kernels)  # overlapping kernels would count twice
         row.update({"kernels_per_step": len(kernels) / steps, "device_busy_s_per_step": busy_us / 1e6 / steps,
                     "device_busy_fraction": busy_us / 1e6 / wall})
-        sort_by = "self_cuda_time_total"
+        sort_by = "self_device_time_total"  # the name since torch 2.4 (was self_cuda_time_total)
     else:
         sort_by = "self_cpu_time_total"
     table = events.table(sort_by=sort_by, row_limit=top)
