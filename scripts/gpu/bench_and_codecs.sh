@@ -19,9 +19,12 @@ v=$(python3 -c 'import torch, transformers, codec, lm, pipelines, pipelines.eval
 print("torch", torch.__version__, "transformers", transformers.__version__)' 2>&1) || { log "imports failed: $v"; exit 1; }
 log "$v"
 
-data=exp/tiny/data  # the tiny recipe's corpus, rendered exactly as on the CPU machine (docs/GPU.md)
-(python3 -m pipelines.corpus synth --out "$data" --voices slt,rms,awb,kal16 --max-utts 4000 --seed 0 \
-   --dev-fraction 0.02 --test-fraction 0.025 --workers 8 >"$OUT/corpus.log" 2>&1; echo $? >/tmp/corpus.rc) &
+# the tiny recipe's corpus, rendered exactly as on the CPU machine (docs/GPU.md): its settings from the recipe
+py=python3; source recipes/conf/tiny.sh
+data=exp/tiny/data
+(python3 -m pipelines.corpus synth --out "$data" --voices "$voices" --max-utts "$corpus_utts" --seed "$corpus_seed" \
+   --dev-fraction "$dev_fraction" --test-fraction "$test_fraction" --workers 8 >"$OUT/corpus.log" 2>&1
+ echo $? >/tmp/corpus.rc) &
 corpus_pid=$!
 
 timeout 90 python3 -m pytest -q -p no:cacheprovider tests/test_lm_units.py -k cuda_graph 2>&1 | tail -3 \
@@ -74,13 +77,14 @@ n = 4000 if step is None else int(int(sys.argv[2]) / (0.85 * step))
 print(max(500, min(12000, n // 250 * 250)))
 EOF
 )
-log "training 3 codecs side by side: $steps steps, batch $BATCH x 1 s, lr 3e-4, mel + SG, seed 0"
+log "training 3 codecs side by side: $steps steps, batch $BATCH x $codec_segment s, lr $codec_lr, mel + SG, seed 0"
 pids=()
 for v in 65536:no-sg 16384:no-sg 16384-sg:sg; do
   name=${v%%:*} sg=${v##*:} cb=${name%%-*}
   python3 -m codec.train --preset tiny --codebook-size "$cb" --"$sg" --sg-weight 5 --seed 0 \
     --train-manifest "$data/train.jsonl" --dev-manifest "$data/dev.jsonl" --out "exp/gpu-tiny/$name" \
-    --steps "$steps" --batch-size "$BATCH" --segment-seconds 1.0 --lr 3e-4 --adv-start-step "$steps" \
+    --steps "$steps" --batch-size "$BATCH" --segment-seconds "$codec_segment" --lr "$codec_lr" \
+    --adv-start-step "$steps" \
     --save-every 250 --keep-last 1 --eval-every "$steps" >"exp/gpu-tiny/$name.log" 2>&1 &
   pids+=($!)
 done
