@@ -82,8 +82,8 @@ class TrainConfig:
 _DATA_SETTINGS = ("tokens", "preset", "batch_tokens", "grad_accum", "row_length", "packing", "seed", "text", "tokenizer")
 
 
-def token_loss_sum(model, batch: dict) -> tuple[torch.Tensor, int]:
-    """Summed next-token cross-entropy (nats) over the batch's targets, and how many targets there were.
+def token_losses(model, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
+    """Next-token cross-entropy (nats) summed per row `[B]`, and the number of targets per row `[B]`.
 
     No attention mask is passed: the restarting position_ids make transformers build the block-diagonal
     causal mask that keeps packed utterances apart.
@@ -91,8 +91,14 @@ def token_loss_sum(model, batch: dict) -> tuple[torch.Tensor, int]:
     logits = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False).logits
     labels = batch["labels"][:, 1:]
     loss = F.cross_entropy(logits[:, :-1].flatten(0, 1).float(), labels.flatten(), ignore_index=IGNORE_INDEX,
-                           reduction="sum")
-    return loss, int((labels != IGNORE_INDEX).sum())
+                           reduction="none")
+    return loss.view(labels.shape).sum(dim=1), (labels != IGNORE_INDEX).sum(dim=1)
+
+
+def token_loss_sum(model, batch: dict) -> tuple[torch.Tensor, int]:
+    """Summed next-token cross-entropy (nats) over the batch's targets, and how many targets there were."""
+    nats, targets = token_losses(model, batch)
+    return nats.sum(), int(targets.sum())
 
 
 @torch.no_grad()

@@ -6,8 +6,9 @@
 #
 # Stages: 0 corpus (synthetic, or LibriSpeech with --librispeech DIR)   1 codec training, every variant
 #         2 codec evaluation   3 token extraction   4 text tokenizer   5 LM training per codec + TTS packaging
-#         6 TTS evaluation     7 comparison report (exp/<preset>/report/report.md) and the paper's codec claims
-#         checked on it (exp/<preset>/report/claims/claims.md; pipelines/claims.py)
+#         6 TTS evaluation, and each LM's bits per second of audio on the test split (lm.score)
+#         7 comparison report (exp/<preset>/report/report.md) and the paper's codec claims checked on it
+#         (exp/<preset>/report/claims/claims.md; pipelines/claims.py)
 # Every stage skips what is already done; interrupted training resumes from its last checkpoint.
 # Settings per preset: recipes/conf/<preset>.sh.
 set -euo pipefail
@@ -112,7 +113,7 @@ fi
 
 if run_stage 3; then
   for name in "${lm_variants[@]}"; do
-    for split in train dev; do
+    for split in train dev test; do  # test: the held-out bits per second of stage 6
       out="$exp/tokens/$name/$split"
       log "stage 3: tokens of $split with codec $name -> $out"
       "$py" -m lm.extract --codec "$exp/codec/$name/final" --manifest "$data/$split.jsonl" --out "$out" \
@@ -154,6 +155,15 @@ if run_stage 6; then
   log "stage 6: TTS evaluation on $eval_utts test sentences -> $exp/report"
   "$py" -m pipelines.evaluate compare "${tts_args[@]}" --manifest "$data/test.jsonl" --max-utts "$eval_utts" \
     --out "$exp/report" --asr "$asr" --seed "$tts_seed"
+  # how well each LM predicts the test split's tokens, in bits per second of audio (comparable across codebooks),
+  # beside each codec's unigram floor (its training split's code frequencies, no context)
+  score_args=()
+  for name in "${lm_variants[@]}"; do
+    score_args+=(--lm "$name=$exp/lm/$name/final:$exp/tokens/$name/test"
+                 --unigram "$name unigram=$exp/tokens/$name/train:$exp/tokens/$name/test")
+  done
+  "$py" -m lm.score "${score_args[@]}" --reference "${lm_variants[0]}" --out "$exp/report/lm_score"
+  log "LM bits per second on the test split: $exp/report/lm_score/summary.md"
 fi
 
 if run_stage 7; then

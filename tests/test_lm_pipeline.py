@@ -186,3 +186,45 @@ def test_lm_refuses_another_codec(extracted, synth_corpus, tmp_path):
     with pytest.raises(CodecMismatchError) as err:
         SpeechLM.from_pretrained(final, codec=other)
     assert extracted["codec"].fingerprint()[:16] in str(err.value) and other.fingerprint()[:16] in str(err.value)
+
+
+def test_score_per_utterance_equals_the_packed_training_loss(extracted, tmp_path):
+    from lm.packing import PackedRows, collate_rows
+    from lm.score import compare, main as score_main, score_utterances, unigram_scores
+    from lm.train import token_loss_sum
+
+    final = train(_config(extracted, tmp_path / "run", steps=3))
+    lm = SpeechLM.from_pretrained(final)
+    store = TokenStore(extracted["train"])
+    records = score_utterances(lm, store, batch_size=3)
+    assert [r["id"] for r in records] == [e.id for e in store.entries]
+    alone = score_utterances(lm, store, batch_size=1)  # padding in a batch must not change any utterance's score
+    assert np.allclose([r["bits"] for r in records], [r["bits"] for r in alone], rtol=1e-5)
+    # the same targets as training: all utterances packed into rows, one summed loss
+    packed = PackedRows(store, lm.vocab, lm.tokenizer, lm.config.max_positions, pack=True)
+    batch = collate_rows([packed[i] for i in range(len(packed))], lm.vocab.pad)
+    with torch.no_grad():
+        nats, targets = token_loss_sum(lm.model, {k: v for k, v in batch.items() if k != "padding"})
+    assert sum(r["targets"] for r in records) == targets
+    assert sum(r["bits"] for r in records) == pytest.approx(float(nats) / np.log(2), rel=1e-5)
+
+    summary = compare({"a": records, "b": alone}, reference="a")
+    assert summary["lms"]["b"]["difference"] == pytest.approx(0, abs=1e-4)
+    lo, hi = summary["lms"]["a"]["bits_per_second_ci"]
+    assert lo < summary["lms"]["a"]["bits_per_second"] < hi
+    with pytest.raises(ValueError, match="'b' scored other utterances"):
+        compare({"a": records, "b": records[1:]})
+
+    # the unigram baseline fitted on the utterances it scores, without smoothing: their empirical entropy
+    unigram = unigram_scores(store, store, smoothing=1e-12)
+    assert [r["targets"] for r in unigram] == [e.length + 1 for e in store.entries]
+    symbols = np.concatenate([np.append(store[i], -1) for i in range(len(store))])  # -1: SPEECH_END
+    _, counts = np.unique(symbols, return_counts=True)
+    entropy_bits = -(counts * np.log2(counts / counts.sum())).sum()
+    assert sum(r["bits"] for r in unigram) == pytest.approx(entropy_bits, rel=1e-6)
+
+    assert score_main(["--lm", f"a={final}:{extracted['train']}", "--lm", f"b={final}:{extracted['train']}",
+                       "--unigram", f"u={extracted['train']}:{extracted['train']}",
+                       "--reference", "a", "--out", str(tmp_path / "score")]) == 0
+    assert "| b |" in (tmp_path / "score" / "summary.md").read_text()
+    assert set(json.loads((tmp_path / "score" / "summary.json").read_text())["lms"]) == {"a", "b", "u"}

@@ -21,6 +21,11 @@ def test_debug_recipe_produces_its_report(debug_recipe):
     assert list((debug_recipe / "report").glob("spectrogram_*.png"))
     results = json.loads((debug_recipe / "report" / "results.json").read_text())
     assert set(results["codecs"]) == {"256", "256-sg"} and set(results["tts"]) == {"256", "256-sg"}
+    score = json.loads((debug_recipe / "report" / "lm_score" / "summary.json").read_text())
+    assert set(score["lms"]) == {"256", "256-sg", "256 unigram", "256-sg unigram"} and score["reference"] == "256"
+    assert score["utterances"] > 0
+    assert all(row["bits_per_second"] > 0 for row in score["lms"].values())
+    assert "difference_ci" in score["lms"]["256-sg"] and "difference" not in score["lms"]["256"]
     for r in results["codecs"].values():
         assert 1.0 <= r["pesq_wb"]["mean"] <= 4.65 and 0 <= r["stoi"]["mean"] <= 1
         assert r["quantization_error"]["n"] > 0 and r["codebook"]["usage"] > 0

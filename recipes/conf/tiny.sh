@@ -35,9 +35,17 @@ codec_variants=("16384:16384:off:0" "16384-sg:16384:on:0:--sg-weight 5" "16384-s
 # the paper's claims: (no SG : SG) pairs, and the pair of claim 3 (reference = bigger codebook, no SG)
 claim_pairs=("65536:65536-sg" "16384:16384-sg" "4096:4096-sg" "16384-s1:16384-sg-s1") claim_reference=65536 claim_candidate=16384-sg
 eval_utts=100 asr=pocketsphinx
-extract_batch=16
+# batch 1: on 2 CPU threads batching only adds padding and cache misses (dev split, 80 utterances: 22.7 s at batch 1
+# against 26.7 s at 16, identical codes; 2026-11-27); the 3.95 h training split takes ~10 min per codec.
+extract_batch=1
 text_vocab=256 text_extra=""
 lm_launch="$py -m"
 lm_variants=("65536" "16384" "16384-sg")
-lm_preset=tiny lm_steps=20000 lm_batch_tokens=8192 lm_lr=1e-3 lm_seed=0 lm_extra=""
+# 2048 row tokens per step (2 rows of 1024): the tiny LM's step on 2 threads took 6.1 s with the 65536 codebook
+# (its tied 65 797 x 256 embedding is 17 of its 21.6 M parameters); the 16384 LMs (9.0 M) took 6.5-7 s on one
+# thread beside it (2026-11-27). 3000 steps (6.1 M tokens, ~7 epochs of the 4000-utterance corpus) are then
+# ~5 h for the 65536 LM and ~2.5-3 h for each 16384 LM. The committed
+# comparison (docs/RESULTS.md) ran --set lm_steps=400 with lm_extra="--warmup-steps 20 --eval-every 100
+# --save-every 100" (one 3-hour session for all three).
+lm_preset=tiny lm_steps=3000 lm_batch_tokens=2048 lm_lr=1e-3 lm_seed=0 lm_extra=""
 tts_seed=0
