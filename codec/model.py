@@ -53,6 +53,7 @@ class Codec(nn.Module):
     def __init__(self, config: CodecConfig):
         super().__init__()
         self.config = config
+        self.tokenizer_frozen = False  # freeze_tokenizer(): decoder-side training with fixed codes
         c = config
         self.encoder = AcousticEncoder(c.encoder_channels, c.strides, c.encoder_dim)
         self.ssl = None
@@ -195,8 +196,10 @@ class Codec(nn.Module):
         """The paper's two diagnostics per frame, for wav [B, T] at the codec's rate.
 
         quantization_error [B, F] = ||z_e - z_q||^2 in code space (FSQ: on its integer grid); hidden_mse [B, F] = ||h_e - h_q||^2 at the
-        self-guidance tap (summed over channels, and over blocks for the "all_blocks" tap); frame_lengths [B].
-        Runs the backbone twice (on z_e and on z_q); padded frames are 0.
+        self-guidance tap (summed over channels, and over blocks for the "all_blocks" tap); hidden_energy [B, F] =
+        ||h_e||^2 at the same tap, the scale hidden_mse is measured in (the "last_block" tap is the raw residual
+        stream, whose scale is free under the final norm: hidden_mse / hidden_energy is the scale-free part);
+        frame_lengths [B]. Runs the backbone twice (on z_e and on z_q); padded frames are 0.
         """
         self.eval()
         wav, lengths = self._prepare_audio(wav, lengths, None)
@@ -206,8 +209,10 @@ class Codec(nn.Module):
         _, h_e = self.backbone(self.decoder_input(lat.z_e), lat.mask, tap)
         _, h_q = self.backbone(self.decoder_input(lat.z_q), lat.mask, tap)
         hidden = sum(((a - b) ** 2).sum(-1) for a, b in zip(h_e, h_q))
+        energy = sum((a ** 2).sum(-1) for a in h_e)
         return {"quantization_error": self.quantizer.quantization_error(lat.z_e, lat.z_q) * frame_mask,
-                "hidden_mse": hidden * frame_mask, "frame_lengths": lat.frame_lengths}
+                "hidden_mse": hidden * frame_mask, "hidden_energy": energy * frame_mask,
+                "frame_lengths": lat.frame_lengths}
 
     # -- persistence ---------------------------------------------------------------------------------------
     def save_pretrained(self, directory: str | os.PathLike) -> Path:
@@ -250,11 +255,54 @@ class Codec(nn.Module):
 
     def fingerprint(self) -> str:
         """sha256 (hex) of the config JSON and every weight tensor (name, dtype, shape, bytes), in name order."""
-        digest = hashlib.sha256(self.config.to_json().encode())
-        for name, tensor in sorted(self._weights().items()):
-            digest.update(f"{name}|{tensor.dtype}|{tuple(tensor.shape)}".encode())
-            digest.update(tensor.float().numpy().tobytes() if tensor.dtype == torch.bfloat16 else tensor.numpy().tobytes())
-        return digest.hexdigest()
+        return _digest(self.config.to_json(), self._weights())
+
+    # -- the tokenizer half: what decides the codes ----------------------------------------------------------
+    def is_tokenizer_weight(self, name: str) -> bool:
+        """Whether weight `name` takes part in turning audio into codes (encoder, SSL branch and its adapter,
+        fc_prior, the quantizer's projection in and codebook); the rest only turns codes into audio."""
+        return name.startswith(TOKENIZER_MODULES) and ".project_out." not in name
+
+    def tokenizer_fingerprint(self) -> str:
+        """sha256 (hex) of the config fields and weights that decide the codes. Equal for a codec and its decoder
+        fine-tuned with a frozen tokenizer (`codec.train --init-from DIR --freeze-tokenizer`): the tokens and LMs
+        made with one fit the other."""
+        config = {k: v for k, v in self.config.to_dict().items() if k in TOKENIZER_CONFIG_FIELDS}
+        weights = {k: v for k, v in self._weights().items() if self.is_tokenizer_weight(k)}
+        return _digest(json.dumps(config, sort_keys=True), weights)
+
+    def freeze_tokenizer(self) -> "Codec":
+        """Fix the codes for the rest of training: the tokenizer weights stop taking gradients and their modules
+        stay in eval mode (a VQ codebook's EMA would otherwise still move), so only the decoder side trains."""
+        for name, param in self.named_parameters():
+            if self.is_tokenizer_weight(name):
+                param.requires_grad_(False)
+        self.tokenizer_frozen = True
+        return self.train(self.training)
+
+    def train(self, mode: bool = True) -> "Codec":
+        super().train(mode)
+        if self.tokenizer_frozen:
+            for name in TOKENIZER_MODULES:
+                module = getattr(self, name, None)
+                if module is not None:
+                    module.eval()
+        return self
+
+
+# The modules (attribute names) and config fields that decide a codec's codes (see Codec.tokenizer_fingerprint).
+TOKENIZER_MODULES = ("encoder", "ssl", "semantic_adapter", "fc_prior", "quantizer")
+TOKENIZER_CONFIG_FIELDS = ("format_version", "sample_rate", "encoder_channels", "strides", "encoder_dim",
+                           "semantic_model", "semantic_layer", "semantic_dim", "latent_dim", "quantizer",
+                           "codebook_size", "fsq_levels", "vq_code_dim")
+
+
+def _digest(config_json: str, weights: dict[str, torch.Tensor]) -> str:
+    digest = hashlib.sha256(config_json.encode())
+    for name, tensor in sorted(weights.items()):
+        digest.update(f"{name}|{tensor.dtype}|{tuple(tensor.shape)}".encode())
+        digest.update(tensor.float().numpy().tobytes() if tensor.dtype == torch.bfloat16 else tensor.numpy().tobytes())
+    return digest.hexdigest()
 
 
 def parameter_counts(codec: Codec) -> dict[str, int]:

@@ -5,6 +5,7 @@ own optimizer and weight 1), so the weight of a logged curve is found under the 
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import torch
@@ -141,7 +142,10 @@ class GeneratorForward(nn.Module):
     def forward(self, wav: torch.Tensor, lengths: torch.Tensor) -> GeneratorOutput:
         """wav [B, T] (T a multiple of hop), lengths [B] samples."""
         codec, config = self.codec, self.codec.config
-        lat = codec.encode_latents(wav, lengths)
+        # A frozen tokenizer takes no gradient: skipping its autograd graph saves the encoder's backward and
+        # memory (the encoder at the full sample rate is most of a CPU step's cost).
+        with torch.no_grad() if codec.tokenizer_frozen else contextlib.nullcontext():
+            lat = codec.encode_latents(wav, lengths)
         frame_mask = lat.mask[:, 0]
         tap = config.sg_tap if config.sg else None
         shared_student = config.sg and config.sg_encoder_grad

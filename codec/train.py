@@ -14,6 +14,9 @@ Output directory:
   samples/step_XXXXXXXX/       a few dev utterances, original and reconstructed
   final/                       the trained codec (config.json + model.safetensors): Codec.from_pretrained(out/final)
 
+`--init-from CODEC_DIR` starts from a saved codec's weights (fresh optimizers); with `--freeze-tokenizer` only the
+decoder side trains and the codes stay exactly those of CODEC_DIR (tokens and LMs made with it stay valid).
+
 Failures (codec/trainloop.py, docs/RELIABILITY.md): a step with a NaN/Inf loss or gradient norm makes no update of
 the part concerned (generator or discriminators), is counted and reported, and --max-nonfinite-steps of them in a
 row stop the run; a checkpoint that cannot be written is reported on stderr and training goes on, but
@@ -32,7 +35,8 @@ import torch
 from torch.utils.data import DataLoader
 
 from codec.audio import save_wav
-from codec.checkpoint import CheckpointManager
+from codec.checkpoint import FORMAT_VERSION as CHECKPOINT_FORMAT
+from codec.checkpoint import CheckpointError, CheckpointManager, read_versioned_json
 from codec.config import QUANTIZERS, SG_TAPS, CodecConfig
 from codec.data import CropDataset, ResumableSampler, UtteranceDataset, collate_padded, read_manifest
 from codec.discriminators import Discriminators
@@ -46,10 +50,19 @@ from codec.trainloop import (CheckpointSaver, NonFiniteGuard, TrainLogger, adamw
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m codec.train", description=__doc__.split("\n")[0])
-    p.add_argument("--preset", default="tiny", choices=("xcodec2", "small", "tiny", "debug"))
+    p.add_argument("--preset", choices=("xcodec2", "small", "tiny", "debug"), help="default tiny (not with --init-from)")
+    p.add_argument("--init-from", metavar="CODEC_DIR",
+                   help="start from the weights of a codec folder (a run's final/, or `python -m codec.export` of a "
+                        "checkpoint) with fresh optimizers at step 0; its architecture and training options are kept, except "
+                        "those given here (--sg, --sg-weight, --sg-tap, --sg-encoder-grad, --phase-weight)")
+    p.add_argument("--freeze-tokenizer", action="store_true",
+                   help="with --init-from: train the decoder side only; the encoder and quantizer stay as they are, "
+                        "so the codes (and token stores and LMs made with them) stay valid, and a CPU step costs "
+                        "about half")
     p.add_argument("--codebook-size", type=int, help="overrides the preset's (FSQ levels follow it)")
     p.add_argument("--quantizer", choices=QUANTIZERS)
-    p.add_argument("--sg", action=argparse.BooleanOptionalAction, default=True, help="self-guidance (default on)")
+    p.add_argument("--sg", action=argparse.BooleanOptionalAction, default=None,
+                   help="self-guidance (default on; with --init-from, the folder's setting)")
     p.add_argument("--sg-weight", type=float, help="default: 5 at codebook 65536, 10 below")
     p.add_argument("--sg-tap", choices=SG_TAPS)
     p.add_argument("--sg-encoder-grad", action=argparse.BooleanOptionalAction, default=None,
@@ -85,12 +98,21 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def build_config(args) -> CodecConfig:
-    overrides = {"codebook_size": args.codebook_size, "quantizer": args.quantizer, "sg": args.sg,
-                 "sg_weight": args.sg_weight, "sg_tap": args.sg_tap,
-                 "sg_encoder_grad": args.sg_encoder_grad, "phase_weight": args.phase_weight,
-                 "semantic_model": args.semantic_model,
-                 "semantic_layer": args.semantic_layer}
-    config = CodecConfig.preset(args.preset, **{k: v for k, v in overrides.items() if v is not None})
+    training = {"sg": args.sg, "sg_weight": args.sg_weight, "sg_tap": args.sg_tap,
+                "sg_encoder_grad": args.sg_encoder_grad, "phase_weight": args.phase_weight}
+    training = {k: v for k, v in training.items() if v is not None}
+    architecture = {"--preset": args.preset, "--codebook-size": args.codebook_size, "--quantizer": args.quantizer,
+                    "--semantic-model": args.semantic_model, "--semantic-layer": args.semantic_layer}
+    if args.init_from:
+        given = [flag for flag, value in architecture.items() if value is not None]
+        if given:
+            sys.exit(f"--init-from {args.init_from} brings its own architecture: drop {', '.join(given)}")
+        return dataclasses.replace(Codec.from_pretrained(args.init_from).config, **training)
+    if args.freeze_tokenizer:
+        sys.exit("--freeze-tokenizer needs --init-from CODEC_DIR: freezing a fresh encoder would fix random codes")
+    overrides = {"codebook_size": args.codebook_size, "quantizer": args.quantizer,
+                 "semantic_model": args.semantic_model, "semantic_layer": args.semantic_layer, **training}
+    config = CodecConfig.preset(args.preset or "tiny", **{k: v for k, v in overrides.items() if v is not None})
     if args.semantic_model:  # the adapter's input width is the SSL model's hidden size
         hidden = json.loads((Path(args.semantic_model) / "config.json").read_text())["hidden_size"]
         config = dataclasses.replace(config, semantic_dim=int(hidden))
@@ -127,9 +149,10 @@ def check_resume_settings(saved: dict, args: argparse.Namespace, step: int, sour
 
 @torch.no_grad()
 def evaluate(codec: Codec, dataset: UtteranceDataset, out_dir: Path, step: int, num_samples: int = 3) -> dict[str, float]:
-    """Dev metrics: mel distance of encode->decode, quantization error, z_q vs z_e hidden MSE, code usage/perplexity."""
+    """Dev metrics: mel distance of encode->decode, quantization error, z_q vs z_e hidden MSE (absolute, and relative
+    to the tap's energy ||h_e||^2), code usage/perplexity."""
     was_training = codec.training
-    mel, qe, hidden, frames, codes_all = 0.0, 0.0, 0.0, 0, []
+    mel, qe, hidden, energy, frames, codes_all = 0.0, 0.0, 0.0, 0.0, 0, []
     for i in range(len(dataset)):
         item = dataset[i]
         wav = item["audio"][None]
@@ -139,6 +162,7 @@ def evaluate(codec: Codec, dataset: UtteranceDataset, out_dir: Path, step: int, 
         diag = codec.diagnose(wav)
         qe += float(diag["quantization_error"].sum())
         hidden += float(diag["hidden_mse"].sum())
+        energy += float(diag["hidden_energy"].sum())
         frames += int(lengths.sum())
         codes_all.append(codes[0, : int(lengths[0])].cpu())
         if i < num_samples:
@@ -149,6 +173,8 @@ def evaluate(codec: Codec, dataset: UtteranceDataset, out_dir: Path, step: int, 
     probs = counts[counts > 0] / counts.sum()
     codec.train(was_training)
     return {"eval/mel": mel / len(dataset), "eval/quantization_error": qe / frames, "eval/hidden_mse": hidden / frames,
+            # the tap's scale: a steady rise means the residual stream is running away (docs/RESULTS.md)
+            "eval/hidden_energy": energy / frames, "eval/relative_hidden_mse": hidden / max(energy, 1e-12),
             "eval/codebook_usage": float((counts > 0).sum()) / codec.codebook_size,
             "eval/perplexity": float(torch.exp(-(probs * probs.log()).sum()))}
 
@@ -159,15 +185,22 @@ def main(argv=None) -> Path:
     out = Path(args.out)
     seed_everything(args.seed)
     config = build_config(args)
+    label = args.preset or (f"from {Path(args.init_from).name}" if args.init_from else "tiny")
     weights = loss_weights(config)
     codec = Codec(config)
+    if args.init_from:  # same architecture (build_config), so the same weight names
+        codec.load_state_dict(Codec.from_pretrained(args.init_from).state_dict())
+    if args.freeze_tokenizer:
+        codec.freeze_tokenizer()
     disc = Discriminators(config.mpd_channels, config.mrd_channels)
     if accelerator.is_main_process:
-        print(f"codec parameters ({args.preset}):\n{format_counts(parameter_counts(codec))}")
+        print(f"codec parameters ({label}):\n{format_counts(parameter_counts(codec))}")
         print(f"  {'discriminators (training only)':<34} {sum(p.numel() for p in disc.parameters()) / 1e6:9.3f} M")
         print(f"loss weights: {weights}")
+        if args.freeze_tokenizer:
+            print(f"tokenizer frozen (codes of {args.init_from}): tokenizer fingerprint {codec.tokenizer_fingerprint()[:16]}")
     # AdamW with betas (0.8, 0.9) as HiFi-GAN/XCodec2; the LR is set every step from lr_at (no scheduler state)
-    opt_g = adamw(codec.parameters(), lr=args.lr, betas=(0.8, 0.9))
+    opt_g = adamw([p for p in codec.parameters() if p.requires_grad], lr=args.lr, betas=(0.8, 0.9))
     opt_d = adamw(disc.parameters(), lr=args.lr, betas=(0.8, 0.9))
     generator, disc, opt_g, opt_d = accelerator.prepare(GeneratorForward(codec), disc, opt_g, opt_d)
 
@@ -175,6 +208,11 @@ def main(argv=None) -> Path:
     models, optimizers = {"generator": generator, "discriminators": disc}, {"generator": opt_g, "discriminators": opt_d}
     step, nonfinite_state = 0, None
     if args.resume and ckpt.latest() is not None:
+        saved_args = read_versioned_json(ckpt.latest() / "trainer_state.json", CHECKPOINT_FORMAT, CheckpointError)["args"]
+        # checked before loading: the generator's optimizer holds other parameters under the other setting
+        if saved_args.get("freeze_tokenizer", False) != args.freeze_tokenizer:
+            sys.exit(f"{ckpt.latest()}: trained with freeze_tokenizer={saved_args.get('freeze_tokenizer', False)}; "
+                     f"resume with the same setting, or use a new --out")
         state = ckpt.load(ckpt.latest(), models, optimizers)
         if CodecConfig.from_dict(state["codec_config"]) != config:
             sys.exit(f"{ckpt.latest()}: saved with another codec config than these options ({state['codec_config']})")
@@ -201,7 +239,7 @@ def main(argv=None) -> Path:
         dev_set = UtteranceDataset(dev, config.sample_rate)
 
     warmup = warmup_steps(args)
-    logger = TrainLogger(accelerator, out / "tb", args.steps, step, desc=f"codec {args.preset}")
+    logger = TrainLogger(accelerator, out / "tb", args.steps, step, desc=f"codec {label}")
     guard = NonFiniteGuard(accelerator, logger, args.max_nonfinite_steps)
     guard.load_state_dict(nonfinite_state)
     saver = CheckpointSaver(ckpt, logger, args.max_checkpoint_failures)

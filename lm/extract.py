@@ -55,6 +55,8 @@ def extract(codec, manifest_path: str | Path, out_dir: str | Path, batch_size: i
               "manifest_sha256": file_sha256(manifest_path), "shard_size": shard_size, "max_seconds": max_seconds}
     if (out_dir / "tokens.json").exists():  # resuming: only with the same codec, manifest, sharding and filter
         previous = read_header(out_dir)
+        if "codec" in previous and CodecIdentity.from_dict(previous["codec"]).same_codes(identity):
+            header["codec"] = previous["codec"]  # the same codes (e.g. a store begun before a decoder fine-tune)
         for key in ("codec", "dtype", "manifest_sha256", "shard_size", "max_seconds"):
             if previous.get(key) != header[key]:
                 raise TokenStoreError(f"{out_dir / 'tokens.json'}: was written with another {key} "

@@ -69,8 +69,19 @@ class TrainConfig:
     seed: int = 0
     max_nonfinite_steps: int = 5  # stop after this many skipped (NaN/Inf) steps in a row
     max_checkpoint_failures: int = 3  # stop after this many failed checkpoint saves in a row
-    text: TextConfig = TextConfig()
+    text: TextConfig | None = TextConfig()  # the tokenizer to train here; None when `tokenizer` supplies one
     tokenizer: str | None = None  # a `python -m lm.text` folder shared by LMs under comparison; None: train one here
+
+    def __post_init__(self):
+        # A supplied tokenizer carries its own settings in its folder; a second, unused copy in train_config.json
+        # (e.g. vocab_size 512 beside a 256-piece tokenizer) would mislead whoever reads it.
+        if self.tokenizer is not None:
+            if self.text not in (None, TextConfig()):
+                raise ValueError(f"text={self.text} describes a tokenizer to train, tokenizer={self.tokenizer!r} "
+                                 "supplies a trained one: give one or the other")
+            object.__setattr__(self, "text", None)
+        elif self.text is None:
+            raise ValueError("text=None needs tokenizer=<a `python -m lm.text` folder>")
 
     @property
     def lm_config(self) -> LMConfig:
@@ -269,10 +280,21 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
     parser.add_argument("--gradient-checkpointing", action="store_true")
     parser.add_argument("--tokenizer", default=None,
                         help="a text tokenizer folder (python -m lm.text) to share across LMs; default: train one")
-    parser.add_argument("--vocab-size", type=int, default=TextConfig.vocab_size, help="text pieces (upper bound)")
-    parser.add_argument("--text-model", choices=("unigram", "bpe"), default=TextConfig.model_type)
-    parser.add_argument("--phonemes", action="store_true", help="text input as espeak-ng IPA phonemes")
+    parser.add_argument("--vocab-size", type=int, default=None,
+                        help=f"text pieces, an upper bound (default {TextConfig.vocab_size}; not with --tokenizer)")
+    parser.add_argument("--text-model", choices=("unigram", "bpe"), default=None,
+                        help=f"default {TextConfig.model_type}; not with --tokenizer")
+    parser.add_argument("--phonemes", action="store_true", help="text input as espeak-ng IPA phonemes (not with --tokenizer)")
     args = parser.parse_args(argv)
+    text_options = {"--vocab-size": args.vocab_size, "--text-model": args.text_model, "--phonemes": args.phonemes or None}
+    given = [flag for flag, value in text_options.items() if value is not None]
+    if args.tokenizer and given:
+        parser.error(f"{', '.join(given)} set(s) up a tokenizer to train, --tokenizer {args.tokenizer} supplies a "
+                     "trained one: give one or the other")
+    defaults = TextConfig()
+    text = None if args.tokenizer else TextConfig(
+        vocab_size=defaults.vocab_size if args.vocab_size is None else args.vocab_size,
+        model_type=args.text_model or defaults.model_type, phonemes=args.phonemes)
     cfg = TrainConfig(
         tokens=args.tokens, dev_tokens=args.dev_tokens, out=args.out, preset=args.preset, steps=args.steps,
         batch_tokens=args.batch_tokens, grad_accum=args.grad_accum, row_length=args.row_length,
@@ -280,8 +302,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
         weight_decay=args.weight_decay, grad_clip=args.grad_clip, gradient_checkpointing=args.gradient_checkpointing,
         eval_every=args.eval_every, save_every=args.save_every, keep_last=args.keep_last, seed=args.seed,
         max_nonfinite_steps=args.max_nonfinite_steps, max_checkpoint_failures=args.max_checkpoint_failures,
-        text=TextConfig(vocab_size=args.vocab_size, model_type=args.text_model, phonemes=args.phonemes),
-        tokenizer=args.tokenizer)
+        text=text, tokenizer=args.tokenizer)
     return cfg, args.resume
 
 

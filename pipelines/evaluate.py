@@ -83,7 +83,7 @@ def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Pa
     out_dir.mkdir(parents=True, exist_ok=True)
     per_utt = {"pesq_wb": [], "pesq_nb": [], "stoi": [], "mel_distance": [], "f0_corr": [], "gross_pitch_error": [],
                "voicing_error": []}
-    all_codes, qe, hidden, texts, resynth, ids = [], [], [], [], [], []
+    all_codes, qe, hidden, energy, texts, resynth, ids = [], [], [], [], [], [], []
     for batch in _batches(manifest, codec.sample_rate, batch_size):
         codes, frame_lengths = codec.encode(batch["audio"], batch["length"])
         if quantize:
@@ -101,11 +101,12 @@ def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Pa
             all_codes.append(codes[row, :f].cpu().numpy())
             qe.append(diag["quantization_error"][row, :f].cpu().numpy())
             hidden.append(diag["hidden_mse"][row, :f].cpu().numpy())
+            energy.append(diag["hidden_energy"][row, :f].cpu().numpy())
             resynth.append(deg)
         texts += batch["text"]
         ids += batch["id"]
     frame_counts = np.array([len(q) for q in qe])
-    qe, hidden = np.concatenate(qe), np.concatenate(hidden)
+    qe, hidden, energy = np.concatenate(qe), np.concatenate(hidden), np.concatenate(energy)
     np.savez_compressed(out_dir / "frames.npz", quantization_error=qe, hidden_mse=hidden, frame_counts=frame_counts)
     # per-utterance scores in manifest order, so that two codecs can be compared pair by pair (pipelines.claims)
     write_json(out_dir / "per_utterance.json", {"id": ids, **per_utt})
@@ -122,6 +123,9 @@ def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Pa
         "codebook": codebook_stats(np.concatenate(all_codes), codec.codebook_size),
         "quantization_error": {**summarize(qe), "ci": grouped_mean_ci(qe, frame_counts)},
         "hidden_mse": {**summarize(hidden), "ci": grouped_mean_ci(hidden, frame_counts)},
+        # ||h_e||^2 at the tap: hidden MSE is measured in its scale, which training may change (Codec.diagnose)
+        "hidden_energy": {**summarize(energy), "ci": grouped_mean_ci(energy, frame_counts)},
+        "relative_hidden_mse": float(hidden.sum() / max(float(energy.sum()), 1e-12)),
     }
     if asr is not None:
         result["wer"] = wer_report(texts, asr.transcribe(resynth))
@@ -248,11 +252,15 @@ def comparison_report(codecs: dict[str, Path], tts: dict[str, Path], manifest: M
             if name in codec_results:
                 row.update({"usage": r["codebook"]["usage"], "perplexity": r["codebook"]["perplexity"],
                             "QE mean": r["quantization_error"]["mean"], "QE std": r["quantization_error"]["std"],
-                            "hidden MSE mean": r["hidden_mse"]["mean"], "hidden MSE std": r["hidden_mse"]["std"]})
+                            "hidden MSE mean": r["hidden_mse"]["mean"], "hidden MSE std": r["hidden_mse"]["std"],
+                            # results written before these existed leave the cells empty
+                            "hidden energy": r.get("hidden_energy", {}).get("mean"),
+                            "relative hidden MSE": r.get("relative_hidden_mse")})
             rows.append(row)
         columns = ["system", "PESQ-WB", "PESQ-NB", "STOI", "mel dist", "WER", "WER 95% CI", "utt-mean WER", "F0 corr",
                    "GPE", "V/UV err", "usage",
-                   "perplexity", "QE mean", "QE std", "hidden MSE mean", "hidden MSE std"]
+                   "perplexity", "QE mean", "QE std", "hidden MSE mean", "hidden MSE std", "hidden energy",
+                   "relative hidden MSE"]
         lines += ["## Codec reconstruction", "", markdown_table(rows, columns), ""]
         table = [{"system": n, "pesq_wb": r["pesq_wb"]["mean"], "pesq_ci": r["pesq_wb"]["ci"],
                   "stoi": r["stoi"]["mean"], "stoi_ci": r["stoi"]["ci"]} for n, r in {**codec_results, **bounds}.items()]

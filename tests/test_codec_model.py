@@ -132,8 +132,14 @@ def test_diagnose_shapes_and_padding(codec):
     wav, lengths = torch.randn(2, 3000) * 0.1, torch.tensor([3000, 1000])
     diag = codec.diagnose(wav, lengths)
     assert diag["frame_lengths"].tolist() == [10, 4]
-    assert diag["quantization_error"].shape == diag["hidden_mse"].shape == (2, 10)
+    assert diag["quantization_error"].shape == diag["hidden_mse"].shape == diag["hidden_energy"].shape == (2, 10)
     assert torch.all(diag["quantization_error"][1, 4:] == 0) and torch.all(diag["hidden_mse"][0] > 0)
+    assert torch.all(diag["hidden_energy"][1, 4:] == 0) and torch.all(diag["hidden_energy"][1, :4] > 0)
+    # hidden_energy is ||h_e||^2 at the SG tap, the scale hidden_mse is measured in
+    with torch.inference_mode():
+        lat = codec.encode_latents(wav[:1], lengths[:1])
+        _, h_e = codec.backbone(codec.decoder_input(lat.z_e), lat.mask, codec.config.sg_tap)
+    torch.testing.assert_close(diag["hidden_energy"][0], (h_e[0][0] ** 2).sum(-1), rtol=1e-5, atol=1e-5)
 
 
 def test_batched_equals_one_by_one(codec):

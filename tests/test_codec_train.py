@@ -49,6 +49,7 @@ def test_debug_codec_learns(synth_corpus, tmp_path):
     evaluation = json.loads((out / "eval" / "step_00000024.json").read_text())
     assert 0 < evaluation["eval/codebook_usage"] <= 1 and evaluation["eval/perplexity"] >= 1
     assert evaluation["eval/quantization_error"] > 0 and evaluation["eval/hidden_mse"] > 0
+    assert evaluation["eval/relative_hidden_mse"] == pytest.approx(evaluation["eval/hidden_mse"] / evaluation["eval/hidden_energy"])
     assert list((out / "samples" / "step_00000024").glob("*_recon.wav"))
     assert list((out / "tb").iterdir())
     codec = Codec.from_pretrained(final)
@@ -111,3 +112,58 @@ def test_two_process_cpu_run(synth_corpus, tmp_path):
     assert sorted(read_metrics(out)) == [1, 2, 3]
     assert (out / "checkpoints" / "step_00000003" / "rng_rank1.json").exists()  # both ranks saved their RNG
     assert Codec.from_pretrained(out / "final").codebook_size == 256
+
+
+def test_decoder_fine_tune_with_a_frozen_tokenizer_keeps_codes_and_tokens_valid(synth_corpus, tmp_path, capsys):
+    from lm.identity import CodecIdentity, CodecMismatchError
+
+    base_dir = main(train_args(synth_corpus, tmp_path / "base", "--steps", "2", "--adv-start-step", "2",
+                               "--save-every", "100"))
+    tune = ["--init-from", str(base_dir), "--train-manifest", str(synth_corpus["train"]), "--batch-size", "4",
+            "--segment-seconds", "0.4", "--seed", "0", "--cpu", "--steps", "3", "--lr", "3e-3",
+            "--adv-start-step", "3", "--save-every", "100", "--sg-weight", "5"]
+    tuned_dir = main(tune + ["--freeze-tokenizer", "--out", str(tmp_path / "tuned")])
+    assert "tokenizer frozen" in capsys.readouterr().out
+    assert all("sg" in row for row in read_metrics(tmp_path / "tuned").values())
+    base, tuned = Codec.from_pretrained(base_dir), Codec.from_pretrained(tuned_dir)
+    assert tuned.config.sg_weight == 5 and tuned.config.codebook_size == base.config.codebook_size
+    before, after = base.state_dict(), tuned.state_dict()
+    for name in before:
+        if base.is_tokenizer_weight(name):
+            assert torch.equal(before[name], after[name]), name
+    changed = {name.split(".")[0] for name in before if not torch.equal(before[name], after[name])}
+    assert {"backbone", "head", "fc_post"} <= changed and "encoder" not in changed
+    assert any("project_out" in n and not torch.equal(before[n], after[n]) for n in before)  # decoder side of FSQ
+    wav = torch.randn(2, 6400) * 0.1
+    assert torch.equal(base.encode(wav)[0], tuned.encode(wav)[0])
+    assert base.tokenizer_fingerprint() == tuned.tokenizer_fingerprint() and base.fingerprint() != tuned.fingerprint()
+
+    # tokens and LMs made with the base codec accept the fine-tuned one; identities saved without a tokenizer
+    # fingerprint (older stores) still need the very same codec
+    made_with_base = CodecIdentity.of(base)
+    made_with_base.require_same(CodecIdentity.of(tuned), "tokens", "the tuned codec")
+    legacy = CodecIdentity.from_dict({k: v for k, v in made_with_base.to_dict().items() if k != "tokenizer_fingerprint"})
+    legacy.require_same(CodecIdentity.of(base), "old tokens", "the base codec")
+    with pytest.raises(CodecMismatchError, match="--freeze-tokenizer"):
+        legacy.require_same(CodecIdentity.of(tuned), "old tokens", "the tuned codec")
+
+    # without --freeze-tokenizer the encoder trains on, and the codes' meaning moves with it
+    free = Codec.from_pretrained(main(tune + ["--out", str(tmp_path / "free")]))
+    assert free.tokenizer_fingerprint() != base.tokenizer_fingerprint()
+    with pytest.raises(CodecMismatchError):
+        made_with_base.require_same(CodecIdentity.of(free), "tokens", "the codec trained on")
+
+    # a token store begun with the base codec resumes with the fine-tuned one, not with the one trained on
+    from lm.extract import extract
+    from lm.tokens import TokenStoreError
+    extract(base, synth_corpus["dev"], tmp_path / "tokens", batch_size=2)
+    extract(tuned, synth_corpus["dev"], tmp_path / "tokens", batch_size=2)
+    with pytest.raises(TokenStoreError, match="another codec"):
+        extract(free, synth_corpus["dev"], tmp_path / "tokens", batch_size=2)
+
+    with pytest.raises(SystemExit, match="freeze_tokenizer=True; resume with the same setting"):
+        main(tune + ["--out", str(tmp_path / "tuned"), "--resume", "--steps", "4"])
+    with pytest.raises(SystemExit, match="brings its own architecture: drop --preset, --codebook-size"):
+        main(tune + ["--preset", "debug", "--codebook-size", "64", "--out", str(tmp_path / "x")])
+    with pytest.raises(SystemExit, match="--freeze-tokenizer needs --init-from"):
+        main(train_args(synth_corpus, tmp_path / "y", "--freeze-tokenizer", "--steps", "1"))

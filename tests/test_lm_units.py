@@ -341,3 +341,21 @@ def test_fixed_shape_step_matches_the_sliced_step():
         got = fixed.step_at(feed, positions, one, torch.tensor([fixed.length]))
         fixed.length += 1
         torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-5)
+
+
+def test_train_config_keeps_text_settings_only_for_a_tokenizer_it_trains(capsys):
+    from lm.train import TrainConfig, parse_args
+
+    base = ["--tokens", "t", "--dev-tokens", "d", "--out", "o"]
+    assert parse_args(base)[0].text == TextConfig()
+    assert parse_args(base + ["--vocab-size", "128", "--text-model", "bpe"])[0].text == TextConfig(128, "bpe")
+    shared = parse_args(base + ["--tokenizer", "exp/text_tokenizer"])[0]
+    assert shared.text is None and shared.tokenizer == "exp/text_tokenizer"  # its settings live in its folder
+    with pytest.raises(SystemExit):
+        parse_args(base + ["--tokenizer", "exp/text_tokenizer", "--vocab-size", "128", "--phonemes"])
+    err = capsys.readouterr().err
+    assert "--vocab-size, --phonemes" in err and "--tokenizer exp/text_tokenizer" in err
+    with pytest.raises(ValueError, match="give one or the other"):
+        TrainConfig("t", "d", "o", text=TextConfig(vocab_size=128), tokenizer="exp/text_tokenizer")
+    with pytest.raises(ValueError, match="text=None needs tokenizer"):
+        TrainConfig("t", "d", "o", text=None)

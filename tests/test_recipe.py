@@ -29,6 +29,7 @@ def test_debug_recipe_produces_its_report(debug_recipe):
     for r in results["codecs"].values():
         assert 1.0 <= r["pesq_wb"]["mean"] <= 4.65 and 0 <= r["stoi"]["mean"] <= 1
         assert r["quantization_error"]["n"] > 0 and r["codebook"]["usage"] > 0
+        assert r["relative_hidden_mse"] == pytest.approx(r["hidden_mse"]["mean"] / r["hidden_energy"]["mean"])
         assert 0 <= r["voicing_error"]["mean"] <= 1 and r["results_version"] == 3 and r["decoded_from"] == "codes"
     # the rounding-free rows: the same codecs decoded from z_e, scored on the same utterances
     assert set(results["codecs_unquantized"]) == {"256 (z_e)", "256-sg (z_e)"} and "| 256-sg (z_e) |" in report

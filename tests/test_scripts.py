@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 from codec import Codec, CodecConfig
@@ -39,3 +41,62 @@ def test_phase_oracle_swaps_magnitude_and_phase_inside_the_istft_head():
     with torch.no_grad():  # the hook is gone: the codec decodes as before
         again = codec.reconstruct(torch.from_numpy(wav)[None])[0][0].numpy()
     np.testing.assert_array_equal(again, plain)
+
+
+def test_hidden_energy_reports_the_taps_scale_beside_the_hidden_mse(tmp_path, capsys):
+    from codec.audio import save_wav
+
+    script = _script("hidden_energy")
+    torch.manual_seed(0)
+    codec = Codec(CodecConfig.preset("debug")).eval()
+    waves = [np.random.default_rng(i).standard_normal(3200 + 640 * i).astype(np.float32) * 0.1 for i in range(2)]
+    row = script.hidden_scale(codec, waves)
+    assert row["frames"] == 10 + 12 and row["relative_hidden_mse"] == row["hidden_mse"] / row["hidden_energy"]
+    energy = 0.0
+    with torch.inference_mode():  # ||h_e||^2 at the SG tap, summed over frames
+        for wav in waves:
+            lat = codec.encode_latents(torch.from_numpy(wav)[None], torch.tensor([len(wav)]))
+            energy += float((codec.backbone(codec.decoder_input(lat.z_e), lat.mask, "last_block")[1][0] ** 2).sum())
+    assert row["hidden_energy"] == pytest.approx(energy / 22, rel=1e-5)
+    assert 0 < row["relative_hidden_mse"] < 1 and 0 < row["constant_share"] < 1
+    assert row["mse_relative_to_varying"] == pytest.approx(row["relative_hidden_mse"] / (1 - row["constant_share"]))
+    with torch.no_grad():  # an offset added on every frame before the blocks: the constant share grows
+        codec.backbone.embed.bias.add_(30.0)
+    assert script.hidden_scale(codec, waves)["constant_share"] > row["constant_share"] + 0.2
+    with torch.no_grad():
+        codec.backbone.embed.bias.sub_(30.0)
+
+    folder = codec.save_pretrained(tmp_path / "codec")
+    lines = []
+    for i, wav in enumerate(waves):
+        save_wav(tmp_path / f"{i}.wav", wav, 16000)
+        lines.append(json.dumps({"id": str(i), "audio": str(tmp_path / f"{i}.wav"), "text": "x"}))
+    (tmp_path / "m.jsonl").write_text("\n".join(lines) + "\n")
+    assert script.main([str(folder), "--manifest", str(tmp_path / "m.jsonl")]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["utterances"] == 2 and printed["tap"] == "last_block" and printed["step"] is None
+    assert printed["hidden_energy"] == pytest.approx(row["hidden_energy"], rel=1e-4)
+    assert script.main([str(folder), "--manifest", str(tmp_path / "m.jsonl"), "--tap", "backbone"]) == 0
+    normalized = json.loads(capsys.readouterr().out)  # the final LayerNorm's output: ~1 per channel
+    assert normalized["tap"] == "backbone" and normalized["hidden_energy"] != pytest.approx(row["hidden_energy"])
+
+
+def test_paired_wer_bootstraps_the_difference_utterance_by_utterance(tmp_path, capsys):
+    script = _script("paired_wer")
+
+    def system(name: str, errors: list[int]) -> None:
+        rows = [{"reference": f"utterance {i}", "errors": e, "n_words": 10} for i, e in enumerate(errors)]
+        folder = tmp_path / "codec" / name
+        folder.mkdir(parents=True)
+        (folder / "results.json").write_text(json.dumps({"wer": {"per_utterance": rows}}))
+
+    system("a", [5, 6, 7, 5, 6, 7, 5, 6])
+    system("b", [3, 4, 5, 3, 4, 5, 3, 4])  # two errors fewer on every utterance
+    row = script.paired_wer(tmp_path, "a", "b")
+    assert row["difference"] == pytest.approx(-0.2) and row["difference_ci"] == pytest.approx([-0.2, -0.2])
+    assert row["wer_base"] == pytest.approx(0.5875) and row["utterances"] == 8
+    system("c", [5, 6, 7])
+    with pytest.raises(ValueError, match="same utterances"):
+        script.paired_wer(tmp_path, "a", "c")
+    assert script.main([str(tmp_path), "a:b"]) == 0
+    assert json.loads(capsys.readouterr().out)["difference"] == -0.2

@@ -11,7 +11,9 @@
 # run (λ 5, seed 0) blew up at step ~2300 (SG loss 0.03 -> 0.15 over steps 1000-2500, mel 4.05 -> 5.8, gradient
 # norm 90 -> 640), where the same run under the 3000-step cosine (LR 1.0e-4 at step 2000) stayed at SG 0.03
 # (docs/RESULTS.md, 2026-11-27). 3000 steps is the schedule behind every committed tiny table; longer schedules
-# need a lower peak LR or SG weight first (untested).
+# need more than a lower peak LR: at 1.5e-4 the SG loss kept creeping (0.04 -> 0.07 over steps 2250-3000). The cause
+# (docs/RESULTS.md, 2026-11-28): SG at the last block grows a frame-constant offset in the decoder's residual
+# stream (eval/hidden_energy multiplies) until it swamps the signal; a decaying LR stops it in time.
 # lr 3e-4: at 1e-3 the FSQ latent collapsed within ~20 steps (quantization error -> 0, one code in use, mel stuck
 # near 10), at 3e-4 it stayed spread (QE ~0.26) and mel fell to 7.6 by step 100 (probes of 150 steps, 2026-11-21).
 # Without the GAN a short run's ISTFT head outputs a 50 Hz comb (it repeats every 20 ms frame) instead of the

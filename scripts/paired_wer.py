@@ -1,0 +1,59 @@
+"""Paired WER differences between codecs (or TTS systems) of one `pipelines.evaluate compare` folder.
+
+    python scripts/paired_wer.py REPORT_DIR BASE:OTHER [BASE:OTHER ...] [--folder codec|tts]
+
+Both systems were judged on the same utterances, so the difference of their corpus WERs (OTHER - BASE, errors /
+reference words) is bootstrapped over utterances pair by pair: a much tighter CI than the two separate ones in the
+report. Names are as given to `compare` (--codec NAME=DIR). Prints one JSON line per pair.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from pipelines.claims import paired_ci  # noqa: E402
+from pipelines.evaluate import _slug  # noqa: E402
+
+
+def utterance_errors(report: Path, name: str, folder: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    path = report / folder / _slug(name) / "results.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: missing (no system {name!r} in {report}/{folder})")
+    rows = json.loads(path.read_text())["wer"]["per_utterance"]
+    return ([r["reference"] for r in rows], np.array([r["errors"] for r in rows], float),
+            np.array([r["n_words"] for r in rows], float))
+
+
+def paired_wer(report: Path, base: str, other: str, folder: str = "codec") -> dict:
+    refs_a, errors_a, words = utterance_errors(report, base, folder)
+    refs_b, errors_b, _ = utterance_errors(report, other, folder)
+    if refs_a != refs_b:
+        raise ValueError(f"{base!r} and {other!r} were not judged on the same utterances")
+    low, high = paired_ci(lambda idx: (errors_b[idx].sum(1) - errors_a[idx].sum(1)) / words[idx].sum(1), len(words))
+    return {"base": base, "other": other, "wer_base": errors_a.sum() / words.sum(),
+            "wer_other": errors_b.sum() / words.sum(), "difference": (errors_b.sum() - errors_a.sum()) / words.sum(),
+            "difference_ci": [low, high], "utterances": len(words)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("report", type=Path)
+    parser.add_argument("pairs", nargs="+", metavar="BASE:OTHER")
+    parser.add_argument("--folder", choices=("codec", "tts"), default="codec")
+    args = parser.parse_args(argv)
+    for pair in args.pairs:
+        if pair.count(":") != 1:
+            parser.error(f"{pair!r}: expected BASE:OTHER")
+        row = paired_wer(args.report, *pair.split(":"), folder=args.folder)
+        row["difference_ci"] = [round(v, 4) for v in row["difference_ci"]]
+        print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
