@@ -97,7 +97,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def build_config(args) -> CodecConfig:
+def build_config(args, source: Codec | None = None) -> CodecConfig:
+    """The codec config of this run: the preset with the given options, or with --init-from the config of that
+    codec (`source`, loaded by the caller) with the given training options."""
     training = {"sg": args.sg, "sg_weight": args.sg_weight, "sg_tap": args.sg_tap,
                 "sg_encoder_grad": args.sg_encoder_grad, "phase_weight": args.phase_weight}
     training = {k: v for k, v in training.items() if v is not None}
@@ -107,7 +109,7 @@ def build_config(args) -> CodecConfig:
         given = [flag for flag, value in architecture.items() if value is not None]
         if given:
             sys.exit(f"--init-from {args.init_from} brings its own architecture: drop {', '.join(given)}")
-        return dataclasses.replace(Codec.from_pretrained(args.init_from).config, **training)
+        return dataclasses.replace(source.config, **training)
     if args.freeze_tokenizer:
         sys.exit("--freeze-tokenizer needs --init-from CODEC_DIR: freezing a fresh encoder would fix random codes")
     overrides = {"codebook_size": args.codebook_size, "quantizer": args.quantizer,
@@ -184,12 +186,14 @@ def main(argv=None) -> Path:
     accelerator = build_accelerator(cpu=args.cpu)
     out = Path(args.out)
     seed_everything(args.seed)
-    config = build_config(args)
+    source = Codec.from_pretrained(args.init_from) if args.init_from else None
+    config = build_config(args, source)
     label = args.preset or (f"from {Path(args.init_from).name}" if args.init_from else "tiny")
     weights = loss_weights(config)
     codec = Codec(config)
-    if args.init_from:  # same architecture (build_config), so the same weight names
-        codec.load_state_dict(Codec.from_pretrained(args.init_from).state_dict())
+    if source is not None:  # same architecture (build_config), so the same weight names
+        codec.load_state_dict(source.state_dict())
+        del source
     if args.freeze_tokenizer:
         codec.freeze_tokenizer()
     disc = Discriminators(config.mpd_channels, config.mrd_channels)

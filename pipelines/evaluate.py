@@ -125,7 +125,6 @@ def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Pa
         "hidden_mse": {**summarize(hidden), "ci": grouped_mean_ci(hidden, frame_counts)},
         # ||h_e||^2 at the tap: hidden MSE is measured in its scale, which training may change (Codec.diagnose)
         "hidden_energy": {**summarize(energy), "ci": grouped_mean_ci(energy, frame_counts)},
-        "relative_hidden_mse": float(hidden.sum() / max(float(energy.sum()), 1e-12)),
     }
     if asr is not None:
         result["wer"] = wer_report(texts, asr.transcribe(resynth))
@@ -250,12 +249,13 @@ def comparison_report(codecs: dict[str, Path], tts: dict[str, Path], manifest: M
                    "F0 corr": r["f0_corr"]["mean"], "GPE": r["gross_pitch_error"]["mean"],
                    "V/UV err": r["voicing_error"]["mean"]}
             if name in codec_results:
+                energy = r.get("hidden_energy", {}).get("mean")
                 row.update({"usage": r["codebook"]["usage"], "perplexity": r["codebook"]["perplexity"],
                             "QE mean": r["quantization_error"]["mean"], "QE std": r["quantization_error"]["std"],
                             "hidden MSE mean": r["hidden_mse"]["mean"], "hidden MSE std": r["hidden_mse"]["std"],
-                            # results written before these existed leave the cells empty
-                            "hidden energy": r.get("hidden_energy", {}).get("mean"),
-                            "relative hidden MSE": r.get("relative_hidden_mse")})
+                            # results written before hidden_energy existed leave these cells empty
+                            "hidden energy": energy,
+                            "relative hidden MSE": None if energy is None else r["hidden_mse"]["mean"] / energy})
             rows.append(row)
         columns = ["system", "PESQ-WB", "PESQ-NB", "STOI", "mel dist", "WER", "WER 95% CI", "utt-mean WER", "F0 corr",
                    "GPE", "V/UV err", "usage",
