@@ -31,8 +31,12 @@ def main(argv=None) -> int:
     p.add_argument("--new-tokens", type=int, help="lm-generate: new tokens per row (default 200)")
     p.add_argument("--frames", type=int, help="tts: codes per sentence (default 150 = 3 s)")
     p.add_argument("--pipeline", help="tts: a trained pipeline folder instead of random tiny weights")
+    p.add_argument("--natural", action="store_true", help="tts with --pipeline: keep the model's own stopping "
+                                                          "(the audio it really makes) instead of --frames per sentence")
     p.add_argument("--peers-python", help="peers: the separate venv's python (default /tmp/peers-venv/bin/python)")
     args = p.parse_args(argv)
+    if args.natural and not args.pipeline:
+        p.error("--natural needs --pipeline: an untrained model has no natural length")
 
     def kw(name, **extra):
         d = {"device": args.device, "threads": args.threads, "quick": args.quick}
@@ -58,6 +62,7 @@ def main(argv=None) -> int:
                 d["frames"] = args.frames
             if args.pipeline:
                 d["pipeline"] = args.pipeline
+            d["natural"] = args.natural
         if name == "peers" and args.peers_python:
             d["peers_python"] = args.peers_python
         return {**d, **extra}

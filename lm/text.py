@@ -88,6 +88,19 @@ class TextTokenizer:
         s = normalize_text(text, report=dropped)
         if self.config.phonemes:
             s = phonemize(s, self.config.espeak_voice)
+        return self._known_characters(s, dropped, text)
+
+    def encode_many(self, texts: list[str]) -> list[list[int]]:
+        """encode() of each text; with phonemes the espeak-ng calls run several at a time (a corpus of thousands of
+        sentences is otherwise minutes of one subprocess after another at every start of a training run)."""
+        if not self.config.phonemes:
+            return [self.encode(t) for t in texts]
+        reports: list[list[str]] = [[] for _ in texts]
+        normalized = [normalize_text(t, report=r) for t, r in zip(texts, reports)]
+        phonemes = phonemize_many(normalized, self.config.espeak_voice)
+        return [self.sp.encode(self._known_characters(s, r, t)) for s, r, t in zip(phonemes, reports, texts)]
+
+    def _known_characters(self, s: str, dropped: list[str], text: str) -> str:
         kept = "".join(ch for ch in s if ch == " " or ch in self.alphabet)
         dropped += [ch for ch in s if ch != " " and ch not in self.alphabet]
         new = set(dropped) - self._warned

@@ -150,8 +150,17 @@ def render(voice: str, text: str, out_path: Path) -> float:
 
 
 def split_sizes(n: int, dev_fraction: float, test_fraction: float) -> tuple[int, int, int]:
-    n_dev = max(1, round(n * dev_fraction)) if n >= 3 else 0
-    n_test = max(1, round(n * test_fraction)) if n >= 3 else 0
+    """(train, dev, test) sizes. A fraction > 0 gets at least one utterance once there are 3; a fraction of 0 gets
+    none (--dev-fraction 0 --test-fraction 1 makes a test-only set, e.g. sentences to judge a model on)."""
+    if min(dev_fraction, test_fraction) < 0 or dev_fraction + test_fraction > 1:
+        raise CorpusError(f"dev fraction {dev_fraction} and test fraction {test_fraction}: each must be >= 0 and "
+                          "together at most 1")
+
+    def size(fraction: float) -> int:
+        return 0 if fraction == 0 else max(1, round(n * fraction)) if n >= 3 else round(n * fraction)
+
+    n_dev = size(dev_fraction)
+    n_test = min(size(test_fraction), n - n_dev)
     return n - n_dev - n_test, n_dev, n_test
 
 

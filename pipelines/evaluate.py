@@ -138,7 +138,8 @@ def evaluate_tts(pipeline, manifest: Manifest, asr: ASR, out_dir: str | Path, se
     out and listed under "skipped" with that reason.
     """
     out_dir = Path(out_dir)
-    speakable = [u for u in manifest if u.text.strip() and pipeline.lm.tokenizer.encode(u.text)]
+    encoded = pipeline.lm.tokenizer.encode_many([u.text for u in manifest])
+    speakable = [u for u, ids in zip(manifest, encoded) if u.text.strip() and ids]
     kept = {id(u) for u in speakable}
     skipped = [{"id": u.id, "reason": f"transcript {u.text[:40]!r} has nothing speakable for this TTS"}
                for u in manifest if id(u) not in kept]

@@ -9,12 +9,16 @@
 #         6 TTS evaluation, and each LM's bits per second of audio on the test split (lm.score)
 #         7 comparison report (exp/<preset>/report/report.md) and the paper's codec claims checked on it
 #         (exp/<preset>/report/claims/claims.md; pipelines/claims.py)
+#         8 model card of one TTS model (bundle_variant): TTS WER on sentences outside the corpus beside their
+#         ground truth (recipes/data/unseen_sentences.txt), real-time factor on 2 CPU threads, size budget;
+#         README.md + card.json in exp/<preset>/tts/<variant> (pipelines/model_card.py), copied to
+#         bundle_install when set (the default preset: pipelines/default_model)
 # Every stage skips what is already done; interrupted training resumes from its last checkpoint.
 # Settings per preset: recipes/conf/<preset>.sh.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
-preset=debug stage=0 stop_stage=7 librispeech="" exp="" overrides=()
+preset=debug stage=0 stop_stage=8 librispeech="" exp="" overrides=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --preset) preset=$2; shift 2 ;;
@@ -31,6 +35,10 @@ conf="$here/conf/$preset.sh"
 [ -f "$conf" ] || { echo "recipes/run.sh: no preset '$preset' (expected $conf)" >&2; exit 2; }
 py="${PYTHON:-$root/.venv/bin/python}"
 [ -x "$py" ] || py=python3
+# settings every preset may leave out: codec_init, a codec folder to continue from (codec.train --init-from: the
+# codec's own architecture, fresh optimizers); bundle_variant, the TTS model of stage 8 (default: the first LM
+# variant); bundle_install, where stage 8 copies it (empty: nowhere); unseen_utts, how many unseen sentences
+codec_init="" bundle_variant="" bundle_install="" unseen_utts=40
 # shellcheck source=conf/debug.sh
 source "$conf"
 for kv in "${overrides[@]}"; do
@@ -76,8 +84,10 @@ if run_stage 1; then
     IFS=: read -r name codebook sg seed extra <<<"$v"
     out="$exp/codec/$name"
     if [ -f "$out/final/config.json" ]; then log "stage 1: codec $name done ($out/final)"; continue; fi
+    architecture=(--preset "$codec_preset" --codebook-size "$codebook")
+    [ -z "$codec_init" ] || architecture=(--init-from "$codec_init")
     # shellcheck disable=SC2206
-    cmd=($codec_launch codec.train --preset "$codec_preset" --codebook-size "$codebook"
+    cmd=($codec_launch codec.train "${architecture[@]}"
          --"$( [ "$sg" = on ] && echo sg || echo no-sg )" --seed "$seed" --train-manifest "$data/train.jsonl"
          --dev-manifest "$data/dev.jsonl" --out "$out" --steps "$codec_steps" --batch-size "$codec_batch"
          --segment-seconds "$codec_segment" --lr "$codec_lr" --adv-start-step "$codec_adv_start"
@@ -178,4 +188,28 @@ if run_stage 7; then
       --reference "$claim_reference" --candidate "$claim_candidate" --out "$exp/report/claims" >/dev/null
     log "the paper's claims, checked: $exp/report/claims/claims.md"
   fi
+fi
+
+if run_stage 8; then
+  name=${bundle_variant:-${lm_variants[0]}}
+  model="$exp/tts/$name"
+  log "stage 8: model card of TTS model $name -> $model/README.md"
+  # sentences of ordinary English outside the corpus, spoken by the synthesizer of the training data's first
+  # voice for a ground-truth row (the judge's own error on them)
+  if [ ! -f "$exp/unseen/test.jsonl" ]; then
+    "$py" -m pipelines.corpus synth --out "$exp/unseen" --voices "${voices%%,*}" --max-utts "$unseen_utts" \
+      --text "$root/recipes/data/unseen_sentences.txt" --dev-fraction 0 --test-fraction 1 --seed 0
+  fi
+  "$py" -m pipelines.evaluate compare --tts "$name=$model" --manifest "$exp/unseen/test.jsonl" \
+    --out "$exp/report-unseen" --asr "$asr" --seed "$tts_seed"
+  "$py" -m benchmarks tts --device cpu --threads 2 --pipeline "$model" --natural --out "$exp/report/tts-speed.jsonl"
+  reproduce="recipes/run.sh --preset $preset"
+  for kv in "${overrides[@]}"; do reproduce+=" --set '$kv'"; done
+  runs=(--codec-run "$exp/codec/$name" --lm-run "$exp/lm/$name")
+  # a codec continued from another: that one's training folder first, when it is one
+  init_run=$(dirname "${codec_init:-.}")
+  [ -z "$codec_init" ] || [ ! -d "$init_run/checkpoints" ] || runs=(--codec-run "$init_run" "${runs[@]}")
+  "$py" -m pipelines.model_card --model "$model" --name "$name" --report "$exp/report" \
+    --unseen-report "$exp/report-unseen" --benchmark "$exp/report/tts-speed.jsonl" --train-manifest "$data/train.jsonl" \
+    "${runs[@]}" --reproduce "$reproduce" ${bundle_install:+--install "$root/$bundle_install"}
 fi

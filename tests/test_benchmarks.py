@@ -58,3 +58,9 @@ def test_profile_step_reports_ops_and_a_table(tmp_path):
     assert row["dispatched_ops_per_step"] > 100  # a GAN step of even the debug codec dispatches hundreds of operators
     assert "device_busy_fraction" not in row  # CUDA only
     assert "aten::convolution" in table and "Self CPU" in table
+
+
+def test_natural_length_needs_a_trained_pipeline():
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "tts", "--natural", "--out", "-"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "--natural needs --pipeline" in proc.stderr

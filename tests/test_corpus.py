@@ -108,6 +108,16 @@ def test_synth_from_user_text_file(tmp_path):
     assert all_texts == sorted(["The first line is here.", "A second one follows.", "And a third to finish."])
 
 
+def test_split_sizes_keep_small_splits_and_allow_a_test_only_set():
+    assert corpus.split_sizes(100, 0.05, 0.05) == (90, 5, 5)
+    assert corpus.split_sizes(10, 0.01, 0.01) == (8, 1, 1)  # a fraction > 0 gets at least one utterance
+    assert corpus.split_sizes(40, 0.0, 1.0) == (0, 0, 40)  # the unseen sentences of recipe stage 8
+    assert corpus.split_sizes(2, 0.0, 1.0) == (0, 0, 2)
+    for dev, test in ((-0.1, 0.5), (0.6, 0.5)):
+        with pytest.raises(CorpusError, match="each must be >= 0 and together at most 1"):
+            corpus.split_sizes(10, dev, test)
+
+
 def test_missing_synthesizer_names_the_apt_package(tmp_path, monkeypatch):
     monkeypatch.setattr(corpus.shutil, "which", lambda name: None)
     with pytest.raises(CorpusError, match="apt-get install flite"):

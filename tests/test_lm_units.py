@@ -105,6 +105,10 @@ def test_phoneme_tokenizer_trains_on_espeak_output():
     s = tok.preprocess("the smooth planks")
     assert "ð" in s and s.isascii() is False
     assert tok.decode(tok.encode("the smooth planks")) == s
+    texts = ["the smooth planks", "", "A second one, with 3 words!", "the smooth planks"]
+    assert tok.encode_many(texts) == [tok.encode(t) for t in texts]  # batched espeak-ng calls, same pieces
+    plain = TextTokenizer.train(SENTENCES, TextConfig(vocab_size=64))
+    assert plain.encode_many(texts) == [plain.encode(t) for t in texts]
 
 
 def test_tokenizer_load_names_missing_file(tmp_path, tokenizer):

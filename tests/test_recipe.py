@@ -47,6 +47,28 @@ def test_debug_recipe_produces_its_report(debug_recipe):
     assert (debug_recipe / "report" / "claims" / "training_curves.png").stat().st_size > 1000
 
 
+def test_stage_8_writes_the_model_card_from_measured_files(debug_recipe):
+    model = debug_recipe / "tts" / "256"  # bundle_variant unset: the first LM variant
+    card = (model / "README.md").read_text()
+    facts = json.loads((model / "card.json").read_text())
+    assert "## Intelligibility" in card and "| unseen sentences |" in card and "--set 'codec_steps=16'" in card
+    unseen = facts["wer"]["unseen sentences"]
+    assert unseen["model"]["n_utterances"] == unseen["ground_truth"]["n_utterances"] == 3  # unseen_utts=3 (debug.sh)
+    assert 0 <= unseen["ground_truth"]["wer"] < 0.6  # flite speaking the unseen sentences, judged by pocketsphinx
+    test = json.loads((debug_recipe / "report" / "results.json").read_text())["tts"]["256"]["wer"]
+    assert facts["wer"]["test split"]["model"]["wer"] == test["wer"]  # read from the report, not recomputed
+    assert 0 < facts["megabytes"] < 60 and facts["dtype"] == "float32" and facts["codebook_size"] == 256
+    assert [r["step"] for r in facts["codec_runs"]] == [16] and facts["lm_runs"][0]["step"] == 20
+    assert set(facts["speed"]["inputs"]) == {"one_sentence", "paragraph_4_sentences"}
+    assert facts["data"]["kind"] == "synthetic" and facts["data"]["utterances"] > 0
+    unseen_texts = {json.loads(line)["text"] for line in (debug_recipe / "unseen" / "test.jsonl").read_text().splitlines()}
+    corpus = {json.loads(line)["text"] for split in ("train", "dev", "test")
+              for line in (debug_recipe / "data" / f"{split}.jsonl").read_text().splitlines()}
+    assert len(unseen_texts) == 3 and not unseen_texts & corpus
+    assert not (ROOT / "pipelines" / "default_model" / "card.json").exists() or \
+        json.loads((ROOT / "pipelines" / "default_model" / "card.json").read_text())["name"] != "256"  # not installed
+
+
 def test_rerun_skips_finished_stages(debug_recipe):
     final = debug_recipe / "codec" / "256" / "final" / "model.safetensors"
     mtime = final.stat().st_mtime_ns
@@ -72,7 +94,7 @@ def test_set_overrides_only_known_scalar_settings():
     assert proc.returncode == 2 and "is a list" in proc.stderr
 
 
-@pytest.mark.parametrize("preset", ["debug", "tiny", "small", "paper"])
+@pytest.mark.parametrize("preset", ["debug", "tiny", "small", "paper", "default"])
 def test_every_preset_variant_is_a_valid_codec_train_command(preset):
     """Each conf's codec variants (name:codebook:sg:seed[:flags]) parse as codec.train options: a typo in a preset
     would otherwise surface hours into a run, when its turn comes."""

@@ -1,0 +1,220 @@
+"""The model card of a TTS pipeline folder, the size budget it must fit, and its installation as the default model.
+
+  python -m pipelines.model_card --model exp/default/tts/default --name default \\
+      --report exp/default/report --unseen-report exp/default/report-unseen --benchmark exp/default/bundle/tts.jsonl \\
+      --train-manifest exp/default/data/train.jsonl --codec-run exp/default/codec/default --lm-run exp/default/lm/default \\
+      --reproduce "recipes/run.sh --preset default" [--max-mb 60] [--install pipelines/default_model]
+
+Writes README.md (the card) and card.json (the same facts, machine-readable) into the model folder. Every figure
+on the card is read from a file named here, none is typed in: TTS WER on the test split and on sentences outside
+the corpus, each beside the ground-truth row of the same sentences (`pipelines.evaluate compare` reports), the
+real-time factor (a `benchmarks tts --pipeline DIR --natural` record), the steps and settings of every training run
+(its latest checkpoint's trainer_state.json; a codec continued from another is given as several --codec-run, oldest
+first), and the training data (its manifest). A folder over the size budget is refused before anything is written,
+so nothing larger is ever installed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from collections import Counter
+from pathlib import Path
+
+from codec.checkpoint import atomic_directory
+
+CARD_FILE, FACTS_FILE = "README.md", "card.json"
+DATA_LICENSES = {  # where the bundled models' data comes from, by kind of corpus
+    "synthetic": "rendered offline by flite (CMU / University of Edinburgh; free to use, modify and distribute, "
+                 "with its copyright notice kept) speaking sentences of Debian's `fortunes` package (BSD-licensed "
+                 "collection of quotations); no recording of a person is in the training data",
+    "librispeech": "LibriSpeech (CC BY 4.0), read audiobooks of the LibriVox project",
+}
+
+
+class ModelCardError(ValueError):
+    """A model folder or an input of the card that is missing, malformed or over budget; the message names it."""
+
+
+def folder_bytes(directory: Path) -> int:
+    return sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise ModelCardError(f"{path}: cannot read ({e})") from None
+
+
+def run_summary(run: Path) -> dict:
+    """Steps and settings of a training folder (codec.train or lm.train), from its latest checkpoint."""
+    states = sorted(run.glob("checkpoints/step_*/trainer_state.json"), key=lambda p: int(p.parent.name[5:]))
+    if not states:
+        raise ModelCardError(f"{run}: no checkpoints/step_*/trainer_state.json (is it a training folder?)")
+    state = _read_json(states[-1])
+    settings = state.get("args") or state.get("config") or {}
+    keep = ("preset", "init_from", "freeze_tokenizer", "codebook_size", "sg", "sg_weight", "steps", "batch_size",
+            "segment_seconds", "batch_tokens", "lr", "warmup_steps", "seed", "adv_start_step", "tokenizer")
+    summary = {"run": str(run), "step": int(state["step"]),
+               "settings": {k: settings[k] for k in keep if settings.get(k) is not None}}
+    metrics = run / "metrics.jsonl"
+    if metrics.exists():
+        seconds = [json.loads(line).get("step_seconds", 0.0) for line in metrics.read_text().splitlines() if line.strip()]
+        summary["wall_hours"] = round(sum(seconds) / 3600, 2)
+    return summary
+
+
+def data_summary(manifest: Path) -> dict:
+    """Utterances, hours and speakers of a training manifest; the kind of corpus decides the license line."""
+    try:
+        rows = [json.loads(line) for line in manifest.read_text().splitlines() if line.strip()]
+    except (OSError, ValueError) as e:
+        raise ModelCardError(f"{manifest}: cannot read the training manifest ({e})") from None
+    speakers = Counter(r["speaker"] for r in rows)
+    kind = "librispeech" if any(str(r["audio"]).endswith(".flac") for r in rows) else "synthetic"
+    return {"manifest": str(manifest), "utterances": len(rows), "hours": round(sum(r["duration"] for r in rows) / 3600, 2),
+            "speakers": dict(speakers.most_common()), "kind": kind, "license": DATA_LICENSES[kind]}
+
+
+def wer_rows(report: Path, name: str) -> dict:
+    """TTS WER of `name` and the ground truth of the same sentences, from a comparison report's results.json."""
+    results = _read_json(report / "results.json")
+    if name not in results.get("tts", {}):
+        raise ModelCardError(f"{report}/results.json: no TTS result named {name!r} (has {sorted(results.get('tts', {}))})")
+    pick = lambda r: {k: r["wer"][k] for k in ("wer", "wer_ci", "n_utterances", "n_reference_words")}
+    return {"model": pick(results["tts"][name]), "ground_truth": pick(results["ground_truth"])}
+
+
+def speed_summary(benchmark: Path) -> dict:
+    """Real-time factors of the last `benchmarks tts` record in a results file."""
+    try:
+        records = [json.loads(line) for line in benchmark.read_text().splitlines() if line.strip()]
+    except (OSError, ValueError) as e:
+        raise ModelCardError(f"{benchmark}: cannot read the benchmark record ({e})") from None
+    records = [r for r in records if r.get("benchmark") == "tts"]
+    if not records:
+        raise ModelCardError(f"{benchmark}: no `benchmarks tts` record")
+    record = records[-1]
+    rows = {row["input"]: {"audio_seconds": row["audio_seconds"], "rtf": row["rtf"]["median"] if "rtf" in row else None,
+                           "synthesis_s": row["synthesis_s"]["median"] if "synthesis_s" in row else None}
+            for row in record["results"]}
+    env = record["env"]
+    return {"threads": record["params"]["threads"], "device": env.get("gpu") or env.get("cpu"),
+            "date": env.get("date"), "torch": env.get("torch"), "inputs": rows}
+
+
+def _wer_cell(row: dict) -> str:
+    low, high = row["wer_ci"]
+    return f"{row['wer']:.3f} [{low:.3f}, {high:.3f}] ({row['n_utterances']} sentences, {row['n_reference_words']} words)"
+
+
+def card_markdown(facts: dict) -> str:
+    data, speed = facts["data"], facts["speed"]
+    lines = [f"# {facts['title']}", "",
+             "A text-to-speech model of sgspeech: a speech codec (16 kHz, 50 codes/s, one codebook of "
+             f"{facts['codebook_size']}) and a Llama-style LM over {facts['text_input']} and its codes. "
+             "`pipelines.synthesize(\"text\")` and `python -m pipelines \"text\" -o out.wav` use it when no model is named.",
+             "", "## Files", "",
+             f"{facts['megabytes']:.1f} MB in all (budget {facts['max_megabytes']:.0f} MB), safetensors weights in "
+             f"{facts['dtype']}: `codec/` (config.json + model.safetensors, {facts['codec_parameters'] / 1e6:.1f} M parameters), "
+             f"`lm/` (config.json + model.safetensors + the text tokenizer, {facts['lm_parameters'] / 1e6:.1f} M "
+             "parameters), `pipeline.json` (sampling defaults)." + (" Phoneme input needs `espeak-ng` on the machine "
+             "(`scripts/setup.sh` installs it)." if facts["text_input"].startswith("phonemes") else ""),
+             "", "## Data", "",
+             f"{data['utterances']} utterances, {data['hours']} h, speakers {', '.join(f'{s} ({n})' for s, n in data['speakers'].items())}"
+             f" (`{data['manifest']}`): {data['license']}.", "", "## Intelligibility (ASR judge: pocketsphinx)", "",
+             "| sentences | this model: TTS WER [95% CI] | ground truth of the same sentences |", "|---|---|---|"]
+    for label, rows in facts["wer"].items():
+        lines.append(f"| {label} | {_wer_cell(rows['model'])} | {_wer_cell(rows['ground_truth'])} |")
+    lines += ["", "The ground-truth row is the judge's own error on the real recordings (for unseen sentences: the "
+              "training voice's synthesizer speaking them); the model can only be compared with it.", "",
+              f"## Speed ({speed['threads']} threads, {speed['device']}, torch {speed['torch']}, {speed['date']})", "",
+              "| input | audio s | synthesis s | real-time factor |", "|---|---|---|---|"]
+    for label, row in speed["inputs"].items():
+        if row["rtf"] is None:
+            lines.append(f"| {label} | 0 | - | n/a: no audio |")
+        else:
+            lines.append(f"| {label} | {row['audio_seconds']:.2f} | {row['synthesis_s']:.2f} | {row['rtf']:.3f} |")
+    lines += ["", "## Training", ""]
+    for kind, runs in (("codec", facts["codec_runs"]), ("LM", facts["lm_runs"])):
+        for run in runs:
+            wall = f", {run['wall_hours']} h of steps" if "wall_hours" in run else ""
+            settings = ", ".join(f"{k} {v}" for k, v in run["settings"].items())
+            lines.append(f"- {kind}: `{run['run']}`, {run['step']} steps{wall}; {settings}")
+    lines += ["", "## Reproduce", "", "```bash", *facts["reproduce"], "```", ""]
+    return "\n".join(lines)
+
+
+def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: Path, train_manifest: Path,
+               codec_runs: list[Path], lm_runs: list[Path], reproduce: list[str], max_mb: float = 60.0) -> dict:
+    """Check the folder against the budget, gather the facts, write README.md + card.json into it; returns the facts."""
+    from codec import Codec
+    from lm.model import SpeechLM
+
+    if not (model / "pipeline.json").is_file():
+        raise ModelCardError(f"{model}: not a TTS pipeline folder (no pipeline.json; see pipelines.package)")
+    weights = sum(f.stat().st_size for f in model.rglob("*") if f.is_file() and f.name not in (CARD_FILE, FACTS_FILE))
+    if weights > max_mb * 1e6:
+        raise ModelCardError(f"{model}: {weights / 1e6:.1f} MB, over the budget of {max_mb:.0f} MB")
+    codec = Codec.from_pretrained(model / "codec")
+    lm = SpeechLM.from_pretrained(model / "lm", codec=codec)
+    dtypes = {str(p.dtype).removeprefix("torch.") for m in (codec, lm.model) for p in m.parameters()}
+    facts = {
+        "title": f"sgspeech TTS model `{name}`", "name": name, "codebook_size": codec.codebook_size,
+        "text_input": "phonemes (espeak-ng IPA)" if getattr(lm.tokenizer.config, "phonemes", False) else "text pieces",
+        "megabytes": weights / 1e6, "max_megabytes": max_mb, "dtype": "/".join(sorted(dtypes)),
+        "codec_parameters": sum(p.numel() for p in codec.parameters()),
+        "lm_parameters": sum(p.numel() for p in lm.model.parameters()),
+        "data": data_summary(train_manifest),
+        "wer": {label: wer_rows(report, name) for label, report in wer_reports.items()},
+        "speed": speed_summary(benchmark),
+        "codec_runs": [run_summary(r) for r in codec_runs], "lm_runs": [run_summary(r) for r in lm_runs],
+        "reproduce": reproduce,
+    }
+    (model / FACTS_FILE).write_text(json.dumps(facts, indent=2))
+    (model / CARD_FILE).write_text(card_markdown(facts))
+    return facts
+
+
+def install(model: Path, target: Path) -> Path:
+    """Replace `target` with a copy of the carded model folder, atomically (a failed copy leaves the old one)."""
+    if not (model / CARD_FILE).is_file():
+        raise ModelCardError(f"{model}: no {CARD_FILE}; write the card before installing")
+    with atomic_directory(target) as tmp:
+        shutil.copytree(model, tmp, dirs_exist_ok=True)
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipelines.model_card", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, required=True, help="a TTS pipeline folder (pipelines.package)")
+    parser.add_argument("--name", required=True, help="the model's name in the reports")
+    parser.add_argument("--report", type=Path, required=True, help="comparison report on the test split")
+    parser.add_argument("--unseen-report", type=Path, help="comparison report on sentences outside the corpus")
+    parser.add_argument("--benchmark", type=Path, required=True, help="results file with a `benchmarks tts` record")
+    parser.add_argument("--train-manifest", type=Path, required=True)
+    parser.add_argument("--codec-run", type=Path, action="append", default=[], help="codec training folder (repeat)")
+    parser.add_argument("--lm-run", type=Path, action="append", default=[], help="LM training folder (repeat)")
+    parser.add_argument("--reproduce", action="append", default=[], help="a command that reproduces it (repeat)")
+    parser.add_argument("--max-mb", type=float, default=60.0)
+    parser.add_argument("--install", type=Path, help="then copy the folder here (e.g. pipelines/default_model)")
+    args = parser.parse_args(argv)
+    reports = {"test split": args.report, **({"unseen sentences": args.unseen_report} if args.unseen_report else {})}
+    try:
+        facts = write_card(args.model, args.name, reports, args.benchmark, args.train_manifest, args.codec_run,
+                           args.lm_run, args.reproduce, args.max_mb)
+        if args.install:
+            print(f"installed {install(args.model, args.install)}")
+    except ModelCardError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"{args.model / CARD_FILE}: {facts['megabytes']:.1f} MB, test-split TTS WER "
+          f"{facts['wer']['test split']['model']['wer']:.3f} (ground truth {facts['wer']['test split']['ground_truth']['wer']:.3f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

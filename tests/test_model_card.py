@@ -1,0 +1,53 @@
+"""The model card of a TTS folder: facts read from files, the size budget enforced first, atomic installation."""
+import json
+import shutil
+
+import pytest
+
+from pipelines.model_card import CARD_FILE, FACTS_FILE, ModelCardError, install, main, write_card
+
+
+def _card_args(exp):
+    return dict(name="256", wer_reports={"test split": exp / "report"}, benchmark=exp / "report" / "tts-speed.jsonl",
+                train_manifest=exp / "data" / "train.jsonl", codec_runs=[exp / "codec" / "256"],
+                lm_runs=[exp / "lm" / "256"], reproduce=["recipes/run.sh --preset debug"])
+
+
+@pytest.fixture()
+def model_copy(debug_recipe, tmp_path):
+    model = tmp_path / "model"
+    shutil.copytree(debug_recipe / "tts" / "256", model)
+    for name in (CARD_FILE, FACTS_FILE):
+        (model / name).unlink()
+    return model
+
+
+def test_a_model_over_the_budget_is_refused_before_anything_is_written(debug_recipe, model_copy):
+    with pytest.raises(ModelCardError, match="over the budget of 1 MB"):
+        write_card(model_copy, max_mb=1.0, **_card_args(debug_recipe))
+    assert not (model_copy / CARD_FILE).exists() and not (model_copy / FACTS_FILE).exists()
+    facts = write_card(model_copy, max_mb=60.0, **_card_args(debug_recipe))
+    assert facts["megabytes"] < 60 and (model_copy / CARD_FILE).read_text().startswith("# sgspeech TTS model `256`")
+    # re-carding does not count the previous card against the budget, and gives the same facts
+    assert write_card(model_copy, max_mb=60.0, **_card_args(debug_recipe))["megabytes"] == facts["megabytes"]
+
+
+def test_install_copies_a_carded_model_that_loads(debug_recipe, model_copy, tmp_path):
+    from pipelines.tts import TTSPipeline
+
+    with pytest.raises(ModelCardError, match="no README.md"):
+        install(model_copy, tmp_path / "installed")
+    write_card(model_copy, **_card_args(debug_recipe))
+    target = install(model_copy, tmp_path / "installed")
+    assert json.loads((target / FACTS_FILE).read_text())["name"] == "256"
+    assert TTSPipeline.from_pretrained(target).codec.codebook_size == 256
+
+
+def test_cli_names_a_missing_result_and_a_missing_run(debug_recipe, model_copy, capsys):
+    common = ["--model", str(model_copy), "--report", str(debug_recipe / "report"), "--benchmark",
+              str(debug_recipe / "report" / "tts-speed.jsonl"), "--train-manifest", str(debug_recipe / "data" / "train.jsonl")]
+    assert main([*common, "--name", "nosuch"]) == 2
+    assert "no TTS result named 'nosuch'" in capsys.readouterr().err
+    assert main([*common, "--name", "256", "--codec-run", str(debug_recipe / "data")]) == 2
+    assert "no checkpoints/step_*/trainer_state.json" in capsys.readouterr().err
+    assert not (model_copy / CARD_FILE).exists()
