@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 CONFIG_FORMAT_VERSION = 1
 SG_TAPS = ("last_block", "backbone", "all_blocks")
+SG_LOSSES = ("mse", "centered", "relative")
+ADDED_FIELDS = ("sg_loss",)  # see CodecConfig.to_dict
 QUANTIZERS = ("fsq", "vq")
 
 
@@ -65,6 +67,11 @@ class CodecConfig:
     sg: bool = True
     sg_weight: float | None = None  # None: 5 at codebook 65536, 10 below (the paper's settings)
     sg_tap: str = "last_block"
+    # "mse": the paper's lambda * MSE(h_q, sg(h_e)); "centered": the same with each utterance's time mean removed
+    # from both, so that weights shifting student and teacher alike get no SG gradient (under mse they drift
+    # without end: the runaway of long SG schedules, docs/RESULTS.md); "relative": mse over the teacher's
+    # time-varying energy (tried against the runaway, did not stop it). codec.objective.self_guidance_loss
+    sg_loss: str = "mse"
     # False (ablation): the SG loss trains the decoder only; its student pass runs on z_q.detach(), so no SG gradient
     # reaches the encoder through the straight-through estimator (costs a second backbone pass)
     sg_encoder_grad: bool = True
@@ -86,6 +93,8 @@ class CodecConfig:
             raise ConfigError(f"quantizer {self.quantizer!r}: expected one of {QUANTIZERS}")
         if self.sg_tap not in SG_TAPS:
             raise ConfigError(f"sg_tap {self.sg_tap!r}: expected one of {SG_TAPS}")
+        if self.sg_loss not in SG_LOSSES:
+            raise ConfigError(f"sg_loss {self.sg_loss!r}: expected one of {SG_LOSSES}")
         if self.decoder_dim % self.decoder_heads:
             raise ConfigError(f"decoder_dim {self.decoder_dim} is not divisible by decoder_heads {self.decoder_heads}")
         if self.quantizer == "fsq" and math.prod(self.levels) != self.codebook_size:
@@ -125,7 +134,13 @@ class CodecConfig:
         return dataclasses.replace(PRESETS[name], **overrides)
 
     def to_dict(self) -> dict:
-        return {"format_version": CONFIG_FORMAT_VERSION, **dataclasses.asdict(self)}
+        data = {"format_version": CONFIG_FORMAT_VERSION, **dataclasses.asdict(self)}
+        # Fields added after codecs were first saved are written only when set: a codec's config JSON, and so its
+        # fingerprint (which token stores and LMs carry), stays what it was before the field existed.
+        for name in ADDED_FIELDS:
+            if data[name] == CodecConfig.__dataclass_fields__[name].default:
+                del data[name]
+        return data
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)

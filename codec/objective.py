@@ -78,6 +78,32 @@ def masked_mse(a: torch.Tensor, b: torch.Tensor, frame_mask: torch.Tensor) -> to
     return (err * frame_mask).sum() / frame_mask.sum().clamp(min=1)
 
 
+def time_mean(x: torch.Tensor, frame_mask: torch.Tensor) -> torch.Tensor:
+    """Per-item mean over valid frames of [B, F, C] features -> [B, 1, C]."""
+    weights = frame_mask[..., None].float()
+    return (x.float() * weights).sum(1, keepdim=True) / weights.sum(1, keepdim=True).clamp(min=1)
+
+
+def self_guidance_loss(student: torch.Tensor, teacher: torch.Tensor, frame_mask: torch.Tensor, kind: str = "mse") -> torch.Tensor:
+    """The SG loss of [B, F, C] tap features h_q (student) and h_e (teacher, no gradient); `kind` (CodecConfig.sg_loss):
+
+    mse       MSE(h_q, h_e), the paper's.
+    centered  MSE(h_q - mean_t h_q, h_e - mean_t h_e): each utterance's time mean removed from both. A weight that
+              shifts student and teacher alike (a bias feeding the residual stream) gets no SG gradient. Under
+              mse it does: the gradient sees the student move and not the stop-gradient teacher, so a steady mean
+              difference pushes such weights the same way at every step, without end under Adam.
+    relative  MSE(h_q, h_e) divided by the teacher's time-varying energy mean((h_e - mean_t h_e)^2): blind to a
+              common offset and to scale, but its gradient still drifts common biases like mse's.
+    """
+    teacher = teacher.detach()
+    if kind == "centered":
+        return masked_mse(student - time_mean(student, frame_mask), teacher - time_mean(teacher, frame_mask), frame_mask)
+    loss = masked_mse(student, teacher, frame_mask)
+    if kind == "relative":
+        loss = loss / masked_mse(teacher, time_mean(teacher, frame_mask).expand_as(teacher), frame_mask).clamp(min=1e-8)
+    return loss
+
+
 def discriminator_loss(real_logits: list[torch.Tensor], fake_logits: list[torch.Tensor]) -> torch.Tensor:
     """LSGAN: real -> 1, fake -> 0, summed over sub-discriminators."""
     return sum(((1 - r.float()) ** 2).mean() + (f.float() ** 2).mean() for r, f in zip(real_logits, fake_logits))
@@ -158,7 +184,8 @@ class GeneratorForward(nn.Module):
             if not shared_student:  # the ablation: a student pass whose SG gradient stops at z_q
                 taps_q = codec.backbone(codec.decoder_input(lat.z_q.detach()), lat.mask, tap)[1]
             taps_e = teacher_features(codec, lat.z_e, lat.mask, tap)
-            losses["sg"] = sum(masked_mse(q, e.detach(), frame_mask) for q, e in zip(taps_q, taps_e)) / len(taps_q)
+            losses["sg"] = sum(self_guidance_loss(q, e, frame_mask, config.sg_loss)
+                               for q, e in zip(taps_q, taps_e)) / len(taps_q)
         if lat.semantic_target is not None:
             predicted = codec.semantic_decoder(codec.latent_features(lat.z_q), lat.mask)
             losses["semantic"] = masked_mse(predicted.transpose(1, 2), lat.semantic_target.transpose(1, 2), frame_mask)

@@ -37,7 +37,7 @@ from torch.utils.data import DataLoader
 from codec.audio import save_wav
 from codec.checkpoint import FORMAT_VERSION as CHECKPOINT_FORMAT
 from codec.checkpoint import CheckpointError, CheckpointManager, read_versioned_json
-from codec.config import QUANTIZERS, SG_TAPS, CodecConfig
+from codec.config import QUANTIZERS, SG_LOSSES, SG_TAPS, CodecConfig
 from codec.data import CropDataset, ResumableSampler, UtteranceDataset, collate_padded, read_manifest
 from codec.discriminators import Discriminators
 from codec.model import Codec, format_counts, parameter_counts
@@ -65,6 +65,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="self-guidance (default on; with --init-from, the folder's setting)")
     p.add_argument("--sg-weight", type=float, help="default: 5 at codebook 65536, 10 below")
     p.add_argument("--sg-tap", choices=SG_TAPS)
+    p.add_argument("--sg-loss", choices=SG_LOSSES, help="mse (the paper's, default) or relative (divided by the "
+                                                       "teacher's time-varying energy at the tap; see CodecConfig)")
     p.add_argument("--sg-encoder-grad", action=argparse.BooleanOptionalAction, default=None,
                    help="let the SG loss's gradient reach the encoder through z_q (default on; off = decoder-only SG, "
                         "an ablation)")
@@ -100,7 +102,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def build_config(args, source: Codec | None = None) -> CodecConfig:
     """The codec config of this run: the preset with the given options, or with --init-from the config of that
     codec (`source`, loaded by the caller) with the given training options."""
-    training = {"sg": args.sg, "sg_weight": args.sg_weight, "sg_tap": args.sg_tap,
+    training = {"sg": args.sg, "sg_weight": args.sg_weight, "sg_tap": args.sg_tap, "sg_loss": args.sg_loss,
                 "sg_encoder_grad": args.sg_encoder_grad, "phase_weight": args.phase_weight}
     training = {k: v for k, v in training.items() if v is not None}
     architecture = {"--preset": args.preset, "--codebook-size": args.codebook_size, "--quantizer": args.quantizer,

@@ -11,7 +11,7 @@ import torch
 from codec import Codec, CodecConfig
 from codec.config import ConfigError, fsq_levels_for
 from codec.model import CodecLoadError
-from codec.objective import GeneratorForward, teacher_features
+from codec.objective import GeneratorForward, masked_mse, self_guidance_loss, teacher_features
 
 
 def make_codec(seed: int = 0, **overrides) -> Codec:
@@ -202,6 +202,65 @@ def test_config_is_frozen_and_replaceable():
     assert CodecConfig.preset("xcodec2").sg_lambda == 5.0 and CodecConfig.preset("xcodec2").levels == (4,) * 8
     with pytest.raises(ConfigError, match="unknown preset"):
         CodecConfig.preset("huge")
+
+
+def test_relative_self_guidance_loss_is_scale_free_and_blind_to_a_constant_offset():
+    torch.manual_seed(0)
+    teacher = torch.randn(2, 12, 8)
+    student = teacher + 0.1 * torch.randn(2, 12, 8)
+    mask = torch.ones(2, 12)
+    mask[1, 9:] = 0  # a padded item: its tail must not count
+    relative = self_guidance_loss(student, teacher, mask, "relative")
+    offset = 50 * torch.randn(1, 1, 8)  # the same vector in every frame: what the SG runaway grows
+    assert torch.allclose(self_guidance_loss(student + offset, teacher + offset, mask, "relative"), relative, rtol=1e-4)
+    assert torch.allclose(self_guidance_loss(10 * student, 10 * teacher, mask, "relative"), relative, rtol=1e-4)
+    assert torch.allclose(self_guidance_loss(10 * student, 10 * teacher, mask, "mse"),
+                          100 * self_guidance_loss(student, teacher, mask, "mse"), rtol=1e-4)  # the paper's is not
+    padded = student.clone()
+    padded[1, 9:] += 100
+    assert torch.allclose(self_guidance_loss(padded, teacher, mask, "relative"), relative)
+    varying = teacher - torch.stack([teacher[0].mean(0), teacher[1, :9].mean(0)])[:, None]  # per-item time means
+    expected = masked_mse(student, teacher, mask) / masked_mse(varying, torch.zeros_like(varying), mask)
+    assert torch.allclose(relative, expected, rtol=1e-5)
+    student.requires_grad_(True)
+    self_guidance_loss(student, teacher, mask, "relative").backward()
+    assert student.grad.abs().sum() > 0
+
+
+def test_centered_self_guidance_loss_gives_a_common_bias_no_gradient():
+    """The SG runaway's mechanism: a weight that shifts student and teacher alike (here a bias added to both) gets
+    the gradient 2 * mean(h_q - h_e) from the paper's loss at every step, although moving it cannot close the gap
+    (the stop-gradient teacher moves with it); the centered loss gives it none, and still pulls h_q onto h_e."""
+    torch.manual_seed(0)
+    base_e = torch.randn(2, 12, 8)
+    base_q = base_e + 0.3 + 0.1 * torch.randn(2, 12, 8)  # a systematic mean difference, as rounding leaves
+    mask = torch.ones(2, 12)
+    mask[1, 9:] = 0
+    grads = {}
+    for kind in ("mse", "centered", "relative"):
+        bias = torch.zeros(1, 1, 8, requires_grad=True)
+        self_guidance_loss(base_q + bias, base_e + bias, mask, kind).backward()
+        grads[kind] = bias.grad.abs().max().item()
+    assert grads["mse"] > 0.05 and grads["relative"] > 0.05 and grads["centered"] < 1e-6  # 2 * 0.3 / 8 channels
+    student = base_q.clone().requires_grad_(True)
+    centered = self_guidance_loss(student, base_e, mask, "centered")
+    means = lambda x: torch.stack([x[0].mean(0), x[1, :9].mean(0)])[:, None]
+    assert torch.allclose(centered, masked_mse(base_q - means(base_q), base_e - means(base_e), mask), rtol=1e-5)
+    centered.backward()
+    assert student.grad.abs().sum() > 0 and student.grad[1, 9:].abs().sum() == 0  # padding takes no gradient
+
+
+def test_sg_loss_is_saved_only_when_chosen():
+    """sg_loss came after codecs were first saved: at its default it stays out of config.json, so the fingerprints
+    that token stores and LMs carry do not change."""
+    config = CodecConfig.preset("debug")
+    assert "sg_loss" not in config.to_dict() and config.sg_loss == "mse"
+    relative = dataclasses.replace(config, sg_loss="relative")
+    assert relative.to_dict()["sg_loss"] == "relative"
+    assert CodecConfig.from_dict(json.loads(relative.to_json())) == relative
+    assert CodecConfig.from_dict(json.loads(config.to_json())) == config
+    with pytest.raises(ConfigError, match="sg_loss 'huber'"):
+        dataclasses.replace(config, sg_loss="huber")
 
 
 def test_bad_inputs_raise_clear_errors(codec):

@@ -56,6 +56,18 @@ def test_debug_codec_learns(synth_corpus, tmp_path):
     assert codec.config.sg and codec.encode(torch.randn(1, 3200) * 0.1)[0].shape == (1, 10)
 
 
+def test_centered_sg_loss_trains_and_is_saved(synth_corpus, tmp_path):
+    out = tmp_path / "run"
+    final = main(train_args(synth_corpus, out, "--steps", "4", "--sg", "--sg-loss", "centered", "--sg-weight", "13",
+                            "--adv-start-step", "4", "--save-every", "100", "--eval-every", "100"))
+    sg = [row["sg"] for row in read_metrics(out).values()]
+    assert len(sg) == 4 and all(0 < x < float("inf") for x in sg)
+    config = json.loads((final / "config.json").read_text())
+    assert config["sg_loss"] == "centered" and config["sg_weight"] == 13
+    plain = main(train_args(synth_corpus, tmp_path / "plain", "--steps", "1", "--adv-start-step", "1"))
+    assert "sg_loss" not in json.loads((plain / "config.json").read_text())  # the default stays out of config.json
+
+
 def test_resumed_run_matches_uninterrupted(synth_corpus, tmp_path):
     out = tmp_path / "run"
     args = train_args(synth_corpus, out, "--steps", "6", "--save-every", "3", "--adv-start-step", "2", "--keep-last", "2")

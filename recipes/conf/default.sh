@@ -11,8 +11,9 @@
 voices=slt corpus_utts=8000 corpus_seed=0 dev_fraction=0.01 test_fraction=0.0125
 libri_train=train-clean-100 libri_dev=dev-clean libri_test=test-clean
 codec_launch="$py -m"
-# No self-guidance for the bundled codec: at the tiny preset SG at the last block runs away on long schedules
-# (docs/RESULTS.md, 2026-11-28), and it did not make the tokens easier for the LM (340.0 vs 339.0 bits/s).
+# No self-guidance for the bundled codec: the paper's SG loss runs away on long schedules at the tiny preset
+# (docs/RESULTS.md, 2026-11-28; --sg-loss centered is the stable form, not yet measured over a whole schedule),
+# and SG did not make the tokens easier for the LM (340.0 vs 339.0 bits/s).
 # LR 1.5e-4 over 12 000 steps: at 3e-4 long schedules were unstable with SG; without SG this is the schedule of
 # the best resynthesis measured on CPU (docs/RESULTS.md).
 codec_preset=tiny codec_steps=12000 codec_batch=8 codec_segment=1.0 codec_lr=1.5e-4 codec_adv_start=12000

@@ -13,7 +13,9 @@
 # (docs/RESULTS.md, 2026-11-27). 3000 steps is the schedule behind every committed tiny table; longer schedules
 # need more than a lower peak LR: at 1.5e-4 the SG loss kept creeping (0.04 -> 0.07 over steps 2250-3000). The cause
 # (docs/RESULTS.md, 2026-11-28): SG at the last block grows a frame-constant offset in the decoder's residual
-# stream (eval/hidden_energy multiplies) until it swamps the signal; a decaying LR stops it in time.
+# stream (eval/hidden_energy multiplies) until it swamps the signal; a decaying LR stops it in time. The cause is
+# the stop-gradient's drift on weights that shift student and teacher alike; --sg-loss centered removes it
+# (controlled 750-step test, docs/RESULTS.md): --set codec_extra="--sg-loss centered" for longer schedules.
 # lr 3e-4: at 1e-3 the FSQ latent collapsed within ~20 steps (quantization error -> 0, one code in use, mel stuck
 # near 10), at 3e-4 it stayed spread (QE ~0.26) and mel fell to 7.6 by step 100 (probes of 150 steps, 2026-11-21).
 # Without the GAN a short run's ISTFT head outputs a 50 Hz comb (it repeats every 20 ms frame) instead of the
