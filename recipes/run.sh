@@ -206,9 +206,10 @@ if run_stage 8; then
   reproduce="recipes/run.sh --preset $preset"
   for kv in "${overrides[@]}"; do reproduce+=" --set '$kv'"; done
   runs=(--codec-run "$exp/codec/$name" --lm-run "$exp/lm/$name")
-  # a codec continued from another: that one's training folder first, when it is one
-  init_run=$(dirname "${codec_init:-.}")
-  [ -z "$codec_init" ] || [ ! -d "$init_run/checkpoints" ] || runs=(--codec-run "$init_run" "${runs[@]}")
+  # a codec continued from another (codec_init=<run>/final): that run's training folder first, when it has one
+  if [ -n "$codec_init" ] && [ -d "$(dirname "$codec_init")/checkpoints" ]; then
+    runs=(--codec-run "$(dirname "$codec_init")" "${runs[@]}")
+  fi
   "$py" -m pipelines.model_card --model "$model" --name "$name" --report "$exp/report" \
     --unseen-report "$exp/report-unseen" --benchmark "$exp/report/tts-speed.jsonl" --train-manifest "$data/train.jsonl" \
     "${runs[@]}" --reproduce "$reproduce" ${bundle_install:+--install "$root/$bundle_install"}
