@@ -21,6 +21,7 @@ def main(argv=None) -> int:
     p.add_argument("--out", default=None, help="results file to append to (default benchmarks/results.jsonl; - = none)")
     p.add_argument("--repeats", type=int, help="timed repeats (default per benchmark)")
     p.add_argument("--warmup", type=int, help="warm-up runs (default per benchmark)")
+    p.add_argument("--compile", action="store_true", help="codec-infer: torch.compile encoder, backbone and head first")
     p.add_argument("--budget-s", type=float, help="CPU: skip (recorded) configurations estimated to take longer")
     p.add_argument("--presets", type=_csv(str), help="codec presets (codec-infer, codec-train, peers) / LM presets "
                                                      "(lm-train, lm-generate) for a single benchmark")
@@ -53,6 +54,8 @@ def main(argv=None) -> int:
             d["budget_s"] = args.budget_s
         if args.batches and name in ("codec-infer", "lm-generate", "peers"):
             d["batches"] = args.batches
+        if args.compile and name == "codec-infer":
+            d["compile"] = True
         if args.seconds is not None and name in ("codec-infer", "peers"):
             d["seconds"] = args.seconds
         if args.new_tokens is not None and name == "lm-generate":

@@ -3,10 +3,13 @@
 Random weights (speed does not depend on training), random audio and codes, utterances of --seconds (10 s),
 batch 1 and 32. CPU: --threads threads (2), fp32. CUDA: bf16 autocast. A configuration whose estimated cost
 (from its batch-1 time) exceeds --budget-s seconds is skipped with the reason recorded, never silently.
+--compile runs the encoder, decoder backbone and ISTFT head through torch.compile (inductor) first; the compile
+time (the first encode + decode) is recorded per preset and is not in the timings.
 """
 from __future__ import annotations
 
 import contextlib
+import time
 
 import torch
 
@@ -23,8 +26,20 @@ def autocast(device: torch.device):
     return contextlib.nullcontext()
 
 
+def compile_codec(codec: Codec, device: torch.device, seconds: float) -> float:
+    """torch.compile the encoder, backbone and head in place; returns the seconds of the first (compiling) call."""
+    for name in ("encoder", "backbone", "head"):
+        setattr(codec, name, torch.compile(getattr(codec, name)))
+    wav = torch.randn(1, int(seconds * codec.sample_rate), device=device) * 0.1
+    start = time.perf_counter()
+    with torch.inference_mode(), autocast(device):
+        codes, frames = codec.encode(wav)
+        codec.decode(codes, frames)
+    return time.perf_counter() - start
+
+
 def run(device: str = "cpu", presets=PRESETS, batches=(1, 32), seconds: float = 10.0, threads: int = 2,
-        warmup: int = 1, repeats: int = 3, budget_s: float = 150.0, quick: bool = False) -> dict:
+        warmup: int = 1, repeats: int = 3, budget_s: float = 150.0, quick: bool = False, compile: bool = False) -> dict:
     if quick:
         presets, batches, seconds, warmup, repeats = [p for p in presets if p == "debug"] or presets[:1], (1, 4), 1.0, 1, 2
     dev = setup_device(device, threads)
@@ -34,10 +49,12 @@ def run(device: str = "cpu", presets=PRESETS, batches=(1, 32), seconds: float = 
         torch.manual_seed(0)
         codec = Codec(CodecConfig.preset(name)).to(dev).eval()
         params = sum(p.numel() for p in codec.parameters())
+        compile_s = compile_codec(codec, dev, seconds) if compile else None
         per_item_s = None  # batch-1 encode+decode seconds, for the skip estimate
         for batch in sorted(batches):
             row = {"preset": name, "batch": batch, "seconds_per_item": seconds, "parameters": params,
-                   "precision": "bf16-autocast" if dev.type == "cuda" else "fp32"}
+                   "precision": "bf16-autocast" if dev.type == "cuda" else "fp32", "compiled": compile,
+                   "compile_s": compile_s}
             audio_s = batch * seconds
             if per_item_s is not None and dev.type == "cpu":
                 estimate = per_item_s * batch * (warmup + repeats)
@@ -80,6 +97,6 @@ def run(device: str = "cpu", presets=PRESETS, batches=(1, 32), seconds: float = 
                         "value": tiny["encode_decode_x_realtime"], "met": tiny["encode_decode_x_realtime"] >= 50})
     return report("codec_infer", env, {"presets": list(presets), "batches": list(batches), "seconds": seconds,
                                        "threads": threads, "warmup": warmup, "repeats": repeats, "budget_s": budget_s,
-                                       "quick": quick}, rows, targets,
+                                       "quick": quick, "compile": compile}, rows, targets,
                   notes=["RTF = compute seconds / audio seconds (lower is better); x_realtime = 1 / RTF.",
                          "peak_rss_mb is the process peak so far (monotone); peak_cuda_mb is per row."])
