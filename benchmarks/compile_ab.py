@@ -4,7 +4,7 @@
 
 Separate `codec-infer` runs with and without --compile differ by less than the drift between runs on a shared
 machine; here the two codecs (same weights) are timed alternately, order flipped every pair, and the ratio is
-taken per pair. Prints one JSON line: compile time, whether the codes are identical, the largest output
+taken per pair. Prints one JSON record (the suite's shape: env, params, results): compile time, whether the codes are identical, the largest output
 difference, median times, the median paired ratio (compiled / eager) for encode and decode.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ import time
 import torch
 
 from benchmarks.codec_infer import compile_codec
-from benchmarks.common import environment, setup_device, sync
+from benchmarks.common import environment, report, setup_device, sync
 from codec.config import CodecConfig
 from codec.model import Codec
 
@@ -59,8 +59,7 @@ def main(argv: list[str] | None = None) -> int:
                       "paired_ratio": statistics.median(c / e for c, e in zip(comp_t, eager_t))}
     total = {k: result["encode"][f"{k}_median_s"] + result["decode"][f"{k}_median_s"] for k in ("eager", "compiled")}
     result["x_realtime"] = {k: args.seconds / v for k, v in total.items()}
-    env["loadavg_end"] = [round(x, 2) for x in __import__("os").getloadavg()]
-    print(json.dumps({"benchmark": "compile_ab", "env": env, "params": vars(args), "compile_s": compile_s, **result}))
+    print(json.dumps(report("compile_ab", env, vars(args), [{"compile_s": compile_s, **result}])))
     return 0
 
 

@@ -54,7 +54,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--init-from", metavar="CODEC_DIR",
                    help="start from the weights of a codec folder (a run's final/, or `python -m codec.export` of a "
                         "checkpoint) with fresh optimizers at step 0; its architecture and training options are kept, except "
-                        "those given here (--sg, --sg-weight, --sg-tap, --sg-encoder-grad, --phase-weight)")
+                        "those given here (--sg, --sg-weight, --sg-tap, --sg-loss, --sg-encoder-grad, --phase-weight)")
     p.add_argument("--freeze-tokenizer", action="store_true",
                    help="with --init-from: train the decoder side only; the encoder and quantizer stay as they are, "
                         "so the codes (and token stores and LMs made with them) stay valid, and a CPU step costs "
@@ -65,8 +65,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="self-guidance (default on; with --init-from, the folder's setting)")
     p.add_argument("--sg-weight", type=float, help="default: 5 at codebook 65536, 10 below")
     p.add_argument("--sg-tap", choices=SG_TAPS)
-    p.add_argument("--sg-loss", choices=SG_LOSSES, help="mse (the paper's, default) or relative (divided by the "
-                                                       "teacher's time-varying energy at the tap; see CodecConfig)")
+    p.add_argument("--sg-loss", choices=SG_LOSSES, help="mse (the paper's, default), centered (each utterance's time "
+                                                       "mean removed from h_q and h_e: stable on long schedules) or "
+                                                       "relative; see codec.objective.self_guidance_loss")
     p.add_argument("--sg-encoder-grad", action=argparse.BooleanOptionalAction, default=None,
                    help="let the SG loss's gradient reach the encoder through z_q (default on; off = decoder-only SG, "
                         "an ablation)")

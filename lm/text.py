@@ -84,21 +84,20 @@ class TextTokenizer:
     # -- use -------------------------------------------------------------------------------------------------
     def preprocess(self, text: str) -> str:
         """The string the pieces are taken from: normalized, phonemized if configured, unknown characters dropped."""
-        dropped: list[str] = []
-        s = normalize_text(text, report=dropped)
+        return self.preprocess_many([text])[0]
+
+    def preprocess_many(self, texts: list[str]) -> list[str]:
+        """preprocess() of each text; with phonemes the espeak-ng calls run several at a time (a corpus of thousands
+        of sentences is otherwise minutes of one subprocess after another at every start of a training run)."""
+        reports: list[list[str]] = [[] for _ in texts]
+        strings = [normalize_text(t, report=r) for t, r in zip(texts, reports)]
         if self.config.phonemes:
-            s = phonemize(s, self.config.espeak_voice)
-        return self._known_characters(s, dropped, text)
+            voice = self.config.espeak_voice
+            strings = [phonemize(strings[0], voice)] if len(strings) == 1 else phonemize_many(strings, voice)
+        return [self._known_characters(s, r, t) for s, r, t in zip(strings, reports, texts)]
 
     def encode_many(self, texts: list[str]) -> list[list[int]]:
-        """encode() of each text; with phonemes the espeak-ng calls run several at a time (a corpus of thousands of
-        sentences is otherwise minutes of one subprocess after another at every start of a training run)."""
-        if not self.config.phonemes:
-            return [self.encode(t) for t in texts]
-        reports: list[list[str]] = [[] for _ in texts]
-        normalized = [normalize_text(t, report=r) for t, r in zip(texts, reports)]
-        phonemes = phonemize_many(normalized, self.config.espeak_voice)
-        return [self.sp.encode(self._known_characters(s, r, t)) for s, r, t in zip(phonemes, reports, texts)]
+        return [self.sp.encode(s) for s in self.preprocess_many(texts)]
 
     def _known_characters(self, s: str, dropped: list[str], text: str) -> str:
         kept = "".join(ch for ch in s if ch == " " or ch in self.alphabet)

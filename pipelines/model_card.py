@@ -23,6 +23,7 @@ from collections import Counter
 from pathlib import Path
 
 from codec.checkpoint import atomic_directory
+from pipelines.claims import training_summary
 
 CARD_FILE, FACTS_FILE = "README.md", "card.json"
 DATA_LICENSES = {  # where the bundled models' data comes from, by kind of corpus
@@ -37,8 +38,9 @@ class ModelCardError(ValueError):
     """A model folder or an input of the card that is missing, malformed or over budget; the message names it."""
 
 
-def folder_bytes(directory: Path) -> int:
-    return sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
+def model_bytes(directory: Path) -> int:
+    """Bytes of a model folder, its card excluded (re-carding must not count the previous card)."""
+    return sum(p.stat().st_size for p in directory.rglob("*") if p.is_file() and p.name not in (CARD_FILE, FACTS_FILE))
 
 
 def _read_json(path: Path) -> dict:
@@ -59,10 +61,8 @@ def run_summary(run: Path) -> dict:
             "segment_seconds", "batch_tokens", "lr", "warmup_steps", "seed", "adv_start_step", "tokenizer")
     summary = {"run": str(run), "step": int(state["step"]),
                "settings": {k: settings[k] for k in keep if settings.get(k) is not None}}
-    metrics = run / "metrics.jsonl"
-    if metrics.exists():
-        seconds = [json.loads(line).get("step_seconds", 0.0) for line in metrics.read_text().splitlines() if line.strip()]
-        summary["wall_hours"] = round(sum(seconds) / 3600, 2)
+    if (run / "metrics.jsonl").exists():  # codec.train logs step times; lm.train does not
+        summary["wall_hours"] = round(training_summary(run)["wall_hours"], 2)
     return summary
 
 
@@ -155,7 +155,7 @@ def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: 
 
     if not (model / "pipeline.json").is_file():
         raise ModelCardError(f"{model}: not a TTS pipeline folder (no pipeline.json; see pipelines.package)")
-    weights = sum(f.stat().st_size for f in model.rglob("*") if f.is_file() and f.name not in (CARD_FILE, FACTS_FILE))
+    weights = model_bytes(model)
     if weights > max_mb * 1e6:
         raise ModelCardError(f"{model}: {weights / 1e6:.1f} MB, over the budget of {max_mb:.0f} MB")
     codec = Codec.from_pretrained(model / "codec")
