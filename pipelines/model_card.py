@@ -50,16 +50,33 @@ def _read_json(path: Path) -> dict:
         raise ModelCardError(f"{path}: cannot read ({e})") from None
 
 
+def _shown(path: Path) -> str:
+    """A path as the card prints it: relative to the working directory (the project root) when inside it, so that
+    a card written by the recipe names no folder of the machine it was built on."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def run_summary(run: Path) -> dict:
-    """Steps and settings of a training folder (codec.train or lm.train), from its latest checkpoint."""
+    """Steps and settings of a training folder (codec.train or lm.train), from its latest checkpoint.
+
+    An lm.train folder whose checkpoints were left behind (trained on a lent GPU, only final/ brought back) is read
+    from its train_config.json: final/ is written only after the last step, so its step count is the config's."""
     states = sorted(run.glob("checkpoints/step_*/trainer_state.json"), key=lambda p: int(p.parent.name[5:]))
-    if not states:
-        raise ModelCardError(f"{run}: no checkpoints/step_*/trainer_state.json (is it a training folder?)")
-    state = _read_json(states[-1])
+    if states:
+        state = _read_json(states[-1])
+    elif (run / "train_config.json").exists() and (run / "final" / "config.json").exists():
+        config = _read_json(run / "train_config.json")
+        state = {"step": config["steps"], "args": config}
+    else:
+        raise ModelCardError(f"{run}: no checkpoints/step_*/trainer_state.json, nor a finished lm.train folder "
+                             "(train_config.json + final/): is it a training folder?")
     settings = state.get("args") or state.get("config") or {}
     keep = ("preset", "init_from", "freeze_tokenizer", "codebook_size", "sg", "sg_weight", "steps", "batch_size",
             "segment_seconds", "batch_tokens", "lr", "warmup_steps", "seed", "adv_start_step", "tokenizer")
-    summary = {"run": str(run), "step": int(state["step"]),
+    summary = {"run": _shown(run), "step": int(state["step"]),
                "settings": {k: settings[k] for k in keep if settings.get(k) is not None}}
     if (run / "metrics.jsonl").exists():  # codec.train logs step times; lm.train does not
         summary["wall_hours"] = round(training_summary(run)["wall_hours"], 2)
@@ -74,7 +91,7 @@ def data_summary(manifest: Path) -> dict:
         raise ModelCardError(f"{manifest}: cannot read the training manifest ({e})") from None
     speakers = Counter(r["speaker"] for r in rows)
     kind = "librispeech" if any(str(r["audio"]).endswith(".flac") for r in rows) else "synthetic"
-    return {"manifest": str(manifest), "utterances": len(rows), "hours": round(sum(r["duration"] for r in rows) / 3600, 2),
+    return {"manifest": _shown(manifest), "utterances": len(rows), "hours": round(sum(r["duration"] for r in rows) / 3600, 2),
             "speakers": dict(speakers.most_common()), "kind": kind, "license": DATA_LICENSES[kind]}
 
 

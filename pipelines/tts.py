@@ -175,8 +175,9 @@ def load_pipeline(model: str | os.PathLike | TTSPipeline | None = None) -> TTSPi
     if model is None:
         if not (DEFAULT_MODEL_DIR / PIPELINE_FILE).exists():
             raise PipelineLoadError(
-                f"no default model is bundled yet ({DEFAULT_MODEL_DIR} has none). `recipes/run.sh --preset default` "
-                "trains one and installs it there; or pass model='exp/<preset>/tts/<variant>' (--model DIR).")
+                f"the bundled default model is missing ({DEFAULT_MODEL_DIR} has no {PIPELINE_FILE}: an install "
+                "without package data?). `recipes/run.sh --preset default` trains one and installs it there; or pass "
+                "model='exp/<preset>/tts/<variant>' (--model DIR).")
         model = DEFAULT_MODEL_DIR
     return _load_cached(str(Path(model).resolve()))
 

@@ -51,3 +51,22 @@ def test_cli_names_a_missing_result_and_a_missing_run(debug_recipe, model_copy, 
     assert main([*common, "--name", "256", "--codec-run", str(debug_recipe / "data")]) == 2
     assert "no checkpoints/step_*/trainer_state.json" in capsys.readouterr().err
     assert not (model_copy / CARD_FILE).exists()
+
+
+def test_a_finished_lm_run_without_its_checkpoints_is_read_from_its_config(tmp_path):
+    """An LM trained on a lent GPU comes back as final/ + train_config.json only; an unfinished one is refused."""
+    import json
+
+    from pipelines.model_card import ModelCardError, run_summary
+
+    run = tmp_path / "lm"
+    run.mkdir()
+    (run / "train_config.json").write_text(json.dumps({"preset": "tiny", "steps": 1500, "batch_tokens": 8192,
+                                                        "lr": 0.001, "seed": 0}))
+    with pytest.raises(ModelCardError, match="finished lm.train folder"):
+        run_summary(run)  # no final/: the run may have stopped early, so its step count is unknown
+    (run / "final").mkdir()
+    (run / "final" / "config.json").write_text("{}")
+    summary = run_summary(run)
+    assert summary["step"] == 1500
+    assert summary["settings"] == {"preset": "tiny", "steps": 1500, "batch_tokens": 8192, "lr": 0.001, "seed": 0}

@@ -104,6 +104,23 @@ def test_no_default_model_says_how_to_get_one(monkeypatch, tmp_path):
         pipelines.synthesize("Hello.")
 
 
+def test_the_bundled_default_model_speaks_out_of_the_box():
+    """pipelines.synthesize("text") with no model argument: the bundled folder loads (within the 60 MB budget) and
+    speaks an ordinary sentence for roughly as long as a speaker would take (the model stops by itself)."""
+    import pipelines.tts as tts
+
+    folder = tts.DEFAULT_MODEL_DIR
+    if not (folder / "pipeline.json").exists():
+        pytest.skip("no bundled default model in this checkout")
+    assert sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) <= 60 * 2**20
+    assert (folder / "README.md").exists() and (folder / "card.json").exists()
+    out = pipelines.synthesize("The weather is nice today, so we walked to the park.", seed=0)
+    seconds = len(out["audio"]) / out["sampling_rate"]
+    assert out["sampling_rate"] == 16000 and np.isfinite(out["audio"]).all()
+    assert 1.5 < seconds < 8.0, seconds
+    assert float(np.sqrt(np.mean(out["audio"] ** 2))) > 0.01
+
+
 def test_cli_writes_wavs(tmp_path, tts_dir):
     out = tmp_path / "one.wav"
     proc = subprocess.run([sys.executable, "-m", "pipelines", "Hello there.", "-o", str(out), "--model", str(tts_dir),

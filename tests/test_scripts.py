@@ -100,3 +100,41 @@ def test_paired_wer_bootstraps_the_difference_utterance_by_utterance(tmp_path, c
         script.paired_wer(tmp_path, "a", "c")
     assert script.main([str(tmp_path), "a:b"]) == 0
     assert json.loads(capsys.readouterr().out)["difference"] == -0.2
+
+
+def test_phoneme_table_replays_espeak_ng_exactly_and_refuses_what_it_did_not_record(tmp_path):
+    """The GPU machine's stand-in espeak-ng (scripts/gpu/phoneme_table.py) must give the LM the very token ids the
+    real one gives here, and fail loudly on a text nobody recorded."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from lm.text import TextConfig, TextTokenizer
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng not installed")
+    texts = ["The quick brown fox jumps over the lazy dog.", "Dr. Smith paid $5 on the 3rd of May, 2021."]
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text("".join(json.dumps({"id": str(i), "text": t}) + "\n" for i, t in enumerate(texts)))
+    tok = TextTokenizer.train(texts * 20, TextConfig(vocab_size=40, phonemes=True))
+    (tmp_path / "tok").mkdir()
+    tok.save(tmp_path / "tok")
+    table = tmp_path / "phonemes.json"
+    script = str(Path(__file__).resolve().parent.parent / "scripts" / "gpu" / "phoneme_table.py")
+    subprocess.run([sys.executable, script, "record", "--tokenizer", str(tmp_path / "tok"), "--manifest",
+                    str(manifest), "--out", str(table)], check=True, cwd=SCRIPTS.parent)
+    shim = tmp_path / "bin" / "espeak-ng"
+    shim.parent.mkdir()
+    shim.write_text(f'#!/bin/sh\nexec {sys.executable} -S {script} play "$@"\n')
+    shim.chmod(0o755)
+    real_ids = tok.encode_many(texts)
+    env = {**os.environ, "PATH": f"{shim.parent}{os.pathsep}{os.environ['PATH']}", "SGSPEECH_PHONEME_TABLE": str(table)}
+    code = ("import json, sys; from lm.text import TextTokenizer; t = TextTokenizer.load(sys.argv[1]); "
+            "print(json.dumps(t.encode_many(json.loads(sys.argv[2]))))")
+    replayed = subprocess.run([sys.executable, "-c", code, str(tmp_path / "tok"), json.dumps(texts)], env=env,
+                              cwd=SCRIPTS.parent, capture_output=True, text=True, check=True)
+    assert json.loads(replayed.stdout) == real_ids
+    unknown = subprocess.run([sys.executable, "-c", code, str(tmp_path / "tok"), json.dumps(["Never recorded."])],
+                             env=env, cwd=SCRIPTS.parent, capture_output=True, text=True)
+    assert unknown.returncode != 0 and "was not recorded" in unknown.stderr

@@ -1,9 +1,9 @@
 # Source at the start of every command on the lent GPU machine (carry .whl and .debs, see prepare.sh):
 #   source scripts/gpu/env.sh && recipes/run.sh --preset small ...
-# Installs the carried wheels into /tmp/site and unpacks the carried .debs into /tmp/debroot (never into /), then
+# Installs the carried wheels (.whl, or the folder SGSPEECH_WHEELS names) into /tmp/site and unpacks the carried .debs into /tmp/debroot (never into /), then
 # points PATH, LD_LIBRARY_PATH, PYTHONPATH, PYTHON and SGSPEECH_FORTUNES_DIR at them. Idempotent within a machine.
 if [ ! -f /tmp/site/.sgspeech-ready ]; then
-  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site "${SGSPEECH_WHEELS:-.whl}"/*.whl \
     || { echo "env.sh: wheel install failed" >&2; return 1; }
   mkdir -p /tmp/debroot && for f in .debs/*.deb; do dpkg -x "$f" /tmp/debroot || return 1; done
   touch /tmp/site/.sgspeech-ready

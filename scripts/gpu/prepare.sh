@@ -35,4 +35,10 @@ if ! ls .whl/pesq-*.whl >/dev/null 2>&1; then  # pesq publishes sources only: bu
   "$py312" -m pip wheel -q --no-deps -w .whl pesq
 fi
 (cd .debs && apt-get download flite libflite1 libasound2 libasound2-data fortunes fortunes-min 2>/dev/null)
-du -sh .whl .debs
+# .whl-gpu/: the training subset (no ASR judge, no peer codecs: 6 MB instead of 35), for calls that carry data
+# too (scripts/gpu/default_lm_and_trio.sh; env.sh reads it with SGSPEECH_WHEELS=.whl-gpu)
+grep -qx "/.whl-gpu/" .git/info/exclude || echo "/.whl-gpu/" >> .git/info/exclude
+mkdir -p .whl-gpu
+for w in vector_quantize_pytorch einx torch_einops_utils frozendict loguru jiwer rapidfuzz sounddevice pystoi soundfile \
+         cffi pycparser soxr pesq; do cp .whl/"$w"-*.whl .whl-gpu/; done
+du -sh .whl .whl-gpu .debs

@@ -1,0 +1,77 @@
+"""espeak-ng's answers recorded here, replayed on the lent GPU machine (which has no espeak-ng to install).
+
+An LM with phoneme input (`lm.text --phonemes`) calls `espeak-ng -q -x --ipa -v VOICE` on every transcript when it
+packs its training rows (lm/phonemes.py). The GPU image has no espeak-ng, and its Debian package pulls in the
+PulseAudio client stack, so instead of carrying that, this records what espeak-ng prints here for each transcript
+a run will ask about, and plays it back there as a stand-in `espeak-ng` on PATH: the phonemes are byte for byte
+those of this machine, and a text that was not recorded is an error (exit 2), never a silent guess.
+
+  python scripts/gpu/phoneme_table.py record --tokenizer exp/default/text_tokenizer \
+      --manifest exp/default/data/train.jsonl --manifest exp/default/data/dev.jsonl --out .gpu/phonemes.json
+  # there: SGSPEECH_PHONEME_TABLE=.gpu/phonemes.json and an `espeak-ng` on PATH that runs `... phoneme_table.py play`
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def record(tokenizer_dir: str, manifests: list[str], out: str) -> int:
+    """Phonemize every transcript of the manifests through lm.text, keeping espeak-ng's exact stdout per input."""
+    import lm.phonemes
+    from lm.text import TextTokenizer
+
+    table: dict[str, str] = {}
+    real_run = subprocess.run
+
+    def recording_run(cmd, *args, **kwargs):
+        proc = real_run(cmd, *args, **kwargs)
+        if cmd[:4] == ["espeak-ng", "-q", "-x", "--ipa"] and proc.returncode == 0:
+            table[f"{cmd[5]}\t{kwargs['input']}"] = proc.stdout
+        return proc
+
+    texts = [json.loads(line)["text"] for m in manifests for line in open(m, encoding="utf-8") if line.strip()]
+    lm.phonemes.subprocess.run = recording_run
+    try:
+        TextTokenizer.load(tokenizer_dir).preprocess_many(texts)
+    finally:
+        lm.phonemes.subprocess.run = real_run
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
+    print(f"{len(texts)} transcripts -> {len(table)} espeak-ng answers in {out}")
+    return 0
+
+
+def play(argv: list[str]) -> int:
+    """Act as `espeak-ng -q -x --ipa -v VOICE` with the text on stdin."""
+    if argv[:4] != ["-q", "-x", "--ipa", "-v"] or len(argv) != 5:
+        print(f"phoneme_table play: only `-q -x --ipa -v VOICE` was recorded, not {argv}", file=sys.stderr)
+        return 2
+    text = sys.stdin.read()
+    table = json.loads(Path(os.environ["SGSPEECH_PHONEME_TABLE"]).read_text(encoding="utf-8"))
+    answer = table.get(f"{argv[4]}\t{text}")
+    if answer is None:
+        print(f"phoneme_table play: {text[:60]!r} was not recorded", file=sys.stderr)
+        return 2
+    sys.stdout.write(answer)
+    return 0
+
+
+def main() -> int:
+    if sys.argv[1:2] == ["play"]:
+        return play(sys.argv[2:])
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("command", choices=("record",))
+    p.add_argument("--tokenizer", required=True, help="the text tokenizer folder the LM will use (phonemes on)")
+    p.add_argument("--manifest", action="append", required=True, help="manifest(s) whose transcripts to record")
+    p.add_argument("--out", required=True)
+    args = p.parse_args()
+    return record(args.tokenizer, args.manifest, args.out)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
