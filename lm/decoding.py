@@ -17,9 +17,14 @@ from transformers import LlamaForCausalLM
 
 
 class StaticCacheDecoder:
-    """Prefill then one-token steps for a batch of `batch` rows, at most `max_len` positions each."""
+    """Prefill then one-token steps for a batch of `batch` rows, at most `max_len` positions each.
 
-    def __init__(self, model: LlamaForCausalLM, batch: int, max_len: int):
+    head_dtype (e.g. torch.bfloat16): compute the logits from a copy of the head's weight in that precision, made
+    once here, instead of through the model's head module (whose forward hooks then do not run); None keeps the
+    module. Logits come back in float32 either way.
+    """
+
+    def __init__(self, model: LlamaForCausalLM, batch: int, max_len: int, head_dtype: torch.dtype | None = None):
         config = model.config
         rope = getattr(config, "rope_parameters", None) or {"rope_type": "default"}
         if rope.get("rope_type", "default") != "default" or config.hidden_act != "silu" \
@@ -40,6 +45,8 @@ class StaticCacheDecoder:
         self.valid = torch.zeros(batch, max_len, dtype=torch.bool, device=weight.device)
         self.slots = torch.arange(max_len, device=weight.device)
         self.length = 0  # slots filled so far (the same for every row: padding is on the left)
+        head = model.lm_head.weight
+        self.head = None if head_dtype is None or head_dtype == head.dtype else head.detach().to(head_dtype)
 
     def _norm(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
         # LlamaRMSNorm: normalised in float32, cast back, then scaled (one fused op when already float32)
@@ -117,6 +124,8 @@ class StaticCacheDecoder:
             hidden = hidden + F.linear(F.silu(F.linear(x, mlp.gate_proj.weight)) * F.linear(x, mlp.up_proj.weight),
                                        mlp.down_proj.weight)
         last = self._norm(hidden[:, -1], self.model.model.norm.weight)
+        if self.head is not None:
+            return F.linear(last.to(self.head.dtype), self.head).float()
         return self.model.lm_head(last)  # the module, not its weight: forward hooks on the head still apply
 
 

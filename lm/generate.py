@@ -24,6 +24,7 @@ from lm.text import TextTokenizer
 from lm.vocab import Vocabulary
 
 log = logging.getLogger(__name__)
+HEAD_DTYPES = {"float32": None, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,14 @@ class SamplingConfig:
     # that never emits SPEECH_END; generous because pieces vary in length (a piece is ~1-4 characters).
     max_frames_base: int = 50
     max_frames_per_text_token: float = 20.0
+    # The precision of the last projection (hidden -> logits over the whole vocabulary). On CPU a small LM's step
+    # is memory-bound there (the head is its largest matrix); "bfloat16" reads half the bytes (logits then carry
+    # bf16 rounding, ~0.4 % relative). "float32" keeps the model's own head module.
+    head_dtype: str = "float32"
+
+    def __post_init__(self):
+        if self.head_dtype not in HEAD_DTYPES:
+            raise ValueError(f"head_dtype {self.head_dtype!r}: choose one of {sorted(HEAD_DTYPES)}")
 
     def max_frames(self, num_text_tokens: int) -> int:
         return int(math.ceil(self.max_frames_base + self.max_frames_per_text_token * num_text_tokens))
@@ -136,7 +145,7 @@ def generate_codes(model: LlamaForCausalLM, vocab: Vocabulary, tokenizer: TextTo
     generated: list[list[int]] = [[] for _ in prompts]
     done = [False] * len(prompts)
     # at most max(limits) tokens are fed after the prompt (the last pick is never fed back)
-    decoder = StaticCacheDecoder(model, len(prompts), width + max(limits))
+    decoder = StaticCacheDecoder(model, len(prompts), width + max(limits), head_dtype=HEAD_DTYPES[sampling.head_dtype])
     logits = decoder.step(input_ids, position_ids, attention_mask.bool())
     step = GraphedStep(decoder, len(prompts)) if cuda_graphs and device.type == "cuda" else decoder.step
     fed = torch.ones(len(prompts), 1, dtype=torch.bool, device=device)

@@ -17,10 +17,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--codec", type=Path, required=True)
     parser.add_argument("--lm", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--head-dtype", default="float32", choices=("float32", "bfloat16", "float16"),
+                        help="precision of the LM's logit projection at synthesis (sampling.head_dtype; bfloat16 "
+                             "halves the bytes a CPU step reads there)")
     args = parser.parse_args(argv)
     from codec import Codec
     from codec.model import CodecLoadError
     from lm.identity import CodecMismatchError
+    from lm.generate import SamplingConfig
     from lm.model import LMLoadError, SpeechLM
     from pipelines.tts import TTSPipeline
 
@@ -30,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     except (CodecLoadError, LMLoadError, CodecMismatchError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    print(TTSPipeline(codec, lm).save_pretrained(args.out))
+    print(TTSPipeline(codec, lm, SamplingConfig(head_dtype=args.head_dtype)).save_pretrained(args.out))
     return 0
 
 

@@ -37,8 +37,9 @@ py="${PYTHON:-$root/.venv/bin/python}"
 [ -x "$py" ] || py=python3
 # settings every preset may leave out: codec_init, a codec folder to continue from (codec.train --init-from: the
 # codec's own architecture, fresh optimizers); bundle_variant, the TTS model of stage 8 (default: the first LM
-# variant); bundle_install, where stage 8 copies it (empty: nowhere); unseen_utts, how many unseen sentences
-codec_init="" bundle_variant="" bundle_install="" unseen_utts=40
+# variant); bundle_install, where stage 8 copies it (empty: nowhere); unseen_utts, how many unseen sentences;
+# tts_head_dtype, the precision of each TTS pipeline's logit projection (pipelines.package --head-dtype)
+codec_init="" bundle_variant="" bundle_install="" unseen_utts=40 tts_head_dtype=float32
 # shellcheck source=conf/debug.sh
 source "$conf"
 for kv in "${overrides[@]}"; do
@@ -154,7 +155,8 @@ if run_stage 5; then
         --tokenizer "$exp/text_tokenizer" --out "$out" --steps "$lm_steps" --batch-tokens "$lm_batch_tokens" \
         --lr "$lm_lr" --seed "$lm_seed" --resume $lm_extra
     fi
-    "$py" -m pipelines.package --codec "$exp/codec/$name/final" --lm "$out/final" --out "$exp/tts/$name"
+    "$py" -m pipelines.package --codec "$exp/codec/$name/final" --lm "$out/final" --out "$exp/tts/$name" \
+      --head-dtype "$tts_head_dtype"
   done
 fi
 

@@ -325,6 +325,26 @@ def test_static_cache_decoder_matches_transformers_with_left_padding():
         decoder.step(torch.zeros(3, 1, dtype=torch.long), positions + 1, torch.ones(3, 1, dtype=torch.bool))
 
 
+def test_half_precision_head_gives_float32_logits_within_its_rounding():
+    """head_dtype=bfloat16: the logits of the whole vocabulary come from a bf16 copy of the head (half the bytes
+    read per step on CPU), within bf16 rounding of the float32 head's, and still float32; a bad name is refused."""
+    from lm.decoding import StaticCacheDecoder
+    from lm.generate import SamplingConfig
+
+    vocab, model = _random_debug_llama()
+    ids = torch.randint(0, vocab.size, (2, 7))
+    positions = torch.arange(7).expand(2, 7)
+    real = torch.ones(2, 7, dtype=torch.bool)
+    exact = StaticCacheDecoder(model, 2, 8).step(ids, positions, real)
+    half = StaticCacheDecoder(model, 2, 8, head_dtype=torch.bfloat16).step(ids, positions, real)
+    assert half.dtype == torch.float32 and half.shape == exact.shape
+    err = (half - exact).abs().max()
+    assert 0 < err <= 0.02 * exact.abs().max()  # rounded (not the same path), but only by bf16's ~3 digits
+    assert StaticCacheDecoder(model, 2, 8, head_dtype=torch.float32).head is None  # the model's own dtype: its module
+    with pytest.raises(ValueError, match="head_dtype 'int8'"):
+        SamplingConfig(head_dtype="int8")
+
+
 def test_fixed_shape_step_matches_the_sliced_step():
     """step_at (what a CUDA graph replays: whole-cache attention, slot as a tensor) gives step's logits."""
     from lm.decoding import StaticCacheDecoder

@@ -121,6 +121,18 @@ def test_the_bundled_default_model_speaks_out_of_the_box():
     assert float(np.sqrt(np.mean(out["audio"] ** 2))) > 0.01
 
 
+def test_package_sets_the_head_precision_and_the_pipeline_speaks_with_it(tmp_path, tts_dir):
+    from pipelines.package import main as package
+
+    out = tmp_path / "bf16"
+    assert package(["--codec", str(tts_dir / "codec"), "--lm", str(tts_dir / "lm"), "--out", str(out),
+                    "--head-dtype", "bfloat16"]) == 0
+    pipe = TTSPipeline.from_pretrained(out)
+    assert pipe.sampling.head_dtype == "bfloat16"
+    audio = pipe("Hello there.", seed=0)["audio"]
+    assert len(audio) > 0 and np.isfinite(audio).all()
+
+
 def test_cli_writes_wavs(tmp_path, tts_dir):
     out = tmp_path / "one.wav"
     proc = subprocess.run([sys.executable, "-m", "pipelines", "Hello there.", "-o", str(out), "--model", str(tts_dir),
