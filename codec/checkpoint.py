@@ -75,8 +75,12 @@ def atomic_directory(target: str | os.PathLike) -> Iterator[Path]:
     tmp.mkdir()
     try:
         yield tmp
+        # files as readable as any other the process creates (safetensors writes 0600): the mode mkdir gave tmp under
+        # the umask, less the execute bits
+        mode = tmp.stat().st_mode & 0o666
         for f in tmp.iterdir():
             if f.is_file():
+                os.chmod(f, mode)
                 with open(f, "rb") as fh:
                     os.fsync(fh.fileno())
         trash = None

@@ -88,3 +88,19 @@ def test_lr_schedule_is_a_pure_function_of_step():
     assert lrs[0] == pytest.approx(1e-4) and lrs[9] == pytest.approx(1e-3)
     assert all(a >= b for a, b in zip(lrs[10:100], lrs[11:101]))
     assert lrs[100] == pytest.approx(1e-4) and lrs[119] == pytest.approx(1e-4)
+
+
+def test_saved_files_get_the_ordinary_file_mode(tmp_path):
+    """safetensors writes its files 0600; a saved model must be readable like any file the process creates."""
+    import os
+    import stat
+
+    from safetensors.torch import save_file
+
+    old = os.umask(0o022)
+    try:
+        with atomic_directory(tmp_path / "model") as d:
+            save_file({"w": torch.zeros(2)}, str(d / "model.safetensors"))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "model" / "model.safetensors").stat().st_mode) == 0o644
