@@ -8,6 +8,8 @@ from_pretrained(dir, codec=...) refuses a codec whose fingerprint differs from t
 """
 from __future__ import annotations
 
+import copy
+
 import json
 import os
 from pathlib import Path
@@ -60,12 +62,15 @@ class SpeechLM:
         other = codec if isinstance(codec, CodecIdentity) else CodecIdentity.of(codec)
         self.codec.require_same(other, "this LM", where)
 
-    def save_pretrained(self, directory: str | os.PathLike) -> None:
+    def save_pretrained(self, directory: str | os.PathLike, dtype: torch.dtype | None = None) -> None:
+        """dtype (e.g. torch.float16): store the weights in that precision (half the bytes); from_pretrained loads
+        them into the model's own float32 parameters either way."""
+        model = self.model if dtype is None else copy.deepcopy(self.model).to(dtype)  # deepcopy keeps the tying
         with atomic_directory(directory) as tmp:
             config = {"format_version": LM_FORMAT_VERSION, "architecture": "LlamaForCausalLM",
                       "lm": self.config.to_dict(), "vocabulary": self.vocab.to_dict(), "codec": self.codec.to_dict()}
             (tmp / CONFIG_FILE).write_text(json.dumps(config, indent=2))
-            save_model(self.model, str(tmp / WEIGHTS_FILE))  # handles the tied embedding/lm_head weights
+            save_model(model, str(tmp / WEIGHTS_FILE))  # handles the tied embedding/lm_head weights
             self.tokenizer.save(tmp)
 
     @classmethod

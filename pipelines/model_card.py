@@ -22,6 +22,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from safetensors import safe_open
+
 from codec.checkpoint import atomic_directory
 from pipelines.claims import training_summary
 
@@ -41,6 +43,13 @@ class ModelCardError(ValueError):
 def model_bytes(directory: Path) -> int:
     """Bytes of a model folder, its card excluded (re-carding must not count the previous card)."""
     return sum(p.stat().st_size for p in directory.rglob("*") if p.is_file() and p.name not in (CARD_FILE, FACTS_FILE))
+
+
+def stored_dtype(weights: Path) -> str:
+    """The precision(s) a safetensors file stores its tensors in (what the bytes on disk are, not the loaded model)."""
+    names = {"F32": "float32", "F16": "float16", "BF16": "bfloat16"}
+    with safe_open(str(weights), "pt") as f:
+        return "/".join(sorted({names.get(d, d) for d in (f.get_slice(k).get_dtype() for k in f.keys())}))
 
 
 def _read_json(path: Path) -> dict:
@@ -134,8 +143,8 @@ def card_markdown(facts: dict) -> str:
              f"{facts['codebook_size']}) and a Llama-style LM over {facts['text_input']} and its codes. "
              "`pipelines.synthesize(\"text\")` and `python -m pipelines \"text\" -o out.wav` use it when no model is named.",
              "", "## Files", "",
-             f"{facts['megabytes']:.1f} MB in all (budget {facts['max_megabytes']:.0f} MB), safetensors weights in "
-             f"{facts['dtype']}: `codec/` (config.json + model.safetensors, {facts['codec_parameters'] / 1e6:.1f} M parameters), "
+             f"{facts['megabytes']:.1f} MB in all (budget {facts['max_megabytes']:.0f} MB), safetensors weights stored "
+             f"in {facts['dtype']['codec']} (codec) and {facts['dtype']['lm']} (LM; loaded as float32): `codec/` (config.json + model.safetensors, {facts['codec_parameters'] / 1e6:.1f} M parameters), "
              f"`lm/` (config.json + model.safetensors + the text tokenizer, {facts['lm_parameters'] / 1e6:.1f} M "
              "parameters), `pipeline.json` (sampling defaults)." + (" Phoneme input needs `espeak-ng` on the machine "
              "(`scripts/setup.sh` installs it)." if facts["text_input"].startswith("phonemes") else ""),
@@ -177,11 +186,11 @@ def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: 
         raise ModelCardError(f"{model}: {weights / 1e6:.1f} MB, over the budget of {max_mb:.0f} MB")
     codec = Codec.from_pretrained(model / "codec")
     lm = SpeechLM.from_pretrained(model / "lm", codec=codec)
-    dtypes = {str(p.dtype).removeprefix("torch.") for m in (codec, lm.model) for p in m.parameters()}
     facts = {
         "title": f"sgspeech TTS model `{name}`", "name": name, "codebook_size": codec.codebook_size,
         "text_input": "phonemes (espeak-ng IPA)" if getattr(lm.tokenizer.config, "phonemes", False) else "text pieces",
-        "megabytes": weights / 1e6, "max_megabytes": max_mb, "dtype": "/".join(sorted(dtypes)),
+        "megabytes": weights / 1e6, "max_megabytes": max_mb,
+        "dtype": {part: stored_dtype(model / part / "model.safetensors") for part in ("codec", "lm")},
         "codec_parameters": sum(p.numel() for p in codec.parameters()),
         "lm_parameters": sum(p.numel() for p in lm.model.parameters()),
         "data": data_summary(train_manifest),

@@ -20,7 +20,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--head-dtype", default="float32", choices=("float32", "bfloat16", "float16"),
                         help="precision of the LM's logit projection at synthesis (sampling.head_dtype; bfloat16 "
                              "halves the bytes a CPU step reads there)")
+    parser.add_argument("--lm-dtype", default="float32", choices=("float32", "float16"),
+                        help="precision the LM's weights are stored in (float16: half the bytes; loaded as float32)")
     args = parser.parse_args(argv)
+    import torch
+
     from codec import Codec
     from codec.model import CodecLoadError
     from lm.identity import CodecMismatchError
@@ -34,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     except (CodecLoadError, LMLoadError, CodecMismatchError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    print(TTSPipeline(codec, lm, SamplingConfig(head_dtype=args.head_dtype)).save_pretrained(args.out))
+    pipeline = TTSPipeline(codec, lm, SamplingConfig(head_dtype=args.head_dtype))
+    print(pipeline.save_pretrained(args.out, lm_dtype=getattr(torch, args.lm_dtype)))
     return 0
 
 

@@ -77,10 +77,11 @@ class TTSPipeline:
         return self.codec.sample_rate
 
     # -- persistence ---------------------------------------------------------------------------------------
-    def save_pretrained(self, directory: str | os.PathLike) -> Path:
+    def save_pretrained(self, directory: str | os.PathLike, lm_dtype: torch.dtype | None = None) -> Path:
+        """lm_dtype: store the LM's weights in that precision (SpeechLM.save_pretrained); the codec stays float32."""
         with atomic_directory(directory) as tmp:
             self.codec.save_pretrained(tmp / "codec")
-            self.lm.save_pretrained(tmp / "lm")
+            self.lm.save_pretrained(tmp / "lm", dtype=lm_dtype)
             (tmp / PIPELINE_FILE).write_text(json.dumps({
                 "format_version": PIPELINE_FORMAT_VERSION, "sampling": dataclasses.asdict(self.sampling),
                 "pause_seconds": self.pause_seconds}, indent=2))

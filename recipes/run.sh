@@ -38,8 +38,9 @@ py="${PYTHON:-$root/.venv/bin/python}"
 # settings every preset may leave out: codec_init, a codec folder to continue from (codec.train --init-from: the
 # codec's own architecture, fresh optimizers); bundle_variant, the TTS model of stage 8 (default: the first LM
 # variant); bundle_install, where stage 8 copies it (empty: nowhere); unseen_utts, how many unseen sentences;
-# tts_head_dtype, the precision of each TTS pipeline's logit projection (pipelines.package --head-dtype)
-codec_init="" bundle_variant="" bundle_install="" unseen_utts=40 tts_head_dtype=float32
+# tts_head_dtype, the precision of each TTS pipeline's logit projection (pipelines.package --head-dtype);
+# tts_lm_dtype, the precision its LM weights are stored in (--lm-dtype)
+codec_init="" bundle_variant="" bundle_install="" unseen_utts=40 tts_head_dtype=float32 tts_lm_dtype=float32
 # shellcheck source=conf/debug.sh
 source "$conf"
 for kv in "${overrides[@]}"; do
@@ -156,7 +157,7 @@ if run_stage 5; then
         --lr "$lm_lr" --seed "$lm_seed" --resume $lm_extra
     fi
     "$py" -m pipelines.package --codec "$exp/codec/$name/final" --lm "$out/final" --out "$exp/tts/$name" \
-      --head-dtype "$tts_head_dtype"
+      --head-dtype "$tts_head_dtype" --lm-dtype "$tts_lm_dtype"
   done
 fi
 

@@ -1,7 +1,7 @@
 # default: the bundled TTS model (pipelines/default_model, what `pipelines.synthesize("text")` speaks with):
 # one voice (flite slt), phoneme input (espeak-ng IPA: words never seen in training are still pronounceable),
 # the 16384 codebook, tiny codec and LM presets so that the whole model stays far below the 60 MB budget
-# (~17 MB codec + ~36 MB LM in fp32) and runs faster than real time on 2 CPU threads.
+# (~17 MB codec in fp32 + ~18 MB LM stored in fp16) and runs faster than real time on 2 CPU threads.
 # Stage 8 writes its model card and copies it to pipelines/default_model.
 #
 # From scratch: recipes/run.sh --preset default   (hours on a GPU, days on 2 CPU cores)
@@ -32,4 +32,6 @@ tts_seed=0
 # the LM's logit projection in bfloat16 at synthesis: ~20 % faster per second of audio on 2 CPU threads, WER
 # unchanged within noise (docs/RESULTS.md, "The default TTS model")
 tts_head_dtype=bfloat16
+# the LM's weights stored in float16 (18 MB instead of 36; loaded as float32), the codec's in float32
+tts_lm_dtype=float16
 bundle_install=pipelines/default_model
