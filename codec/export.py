@@ -4,7 +4,9 @@
     python -m pipelines.evaluate codec --codec exp/tiny/codec/16384-sg/at_6000 --manifest test.jsonl --out ...
 
 The checkpoint's own trainer_state.json names the codec config it was trained with, so no options are needed; the
-discriminators and optimizer states are left behind. The result loads with Codec.from_pretrained.
+discriminators and optimizer states are left behind. The result loads with Codec.from_pretrained. Beside it,
+exported_from.json names the training run and step it came from, so that a codec trained on from the export
+(`codec.train --init-from`) keeps its history: pipelines.model_card follows that chain back.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from codec.objective import GeneratorForward
 
 GENERATOR_FILE = "generator.safetensors"
 STATE_FILE = "trainer_state.json"
+PROVENANCE_FILE = "exported_from.json"
 
 
 def codec_from_checkpoint(checkpoint: str | Path) -> tuple[Codec, int]:
@@ -45,6 +48,15 @@ def codec_from_checkpoint(checkpoint: str | Path) -> tuple[Codec, int]:
     return generator.codec.eval(), int(state.get("step", -1))
 
 
+def _relative(path: Path) -> Path:
+    """`path` relative to the working directory (the project root) when inside it, so that the record still holds
+    where exp/ is copied to another machine; absolute otherwise."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path.resolve()
+
+
 def main(argv=None) -> Path:
     parser = argparse.ArgumentParser(prog="python -m codec.export", description=__doc__.split("\n")[0])
     parser.add_argument("checkpoint", help="a checkpoint folder, e.g. <run>/checkpoints/step_00006000")
@@ -55,6 +67,12 @@ def main(argv=None) -> Path:
     except CodecLoadError as e:
         parser.exit(2, f"codec.export: {e}\n")
     out = codec.save_pretrained(args.out)
+    checkpoint = _relative(Path(args.checkpoint))
+    run = checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else None
+    tmp = out / (PROVENANCE_FILE + ".tmp")
+    tmp.write_text(json.dumps({"format_version": 1, "run": str(run) if run else None, "checkpoint": str(checkpoint),
+                               "step": step}, indent=2))
+    tmp.replace(out / PROVENANCE_FILE)
     print(f"codec of step {step} -> {out}")
     return out
 

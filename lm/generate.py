@@ -24,7 +24,7 @@ from lm.text import TextTokenizer
 from lm.vocab import Vocabulary
 
 log = logging.getLogger(__name__)
-HEAD_DTYPES = {"float32": None, "bfloat16": torch.bfloat16, "float16": torch.float16}
+COMPUTE_DTYPES = {"float32": None, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,20 @@ class SamplingConfig:
     # is memory-bound there (the head is its largest matrix); "bfloat16" reads half the bytes (logits then carry
     # bf16 rounding, ~0.4 % relative). "float32" keeps the model's own head module.
     head_dtype: str = "float32"
+    # The same for the transformer layers' projections (the rest of a step's bytes): the residual stream, norms,
+    # attention and KV cache stay float32. On 2 CPU threads the default model's projections take 2.4 ms of a step
+    # in float32 and 1.0 ms in bfloat16 (docs/PERFORMANCE.md).
+    layer_dtype: str = "float32"
+    # The two above apply when at most this many sentences are generated together; larger batches run float32.
+    # A CPU without bf16/fp16 matrix instructions (AVX2) converts half-precision weights per call: a win for the
+    # memory-bound matrix-vector steps of 1-4 rows (x0.48-0.61 per step for the default model on 2 threads), a
+    # loss from 8 rows on (x1.3-1.7), where the step is compute-bound (docs/PERFORMANCE.md). None: any batch.
+    half_precision_max_rows: int | None = 4
 
     def __post_init__(self):
-        if self.head_dtype not in HEAD_DTYPES:
-            raise ValueError(f"head_dtype {self.head_dtype!r}: choose one of {sorted(HEAD_DTYPES)}")
+        for field in ("head_dtype", "layer_dtype"):
+            if getattr(self, field) not in COMPUTE_DTYPES:
+                raise ValueError(f"{field} {getattr(self, field)!r}: choose one of {sorted(COMPUTE_DTYPES)}")
 
     def max_frames(self, num_text_tokens: int) -> int:
         return int(math.ceil(self.max_frames_base + self.max_frames_per_text_token * num_text_tokens))
@@ -145,7 +155,10 @@ def generate_codes(model: LlamaForCausalLM, vocab: Vocabulary, tokenizer: TextTo
     generated: list[list[int]] = [[] for _ in prompts]
     done = [False] * len(prompts)
     # at most max(limits) tokens are fed after the prompt (the last pick is never fed back)
-    decoder = StaticCacheDecoder(model, len(prompts), width + max(limits), head_dtype=HEAD_DTYPES[sampling.head_dtype])
+    half = sampling.half_precision_max_rows is None or len(prompts) <= sampling.half_precision_max_rows
+    decoder = StaticCacheDecoder(model, len(prompts), width + max(limits),
+                                 head_dtype=COMPUTE_DTYPES[sampling.head_dtype] if half else None,
+                                 layer_dtype=COMPUTE_DTYPES[sampling.layer_dtype] if half else None)
     logits = decoder.step(input_ids, position_ids, attention_mask.bool())
     step = GraphedStep(decoder, len(prompts)) if cuda_graphs and device.type == "cuda" else decoder.step
     fed = torch.ones(len(prompts), 1, dtype=torch.bool, device=device)

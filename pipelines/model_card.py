@@ -45,6 +45,18 @@ def model_bytes(directory: Path) -> int:
     return sum(p.stat().st_size for p in directory.rglob("*") if p.is_file() and p.name not in (CARD_FILE, FACTS_FILE))
 
 
+def compute_precision(sampling: dict) -> str:
+    """A sentence on the LM's half-precision copies at synthesis (lm.generate.SamplingConfig), '' when none."""
+    parts = [f"its {what} in {sampling[key]}" for key, what in (("layer_dtype", "layers' projections"),
+                                                                 ("head_dtype", "logit projection"))
+             if sampling.get(key, "float32") != "float32"]
+    if not parts:
+        return ""
+    rows = sampling.get("half_precision_max_rows", 4)
+    limit = f" when at most {rows} sentences are generated together (float32 above)" if rows is not None else ""
+    return f" At synthesis the LM computes {' and '.join(parts)}{limit}."
+
+
 def stored_dtype(weights: Path) -> str:
     """The precision(s) a safetensors file stores its tensors in (what the bytes on disk are, not the loaded model)."""
     names = {"F32": "float32", "F16": "float16", "BF16": "bfloat16"}
@@ -68,27 +80,73 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def run_summary(run: Path) -> dict:
-    """Steps and settings of a training folder (codec.train or lm.train), from its latest checkpoint.
+def codec_lineage(run: Path, limit: int = 20) -> list[tuple[Path, int | None]]:
+    """The codec training runs `run` continued, oldest first, as (run, step used), then (run, None) for `run`.
+
+    A codec.train run started with --init-from FOLDER continues FOLDER's run: FOLDER is a codec.export of a checkpoint
+    (its exported_from.json names the run and step) or a run's final/ folder (the run's last step). Followed back
+    until a run started from scratch, or from a folder whose origin is not recorded."""
+    chain: list[tuple[Path, int | None]] = [(run, None)]
+    while len(chain) <= limit:
+        state = _latest_state(chain[0][0])
+        init = (state.get("args") or {}).get("init_from") if state else None
+        if not init:
+            break
+        init = Path(init)
+        if (init / "exported_from.json").is_file():
+            origin = _read_json(init / "exported_from.json")
+            if not origin.get("run"):
+                break
+            parent, step = Path(origin["run"]), int(origin["step"])
+        elif init.name == "final" and (init.parent / "checkpoints").is_dir():
+            parent, step = init.parent, None
+        else:
+            break
+        if not parent.is_dir():
+            raise ModelCardError(f"{init}: continues the run {parent}, which is not here (give its folder back, "
+                                 "or card the later runs alone with explicit --codec-run)")
+        chain.insert(0, (parent, step))
+    return chain
+
+
+def _history(runs: list[Path]) -> list[tuple[Path, int | None]]:
+    """The named codec runs with the runs they continued, oldest first, each run once (with the step it was taken
+    on at, when a later run continued it from an export)."""
+    steps: dict[Path, int | None] = {}
+    for run in runs:
+        for link, step in codec_lineage(Path(run)):
+            key = link.resolve()
+            steps[key] = step if steps.get(key) is None else steps[key]
+    return list(steps.items())
+
+
+def _latest_state(run: Path) -> dict | None:
+    states = sorted(run.glob("checkpoints/step_*/trainer_state.json"), key=lambda p: int(p.parent.name[5:]))
+    return _read_json(states[-1]) if states else None
+
+
+def run_summary(run: Path, used_until: int | None = None) -> dict:
+    """Steps and settings of a training folder (codec.train or lm.train), from its latest checkpoint; `used_until`:
+    the step whose weights were taken on (an export), shown instead of the run's last.
 
     An lm.train folder whose checkpoints were left behind (trained on a lent GPU, only final/ brought back) is read
     from its train_config.json: final/ is written only after the last step, so its step count is the config's."""
-    states = sorted(run.glob("checkpoints/step_*/trainer_state.json"), key=lambda p: int(p.parent.name[5:]))
-    if states:
-        state = _read_json(states[-1])
-    elif (run / "train_config.json").exists() and (run / "final" / "config.json").exists():
+    state = _latest_state(run)
+    if state is None:
+        if not ((run / "train_config.json").exists() and (run / "final" / "config.json").exists()):
+            raise ModelCardError(f"{run}: no checkpoints/step_*/trainer_state.json, nor a finished lm.train folder "
+                                 "(train_config.json + final/): is it a training folder?")
         config = _read_json(run / "train_config.json")
         state = {"step": config["steps"], "args": config}
-    else:
-        raise ModelCardError(f"{run}: no checkpoints/step_*/trainer_state.json, nor a finished lm.train folder "
-                             "(train_config.json + final/): is it a training folder?")
     settings = state.get("args") or state.get("config") or {}
     keep = ("preset", "init_from", "freeze_tokenizer", "codebook_size", "sg", "sg_weight", "steps", "batch_size",
             "segment_seconds", "batch_tokens", "lr", "warmup_steps", "seed", "adv_start_step", "tokenizer")
-    summary = {"run": _shown(run), "step": int(state["step"]),
+    summary = {"run": _shown(run), "step": int(state["step"] if used_until is None else used_until),
                "settings": {k: settings[k] for k in keep if settings.get(k) is not None}}
+    if used_until is not None and int(state["step"]) > used_until:
+        summary["run_went_on_to_step"] = int(state["step"])
     if (run / "metrics.jsonl").exists():  # codec.train logs step times; lm.train does not
-        summary["wall_hours"] = round(training_summary(run)["wall_hours"], 2)
+        summary["wall_hours"] = round(training_summary(run, used_until)["wall_hours"], 2)
     return summary
 
 
@@ -146,7 +204,8 @@ def card_markdown(facts: dict) -> str:
              f"{facts['megabytes']:.1f} MB in all (budget {facts['max_megabytes']:.0f} MB), safetensors weights stored "
              f"in {facts['dtype']['codec']} (codec) and {facts['dtype']['lm']} (LM; loaded as float32): `codec/` (config.json + model.safetensors, {facts['codec_parameters'] / 1e6:.1f} M parameters), "
              f"`lm/` (config.json + model.safetensors + the text tokenizer, {facts['lm_parameters'] / 1e6:.1f} M "
-             "parameters), `pipeline.json` (sampling defaults)." + (" Phoneme input needs `espeak-ng` on the machine "
+             "parameters), `pipeline.json` (sampling defaults)." + compute_precision(facts["sampling"])
+             + (" Phoneme input needs `espeak-ng` on the machine "
              "(`scripts/setup.sh` installs it)." if facts["text_input"].startswith("phonemes") else ""),
              "", "## Data", "",
              f"{data['utterances']} utterances, {data['hours']} h, speakers {', '.join(f'{s} ({n})' for s, n in data['speakers'].items())}"
@@ -168,7 +227,8 @@ def card_markdown(facts: dict) -> str:
         for run in runs:
             wall = f", {run['wall_hours']} h of steps" if "wall_hours" in run else ""
             settings = ", ".join(f"{k} {v}" for k, v in run["settings"].items())
-            lines.append(f"- {kind}: `{run['run']}`, {run['step']} steps{wall}; {settings}")
+            taken = f" (taken on at step {run['step']} of {run['run_went_on_to_step']})" if "run_went_on_to_step" in run else ""
+            lines.append(f"- {kind}: `{run['run']}`, {run['step']} steps{taken}{wall}; {settings}")
     lines += ["", "## Reproduce", "", "```bash", *facts["reproduce"], "```", ""]
     return "\n".join(lines)
 
@@ -191,12 +251,15 @@ def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: 
         "text_input": "phonemes (espeak-ng IPA)" if getattr(lm.tokenizer.config, "phonemes", False) else "text pieces",
         "megabytes": weights / 1e6, "max_megabytes": max_mb,
         "dtype": {part: stored_dtype(model / part / "model.safetensors") for part in ("codec", "lm")},
+        "sampling": json.loads((model / "pipeline.json").read_text()).get("sampling", {}),
         "codec_parameters": sum(p.numel() for p in codec.parameters()),
         "lm_parameters": sum(p.numel() for p in lm.model.parameters()),
         "data": data_summary(train_manifest),
         "wer": {label: wer_rows(report, name) for label, report in wer_reports.items()},
         "speed": speed_summary(benchmark),
-        "codec_runs": [run_summary(r) for r in codec_runs], "lm_runs": [run_summary(r) for r in lm_runs],
+        # the codec's whole history: each named run preceded by the runs it continued (codec_lineage), once each
+        "codec_runs": [run_summary(r, step) for r, step in _history(codec_runs)],
+        "lm_runs": [run_summary(r) for r in lm_runs],
         "reproduce": reproduce,
     }
     (model / FACTS_FILE).write_text(json.dumps(facts, indent=2))

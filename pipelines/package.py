@@ -20,6 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--head-dtype", default="float32", choices=("float32", "bfloat16", "float16"),
                         help="precision of the LM's logit projection at synthesis (sampling.head_dtype; bfloat16 "
                              "halves the bytes a CPU step reads there)")
+    parser.add_argument("--layer-dtype", default="float32", choices=("float32", "bfloat16", "float16"),
+                        help="precision of the LM layers' projections at synthesis (sampling.layer_dtype; the "
+                             "residual stream, norms, attention and KV cache stay float32)")
     parser.add_argument("--lm-dtype", default="float32", choices=("float32", "float16"),
                         help="precision the LM's weights are stored in (float16: half the bytes; loaded as float32)")
     args = parser.parse_args(argv)
@@ -38,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     except (CodecLoadError, LMLoadError, CodecMismatchError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    pipeline = TTSPipeline(codec, lm, SamplingConfig(head_dtype=args.head_dtype))
+    pipeline = TTSPipeline(codec, lm, SamplingConfig(head_dtype=args.head_dtype, layer_dtype=args.layer_dtype))
     print(pipeline.save_pretrained(args.out, lm_dtype=getattr(torch, args.lm_dtype)))
     return 0
 

@@ -124,7 +124,8 @@ class TTSPipeline:
                 raise TypeError(f"text {i}: expected a str, got {type(text).__name__}")
             if not text.strip():
                 raise ValueError(f"text {i}: empty or whitespace-only text; give something to say")
-            parts = [s for s in split_sentences(text) if self.lm.tokenizer.encode(s)]
+            pieces = split_sentences(text)
+            parts = [s for s, ids in zip(pieces, self.lm.tokenizer.encode_many(pieces)) if ids]
             if not parts:
                 raise ValueError(f"text {i} ({text[:40]!r}): nothing speakable is left after normalization")
             sentences += parts

@@ -39,8 +39,10 @@ py="${PYTHON:-$root/.venv/bin/python}"
 # codec's own architecture, fresh optimizers); bundle_variant, the TTS model of stage 8 (default: the first LM
 # variant); bundle_install, where stage 8 copies it (empty: nowhere); unseen_utts, how many unseen sentences;
 # tts_head_dtype, the precision of each TTS pipeline's logit projection (pipelines.package --head-dtype);
-# tts_lm_dtype, the precision its LM weights are stored in (--lm-dtype)
-codec_init="" bundle_variant="" bundle_install="" unseen_utts=40 tts_head_dtype=float32 tts_lm_dtype=float32
+# tts_layer_dtype, that of its LM layers' projections (--layer-dtype); tts_lm_dtype, the precision its LM weights
+# are stored in (--lm-dtype)
+codec_init="" bundle_variant="" bundle_install="" unseen_utts=40 tts_head_dtype=float32 tts_layer_dtype=float32
+tts_lm_dtype=float32
 # shellcheck source=conf/debug.sh
 source "$conf"
 for kv in "${overrides[@]}"; do
@@ -157,7 +159,7 @@ if run_stage 5; then
         --lr "$lm_lr" --seed "$lm_seed" --resume $lm_extra
     fi
     "$py" -m pipelines.package --codec "$exp/codec/$name/final" --lm "$out/final" --out "$exp/tts/$name" \
-      --head-dtype "$tts_head_dtype" --lm-dtype "$tts_lm_dtype"
+      --head-dtype "$tts_head_dtype" --layer-dtype "$tts_layer_dtype" --lm-dtype "$tts_lm_dtype"
   done
 fi
 
@@ -208,11 +210,9 @@ if run_stage 8; then
   "$py" -m benchmarks tts --device cpu --threads 2 --pipeline "$model" --natural --out "$exp/report/tts-speed.jsonl"
   reproduce="recipes/run.sh --preset $preset"
   for kv in "${overrides[@]}"; do reproduce+=" --set '$kv'"; done
+  # a codec continued from another (codec_init): the card finds the earlier runs itself (pipelines.model_card,
+  # codec_lineage: a run's final/ folder, or a codec.export with its exported_from.json)
   runs=(--codec-run "$exp/codec/$name" --lm-run "$exp/lm/$name")
-  # a codec continued from another (codec_init=<run>/final): that run's training folder first, when it has one
-  if [ -n "$codec_init" ] && [ -d "$(dirname "$codec_init")/checkpoints" ]; then
-    runs=(--codec-run "$(dirname "$codec_init")" "${runs[@]}")
-  fi
   "$py" -m pipelines.model_card --model "$model" --name "$name" --report "$exp/report" \
     --unseen-report "$exp/report-unseen" --benchmark "$exp/report/tts-speed.jsonl" --train-manifest "$data/train.jsonl" \
     "${runs[@]}" --reproduce "$reproduce" ${bundle_install:+--install "$root/$bundle_install"}

@@ -64,3 +64,20 @@ def test_natural_length_needs_a_trained_pipeline():
     proc = subprocess.run([sys.executable, "-m", "benchmarks", "tts", "--natural", "--out", "-"], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "--natural needs --pipeline" in proc.stderr
+
+
+def test_precision_ab_reports_every_arm_at_every_batch(tmp_path, capsys):
+    """benchmarks/precision_ab.py on a debug LM: one JSON record, four precision arms per batch size, float32's
+    paired ratio to itself exactly 1."""
+    from benchmarks import precision_ab
+
+    out = tmp_path / "ab.jsonl"
+    assert precision_ab.main(["--preset", "debug", "--codebook", "64", "--batches", "1,3", "--rounds", "2",
+                              "--steps", "3", "--threads", "1", "--out", str(out)]) == 0
+    record = json.loads(out.read_text())
+    printed = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert printed == [record] and record["benchmark"] == "precision_ab"
+    rows = record["results"]
+    assert [(r["batch"], r["arm"]) for r in rows] == [(b, a) for b in (1, 3) for a in precision_ab.ARMS]
+    assert all(r["ms_per_step_median"] > 0 for r in rows)
+    assert all(r["paired_ratio_to_float32"] == 1.0 for r in rows if r["arm"] == "float32")

@@ -94,6 +94,8 @@ def test_resumed_run_matches_uninterrupted(synth_corpus, tmp_path):
     for name, value in load_file(str(exported / "model.safetensors")).items():
         assert torch.equal(value, resumed[name]), name
     assert Codec.from_pretrained(exported).config == Codec.from_pretrained(out / "final").config
+    origin = json.loads((exported / "exported_from.json").read_text())  # its history, for model cards
+    assert origin["step"] == 6 and Path(origin["run"]).resolve() == out.resolve()
     with pytest.raises(CodecLoadError, match="trainer_state.json: missing"):
         codec_from_checkpoint(out / "final")  # a codec folder is not a training checkpoint
 

@@ -345,6 +345,43 @@ def test_half_precision_head_gives_float32_logits_within_its_rounding():
         SamplingConfig(head_dtype="int8")
 
 
+def test_half_precision_layers_keep_the_step_close_to_float32_and_apply_to_small_batches_only(lm, monkeypatch):
+    """layer_dtype=bfloat16: the seven projections of every layer run from bf16 copies (q/k/v and gate/up each one
+    matmul), prefill and one-token steps stay within bf16 rounding of float32 and keep a float32 cache; generation
+    uses the copies for at most half_precision_max_rows sentences at a time and float32 above that."""
+    from lm import generate as gen
+    from lm.decoding import StaticCacheDecoder
+    from lm.generate import SamplingConfig
+
+    vocab, model = _random_debug_llama()
+    ids = torch.randint(0, vocab.size, (2, 7))
+    positions = torch.arange(7).expand(2, 7)
+    real = torch.ones(2, 7, dtype=torch.bool)
+    exact, half = StaticCacheDecoder(model, 2, 9), StaticCacheDecoder(model, 2, 9, layer_dtype=torch.bfloat16)
+    assert half.projections[0]["qkv"].weight.dtype == torch.bfloat16 and half.keys.dtype == torch.float32
+    for step in range(2):
+        a, b = exact.step(ids, positions, real), half.step(ids, positions, real)
+        assert b.dtype == torch.float32 and b.shape == a.shape
+        err = (a - b).abs().max()
+        assert 0 < err <= 0.03 * a.abs().max(), (step, err)
+        ids, positions, real = ids[:, -1:], positions[:, -1:] + 1, real[:, -1:]
+    assert StaticCacheDecoder(model, 2, 8, layer_dtype=torch.float32).projections[0]["o"][0] is \
+        model.model.layers[0].self_attn.o_proj.weight  # the model's own dtype: no copy
+    with pytest.raises(ValueError, match="layer_dtype 'int8'"):
+        SamplingConfig(layer_dtype="int8")
+
+    made = []
+    real_decoder = gen.StaticCacheDecoder
+    monkeypatch.setattr(gen, "StaticCacheDecoder", lambda *a, **k: made.append(k) or real_decoder(*a, **k))
+    config = SamplingConfig(head_dtype="bfloat16", layer_dtype="bfloat16", half_precision_max_rows=2,
+                            max_frames_base=3, max_frames_per_text_token=0)
+    for texts in (["the birch canoe", "glue the sheet"], ["the birch canoe", "glue the sheet", "makes fine punch"]):
+        codes = gen.generate_codes(lm.model, lm.vocab, lm.tokenizer, texts, config, seed=0)
+        assert len(codes) == len(texts) and all(len(c) <= 3 for c in codes)
+    assert made[0] == {"head_dtype": torch.bfloat16, "layer_dtype": torch.bfloat16}
+    assert made[1] == {"head_dtype": None, "layer_dtype": None}
+
+
 def test_fixed_shape_step_matches_the_sliced_step():
     """step_at (what a CUDA graph replays: whole-cache attention, slot as a tensor) gives step's logits."""
     from lm.decoding import StaticCacheDecoder

@@ -70,3 +70,36 @@ def test_a_finished_lm_run_without_its_checkpoints_is_read_from_its_config(tmp_p
     summary = run_summary(run)
     assert summary["step"] == 1500
     assert summary["settings"] == {"preset": "tiny", "steps": 1500, "batch_tokens": 8192, "lr": 0.001, "seed": 0}
+
+
+def _codec_run(path, step, init_from=None, seconds=1.0):
+    """A codec.train folder as the card reads it: a checkpoint's trainer_state.json and metrics.jsonl."""
+    (path / "checkpoints" / f"step_{step:08d}").mkdir(parents=True)
+    args = {"steps": step, "lr": 1e-4, "seed": 0, **({"init_from": str(init_from)} if init_from else {})}
+    (path / "checkpoints" / f"step_{step:08d}" / "trainer_state.json").write_text(json.dumps({"step": step, "args": args}))
+    (path / "metrics.jsonl").write_text("".join(json.dumps({"step": s, "mel": 1.0, "step_seconds": seconds}) + "\n"
+                                                for s in range(1, step + 1)))
+    return path
+
+
+def test_the_card_follows_a_codec_back_through_exports_and_final_folders(tmp_path):
+    """A codec trained on from an export (exported_from.json) or from a run's final/ lists the earlier runs first,
+    each with the step its weights were taken at and the hours up to that step; a missing earlier run is named."""
+    from pipelines.model_card import _history, codec_lineage, run_summary
+
+    first = _codec_run(tmp_path / "first", 30)
+    export = tmp_path / "first-at-20"
+    export.mkdir()
+    (export / "exported_from.json").write_text(json.dumps({"format_version": 1, "run": str(first), "step": 20}))
+    second = _codec_run(tmp_path / "second", 10, init_from=export)
+    (second / "final").mkdir()
+    third = _codec_run(tmp_path / "third", 5, init_from=second / "final")
+    assert codec_lineage(third) == [(first, 20), (second, None), (third, None)]
+    history = _history([second, third])  # a run named and also found as an ancestor is listed once
+    assert [(r.name, s) for r, s in history] == [("first", 20), ("second", None), ("third", None)]
+    summary = run_summary(first, 20)
+    assert summary["step"] == 20 and summary["run_went_on_to_step"] == 30
+    assert summary["wall_hours"] == round(20 / 3600, 2)
+    shutil.rmtree(first)
+    with pytest.raises(ModelCardError, match="continues the run .*first, which is not here"):
+        codec_lineage(third)

@@ -59,7 +59,7 @@ def test_stage_8_writes_the_model_card_from_measured_files(debug_recipe):
     assert facts["wer"]["test split"]["model"]["wer"] == test["wer"]  # read from the report, not recomputed
     assert 0 < facts["megabytes"] < 60 and facts["dtype"] == {"codec": "float32", "lm": "float32"} and facts["codebook_size"] == 256
     assert [r["step"] for r in facts["codec_runs"]] == [16] and facts["lm_runs"][0]["step"] == 20
-    assert set(facts["speed"]["inputs"]) == {"one_sentence", "paragraph_4_sentences"}
+    assert set(facts["speed"]["inputs"]) == {"short_sentence", "one_sentence", "paragraph_4_sentences"}
     assert facts["data"]["kind"] == "synthetic" and facts["data"]["utterances"] > 0
     unseen_texts = {json.loads(line)["text"] for line in (debug_recipe / "unseen" / "test.jsonl").read_text().splitlines()}
     corpus = {json.loads(line)["text"] for split in ("train", "dev", "test")

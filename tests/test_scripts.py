@@ -138,3 +138,18 @@ def test_phoneme_table_replays_espeak_ng_exactly_and_refuses_what_it_did_not_rec
     unknown = subprocess.run([sys.executable, "-c", code, str(tmp_path / "tok"), json.dumps(["Never recorded."])],
                              env=env, cwd=SCRIPTS.parent, capture_output=True, text=True)
     assert unknown.returncode != 0 and "was not recorded" in unknown.stderr
+
+
+def test_plot_hidden_energy_draws_every_codec_and_tap_and_names_a_bad_row(tmp_path):
+    plotter = _script("plot_hidden_energy")
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("".join(json.dumps({"codec": c, "tap": t, "mse_relative_to_varying": 0.01 * (i + 1),
+                                        "hidden_energy": 100.0 * (i + 1)}) + "\n"
+                            for i, (c, t) in enumerate([("a", "last_block"), ("a", "backbone"), ("b", "last_block")])))
+    out = tmp_path / "fig.png"
+    assert plotter.main([str(rows), "--out", str(out), "--label", "a=first"]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 10_000
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"codec": "a", "tap": "last_block"}\n')
+    with pytest.raises(SystemExit, match="without codec/tap/mse_relative_to_varying/hidden_energy"):
+        plotter.main([str(bad), "--out", str(out)])

@@ -32,6 +32,9 @@ tts_seed=0
 # the LM's logit projection in bfloat16 at synthesis: ~20 % faster per second of audio on 2 CPU threads, WER
 # unchanged within noise (docs/RESULTS.md, "The default TTS model")
 tts_head_dtype=bfloat16
+# its layers' projections too (for at most 4 sentences at a time, sampling.half_precision_max_rows): one short
+# sentence's step x0.55 on 2 CPU threads, WER unchanged (docs/RESULTS.md, docs/PERFORMANCE.md)
+tts_layer_dtype=bfloat16
 # the LM's weights stored in float16 (18 MB instead of 36; loaded as float32), the codec's in float32
 tts_lm_dtype=float16
 bundle_install=pipelines/default_model
