@@ -38,7 +38,7 @@ def plot(rows: list[dict], labels: dict[str, str], out: Path) -> Path:
     codecs = list(dict.fromkeys(r["codec"] for r in rows))
     taps = list(dict.fromkeys(r["tap"] for r in rows))
     value = {(r["codec"], r["tap"]): r for r in rows}  # a later row for the same codec and tap wins
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig, axes = plt.subplots(2, 1, figsize=(max(7.0, 1.6 * len(codecs) + 2), 7.5))
     width = 0.8 / len(taps)
     for panel, (key, title) in zip(axes, (("mse_relative_to_varying", "hidden MSE / time-varying energy"),
                                           ("hidden_energy", "tap energy ||h_e||^2 per frame"))):
@@ -47,7 +47,7 @@ def plot(rows: list[dict], labels: dict[str, str], out: Path) -> Path:
             ys = [value[c, tap][key] if (c, tap) in value else float("nan") for c in codecs]
             bars = panel.bar(xs, ys, width, label=tap)
             panel.bar_label(bars, fmt="%.4g", fontsize=7)
-        names = [textwrap.fill(labels.get(c, Path(c).name), 22) for c in codecs]
+        names = [textwrap.fill(labels.get(c, Path(c).name), 16) for c in codecs]
         panel.set_xticks(range(len(codecs)), names, fontsize=8)
         panel.set_title(title, fontsize=10)
         panel.legend(title="tap", fontsize=8)
