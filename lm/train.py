@@ -12,6 +12,8 @@ derived from it, so a checkpoint holds everything a resumed run needs.
 
 <out>/tokenizer/  the text tokenizer (trained on the normalized training transcripts at the first start)
 <out>/checkpoints/step_*/  resumable checkpoints;  <out>/tensorboard/  logs;  <out>/final/  save_pretrained.
+<out>/best/  the model at the evaluation with the lowest dev loss so far (+ best.json: its step and dev figures):
+a small LM on a small corpus overfits (docs/RESULTS.md, "The default TTS model"), and then best/ is the one to use.
 
 Failures (codec/trainloop.py, docs/RELIABILITY.md): a step with a NaN/Inf loss or gradient norm makes no update,
 is counted and reported, and --max-nonfinite-steps of them in a row stop the run; a checkpoint that cannot be
@@ -178,12 +180,13 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     optimizer = adamw(groups, lr=cfg.lr, betas=(0.9, 0.95), eps=1e-8)
     model, optimizer = accelerator.prepare(lm.model, optimizer)
 
-    start_step, nonfinite_state = 0, None
+    start_step, nonfinite_state, best_dev = 0, None, math.inf
     if resume and latest is not None:
         state = ckpt.load(latest, {"model": model}, {"optimizer": optimizer})
         saved = state["config"]
         require_same_data_settings(saved, _as_json(cfg), _DATA_SETTINGS, latest)
         start_step, nonfinite_state = state["step"], state.get("nonfinite")
+        best_dev = math.inf if state.get("best_dev_loss") is None else float(state["best_dev_loss"])
     if accelerator.is_main_process:
         write_json(out / "train_config.json", {**_as_json(cfg), "world_size": world, "rows_per_micro": rows_per_micro,
                                                "parameters": sum(p.numel() for p in params)})
@@ -236,6 +239,9 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
             scalars.update(evaluate(model, dev_rows, accelerator, rows_per_micro, vocab.pad))
             logger.write(f"step {step + 1}: dev loss {scalars['dev/loss']:.4f} nats/token, "
                          f"{scalars['dev/bits_per_second']:.1f} bits/s")
+            if scalars["dev/loss"] < best_dev:
+                best_dev = scalars["dev/loss"]
+                _save_best(lm, accelerator, model, out, step + 1, scalars)
         logger.log(step + 1, scalars, show=("train/loss", "train/tokens_per_s", "train/padding", "dev/loss"))
         logger.advance()
         if skipped:
@@ -245,7 +251,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
             guard.good()
         if (step + 1) % cfg.save_every == 0 or step + 1 == cfg.steps:
             saver.save(step + 1, {"model": model}, {"optimizer": optimizer},
-                       {"config": _as_json(cfg), "nonfinite": guard.state_dict()})
+                       {"config": _as_json(cfg), "nonfinite": guard.state_dict(), "best_dev_loss": best_dev if math.isfinite(best_dev) else None})
     logger.close()
     if guard.total or saver.failures:
         logger.warn(f"finished with {guard.total} skipped non-finite step(s) and {saver.failures} failed checkpoint save(s)")
@@ -256,6 +262,15 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
         lm.save_pretrained(final)
     accelerator.wait_for_everyone()
     return final
+
+
+def _save_best(lm: SpeechLM, accelerator, model, out: Path, step: int, scalars: dict) -> None:
+    """<out>/best/ (save_pretrained, atomic) and best.json in it: the model of the lowest dev loss so far."""
+    if accelerator.is_main_process:
+        lm.model = accelerator.unwrap_model(model)
+        lm.save_pretrained(out / "best")
+        write_json(out / "best" / "best.json", {"step": step, **{k: v for k, v in scalars.items() if k.startswith("dev/")}})
+    accelerator.wait_for_everyone()
 
 
 def _as_json(cfg: TrainConfig) -> dict:

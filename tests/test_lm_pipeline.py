@@ -228,3 +228,27 @@ def test_score_per_utterance_equals_the_packed_training_loss(extracted, tmp_path
                        "--reference", "a", "--out", str(tmp_path / "score")]) == 0
     assert "| b |" in (tmp_path / "score" / "summary.md").read_text()
     assert set(json.loads((tmp_path / "score" / "summary.json").read_text())["lms"]) == {"a", "b", "u"}
+
+
+def test_best_dev_model_is_kept_and_survives_a_resume(extracted, tmp_path, monkeypatch):
+    """best/ holds the model of the lowest dev loss so far, best.json its step; a resumed run remembers that loss,
+    so a worse evaluation after the resume does not replace it."""
+    import json
+
+    import lm.train as lm_train
+
+    scripted = iter([3.0, 2.0, 2.5, 2.2, 2.5, 2.2])
+    monkeypatch.setattr(lm_train, "evaluate", lambda *a, **k: {"dev/loss": next(scripted), "dev/bits_per_second": 1.0})
+    cfg = _config(extracted, tmp_path / "run", steps=4, eval_every=1, save_every=2)
+    final = train(cfg)
+    best = tmp_path / "run" / "best"
+    assert json.loads((best / "best.json").read_text()) == {"step": 2, "dev/loss": 2.0, "dev/bits_per_second": 1.0}
+    best_weights, final_weights = load_file(str(best / "model.safetensors")), load_file(str(final / "model.safetensors"))
+    assert any(not torch.equal(best_weights[k], final_weights[k]) for k in best_weights)  # steps 3-4 moved on
+    SpeechLM.from_pretrained(best, codec=extracted["codec"])  # a model folder like final/
+    shutil.rmtree(tmp_path / "run" / "checkpoints" / "step_00000004")
+    shutil.rmtree(final)
+    train(cfg, resume=True)  # steps 3-4 again: dev 2.5 then 2.2, both worse than step 2's 2.0
+    assert json.loads((best / "best.json").read_text())["step"] == 2
+    for name, value in load_file(str(best / "model.safetensors")).items():
+        assert torch.equal(value, best_weights[name]), name
