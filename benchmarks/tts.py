@@ -24,12 +24,12 @@ from codec.config import CodecConfig
 from codec.model import Codec
 from lm.config import LMConfig
 from lm.generate import SamplingConfig
-from lm.phonemes import phonemize
-
-SHORT_SENTENCE = "This is a test sentence."  # 24 characters
 from lm.identity import CodecIdentity
 from lm.model import SpeechLM
+from lm.phonemes import phonemize
 from pipelines.tts import TTSPipeline
+
+SHORT_SENTENCE = "This is a test sentence."  # 24 characters
 
 
 def build_pipeline(codec_preset: str, lm_preset: str, utterances: int, device) -> TTSPipeline:

@@ -62,6 +62,16 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+def cwd_relative(path: str | os.PathLike) -> Path:
+    """`path` relative to the working directory (the project root) when inside it, absolute otherwise: the form in
+    which records and cards name files, so that they still hold when exp/ moves to another machine."""
+    path = Path(path).resolve()
+    try:
+        return path.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
 @contextlib.contextmanager
 def atomic_directory(target: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary sibling folder to fill; on success it replaces `target` in one rename.

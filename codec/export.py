@@ -16,9 +16,11 @@ from pathlib import Path
 
 from safetensors.torch import load_model
 
+from codec.checkpoint import cwd_relative
 from codec.config import CodecConfig, ConfigError
 from codec.model import Codec, CodecLoadError
 from codec.objective import GeneratorForward
+from codec.trainloop import write_json
 
 GENERATOR_FILE = "generator.safetensors"
 STATE_FILE = "trainer_state.json"
@@ -48,15 +50,6 @@ def codec_from_checkpoint(checkpoint: str | Path) -> tuple[Codec, int]:
     return generator.codec.eval(), int(state.get("step", -1))
 
 
-def _relative(path: Path) -> Path:
-    """`path` relative to the working directory (the project root) when inside it, so that the record still holds
-    where exp/ is copied to another machine; absolute otherwise."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:
-        return path.resolve()
-
-
 def main(argv=None) -> Path:
     parser = argparse.ArgumentParser(prog="python -m codec.export", description=__doc__.split("\n")[0])
     parser.add_argument("checkpoint", help="a checkpoint folder, e.g. <run>/checkpoints/step_00006000")
@@ -67,12 +60,10 @@ def main(argv=None) -> Path:
     except CodecLoadError as e:
         parser.exit(2, f"codec.export: {e}\n")
     out = codec.save_pretrained(args.out)
-    checkpoint = _relative(Path(args.checkpoint))
+    checkpoint = cwd_relative(args.checkpoint)
     run = checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else None
-    tmp = out / (PROVENANCE_FILE + ".tmp")
-    tmp.write_text(json.dumps({"format_version": 1, "run": str(run) if run else None, "checkpoint": str(checkpoint),
-                               "step": step}, indent=2))
-    tmp.replace(out / PROVENANCE_FILE)
+    write_json(out / PROVENANCE_FILE, {"format_version": 1, "run": str(run) if run else None,
+                                       "checkpoint": str(checkpoint), "step": step})
     print(f"codec of step {step} -> {out}")
     return out
 

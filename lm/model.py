@@ -9,7 +9,6 @@ from_pretrained(dir, codec=...) refuses a codec whose fingerprint differs from t
 from __future__ import annotations
 
 import copy
-
 import json
 import os
 from pathlib import Path

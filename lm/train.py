@@ -251,7 +251,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
             guard.good()
         if (step + 1) % cfg.save_every == 0 or step + 1 == cfg.steps:
             saver.save(step + 1, {"model": model}, {"optimizer": optimizer},
-                       {"config": _as_json(cfg), "nonfinite": guard.state_dict(), "best_dev_loss": best_dev if math.isfinite(best_dev) else None})
+                       {"config": _as_json(cfg), "nonfinite": guard.state_dict(),
+                        "best_dev_loss": best_dev if math.isfinite(best_dev) else None})
     logger.close()
     if guard.total or saver.failures:
         logger.warn(f"finished with {guard.total} skipped non-finite step(s) and {saver.failures} failed checkpoint save(s)")

@@ -127,6 +127,8 @@ def training_summary(run: Path, until_step: int | None = None) -> dict:
     """Steps, summed step wall time and the last 100 steps' mean training mel loss of one training folder (of its
     steps up to `until_step` when given)."""
     rows = [r for r in _metrics_rows(run) if until_step is None or r["step"] <= until_step]
+    if not rows:
+        raise ValueError(f"claims: {run / 'metrics.jsonl'} has no step up to {until_step}")
     summary = {"steps": rows[-1]["step"], "wall_hours": sum(r.get("step_seconds", 0.0) for r in rows) / 3600,
                "train_mel_last100": float(np.mean([r["mel"] for r in rows[-100:]]))}
     sg = [r["sg"] for r in rows if "sg" in r]

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from safetensors import safe_open
 
-from codec.checkpoint import atomic_directory
+from codec.checkpoint import atomic_directory, cwd_relative
 from pipelines.claims import training_summary
 
 CARD_FILE, FACTS_FILE = "README.md", "card.json"
@@ -46,13 +46,15 @@ def model_bytes(directory: Path) -> int:
 
 
 def compute_precision(sampling: dict) -> str:
-    """A sentence on the LM's half-precision copies at synthesis (lm.generate.SamplingConfig), '' when none."""
-    parts = [f"its {what} in {sampling[key]}" for key, what in (("layer_dtype", "layers' projections"),
-                                                                 ("head_dtype", "logit projection"))
-             if sampling.get(key, "float32") != "float32"]
+    """A sentence on the LM's half-precision copies at synthesis (pipeline.json's sampling), '' when none."""
+    from lm.generate import SamplingConfig
+
+    config = SamplingConfig(**sampling)  # the fields pipeline.json leaves out take their defaults
+    parts = [f"its {what} in {dtype}" for dtype, what in ((config.layer_dtype, "layers' projections"),
+                                                          (config.head_dtype, "logit projection")) if dtype != "float32"]
     if not parts:
         return ""
-    rows = sampling.get("half_precision_max_rows", 4)
+    rows = config.half_precision_max_rows
     limit = f" when at most {rows} sentences are generated together (float32 above)" if rows is not None else ""
     return f" At synthesis the LM computes {' and '.join(parts)}{limit}."
 
@@ -72,12 +74,9 @@ def _read_json(path: Path) -> dict:
 
 
 def _shown(path: Path) -> str:
-    """A path as the card prints it: relative to the working directory (the project root) when inside it, so that
-    a card written by the recipe names no folder of the machine it was built on."""
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    """A path as the card prints it (codec.checkpoint.cwd_relative): a card written by the recipe names no folder
+    of the machine it was built on."""
+    return str(cwd_relative(path))
 
 
 def codec_lineage(run: Path, limit: int = 20) -> list[tuple[Path, int | None]]:

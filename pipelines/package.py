@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+COMPUTE_DTYPES = ("float32", "bfloat16", "float16")  # lm.generate.COMPUTE_DTYPES (not imported: --help stays fast)
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.package", description=__doc__,
@@ -17,10 +19,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--codec", type=Path, required=True)
     parser.add_argument("--lm", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--head-dtype", default="float32", choices=("float32", "bfloat16", "float16"),
+    parser.add_argument("--head-dtype", default="float32", choices=COMPUTE_DTYPES,
                         help="precision of the LM's logit projection at synthesis (sampling.head_dtype; bfloat16 "
                              "halves the bytes a CPU step reads there)")
-    parser.add_argument("--layer-dtype", default="float32", choices=("float32", "bfloat16", "float16"),
+    parser.add_argument("--layer-dtype", default="float32", choices=COMPUTE_DTYPES,
                         help="precision of the LM layers' projections at synthesis (sampling.layer_dtype; the "
                              "residual stream, norms, attention and KV cache stay float32)")
     parser.add_argument("--lm-dtype", default="float32", choices=("float32", "float16"),

@@ -122,19 +122,23 @@ def test_the_bundled_default_model_speaks_out_of_the_box():
 
 
 def test_package_sets_the_precisions_and_the_pipeline_speaks_with_them(tmp_path, tts_dir):
-    """--head-dtype goes into the sampling settings; --lm-dtype float16 stores the LM's weights in half the bytes,
-    which load back into float32 parameters within float16 rounding."""
+    """--head-dtype and --layer-dtype go into the sampling settings (the CLI offers exactly the precisions sampling
+    knows); --lm-dtype float16 stores the LM's weights in half the bytes, which load back into float32 parameters
+    within float16 rounding."""
     from safetensors import safe_open
 
+    from lm.generate import COMPUTE_DTYPES
+    from pipelines.package import COMPUTE_DTYPES as CLI_DTYPES
     from pipelines.package import main as package
 
+    assert set(CLI_DTYPES) == set(COMPUTE_DTYPES)
     out = tmp_path / "half"
     assert package(["--codec", str(tts_dir / "codec"), "--lm", str(tts_dir / "lm"), "--out", str(out),
-                    "--head-dtype", "bfloat16", "--lm-dtype", "float16"]) == 0
+                    "--head-dtype", "bfloat16", "--layer-dtype", "bfloat16", "--lm-dtype", "float16"]) == 0
     with safe_open(str(out / "lm" / "model.safetensors"), "pt") as f:
         assert {f.get_tensor(k).dtype for k in f.keys()} == {torch.float16}
     pipe = TTSPipeline.from_pretrained(out)
-    assert pipe.sampling.head_dtype == "bfloat16"
+    assert pipe.sampling.head_dtype == pipe.sampling.layer_dtype == "bfloat16"
     full = TTSPipeline.from_pretrained(tts_dir).lm.model.state_dict()
     for name, value in pipe.lm.model.state_dict().items():
         assert value.dtype == torch.float32
