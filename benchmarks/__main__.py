@@ -6,6 +6,7 @@ import sys
 import traceback
 
 from benchmarks.common import emit, log
+from codec.trainloop import MIXED_PRECISION_HELP, MIXED_PRECISIONS
 
 
 def _csv(kind):
@@ -22,6 +23,8 @@ def main(argv=None) -> int:
     p.add_argument("--repeats", type=int, help="timed repeats (default per benchmark)")
     p.add_argument("--warmup", type=int, help="warm-up runs (default per benchmark)")
     p.add_argument("--compile", action="store_true", help="codec-infer: torch.compile encoder, backbone and head first")
+    p.add_argument("--mixed-precision", choices=MIXED_PRECISIONS, default="auto",
+                   help="codec-train, lm-train: " + MIXED_PRECISION_HELP)
     p.add_argument("--budget-s", type=float, help="CPU: skip (recorded) configurations estimated to take longer")
     p.add_argument("--presets", type=_csv(str), help="codec presets (codec-infer, codec-train, peers) / LM presets "
                                                      "(lm-train, lm-generate) for a single benchmark")
@@ -54,6 +57,8 @@ def main(argv=None) -> int:
             d["budget_s"] = args.budget_s
         if args.batches and name in ("codec-infer", "lm-generate", "peers"):
             d["batches"] = args.batches
+        if name in ("codec-train", "lm-train"):
+            d["mixed_precision"] = args.mixed_precision
         if args.compile and name == "codec-infer":
             d["compile"] = True
         if args.seconds is not None and name in ("codec-infer", "peers"):

@@ -13,8 +13,8 @@ import time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from benchmarks.common import (environment, log, maxrss_mb, peak_bf16_flops, peak_memory, report, setup_device,
-                               summarize, sync)
+from benchmarks.common import (environment, log, maxrss_mb, peak_bf16_flops, peak_memory, precision_label, report,
+                               setup_device, summarize, sync)
 from codec.config import CodecConfig
 from codec.discriminators import Discriminators
 from codec.model import Codec
@@ -24,9 +24,10 @@ from codec.trainloop import adamw, build_accelerator
 PRESETS = ("debug", "tiny", "small", "xcodec2")
 
 
-def build_step(preset: str, sg: bool, batch: int, segment_seconds: float, device: torch.device, grad_clip: float = 1.0):
+def build_step(preset: str, sg: bool, batch: int, segment_seconds: float, device: torch.device, grad_clip: float = 1.0,
+               mixed_precision: str = "auto"):
     """One training step of codec/train.py (adversarial phase: discriminator step, then generator step)."""
-    accelerator = build_accelerator(cpu=device.type == "cpu")
+    accelerator = build_accelerator(mixed_precision, cpu=device.type == "cpu")
     torch.manual_seed(0)
     config = CodecConfig.preset(preset, sg=sg)
     weights = loss_weights(config)
@@ -68,7 +69,8 @@ def count_flops(step) -> int:
 
 
 def run(device: str = "cpu", presets=PRESETS, batch: int = 8, segment_seconds: float = 1.0, threads: int = 2,
-        warmup: int = 2, repeats: int = 5, budget_s: float = 120.0, flops: bool = True, quick: bool = False) -> dict:
+        warmup: int = 2, repeats: int = 5, budget_s: float = 120.0, flops: bool = True, quick: bool = False,
+        mixed_precision: str = "auto") -> dict:
     if quick:
         presets, batch, segment_seconds, warmup, repeats = ("debug",), 2, 0.2, 1, 2
     dev = setup_device(device, threads)
@@ -82,11 +84,11 @@ def run(device: str = "cpu", presets=PRESETS, batch: int = 8, segment_seconds: f
         variants, built = {}, {}
         for sg in (False, True):
             row = {"preset": name, "sg": sg, "batch": batch, "segment_seconds": segment_seconds,
-                   "precision": "bf16-autocast" if dev.type == "cuda" else "fp32"}
+                   "precision": precision_label(mixed_precision, dev)}
             variants[sg] = row
             try:
                 with peak_memory(dev, row):
-                    step, n_params, seg_s = build_step(name, sg, batch, segment_seconds, dev)
+                    step, n_params, seg_s = build_step(name, sg, batch, segment_seconds, dev, mixed_precision=mixed_precision)
                     row["parameters"] = n_params
                     t0 = time.perf_counter()
                     step()  # first warm-up step, also the cost estimate
@@ -144,7 +146,7 @@ def run(device: str = "cpu", presets=PRESETS, batch: int = 8, segment_seconds: f
                for r in rows if "sg_overhead_ratio" in r]
     return report("codec_train", env, {"presets": list(presets), "batch": batch, "segment_seconds": segment_seconds,
                                        "threads": threads, "warmup": warmup, "repeats": repeats, "budget_s": budget_s,
-                                       "quick": quick}, rows, targets,
+                                       "quick": quick, "mixed_precision": mixed_precision}, rows, targets,
                   notes=["step = discriminator step + generator step (adversarial phase), synthetic batch, no data loading",
                          "sg_overhead_ratio = median step time with SG / without SG (same seed, same batch); SG-on and SG-off steps are "
                          "interleaved; sg_overhead_ratio_paired = statistics of on/off ratios of adjacent steps",

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import torch
 
+from codec.hardware import has_half_precision_units
+
 DEFAULT_RESULTS = Path(__file__).resolve().parent / "results.jsonl"
 
 # Dense bf16 tensor-core peak (no sparsity), the MFU denominator. H100 SXM: 989.4 TFLOP/s; H200 has the same
@@ -54,6 +56,9 @@ def environment(device: str) -> dict:
            "host": platform.node(), "python": platform.python_version(), "torch": torch.__version__,
            "transformers": transformers.__version__, "cpu": cpu_model(), "cpu_cores": os.cpu_count(),
            "torch_threads": torch.get_num_threads(), "device": device,
+           # the same "AMD EPYC" name covers AVX2-only and AVX512-BF16 instances, ~2x apart (docs/PERFORMANCE.md)
+           "cpu_isa": torch.backends.cpu.get_cpu_capability(),
+           "cpu_bf16_units": has_half_precision_units(torch.bfloat16, "cpu"),
            "loadavg_start": [round(x, 2) for x in os.getloadavg()]}
     if device == "cuda" and torch.cuda.is_available():
         env["gpu"] = torch.cuda.get_device_name()
@@ -61,6 +66,12 @@ def environment(device: str) -> dict:
         peak, key = peak_bf16_flops(device)
         env["gpu_peak_bf16_flops"] = peak
     return env
+
+
+def precision_label(mixed_precision: str, device: torch.device) -> str:
+    """How a training benchmark ran (codec.trainloop.build_accelerator's rule): 'bf16-autocast' or 'fp32'."""
+    bf16 = mixed_precision == "bf16" or (mixed_precision == "auto" and device.type == "cuda")
+    return "bf16-autocast" if bf16 else "fp32"
 
 
 def setup_device(device: str, threads: int) -> torch.device:

@@ -19,7 +19,8 @@ import numpy as np
 import torch
 
 from benchmarks import fixtures
-from benchmarks.common import environment, log, peak_bf16_flops, peak_memory, report, setup_device, sync, time_fn
+from benchmarks.common import (environment, log, peak_bf16_flops, peak_memory, precision_label, report,
+                               setup_device, sync, time_fn)
 from codec.trainloop import adamw, build_accelerator
 from lm.config import LMConfig
 from lm.model import SpeechLM
@@ -48,7 +49,8 @@ def flops_per_token(model, config: LMConfig, context: float) -> float:
 
 
 def run(device: str = "cpu", presets=PRESETS, batch_tokens: int = 8192, threads: int = 2, warmup: int = 1,
-        repeats: int = 3, budget_s: float = 120.0, utterances: int = 48, codebook: int = 16384, quick: bool = False) -> dict:
+        repeats: int = 3, budget_s: float = 120.0, utterances: int = 48, codebook: int = 16384, quick: bool = False,
+        mixed_precision: str = "auto") -> dict:
     if quick:
         presets, batch_tokens, warmup, repeats, utterances = ("debug",), 1024, 1, 2, 12
     dev = setup_device(device, threads)
@@ -61,7 +63,7 @@ def run(device: str = "cpu", presets=PRESETS, batch_tokens: int = 8192, threads:
         config = LMConfig.preset(name)
         row_length = config.max_positions
         rows_per_micro = max(1, batch_tokens // row_length)
-        accelerator = build_accelerator(cpu=dev.type == "cpu")
+        accelerator = build_accelerator(mixed_precision, cpu=dev.type == "cpu")
         torch.manual_seed(0)
         # the LM's vocabulary follows the codebook of the codec it is paired with (the recipe's tiny LMs: 16384
         # and 65536); the store's debug-codec code values (< 256) are valid ids of any such vocabulary
@@ -82,7 +84,7 @@ def run(device: str = "cpu", presets=PRESETS, batch_tokens: int = 8192, threads:
                    "batch_shape": list(batch["input_ids"].shape), "real_tokens_per_step": real_tokens,
                    "padding_fraction_epoch": padding_fraction(batches), "padding_fraction_step": batch["padding"],
                    "utterances": len(store), "parameters": sum(p.numel() for p in params),
-                   "precision": "bf16-autocast" if dev.type == "cuda" else "fp32"}
+                   "precision": precision_label(mixed_precision, dev)}
 
             def step():
                 loss_sum, count = token_loss_sum(model, batch)
@@ -125,7 +127,8 @@ def run(device: str = "cpu", presets=PRESETS, batch_tokens: int = 8192, threads:
             torch.cuda.empty_cache()
     return report("lm_train", env, {"presets": list(presets), "batch_tokens": batch_tokens, "threads": threads,
                                     "warmup": warmup, "repeats": repeats, "budget_s": budget_s,
-                                    "utterances": utterances, "codebook": codebook, "quick": quick}, rows_out,
+                                    "utterances": utterances, "codebook": codebook, "quick": quick,
+                                    "mixed_precision": mixed_precision}, rows_out,
                   notes=["tokens_per_s counts real (non-pad) tokens, as lm/train.py's train/tokens_per_s",
                          "one fixed batch (the epoch's first) is timed; padding_fraction_epoch covers every batch",
                          "FLOPs/token = 6*N_matmul + 12*layers*hidden*mean causal context (forward+backward)"])

@@ -21,7 +21,8 @@ def _f(x, fmt="{:.1f}"):
 
 def _env(rec):
     e = rec["env"]
-    return (f"_{rec['benchmark']}: {e['date']}, {e['cpu']} x{e['cpu_cores']}, torch threads {e['torch_threads']}"
+    isa = f" ({e['cpu_isa']}{', bf16 units' if e.get('cpu_bf16_units') else ''})" if e.get("cpu_isa") else ""
+    return (f"_{rec['benchmark']}: {e['date']}, {e['cpu']}{isa} x{e['cpu_cores']}, torch threads {e['torch_threads']}"
             f"{', GPU ' + e['gpu'] if e.get('gpu') else ''}, torch {e['torch']}, transformers {e['transformers']}, "
             f"python {e['python']}, load average at start {e['loadavg_start']}, at end {e.get('loadavg_end')}_")
 

@@ -44,8 +44,9 @@ from codec.model import Codec, format_counts, parameter_counts
 from codec.objective import (GeneratorForward, discriminator_objective, generator_gan_losses, loss_weights,
                              multiscale_mel_loss)
 from codec.schedule import lr_at, set_lr
-from codec.trainloop import (CheckpointSaver, NonFiniteGuard, TrainLogger, adamw, build_accelerator,
-                             require_same_data_settings, seed_everything, trim_partial_line, write_json)
+from codec.trainloop import (MIXED_PRECISION_HELP, MIXED_PRECISIONS, CheckpointSaver, NonFiniteGuard, TrainLogger,
+                             adamw, build_accelerator, require_same_data_settings, seed_everything,
+                             trim_partial_line, write_json)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -97,6 +98,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="stop after this many failed checkpoint saves in a row (each is reported, training goes on)")
     p.add_argument("--num-workers", type=int, default=None, help="default: 0 on CPU, 4 on GPU")
     p.add_argument("--cpu", action="store_true")
+    p.add_argument("--mixed-precision", choices=MIXED_PRECISIONS, default="auto", help=MIXED_PRECISION_HELP)
     return p.parse_args(argv)
 
 
@@ -186,7 +188,7 @@ def evaluate(codec: Codec, dataset: UtteranceDataset, out_dir: Path, step: int, 
 
 def main(argv=None) -> Path:
     args = parse_args(argv)
-    accelerator = build_accelerator(cpu=args.cpu)
+    accelerator = build_accelerator(args.mixed_precision, cpu=args.cpu)
     out = Path(args.out)
     seed_everything(args.seed)
     source = Codec.from_pretrained(args.init_from) if args.init_from else None

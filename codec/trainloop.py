@@ -29,6 +29,7 @@ from accelerate.utils import set_seed
 from tqdm import tqdm
 
 from codec.checkpoint import CheckpointError, CheckpointManager
+from codec.hardware import has_half_precision_units
 
 NONFINITE_FAULT_ENV = "SGSPEECH_FAULT_NONFINITE"
 
@@ -40,11 +41,23 @@ def adamw(params, lr: float, betas: tuple[float, float], eps: float = 1e-8) -> t
     return torch.optim.AdamW(params, lr=lr, betas=betas, eps=eps, fused=True)
 
 
+# --mixed-precision of both trainers. "auto": bf16 autocast on CUDA, float32 on CPU. "bf16" on a CPU with
+# bfloat16 units (AVX512-BF16, AMX) halves a tiny LM's step (docs/PERFORMANCE.md); on one without, it is slower.
+MIXED_PRECISIONS = ("auto", "no", "bf16")
+MIXED_PRECISION_HELP = ("auto (default): bf16 autocast on CUDA, float32 on CPU; no: float32; bf16: autocast on any "
+                        "device (on a CPU only worth it with AVX512-BF16/AMX: x2 for the tiny LM there)")
+
+
 def build_accelerator(mixed_precision: str = "auto", cpu: bool = False, gradient_accumulation_steps: int = 1) -> Accelerator:
-    """One Accelerator for CPU, one GPU and many: "auto" precision is bf16 on CUDA and fp32 on CPU."""
+    """One Accelerator for CPU, one GPU and many, with the precision rule of MIXED_PRECISIONS."""
+    if mixed_precision not in MIXED_PRECISIONS:
+        raise ValueError(f"mixed precision {mixed_precision!r}: choose one of {MIXED_PRECISIONS}")
     use_cpu = cpu or not torch.cuda.is_available()
     if mixed_precision == "auto":
         mixed_precision = "no" if use_cpu else "bf16"
+    elif mixed_precision == "bf16" and use_cpu and not has_half_precision_units(torch.bfloat16, "cpu"):
+        print("[train] --mixed-precision bf16 on a CPU without bfloat16 units (AVX512-BF16/AMX): it runs, but "
+              "slower than float32", file=sys.stderr)
     return Accelerator(cpu=use_cpu, mixed_precision=mixed_precision,
                        gradient_accumulation_steps=gradient_accumulation_steps)
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import torch
 from transformers import LlamaForCausalLM
 
+from codec.hardware import has_half_precision_units
 from lm.decoding import GraphedStep, StaticCacheDecoder
 from lm.text import TextTokenizer
 from lm.vocab import Vocabulary
@@ -46,10 +47,12 @@ class SamplingConfig:
     # attention and KV cache stay float32. On 2 CPU threads the default model's projections take 2.4 ms of a step
     # in float32 and 1.0 ms in bfloat16 (docs/PERFORMANCE.md).
     layer_dtype: str = "float32"
-    # The two above apply when at most this many sentences are generated together; larger batches run float32.
-    # A CPU without bf16/fp16 matrix instructions (AVX2) converts half-precision weights per call: a win for the
-    # memory-bound matrix-vector steps of 1-4 rows (x0.48-0.61 per step for the default model on 2 threads), a
-    # loss from 8 rows on (x1.3-1.7), where the step is compute-bound (docs/PERFORMANCE.md). None: any batch.
+    # The two above apply to any batch where the hardware multiplies in that precision (CUDA; on a CPU, bfloat16
+    # with AVX512-BF16 or AMX, float16 with AMX-FP16: codec.hardware), e.g. x0.46-0.58 per step at 1-32 rows for
+    # the default model on 2 AVX512-BF16 threads. A CPU without such units (AVX2) converts the weights on every
+    # call: a win for the memory-bound matrix-vector steps of 1-4 rows (x0.48-0.61), a loss from 8 rows on
+    # (x1.3-1.7), where the step is compute-bound. There they apply when at most this many sentences are generated
+    # together, and larger batches run float32 (docs/PERFORMANCE.md). None: any batch on any hardware.
     half_precision_max_rows: int | None = 4
 
     def __post_init__(self):
@@ -67,6 +70,14 @@ class Reference:
 
     text: str
     codes: torch.Tensor
+
+
+def _compute_dtype(name: str, rows: int, sampling: SamplingConfig, device: torch.device) -> torch.dtype | None:
+    """The precision the decoder's copies take for a batch of `rows` (None: the model's own), by the rule above."""
+    dtype, limit = COMPUTE_DTYPES[name], sampling.half_precision_max_rows
+    if limit is None or rows <= limit or has_half_precision_units(dtype, device):
+        return dtype
+    return None
 
 
 def _row_generator(seed: int, prompt: list[int]) -> torch.Generator:
@@ -155,10 +166,9 @@ def generate_codes(model: LlamaForCausalLM, vocab: Vocabulary, tokenizer: TextTo
     generated: list[list[int]] = [[] for _ in prompts]
     done = [False] * len(prompts)
     # at most max(limits) tokens are fed after the prompt (the last pick is never fed back)
-    half = sampling.half_precision_max_rows is None or len(prompts) <= sampling.half_precision_max_rows
     decoder = StaticCacheDecoder(model, len(prompts), width + max(limits),
-                                 head_dtype=COMPUTE_DTYPES[sampling.head_dtype] if half else None,
-                                 layer_dtype=COMPUTE_DTYPES[sampling.layer_dtype] if half else None)
+                                 head_dtype=_compute_dtype(sampling.head_dtype, len(prompts), sampling, device),
+                                 layer_dtype=_compute_dtype(sampling.layer_dtype, len(prompts), sampling, device))
     logits = decoder.step(input_ids, position_ids, attention_mask.bool())
     step = GraphedStep(decoder, len(prompts)) if cuda_graphs and device.type == "cuda" else decoder.step
     fed = torch.ones(len(prompts), 1, dtype=torch.bool, device=device)

@@ -38,8 +38,8 @@ from torch.utils.data import DataLoader
 from codec.checkpoint import CheckpointManager, atomic_directory
 from codec.data import ResumableSampler
 from codec.schedule import lr_at, set_lr
-from codec.trainloop import (CheckpointSaver, NonFiniteGuard, TrainLogger, adamw, build_accelerator,
-                             require_same_data_settings, seed_everything, write_json)
+from codec.trainloop import (MIXED_PRECISION_HELP, MIXED_PRECISIONS, CheckpointSaver, NonFiniteGuard, TrainLogger,
+                             adamw, build_accelerator, require_same_data_settings, seed_everything, write_json)
 from lm.config import PRESETS, LMConfig
 from lm.model import SpeechLM
 from lm.packing import PackedRows, collate_rows
@@ -65,6 +65,7 @@ class TrainConfig:
     weight_decay: float = 0.1
     grad_clip: float = 1.0
     gradient_checkpointing: bool = False  # recompute activations in backward: less memory, ~30% slower
+    mixed_precision: str = "auto"  # codec.trainloop.MIXED_PRECISIONS
     eval_every: int = 250
     save_every: int = 500
     keep_last: int = 3
@@ -138,7 +139,7 @@ def evaluate(model, rows: PackedRows, accelerator, rows_per_batch: int, pad_id: 
 
 def train(cfg: TrainConfig, resume: bool = False) -> Path:
     out = Path(cfg.out)
-    accelerator = build_accelerator()
+    accelerator = build_accelerator(cfg.mixed_precision)
     seed_everything(cfg.seed)
     world, rank = accelerator.num_processes, accelerator.process_index
     lm_config = cfg.lm_config
@@ -294,6 +295,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
         parser.add_argument("--" + name.replace("_", "-"), type=float, default=d[name].default)
     parser.add_argument("--no-packing", action="store_true", help="one utterance per row (padding baseline)")
     parser.add_argument("--gradient-checkpointing", action="store_true")
+    parser.add_argument("--mixed-precision", choices=MIXED_PRECISIONS, default=d["mixed_precision"].default,
+                        help=MIXED_PRECISION_HELP)
     parser.add_argument("--tokenizer", default=None,
                         help="a text tokenizer folder (python -m lm.text) to share across LMs; default: train one")
     parser.add_argument("--vocab-size", type=int, default=None,
@@ -316,6 +319,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
         batch_tokens=args.batch_tokens, grad_accum=args.grad_accum, row_length=args.row_length,
         packing=not args.no_packing, lr=args.lr, warmup_steps=args.warmup_steps, min_lr_ratio=args.min_lr_ratio,
         weight_decay=args.weight_decay, grad_clip=args.grad_clip, gradient_checkpointing=args.gradient_checkpointing,
+        mixed_precision=args.mixed_precision,
         eval_every=args.eval_every, save_every=args.save_every, keep_last=args.keep_last, seed=args.seed,
         max_nonfinite_steps=args.max_nonfinite_steps, max_checkpoint_failures=args.max_checkpoint_failures,
         text=text, tokenizer=args.tokenizer)

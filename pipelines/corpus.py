@@ -166,11 +166,13 @@ def split_sizes(n: int, dev_fraction: float, test_fraction: float) -> tuple[int,
 
 def build_synth(out_dir: Path, voices: list[str], max_utts: int | None = None, text_file: Path | None = None,
                 seed: int = 0, dev_fraction: float = 0.05, test_fraction: float = 0.05,
-                workers: int | None = None) -> dict[str, Path]:
+                workers: int | None = None, held_out_of: int | None = None) -> dict[str, Path]:
     """Render sentences with the voices and write train/dev/test manifests with disjoint sentences.
 
     Sentences are shuffled by `seed`, split, and each is spoken by one voice drawn by `seed`. Re-running skips
-    files already rendered, so an interrupted build resumes.
+    files already rendered, so an interrupted build resumes. `held_out_of=N`: dev and test are exactly those of
+    the corpus of `max_utts=N` (same seed, voices and fractions) and every later sentence goes to train, so that a
+    corpus grown later keeps the held-out sets earlier results were measured on.
     """
     _check_synthesizers(voices)
     if text_file is not None:
@@ -183,6 +185,8 @@ def build_synth(out_dir: Path, voices: list[str], max_utts: int | None = None, t
     order = rng.permutation(len(sentences))
     if max_utts is not None:
         order = order[:max_utts]
+    if held_out_of is not None and not 0 < held_out_of <= len(order):  # before rendering anything
+        raise CorpusError(f"held-out sets of the first {held_out_of} sentences: the corpus has {len(order)}")
     speakers = rng.integers(0, len(voices), size=len(order))
     jobs = []
     for rank, (idx, v) in enumerate(zip(order, speakers)):
@@ -208,9 +212,10 @@ def build_synth(out_dir: Path, voices: list[str], max_utts: int | None = None, t
         durations = list(tqdm(pool.map(work, jobs), total=len(jobs), desc="rendering", unit="utt"))
     utterances = [Utterance(uid, str(path), text, speaker_name(voice), round(d, 4), SAMPLE_RATE)
                   for (_, uid, voice, text, path), d in zip(jobs, durations)]
-    n_train, n_dev, _ = split_sizes(len(utterances), dev_fraction, test_fraction)
-    splits = {"train": utterances[:n_train], "dev": utterances[n_train : n_train + n_dev],
-              "test": utterances[n_train + n_dev :]}
+    pool = len(utterances) if held_out_of is None else held_out_of
+    n_train, n_dev, _ = split_sizes(pool, dev_fraction, test_fraction)
+    splits = {"train": utterances[:n_train] + utterances[pool:], "dev": utterances[n_train : n_train + n_dev],
+              "test": utterances[n_train + n_dev : pool]}
     outputs = {}
     for name, utts in splits.items():
         outputs[name] = out_dir / f"{name}.jsonl"
@@ -236,6 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     synth.add_argument("--dev-fraction", type=float, default=0.05)
     synth.add_argument("--test-fraction", type=float, default=0.05)
     synth.add_argument("--workers", type=int, default=None)
+    synth.add_argument("--held-out-of", type=int, default=None, metavar="N",
+                       help="dev and test as in the corpus of --max-utts N (same seed, voices, fractions); the "
+                            "sentences beyond N all go to train: grow a corpus and keep its held-out sets")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -243,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
             build_librispeech(args.root, [s for s in args.subsets.split(",") if s], args.out)
         else:
             build_synth(args.out, [v for v in args.voices.split(",") if v], args.max_utts, args.text, args.seed,
-                        args.dev_fraction, args.test_fraction, args.workers)
+                        args.dev_fraction, args.test_fraction, args.workers, args.held_out_of)
     except CorpusError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -22,7 +22,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import torch
 from safetensors import safe_open
+from safetensors.torch import load_file
 
 from codec.checkpoint import atomic_directory, cwd_relative
 from pipelines.claims import training_summary
@@ -55,7 +57,8 @@ def compute_precision(sampling: dict) -> str:
     if not parts:
         return ""
     rows = config.half_precision_max_rows
-    limit = f" when at most {rows} sentences are generated together (float32 above)" if rows is not None else ""
+    limit = (f" on hardware with half-precision units (CUDA, a CPU with AVX512-BF16/AMX), and elsewhere when at most "
+             f"{rows} sentences are generated together (float32 above)") if rows is not None else ""
     return f" At synthesis the LM computes {' and '.join(parts)}{limit}."
 
 
@@ -232,9 +235,25 @@ def card_markdown(facts: dict) -> str:
     return "\n".join(lines)
 
 
+def inherited_codec_runs(model: Path, carded: Path) -> list[dict]:
+    """The codec history of the carded model folder `carded` (its card.json), for `model` whose codec must hold the
+    same weights: a new LM on a codec whose training runs are no longer on this machine keeps the codec's record."""
+    mine, theirs = model / "codec" / "model.safetensors", carded / "codec" / "model.safetensors"
+    if not (carded / FACTS_FILE).is_file() or not theirs.is_file():
+        raise ModelCardError(f"{carded}: not a carded model folder (no {FACTS_FILE} or codec/model.safetensors)")
+    a, b = load_file(str(mine)), load_file(str(theirs))
+    if a.keys() != b.keys() or any(not torch.equal(a[k], b[k]) for k in a):
+        raise ModelCardError(f"{mine} and {theirs} hold different codec weights: the history of {carded} is not this "
+                             "codec's")
+    return _read_json(carded / FACTS_FILE)["codec_runs"]
+
+
 def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: Path, train_manifest: Path,
-               codec_runs: list[Path], lm_runs: list[Path], reproduce: list[str], max_mb: float = 60.0) -> dict:
-    """Check the folder against the budget, gather the facts, write README.md + card.json into it; returns the facts."""
+               codec_runs: list[Path], lm_runs: list[Path], reproduce: list[str], max_mb: float = 60.0,
+               codec_card: Path | None = None) -> dict:
+    """Check the folder against the budget, gather the facts, write README.md + card.json into it; returns the facts.
+    `codec_card`: a carded model folder with the same codec weights, whose codec history the card takes over (the
+    `codec_runs` given, if any, follow it)."""
     from codec import Codec
     from lm.model import SpeechLM
 
@@ -257,7 +276,8 @@ def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: 
         "wer": {label: wer_rows(report, name) for label, report in wer_reports.items()},
         "speed": speed_summary(benchmark),
         # the codec's whole history: each named run preceded by the runs it continued (codec_lineage), once each
-        "codec_runs": [run_summary(r, step) for r, step in _history(codec_runs)],
+        "codec_runs": (inherited_codec_runs(model, codec_card) if codec_card else [])
+                      + [run_summary(r, step) for r, step in _history(codec_runs)],
         "lm_runs": [run_summary(r) for r in lm_runs],
         "reproduce": reproduce,
     }
@@ -286,6 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-manifest", type=Path, required=True)
     parser.add_argument("--codec-run", type=Path, action="append", default=[], help="codec training folder (repeat)")
     parser.add_argument("--lm-run", type=Path, action="append", default=[], help="LM training folder (repeat)")
+    parser.add_argument("--codec-card", type=Path, help="a carded model folder with the same codec weights (checked): "
+                        "its codec history is taken over (e.g. a new LM on the bundled model's codec)")
     parser.add_argument("--reproduce", action="append", default=[], help="a command that reproduces it (repeat)")
     parser.add_argument("--max-mb", type=float, default=60.0)
     parser.add_argument("--install", type=Path, help="then copy the folder here (e.g. pipelines/default_model)")
@@ -293,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     reports = {"test split": args.report, **({"unseen sentences": args.unseen_report} if args.unseen_report else {})}
     try:
         facts = write_card(args.model, args.name, reports, args.benchmark, args.train_manifest, args.codec_run,
-                           args.lm_run, args.reproduce, args.max_mb)
+                           args.lm_run, args.reproduce, args.max_mb, args.codec_card)
         if args.install:
             print(f"installed {install(args.model, args.install)}")
     except ModelCardError as e:

@@ -41,8 +41,10 @@ py="${PYTHON:-$root/.venv/bin/python}"
 # tts_head_dtype, the precision of each TTS pipeline's logit projection (pipelines.package --head-dtype);
 # tts_layer_dtype, that of its LM layers' projections (--layer-dtype); tts_lm_dtype, the precision its LM weights
 # are stored in (--lm-dtype)
+# corpus_held_out_of, N: dev and test as in the corpus of the first N sentences, the rest to train (a grown corpus
+# keeps its held-out sets: pipelines.corpus --held-out-of)
 codec_init="" bundle_variant="" bundle_install="" unseen_utts=40 tts_head_dtype=float32 tts_layer_dtype=float32
-tts_lm_dtype=float32
+tts_lm_dtype=float32 corpus_held_out_of=""
 # shellcheck source=conf/debug.sh
 source "$conf"
 for kv in "${overrides[@]}"; do
@@ -75,7 +77,7 @@ if run_stage 0; then
   else
     log "stage 0: rendering $corpus_utts utterances with voices $voices"
     "$py" -m pipelines.corpus synth --out "$data" --voices "$voices" --max-utts "$corpus_utts" --seed "$corpus_seed" \
-      --dev-fraction "$dev_fraction" --test-fraction "$test_fraction"
+      --dev-fraction "$dev_fraction" --test-fraction "$test_fraction" ${corpus_held_out_of:+--held-out-of "$corpus_held_out_of"}
   fi
   log "stage 0: manifests in $data"
 fi

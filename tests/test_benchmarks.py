@@ -32,7 +32,8 @@ def test_quick_suite_writes_wellformed_json(tmp_path):
     assert {r["benchmark"] for r in records} == EXPECTED
     for r in records:
         assert {"benchmark", "env", "params", "results"} <= set(r)
-        env_keys = {"date", "python", "torch", "transformers", "cpu", "cpu_cores", "torch_threads", "loadavg_start"}
+        env_keys = {"date", "python", "torch", "transformers", "cpu", "cpu_cores", "torch_threads", "loadavg_start",
+                    "cpu_isa", "cpu_bf16_units"}
         assert env_keys <= set(r["env"]), r["env"]
         assert r["results"], r["benchmark"]
         assert r["params"]["quick"] is True
@@ -42,6 +43,8 @@ def test_quick_suite_writes_wellformed_json(tmp_path):
     assert {"median", "min", "max", "q1", "q3", "n"} <= set(row["encode_rtf"])
     assert any("sg_overhead_ratio" in x for x in by["codec_train"]["results"])
     assert {"tokens_per_s", "padding_fraction_epoch", "flops_per_token"} <= set(by["lm_train"]["results"][0])
+    trained = [x for x in by["lm_train"]["results"] + by["codec_train"]["results"] if "step_s" in x]
+    assert trained and {x["precision"] for x in trained} == {"fp32"}  # auto on a CPU
     assert {"ours_tokens_per_s", "plain_tokens_per_s", "speedup_vs_plain"} <= set(by["lm_generate"]["results"][0])
     assert {"rtf", "first_audio_latency_s"} <= set(by["tts"]["results"][0])
     assert "not_measured" in by["peers"]["params"]["peers"]  # no peers venv given: recorded, not an error
@@ -58,6 +61,18 @@ def test_profile_step_reports_ops_and_a_table(tmp_path):
     assert row["dispatched_ops_per_step"] > 100  # a GAN step of even the debug codec dispatches hundreds of operators
     assert "device_busy_fraction" not in row  # CUDA only
     assert "aten::convolution" in table and "Self CPU" in table
+
+
+def test_training_benchmarks_take_a_mixed_precision(tmp_path):
+    """--mixed-precision bf16 reaches the LM training benchmark (its rows say so) on a CPU too."""
+    env = {**os.environ, "SGSPEECH_BENCH_WORK": str(tmp_path / "work"), "TQDM_DISABLE": "1",
+           "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "lm-train", "--quick", "--threads", "1",
+                           "--mixed-precision", "bf16", "--out", "-"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    record = next(json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{"))
+    assert {x["precision"] for x in record["results"]} == {"bf16-autocast"}
 
 
 def test_natural_length_needs_a_trained_pipeline():

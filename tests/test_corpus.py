@@ -100,6 +100,23 @@ def test_synth_is_deterministic_and_resumes(rendered, tmp_path):
     assert third["train"].read_text() != before["train"]
 
 
+def test_grown_corpus_keeps_its_held_out_sets(rendered, tmp_path):
+    """held_out_of=12: a corpus of 16 sentences has the dev and test sets of the 12-sentence corpus (same voices
+    and sentences), and its train split is the old one plus the 4 new sentences."""
+    out, paths = rendered
+    old = {name: read_manifest(p) for name, p in paths.items()}
+    grown = {name: read_manifest(p) for name, p in build_synth(out, ["slt", "rms", "espeak:en-us"], max_utts=16, seed=5,
+                                                               held_out_of=12).items()}
+    assert [u.id for u in grown["dev"]] == [u.id for u in old["dev"]]
+    assert [u.id for u in grown["test"]] == [u.id for u in old["test"]]
+    assert [u.id for u in grown["train"]][: len(old["train"])] == [u.id for u in old["train"]]
+    assert len(grown["train"]) == len(old["train"]) + 4
+    plain = build_synth(tmp_path, ["slt", "rms", "espeak:en-us"], max_utts=16, seed=5)  # without: new held-out sets
+    assert [u.id for u in read_manifest(plain["test"])] != [u.id for u in old["test"]]
+    with pytest.raises(CorpusError, match="first 20 sentences: the corpus has 16"):
+        build_synth(out, ["slt"], max_utts=16, seed=5, held_out_of=20)
+
+
 def test_synth_from_user_text_file(tmp_path):
     text = tmp_path / "lines.txt"
     text.write_text("The first line is here.\n\nA second one follows.\nAnd a third to finish.\n")

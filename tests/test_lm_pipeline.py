@@ -252,3 +252,23 @@ def test_best_dev_model_is_kept_and_survives_a_resume(extracted, tmp_path, monke
     assert json.loads((best / "best.json").read_text())["step"] == 2
     for name, value in load_file(str(best / "model.safetensors")).items():
         assert torch.equal(value, best_weights[name]), name
+
+
+def test_bf16_autocast_run_trains_close_to_float32(extracted, tmp_path):
+    """--mixed-precision bf16 reaches the model on CPU (the weights differ from the float32 run's) and trains the
+    same model up to bf16 rounding; an unknown precision is refused by name."""
+    from accelerate.state import AcceleratorState
+
+    # Accelerate keeps one precision per process: reset it around each run (a real run builds one Accelerator).
+    AcceleratorState._reset_state(reset_partial_state=True)
+    exact = load_file(str(train(_config(extracted, tmp_path / "fp32", mixed_precision="no")) / "model.safetensors"))
+    AcceleratorState._reset_state(reset_partial_state=True)
+    try:
+        half = load_file(str(train(_config(extracted, tmp_path / "bf16", mixed_precision="bf16")) / "model.safetensors"))
+    finally:
+        AcceleratorState._reset_state(reset_partial_state=True)
+    assert any(not torch.equal(exact[k], half[k]) for k in exact)
+    for name in exact:
+        assert (exact[name] - half[name]).abs().max() < 0.05, name
+    with pytest.raises(ValueError, match="mixed precision 'fp8'"):
+        train(_config(extracted, tmp_path / "fp8", mixed_precision="fp8"))

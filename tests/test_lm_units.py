@@ -345,10 +345,11 @@ def test_half_precision_head_gives_float32_logits_within_its_rounding():
         SamplingConfig(head_dtype="int8")
 
 
-def test_half_precision_layers_keep_the_step_close_to_float32_and_apply_to_small_batches_only(lm, monkeypatch):
+def test_half_precision_layers_keep_the_step_close_to_float32_and_apply_by_hardware_and_batch(lm, monkeypatch):
     """layer_dtype=bfloat16: the seven projections of every layer run from bf16 copies (q/k/v and gate/up each one
     matmul), prefill and one-token steps stay within bf16 rounding of float32 and keep a float32 cache; generation
-    uses the copies for at most half_precision_max_rows sentences at a time and float32 above that."""
+    uses the copies at any batch where the hardware has bf16 units, elsewhere for at most half_precision_max_rows
+    sentences at a time and float32 above that."""
     from lm import generate as gen
     from lm.decoding import StaticCacheDecoder
     from lm.generate import SamplingConfig
@@ -375,11 +376,14 @@ def test_half_precision_layers_keep_the_step_close_to_float32_and_apply_to_small
     monkeypatch.setattr(gen, "StaticCacheDecoder", lambda *a, **k: made.append(k) or real_decoder(*a, **k))
     config = SamplingConfig(head_dtype="bfloat16", layer_dtype="bfloat16", half_precision_max_rows=2,
                             max_frames_base=3, max_frames_per_text_token=0)
-    for texts in (["the birch canoe", "glue the sheet"], ["the birch canoe", "glue the sheet", "makes fine punch"]):
+    three = ["the birch canoe", "glue the sheet", "makes fine punch"]
+    for units, texts in ((False, three[:2]), (False, three), (True, three)):
+        monkeypatch.setattr(gen, "has_half_precision_units", lambda dtype, device, units=units: units)
         codes = gen.generate_codes(lm.model, lm.vocab, lm.tokenizer, texts, config, seed=0)
         assert len(codes) == len(texts) and all(len(c) <= 3 for c in codes)
     assert made[0] == {"head_dtype": torch.bfloat16, "layer_dtype": torch.bfloat16}
-    assert made[1] == {"head_dtype": None, "layer_dtype": None}
+    assert made[1] == {"head_dtype": None, "layer_dtype": None}  # no bf16 units: float32 above 2 rows
+    assert made[2] == {"head_dtype": torch.bfloat16, "layer_dtype": torch.bfloat16}  # bf16 units: any batch
 
 
 def test_fixed_shape_step_matches_the_sliced_step():
@@ -420,3 +424,17 @@ def test_train_config_keeps_text_settings_only_for_a_tokenizer_it_trains(capsys)
         TrainConfig("t", "d", "o", text=TextConfig(vocab_size=128), tokenizer="exp/text_tokenizer")
     with pytest.raises(ValueError, match="text=None needs tokenizer"):
         TrainConfig("t", "d", "o", text=None)
+
+
+def test_half_precision_units_follow_the_cpu_probes(monkeypatch):
+    """bfloat16 counts as native with AVX512-BF16 or AMX, float16 only with AMX-FP16, float32 never."""
+    from codec.hardware import has_half_precision_units
+
+    for probe in ("_is_avx512_bf16_supported", "_is_amx_tile_supported", "_is_amx_fp16_supported"):
+        monkeypatch.setattr(torch.cpu, probe, lambda: False, raising=False)
+    assert not has_half_precision_units(torch.bfloat16) and not has_half_precision_units(torch.float16)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True)
+    assert has_half_precision_units(torch.bfloat16) and not has_half_precision_units(torch.float16)
+    monkeypatch.setattr(torch.cpu, "_is_amx_fp16_supported", lambda: True)
+    assert has_half_precision_units(torch.float16)
+    assert not has_half_precision_units(torch.float32)

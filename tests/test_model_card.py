@@ -43,6 +43,27 @@ def test_install_copies_a_carded_model_that_loads(debug_recipe, model_copy, tmp_
     assert TTSPipeline.from_pretrained(target).codec.codebook_size == 256
 
 
+def test_a_new_lm_on_a_carded_codec_takes_over_its_codec_history(debug_recipe, model_copy, tmp_path):
+    """--codec-card: the codec runs of an earlier card with the same codec weights head the new card's; a codec
+    with other weights is refused by name."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    earlier = tmp_path / "earlier"
+    shutil.copytree(model_copy, earlier)
+    history = write_card(earlier, **_card_args(debug_recipe))["codec_runs"]
+    facts = write_card(model_copy, **{**_card_args(debug_recipe), "codec_runs": []}, codec_card=earlier)
+    assert facts["codec_runs"] == history and history[0]["run"].endswith("256")
+    weights = load_file(str(earlier / "codec" / "model.safetensors"))
+    first = next(iter(weights))
+    save_file({**weights, first: weights[first] + 1e-3}, str(earlier / "codec" / "model.safetensors"))
+    with pytest.raises(ModelCardError, match="different codec weights"):
+        write_card(model_copy, **{**_card_args(debug_recipe), "codec_runs": []}, codec_card=earlier)
+    with pytest.raises(ModelCardError, match="not a carded model folder"):
+        write_card(model_copy, **_card_args(debug_recipe), codec_card=tmp_path)
+    assert torch.equal(load_file(str(model_copy / "codec" / "model.safetensors"))[first], weights[first])
+
+
 def test_cli_names_a_missing_result_and_a_missing_run(debug_recipe, model_copy, capsys):
     common = ["--model", str(model_copy), "--report", str(debug_recipe / "report"), "--benchmark",
               str(debug_recipe / "report" / "tts-speed.jsonl"), "--train-manifest", str(debug_recipe / "data" / "train.jsonl")]

@@ -1,0 +1,28 @@
+"""What the hardware computes natively: whether half precision is a speed-up or a conversion tax.
+
+On CUDA, bfloat16 and float16 run on tensor cores. On an x86 CPU they do only with the right units: bfloat16 with
+AVX512-BF16 or AMX, float16 with AMX-FP16. Without them (e.g. AVX2 or plain AVX512) oneDNN converts half-precision
+operands to float32 on every call, which pays for a memory-bound matrix-vector product (fewer bytes read) but
+costs more than it saves on anything compute-bound: training steps and batched decoding (docs/PERFORMANCE.md).
+"""
+from __future__ import annotations
+
+import torch
+
+_CPU_PROBES = {torch.bfloat16: ("_is_avx512_bf16_supported", "_is_amx_tile_supported"),
+               torch.float16: ("_is_amx_fp16_supported",)}
+
+
+def has_half_precision_units(dtype: torch.dtype, device: torch.device | str = "cpu") -> bool:
+    """True where `device` multiplies `dtype` (torch.bfloat16 / torch.float16) in hardware; False for float32.
+
+    CPU: torch.cpu's private ISA probes (present since torch 2.3); a build without them counts as no units.
+    """
+    device = torch.device(device)
+    if dtype not in _CPU_PROBES:
+        return False
+    if device.type == "cuda":
+        return dtype == torch.float16 or torch.cuda.is_bf16_supported()
+    if device.type != "cpu":
+        return False
+    return any(getattr(torch.cpu, probe, lambda: False)() for probe in _CPU_PROBES[dtype])
