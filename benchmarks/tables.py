@@ -29,12 +29,14 @@ def _env(rec):
 
 def render(records: list[dict]) -> str:
     latest = {}
-    for rec in records:
-        latest[(rec["benchmark"], rec["env"]["device"])] = rec
+    for rec in records:  # one table per benchmark, device and training precision (the latest record of each)
+        precision = next((r["precision"] for r in rec["results"] if r.get("precision")), None)
+        latest[(rec["benchmark"], rec["env"]["device"], precision)] = rec
     out = []
-    for (name, device), rec in latest.items():
+    for (name, device, precision), rec in latest.items():
         rows = rec["results"]
-        out.append(f"### {name} ({device})\n\n{_env(rec)}\n")
+        shown = f", {precision}" if name in ("codec_train", "lm_train") and precision else ""
+        out.append(f"### {name} ({device}{shown})\n\n{_env(rec)}\n")
         if name == "codec_infer":
             out.append("| preset | params | batch | encode RTF | decode RTF | enc+dec x real time | peak RSS MB |\n|---|---|---|---|---|---|---|")
             for r in rows:
@@ -79,6 +81,15 @@ def render(records: list[dict]) -> str:
                 out.append(f"| {r['input']} | {r['sentences']} | {r['frames_per_sentence']} | {r['audio_seconds']:.2f} | "
                            f"{_r(r['synthesis_s'], 2)} | {_r(r['rtf'], 3)} | {r['first_audio_latency_s']:.2f} | "
                            f"{_f(r.get('lm_tokens_per_s'), '{:.0f}')} |")
+        elif name == "precision_ab":
+            arms = list(dict.fromkeys(r["arm"] for r in rows))
+            out.append("| rows | " + " | ".join(f"{a}: ms/step (paired ratio to float32)" for a in arms) + " |\n|---|"
+                       + "---|" * len(arms))
+            for batch in dict.fromkeys(r["batch"] for r in rows):
+                cell = {r["arm"]: r for r in rows if r["batch"] == batch}
+                out.append(f"| {batch} | " + " | ".join(
+                    f"{cell[a]['ms_per_step_median']:.2f} (x{cell[a]['paired_ratio_to_float32']:.2f})" if a in cell else ""
+                    for a in arms) + " |")
         elif name == "peers":
             info = rec["params"]["peers"]
             out.append(f"peers venv: {info.get('peers_python')}; torchaudio there: {info.get('torchaudio', '-')}"

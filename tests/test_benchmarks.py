@@ -96,3 +96,28 @@ def test_precision_ab_reports_every_arm_at_every_batch(tmp_path, capsys):
     assert [(r["batch"], r["arm"]) for r in rows] == [(b, a) for b in (1, 3) for a in precision_ab.ARMS]
     assert all(r["ms_per_step_median"] > 0 for r in rows)
     assert all(r["paired_ratio_to_float32"] == 1.0 for r in rows if r["arm"] == "float32")
+
+
+def test_tables_keep_each_training_precision_and_pivot_the_precision_ab():
+    """benchmarks.tables: float32 and bf16 records of one training benchmark get a table each (the latest of
+    each, not one hiding the other); a precision_ab record becomes rows x arms with the paired ratios."""
+    from benchmarks.tables import render
+
+    env = {"date": "d", "cpu": "c", "cpu_cores": 2, "torch_threads": 2, "torch": "t", "transformers": "x",
+           "python": "p", "loadavg_start": [0], "device": "cpu", "cpu_isa": "AVX512", "cpu_bf16_units": True}
+
+    def lm_train(precision, tokens_per_s):
+        row = {"preset": "tiny", "packing": True, "batch_shape": [8, 1015], "real_tokens_per_step": 7793,
+               "tokens_per_s": tokens_per_s, "tokens_per_s_min": tokens_per_s, "tokens_per_s_max": tokens_per_s,
+               "padding_fraction_epoch": 0.037, "achieved_flops": 1e11, "precision": precision}
+        return {"benchmark": "lm_train", "env": env, "params": {}, "results": [row]}
+
+    ab = {"benchmark": "precision_ab", "env": env, "params": {}, "results": [
+        {"batch": b, "arm": arm, "ms_per_step_median": ms, "paired_ratio_to_float32": ratio}
+        for b, arm, ms, ratio in ((1, "float32", 3.72, 1.0), (1, "bf16", 2.10, 0.58), (8, "float32", 5.86, 1.0),
+                                  (8, "bf16", 2.99, 0.51))]}
+    text = render([lm_train("fp32", 1111), lm_train("bf16-autocast", 2222), lm_train("fp32", 1337), ab])
+    assert "### lm_train (cpu, fp32)" in text and "### lm_train (cpu, bf16-autocast)" in text
+    assert "1337 [" in text and "2222 [" in text and "1111 [" not in text  # the latest record of each precision
+    assert "c (AVX512, bf16 units) x2" in text  # the ISA beside the CPU name
+    assert "| 1 | 3.72 (x1.00) | 2.10 (x0.58) |" in text and "| 8 | 5.86 (x1.00) | 2.99 (x0.51) |" in text
