@@ -153,3 +153,25 @@ def test_plot_hidden_energy_draws_every_codec_and_tap_and_names_a_bad_row(tmp_pa
     bad.write_text('{"codec": "a", "tap": "last_block"}\n')
     with pytest.raises(SystemExit, match="without codec/tap/mse_relative_to_varying/hidden_energy"):
         plotter.main([str(bad), "--out", str(out)])
+
+
+def test_plot_lm_progress_joins_resumed_logs_and_draws_wer_points(tmp_path):
+    plot = _script("plot_lm_progress")
+    first, resumed = tmp_path / "a.log", tmp_path / "b.log"
+    first.write_text("lm: 10%|\rstep 250: dev loss 4.5000 nats/token, 300.0 bits/s\nstep 500: dev loss 4.0000 nats/token\n")
+    resumed.write_text("step 500: dev loss 3.9000 nats/token, 280.0 bits/s\nstep 750: dev loss 3.5000 nats/token\n")
+    assert plot.dev_losses([first, resumed]) == {250: 4.5, 500: 3.9, 750: 3.5}  # the resumed run's step wins
+    results = []
+    for step, wer in ((750, 0.6), (250, 0.9)):
+        path = tmp_path / f"r{step}.json"
+        path.write_text(json.dumps({"wer": {"wer": wer, "wer_ci": [wer - 0.05, wer + 0.05]}}))
+        results.append(f"test=%d:{path}" % step)
+    points = plot.wer_points(results)
+    assert list(points) == ["test"] and [p[0] for p in points["test"]] == [250, 750]  # sorted by step
+    assert points["test"][1][1:] == pytest.approx((0.6, 0.55, 0.65))
+    out = tmp_path / "progress.png"
+    assert plot.main(["--log", str(first), "--log", str(resumed), *sum((["--wer", r] for r in results), []),
+                      "--ground-truth", "test=0.2", "--out", str(out)]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(SystemExit, match="LABEL=STEP:RESULTS_JSON"):
+        plot.wer_points(["test=last:x.json"])
