@@ -76,6 +76,7 @@ def run(device: str = "cpu", presets=PRESETS, batch: int = 8, segment_seconds: f
     dev = setup_device(device, threads)
     env = environment(device)
     peak, peak_key = peak_bf16_flops(device)
+    precision = precision_label(build_accelerator(mixed_precision, cpu=dev.type == "cpu"))  # as build_step's resolves
     rows = []
     for name in presets:
         # Both variants are built first and their timed steps interleaved (off, on, off, on, ...): on a shared
@@ -84,7 +85,7 @@ def run(device: str = "cpu", presets=PRESETS, batch: int = 8, segment_seconds: f
         variants, built = {}, {}
         for sg in (False, True):
             row = {"preset": name, "sg": sg, "batch": batch, "segment_seconds": segment_seconds,
-                   "precision": precision_label(mixed_precision, dev)}
+                   "precision": precision}
             variants[sg] = row
             try:
                 with peak_memory(dev, row):

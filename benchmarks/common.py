@@ -68,10 +68,9 @@ def environment(device: str) -> dict:
     return env
 
 
-def precision_label(mixed_precision: str, device: torch.device) -> str:
-    """How a training benchmark ran (codec.trainloop.build_accelerator's rule): 'bf16-autocast' or 'fp32'."""
-    bf16 = mixed_precision == "bf16" or (mixed_precision == "auto" and device.type == "cuda")
-    return "bf16-autocast" if bf16 else "fp32"
+def precision_label(accelerator) -> str:
+    """How a training benchmark ran, as its Accelerator resolved --mixed-precision: 'bf16-autocast' or 'fp32'."""
+    return "bf16-autocast" if accelerator.mixed_precision == "bf16" else "fp32"
 
 
 def setup_device(device: str, threads: int) -> torch.device:

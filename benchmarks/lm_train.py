@@ -84,7 +84,7 @@ def run(device: str = "cpu", presets=PRESETS, batch_tokens: int = 8192, threads:
                    "batch_shape": list(batch["input_ids"].shape), "real_tokens_per_step": real_tokens,
                    "padding_fraction_epoch": padding_fraction(batches), "padding_fraction_step": batch["padding"],
                    "utterances": len(store), "parameters": sum(p.numel() for p in params),
-                   "precision": precision_label(mixed_precision, dev)}
+                   "precision": precision_label(accelerator)}
 
             def step():
                 loss_sum, count = token_loss_sum(model, batch)

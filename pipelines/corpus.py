@@ -212,10 +212,10 @@ def build_synth(out_dir: Path, voices: list[str], max_utts: int | None = None, t
         durations = list(tqdm(pool.map(work, jobs), total=len(jobs), desc="rendering", unit="utt"))
     utterances = [Utterance(uid, str(path), text, speaker_name(voice), round(d, 4), SAMPLE_RATE)
                   for (_, uid, voice, text, path), d in zip(jobs, durations)]
-    pool = len(utterances) if held_out_of is None else held_out_of
-    n_train, n_dev, _ = split_sizes(pool, dev_fraction, test_fraction)
-    splits = {"train": utterances[:n_train] + utterances[pool:], "dev": utterances[n_train : n_train + n_dev],
-              "test": utterances[n_train + n_dev : pool]}
+    split_base = len(utterances) if held_out_of is None else held_out_of  # the sentences dev and test come from
+    n_train, n_dev, _ = split_sizes(split_base, dev_fraction, test_fraction)
+    splits = {"train": utterances[:n_train] + utterances[split_base:], "dev": utterances[n_train : n_train + n_dev],
+              "test": utterances[n_train + n_dev : split_base]}
     outputs = {}
     for name, utts in splits.items():
         outputs[name] = out_dir / f"{name}.jsonl"
