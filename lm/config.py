@@ -3,6 +3,7 @@
 Presets:
   debug  tests: a training step is milliseconds on CPU.
   tiny   a few M parameters: learns on 2 CPU cores within about an hour.
+  mini   ~20 M parameters (with a 16384 codebook): CPU in hours, still within the default model's 60 MB in float16.
   small  ~100 M parameters: one GPU.
   1b     Llasa-1B's shape (Llama-3.2-1B: hidden 2048, 16 layers, 32 heads, 8 KV heads, tied embeddings).
 The vocabulary size is not part of a preset: it follows the text tokenizer and the codec (lm/vocab.py).
@@ -51,6 +52,7 @@ class LMConfig:
 PRESETS = {
     "debug": LMConfig(hidden_size=64, num_layers=2, num_heads=4, num_kv_heads=2, intermediate_size=128, max_positions=1024),
     "tiny": LMConfig(hidden_size=256, num_layers=6, num_heads=4, num_kv_heads=2, intermediate_size=768, max_positions=1024),
+    "mini": LMConfig(hidden_size=384, num_layers=8, num_heads=6, num_kv_heads=2, intermediate_size=1024, max_positions=1024),
     "small": LMConfig(hidden_size=768, num_layers=12, num_heads=12, num_kv_heads=4, intermediate_size=3072, max_positions=2048),
     "1b": LMConfig(hidden_size=2048, num_layers=16, num_heads=32, num_kv_heads=8, intermediate_size=8192, max_positions=2048),
 }

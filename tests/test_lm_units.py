@@ -41,6 +41,20 @@ def lm(tokenizer) -> SpeechLM:
     return SpeechLM.create(LMConfig.preset("debug"), tokenizer, IDENTITY)
 
 
+# -- presets ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("preset,low,high", [("tiny", 5e6, 12e6), ("mini", 15e6, 25e6), ("small", 80e6, 130e6),
+                                             ("1b", 0.9e9, 1.3e9)])
+def test_presets_have_the_sizes_their_docstring_gives(preset, low, high):
+    """lm/config.py names each preset's size for a 16384 codebook; a changed shape must update those words."""
+    from transformers import LlamaForCausalLM
+
+    vocab = Vocabulary(text_size=TextConfig().vocab_size, codebook_size=16384)
+    with torch.device("meta"):  # shapes only: the 1b preset costs no memory
+        model = LlamaForCausalLM(LMConfig.preset(preset).llama_config(vocab.size, pad_token_id=vocab.pad))
+    assert low <= sum(p.numel() for p in model.parameters()) <= high
+
+
 # -- vocabulary -----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text_size,codebook_size", [(1, 1), (51, 64), (1000, 65536)])
