@@ -2,11 +2,12 @@
 
 Presets:
   debug  tests: a training step is milliseconds on CPU.
-  tiny   a few M parameters: learns on 2 CPU cores within about an hour.
-  mini   ~20 M parameters (with a 16384 codebook): CPU in hours, still within the default model's 60 MB in float16.
-  small  ~100 M parameters: one GPU.
+  tiny   ~9 M parameters: learns on 2 CPU cores within about an hour.
+  mini   ~19 M parameters: CPU in hours, still within the default model's 60 MB in float16.
+  small  ~117 M parameters: one GPU.
   1b     Llasa-1B's shape (Llama-3.2-1B: hidden 2048, 16 layers, 32 heads, 8 KV heads, tied embeddings).
-The vocabulary size is not part of a preset: it follows the text tokenizer and the codec (lm/vocab.py).
+Sizes are for a 16384 codebook: the vocabulary size is not part of a preset, it follows the text tokenizer and the
+codec (lm/vocab.py).
 """
 from __future__ import annotations
 
