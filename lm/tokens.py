@@ -139,3 +139,37 @@ class TokenStore:
     @property
     def total_frames(self) -> int:
         return sum(e.length for e in self.entries)
+
+
+class ConcatTokenStore:
+    """Several finished token directories of one codec, read as one store (a corpus grown by a later extraction:
+    the first directory's tokens need not be extracted again). Same interface as TokenStore."""
+
+    def __init__(self, directories: list[str | os.PathLike]):
+        if not directories:
+            raise TokenStoreError("no token directory given")
+        self.stores = [TokenStore(d) for d in directories]
+        first = self.stores[0]
+        for other in self.stores[1:]:
+            first.identity.require_same(other.identity, f"the tokens {first.directory}", f"the tokens {other.directory}")
+        self.identity = first.identity
+        self.directory = " + ".join(str(s.directory) for s in self.stores)  # for messages
+        self.entries: list[TokenEntry] = [e for s in self.stores for e in s.entries]
+        self._where = [(k, i) for k, s in enumerate(self.stores) for i in range(len(s))]
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        k, j = self._where[i]
+        return self.stores[k][j]
+
+    @property
+    def total_frames(self) -> int:
+        return sum(s.total_frames for s in self.stores)
+
+
+def open_tokens(spec: str) -> TokenStore | ConcatTokenStore:
+    """`DIR` or `DIR,DIR,...` (token directories of the same codec, read in that order)."""
+    directories = [d for d in spec.split(",") if d]
+    return TokenStore(directories[0]) if len(directories) == 1 else ConcatTokenStore(directories)

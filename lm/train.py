@@ -1,7 +1,7 @@
 """Train the speech LM on extracted tokens.
 
-  python -m lm.train --tokens DIR --dev-tokens DIR --out DIR --preset tiny --steps 3000 --batch-tokens 8192 \
-      [--seed 0] [--resume]
+  python -m lm.train --tokens DIR[,DIR...] --dev-tokens DIR --out DIR --preset tiny --steps 3000 --batch-tokens 8192 \
+      [--seed 0] [--resume] [--init LM_DIR]
   accelerate launch --multi_gpu -m lm.train ...                       (several GPUs, DDP)
   accelerate launch --config_file lm/configs/deepspeed_zero2.yaml -m lm.train ...   (models that outgrow one GPU)
 
@@ -14,6 +14,10 @@ derived from it, so a checkpoint holds everything a resumed run needs.
 <out>/checkpoints/step_*/  resumable checkpoints;  <out>/tensorboard/  logs;  <out>/final/  save_pretrained.
 <out>/best/  the model at the evaluation with the lowest dev loss so far (+ best.json: its step and dev figures):
 a small LM on a small corpus overfits (docs/RESULTS.md, "The default TTS model"), and then best/ is the one to use.
+
+--init LM_DIR starts from a trained LM (a save_pretrained folder: its weights and its tokenizer) with a fresh
+optimizer and LR schedule: continue a model on a grown corpus (several --tokens directories) whose data position
+--resume could not keep.
 
 Failures (codec/trainloop.py, docs/RELIABILITY.md): a step with a NaN/Inf loss or gradient norm makes no update,
 is counted and reported, and --max-nonfinite-steps of them in a row stop the run; a checkpoint that cannot be
@@ -41,16 +45,17 @@ from codec.schedule import lr_at, set_lr
 from codec.trainloop import (MIXED_PRECISION_HELP, MIXED_PRECISIONS, CheckpointSaver, NonFiniteGuard, TrainLogger,
                              adamw, build_accelerator, require_same_data_settings, seed_everything, write_json)
 from lm.config import PRESETS, LMConfig
-from lm.model import SpeechLM
+from lm.identity import CodecIdentity
+from lm.model import LMLoadError, SpeechLM
 from lm.packing import PackedRows, collate_rows
 from lm.text import TextConfig, TextTokenizer
-from lm.tokens import TokenStore
+from lm.tokens import TokenStore, open_tokens
 from lm.vocab import IGNORE_INDEX
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    tokens: str
+    tokens: str  # a token directory, or several separated by commas (read as one corpus)
     dev_tokens: str
     out: str
     preset: str = "tiny"
@@ -74,17 +79,22 @@ class TrainConfig:
     max_checkpoint_failures: int = 3  # stop after this many failed checkpoint saves in a row
     text: TextConfig | None = TextConfig()  # the tokenizer to train here; None when `tokenizer` supplies one
     tokenizer: str | None = None  # a `python -m lm.text` folder shared by LMs under comparison; None: train one here
+    init: str | None = None  # start from this trained LM (save_pretrained folder; its tokenizer comes with it)
 
     def __post_init__(self):
         # A supplied tokenizer carries its own settings in its folder; a second, unused copy in train_config.json
         # (e.g. vocab_size 512 beside a 256-piece tokenizer) would mislead whoever reads it.
-        if self.tokenizer is not None:
+        if self.init is not None and self.tokenizer is not None:
+            raise ValueError(f"init={self.init!r} brings its own tokenizer, tokenizer={self.tokenizer!r} another: "
+                             "give one or the other")
+        if self.tokenizer is not None or self.init is not None:
             if self.text not in (None, TextConfig()):
-                raise ValueError(f"text={self.text} describes a tokenizer to train, tokenizer={self.tokenizer!r} "
+                raise ValueError(f"text={self.text} describes a tokenizer to train, "
+                                 f"{'init' if self.init else 'tokenizer'}={self.init or self.tokenizer!r} "
                                  "supplies a trained one: give one or the other")
             object.__setattr__(self, "text", None)
         elif self.text is None:
-            raise ValueError("text=None needs tokenizer=<a `python -m lm.text` folder>")
+            raise ValueError("text=None needs tokenizer=<a `python -m lm.text` folder> or init=<an LM folder>")
 
     @property
     def lm_config(self) -> LMConfig:
@@ -92,8 +102,10 @@ class TrainConfig:
         return config if self.row_length is None else dataclasses.replace(config, max_positions=self.row_length)
 
 
-# Settings a resumed run must share with the checkpoint: they decide which rows each step sees.
-_DATA_SETTINGS = ("tokens", "preset", "batch_tokens", "grad_accum", "row_length", "packing", "seed", "text", "tokenizer")
+# Settings a resumed run must share with the checkpoint: they decide which rows each step sees (and `init`, what
+# the run started from).
+_DATA_SETTINGS = ("tokens", "preset", "batch_tokens", "grad_accum", "row_length", "packing", "seed", "text", "tokenizer",
+                  "init")
 
 
 def token_losses(model, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
@@ -154,13 +166,14 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     if latest is not None and not resume:
         raise SystemExit(f"{out} already has checkpoints (latest {latest.name}): pass --resume, or use a new --out")
 
-    train_store, dev_store = TokenStore(cfg.tokens), TokenStore(cfg.dev_tokens)
+    train_store, dev_store = open_tokens(cfg.tokens), TokenStore(cfg.dev_tokens)
     train_store.identity.require_same(dev_store.identity, f"the training tokens {cfg.tokens}", f"the dev tokens {cfg.dev_tokens}")
+    init = _load_init(cfg, lm_config, train_store.identity) if cfg.init else None
 
     # The text tokenizer is trained once (main process) on the training transcripts and kept for resumption.
     tokenizer_dir = out / "tokenizer"
     if accelerator.is_main_process and not (tokenizer_dir / "tokenizer.model").exists():
-        tokenizer = (TextTokenizer.load(cfg.tokenizer) if cfg.tokenizer
+        tokenizer = (init.tokenizer if init else TextTokenizer.load(cfg.tokenizer) if cfg.tokenizer
                      else TextTokenizer.train([e.text for e in train_store.entries], cfg.text))
         with atomic_directory(tokenizer_dir) as tmp:
             tokenizer.save(tmp)
@@ -168,6 +181,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     tokenizer = TextTokenizer.load(tokenizer_dir)
 
     lm = SpeechLM.create(lm_config, tokenizer, train_store.identity)
+    if init is not None:
+        lm.model.load_state_dict(init.model.state_dict())  # same config, tokenizer and codec: checked above
     vocab = lm.vocab
     if cfg.gradient_checkpointing:
         lm.model.gradient_checkpointing_enable()
@@ -263,7 +278,23 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
         lm.model = accelerator.unwrap_model(model)
         lm.save_pretrained(final)
     accelerator.wait_for_everyone()
+    # Leave the process group before exiting: a rank that exits with gloo's threads still running can abort
+    # ("terminate called without an active exception", seen once in CI's two-process test).
+    accelerator.end_training()
     return final
+
+
+def _load_init(cfg: TrainConfig, lm_config: LMConfig, codec: CodecIdentity) -> SpeechLM:
+    """The LM --init names, checked against this run: same architecture (the preset) and same codec (the tokens)."""
+    try:
+        init = SpeechLM.from_pretrained(cfg.init)
+    except LMLoadError as e:
+        raise SystemExit(f"--init: {e}") from None
+    if init.config != lm_config:
+        raise SystemExit(f"--init {cfg.init}: its architecture {init.config} is not the one of --preset {cfg.preset} "
+                         f"{'with --row-length ' + str(cfg.row_length) + ' ' if cfg.row_length else ''}({lm_config})")
+    init.check_codec(codec, f"the training tokens {cfg.tokens}")
+    return init
 
 
 def _save_best(lm: SpeechLM, accelerator, model, out: Path, step: int, scalars: dict) -> None:
@@ -283,7 +314,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
     d = TrainConfig.__dataclass_fields__
     parser = argparse.ArgumentParser(prog="python -m lm.train", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tokens", required=True, help="training token directory (lm.extract)")
+    parser.add_argument("--tokens", required=True,
+                        help="training token directory (lm.extract), or several separated by commas (same codec)")
     parser.add_argument("--dev-tokens", required=True, help="dev token directory, same codec")
     parser.add_argument("--out", required=True)
     parser.add_argument("--preset", default=d["preset"].default, choices=sorted(PRESETS))
@@ -304,14 +336,20 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
     parser.add_argument("--text-model", choices=("unigram", "bpe"), default=None,
                         help=f"default {TextConfig.model_type}; not with --tokenizer")
     parser.add_argument("--phonemes", action="store_true", help="text input as espeak-ng IPA phonemes (not with --tokenizer)")
+    parser.add_argument("--init", default=None, metavar="LM_DIR",
+                        help="start from a trained LM (save_pretrained folder, e.g. <out>/final) with its tokenizer, "
+                             "a fresh optimizer and LR schedule; not with --tokenizer or the text options")
     args = parser.parse_args(argv)
     text_options = {"--vocab-size": args.vocab_size, "--text-model": args.text_model, "--phonemes": args.phonemes or None}
     given = [flag for flag, value in text_options.items() if value is not None]
-    if args.tokenizer and given:
-        parser.error(f"{', '.join(given)} set(s) up a tokenizer to train, --tokenizer {args.tokenizer} supplies a "
-                     "trained one: give one or the other")
+    for flag, folder in (("--tokenizer", args.tokenizer), ("--init", args.init)):
+        if folder and given:
+            parser.error(f"{', '.join(given)} set(s) up a tokenizer to train, {flag} {folder} supplies a "
+                         "trained one: give one or the other")
+    if args.tokenizer and args.init:
+        parser.error(f"--init {args.init} brings its own tokenizer, --tokenizer {args.tokenizer} another: give one")
     defaults = TextConfig()
-    text = None if args.tokenizer else TextConfig(
+    text = None if args.tokenizer or args.init else TextConfig(
         vocab_size=defaults.vocab_size if args.vocab_size is None else args.vocab_size,
         model_type=args.text_model or defaults.model_type, phonemes=args.phonemes)
     cfg = TrainConfig(
@@ -322,7 +360,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
         mixed_precision=args.mixed_precision,
         eval_every=args.eval_every, save_every=args.save_every, keep_last=args.keep_last, seed=args.seed,
         max_nonfinite_steps=args.max_nonfinite_steps, max_checkpoint_failures=args.max_checkpoint_failures,
-        text=text, tokenizer=args.tokenizer)
+        text=text, tokenizer=args.tokenizer, init=args.init)
     return cfg, args.resume
 
 

@@ -2,6 +2,7 @@
 
   python -m pipelines.corpus librispeech --root DIR --subsets train-clean-100,dev-clean --out DIR
   python -m pipelines.corpus synth --out DIR [--voices slt,rms,awb,kal16] [--max-utts N] [--text FILE] [--seed S]
+  python -m pipelines.corpus wordnet-text --out FILE [--held-out FILE ...] [--known FILE ...]
 
 Voices are flite voice names (`flite -lv`) or `espeak:<voice>` (e.g. `espeak:en-us+f3`), one speaker label each.
 """
@@ -23,7 +24,7 @@ import numpy as np
 from tqdm import tqdm
 
 from codec.audio import AudioError, audio_info, load_audio, save_wav
-from codec.data import Utterance, write_manifest
+from codec.data import Utterance, read_manifest, write_manifest
 
 log = logging.getLogger("pipelines.corpus")
 
@@ -31,6 +32,8 @@ SAMPLE_RATE = 16000
 # Debian's `fortunes` package; SGSPEECH_FORTUNES_DIR points elsewhere (e.g. the package unpacked on a machine
 # without apt, scripts/gpu/env.sh)
 FORTUNES_DIR = Path(os.environ.get("SGSPEECH_FORTUNES_DIR", "/usr/share/games/fortunes"))
+# Debian's `wordnet-base` package (WordNet 3.0: its glosses hold ~33 000 short example sentences of ordinary English)
+WORDNET_DIR = Path(os.environ.get("SGSPEECH_WORDNET_DIR", "/usr/share/wordnet"))
 DEFAULT_VOICES = ("slt", "rms", "awb", "kal16")
 _PLAIN_SENTENCE = re.compile(r"^[A-Z][A-Za-z ,;:'\-]*[a-z][.!?]$")
 
@@ -107,6 +110,39 @@ def fortune_sentences(fortunes_dir: Path = FORTUNES_DIR) -> list[str]:
                     seen.add(key)
                     sentences.append(sentence)
     return sentences
+
+
+def wordnet_examples(wordnet_dir: Path = WORDNET_DIR, held_out: list[str] = (), known: list[str] = ()) -> list[str]:
+    """The example sentences of WordNet's glosses (4-20 words, letters and light punctuation), sorted, deduplicated.
+
+    Text for a TTS corpus of everyday English beside the fortunes. An example whose normalized text contains, or is
+    contained in, a `held_out` sentence is left out (an evaluation sentence must not be trained on), and one that
+    equals a `known` sentence too (it is in the corpus already).
+    """
+    from lm.normalize import normalize_text  # the LM's normalizer decides what counts as the same sentence
+
+    files = sorted(wordnet_dir.glob("data.*"))
+    if not files:
+        raise CorpusError(f"no WordNet data files (data.noun, ...) in {wordnet_dir}: install them with "
+                          "`apt-get install wordnet-base`")
+    examples = set()
+    for path in files:
+        for line in path.read_text(encoding="latin-1").splitlines():
+            if line.startswith("  ") or "|" not in line:  # the license header; synsets without a gloss
+                continue
+            for example in re.findall(r'"([^"]+)"', line.split("|", 1)[1]):
+                example = example.strip()
+                if 4 <= len(example.split()) <= 20 and re.fullmatch(r"[A-Za-z ,.'?!;:-]+", example):
+                    examples.add(example)
+    held = {normalize_text(t) for t in held_out}
+    known_set = {normalize_text(t) for t in known} | held
+    kept = []
+    for example in sorted(examples):
+        text = normalize_text(example)
+        if text in known_set or any(text in h or h in text for h in held):
+            continue
+        kept.append(example)
+    return kept
 
 
 def _synthesizer_command(voice: str, text_file: str, wav_file: str) -> list[str]:
@@ -224,6 +260,12 @@ def build_synth(out_dir: Path, voices: list[str], max_utts: int | None = None, t
     return outputs
 
 
+def _sentences_of(paths: list[Path]) -> list[str]:
+    """The sentences of manifests (.jsonl) and text files (one sentence per line)."""
+    return [s for p in paths for s in ([u.text for u in read_manifest(p).utterances] if p.suffix == ".jsonl"
+                                       else [ln.strip() for ln in p.read_text(encoding="utf-8").splitlines() if ln.strip()])]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.corpus", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -244,11 +286,24 @@ def main(argv: list[str] | None = None) -> int:
     synth.add_argument("--held-out-of", type=int, default=None, metavar="N",
                        help="dev and test as in the corpus of --max-utts N (same seed, voices, fractions); the "
                             "sentences beyond N all go to train: grow a corpus and keep its held-out sets")
+    wordnet = sub.add_parser("wordnet-text", help="WordNet's example sentences as a --text file for synth")
+    wordnet.add_argument("--out", type=Path, required=True)
+    wordnet.add_argument("--held-out", type=Path, nargs="*", default=[], metavar="FILE",
+                         help="manifests (.jsonl) or text files (one sentence per line): leave out examples that "
+                              "contain or are contained in their sentences (evaluation text)")
+    wordnet.add_argument("--known", type=Path, nargs="*", default=[], metavar="FILE",
+                         help="manifests or text files: leave out examples equal to their sentences (text the corpus "
+                              "has already)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         if args.command == "librispeech":
             build_librispeech(args.root, [s for s in args.subsets.split(",") if s], args.out)
+        elif args.command == "wordnet-text":
+            sentences = wordnet_examples(WORDNET_DIR, _sentences_of(args.held_out), _sentences_of(args.known))
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text("".join(s + "\n" for s in sentences), encoding="utf-8")
+            print(f"{args.out}: {len(sentences)} sentences, {sum(len(s.split()) for s in sentences)} words")
         else:
             build_synth(args.out, [v for v in args.voices.split(",") if v], args.max_utts, args.text, args.seed,
                         args.dev_fraction, args.test_fraction, args.workers, args.held_out_of)

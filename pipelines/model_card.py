@@ -10,7 +10,7 @@ on the card is read from a file named here, none is typed in: TTS WER on the tes
 the corpus, each beside the ground-truth row of the same sentences (`pipelines.evaluate compare` reports), the
 real-time factor (a `benchmarks tts --pipeline DIR --natural` record), the steps and settings of every training run
 (its latest checkpoint's trainer_state.json; a codec continued from another is given as several --codec-run, oldest
-first), and the training data (its manifest). A folder over the size budget is refused before anything is written,
+first), and the training data (its manifests). A folder over the size budget is refused before anything is written,
 so nothing larger is ever installed.
 """
 from __future__ import annotations
@@ -32,9 +32,13 @@ from pipelines.claims import training_summary
 CARD_FILE, FACTS_FILE = "README.md", "card.json"
 DATA_LICENSES = {  # where the bundled models' data comes from, by kind of corpus
     "synthetic": "rendered offline by flite (CMU / University of Edinburgh; free to use, modify and distribute, "
-                 "with its copyright notice kept) speaking sentences of Debian's `fortunes` package (BSD-licensed "
-                 "collection of quotations); no recording of a person is in the training data",
+                 "with its copyright notice kept) speaking {text}; no recording of a person is in the training data",
     "librispeech": "LibriSpeech (CC BY 4.0), read audiobooks of the LibriVox project",
+}
+TEXT_SOURCES = {  # what a synthetic corpus speaks (pipelines.corpus): `--train-manifest PATH=SOURCE`
+    "fortunes": "sentences of Debian's `fortunes` package (BSD-licensed collection of quotations)",
+    "wordnet": "the example sentences of WordNet 3.0's glosses (Princeton University; free to use, copy, modify and "
+               "distribute, with its copyright notice kept; Debian's `wordnet-base`)",
 }
 
 
@@ -142,7 +146,7 @@ def run_summary(run: Path, used_until: int | None = None) -> dict:
         state = {"step": config["steps"], "args": config}
     settings = state.get("args") or state.get("config") or {}
     keep = ("preset", "init_from", "freeze_tokenizer", "codebook_size", "sg", "sg_weight", "steps", "batch_size",
-            "segment_seconds", "batch_tokens", "lr", "warmup_steps", "seed", "adv_start_step", "tokenizer")
+            "segment_seconds", "batch_tokens", "lr", "warmup_steps", "seed", "adv_start_step", "tokenizer", "init")
     summary = {"run": _shown(run), "step": int(state["step"] if used_until is None else used_until),
                "settings": {k: settings[k] for k in keep if settings.get(k) is not None}}
     if used_until is not None and int(state["step"]) > used_until:
@@ -152,8 +156,19 @@ def run_summary(run: Path, used_until: int | None = None) -> dict:
     return summary
 
 
-def data_summary(manifest: Path) -> dict:
-    """Utterances, hours and speakers of a training manifest; the kind of corpus decides the license line."""
+def manifest_spec(spec: str | Path) -> tuple[Path, str]:
+    """`PATH` or `PATH=SOURCE`: a training manifest and the text source of a synthetic corpus (default fortunes)."""
+    path, sep, source = str(spec).rpartition("=")
+    if not sep or not source or "/" in source:  # no source named ("=" may be part of a folder name)
+        path, source = str(spec), "fortunes"
+    if source not in TEXT_SOURCES:
+        raise ModelCardError(f"{spec}: unknown text source {source!r} (known: {', '.join(TEXT_SOURCES)})")
+    return Path(path), source
+
+
+def data_summary(manifest: Path, text_source: str = "fortunes") -> dict:
+    """Utterances, hours and speakers of a training manifest; the kind of corpus (and for synthetic speech its text
+    source) decides the license line."""
     try:
         rows = [json.loads(line) for line in manifest.read_text().splitlines() if line.strip()]
     except (OSError, ValueError) as e:
@@ -161,7 +176,9 @@ def data_summary(manifest: Path) -> dict:
     speakers = Counter(r["speaker"] for r in rows)
     kind = "librispeech" if any(str(r["audio"]).endswith(".flac") for r in rows) else "synthetic"
     return {"manifest": _shown(manifest), "utterances": len(rows), "hours": round(sum(r["duration"] for r in rows) / 3600, 2),
-            "speakers": dict(speakers.most_common()), "kind": kind, "license": DATA_LICENSES[kind]}
+            "speakers": dict(speakers.most_common()), "kind": kind,
+            **({"text": text_source} if kind == "synthetic" else {}),
+            "license": DATA_LICENSES[kind].format(text=TEXT_SOURCES[text_source])}
 
 
 def wer_rows(report: Path, name: str) -> dict:
@@ -197,7 +214,13 @@ def _wer_cell(row: dict) -> str:
 
 
 def card_markdown(facts: dict) -> str:
-    data, speed = facts["data"], facts["speed"]
+    speed = facts["speed"]
+    data = [f"{d['utterances']} utterances, {d['hours']} h, speakers "
+            f"{', '.join(f'{s} ({n})' for s, n in d['speakers'].items())} (`{d['manifest']}`): {d['license']}."
+            for d in facts["data"]]
+    if len(data) > 1:
+        data = [f"{sum(d['utterances'] for d in facts['data'])} utterances, "
+                f"{sum(d['hours'] for d in facts['data']):.2f} h in all:", "", *(f"- {line}" for line in data)]
     lines = [f"# {facts['title']}", "",
              "A text-to-speech model of sgspeech: a speech codec (16 kHz, 50 codes/s, one codebook of "
              f"{facts['codebook_size']}) and a Llama-style LM over {facts['text_input']} and its codes. "
@@ -209,9 +232,7 @@ def card_markdown(facts: dict) -> str:
              "parameters), `pipeline.json` (sampling defaults)." + compute_precision(facts["sampling"])
              + (" Phoneme input needs `espeak-ng` on the machine "
              "(`scripts/setup.sh` installs it)." if facts["text_input"].startswith("phonemes") else ""),
-             "", "## Data", "",
-             f"{data['utterances']} utterances, {data['hours']} h, speakers {', '.join(f'{s} ({n})' for s, n in data['speakers'].items())}"
-             f" (`{data['manifest']}`): {data['license']}.", "", "## Intelligibility (ASR judge: pocketsphinx)", "",
+             "", "## Data", "", *data, "", "## Intelligibility (ASR judge: pocketsphinx)", "",
              "| sentences | this model: TTS WER [95% CI] | ground truth of the same sentences |", "|---|---|---|"]
     for label, rows in facts["wer"].items():
         lines.append(f"| {label} | {_wer_cell(rows['model'])} | {_wer_cell(rows['ground_truth'])} |")
@@ -248,12 +269,12 @@ def inherited_codec_runs(model: Path, carded: Path) -> list[dict]:
     return _read_json(carded / FACTS_FILE)["codec_runs"]
 
 
-def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: Path, train_manifest: Path,
+def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: Path, train_manifests: list,
                codec_runs: list[Path], lm_runs: list[Path], reproduce: list[str], max_mb: float = 60.0,
                codec_card: Path | None = None) -> dict:
     """Check the folder against the budget, gather the facts, write README.md + card.json into it; returns the facts.
     `codec_card`: a carded model folder with the same codec weights, whose codec history the card takes over (the
-    `codec_runs` given, if any, follow it)."""
+    `codec_runs` given, if any, follow it). `train_manifests`: `PATH` or `PATH=TEXT_SOURCE` each (manifest_spec)."""
     from codec import Codec
     from lm.model import SpeechLM
 
@@ -272,7 +293,7 @@ def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: 
         "sampling": json.loads((model / "pipeline.json").read_text()).get("sampling", {}),
         "codec_parameters": sum(p.numel() for p in codec.parameters()),
         "lm_parameters": sum(p.numel() for p in lm.model.parameters()),
-        "data": data_summary(train_manifest),
+        "data": [data_summary(*manifest_spec(m)) for m in train_manifests],
         "wer": {label: wer_rows(report, name) for label, report in wer_reports.items()},
         "speed": speed_summary(benchmark),
         # the codec's whole history: each named run preceded by the runs it continued (codec_lineage), once each
@@ -303,7 +324,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, required=True, help="comparison report on the test split")
     parser.add_argument("--unseen-report", type=Path, help="comparison report on sentences outside the corpus")
     parser.add_argument("--benchmark", type=Path, required=True, help="results file with a `benchmarks tts` record")
-    parser.add_argument("--train-manifest", type=Path, required=True)
+    parser.add_argument("--train-manifest", action="append", required=True, metavar="PATH[=TEXT_SOURCE]",
+                        help=f"a training manifest (repeat); for synthetic speech, what it speaks: {', '.join(TEXT_SOURCES)} "
+                             "(default fortunes)")
     parser.add_argument("--codec-run", type=Path, action="append", default=[], help="codec training folder (repeat)")
     parser.add_argument("--lm-run", type=Path, action="append", default=[], help="LM training folder (repeat)")
     parser.add_argument("--codec-card", type=Path, help="a carded model folder with the same codec weights (checked): "

@@ -43,8 +43,12 @@ py="${PYTHON:-$root/.venv/bin/python}"
 # are stored in (--lm-dtype)
 # corpus_held_out_of, N: dev and test as in the corpus of the first N sentences, the rest to train (a grown corpus
 # keeps its held-out sets: pipelines.corpus --held-out-of)
+# corpus_extra_text, "wordnet": more training text for the LMs (synthetic corpora only): WordNet's example sentences
+# (pipelines.corpus wordnet-text; none that overlaps dev, test or the unseen sentences), rendered with the same
+# voices into $exp/data-extra, tokenized into tokens/<variant>/train-extra and trained on beside train;
+# corpus_extra_utts, N: only N of its sentences (empty: all)
 codec_init="" bundle_variant="" bundle_install="" unseen_utts=40 tts_head_dtype=float32 tts_layer_dtype=float32
-tts_lm_dtype=float32 corpus_held_out_of=""
+tts_lm_dtype=float32 corpus_held_out_of="" corpus_extra_text="" corpus_extra_utts=""
 # shellcheck source=conf/debug.sh
 source "$conf"
 for kv in "${overrides[@]}"; do
@@ -80,7 +84,18 @@ if run_stage 0; then
       --dev-fraction "$dev_fraction" --test-fraction "$test_fraction" ${corpus_held_out_of:+--held-out-of "$corpus_held_out_of"}
   fi
   log "stage 0: manifests in $data"
+  if [ -n "$corpus_extra_text" ] && [ -n "$librispeech" ]; then
+    log "stage 0: corpus_extra_text=$corpus_extra_text is for synthetic corpora: not used with LibriSpeech"
+  elif [ -n "$corpus_extra_text" ] && [ ! -f "$exp/data-extra/train.jsonl" ]; then
+    log "stage 0: extra LM training text ($corpus_extra_text) -> $exp/data-extra"
+    "$py" -m pipelines.corpus "$corpus_extra_text-text" --out "$exp/data-extra/text.txt" --known "$data/train.jsonl" \
+      --held-out "$data/dev.jsonl" "$data/test.jsonl" "$root"/recipes/data/unseen_sentences*.txt
+    "$py" -m pipelines.corpus synth --out "$exp/data-extra" --voices "$voices" --text "$exp/data-extra/text.txt" \
+      --seed "$corpus_seed" --dev-fraction 0 --test-fraction 0 ${corpus_extra_utts:+--max-utts "$corpus_extra_utts"}
+  fi
 fi
+extra_lm_data=""  # the extra training text's manifest, when the corpus has one
+[ -n "$corpus_extra_text" ] && [ -z "$librispeech" ] && extra_lm_data="$exp/data-extra/train.jsonl"
 
 if run_stage 1; then
   # codec_parallel > 1 trains that many variants at once, each logging to <variant>/train.log (several small runs
@@ -135,6 +150,11 @@ if run_stage 3; then
       "$py" -m lm.extract --codec "$exp/codec/$name/final" --manifest "$data/$split.jsonl" --out "$out" \
         --batch-size "$extract_batch"
     done
+    if [ -n "$extra_lm_data" ]; then
+      log "stage 3: tokens of the extra training text with codec $name -> $exp/tokens/$name/train-extra"
+      "$py" -m lm.extract --codec "$exp/codec/$name/final" --manifest "$extra_lm_data" \
+        --out "$exp/tokens/$name/train-extra" --batch-size "$extract_batch"
+    fi
   done
 fi
 
@@ -156,7 +176,8 @@ if run_stage 5; then
     else
       log "stage 5: training LM on codec $name tokens -> $out"
       # shellcheck disable=SC2086
-      $lm_launch lm.train --preset "$lm_preset" --tokens "$exp/tokens/$name/train" --dev-tokens "$exp/tokens/$name/dev" \
+      $lm_launch lm.train --preset "$lm_preset" --tokens "$exp/tokens/$name/train${extra_lm_data:+,$exp/tokens/$name/train-extra}" \
+        --dev-tokens "$exp/tokens/$name/dev" \
         --tokenizer "$exp/text_tokenizer" --out "$out" --steps "$lm_steps" --batch-tokens "$lm_batch_tokens" \
         --lr "$lm_lr" --seed "$lm_seed" --resume $lm_extra
     fi
@@ -217,5 +238,5 @@ if run_stage 8; then
   runs=(--codec-run "$exp/codec/$name" --lm-run "$exp/lm/$name")
   "$py" -m pipelines.model_card --model "$model" --name "$name" --report "$exp/report" \
     --unseen-report "$exp/report-unseen" --benchmark "$exp/report/tts-speed.jsonl" --train-manifest "$data/train.jsonl" \
-    "${runs[@]}" --reproduce "$reproduce" ${bundle_install:+--install "$root/$bundle_install"}
+    ${extra_lm_data:+--train-manifest "$extra_lm_data=$corpus_extra_text"} "${runs[@]}" --reproduce "$reproduce" ${bundle_install:+--install "$root/$bundle_install"}
 fi

@@ -15,6 +15,7 @@ missing=()
 command -v flite >/dev/null 2>&1 || missing+=(flite)
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
 [ -f /usr/share/games/fortunes/fortunes ] || missing+=(fortunes)
+[ -f /usr/share/wordnet/data.noun ] || missing+=(wordnet-base)  # the recipes' extra LM text (corpus_extra_text)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "[setup] apt-get install ${missing[*]}" >&2
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"

@@ -151,3 +151,24 @@ def test_unknown_flite_voice_is_refused(tmp_path):
 def test_cli_reports_error_without_traceback(tmp_path, capsys):
     assert corpus.main(["librispeech", "--root", str(tmp_path), "--subsets", "dev-clean", "--out", str(tmp_path)]) == 2
     assert "dev-clean" in capsys.readouterr().err
+
+
+def test_wordnet_examples_keep_plain_sentences_and_leave_out_held_out_text(tmp_path):
+    from pipelines.corpus import wordnet_examples
+
+    (tmp_path / "data.noun").write_text(
+        "  1 This software and database is being provided to you, the LICENSEE, by Princeton\n"
+        '00001 03 n 01 dog 0 000 | a domestic animal; "the dog barked all night"; "dogs bark"\n'
+        '00002 03 n 01 cat 0 000 | a feline; "the cat sat on the mat today"; "she paid $5 for the cat food"\n',
+        encoding="latin-1")
+    (tmp_path / "data.verb").write_text(
+        '00003 29 v 01 run 0 000 | move fast; "he ran to the store quickly"; "the dog barked all night"\n'
+        '00004 29 v 01 go 0 000 | travel; "we went home after the long game"\n', encoding="latin-1")
+    assert wordnet_examples(tmp_path) == ["he ran to the store quickly", "the cat sat on the mat today",
+                                          "the dog barked all night", "we went home after the long game"]
+    # held out: contained in an evaluation sentence, or containing one; known: only an exact match
+    kept = wordnet_examples(tmp_path, held_out=["Then the dog barked all night long."],
+                            known=["We went home after the long game!", "the cat sat"])
+    assert kept == ["he ran to the store quickly", "the cat sat on the mat today"]
+    with pytest.raises(CorpusError, match="wordnet-base"):
+        wordnet_examples(tmp_path / "missing")

@@ -21,7 +21,7 @@ from lm.generate import SamplingConfig, generate_codes
 from lm.identity import CodecMismatchError
 from lm.model import SpeechLM
 from lm.text import TextConfig
-from lm.tokens import TokenStore, read_header, shard_paths
+from lm.tokens import TokenStore, open_tokens, read_header, shard_paths
 from lm.train import TrainConfig, train
 
 REPO = Path(__file__).resolve().parents[1]
@@ -272,3 +272,41 @@ def test_bf16_autocast_run_trains_close_to_float32(extracted, tmp_path):
         assert (exact[name] - half[name]).abs().max() < 0.05, name
     with pytest.raises(ValueError, match="mixed precision 'fp8'"):
         train(_config(extracted, tmp_path / "fp8", mixed_precision="fp8"))
+
+
+def test_several_token_directories_read_as_one_corpus_of_one_codec(extracted, synth_corpus, tmp_path):
+    train_store, dev_store = TokenStore(extracted["train"]), TokenStore(extracted["dev"])
+    both = open_tokens(f"{extracted['train']},{extracted['dev']}")
+    assert len(both) == len(train_store) + len(dev_store) and both.identity == train_store.identity
+    assert [e.id for e in both.entries] == [e.id for e in train_store.entries] + [e.id for e in dev_store.entries]
+    assert np.array_equal(both[len(train_store)], dev_store[0]) and np.array_equal(both[1], train_store[1])
+    assert both.total_frames == train_store.total_frames + dev_store.total_frames
+    assert isinstance(open_tokens(str(extracted["dev"])), TokenStore)
+    other = _calibrated_debug_codec(read_manifest(synth_corpus["train"]), seed=1)
+    other.save_pretrained(tmp_path / "other")
+    assert extract_main(["--codec", str(tmp_path / "other"), "--manifest", str(synth_corpus["dev"]),
+                         "--out", str(tmp_path / "other_dev"), "--workers", "0"]) == 0
+    with pytest.raises(CodecMismatchError):
+        open_tokens(f"{extracted['train']},{tmp_path / 'other_dev'}")
+
+
+def test_init_starts_from_a_trained_lm_on_a_grown_corpus(extracted, tmp_path):
+    first = train(_config(extracted, tmp_path / "first", steps=3))
+    grown = f"{extracted['train']},{extracted['dev']}"
+    # zero steps: the run's model is exactly the one it started from, with its tokenizer
+    same = train(_config(extracted, tmp_path / "same", tokens=grown, text=None, init=str(first), steps=0))
+    start, copied = load_file(str(first / "model.safetensors")), load_file(str(same / "model.safetensors"))
+    assert start.keys() == copied.keys() and all(torch.equal(start[k], copied[k]) for k in start)
+    assert (same / "tokenizer.model").read_bytes() == (first / "tokenizer.model").read_bytes()
+    # a few steps from there on the grown corpus train on, from the first run's weights (not a fresh init)
+    on = train(_config(extracted, tmp_path / "on", tokens=grown, text=None, init=str(first), steps=2, lr=1e-4))
+    moved = load_file(str(on / "model.safetensors"))
+    fresh = load_file(str(train(_config(extracted, tmp_path / "fresh", tokens=grown, steps=2, lr=1e-4)) / "model.safetensors"))
+    name = next(k for k in start if "layers.0.self_attn.q_proj" in k)
+    assert not torch.equal(moved[name], start[name])
+    assert (moved[name] - start[name]).abs().max() < (fresh[name] - start[name]).abs().max()
+    assert json.loads((tmp_path / "on" / "train_config.json").read_text())["init"] == str(first)
+    with pytest.raises(SystemExit, match="architecture"):
+        train(_config(extracted, tmp_path / "bad", text=None, init=str(first), preset="tiny"))
+    with pytest.raises(ValueError, match="give one or the other"):
+        _config(extracted, tmp_path / "bad", text=None, init=str(first), tokenizer=str(first))

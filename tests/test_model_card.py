@@ -1,6 +1,7 @@
 """The model card of a TTS folder: facts read from files, the size budget enforced first, atomic installation."""
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -9,7 +10,7 @@ from pipelines.model_card import CARD_FILE, FACTS_FILE, ModelCardError, install,
 
 def _card_args(exp):
     return dict(name="256", wer_reports={"test split": exp / "report"}, benchmark=exp / "report" / "tts-speed.jsonl",
-                train_manifest=exp / "data" / "train.jsonl", codec_runs=[exp / "codec" / "256"],
+                train_manifests=[exp / "data" / "train.jsonl"], codec_runs=[exp / "codec" / "256"],
                 lm_runs=[exp / "lm" / "256"], reproduce=["recipes/run.sh --preset debug"])
 
 
@@ -124,3 +125,20 @@ def test_the_card_follows_a_codec_back_through_exports_and_final_folders(tmp_pat
     shutil.rmtree(first)
     with pytest.raises(ModelCardError, match="continues the run .*first, which is not here"):
         codec_lineage(third)
+
+
+def test_a_card_lists_every_training_manifest_with_the_license_of_its_text(debug_recipe, model_copy):
+    from pipelines.model_card import manifest_spec
+
+    data = debug_recipe / "data"
+    args = {**_card_args(debug_recipe), "train_manifests": [data / "train.jsonl", f"{data / 'dev.jsonl'}=wordnet"]}
+    facts = write_card(model_copy, **args)
+    assert [d["text"] for d in facts["data"]] == ["fortunes", "wordnet"]
+    card = (model_copy / CARD_FILE).read_text()
+    total = sum(d["utterances"] for d in facts["data"])
+    assert f"{total} utterances" in card and "in all:" in card
+    assert "`fortunes` package" in card and "WordNet 3.0" in card
+    assert manifest_spec("a/b=c/train.jsonl") == (Path("a/b=c/train.jsonl"), "fortunes")
+    assert manifest_spec("a/train.jsonl=wordnet") == (Path("a/train.jsonl"), "wordnet")
+    with pytest.raises(ModelCardError, match="unknown text source 'poems'"):
+        manifest_spec(f"{data / 'train.jsonl'}=poems")

@@ -60,11 +60,17 @@ def test_stage_8_writes_the_model_card_from_measured_files(debug_recipe):
     assert 0 < facts["megabytes"] < 60 and facts["dtype"] == {"codec": "float32", "lm": "float32"} and facts["codebook_size"] == 256
     assert [r["step"] for r in facts["codec_runs"]] == [16] and facts["lm_runs"][0]["step"] == 20
     assert set(facts["speed"]["inputs"]) == {"short_sentence", "one_sentence", "paragraph_4_sentences"}
-    assert facts["data"]["kind"] == "synthetic" and facts["data"]["utterances"] > 0
+    assert facts["data"][0]["kind"] == "synthetic" and facts["data"][0]["utterances"] > 0
     unseen_texts = {json.loads(line)["text"] for line in (debug_recipe / "unseen" / "test.jsonl").read_text().splitlines()}
     corpus = {json.loads(line)["text"] for split in ("train", "dev", "test")
               for line in (debug_recipe / "data" / f"{split}.jsonl").read_text().splitlines()}
     assert len(unseen_texts) == 3 and not unseen_texts & corpus
+    # corpus_extra_text=wordnet, corpus_extra_utts=6 (debug.sh): rendered, tokenized, trained on, carded
+    extra = [json.loads(line) for line in (debug_recipe / "data-extra" / "train.jsonl").read_text().splitlines()]
+    assert len(extra) == 6 and not {u["text"] for u in extra} & corpus
+    assert facts["data"][1]["utterances"] == 6 and facts["data"][1]["text"] == "wordnet" and "WordNet" in card
+    lm_config = json.loads((debug_recipe / "lm" / "256" / "train_config.json").read_text())
+    assert lm_config["tokens"].split(",") == [str(debug_recipe / "tokens" / "256" / d) for d in ("train", "train-extra")]
     assert not (ROOT / "pipelines" / "default_model" / "card.json").exists() or \
         json.loads((ROOT / "pipelines" / "default_model" / "card.json").read_text())["name"] != "256"  # not installed
 

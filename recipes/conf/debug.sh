@@ -1,5 +1,6 @@
 # debug: the whole chain in a few minutes on 2 CPU cores (CI runs it). Nothing here learns to speak.
 voices=slt,rms corpus_utts=24 corpus_seed=0 dev_fraction=0.15 test_fraction=0.15
+corpus_extra_text=wordnet corpus_extra_utts=6  # 6 of WordNet's example sentences as extra LM training text
 libri_train=train-clean-100 libri_dev=dev-clean libri_test=test-clean
 codec_launch="$py -m"
 codec_preset=debug codec_steps=20 codec_batch=4 codec_segment=0.5 codec_lr=1e-3 codec_adv_start=10
