@@ -172,4 +172,4 @@ class ConcatTokenStore:
 def open_tokens(spec: str) -> TokenStore | ConcatTokenStore:
     """`DIR` or `DIR,DIR,...` (token directories of the same codec, read in that order)."""
     directories = [d for d in spec.split(",") if d]
-    return TokenStore(directories[0]) if len(directories) == 1 else ConcatTokenStore(directories)
+    return TokenStore(directories[0]) if len(directories) == 1 else ConcatTokenStore(directories)  # [] -> clear error

@@ -134,12 +134,11 @@ def wordnet_examples(wordnet_dir: Path = WORDNET_DIR, held_out: list[str] = (), 
                 example = example.strip()
                 if 4 <= len(example.split()) <= 20 and re.fullmatch(r"[A-Za-z ,.'?!;:-]+", example):
                     examples.add(example)
-    held = {normalize_text(t) for t in held_out}
-    known_set = {normalize_text(t) for t in known} | held
+    held, known = {normalize_text(t) for t in held_out}, {normalize_text(t) for t in known}
     kept = []
     for example in sorted(examples):
         text = normalize_text(example)
-        if text in known_set or any(text in h or h in text for h in held):
+        if text in known or any(text in h or h in text for h in held):  # containment covers equality
             continue
         kept.append(example)
     return kept
@@ -212,7 +211,7 @@ def build_synth(out_dir: Path, voices: list[str], max_utts: int | None = None, t
     """
     _check_synthesizers(voices)
     if text_file is not None:
-        sentences = [ln.strip() for ln in Path(text_file).read_text(encoding="utf-8").splitlines() if ln.strip()]
+        sentences = text_lines(Path(text_file))
         if not sentences:
             raise CorpusError(f"{text_file}: no text lines")
     else:
@@ -260,10 +259,15 @@ def build_synth(out_dir: Path, voices: list[str], max_utts: int | None = None, t
     return outputs
 
 
+def text_lines(path: Path) -> list[str]:
+    """The non-empty lines of a text file, one sentence each."""
+    return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+
+
 def _sentences_of(paths: list[Path]) -> list[str]:
     """The sentences of manifests (.jsonl) and text files (one sentence per line)."""
-    return [s for p in paths for s in ([u.text for u in read_manifest(p).utterances] if p.suffix == ".jsonl"
-                                       else [ln.strip() for ln in p.read_text(encoding="utf-8").splitlines() if ln.strip()])]
+    return [s for p in paths
+            for s in ([u.text for u in read_manifest(p).utterances] if p.suffix == ".jsonl" else text_lines(p))]
 
 
 def main(argv: list[str] | None = None) -> int:
