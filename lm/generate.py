@@ -56,6 +56,10 @@ class SamplingConfig:
     half_precision_max_rows: int | None = 4
 
     def __post_init__(self):
+        if not (math.isfinite(self.temperature) and self.temperature >= 0):
+            raise ValueError(f"temperature {self.temperature!r}: must be a finite number >= 0 (0 = greedy)")
+        if not 0 < self.top_p <= 1:
+            raise ValueError(f"top_p {self.top_p!r}: must be in (0, 1] (1 = off)")
         for field in ("head_dtype", "layer_dtype"):
             if getattr(self, field) not in COMPUTE_DTYPES:
                 raise ValueError(f"{field} {getattr(self, field)!r}: choose one of {sorted(COMPUTE_DTYPES)}")

@@ -66,6 +66,17 @@ def compute_precision(sampling: dict) -> str:
     return f" At synthesis the LM computes {' and '.join(parts)}{limit}."
 
 
+def sampling_sentence(sampling: dict) -> str:
+    """A sentence on how the pipeline samples its codes (pipeline.json's sampling), which a call may override."""
+    from lm.generate import SamplingConfig
+
+    c = SamplingConfig(**sampling)
+    how = "greedily" if c.temperature == 0 else f"at temperature {c.temperature:g}"
+    return (f" It samples {how} (top-k {c.top_k}, top-p {c.top_p:g}, repetition penalty {c.repetition_penalty:g}); "
+            "every figure below is with these settings, and a call may override them, e.g. "
+            "`synthesize(text, temperature=0.8)` or `python -m pipelines --temperature 0.8`.")
+
+
 def stored_dtype(weights: Path) -> str:
     """The precision(s) a safetensors file stores its tensors in (what the bytes on disk are, not the loaded model)."""
     names = {"F32": "float32", "F16": "float16", "BF16": "bfloat16"}
@@ -229,7 +240,8 @@ def card_markdown(facts: dict) -> str:
              f"{facts['megabytes']:.1f} MB in all (budget {facts['max_megabytes']:.0f} MB), safetensors weights stored "
              f"in {facts['dtype']['codec']} (codec) and {facts['dtype']['lm']} (LM; loaded as float32): `codec/` (config.json + model.safetensors, {facts['codec_parameters'] / 1e6:.1f} M parameters), "
              f"`lm/` (config.json + model.safetensors + the text tokenizer, {facts['lm_parameters'] / 1e6:.1f} M "
-             "parameters), `pipeline.json` (sampling defaults)." + compute_precision(facts["sampling"])
+             "parameters), `pipeline.json` (sampling defaults)." + sampling_sentence(facts["sampling"])
+             + compute_precision(facts["sampling"])
              + (" Phoneme input needs `espeak-ng` on the machine "
              "(`scripts/setup.sh` installs it)." if facts["text_input"].startswith("phonemes") else ""),
              "", "## Data", "", *data, "", "## Intelligibility (ASR judge: pocketsphinx)", "",

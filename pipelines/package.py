@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
                              "residual stream, norms, attention and KV cache stay float32)")
     parser.add_argument("--lm-dtype", default="float32", choices=("float32", "float16"),
                         help="precision the LM's weights are stored in (float16: half the bytes; loaded as float32)")
+    parser.add_argument("--temperature", type=float, default=None,
+                        help="the pipeline's sampling temperature (sampling.temperature; default: SamplingConfig's; "
+                             "any call can still override it)")
     args = parser.parse_args(argv)
     import torch
 
@@ -43,7 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     except (CodecLoadError, LMLoadError, CodecMismatchError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    pipeline = TTSPipeline(codec, lm, SamplingConfig(head_dtype=args.head_dtype, layer_dtype=args.layer_dtype))
+    chosen = {} if args.temperature is None else {"temperature": args.temperature}
+    try:
+        sampling = SamplingConfig(head_dtype=args.head_dtype, layer_dtype=args.layer_dtype, **chosen)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    pipeline = TTSPipeline(codec, lm, sampling)
     print(pipeline.save_pretrained(args.out, lm_dtype=getattr(torch, args.lm_dtype)))
     return 0
 

@@ -357,6 +357,10 @@ def test_half_precision_head_gives_float32_logits_within_its_rounding():
     assert StaticCacheDecoder(model, 2, 8, head_dtype=torch.float32).head is None  # the model's own dtype: its module
     with pytest.raises(ValueError, match="head_dtype 'int8'"):
         SamplingConfig(head_dtype="int8")
+    with pytest.raises(ValueError, match="top_p 0"):
+        SamplingConfig(top_p=0)
+    with pytest.raises(ValueError, match="temperature nan"):
+        SamplingConfig(temperature=float("nan"))
 
 
 def test_half_precision_layers_keep_the_step_close_to_float32_and_apply_by_hardware_and_batch(lm, monkeypatch):

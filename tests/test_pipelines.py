@@ -134,17 +134,27 @@ def test_package_sets_the_precisions_and_the_pipeline_speaks_with_them(tmp_path,
     assert set(CLI_DTYPES) == set(COMPUTE_DTYPES)
     out = tmp_path / "half"
     assert package(["--codec", str(tts_dir / "codec"), "--lm", str(tts_dir / "lm"), "--out", str(out),
-                    "--head-dtype", "bfloat16", "--layer-dtype", "bfloat16", "--lm-dtype", "float16"]) == 0
+                    "--head-dtype", "bfloat16", "--layer-dtype", "bfloat16", "--lm-dtype", "float16",
+                    "--temperature", "0.3"]) == 0
     with safe_open(str(out / "lm" / "model.safetensors"), "pt") as f:
         assert {f.get_tensor(k).dtype for k in f.keys()} == {torch.float16}
     pipe = TTSPipeline.from_pretrained(out)
-    assert pipe.sampling.head_dtype == pipe.sampling.layer_dtype == "bfloat16"
+    assert pipe.sampling.head_dtype == pipe.sampling.layer_dtype == "bfloat16" and pipe.sampling.temperature == 0.3
     full = TTSPipeline.from_pretrained(tts_dir).lm.model.state_dict()
     for name, value in pipe.lm.model.state_dict().items():
         assert value.dtype == torch.float32
         assert torch.allclose(value, full[name], rtol=1e-3, atol=1e-4), name
     audio = pipe("Hello there.", seed=0)["audio"]
     assert len(audio) > 0 and np.isfinite(audio).all()
+
+
+def test_package_refuses_a_bad_temperature_by_name(tmp_path, tts_dir, capsys):
+    from pipelines.package import main as package
+
+    out = tmp_path / "bad"
+    assert package(["--codec", str(tts_dir / "codec"), "--lm", str(tts_dir / "lm"), "--out", str(out),
+                    "--temperature", "-1"]) == 2
+    assert "temperature -1.0: must be a finite number >= 0" in capsys.readouterr().err and not out.exists()
 
 
 def test_cli_writes_wavs(tmp_path, tts_dir):

@@ -15,4 +15,6 @@ lm_launch="$py -m"
 lm_variants=("256" "256-sg")
 lm_preset=debug lm_steps=20 lm_batch_tokens=1024 lm_lr=3e-3 lm_seed=0 lm_extra="--eval-every 10 --save-every 10"
 tts_seed=0
+# a sampling temperature other than the default, so CI runs the recipe's --temperature path (test_recipe)
+tts_temperature=0.5
 unseen_utts=3  # stage 8: the model card, judged on 3 sentences outside the corpus
