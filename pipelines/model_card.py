@@ -268,17 +268,23 @@ def card_markdown(facts: dict) -> str:
     return "\n".join(lines)
 
 
-def inherited_codec_runs(model: Path, carded: Path) -> list[dict]:
+def inherited_codec_runs(model: Path, carded: Path, codec_runs: list[Path] = ()) -> list[dict]:
     """The codec history of the carded model folder `carded` (its card.json), for `model` whose codec must hold the
-    same weights: a new LM on a codec whose training runs are no longer on this machine keeps the codec's record."""
-    mine, theirs = model / "codec" / "model.safetensors", carded / "codec" / "model.safetensors"
+    same weights, or whose named `codec_runs` started (--init-from) from a folder holding them: a new LM on a codec
+    whose training runs are no longer on this machine keeps the codec's record, and so does a codec trained on
+    from the carded one (a decoder fine-tuning of the bundled codec)."""
+    theirs = carded / "codec" / "model.safetensors"
     if not (carded / FACTS_FILE).is_file() or not theirs.is_file():
         raise ModelCardError(f"{carded}: not a carded model folder (no {FACTS_FILE} or codec/model.safetensors)")
-    a, b = load_file(str(mine)), load_file(str(theirs))
-    if a.keys() != b.keys() or any(not torch.equal(a[k], b[k]) for k in a):
-        raise ModelCardError(f"{mine} and {theirs} hold different codec weights: the history of {carded} is not this "
-                             "codec's")
-    return _read_json(carded / FACTS_FILE)["codec_runs"]
+    starts = [Path(init) / "model.safetensors" for run, _ in _history(codec_runs)
+              if (init := ((_latest_state(run) or {}).get("args") or {}).get("init_from"))]
+    b = load_file(str(theirs))
+    for mine in [model / "codec" / "model.safetensors", *starts]:
+        a = load_file(str(mine)) if mine.is_file() else {}
+        if a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a):
+            return _read_json(carded / FACTS_FILE)["codec_runs"]
+    raise ModelCardError(f"{model / 'codec' / 'model.safetensors'} and {theirs} hold different codec weights, and no "
+                         f"codec run given started from the latter: the history of {carded} is not this codec's")
 
 
 def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: Path, train_manifests: list,
@@ -309,7 +315,7 @@ def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: 
         "wer": {label: wer_rows(report, name) for label, report in wer_reports.items()},
         "speed": speed_summary(benchmark),
         # the codec's whole history: each named run preceded by the runs it continued (codec_lineage), once each
-        "codec_runs": (inherited_codec_runs(model, codec_card) if codec_card else [])
+        "codec_runs": (inherited_codec_runs(model, codec_card, codec_runs) if codec_card else [])
                       + [run_summary(r, step) for r, step in _history(codec_runs)],
         "lm_runs": [run_summary(r) for r in lm_runs],
         "reproduce": reproduce,
@@ -341,8 +347,9 @@ def main(argv: list[str] | None = None) -> int:
                              "(default fortunes)")
     parser.add_argument("--codec-run", type=Path, action="append", default=[], help="codec training folder (repeat)")
     parser.add_argument("--lm-run", type=Path, action="append", default=[], help="LM training folder (repeat)")
-    parser.add_argument("--codec-card", type=Path, help="a carded model folder with the same codec weights (checked): "
-                        "its codec history is taken over (e.g. a new LM on the bundled model's codec)")
+    parser.add_argument("--codec-card", type=Path, help="a carded model folder with the same codec weights, or whose "
+                        "codec a --codec-run started from (checked): its codec history is taken over (e.g. a new LM "
+                        "on the bundled model's codec, or a decoder fine-tuning of it)")
     parser.add_argument("--reproduce", action="append", default=[], help="a command that reproduces it (repeat)")
     parser.add_argument("--max-mb", type=float, default=60.0)
     parser.add_argument("--install", type=Path, help="then copy the folder here (e.g. pipelines/default_model)")

@@ -60,6 +60,14 @@ def test_a_new_lm_on_a_carded_codec_takes_over_its_codec_history(debug_recipe, m
     save_file({**weights, first: weights[first] + 1e-3}, str(earlier / "codec" / "model.safetensors"))
     with pytest.raises(ModelCardError, match="different codec weights"):
         write_card(model_copy, **{**_card_args(debug_recipe), "codec_runs": []}, codec_card=earlier)
+    # other weights, but trained on from the carded codec (--init-from earlier/codec): its history, then the run
+    tuned = _codec_run(tmp_path / "decoder-finetune", 5, init_from=earlier / "codec")
+    facts = write_card(model_copy, **{**_card_args(debug_recipe), "codec_runs": [tuned]}, codec_card=earlier)
+    assert [r["run"] for r in facts["codec_runs"]] == [r["run"] for r in history] + [facts["codec_runs"][-1]["run"]]
+    assert facts["codec_runs"][-1]["run"].endswith("decoder-finetune") and facts["codec_runs"][-1]["step"] == 5
+    with pytest.raises(ModelCardError, match="no codec run given started from"):
+        write_card(model_copy, **{**_card_args(debug_recipe), "codec_runs": [_codec_run(tmp_path / "other", 5)]},
+                   codec_card=earlier)
     with pytest.raises(ModelCardError, match="not a carded model folder"):
         write_card(model_copy, **_card_args(debug_recipe), codec_card=tmp_path)
     assert torch.equal(load_file(str(model_copy / "codec" / "model.safetensors"))[first], weights[first])
