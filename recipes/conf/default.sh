@@ -20,7 +20,8 @@ libri_train=train-clean-100 libri_dev=dev-clean libri_test=test-clean
 codec_launch="$py -m"
 # The bundled codec's decoder was then trained 15 000 more steps with its tokenizer frozen (LR 1e-4, mel loss; codes
 # unchanged): resynthesis WER 0.451 -> 0.358, TTS WER 0.538 -> 0.472 (docs/RESULTS.md, "The decoder trained on");
-# continue a codec that way with codec_init=<codec folder> codec_extra=--freeze-tokenizer codec_steps=15000 codec_lr=1e-4.
+# continue a codec that way with codec_init=<codec folder> codec_extra=--freeze-tokenizer codec_steps=15000 codec_lr=1e-4
+# codec_adv_start=15000 (no GAN).
 # No self-guidance for the bundled codec: the paper's SG loss runs away on long schedules at the tiny preset
 # (docs/RESULTS.md, 2026-11-28; --sg-loss centered is the stable form, not yet measured over a whole schedule),
 # and SG did not make the tokens easier for the LM (340.0 vs 339.0 bits/s).
@@ -51,7 +52,7 @@ tts_head_dtype=bfloat16
 # its layers' projections too (for at most 4 sentences at a time, sampling.half_precision_max_rows): one short
 # sentence's step x0.55 on 2 CPU threads, WER unchanged (docs/RESULTS.md, docs/PERFORMANCE.md)
 tts_layer_dtype=bfloat16
-# sampling temperature 0.2 instead of 0.8: TTS WER 0.620 -> 0.537 on the test split, 0.399 -> 0.283 on 60 unseen
+# sampling temperature 0.2 instead of 0.8: TTS WER 0.620 -> 0.538 on the test split, 0.399 -> 0.283 on 60 unseen
 # sentences (paired, significant; 40 others: no difference), chosen on the dev split among 0 / 0.2 / 0.3 / 0.4 / 0.6 / 0.8
 # (docs/RESULTS.md, "Sampling temperature 0.2")
 tts_temperature=0.2
