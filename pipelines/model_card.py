@@ -268,15 +268,16 @@ def card_markdown(facts: dict) -> str:
     return "\n".join(lines)
 
 
-def inherited_codec_runs(model: Path, carded: Path, codec_runs: list[Path] = ()) -> list[dict]:
+def inherited_codec_runs(model: Path, carded: Path, history: list[tuple[Path, int | None]] = ()) -> list[dict]:
     """The codec history of the carded model folder `carded` (its card.json), for `model` whose codec must hold the
-    same weights, or whose named `codec_runs` started (--init-from) from a folder holding them: a new LM on a codec
+    same weights, or one of whose codec runs (`history`, from _history) started (--init-from) from a folder holding
+    them: a new LM on a codec
     whose training runs are no longer on this machine keeps the codec's record, and so does a codec trained on
     from the carded one (a decoder fine-tuning of the bundled codec)."""
     theirs = carded / "codec" / "model.safetensors"
     if not (carded / FACTS_FILE).is_file() or not theirs.is_file():
         raise ModelCardError(f"{carded}: not a carded model folder (no {FACTS_FILE} or codec/model.safetensors)")
-    starts = [Path(init) / "model.safetensors" for run, _ in _history(codec_runs)
+    starts = [Path(init) / "model.safetensors" for run, _ in history
               if (init := ((_latest_state(run) or {}).get("args") or {}).get("init_from"))]
     b = load_file(str(theirs))
     for mine in [model / "codec" / "model.safetensors", *starts]:
@@ -291,8 +292,8 @@ def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: 
                codec_runs: list[Path], lm_runs: list[Path], reproduce: list[str], max_mb: float = 60.0,
                codec_card: Path | None = None) -> dict:
     """Check the folder against the budget, gather the facts, write README.md + card.json into it; returns the facts.
-    `codec_card`: a carded model folder with the same codec weights, whose codec history the card takes over (the
-    `codec_runs` given, if any, follow it). `train_manifests`: `PATH` or `PATH=TEXT_SOURCE` each (manifest_spec)."""
+    `codec_card`: a carded model folder with the same codec weights, or whose codec one of `codec_runs` started from,
+    whose codec history the card takes over (the `codec_runs` given, if any, follow it). `train_manifests`: `PATH` or `PATH=TEXT_SOURCE` each (manifest_spec)."""
     from codec import Codec
     from lm.model import SpeechLM
 
@@ -303,6 +304,7 @@ def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: 
         raise ModelCardError(f"{model}: {weights / 1e6:.1f} MB, over the budget of {max_mb:.0f} MB")
     codec = Codec.from_pretrained(model / "codec")
     lm = SpeechLM.from_pretrained(model / "lm", codec=codec)
+    history = _history(codec_runs)
     facts = {
         "title": f"sgspeech TTS model `{name}`", "name": name, "codebook_size": codec.codebook_size,
         "text_input": "phonemes (espeak-ng IPA)" if getattr(lm.tokenizer.config, "phonemes", False) else "text pieces",
@@ -315,8 +317,8 @@ def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: 
         "wer": {label: wer_rows(report, name) for label, report in wer_reports.items()},
         "speed": speed_summary(benchmark),
         # the codec's whole history: each named run preceded by the runs it continued (codec_lineage), once each
-        "codec_runs": (inherited_codec_runs(model, codec_card, codec_runs) if codec_card else [])
-                      + [run_summary(r, step) for r, step in _history(codec_runs)],
+        "codec_runs": (inherited_codec_runs(model, codec_card, history) if codec_card else [])
+                      + [run_summary(r, step) for r, step in history],
         "lm_runs": [run_summary(r) for r in lm_runs],
         "reproduce": reproduce,
     }
