@@ -215,11 +215,19 @@ class Codec(nn.Module):
                 "frame_lengths": lat.frame_lengths}
 
     # -- persistence ---------------------------------------------------------------------------------------
-    def save_pretrained(self, directory: str | os.PathLike) -> Path:
-        """Write config.json (with its format version) and model.safetensors atomically into `directory`."""
+    def save_pretrained(self, directory: str | os.PathLike, decoder_dtype: torch.dtype | None = None) -> Path:
+        """Write config.json (with its format version) and model.safetensors atomically into `directory`.
+
+        decoder_dtype (e.g. torch.float16): store the decoder side's weights in that precision (half the bytes);
+        the tokenizer's stay float32, so the codes and `tokenizer_fingerprint()` do not change. from_pretrained
+        loads them into float32 parameters either way."""
+        weights = self._weights()
+        if decoder_dtype is not None:
+            weights = {k: v if self.is_tokenizer_weight(k) or not v.is_floating_point() else v.to(decoder_dtype)
+                       for k, v in weights.items()}
         with atomic_directory(directory) as tmp:
             (tmp / CONFIG_FILE).write_text(self.config.to_json())
-            save_file(self._weights(), str(tmp / WEIGHTS_FILE), metadata={"format": "pt"})
+            save_file(weights, str(tmp / WEIGHTS_FILE), metadata={"format": "pt"})
         return Path(directory)
 
     @classmethod
@@ -270,6 +278,29 @@ class Codec(nn.Module):
         config = {k: v for k, v in self.config.to_dict().items() if k in TOKENIZER_CONFIG_FIELDS}
         weights = {k: v for k, v in self._weights().items() if self.is_tokenizer_weight(k)}
         return _digest(json.dumps(config, sort_keys=True), weights)
+
+    def load_grown(self, source: "Codec") -> "Codec":
+        """Copy every weight of `source`, a codec of this architecture or of this one with fewer decoder transformer
+        blocks. The extra blocks follow the source's and start as identities (their attention and MLP output
+        projections are zero; being residual, each then passes its input through), so this codec decodes exactly
+        as `source` until it trains - a deeper decoder that starts from a trained one, not from scratch."""
+        ours, theirs = self.config.decoder_depth, source.config.decoder_depth
+        if ours < theirs:
+            raise ValueError(f"cannot load a codec with {theirs} decoder blocks into one with {ours}")
+        mine, weights = self.state_dict(), source.state_dict()
+        new_blocks = tuple(f"backbone.blocks.{i}." for i in range(theirs, ours))
+        wrong = [k for k in mine if k not in weights and not k.startswith(new_blocks)]
+        wrong += [k for k, w in weights.items() if k not in mine or mine[k].shape != w.shape]
+        if wrong:
+            raise ValueError(f"source codec's weights do not fit this architecture: {', '.join(wrong[:5])}")
+        self.load_state_dict(weights, strict=False)
+        with torch.no_grad():
+            for block in list(self.backbone.blocks)[theirs:]:
+                for layer in (block.proj, block.mlp[-1]):
+                    layer.weight.zero_()
+                    if layer.bias is not None:
+                        layer.bias.zero_()
+        return self
 
     def freeze_tokenizer(self) -> "Codec":
         """Fix the codes for the rest of training: the tokenizer weights stop taking gradients and their modules

@@ -61,6 +61,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "so the codes (and token stores and LMs made with them) stay valid, and a CPU step costs "
                         "about half")
     p.add_argument("--codebook-size", type=int, help="overrides the preset's (FSQ levels follow it)")
+    p.add_argument("--decoder-depth", type=int,
+                   help="transformer blocks in the decoder (overrides the preset's); with --init-from, more than the "
+                        "source codec's grows its decoder: the new blocks follow the source's and start as identities, "
+                        "so training starts from the source codec's exact output")
     p.add_argument("--quantizer", choices=QUANTIZERS)
     p.add_argument("--sg", action=argparse.BooleanOptionalAction, default=None,
                    help="self-guidance (default on; with --init-from, the folder's setting)")
@@ -110,14 +114,20 @@ def build_config(args, source: Codec | None = None) -> CodecConfig:
     training = {k: v for k, v in training.items() if v is not None}
     architecture = {"--preset": args.preset, "--codebook-size": args.codebook_size, "--quantizer": args.quantizer,
                     "--semantic-model": args.semantic_model, "--semantic-layer": args.semantic_layer}
+    if args.decoder_depth is not None and args.decoder_depth < 1:
+        sys.exit(f"--decoder-depth {args.decoder_depth}: the decoder needs at least one transformer block")
     if args.init_from:
         given = [flag for flag, value in architecture.items() if value is not None]
         if given:
             sys.exit(f"--init-from {args.init_from} brings its own architecture: drop {', '.join(given)}")
-        return dataclasses.replace(source.config, **training)
+        depth = source.config.decoder_depth
+        if args.decoder_depth is not None and args.decoder_depth < depth:
+            sys.exit(f"--decoder-depth {args.decoder_depth}: {args.init_from} has {depth} decoder blocks; a decoder "
+                     f"can be grown from it, not cut")
+        return dataclasses.replace(source.config, **training, decoder_depth=args.decoder_depth or depth)
     if args.freeze_tokenizer:
         sys.exit("--freeze-tokenizer needs --init-from CODEC_DIR: freezing a fresh encoder would fix random codes")
-    overrides = {"codebook_size": args.codebook_size, "quantizer": args.quantizer,
+    overrides = {"codebook_size": args.codebook_size, "quantizer": args.quantizer, "decoder_depth": args.decoder_depth,
                  "semantic_model": args.semantic_model, "semantic_layer": args.semantic_layer, **training}
     config = CodecConfig.preset(args.preset or "tiny", **{k: v for k, v in overrides.items() if v is not None})
     if args.semantic_model:  # the adapter's input width is the SSL model's hidden size
@@ -196,8 +206,8 @@ def main(argv=None) -> Path:
     label = args.preset or (f"from {Path(args.init_from).name}" if args.init_from else "tiny")
     weights = loss_weights(config)
     codec = Codec(config)
-    if source is not None:  # same architecture (build_config), so the same weight names
-        codec.load_state_dict(source.state_dict())
+    if source is not None:  # same architecture (build_config), perhaps with a deeper decoder
+        codec.load_grown(source)
         del source
     if args.freeze_tokenizer:
         codec.freeze_tokenizer()

@@ -84,6 +84,14 @@ def stored_dtype(weights: Path) -> str:
         return "/".join(sorted({names.get(d, d) for d in (f.get_slice(k).get_dtype() for k in f.keys())}))
 
 
+def codec_dtype_phrase(stored: str) -> str:
+    """stored_dtype of a codec file, in words: a mixed file is one packaged with --codec-decoder-dtype."""
+    if "/" not in stored:
+        return f"{stored} (codec)"
+    half = next(d for d in stored.split("/") if d != "float32")
+    return f"{half} (the codec's decoder side; its tokenizer, which decides the codes, float32)"
+
+
 def _read_json(path: Path) -> dict:
     try:
         return json.loads(path.read_text())
@@ -156,8 +164,9 @@ def run_summary(run: Path, used_until: int | None = None) -> dict:
         config = _read_json(run / "train_config.json")
         state = {"step": config["steps"], "args": config}
     settings = state.get("args") or state.get("config") or {}
-    keep = ("preset", "init_from", "freeze_tokenizer", "codebook_size", "sg", "sg_weight", "steps", "batch_size",
-            "segment_seconds", "batch_tokens", "lr", "warmup_steps", "seed", "adv_start_step", "tokenizer", "init")
+    keep = ("preset", "init_from", "freeze_tokenizer", "decoder_depth", "codebook_size", "sg", "sg_weight", "sg_loss",
+            "steps", "batch_size", "segment_seconds", "batch_tokens", "lr", "warmup_steps", "seed", "adv_start_step",
+            "tokenizer", "init")
     summary = {"run": _shown(run), "step": int(state["step"] if used_until is None else used_until),
                "settings": {k: settings[k] for k in keep if settings.get(k) is not None}}
     if used_until is not None and int(state["step"]) > used_until:
@@ -238,7 +247,8 @@ def card_markdown(facts: dict) -> str:
              "`pipelines.synthesize(\"text\")` and `python -m pipelines \"text\" -o out.wav` use it when no model is named.",
              "", "## Files", "",
              f"{facts['megabytes']:.1f} MB in all (budget {facts['max_megabytes']:.0f} MB), safetensors weights stored "
-             f"in {facts['dtype']['codec']} (codec) and {facts['dtype']['lm']} (LM; loaded as float32): `codec/` (config.json + model.safetensors, {facts['codec_parameters'] / 1e6:.1f} M parameters), "
+             f"in {codec_dtype_phrase(facts['dtype']['codec'])} and {facts['dtype']['lm']} (LM), loaded as float32: "
+             f"`codec/` (config.json + model.safetensors, {facts['codec_parameters'] / 1e6:.1f} M parameters), "
              f"`lm/` (config.json + model.safetensors + the text tokenizer, {facts['lm_parameters'] / 1e6:.1f} M "
              "parameters), `pipeline.json` (sampling defaults)." + sampling_sentence(facts["sampling"])
              + compute_precision(facts["sampling"])
@@ -305,6 +315,9 @@ def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: 
     codec = Codec.from_pretrained(model / "codec")
     lm = SpeechLM.from_pretrained(model / "lm", codec=codec)
     history = _history(codec_runs)
+    inherited = inherited_codec_runs(model, codec_card, history) if codec_card else []
+    # a run continued from the carded codec walks back through that codec's own runs, already in the inherited list
+    carded = {Path(r["run"]).resolve() for r in inherited}
     facts = {
         "title": f"sgspeech TTS model `{name}`", "name": name, "codebook_size": codec.codebook_size,
         "text_input": "phonemes (espeak-ng IPA)" if getattr(lm.tokenizer.config, "phonemes", False) else "text pieces",
@@ -317,8 +330,7 @@ def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: 
         "wer": {label: wer_rows(report, name) for label, report in wer_reports.items()},
         "speed": speed_summary(benchmark),
         # the codec's whole history: each named run preceded by the runs it continued (codec_lineage), once each
-        "codec_runs": (inherited_codec_runs(model, codec_card, history) if codec_card else [])
-                      + [run_summary(r, step) for r, step in history],
+        "codec_runs": inherited + [run_summary(r, step) for r, step in history if r.resolve() not in carded],
         "lm_runs": [run_summary(r) for r in lm_runs],
         "reproduce": reproduce,
     }

@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
                              "residual stream, norms, attention and KV cache stay float32)")
     parser.add_argument("--lm-dtype", default="float32", choices=("float32", "float16"),
                         help="precision the LM's weights are stored in (float16: half the bytes; loaded as float32)")
+    parser.add_argument("--codec-decoder-dtype", default="float32", choices=("float32", "float16"),
+                        help="precision the codec's decoder-side weights are stored in (float16: half their bytes; "
+                             "loaded as float32); its tokenizer's stay float32, so the codes do not change")
     parser.add_argument("--temperature", type=float, default=None,
                         help="the pipeline's sampling temperature (sampling.temperature; default: SamplingConfig's; "
                              "any call can still override it)")
@@ -53,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     pipeline = TTSPipeline(codec, lm, sampling)
-    print(pipeline.save_pretrained(args.out, lm_dtype=getattr(torch, args.lm_dtype)))
+    print(pipeline.save_pretrained(args.out, lm_dtype=getattr(torch, args.lm_dtype),
+                                   codec_decoder_dtype=getattr(torch, args.codec_decoder_dtype)))
     return 0
 
 

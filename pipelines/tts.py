@@ -77,10 +77,12 @@ class TTSPipeline:
         return self.codec.sample_rate
 
     # -- persistence ---------------------------------------------------------------------------------------
-    def save_pretrained(self, directory: str | os.PathLike, lm_dtype: torch.dtype | None = None) -> Path:
-        """lm_dtype: store the LM's weights in that precision (SpeechLM.save_pretrained); the codec stays float32."""
+    def save_pretrained(self, directory: str | os.PathLike, lm_dtype: torch.dtype | None = None,
+                        codec_decoder_dtype: torch.dtype | None = None) -> Path:
+        """lm_dtype: store the LM's weights in that precision (SpeechLM.save_pretrained); codec_decoder_dtype: the
+        codec's decoder side (Codec.save_pretrained; its tokenizer stays float32)."""
         with atomic_directory(directory) as tmp:
-            self.codec.save_pretrained(tmp / "codec")
+            self.codec.save_pretrained(tmp / "codec", decoder_dtype=codec_decoder_dtype)
             self.lm.save_pretrained(tmp / "lm", dtype=lm_dtype)
             (tmp / PIPELINE_FILE).write_text(json.dumps({
                 "format_version": PIPELINE_FORMAT_VERSION, "sampling": dataclasses.asdict(self.sampling),

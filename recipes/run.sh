@@ -40,7 +40,8 @@ py="${PYTHON:-$root/.venv/bin/python}"
 # variant); bundle_install, where stage 8 copies it (empty: nowhere); unseen_utts, how many unseen sentences;
 # tts_head_dtype, the precision of each TTS pipeline's logit projection (pipelines.package --head-dtype);
 # tts_layer_dtype, that of its LM layers' projections (--layer-dtype); tts_lm_dtype, the precision its LM weights
-# are stored in (--lm-dtype); tts_temperature, its sampling temperature (--temperature; empty: the sampling default)
+# are stored in (--lm-dtype); tts_codec_decoder_dtype, that of its codec's decoder side (--codec-decoder-dtype);
+# tts_temperature, its sampling temperature (--temperature; empty: the sampling default)
 # corpus_held_out_of, N: dev and test as in the corpus of the first N sentences, the rest to train (a grown corpus
 # keeps its held-out sets: pipelines.corpus --held-out-of)
 # corpus_extra_text, "wordnet": more training text for the LMs (synthetic corpora only): WordNet's example sentences
@@ -48,7 +49,8 @@ py="${PYTHON:-$root/.venv/bin/python}"
 # voices into $exp/data-extra, tokenized into tokens/<variant>/train-extra and trained on beside train;
 # corpus_extra_utts, N: only N of its sentences (empty: all)
 codec_init="" bundle_variant="" bundle_install="" unseen_utts=40 tts_head_dtype=float32 tts_layer_dtype=float32
-tts_lm_dtype=float32 tts_temperature="" corpus_held_out_of="" corpus_extra_text="" corpus_extra_utts=""
+tts_lm_dtype=float32 tts_codec_decoder_dtype=float32 tts_temperature="" corpus_held_out_of="" corpus_extra_text=""
+corpus_extra_utts=""
 # shellcheck source=conf/debug.sh
 source "$conf"
 for kv in "${overrides[@]}"; do
@@ -183,7 +185,7 @@ if run_stage 5; then
     fi
     "$py" -m pipelines.package --codec "$exp/codec/$name/final" --lm "$out/final" --out "$exp/tts/$name" \
       --head-dtype "$tts_head_dtype" --layer-dtype "$tts_layer_dtype" --lm-dtype "$tts_lm_dtype" \
-      ${tts_temperature:+--temperature "$tts_temperature"}
+      --codec-decoder-dtype "$tts_codec_decoder_dtype" ${tts_temperature:+--temperature "$tts_temperature"}
   done
 fi
 

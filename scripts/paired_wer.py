@@ -1,10 +1,11 @@
 """Paired WER differences between codecs (or TTS systems) of one `pipelines.evaluate compare` folder.
 
-    python scripts/paired_wer.py REPORT_DIR BASE:OTHER [BASE:OTHER ...] [--folder codec|tts]
+    python scripts/paired_wer.py REPORT_DIR BASE:OTHER [BASE:OTHER ...] [--folder codec|tts] [--pool REPORT_DIR ...]
 
 Both systems were judged on the same utterances, so the difference of their corpus WERs (OTHER - BASE, errors /
 reference words) is bootstrapped over utterances pair by pair: a much tighter CI than the two separate ones in the
-report. Names are as given to `compare` (--codec NAME=DIR). Prints one JSON line per pair.
+report. Names are as given to `compare` (--codec NAME=DIR). Prints one JSON line per pair. `--pool` adds the
+utterances of further compare folders that judged the same two systems (e.g. other test sets) into one bootstrap.
 """
 from __future__ import annotations
 
@@ -29,11 +30,21 @@ def utterance_errors(report: Path, name: str, folder: str) -> tuple[list[str], n
             np.array([r["n_words"] for r in rows], float))
 
 
-def paired_wer(report: Path, base: str, other: str, folder: str = "codec") -> dict:
-    refs_a, errors_a, words = utterance_errors(report, base, folder)
-    refs_b, errors_b, _ = utterance_errors(report, other, folder)
+def paired_wer(report: Path | list[Path], base: str, other: str, folder: str = "codec") -> dict:
+    """OTHER - BASE over the utterances of `report` (or of several reports, pooled)."""
+    reports = [report] if isinstance(report, Path) else list(report)
+    refs_a, errors_a, words, refs_b, errors_b = [], [], [], [], []
+    for r in reports:
+        refs, errors, n_words = utterance_errors(r, base, folder)
+        refs_a += [f"{r}|{ref}" for ref in refs]
+        errors_a.append(errors)
+        words.append(n_words)
+        refs, errors, _ = utterance_errors(r, other, folder)
+        refs_b += [f"{r}|{ref}" for ref in refs]
+        errors_b.append(errors)
     if refs_a != refs_b:
         raise ValueError(f"{base!r} and {other!r} were not judged on the same utterances")
+    errors_a, errors_b, words = np.concatenate(errors_a), np.concatenate(errors_b), np.concatenate(words)
     low, high = paired_ci(lambda idx: (errors_b[idx].sum(1) - errors_a[idx].sum(1)) / words[idx].sum(1), len(words))
     return {"base": base, "other": other, "wer_base": errors_a.sum() / words.sum(),
             "wer_other": errors_b.sum() / words.sum(), "difference": (errors_b.sum() - errors_a.sum()) / words.sum(),
@@ -45,11 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("report", type=Path)
     parser.add_argument("pairs", nargs="+", metavar="BASE:OTHER")
     parser.add_argument("--folder", choices=("codec", "tts"), default="codec")
+    parser.add_argument("--pool", type=Path, action="append", default=[], metavar="REPORT_DIR",
+                        help="pool the utterances of this compare folder too (repeat)")
     args = parser.parse_args(argv)
     for pair in args.pairs:
         if pair.count(":") != 1:
             parser.error(f"{pair!r}: expected BASE:OTHER")
-        row = paired_wer(args.report, *pair.split(":"), folder=args.folder)
+        row = paired_wer([args.report, *args.pool], *pair.split(":"), folder=args.folder)
         row["difference_ci"] = [round(v, 4) for v in row["difference_ci"]]
         print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}))
     return 0

@@ -193,6 +193,26 @@ def test_save_load_identical(codec, tmp_path):
     assert make_codec(seed=1).fingerprint() != codec.fingerprint()
 
 
+def test_grown_decoder_starts_as_the_source_codec_and_then_trains_its_new_blocks():
+    source = make_codec(decoder_depth=1)
+    for p in source.parameters():  # a source whose decoder is not at its initialisation
+        p.data.add_(0.01 * torch.randn_like(p))
+    grown = Codec(dataclasses.replace(source.config, decoder_depth=3)).load_grown(source).eval()
+    wav = torch.randn(2, 4800) * 0.1
+    codes, frames = source.encode(wav)
+    assert torch.equal(grown.encode(wav)[0], codes)
+    assert torch.allclose(grown.decode(codes, frames), source.decode(codes, frames), atol=1e-6)
+    # the new blocks are identities, not dead: the mel loss reaches them through their output projections
+    features, _ = grown.backbone(torch.randn(1, grown.config.decoder_dim, 20), torch.ones(1, 1, 20))
+    features.pow(2).mean().backward()
+    block = grown.backbone.blocks[2]
+    assert block.proj.weight.grad.abs().sum() > 0 and block.mlp[-1].weight.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="with 3 decoder blocks into one with 1"):
+        Codec(source.config).load_grown(grown)
+    with pytest.raises(ValueError, match="do not fit"):
+        Codec(dataclasses.replace(source.config, decoder_dim=32, decoder_depth=3)).load_grown(source)
+
+
 def test_config_is_frozen_and_replaceable():
     config = CodecConfig.preset("debug")
     with pytest.raises(dataclasses.FrozenInstanceError):

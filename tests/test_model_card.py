@@ -65,6 +65,14 @@ def test_a_new_lm_on_a_carded_codec_takes_over_its_codec_history(debug_recipe, m
     facts = write_card(model_copy, **{**_card_args(debug_recipe), "codec_runs": [tuned]}, codec_card=earlier)
     assert [r["run"] for r in facts["codec_runs"]] == [r["run"] for r in history] + [facts["codec_runs"][-1]["run"]]
     assert facts["codec_runs"][-1]["run"].endswith("decoder-finetune") and facts["codec_runs"][-1]["step"] == 5
+    # and a run from that run's final/ (the card of the tuned codec as the carded one): each run once, in order
+    tuned_card = tmp_path / "tuned-card"
+    shutil.copytree(model_copy, tuned_card)
+    (tuned / "final").mkdir()
+    shutil.copy(tuned_card / "codec" / "model.safetensors", tuned / "final" / "model.safetensors")
+    further = _codec_run(tmp_path / "further", 3, init_from=tuned / "final")
+    later = write_card(model_copy, **{**_card_args(debug_recipe), "codec_runs": [further]}, codec_card=tuned_card)
+    assert [r["run"] for r in later["codec_runs"]] == [r["run"] for r in facts["codec_runs"]] + [str(further)]
     with pytest.raises(ModelCardError, match="no codec run given started from"):
         write_card(model_copy, **{**_card_args(debug_recipe), "codec_runs": [_codec_run(tmp_path / "other", 5)]},
                    codec_card=earlier)

@@ -124,7 +124,8 @@ def test_the_bundled_default_model_speaks_out_of_the_box():
 def test_package_sets_the_precisions_and_the_pipeline_speaks_with_them(tmp_path, tts_dir):
     """--head-dtype and --layer-dtype go into the sampling settings (the CLI offers exactly the precisions sampling
     knows); --lm-dtype float16 stores the LM's weights in half the bytes, which load back into float32 parameters
-    within float16 rounding."""
+    within float16 rounding; --codec-decoder-dtype float16 stores the codec's decoder side so, and leaves its
+    tokenizer in float32: the same codes."""
     from safetensors import safe_open
 
     from lm.generate import COMPUTE_DTYPES
@@ -135,10 +136,21 @@ def test_package_sets_the_precisions_and_the_pipeline_speaks_with_them(tmp_path,
     out = tmp_path / "half"
     assert package(["--codec", str(tts_dir / "codec"), "--lm", str(tts_dir / "lm"), "--out", str(out),
                     "--head-dtype", "bfloat16", "--layer-dtype", "bfloat16", "--lm-dtype", "float16",
-                    "--temperature", "0.3"]) == 0
+                    "--codec-decoder-dtype", "float16", "--temperature", "0.3"]) == 0
     with safe_open(str(out / "lm" / "model.safetensors"), "pt") as f:
         assert {f.get_tensor(k).dtype for k in f.keys()} == {torch.float16}
     pipe = TTSPipeline.from_pretrained(out)
+    original = TTSPipeline.from_pretrained(tts_dir).codec
+    with safe_open(str(out / "codec" / "model.safetensors"), "pt") as f:
+        stored = {k: f.get_tensor(k).dtype for k in f.keys()}
+    assert {d for k, d in stored.items() if original.is_tokenizer_weight(k)} == {torch.float32}
+    assert {d for k, d in stored.items() if not original.is_tokenizer_weight(k)} == {torch.float16}
+    assert pipe.codec.tokenizer_fingerprint() == original.tokenizer_fingerprint()
+    assert all(v.dtype == torch.float32 for v in pipe.codec.state_dict().values() if v.is_floating_point())
+    wav = torch.randn(1, 8000) * 0.1
+    codes, frames = original.encode(wav)
+    assert torch.equal(pipe.codec.encode(wav)[0], codes)
+    assert torch.allclose(pipe.codec.decode(codes, frames), original.decode(codes, frames), atol=1e-2)
     assert pipe.sampling.head_dtype == pipe.sampling.layer_dtype == "bfloat16" and pipe.sampling.temperature == 0.3
     full = TTSPipeline.from_pretrained(tts_dir).lm.model.state_dict()
     for name, value in pipe.lm.model.state_dict().items():

@@ -100,6 +100,15 @@ def test_paired_wer_bootstraps_the_difference_utterance_by_utterance(tmp_path, c
         script.paired_wer(tmp_path, "a", "c")
     assert script.main([str(tmp_path), "a:b"]) == 0
     assert json.loads(capsys.readouterr().out)["difference"] == -0.2
+    # pooled with a second set where b makes no fewer errors: the words of both count
+    first = tmp_path
+    tmp_path = first / "second-set"
+    system("a", [5, 5])
+    system("b", [5, 5])
+    pooled = script.paired_wer([first, tmp_path], "a", "b")
+    assert pooled["utterances"] == 10 and pooled["difference"] == pytest.approx(-16 / 100)
+    assert script.main([str(first), "a:b", "--pool", str(tmp_path)]) == 0
+    assert json.loads(capsys.readouterr().out)["utterances"] == 10
 
 
 def test_phoneme_table_replays_espeak_ng_exactly_and_refuses_what_it_did_not_record(tmp_path):
