@@ -33,18 +33,16 @@ def utterance_errors(report: Path, name: str, folder: str) -> tuple[list[str], n
 def paired_wer(report: Path | list[Path], base: str, other: str, folder: str = "codec") -> dict:
     """OTHER - BASE over the utterances of `report` (or of several reports, pooled)."""
     reports = [report] if isinstance(report, Path) else list(report)
-    refs_a, errors_a, words, refs_b, errors_b = [], [], [], [], []
-    for r in reports:
-        refs, errors, n_words = utterance_errors(r, base, folder)
-        refs_a += [f"{r}|{ref}" for ref in refs]
-        errors_a.append(errors)
-        words.append(n_words)
-        refs, errors, _ = utterance_errors(r, other, folder)
-        refs_b += [f"{r}|{ref}" for ref in refs]
-        errors_b.append(errors)
+
+    def pooled(name: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+        parts = [utterance_errors(r, name, folder) for r in reports]
+        refs = [f"{r}|{ref}" for r, (part_refs, _, _) in zip(reports, parts) for ref in part_refs]
+        return refs, np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts])
+
+    refs_a, errors_a, words = pooled(base)
+    refs_b, errors_b, _ = pooled(other)
     if refs_a != refs_b:
         raise ValueError(f"{base!r} and {other!r} were not judged on the same utterances")
-    errors_a, errors_b, words = np.concatenate(errors_a), np.concatenate(errors_b), np.concatenate(words)
     low, high = paired_ci(lambda idx: (errors_b[idx].sum(1) - errors_a[idx].sum(1)) / words[idx].sum(1), len(words))
     return {"base": base, "other": other, "wer_base": errors_a.sum() / words.sum(),
             "wer_other": errors_b.sum() / words.sum(), "difference": (errors_b.sum() - errors_a.sum()) / words.sum(),

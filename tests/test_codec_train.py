@@ -184,13 +184,13 @@ def test_decoder_fine_tune_with_a_frozen_tokenizer_keeps_codes_and_tokens_valid(
 
     # a deeper decoder grown from the tuned codec keeps its codes; it can be grown, not cut
     depth = tuned.config.decoder_depth
-    grown_dir = main(tune + ["--init-from", str(tuned_dir), "--freeze-tokenizer", "--decoder-depth", str(depth + 1),
-                             "--out", str(tmp_path / "grown")])
+    from_tuned = ["--init-from", str(tuned_dir), *tune[2:]]  # tune[:2] is --init-from base
+    grown_dir = main(from_tuned + ["--freeze-tokenizer", "--decoder-depth", str(depth + 1), "--out", str(tmp_path / "grown")])
     grown = Codec.from_pretrained(grown_dir)
     assert grown.config.decoder_depth == depth + 1
     assert grown.tokenizer_fingerprint() == base.tokenizer_fingerprint()
     assert torch.equal(grown.encode(wav)[0], base.encode(wav)[0])
     with pytest.raises(SystemExit, match=f"has {depth + 1} decoder blocks; a decoder can be grown from it, not cut"):
-        main(tune + ["--init-from", str(grown_dir), "--decoder-depth", str(depth), "--out", str(tmp_path / "cut")])
+        main(["--init-from", str(grown_dir), *tune[2:], "--decoder-depth", str(depth), "--out", str(tmp_path / "cut")])
     with pytest.raises(SystemExit, match="--decoder-depth 0: the decoder needs at least one transformer block"):
         main(train_args(synth_corpus, tmp_path / "z", "--decoder-depth", "0", "--steps", "1"))
