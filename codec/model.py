@@ -279,15 +279,20 @@ class Codec(nn.Module):
         weights = {k: v for k, v in self._weights().items() if self.is_tokenizer_weight(k)}
         return _digest(json.dumps(config, sort_keys=True), weights)
 
-    def load_grown(self, source: "Codec") -> "Codec":
+    def load_grown(self, source: "Codec", fresh_quantizer: bool = False) -> "Codec":
         """Copy every weight of `source`, a codec of this architecture or of this one with fewer decoder transformer
         blocks. The extra blocks follow the source's and start as identities (their attention and MLP output
         projections are zero; being residual, each then passes its input through), so this codec decodes exactly
-        as `source` until it trains - a deeper decoder that starts from a trained one, not from scratch."""
+        as `source` until it trains - a deeper decoder that starts from a trained one, not from scratch. With
+        `fresh_quantizer` the quantizer's own weights stay as initialised here, so this codec may have another
+        codebook size than `source`."""
         ours, theirs = self.config.decoder_depth, source.config.decoder_depth
         if ours < theirs:
             raise ValueError(f"cannot load a codec with {theirs} decoder blocks into one with {ours}")
         mine, weights = self.state_dict(), source.state_dict()
+        if fresh_quantizer:
+            mine = {k: w for k, w in mine.items() if not k.startswith("quantizer.")}
+            weights = {k: w for k, w in weights.items() if not k.startswith("quantizer.")}
         new_blocks = tuple(f"backbone.blocks.{i}." for i in range(theirs, ours))
         wrong = [k for k in mine if k not in weights and not k.startswith(new_blocks)]
         wrong += [k for k, w in weights.items() if k not in mine or mine[k].shape != w.shape]

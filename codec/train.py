@@ -37,7 +37,7 @@ from torch.utils.data import DataLoader
 from codec.audio import save_wav
 from codec.checkpoint import FORMAT_VERSION as CHECKPOINT_FORMAT
 from codec.checkpoint import CheckpointError, CheckpointManager, read_versioned_json
-from codec.config import QUANTIZERS, SG_LOSSES, SG_TAPS, CodecConfig
+from codec.config import QUANTIZERS, SG_LOSSES, SG_TAPS, CodecConfig, ConfigError
 from codec.data import CropDataset, ResumableSampler, UtteranceDataset, collate_padded, read_manifest
 from codec.discriminators import Discriminators
 from codec.model import Codec, format_counts, parameter_counts
@@ -60,7 +60,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="with --init-from: train the decoder side only; the encoder and quantizer stay as they are, "
                         "so the codes (and token stores and LMs made with them) stay valid, and a CPU step costs "
                         "about half")
-    p.add_argument("--codebook-size", type=int, help="overrides the preset's (FSQ levels follow it)")
+    p.add_argument("--codebook-size", type=int,
+                   help="overrides the preset's (FSQ levels follow it); with --init-from, the quantizer starts fresh "
+                        "(its projections into and out of the code space newly initialised, even at the source's own "
+                        "size) and every other weight comes from the source: codecs of several codebook sizes "
+                        "fine-tuned alike from one trained ancestor")
     p.add_argument("--decoder-depth", type=int,
                    help="transformer blocks in the decoder (overrides the preset's); with --init-from, more than the "
                         "source codec's grows its decoder: the new blocks follow the source's and start as identities, "
@@ -112,8 +116,8 @@ def build_config(args, source: Codec | None = None) -> CodecConfig:
     training = {"sg": args.sg, "sg_weight": args.sg_weight, "sg_tap": args.sg_tap, "sg_loss": args.sg_loss,
                 "sg_encoder_grad": args.sg_encoder_grad, "phase_weight": args.phase_weight}
     training = {k: v for k, v in training.items() if v is not None}
-    architecture = {"--preset": args.preset, "--codebook-size": args.codebook_size, "--quantizer": args.quantizer,
-                    "--semantic-model": args.semantic_model, "--semantic-layer": args.semantic_layer}
+    architecture = {"--preset": args.preset, "--quantizer": args.quantizer, "--semantic-model": args.semantic_model,
+                    "--semantic-layer": args.semantic_layer}
     if args.decoder_depth is not None and args.decoder_depth < 1:
         sys.exit(f"--decoder-depth {args.decoder_depth}: the decoder needs at least one transformer block")
     if args.init_from:
@@ -124,7 +128,16 @@ def build_config(args, source: Codec | None = None) -> CodecConfig:
         if args.decoder_depth is not None and args.decoder_depth < depth:
             sys.exit(f"--decoder-depth {args.decoder_depth}: {args.init_from} has {depth} decoder blocks; a decoder "
                      f"can be grown from it, not cut")
-        return dataclasses.replace(source.config, **training, decoder_depth=args.decoder_depth or depth)
+        changed = {"decoder_depth": args.decoder_depth or depth}
+        if args.codebook_size is not None:  # a fresh quantizer (main: load_grown), whose FSQ levels follow the size
+            if args.freeze_tokenizer:
+                sys.exit(f"--codebook-size {args.codebook_size} with --init-from starts a fresh quantizer: it cannot "
+                         f"be trained with --freeze-tokenizer")
+            changed.update(codebook_size=args.codebook_size, fsq_levels=None)
+        try:
+            return dataclasses.replace(source.config, **training, **changed)
+        except ConfigError as e:
+            sys.exit(f"--init-from {args.init_from}: {e}")
     if args.freeze_tokenizer:
         sys.exit("--freeze-tokenizer needs --init-from CODEC_DIR: freezing a fresh encoder would fix random codes")
     overrides = {"codebook_size": args.codebook_size, "quantizer": args.quantizer, "decoder_depth": args.decoder_depth,
@@ -206,8 +219,8 @@ def main(argv=None) -> Path:
     label = args.preset or (f"from {Path(args.init_from).name}" if args.init_from else "tiny")
     weights = loss_weights(config)
     codec = Codec(config)
-    if source is not None:  # same architecture (build_config), perhaps with a deeper decoder
-        codec.load_grown(source)
+    if source is not None:  # same architecture (build_config), perhaps with a deeper decoder or a new quantizer
+        codec.load_grown(source, fresh_quantizer=args.codebook_size is not None)
         del source
     if args.freeze_tokenizer:
         codec.freeze_tokenizer()

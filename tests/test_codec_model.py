@@ -213,6 +213,24 @@ def test_grown_decoder_starts_as_the_source_codec_and_then_trains_its_new_blocks
         Codec(dataclasses.replace(source.config, decoder_dim=32, decoder_depth=3)).load_grown(source)
 
 
+def test_fresh_quantizer_takes_every_other_weight_from_the_source_at_any_codebook_size():
+    source = make_codec()  # 256 codes: FSQ (4, 4, 4, 4)
+    for p in source.parameters():
+        p.data.add_(0.01 * torch.randn_like(p))
+    wav = torch.randn(1, 4800) * 0.1
+    for size in (64, 256):
+        fresh = Codec(dataclasses.replace(source.config, codebook_size=size, fsq_levels=None))
+        init = {k: w.clone() for k, w in fresh.state_dict().items()}
+        fresh.load_grown(source, fresh_quantizer=True)
+        for name, weight in fresh.state_dict().items():
+            # the quantizer keeps its initialisation, even at the source's own size; all else is the source's
+            expected = init[name] if name.startswith("quantizer.") else source.state_dict()[name]
+            assert torch.equal(weight, expected), name
+        assert fresh.eval().encode(wav)[0].max() < size
+    with pytest.raises(ValueError, match="do not fit.*quantizer.fsq.project_in"):
+        Codec(dataclasses.replace(source.config, codebook_size=64, fsq_levels=None)).load_grown(source)
+
+
 def test_config_is_frozen_and_replaceable():
     config = CodecConfig.preset("debug")
     with pytest.raises(dataclasses.FrozenInstanceError):

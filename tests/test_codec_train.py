@@ -177,8 +177,8 @@ def test_decoder_fine_tune_with_a_frozen_tokenizer_keeps_codes_and_tokens_valid(
 
     with pytest.raises(SystemExit, match="freeze_tokenizer=True; resume with the same setting"):
         main(tune + ["--out", str(tmp_path / "tuned"), "--resume", "--steps", "4"])
-    with pytest.raises(SystemExit, match="brings its own architecture: drop --preset, --codebook-size"):
-        main(tune + ["--preset", "debug", "--codebook-size", "64", "--out", str(tmp_path / "x")])
+    with pytest.raises(SystemExit, match="brings its own architecture: drop --preset, --quantizer"):
+        main(tune + ["--preset", "debug", "--quantizer", "vq", "--out", str(tmp_path / "x")])
     with pytest.raises(SystemExit, match="--freeze-tokenizer needs --init-from"):
         main(train_args(synth_corpus, tmp_path / "y", "--freeze-tokenizer", "--steps", "1"))
 
@@ -194,3 +194,15 @@ def test_decoder_fine_tune_with_a_frozen_tokenizer_keeps_codes_and_tokens_valid(
         main(["--init-from", str(grown_dir), *tune[2:], "--decoder-depth", str(depth), "--out", str(tmp_path / "cut")])
     with pytest.raises(SystemExit, match="--decoder-depth 0: the decoder needs at least one transformer block"):
         main(train_args(synth_corpus, tmp_path / "z", "--decoder-depth", "0", "--steps", "1"))
+
+    # another codebook size from the tuned codec: a fresh quantizer, every other weight the source's at step 0
+    requantized = Codec.from_pretrained(main(from_tuned + ["--codebook-size", "64", "--steps", "1", "--lr", "1e-9",
+                                                           "--out", str(tmp_path / "requantized")]))
+    assert requantized.codebook_size == 64 and requantized.config.levels == (4, 4, 4)
+    assert requantized.config.decoder_depth == depth and requantized.encode(wav)[0].max() < 64
+    kept = {k: w for k, w in tuned.state_dict().items() if not k.startswith("quantizer.")}
+    assert all(torch.allclose(requantized.state_dict()[k], w, atol=1e-6) for k, w in kept.items())
+    with pytest.raises(SystemExit, match="--codebook-size 64 with --init-from starts a fresh quantizer"):
+        main(from_tuned + ["--codebook-size", "64", "--freeze-tokenizer", "--out", str(tmp_path / "q1")])
+    with pytest.raises(SystemExit, match="codebook_size 100: .*power of two"):
+        main(from_tuned + ["--codebook-size", "100", "--out", str(tmp_path / "q2")])
