@@ -17,7 +17,9 @@ a small LM on a small corpus overfits (docs/RESULTS.md, "The default TTS model")
 
 --init LM_DIR starts from a trained LM (a save_pretrained folder: its weights and its tokenizer) with a fresh
 optimizer and LR schedule: continue a model on a grown corpus (several --tokens directories) whose data position
---resume could not keep.
+--resume could not keep. With --init-new-codec the tokens may come from another codec of the same codebook size
+(e.g. one whose encoder trained on): the transformer and the text embeddings carry over, the embeddings (and output
+rows) of the speech codes start fresh, since code i of the new codec means something else.
 
 Failures (codec/trainloop.py, docs/RELIABILITY.md): a step with a NaN/Inf loss or gradient norm makes no update,
 is counted and reported, and --max-nonfinite-steps of them in a row stop the run; a checkpoint that cannot be
@@ -80,6 +82,7 @@ class TrainConfig:
     text: TextConfig | None = TextConfig()  # the tokenizer to train here; None when `tokenizer` supplies one
     tokenizer: str | None = None  # a `python -m lm.text` folder shared by LMs under comparison; None: train one here
     init: str | None = None  # start from this trained LM (save_pretrained folder; its tokenizer comes with it)
+    init_new_codec: bool = False  # the tokens come from another codec than `init`'s: its speech-code rows start fresh
 
     def __post_init__(self):
         # A supplied tokenizer carries its own settings in its folder; a second, unused copy in train_config.json
@@ -95,6 +98,8 @@ class TrainConfig:
             object.__setattr__(self, "text", None)
         elif self.text is None:
             raise ValueError("text=None needs tokenizer=<a `python -m lm.text` folder> or init=<an LM folder>")
+        if self.init_new_codec and self.init is None:
+            raise ValueError("init_new_codec needs init=<an LM folder> trained on another codec's tokens")
 
     @property
     def lm_config(self) -> LMConfig:
@@ -105,7 +110,7 @@ class TrainConfig:
 # Settings a resumed run must share with the checkpoint: they decide which rows each step sees (and `init`, what
 # the run started from).
 _DATA_SETTINGS = ("tokens", "preset", "batch_tokens", "grad_accum", "row_length", "packing", "seed", "text", "tokenizer",
-                  "init")
+                  "init", "init_new_codec")
 
 
 def token_losses(model, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
@@ -182,7 +187,9 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
 
     lm = SpeechLM.create(lm_config, tokenizer, train_store.identity)
     if init is not None:
-        lm.model.load_state_dict(init.model.state_dict())  # same config, tokenizer and codec: checked above
+        lm.model.load_state_dict(init.model.state_dict())  # same config and tokenizer, same codec or codebook size
+        if cfg.init_new_codec:
+            _fresh_speech_rows(lm)
     vocab = lm.vocab
     if cfg.gradient_checkpointing:
         lm.model.gradient_checkpointing_enable()
@@ -199,7 +206,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     start_step, nonfinite_state, best_dev = 0, None, math.inf
     if resume and latest is not None:
         state = ckpt.load(latest, {"model": model}, {"optimizer": optimizer})
-        saved = state["config"]
+        saved = {"init_new_codec": False, **state["config"]}  # checkpoints from before the flag ran without it
         require_same_data_settings(saved, _as_json(cfg), _DATA_SETTINGS, latest)
         start_step, nonfinite_state = state["step"], state.get("nonfinite")
         best_dev = math.inf if state.get("best_dev_loss") is None else float(state["best_dev_loss"])
@@ -293,8 +300,22 @@ def _load_init(cfg: TrainConfig, lm_config: LMConfig, codec: CodecIdentity) -> S
     if init.config != lm_config:
         raise SystemExit(f"--init {cfg.init}: its architecture {init.config} is not the one of --preset {cfg.preset} "
                          f"{'with --row-length ' + str(cfg.row_length) + ' ' if cfg.row_length else ''}({lm_config})")
-    init.check_codec(codec, f"the training tokens {cfg.tokens}")
+    if not cfg.init_new_codec:
+        init.check_codec(codec, f"the training tokens {cfg.tokens}")
+    elif init.vocab.codebook_size != codec.codebook_size:
+        raise SystemExit(f"--init {cfg.init} --init-new-codec: its codec has {init.vocab.codebook_size} codes, the "
+                         f"training tokens {cfg.tokens} {codec.codebook_size}; the vocabularies must be the same size")
     return init
+
+
+def _fresh_speech_rows(lm: SpeechLM) -> None:
+    """Re-initialise the embeddings (and, if untied, the output rows) of the speech codes as a new model's are."""
+    codes = slice(lm.vocab.speech_offset, lm.vocab.size)
+    std = lm.model.config.initializer_range
+    with torch.no_grad():
+        for weight in {id(w): w for w in (lm.model.get_input_embeddings().weight,
+                                          lm.model.get_output_embeddings().weight)}.values():
+            weight[codes].normal_(0.0, std)
 
 
 def _save_best(lm: SpeechLM, accelerator, model, out: Path, step: int, scalars: dict) -> None:
@@ -339,6 +360,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
     parser.add_argument("--init", default=None, metavar="LM_DIR",
                         help="start from a trained LM (save_pretrained folder, e.g. <out>/final) with its tokenizer, "
                              "a fresh optimizer and LR schedule; not with --tokenizer or the text options")
+    parser.add_argument("--init-new-codec", action="store_true",
+                        help="with --init: the tokens come from another codec of the same codebook size; the "
+                             "transformer and text embeddings carry over, the speech codes' rows start fresh")
     args = parser.parse_args(argv)
     text_options = {"--vocab-size": args.vocab_size, "--text-model": args.text_model, "--phonemes": args.phonemes or None}
     given = [flag for flag, value in text_options.items() if value is not None]
@@ -360,7 +384,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
         mixed_precision=args.mixed_precision,
         eval_every=args.eval_every, save_every=args.save_every, keep_last=args.keep_last, seed=args.seed,
         max_nonfinite_steps=args.max_nonfinite_steps, max_checkpoint_failures=args.max_checkpoint_failures,
-        text=text, tokenizer=args.tokenizer, init=args.init)
+        text=text, tokenizer=args.tokenizer, init=args.init, init_new_codec=args.init_new_codec)
     return cfg, args.resume
 
 

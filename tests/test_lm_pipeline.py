@@ -310,3 +310,30 @@ def test_init_starts_from_a_trained_lm_on_a_grown_corpus(extracted, tmp_path):
         train(_config(extracted, tmp_path / "bad", text=None, init=str(first), preset="tiny"))
     with pytest.raises(ValueError, match="give one or the other"):
         _config(extracted, tmp_path / "bad", text=None, init=str(first), tokenizer=str(first))
+
+
+def test_init_new_codec_keeps_the_transformer_and_text_rows_and_starts_the_speech_rows_fresh(extracted, synth_corpus,
+                                                                                             tmp_path):
+    first = train(_config(extracted, tmp_path / "first", steps=2))
+    other = _calibrated_debug_codec(read_manifest(synth_corpus["train"]), seed=1)  # 64 codes too, other meanings
+    other.save_pretrained(tmp_path / "other")
+    for split in ("train", "dev"):
+        assert extract_main(["--codec", str(tmp_path / "other"), "--manifest", str(synth_corpus[split]),
+                             "--out", str(tmp_path / f"other_{split}"), "--batch-size", "4", "--workers", "0"]) == 0
+    on_other = dict(tokens=str(tmp_path / "other_train"), dev_tokens=str(tmp_path / "other_dev"), text=None,
+                    init=str(first), steps=0)
+    with pytest.raises(CodecMismatchError):
+        train(_config(extracted, tmp_path / "refused", **on_other))
+    moved = train(_config(extracted, tmp_path / "moved", **on_other, init_new_codec=True))
+    lm = SpeechLM.from_pretrained(moved, codec=other)  # the new LM speaks the other codec
+    start, now = load_file(str(first / "model.safetensors")), load_file(str(moved / "model.safetensors"))
+    codes = slice(lm.vocab.speech_offset, lm.vocab.size)
+    for name in start:
+        if "embed_tokens" in name or "lm_head" in name:
+            assert torch.equal(start[name][:codes.start], now[name][:codes.start]), name  # text and specials
+            assert not torch.equal(start[name][codes], now[name][codes]), name
+            assert abs(now[name][codes].std().item() - lm.model.config.initializer_range) < 0.005
+        else:
+            assert torch.equal(start[name], now[name]), name
+    with pytest.raises(ValueError, match="init_new_codec needs init"):
+        _config(extracted, tmp_path / "bad", init_new_codec=True)
