@@ -166,9 +166,13 @@ def run_summary(run: Path, used_until: int | None = None) -> dict:
     settings = state.get("args") or state.get("config") or {}
     keep = ("preset", "init_from", "freeze_tokenizer", "decoder_depth", "codebook_size", "sg", "sg_weight", "sg_loss",
             "steps", "batch_size", "segment_seconds", "batch_tokens", "lr", "warmup_steps", "seed", "adv_start_step",
-            "tokenizer", "init")
+            "tokenizer", "init", "init_new_codec")
     summary = {"run": _shown(run), "step": int(state["step"] if used_until is None else used_until),
                "settings": {k: settings[k] for k in keep if settings.get(k) is not None}}
+    if settings.get("init_from") and settings.get("codebook_size") is not None:
+        # codec.train --init-from C --codebook-size N: the quantizer (so every code) started fresh in this run; the
+        # runs before it shaped the encoder and decoder only, and an LM on C's tokens does not fit this codec's
+        summary["quantizer_started_fresh"] = True
     if used_until is not None and int(state["step"]) > used_until:
         summary["run_went_on_to_step"] = int(state["step"])
     if (run / "metrics.jsonl").exists():  # codec.train logs step times; lm.train does not
@@ -273,7 +277,9 @@ def card_markdown(facts: dict) -> str:
             wall = f", {run['wall_hours']} h of steps" if "wall_hours" in run else ""
             settings = ", ".join(f"{k} {v}" for k, v in run["settings"].items())
             taken = f" (taken on at step {run['step']} of {run['run_went_on_to_step']})" if "run_went_on_to_step" in run else ""
-            lines.append(f"- {kind}: `{run['run']}`, {run['step']} steps{taken}{wall}; {settings}")
+            fresh = "; its quantizer started fresh (new codes; the runs above shaped the rest)" \
+                if run.get("quantizer_started_fresh") else ""
+            lines.append(f"- {kind}: `{run['run']}`, {run['step']} steps{taken}{wall}; {settings}{fresh}")
     lines += ["", "## Reproduce", "", "```bash", *facts["reproduce"], "```", ""]
     return "\n".join(lines)
 

@@ -55,16 +55,26 @@ def _calibrated_debug_codec(manifest, seed: int = 0):
     return codec
 
 
-@pytest.fixture(scope="module")
-def extracted(synth_corpus, tmp_path_factory):
-    """A saved debug codec and the train/dev splits extracted with it through the CLI."""
-    root = tmp_path_factory.mktemp("lm_tokens")
-    codec = _calibrated_debug_codec(read_manifest(synth_corpus["train"]))
+def _extract_with_debug_codec(synth_corpus, root: Path, seed: int) -> dict:
+    """A saved calibrated debug codec (initialised from `seed`) and the train/dev splits extracted with it through
+    the CLI."""
+    codec = _calibrated_debug_codec(read_manifest(synth_corpus["train"]), seed=seed)
     codec.save_pretrained(root / "codec")
     for split in ("train", "dev"):
         assert extract_main(["--codec", str(root / "codec"), "--manifest", str(synth_corpus[split]),
                              "--out", str(root / split), "--batch-size", "4", "--shard-size", "4", "--workers", "0"]) == 0
     return {"root": root, "codec": codec, "train": root / "train", "dev": root / "dev"}
+
+
+@pytest.fixture(scope="module")
+def extracted(synth_corpus, tmp_path_factory):
+    return _extract_with_debug_codec(synth_corpus, tmp_path_factory.mktemp("lm_tokens"), seed=0)
+
+
+@pytest.fixture(scope="module")
+def extracted_other(synth_corpus, tmp_path_factory):
+    """The same corpus through another codec of the same size (64 codes, other meanings)."""
+    return _extract_with_debug_codec(synth_corpus, tmp_path_factory.mktemp("lm_tokens_other"), seed=1)
 
 
 def _config(extracted, out: Path, **overrides) -> TrainConfig:
@@ -179,10 +189,10 @@ def test_two_process_cpu_run_matches_one_process(extracted, tmp_path):
         assert torch.allclose(a[name], b[name], atol=1e-5), name
 
 
-def test_lm_refuses_another_codec(extracted, synth_corpus, tmp_path):
+def test_lm_refuses_another_codec(extracted, extracted_other, tmp_path):
     final = train(_config(extracted, tmp_path / "run", steps=1, eval_every=1, save_every=1))
     SpeechLM.from_pretrained(final, codec=extracted["codec"])  # its own codec: fine
-    other = _calibrated_debug_codec(read_manifest(synth_corpus["train"]), seed=1)
+    other = extracted_other["codec"]
     with pytest.raises(CodecMismatchError) as err:
         SpeechLM.from_pretrained(final, codec=other)
     assert extracted["codec"].fingerprint()[:16] in str(err.value) and other.fingerprint()[:16] in str(err.value)
@@ -274,7 +284,7 @@ def test_bf16_autocast_run_trains_close_to_float32(extracted, tmp_path):
         train(_config(extracted, tmp_path / "fp8", mixed_precision="fp8"))
 
 
-def test_several_token_directories_read_as_one_corpus_of_one_codec(extracted, synth_corpus, tmp_path):
+def test_several_token_directories_read_as_one_corpus_of_one_codec(extracted, extracted_other):
     train_store, dev_store = TokenStore(extracted["train"]), TokenStore(extracted["dev"])
     both = open_tokens(f"{extracted['train']},{extracted['dev']}")
     assert len(both) == len(train_store) + len(dev_store) and both.identity == train_store.identity
@@ -282,12 +292,8 @@ def test_several_token_directories_read_as_one_corpus_of_one_codec(extracted, sy
     assert np.array_equal(both[len(train_store)], dev_store[0]) and np.array_equal(both[1], train_store[1])
     assert both.total_frames == train_store.total_frames + dev_store.total_frames
     assert isinstance(open_tokens(str(extracted["dev"])), TokenStore)
-    other = _calibrated_debug_codec(read_manifest(synth_corpus["train"]), seed=1)
-    other.save_pretrained(tmp_path / "other")
-    assert extract_main(["--codec", str(tmp_path / "other"), "--manifest", str(synth_corpus["dev"]),
-                         "--out", str(tmp_path / "other_dev"), "--workers", "0"]) == 0
     with pytest.raises(CodecMismatchError):
-        open_tokens(f"{extracted['train']},{tmp_path / 'other_dev'}")
+        open_tokens(f"{extracted['train']},{extracted_other['dev']}")
 
 
 def test_init_starts_from_a_trained_lm_on_a_grown_corpus(extracted, tmp_path):
@@ -312,15 +318,11 @@ def test_init_starts_from_a_trained_lm_on_a_grown_corpus(extracted, tmp_path):
         _config(extracted, tmp_path / "bad", text=None, init=str(first), tokenizer=str(first))
 
 
-def test_init_new_codec_keeps_the_transformer_and_text_rows_and_starts_the_speech_rows_fresh(extracted, synth_corpus,
-                                                                                             tmp_path):
+def test_init_new_codec_keeps_the_transformer_and_text_rows_and_starts_the_speech_rows_fresh(extracted,
+                                                                                             extracted_other, tmp_path):
     first = train(_config(extracted, tmp_path / "first", steps=2))
-    other = _calibrated_debug_codec(read_manifest(synth_corpus["train"]), seed=1)  # 64 codes too, other meanings
-    other.save_pretrained(tmp_path / "other")
-    for split in ("train", "dev"):
-        assert extract_main(["--codec", str(tmp_path / "other"), "--manifest", str(synth_corpus[split]),
-                             "--out", str(tmp_path / f"other_{split}"), "--batch-size", "4", "--workers", "0"]) == 0
-    on_other = dict(tokens=str(tmp_path / "other_train"), dev_tokens=str(tmp_path / "other_dev"), text=None,
+    other = extracted_other["codec"]
+    on_other = dict(tokens=str(extracted_other["train"]), dev_tokens=str(extracted_other["dev"]), text=None,
                     init=str(first), steps=0)
     with pytest.raises(CodecMismatchError):
         train(_config(extracted, tmp_path / "refused", **on_other))

@@ -110,10 +110,11 @@ def test_a_finished_lm_run_without_its_checkpoints_is_read_from_its_config(tmp_p
     assert summary["settings"] == {"preset": "tiny", "steps": 1500, "batch_tokens": 8192, "lr": 0.001, "seed": 0}
 
 
-def _codec_run(path, step, init_from=None, seconds=1.0):
+def _codec_run(path, step, init_from=None, seconds=1.0, codebook_size=None):
     """A codec.train folder as the card reads it: a checkpoint's trainer_state.json and metrics.jsonl."""
     (path / "checkpoints" / f"step_{step:08d}").mkdir(parents=True)
-    args = {"steps": step, "lr": 1e-4, "seed": 0, **({"init_from": str(init_from)} if init_from else {})}
+    args = {"steps": step, "lr": 1e-4, "seed": 0, **({"init_from": str(init_from)} if init_from else {}),
+            "codebook_size": codebook_size}
     (path / "checkpoints" / f"step_{step:08d}" / "trainer_state.json").write_text(json.dumps({"step": step, "args": args}))
     (path / "metrics.jsonl").write_text("".join(json.dumps({"step": s, "mel": 1.0, "step_seconds": seconds}) + "\n"
                                                 for s in range(1, step + 1)))
@@ -131,8 +132,11 @@ def test_the_card_follows_a_codec_back_through_exports_and_final_folders(tmp_pat
     (export / "exported_from.json").write_text(json.dumps({"format_version": 1, "run": str(first), "step": 20}))
     second = _codec_run(tmp_path / "second", 10, init_from=export)
     (second / "final").mkdir()
-    third = _codec_run(tmp_path / "third", 5, init_from=second / "final")
+    third = _codec_run(tmp_path / "third", 5, init_from=second / "final", codebook_size=64)
     assert codec_lineage(third) == [(first, 20), (second, None), (third, None)]
+    # the third run requantized (--init-from with --codebook-size): the card says its codes are new
+    assert run_summary(third)["quantizer_started_fresh"] is True
+    assert "quantizer_started_fresh" not in run_summary(second)
     history = _history([second, third])  # a run named and also found as an ancestor is listed once
     assert [(r.name, s) for r, s in history] == [("first", 20), ("second", None), ("third", None)]
     summary = run_summary(first, 20)
