@@ -219,6 +219,9 @@ def main(argv=None) -> Path:
     label = args.preset or (f"from {Path(args.init_from).name}" if args.init_from else "tiny")
     weights = loss_weights(config)
     codec = Codec(config)
+    # the start's weights, by fingerprint: the folder --init-from names may later hold another codec (an installed
+    # bundle is replaced), and the model card must know what this run really started from
+    init_fingerprint = source.fingerprint() if source is not None else None
     if source is not None:  # same architecture (build_config), perhaps with a deeper decoder or a new quantizer
         codec.load_grown(source, fresh_quantizer=args.codebook_size is not None)
         del source
@@ -249,6 +252,7 @@ def main(argv=None) -> Path:
         if CodecConfig.from_dict(state["codec_config"]) != config:
             sys.exit(f"{ckpt.latest()}: saved with another codec config than these options ({state['codec_config']})")
         step, nonfinite_state = state["step"], state.get("nonfinite")
+        init_fingerprint = state.get("init_fingerprint")  # what the run started from, not what the folder holds now
         notice = check_resume_settings(state["args"], args, step, ckpt.latest())
         if notice is not None:
             accelerator.print(notice)
@@ -275,7 +279,7 @@ def main(argv=None) -> Path:
     guard = NonFiniteGuard(accelerator, logger, args.max_nonfinite_steps)
     guard.load_state_dict(nonfinite_state)
     saver = CheckpointSaver(ckpt, logger, args.max_checkpoint_failures)
-    train_state = {"codec_config": config.to_dict(), "args": vars(args)}
+    train_state = {"codec_config": config.to_dict(), "args": vars(args), "init_fingerprint": init_fingerprint}
     generator.train(), disc.train()
     while step < args.steps:
         t0 = time.perf_counter()

@@ -286,22 +286,34 @@ def card_markdown(facts: dict) -> str:
 
 def inherited_codec_runs(model: Path, carded: Path, history: list[tuple[Path, int | None]] = ()) -> list[dict]:
     """The codec history of the carded model folder `carded` (its card.json), for `model` whose codec must hold the
-    same weights, or one of whose codec runs (`history`, from _history) started (--init-from) from a folder holding
-    them: a new LM on a codec
-    whose training runs are no longer on this machine keeps the codec's record, and so does a codec trained on
-    from the carded one (a decoder fine-tuning of the bundled codec)."""
+    same weights, or one of whose codec runs (`history`, from _history) started (--init-from) from those weights:
+    a new LM on a codec whose training runs are no longer on this machine keeps the codec's record, and so does a
+    codec trained on from the carded one (a decoder fine-tuning of the bundled codec). A run's start is judged by
+    the fingerprint codec.train recorded (`init_fingerprint`), not by what its --init-from folder holds today (an
+    installed bundle is replaced); runs from before that record fall back to the folder's current weights."""
+    from codec import Codec
+
     theirs = carded / "codec" / "model.safetensors"
     if not (carded / FACTS_FILE).is_file() or not theirs.is_file():
         raise ModelCardError(f"{carded}: not a carded model folder (no {FACTS_FILE} or codec/model.safetensors)")
-    starts = [Path(init) / "model.safetensors" for run, _ in history
-              if (init := ((_latest_state(run) or {}).get("args") or {}).get("init_from"))]
     b = load_file(str(theirs))
-    for mine in [model / "codec" / "model.safetensors", *starts]:
-        a = load_file(str(mine)) if mine.is_file() else {}
-        if a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a):
+    if _same_weights(model / "codec" / "model.safetensors", b):
+        return _read_json(carded / FACTS_FILE)["codec_runs"]
+    fingerprint = Codec.from_pretrained(carded / "codec").fingerprint()
+    for run, _ in history:
+        state = _latest_state(run) or {}
+        if not (init := (state.get("args") or {}).get("init_from")):
+            continue
+        recorded = state.get("init_fingerprint")
+        if recorded == fingerprint or (recorded is None and _same_weights(Path(init) / "model.safetensors", b)):
             return _read_json(carded / FACTS_FILE)["codec_runs"]
     raise ModelCardError(f"{model / 'codec' / 'model.safetensors'} and {theirs} hold different codec weights, and no "
                          f"codec run given started from the latter: the history of {carded} is not this codec's")
+
+
+def _same_weights(path: Path, weights: dict[str, torch.Tensor]) -> bool:
+    mine = load_file(str(path)) if path.is_file() else {}
+    return mine.keys() == weights.keys() and all(torch.equal(mine[k], weights[k]) for k in mine)
 
 
 def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: Path, train_manifests: list,

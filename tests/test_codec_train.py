@@ -151,6 +151,8 @@ def test_decoder_fine_tune_with_a_frozen_tokenizer_keeps_codes_and_tokens_valid(
     wav = torch.randn(2, 6400) * 0.1
     assert torch.equal(base.encode(wav)[0], tuned.encode(wav)[0])
     assert base.tokenizer_fingerprint() == tuned.tokenizer_fingerprint() and base.fingerprint() != tuned.fingerprint()
+    state = json.loads(max((tmp_path / "tuned" / "checkpoints").glob("step_*/trainer_state.json")).read_text())
+    assert state["init_fingerprint"] == base.fingerprint()  # what the run started from, whatever its folder holds later
 
     # tokens and LMs made with the base codec accept the fine-tuned one; identities saved without a tokenizer
     # fingerprint (older stores) still need the very same codec

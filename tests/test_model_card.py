@@ -76,6 +76,17 @@ def test_a_new_lm_on_a_carded_codec_takes_over_its_codec_history(debug_recipe, m
     with pytest.raises(ModelCardError, match="no codec run given started from"):
         write_card(model_copy, **{**_card_args(debug_recipe), "codec_runs": [_codec_run(tmp_path / "other", 5)]},
                    codec_card=earlier)
+    # a run judged by the start it recorded, not by what its --init-from folder holds today: one that started from
+    # other weights is refused although the folder now holds the carded codec (an installed bundle replaced) ...
+    replaced = _codec_run(tmp_path / "replaced", 5, init_from=earlier / "codec", init_fingerprint="0" * 64)
+    with pytest.raises(ModelCardError, match="no codec run given started from"):
+        write_card(model_copy, **{**_card_args(debug_recipe), "codec_runs": [replaced]}, codec_card=earlier)
+    # ... and one that started from the carded codec is taken although that folder is gone
+    from codec import Codec
+    recorded = Codec.from_pretrained(earlier / "codec").fingerprint()
+    moved = _codec_run(tmp_path / "moved", 5, init_from=tmp_path / "gone", init_fingerprint=recorded)
+    assert write_card(model_copy, **{**_card_args(debug_recipe), "codec_runs": [moved]},
+                      codec_card=earlier)["codec_runs"][-1]["run"].endswith("moved")
     with pytest.raises(ModelCardError, match="not a carded model folder"):
         write_card(model_copy, **_card_args(debug_recipe), codec_card=tmp_path)
     assert torch.equal(load_file(str(model_copy / "codec" / "model.safetensors"))[first], weights[first])
@@ -110,12 +121,13 @@ def test_a_finished_lm_run_without_its_checkpoints_is_read_from_its_config(tmp_p
     assert summary["settings"] == {"preset": "tiny", "steps": 1500, "batch_tokens": 8192, "lr": 0.001, "seed": 0}
 
 
-def _codec_run(path, step, init_from=None, seconds=1.0, codebook_size=None):
+def _codec_run(path, step, init_from=None, seconds=1.0, codebook_size=None, init_fingerprint=None):
     """A codec.train folder as the card reads it: a checkpoint's trainer_state.json and metrics.jsonl."""
     (path / "checkpoints" / f"step_{step:08d}").mkdir(parents=True)
     args = {"steps": step, "lr": 1e-4, "seed": 0, **({"init_from": str(init_from)} if init_from else {}),
             "codebook_size": codebook_size}
-    (path / "checkpoints" / f"step_{step:08d}" / "trainer_state.json").write_text(json.dumps({"step": step, "args": args}))
+    state = {"step": step, "args": args, **({"init_fingerprint": init_fingerprint} if init_fingerprint else {})}
+    (path / "checkpoints" / f"step_{step:08d}" / "trainer_state.json").write_text(json.dumps(state))
     (path / "metrics.jsonl").write_text("".join(json.dumps({"step": s, "mel": 1.0, "step_seconds": seconds}) + "\n"
                                                 for s in range(1, step + 1)))
     return path
