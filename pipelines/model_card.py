@@ -288,17 +288,25 @@ def inherited_codec_runs(model: Path, carded: Path, history: list[tuple[Path, in
     """The codec history of the carded model folder `carded` (its card.json), for `model` whose codec must hold the
     same weights, or one of whose codec runs (`history`, from _history) started (--init-from) from those weights:
     a new LM on a codec whose training runs are no longer on this machine keeps the codec's record, and so does a
-    codec trained on from the carded one (a decoder fine-tuning of the bundled codec). A run's start is judged by
-    the fingerprint codec.train recorded (`init_fingerprint`), not by what its --init-from folder holds today (an
+    codec trained on from the carded one (a decoder fine-tuning of the bundled codec), or from the run that made it
+    (the history passes through the carded card's last run at the step it used). A run's start is judged by the
+    fingerprint codec.train recorded (`init_fingerprint`), not by what its --init-from folder holds today (an
     installed bundle is replaced); runs from before that record fall back to the folder's current weights."""
     from codec import Codec
 
     theirs = carded / "codec" / "model.safetensors"
     if not (carded / FACTS_FILE).is_file() or not theirs.is_file():
         raise ModelCardError(f"{carded}: not a carded model folder (no {FACTS_FILE} or codec/model.safetensors)")
+    runs = _read_json(carded / FACTS_FILE)["codec_runs"]
     b = load_file(str(theirs))
     if _same_weights(model / "codec" / "model.safetensors", b):
-        return _read_json(carded / FACTS_FILE)["codec_runs"]
+        return runs
+    # a run of the history is the carded codec's last run at the step the card used: the carded codec is that run's
+    # weights, perhaps stored in another precision (pipelines.package --codec-decoder-dtype), so no weights compare
+    if runs and any(Path(runs[-1]["run"]).resolve() == Path(run).resolve()
+                    and (step if step is not None else (_latest_state(run) or {}).get("step")) == runs[-1]["step"]
+                    for run, step in history):
+        return runs
     fingerprint = Codec.from_pretrained(carded / "codec").fingerprint()
     for run, _ in history:
         state = _latest_state(run) or {}
@@ -306,7 +314,7 @@ def inherited_codec_runs(model: Path, carded: Path, history: list[tuple[Path, in
             continue
         recorded = state.get("init_fingerprint")
         if recorded == fingerprint or (recorded is None and _same_weights(Path(init) / "model.safetensors", b)):
-            return _read_json(carded / FACTS_FILE)["codec_runs"]
+            return runs
     raise ModelCardError(f"{model / 'codec' / 'model.safetensors'} and {theirs} hold different codec weights, and no "
                          f"codec run given started from the latter: the history of {carded} is not this codec's")
 

@@ -73,6 +73,12 @@ def test_a_new_lm_on_a_carded_codec_takes_over_its_codec_history(debug_recipe, m
     further = _codec_run(tmp_path / "further", 3, init_from=tuned / "final")
     later = write_card(model_copy, **{**_card_args(debug_recipe), "codec_runs": [further]}, codec_card=tuned_card)
     assert [r["run"] for r in later["codec_runs"]] == [r["run"] for r in facts["codec_runs"]] + [str(further)]
+    # the tuned run's final/ in another precision than the carded codec (a float16 package of it): the further
+    # run's history passes through the carded card's last run at its step, which is enough
+    save_file({k: w + 1e-3 for k, w in load_file(str(tuned / "final" / "model.safetensors")).items()},
+              str(tuned / "final" / "model.safetensors"))
+    assert write_card(model_copy, **{**_card_args(debug_recipe), "codec_runs": [further]},
+                      codec_card=tuned_card)["codec_runs"] == later["codec_runs"]
     with pytest.raises(ModelCardError, match="no codec run given started from"):
         write_card(model_copy, **{**_card_args(debug_recipe), "codec_runs": [_codec_run(tmp_path / "other", 5)]},
                    codec_card=earlier)
