@@ -301,19 +301,20 @@ def inherited_codec_runs(model: Path, carded: Path, history: list[tuple[Path, in
     b = load_file(str(theirs))
     if _same_weights(model / "codec" / "model.safetensors", b):
         return runs
-    # a run of the history is the carded codec's last run at the step the card used: the carded codec is that run's
-    # weights, perhaps stored in another precision (pipelines.package --codec-decoder-dtype), so no weights compare
-    if runs and any(Path(runs[-1]["run"]).resolve() == Path(run).resolve()
-                    and (step if step is not None else (_latest_state(run) or {}).get("step")) == runs[-1]["step"]
-                    for run, step in history):
-        return runs
-    fingerprint = Codec.from_pretrained(carded / "codec").fingerprint()
-    for run, _ in history:
+    last = (Path(runs[-1]["run"]).resolve(), runs[-1]["step"]) if runs else None
+    fingerprint = None  # the carded codec's, computed once a run with a recorded start needs it
+    for run, step in history:
         state = _latest_state(run) or {}
+        # the carded card's last run at the step the card used: the carded codec is that run's weights, perhaps
+        # stored in another precision (pipelines.package --codec-decoder-dtype), so no weights compare
+        if (Path(run).resolve(), state.get("step") if step is None else step) == last:
+            return runs
         if not (init := (state.get("args") or {}).get("init_from")):
             continue
-        recorded = state.get("init_fingerprint")
-        if recorded == fingerprint or (recorded is None and _same_weights(Path(init) / "model.safetensors", b)):
+        if (recorded := state.get("init_fingerprint")) is None:  # a run from before the record
+            if _same_weights(Path(init) / "model.safetensors", b):
+                return runs
+        elif recorded == (fingerprint := fingerprint or Codec.from_pretrained(carded / "codec").fingerprint()):
             return runs
     raise ModelCardError(f"{model / 'codec' / 'model.safetensors'} and {theirs} hold different codec weights, and no "
                          f"codec run given started from the latter: the history of {carded} is not this codec's")
