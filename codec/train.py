@@ -63,8 +63,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--codebook-size", type=int,
                    help="overrides the preset's (FSQ levels follow it); with --init-from, the quantizer starts fresh "
                         "(its projections into and out of the code space newly initialised, even at the source's own "
-                        "size) and every other weight comes from the source: codecs of several codebook sizes "
-                        "fine-tuned alike from one trained ancestor")
+                        "size, by --seed: a source that was itself re-quantized at this size with this seed gets "
+                        "back that start, noted at launch) and every other weight comes from the source: codecs of "
+                        "several codebook sizes fine-tuned alike from one trained ancestor")
     p.add_argument("--decoder-depth", type=int,
                    help="transformer blocks in the decoder (overrides the preset's); with --init-from, more than the "
                         "source codec's grows its decoder: the new blocks follow the source's and start as identities, "
@@ -161,6 +162,22 @@ def warmup_steps(args) -> int:
     return args.warmup_steps if args.warmup_steps is not None else max(1, args.steps // 50)
 
 
+# a quantizer initialised apart from the source's is ~1.4 away (two random matrices); one that only echoes the
+# source's own initialisation (same size, same seed) was 0.02-0.08 away after 5000 steps of training
+FRESH_QUANTIZER_MIN_DISTANCE = 0.5
+
+
+def quantizer_distance(codec: Codec, source: Codec) -> float | None:
+    """The largest relative distance, over the quantizers' weight matrices, of codec's quantizer from source's, or
+    None where their shapes differ (another codebook size: nothing to compare)."""
+    ours, theirs = codec.quantizer.state_dict(), source.quantizer.state_dict()
+    matrices = [k for k, w in ours.items() if w.is_floating_point() and w.dim() >= 2]
+    if not matrices or ours.keys() != theirs.keys() or any(ours[k].shape != theirs[k].shape for k in ours):
+        return None
+    return max(float((ours[k].float() - theirs[k].float()).norm() / theirs[k].float().norm().clamp_min(1e-12))
+               for k in matrices)
+
+
 def check_resume_settings(saved: dict, args: argparse.Namespace, step: int, source: Path) -> str | None:
     """Refuse a resume whose data settings differ from the checkpoint's `saved` args; return a notice (or None)
     naming any schedule setting that differs, with the LR at `step` under both schedules."""
@@ -224,6 +241,12 @@ def main(argv=None) -> Path:
     init_fingerprint = source.fingerprint() if source is not None else None
     if source is not None:  # same architecture (build_config), perhaps with a deeper decoder or a new quantizer
         codec.load_grown(source, fresh_quantizer=args.codebook_size is not None)
+        distance = quantizer_distance(codec, source) if args.codebook_size is not None else None
+        if distance is not None and distance < FRESH_QUANTIZER_MIN_DISTANCE and accelerator.is_main_process:
+            print(f"note: the fresh quantizer starts within {distance:.0%} of {args.init_from}'s own (its weight "
+                  f"matrices): that codec's quantizer was initialised alike (the same size and --seed {args.seed}) "
+                  f"and has moved little since, so this run is close to a continuation, not a new quantizer; "
+                  f"another --seed starts a new one")
         del source
     if args.freeze_tokenizer:
         codec.freeze_tokenizer()

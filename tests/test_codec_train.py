@@ -204,7 +204,27 @@ def test_decoder_fine_tune_with_a_frozen_tokenizer_keeps_codes_and_tokens_valid(
     assert requantized.config.decoder_depth == depth and requantized.encode(wav)[0].max() < 64
     kept = {k: w for k, w in tuned.state_dict().items() if not k.startswith("quantizer.")}
     assert all(torch.allclose(requantized.state_dict()[k], w, atol=1e-6) for k, w in kept.items())
+    assert "the fresh quantizer starts within" not in capsys.readouterr().out  # another size: nothing to compare
+    # re-quantized at its own size with the same seed from a codec that was itself re-quantized alike (same size and
+    # architecture, so the same initialisation), the "fresh" quantizer is that codec's own start again (it trained at
+    # a vanishing LR): said at launch; another seed starts a new one
+    def requantize(source, out, *extra):
+        return main(["--init-from", str(source), *tune[2:], "--codebook-size", "64", "--steps", "1", "--lr", "1e-9",
+                     "--out", str(tmp_path / out), *extra])
+    again = requantize(tmp_path / "requantized" / "final", "again")
+    capsys.readouterr()
+    requantize(again, "again2")
+    assert "the fresh quantizer starts within 0% of" in capsys.readouterr().out
+    requantize(again, "again2-seed1", "--seed", "1")
+    assert "the fresh quantizer starts within" not in capsys.readouterr().out
     with pytest.raises(SystemExit, match="--codebook-size 64 with --init-from starts a fresh quantizer"):
         main(from_tuned + ["--codebook-size", "64", "--freeze-tokenizer", "--out", str(tmp_path / "q1")])
     with pytest.raises(SystemExit, match="codebook_size 100: .*power of two"):
         main(from_tuned + ["--codebook-size", "100", "--out", str(tmp_path / "q2")])
+
+    # resumed after its --init-from folder came to hold another codec (an installed bundle replaced), the run keeps
+    # the start it recorded: the model card judges a run's start by that record
+    free.save_pretrained(base_dir)
+    main(tune + ["--freeze-tokenizer", "--out", str(tmp_path / "tuned"), "--resume", "--steps", "4"])
+    resumed = json.loads(max((tmp_path / "tuned" / "checkpoints").glob("step_*/trainer_state.json")).read_text())
+    assert resumed["step"] == 4 and resumed["init_fingerprint"] == base.fingerprint() != free.fingerprint()

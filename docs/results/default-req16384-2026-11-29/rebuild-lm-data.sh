@@ -1,0 +1,25 @@
+# run from the project root: rebuilds, from the bundled model alone, every corpus and token folder the bundle's LM
+# was trained and evaluated on (exp/ is not committed; a fresh checkout has none of it). The bundled codec's encoder
+# and quantizer are stored in float32, so its codes are those of exp/default/codec/req-16384/final: the tokens below
+# are the ones the LM saw. 2026-11-29 on the 2-core VM: ~7 min for the fortunes corpus, ~11 for WordNet's, ~30 for
+# the tokens. Then `lm.train --init pipelines/default_model/lm` continues the bundled LM (its weights stored in float16).
+set -euo pipefail
+py=.venv/bin/python
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
+$py -m pipelines.corpus synth --out exp/default/data --voices slt --max-utts 14985 --seed 0 \
+  --dev-fraction 0.01 --test-fraction 0.0125 --held-out-of 8000                # 14805 / 80 / 100
+$py -m pipelines.corpus synth --out exp/default/unseen --voices slt --max-utts 40 \
+  --text recipes/data/unseen_sentences.txt --dev-fraction 0 --test-fraction 1 --seed 0
+$py -m pipelines.corpus synth --out exp/default/unseen2 --voices slt --max-utts 60 \
+  --text recipes/data/unseen_sentences_2.txt --dev-fraction 0 --test-fraction 1 --seed 0
+[ -f exp/default/wordnet/wordnet_examples.txt ] || $py -m pipelines.corpus wordnet-text \
+  --out exp/default/wordnet/wordnet_examples.txt --held-out exp/default/data/dev.jsonl exp/default/data/test.jsonl \
+  recipes/data/unseen_sentences.txt recipes/data/unseen_sentences_2.txt --known exp/default/data/train.jsonl
+$py -m pipelines.corpus synth --out exp/default/data-wn --voices slt \
+  --text exp/default/wordnet/wordnet_examples.txt --dev-fraction 0 --test-fraction 0 --seed 0   # 33 413
+for split in train dev; do
+  $py -m lm.extract --codec pipelines/default_model/codec --manifest exp/default/data/$split.jsonl \
+    --out exp/default/tokens/req16384-big/$split --batch-size 8
+done
+$py -m lm.extract --codec pipelines/default_model/codec --manifest exp/default/data-wn/train.jsonl \
+  --out exp/default/tokens/req16384-wn/train --batch-size 8
