@@ -239,11 +239,14 @@ def main(argv=None) -> Path:
     # the start's weights, by fingerprint: the folder --init-from names may later hold another codec (an installed
     # bundle is replaced), and the model card must know what this run really started from
     init_fingerprint = source.fingerprint() if source is not None else None
+    # a new quantizer's distance from the source's own (same shapes only), kept in the checkpoints: a run whose
+    # "fresh" quantizer was its source's own start says so in its folder, not only at launch
+    start_distance = None
     if source is not None:  # same architecture (build_config), perhaps with a deeper decoder or a new quantizer
         codec.load_grown(source, fresh_quantizer=args.codebook_size is not None)
-        distance = quantizer_distance(codec, source) if args.codebook_size is not None else None
-        if distance is not None and distance < FRESH_QUANTIZER_MIN_DISTANCE and accelerator.is_main_process:
-            print(f"note: the fresh quantizer starts within {distance:.0%} of {args.init_from}'s own (its weight "
+        start_distance = quantizer_distance(codec, source) if args.codebook_size is not None else None
+        if start_distance is not None and start_distance < FRESH_QUANTIZER_MIN_DISTANCE and accelerator.is_main_process:
+            print(f"note: the fresh quantizer starts within {start_distance:.0%} of {args.init_from}'s own (its weight "
                   f"matrices): that codec's quantizer was initialised alike (the same size and --seed {args.seed}) "
                   f"and has moved little since, so this run is close to a continuation, not a new quantizer; "
                   f"another --seed starts a new one")
@@ -276,6 +279,7 @@ def main(argv=None) -> Path:
             sys.exit(f"{ckpt.latest()}: saved with another codec config than these options ({state['codec_config']})")
         step, nonfinite_state = state["step"], state.get("nonfinite")
         init_fingerprint = state.get("init_fingerprint")  # what the run started from, not what the folder holds now
+        start_distance = state.get("quantizer_start_distance")
         notice = check_resume_settings(state["args"], args, step, ckpt.latest())
         if notice is not None:
             accelerator.print(notice)
@@ -302,7 +306,8 @@ def main(argv=None) -> Path:
     guard = NonFiniteGuard(accelerator, logger, args.max_nonfinite_steps)
     guard.load_state_dict(nonfinite_state)
     saver = CheckpointSaver(ckpt, logger, args.max_checkpoint_failures)
-    train_state = {"codec_config": config.to_dict(), "args": vars(args), "init_fingerprint": init_fingerprint}
+    train_state = {"codec_config": config.to_dict(), "args": vars(args), "init_fingerprint": init_fingerprint,
+                   "quantizer_start_distance": start_distance}
     generator.train(), disc.train()
     while step < args.steps:
         t0 = time.perf_counter()

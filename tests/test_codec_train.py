@@ -217,6 +217,9 @@ def test_decoder_fine_tune_with_a_frozen_tokenizer_keeps_codes_and_tokens_valid(
     assert "the fresh quantizer starts within 0% of" in capsys.readouterr().out
     requantize(again, "again2-seed1", "--seed", "1")
     assert "the fresh quantizer starts within" not in capsys.readouterr().out
+    recorded = {out: json.loads(max((tmp_path / out / "checkpoints").glob("step_*/trainer_state.json")).read_text())
+                ["quantizer_start_distance"] for out in ("requantized", "again2", "again2-seed1")}
+    assert recorded["requantized"] is None and recorded["again2"] < 1e-3 < 0.5 < recorded["again2-seed1"]
     with pytest.raises(SystemExit, match="--codebook-size 64 with --init-from starts a fresh quantizer"):
         main(from_tuned + ["--codebook-size", "64", "--freeze-tokenizer", "--out", str(tmp_path / "q1")])
     with pytest.raises(SystemExit, match="codebook_size 100: .*power of two"):
