@@ -1,7 +1,8 @@
 # run from the project root: rebuilds, from the bundled model alone, every corpus and token folder the bundle's LM
-# was trained and evaluated on (exp/ is not committed; a fresh checkout has none of it). The bundled codec's encoder
-# and quantizer are stored in float32, so its codes are those of exp/default/codec/req-16384/final: the tokens below
-# are the ones the LM saw. 2026-11-29 on the 2-core VM: ~7 min for the fortunes corpus, ~11 for WordNet's, ~30 for
+# was trained and evaluated on (exp/ is not committed; a fresh checkout has none of it). The bundled codec's path
+# into the codes (encoder, fc_prior, the quantizer's norm and project_in) is stored in float32 (only the decoder side,
+# project_out onwards, is float16), so its codes are those of exp/default/codec/req-16384/final: the tokens below
+# are the ones the LM saw (checked on the stored dtypes, 2026-11-29; the script itself not yet run end to end). 2026-11-29 on the 2-core VM: ~7 min for the fortunes corpus, ~11 for WordNet's, ~30 for
 # the tokens. Then `lm.train --init pipelines/default_model/lm` continues the bundled LM (its weights stored in float16).
 set -euo pipefail
 py=.venv/bin/python
