@@ -134,15 +134,24 @@ def screen_manifest(manifest: Manifest, max_seconds: float | None = None, decode
 
 
 def write_manifest(path: str | os.PathLike, utterances: list[Utterance]) -> None:
-    """Write utterances as JSONL with audio paths relative to the manifest's folder (atomically)."""
+    """Write utterances as JSONL with audio paths relative to the manifest's folder (atomically).
+
+    A manifest already holding exactly these lines is left untouched: evaluations cached beside it are invalidated
+    by its modification time, so re-running a corpus build must not make them all run again.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for u in utterances:
+        row = asdict(u)
+        row["audio"] = os.path.relpath(u.audio, path.parent)
+        lines.append(json.dumps({k: row[k] for k in MANIFEST_FIELDS}, ensure_ascii=False) + "\n")
+    text = "".join(lines)
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
-        for u in utterances:
-            row = asdict(u)
-            row["audio"] = os.path.relpath(u.audio, path.parent)
-            f.write(json.dumps({k: row[k] for k in MANIFEST_FIELDS}, ensure_ascii=False) + "\n")
+        f.write(text)
     os.replace(tmp, path)
 
 

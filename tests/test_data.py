@@ -1,5 +1,6 @@
 import json
 import logging
+import os
 
 import numpy as np
 import pytest
@@ -32,6 +33,18 @@ def test_manifest_round_trip_with_relative_paths(tmp_path):
     assert [u.id for u in m] == ["u0", "u1", "u2"]
     assert m[2].duration == pytest.approx(2.5)
     assert m.skipped == []
+
+
+def test_rewriting_an_identical_manifest_keeps_its_file(tmp_path):
+    # cached evaluations are invalidated by the manifest's mtime: a corpus re-run that changes nothing must not touch it
+    path = make_corpus(tmp_path)
+    utts = list(read_manifest(path))
+    os.utime(path, (1_000_000, 1_000_000))
+    write_manifest(path, utts)
+    assert path.stat().st_mtime == 1_000_000
+    write_manifest(path, utts[:2])
+    assert path.stat().st_mtime > 1_000_000
+    assert [u.id for u in read_manifest(path)] == ["u0", "u1"]
 
 
 def test_manifest_with_broken_entries_loads_the_rest(tmp_path, caplog):
