@@ -1,6 +1,7 @@
 #!/bin/bash
-# run from the project root after lm-train-on3.sh has run all its 3000 steps: package the continued LM with the bundle's codec and sampling,
-# then evaluate it beside the bundle (both synthesized afresh, seed 0) on the four sets, and pair them utterance by utterance.
+# run from the project root after lm-train-on3.sh has run all its 3000 steps: package the continued LM with the
+# bundle's codec and sampling, then evaluate it beside the bundle (both synthesized afresh, seed 0) on the four sets,
+# and pair them utterance by utterance. OLD is pipelines/default_model as it is now: run this before re-bundling.
 set -e
 P=.venv/bin/python
 OLD=req16384on2-t0.2
