@@ -1,17 +1,35 @@
 """Optional phoneme input: normalized text -> IPA via espeak-ng (`espeak-ng -q -x --ipa`).
 
 espeak-ng prints one line per clause; the lines are joined with spaces so one text gives one phoneme string.
+
+A corpus's worth of texts (`phonemize_many`) also goes through an on-disk cache, because each start of a training
+run phonemizes every transcript before its first step (48 k texts: ~5 min on 2 cores; LibriSpeech's 281 k: ~30 min),
+and a run made in resumed pieces would pay it per piece. The cache is an SQLite file,
+`$SGSPEECH_CACHE_DIR/phonemes.sqlite` (default `~/.cache/sgspeech`; set the variable to an empty string to turn
+it off), keyed by espeak-ng's version line, the voice and the text, so a different espeak-ng never answers from
+another's entries. It only saves time: when it cannot be opened or written, the texts are phonemized as without it.
 """
 from __future__ import annotations
 
+import logging
+import os
 import shutil
+import sqlite3
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
+from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 
 class PhonemizerError(RuntimeError):
     pass
+
+
+def _require_espeak() -> None:
+    if shutil.which("espeak-ng") is None:
+        raise PhonemizerError("espeak-ng not found: install it (`apt-get install espeak-ng`) or train without phonemes")
 
 
 @lru_cache(maxsize=4096)
@@ -20,8 +38,7 @@ def phonemize(text: str, voice: str = "en-us") -> str:
 
     Cached (espeak-ng's answer depends on the text and voice alone): synthesis checks each sentence's pieces and
     then encodes the batch, and a subprocess costs ~15 ms, as much as three generated frames on 2 CPU threads."""
-    if shutil.which("espeak-ng") is None:
-        raise PhonemizerError("espeak-ng not found: install it (`apt-get install espeak-ng`) or train without phonemes")
+    _require_espeak()
     if not text.strip():
         return ""
     proc = subprocess.run(["espeak-ng", "-q", "-x", "--ipa", "-v", voice], input=text, capture_output=True,
@@ -32,6 +49,67 @@ def phonemize(text: str, voice: str = "en-us") -> str:
 
 
 def phonemize_many(texts: list[str], voice: str = "en-us", workers: int = 8) -> list[str]:
-    # Threads suffice: the work happens in the espeak-ng subprocesses.
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda t: phonemize(t, voice), texts))
+    """phonemize() of each text, answered from the on-disk cache where it can be, the rest run `workers` at a time."""
+    _require_espeak()
+    cache = _open_cache()
+    known = _cached(cache, voice) if cache else {}
+    missing = sorted({t for t in texts if t not in known})
+    if missing:
+        # Threads suffice: the work happens in the espeak-ng subprocesses.
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            fresh = dict(zip(missing, pool.map(lambda t: phonemize(t, voice), missing)))
+        known.update(fresh)
+        if cache:
+            _store(cache, voice, fresh)
+    if cache:
+        cache.close()
+    return [known[t] for t in texts]
+
+
+@lru_cache(maxsize=1)
+def espeak_version() -> str | None:
+    """espeak-ng's version line without its data path, e.g. 'eSpeak NG text-to-speech: 1.51'; None when it does
+    not say (a stand-in such as scripts/gpu/phoneme_table.py's), and then nothing is cached."""
+    proc = subprocess.run(["espeak-ng", "--version"], capture_output=True, text=True)
+    version = proc.stdout.split("Data at")[0].strip()
+    return version if proc.returncode == 0 and version else None
+
+
+def cache_path() -> Path | None:
+    root = os.environ.get("SGSPEECH_CACHE_DIR", str(Path.home() / ".cache" / "sgspeech"))
+    return Path(root) / "phonemes.sqlite" if root else None
+
+
+def _open_cache() -> sqlite3.Connection | None:
+    path = cache_path()
+    if path is None or espeak_version() is None:
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # timeout: the ranks of a multi-process run may write at the same time
+        db = sqlite3.connect(path, timeout=120)
+        db.execute("CREATE TABLE IF NOT EXISTS phonemes (engine TEXT, voice TEXT, text TEXT, ipa TEXT, "
+                   "PRIMARY KEY (engine, voice, text))")
+        return db
+    except (OSError, sqlite3.Error) as e:
+        log.warning("phoneme cache %s unusable (%s): phonemizing without it", path, e)
+        return None
+
+
+def _cached(db: sqlite3.Connection, voice: str) -> dict[str, str]:
+    try:
+        rows = db.execute("SELECT text, ipa FROM phonemes WHERE engine = ? AND voice = ?", (espeak_version(), voice))
+        return dict(rows.fetchall())
+    except sqlite3.Error as e:
+        log.warning("phoneme cache unreadable (%s): phonemizing without it", e)
+        return {}
+
+
+def _store(db: sqlite3.Connection, voice: str, answers: dict[str, str]) -> None:
+    engine = espeak_version()
+    try:
+        with db:
+            db.executemany("INSERT OR REPLACE INTO phonemes VALUES (?, ?, ?, ?)",
+                           [(engine, voice, t, ipa) for t, ipa in answers.items()])
+    except sqlite3.Error as e:
+        log.warning("phoneme cache not written (%s): the next run phonemizes these %d texts again", e, len(answers))

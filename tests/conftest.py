@@ -6,6 +6,21 @@ from pathlib import Path
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_phoneme_cache(tmp_path_factory):
+    """espeak-ng's answers cached for this session only (lm/phonemes.py), never read from the user's ~/.cache,
+    where an entry could hide a change in what espeak-ng is asked; subprocesses (the debug recipe) inherit it."""
+    import os
+
+    previous = os.environ.get("SGSPEECH_CACHE_DIR")
+    os.environ["SGSPEECH_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if previous is None:
+        del os.environ["SGSPEECH_CACHE_DIR"]
+    else:
+        os.environ["SGSPEECH_CACHE_DIR"] = previous
+
+
 @pytest.fixture(scope="module")
 def one_torch_thread():
     """Tiny LM matrices: extra torch threads only contend with other processes on a small CI machine."""

@@ -125,6 +125,42 @@ def test_phoneme_tokenizer_trains_on_espeak_output():
     assert plain.encode_many(texts) == [plain.encode(t) for t in texts]
 
 
+def test_phonemes_of_a_corpus_come_from_the_disk_cache_the_second_time(tmp_path, monkeypatch, caplog):
+    import lm.phonemes as ph
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng not installed")
+    texts = ["the smooth planks", "a second text", "the smooth planks", ""]
+    calls = []
+    real_run = ph.subprocess.run
+
+    def counting_run(cmd, *args, **kwargs):
+        calls.append(cmd)
+        return real_run(cmd, *args, **kwargs)
+
+    monkeypatch.setattr(ph.subprocess, "run", counting_run)
+    monkeypatch.setenv("SGSPEECH_CACHE_DIR", str(tmp_path / "cache"))
+    ph.phonemize.cache_clear()
+    first = ph.phonemize_many(texts)
+    assert first[0] == first[2] == ph.phonemize("the smooth planks") and "ð" in first[0] and first[3] == ""
+    assert (tmp_path / "cache" / "phonemes.sqlite").exists()
+    calls.clear()
+    ph.phonemize.cache_clear()  # a new process: only the disk remembers
+    assert ph.phonemize_many(texts) == first
+    assert not [c for c in calls if "--ipa" in c]
+    # another voice is another key
+    ph.phonemize_many(["the smooth planks"], voice="en-gb")
+    assert [c[-1] for c in calls if "--ipa" in c] == ["en-gb"]
+    # a damaged cache file is reported and bypassed, never fatal
+    (tmp_path / "cache" / "phonemes.sqlite").write_bytes(b"not a database" * 100)
+    with caplog.at_level("WARNING"):
+        assert ph.phonemize_many(texts) == first
+    assert any("phoneme cache" in r.message for r in caplog.records)
+    # an empty SGSPEECH_CACHE_DIR turns it off
+    monkeypatch.setenv("SGSPEECH_CACHE_DIR", "")
+    assert ph.cache_path() is None and ph.phonemize_many(texts) == first
+
+
 def test_tokenizer_load_names_missing_file(tmp_path, tokenizer):
     tokenizer.save(tmp_path)
     (tmp_path / "tokenizer.model").unlink()

@@ -35,6 +35,7 @@ def record(tokenizer_dir: str, manifests: list[str], out: str) -> int:
         return proc
 
     texts = [json.loads(line)["text"] for m in manifests for line in open(m, encoding="utf-8") if line.strip()]
+    os.environ["SGSPEECH_CACHE_DIR"] = ""  # every answer must come from espeak-ng itself to be recorded
     lm.phonemes.subprocess.run = recording_run
     try:
         TextTokenizer.load(tokenizer_dir).preprocess_many(texts)
