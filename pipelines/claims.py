@@ -39,6 +39,16 @@ NON_INFERIORITY = {"pesq_wb": 0.1, "stoi": 0.01}  # largest loss (candidate - re
 N_RESAMPLES = 1000
 
 
+def parse_pairs(parser: argparse.ArgumentParser, items: list[str], form: str) -> list[tuple[str, str]]:
+    """"A:B" command-line items as (A, B); anything else is a usage error naming the item and `form`."""
+    pairs = []
+    for item in items:
+        if item.count(":") != 1:
+            parser.error(f"{item!r}: expected {form}")
+        pairs.append(tuple(item.split(":")))
+    return pairs
+
+
 def paired_ci(statistic, n_items: int, seed: int = 0) -> tuple[float, float]:
     """Percentile 95% CI of `statistic(idx)` over bootstrap resamples `idx` [N_RESAMPLES, n_items] of item indices."""
     idx = np.random.default_rng(seed).integers(0, n_items, size=(N_RESAMPLES, n_items))
@@ -227,11 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--candidate", required=True)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    pairs = []
-    for item in args.pair:
-        if item.count(":") != 1:
-            parser.error(f"--pair {item!r}: expected NO_SG_NAME:SG_NAME")
-        pairs.append(tuple(item.split(":")))
+    pairs = parse_pairs(parser, args.pair, "--pair NO_SG_NAME:SG_NAME")
     claims = check_claims(args.report, pairs, args.reference, args.candidate)
     names = list(dict.fromkeys([n for p in pairs for n in p] + [args.reference, args.candidate]))
     runs, curves, losses = {}, {}, {}

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from pipelines.claims import paired_ci  # noqa: E402
+from pipelines.claims import paired_ci, parse_pairs  # noqa: E402
 from pipelines.evaluate import _slug  # noqa: E402
 
 
@@ -57,10 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pool", type=Path, action="append", default=[], metavar="REPORT_DIR",
                         help="pool the utterances of this compare folder too (repeat)")
     args = parser.parse_args(argv)
-    for pair in args.pairs:
-        if pair.count(":") != 1:
-            parser.error(f"{pair!r}: expected BASE:OTHER")
-        row = paired_wer([args.report, *args.pool], *pair.split(":"), folder=args.folder)
+    for pair in parse_pairs(parser, args.pairs, "BASE:OTHER"):
+        row = paired_wer([args.report, *args.pool], *pair, folder=args.folder)
         row["difference_ci"] = [round(v, 4) for v in row["difference_ci"]]
         print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}))
     return 0

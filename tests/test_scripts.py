@@ -111,6 +111,33 @@ def test_paired_wer_bootstraps_the_difference_utterance_by_utterance(tmp_path, c
     assert json.loads(capsys.readouterr().out)["utterances"] == 10
 
 
+def test_seed_pooled_averages_replicates_and_reports_their_spread(tmp_path, capsys):
+    script = _script("seed_pooled")
+
+    def codec(name: str, pesq: list[float], ids: list[str] | None = None) -> None:
+        folder = tmp_path / "codec" / name
+        folder.mkdir(parents=True)
+        ids = ids or [f"u{i}" for i in range(len(pesq))]
+        (folder / "per_utterance.json").write_text(json.dumps({"id": ids, "pesq_wb": pesq}))
+
+    codec("plain-s0", [2.0, 2.5, 3.0, 2.0])
+    codec("sg-s0", [2.1, 2.6, 3.1, 2.1])  # +0.1 on every utterance
+    codec("plain-s1", [2.0, 2.5, 3.0, 2.0])
+    codec("sg-s1", [2.3, 2.8, 3.3, 2.3])  # +0.3
+    row = script.seed_pooled(tmp_path, [("plain-s0", "sg-s0"), ("plain-s1", "sg-s1")], "pesq_wb")
+    assert [r["difference"] for r in row["replicates"]] == pytest.approx([0.1, 0.3])
+    assert row["pooled"] == pytest.approx(0.2) and row["pooled_ci"] == pytest.approx([0.2, 0.2])
+    assert row["spread"] == pytest.approx(0.2) and row["utterances"] == 4
+    codec("other-set", [2.0, 2.5, 3.0, 2.0], ids=["x0", "x1", "x2", "x3"])
+    with pytest.raises(ValueError, match="same utterances"):
+        script.seed_pooled(tmp_path, [("plain-s0", "sg-s0"), ("plain-s1", "other-set")], "pesq_wb")
+    assert script.main([str(tmp_path), "plain-s0:sg-s0", "plain-s1:sg-s1", "--metric", "pesq_wb"]) == 0
+    assert json.loads(capsys.readouterr().out)["pooled"] == pytest.approx(0.2)
+    with pytest.raises(SystemExit):
+        script.main([str(tmp_path), "plain-s0-sg-s0"])
+    assert "'plain-s0-sg-s0': expected BASE:OTHER" in capsys.readouterr().err
+
+
 def test_phoneme_table_replays_espeak_ng_exactly_and_refuses_what_it_did_not_record(tmp_path):
     """The GPU machine's stand-in espeak-ng (scripts/gpu/phoneme_table.py) must give the LM the very token ids the
     real one gives here, and fail loudly on a text nobody recorded."""

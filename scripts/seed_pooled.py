@@ -1,0 +1,59 @@
+"""One effect measured at several seeds: each seed's paired difference, their mean, and the spread between seeds.
+
+    python scripts/seed_pooled.py REPORT_DIR BASE:OTHER [BASE:OTHER ...] [--metric pesq_wb ...]
+
+Each BASE:OTHER is one replicate of the same comparison (e.g. plain 16384 : 16384 + SG at seed 0, then at seed 1),
+all scored by `pipelines.evaluate compare` on the same utterances. Per replicate: mean over utterances of
+OTHER - BASE with its bootstrap CI; pooled: the mean of the replicates' differences, utterance by utterance, with
+the utterances resampled together across replicates. That CI still holds only the utterances' sampling: with a few
+seeds the seed-to-seed variance cannot be estimated, so the spread (largest minus smallest replicate) is printed
+beside it; an effect smaller than the spread is not shown by the CI alone. One JSON line per metric.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from pipelines.claims import paired_ci, parse_pairs, per_utterance  # noqa: E402
+
+
+def seed_pooled(report: Path, pairs: list[tuple[str, str]], metric: str) -> dict:
+    """[R] replicate differences OTHER - BASE of `metric`, their pooled mean with CI, and their spread."""
+    ids, diffs = None, []
+    for base, other in pairs:
+        a, b = per_utterance(report, base), per_utterance(report, other)
+        for name, scores in ((base, a), (other, b)):
+            if ids is None:
+                ids = scores["id"]
+            elif scores["id"] != ids:
+                raise ValueError(f"{name!r} was not scored on the same utterances as {pairs[0][0]!r}")
+        diffs.append(np.asarray(b[metric], float) - np.asarray(a[metric], float))
+    d = np.stack(diffs)  # [R, U]
+    d = d[:, np.isfinite(d).all(0)]
+    mean_ci = lambda x: list(paired_ci(lambda idx: x[idx].mean(-1), len(x)))  # noqa: E731
+    replicates = [{"base": base, "other": other, "difference": float(row.mean()), "difference_ci": mean_ci(row)}
+                  for (base, other), row in zip(pairs, d)]
+    means = d.mean(1)
+    return {"metric": metric, "replicates": replicates, "pooled": float(d.mean()), "pooled_ci": mean_ci(d.mean(0)),
+            "spread": float(means.max() - means.min()), "utterances": int(d.shape[1])}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("report", type=Path)
+    parser.add_argument("pairs", nargs="+", metavar="BASE:OTHER")
+    parser.add_argument("--metric", action="append", help="per-utterance metric (repeat); default pesq_wb, pesq_nb, stoi")
+    args = parser.parse_args(argv)
+    pairs = parse_pairs(parser, args.pairs, "BASE:OTHER")
+    for metric in args.metric or ["pesq_wb", "pesq_nb", "stoi"]:
+        print(json.dumps(seed_pooled(args.report, pairs, metric)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
