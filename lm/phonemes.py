@@ -3,8 +3,8 @@
 espeak-ng prints one line per clause; the lines are joined with spaces so one text gives one phoneme string.
 
 A corpus's worth of texts (`phonemize_many`) also goes through an on-disk cache, because each start of a training
-run phonemizes every transcript before its first step (48 k texts: ~5 min on 2 cores; LibriSpeech's 281 k: ~30 min),
-and a run made in resumed pieces would pay it per piece. The cache is an SQLite file,
+run phonemizes every transcript before its first step (the default model's 48 k texts: 3.5-5 min on 2 cores, and
+the time grows with the corpus), and a run made in resumed pieces would pay it per piece (from the cache: ~1 s). The cache is an SQLite file,
 `$SGSPEECH_CACHE_DIR/phonemes.sqlite` (default `~/.cache/sgspeech`; set the variable to an empty string to turn
 it off), keyed by espeak-ng's version line, the voice and the text, so a different espeak-ng never answers from
 another's entries. It only saves time: when it cannot be opened or written, the texts are phonemized as without it.
@@ -84,6 +84,7 @@ def _open_cache() -> sqlite3.Connection | None:
     path = cache_path()
     if path is None or espeak_version() is None:
         return None
+    db = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # timeout: the ranks of a multi-process run may write at the same time
@@ -93,6 +94,8 @@ def _open_cache() -> sqlite3.Connection | None:
         return db
     except (OSError, sqlite3.Error) as e:
         log.warning("phoneme cache %s unusable (%s): phonemizing without it", path, e)
+        if db is not None:
+            db.close()
         return None
 
 
