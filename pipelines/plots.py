@@ -35,6 +35,23 @@ def _save(fig, path: str | os.PathLike) -> Path:
     return path
 
 
+def histogram_styles(n: int, max_filled: int = 3) -> list[dict]:
+    """Matplotlib `hist` styles for n overlaid series, each told apart by its own colour and line style.
+
+    Up to `max_filled` series are filled (translucent, outlined in their colour); beyond that, filled areas pile
+    into one brown mass (a 9-codec comparison was unreadable), so every series is an outline, and past the ten
+    colours of the cycle the line style changes (solid, dashed, dotted, dash-dot)."""
+    filled = n <= max_filled
+    line_styles = ("-", "--", ":", "-.")
+    styles = []
+    for i in range(n):
+        color = f"C{i % 10}"
+        style = {"color": color, "edgecolor": color, "linestyle": line_styles[(i // 10) % len(line_styles)]}
+        style.update({"histtype": "stepfilled", "alpha": 0.35} if filled else {"histtype": "step", "alpha": 0.9})
+        styles.append(style)
+    return styles
+
+
 def histogram_png(series: dict[str, np.ndarray], path: str | os.PathLike, xlabel: str, log_x: bool = True,
                   bins: int = 60, title: str | None = None, figsize: tuple[float, float] = (6.4, 4.0)) -> Path:
     """Overlaid step histograms, one per named series (any shape, flattened), with each mean in the legend.
@@ -64,9 +81,8 @@ def histogram_png(series: dict[str, np.ndarray], path: str | os.PathLike, xlabel
         hi = lo * 1.5 if log_x else lo + 1.0
     edges = np.geomspace(lo, hi, bins + 1) if log_x else np.linspace(lo, hi, bins + 1)
     fig, ax = plt.subplots(figsize=figsize)
-    for name, arr in data.items():
-        ax.hist(arr, bins=edges, histtype="stepfilled", alpha=0.35, linewidth=1.5, edgecolor="black",
-                label=f"{name} (mean {arr.mean():.3g}, n={arr.size})")
+    for (name, arr), style in zip(data.items(), histogram_styles(len(data))):
+        ax.hist(arr, bins=edges, linewidth=1.5, label=f"{name} (mean {arr.mean():.3g}, n={arr.size})", **style)
     if log_x:
         ax.set_xscale("log")
     ax.set_xlabel(xlabel)

@@ -3,7 +3,8 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 
-from pipelines.plots import DPI, bar_chart_png, histogram_png, markdown_table, spectrogram_comparison_png
+from pipelines.plots import (DPI, bar_chart_png, histogram_png, histogram_styles, markdown_table,
+                             spectrogram_comparison_png)
 
 SR = 16000
 
@@ -27,6 +28,25 @@ def test_histogram_png_log_bins(tmp_path):
     image = read_png(path)
     assert image.shape[:2] == (int(4.0 * DPI), int(6.4 * DPI))
     assert image[..., :3].std() > 0.05  # something was drawn, not a blank canvas
+
+
+def test_histogram_styles_tell_many_series_apart():
+    few, many = histogram_styles(3), histogram_styles(12)
+    assert all(s["histtype"] == "stepfilled" and s["edgecolor"] == s["color"] for s in few)
+    assert len({s["color"] for s in few}) == 3
+    # nine codecs in one comparison: outlines only, each series its own (colour, line style)
+    assert all(s["histtype"] == "step" for s in many)
+    assert len({(s["color"], s["linestyle"]) for s in many}) == 12
+    assert many[10]["color"] == many[0]["color"] and many[10]["linestyle"] != many[0]["linestyle"]
+
+
+def test_histogram_png_draws_a_nine_system_comparison(tmp_path):
+    rng = np.random.default_rng(1)
+    series = {f"codec {i}": rng.lognormal(1 + 0.1 * i, 1, 2000) for i in range(9)}
+    image = read_png(histogram_png(series, tmp_path / "nine.png", xlabel="hidden MSE"))
+    # outlines in the colour cycle: the plot holds saturated colour, not only grey and black
+    rgb = image[..., :3]
+    assert (rgb.max(axis=-1) - rgb.min(axis=-1) > 0.4).mean() > 0.001
 
 
 def test_histogram_png_drops_non_positive_with_warning_and_rejects_empty(tmp_path):
