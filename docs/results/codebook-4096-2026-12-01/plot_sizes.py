@@ -1,6 +1,6 @@
 """Codebook size against fidelity and the hidden MSE, with and without SG (seventeenth session): all codecs of the
 family fine-tuned from the bundled codec for 2500 steps (16384 and 8192 from ../codebook-8192-2026-11-29, 4096 and
-the re-run of plain 16384 from here), beside the paper's hidden-MSE ratios.
+the re-run of plain 16384 and plain 4096 at seed 1 from here), beside the paper's hidden-MSE ratios.
 
     .venv/bin/python docs/results/codebook-4096-2026-12-01/plot_sizes.py   # writes sizes.png beside itself
 """
@@ -21,7 +21,7 @@ ratios = {**json.loads((earlier / "claims-sg-seeds" / "claims.json").read_text()
           **json.loads((here / "claims" / "claims.json").read_text())["hidden_mse"]}
 # seed 0 and seed 1 arms: (no SG, SG) per size; the paper's (no SG, SG) hidden MSE means from its table
 arms = {0: {16384: ("bq-16384", "bq-16384-sgc"), 8192: ("bq-8192", "bq-8192-sgc"), 4096: ("bq-4096", "bq-4096-sgc")},
-        1: {16384: ("bq-16384-s1", "bq-16384-sgc-s1"), 8192: ("bq-8192-s1", "bq-8192-sgc-s1")}}
+        1: {16384: ("bq-16384-s1", "bq-16384-sgc-s1"), 8192: ("bq-8192-s1", "bq-8192-sgc-s1"), 4096: ("bq-4096-s1", None)}}
 paper = {65536: (9.44, 5.85), 16384: (13.55, 4.96), 8192: (23.61, 4.20)}
 
 
@@ -38,7 +38,8 @@ for metric, ax, title in (("pesq_wb", axes[0], "PESQ-WB, 100 test utterances\n(C
         for size, (plain, sg) in sizes.items():
             shift = 1.04 if seed else 1.0  # seed 1 a little to the right
             point(ax, size * shift, codecs[plain][metric], "C0", seed == 0)
-            point(ax, size * shift, codecs[sg][metric], "C3", seed == 0)
+            if sg:  # plain 4096 ran at seed 1 without its SG arm
+                point(ax, size * shift, codecs[sg][metric], "C3", seed == 0)
     point(ax, 16384 * 0.96, codecs["bq-16384 (re-run)"][metric], "C2", True)
     ax.set(xscale="log", title=title, xlabel="codebook size")
     ax.set_xticks([4096, 8192, 16384], ["4096", "8192", "16384"])
@@ -49,6 +50,8 @@ axes[0].legend(fontsize=7)
 ax = axes[2]
 for seed, sizes in arms.items():
     for size, (plain, sg) in sizes.items():
+        if not sg:
+            continue
         row = ratios[f"{plain} -> {sg}"]
         ax.errorbar(size * (1.04 if seed else 1.0), row["ratio"], fmt="o", color="C3", capsize=3,
                     yerr=[[row["ratio"] - row["ratio_ci"][0]], [row["ratio_ci"][1] - row["ratio"]]],
