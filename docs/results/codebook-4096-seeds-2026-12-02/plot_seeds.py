@@ -31,7 +31,7 @@ for name in ("seed_pooled-seeds.jsonl", "seed_pooled-sg4096.jsonl"):  # the seco
         for line in (here / name).read_text().splitlines():
             row = json.loads(line)
             first = row["replicates"][0]
-            if row["metric"] == "pesq_wb":
+            if row["metric"] == "pesq_wb" and (first["base"], first["other"]) in labels:
                 rows[(first["base"], first["other"])] = row
 
 fig, ax = plt.subplots(figsize=(10, 0.4 + 1.1 * len(rows)))

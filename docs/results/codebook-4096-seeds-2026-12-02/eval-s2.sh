@@ -1,0 +1,25 @@
+#!/bin/bash
+# run from the project root (2026-12-02, eighteenth session) after train-s2.sh and eval.sh: plain 4096 at seed 2 added
+# to the report, then SG's effect at 4096 over the three seeds, and the claims with the three 4096 pairs
+set -e
+R=exp/default/report-b4
+C=exp/default/codec
+OUT=docs/results/codebook-4096-seeds-2026-12-02
+SYSTEMS="bq-16384 bq-4096 bq-4096-sgc bq-4096-s1 bq-16384-s1 bq-4096-sgc-s1 bq-4096-sgc-s2 bq-4096-s2"
+.venv/bin/python -m pipelines.evaluate compare --codec start=pipelines/default_model/codec \
+  $(for n in $SYSTEMS; do echo --codec $n=$C/$n/final; done) \
+  --unquantized --manifest exp/default/data/test.jsonl --max-utts 100 --out $R --asr pocketsphinx --seed 0
+.venv/bin/python -m pipelines.claims --report $R --runs $C --pair bq-4096:bq-4096-sgc --pair bq-4096-s1:bq-4096-sgc-s1 \
+  --pair bq-4096-s2:bq-4096-sgc-s2 --reference bq-16384-s1 --candidate bq-4096-sgc-s1 --out $R/claims-sg4096
+.venv/bin/python scripts/paired_wer.py $R bq-4096-s2:bq-4096-sgc-s2 > $R/paired_wer-s2.txt
+.venv/bin/python scripts/hidden_energy.py $C/bq-4096-s2/final --tap last_block --manifest exp/default/data/test.jsonl \
+  --n 100 > $R/hidden_energy-s2.txt
+{
+  .venv/bin/python scripts/seed_pooled.py $R bq-4096:bq-4096-sgc bq-4096-s1:bq-4096-sgc-s1 bq-4096-s2:bq-4096-sgc-s2
+  .venv/bin/python scripts/seed_pooled.py $R bq-4096:bq-4096-s1 bq-4096:bq-4096-s2 bq-4096-sgc:bq-4096-sgc-s1 \
+    bq-4096-sgc:bq-4096-sgc-s2
+} > $R/seed_pooled-sg4096.jsonl
+cp -r $R/claims-sg4096 $OUT/
+cp $R/report.md $R/results.json $R/*.png $R/paired_wer-s2.txt $R/hidden_energy-s2.txt $R/seed_pooled-sg4096.jsonl $OUT/
+mkdir -p $OUT/dev-evals/bq-4096-s2; cp $C/bq-4096-s2/eval/step_*.json $OUT/dev-evals/bq-4096-s2/
+.venv/bin/python $OUT/plot_seeds.py
