@@ -26,7 +26,8 @@ def seed_of(name: str) -> int:
 
 
 rows = {}
-for name in ("seed_pooled-seeds.jsonl", "seed_pooled-sg4096.jsonl"):  # the second, with seed 2, replaces SG's row
+# later files, with more seeds, replace a comparison's row
+for name in ("seed_pooled-seeds.jsonl", "seed_pooled-sg4096.jsonl", "seed_pooled-three-seeds.jsonl"):
     if (here / name).exists():
         for line in (here / name).read_text().splitlines():
             row = json.loads(line)
