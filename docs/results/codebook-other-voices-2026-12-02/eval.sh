@@ -1,15 +1,16 @@
 #!/bin/bash
-# run from the project root (2026-12-02, twentieth session) after render.sh: the fine-tuned family (4096, 16384 and
-# 65536, each without and with SG, seeds 1 and 2; ../codebook-65536-2026-12-02 and ../codebook-65536-sg-2026-12-02)
+# run from the project root (2026-12-02, twentieth session) after render.sh: the fine-tuned family (4096 and 16384 without
+# and with SG, 65536 without, seeds 1 and 2; ../codebook-65536-2026-12-02 and ../codebook-65536-sg-2026-12-02)
 # and the codec they started from, scored on the other voices; the claims at each seed; the codebook's cost and SG's
 # effect over seeds 1 and 2 — do the one-voice findings hold on voices the codecs never heard?
-# (decoded from the codes only: a first run with --unquantized took ~6 min per pass beside three training runs and
-# was stopped after three codecs, before any z_e decode; their cached results were kept)
+# (decoded from the codes only. Two earlier starts were stopped for time, their per-codec caches kept: the first with
+# --unquantized after three codecs, before any z_e decode; the second, this command over the whole grid, after two
+# more; this final form then left out 65536 + SG)
 set -e
 R=exp/default/report-voices
 C=exp/default/codec
 OUT=docs/results/codebook-other-voices-2026-12-02
-# 65536 + SG left out for time (each codec took ~9 min here beside three training runs)
+# 65536 + SG left out for time (each codec took ~9 min here beside three training runs); the rest of the grid:
 SYSTEMS="bq-4096-s1 bq-4096-sgc-s1 bq-4096-s2 bq-4096-sgc-s2 bq-16384-s1 bq-16384-sgc-s1 bq-16384-s2 bq-16384-sgc-s2
   bq-65536-s1 bq-65536-s2"
 OMP_NUM_THREADS=${THREADS:-1} .venv/bin/python -m pipelines.evaluate compare --codec start=pipelines/default_model/codec \
