@@ -7,7 +7,7 @@ Half-precision copies of the weights halve the bytes a step reads, which is what
 step on CPU costs; but a CPU without bf16/fp16 matrix instructions converts them on every call, which costs more
 than it saves once the step is a matrix product of several rows. Where the crossover lies is a property of the
 machine, so this measures it: for each batch size, StaticCacheDecoder steps (prefill of 20 tokens, then --steps
-one-token steps at random ids) with float32 weights, a bfloat16 head, bfloat16 head and layers, and float16 head and
+one-token steps at fixed ids) with float32 weights, a bfloat16 head, bfloat16 head and layers, and float16 head and
 layers, the arms interleaved round by round so that drift on a shared machine hits all of them; the ratio to float32
 is taken per round. Prints one JSON record (the suite's shape) and appends it to --out.
 """
@@ -15,30 +15,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
 import torch
 
 from benchmarks.common import emit, environment, log, report, setup_device
-from lm.decoding import StaticCacheDecoder
+from lm.decoding import step_milliseconds
 
 ARMS = {"float32": {}, "bf16 head": {"head_dtype": torch.bfloat16},
         "bf16 head+layers": {"head_dtype": torch.bfloat16, "layer_dtype": torch.bfloat16},
         "fp16 head+layers": {"head_dtype": torch.float16, "layer_dtype": torch.float16}}
-
-
-def step_ms(model, batch: int, steps: int, arm: dict, vocab_size: int) -> float:
-    """Milliseconds per one-token step of a fresh decoder (after a 20-token prefill)."""
-    device = model.device
-    decoder = StaticCacheDecoder(model, batch, 20 + steps, **arm)
-    ids = torch.randint(0, vocab_size, (batch, 20 + steps), device=device)
-    positions = torch.arange(20 + steps, device=device).expand(batch, -1)
-    real = torch.ones(batch, 20 + steps, dtype=torch.bool, device=device)
-    decoder.step(ids[:, :20], positions[:, :20], real[:, :20])
-    start = time.perf_counter()
-    for s in range(20, 20 + steps):
-        decoder.step(ids[:, s : s + 1], positions[:, s : s + 1], real[:, s : s + 1])
-    return (time.perf_counter() - start) / steps * 1e3
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,14 +48,14 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.lm_generate import build_lm
 
         lm = build_lm(args.preset, args.codebook, 12, dev)
-    model, vocab_size = lm.model.eval(), lm.vocab.size
+    model = lm.model.eval()
     rows = []
     with torch.inference_mode():
         for batch in [int(b) for b in args.batches.split(",")]:
             times = {name: [] for name in ARMS}
             for r in range(args.rounds + 1):  # round 0 is warm-up
                 for name, arm in ARMS.items():
-                    t = step_ms(model, batch, args.steps, arm, vocab_size)
+                    t = step_milliseconds(model, batch, args.steps, **arm)
                     if r:
                         times[name].append(t)
             base = times["float32"]

@@ -11,6 +11,7 @@ and not in the future. A padding position attends to itself alone, so its (unuse
 """
 from __future__ import annotations
 
+import time
 from typing import NamedTuple
 
 import torch
@@ -165,6 +166,31 @@ class StaticCacheDecoder:
         if self.head is not None:
             return F.linear(last.to(self.head.dtype), self.head).float()
         return self.model.lm_head(last)  # the module, not its weight: forward hooks on the head still apply
+
+
+def step_milliseconds(model: LlamaForCausalLM, batch: int, steps: int, head_dtype: torch.dtype | None = None,
+                      layer_dtype: torch.dtype | None = None, prefill: int = 20) -> float:
+    """Milliseconds per one-token step of a fresh StaticCacheDecoder of `batch` rows after a `prefill`-token prompt:
+    what a weight precision costs on this machine at this batch size (making the copies is not timed).
+
+    The token ids are fixed (a step's cost does not depend on them), so timing leaves every random state alone.
+    """
+    device = next(model.parameters()).device
+    length = prefill + steps
+    decoder = StaticCacheDecoder(model, batch, length, head_dtype=head_dtype, layer_dtype=layer_dtype)
+    ids = (torch.arange(batch * length, device=device) % model.config.vocab_size).view(batch, length)
+    positions = torch.arange(length, device=device).expand(batch, -1)
+    real = torch.ones(batch, length, dtype=torch.bool, device=device)
+    with torch.inference_mode():
+        decoder.step(ids[:, :prefill], positions[:, :prefill], real[:, :prefill])
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        start = time.perf_counter()
+        for s in range(prefill, length):
+            decoder.step(ids[:, s : s + 1], positions[:, s : s + 1], real[:, s : s + 1])
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+    return (time.perf_counter() - start) / steps * 1e3
 
 
 class GraphedStep:

@@ -14,18 +14,22 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import weakref
 from dataclasses import dataclass
 
 import torch
 from transformers import LlamaForCausalLM
 
 from codec.hardware import has_half_precision_units
-from lm.decoding import GraphedStep, StaticCacheDecoder
+from lm.decoding import GraphedStep, StaticCacheDecoder, step_milliseconds
 from lm.text import TextTokenizer
 from lm.vocab import Vocabulary
 
 log = logging.getLogger(__name__)
 COMPUTE_DTYPES = {"float32": None, "bfloat16": torch.bfloat16, "float16": torch.float16}
+HALF_PRECISION_POLICIES = ("where_faster", "always")
+# A CPU verdict stands only where half precision beats float32 by this much: within timing noise, exact float32 wins.
+HALF_PRECISION_MIN_GAIN = 0.95
 
 
 @dataclass(frozen=True)
@@ -47,13 +51,16 @@ class SamplingConfig:
     # attention and KV cache stay float32. On 2 CPU threads the default model's projections take 2.4 ms of a step
     # in float32 and 1.0 ms in bfloat16 (docs/PERFORMANCE.md).
     layer_dtype: str = "float32"
-    # The two above apply to any batch where the hardware multiplies in that precision (CUDA; on a CPU, bfloat16
-    # with AVX512-BF16 or AMX, float16 with AMX-FP16: codec.hardware), e.g. x0.46-0.58 per step at 1-32 rows for
-    # the default model on 2 AVX512-BF16 threads. A CPU without such units (AVX2) converts the weights on every
-    # call: a win for the memory-bound matrix-vector steps of 1-4 rows (x0.48-0.61), a loss from 8 rows on
-    # (x1.3-1.7), where the step is compute-bound. There they apply when at most this many sentences are generated
-    # together, and larger batches run float32 (docs/PERFORMANCE.md). None: any batch on any hardware.
-    half_precision_max_rows: int | None = 4
+    # Where the two above apply. "where_faster": on CUDA where the GPU multiplies in that precision
+    # (codec.hardware); on a CPU where they measure faster, since the crossover is a property of the CPU, not of
+    # the model: for the default model they win at 1-32 rows on 2 AVX512-BF16 threads (x0.46-0.58 per step), win
+    # at 1-4 rows and lose from 8 on AVX2 (x1.3-1.7: oneDNN converts the weights on every call), and lose at one
+    # row but win at 32 on an Intel Xeon with AMX (x1.47, x0.79; docs/PERFORMANCE.md). The first generation at a
+    # batch size (rounded up to a power of two) times a few one-token steps both ways, and the process keeps the
+    # verdict for that model and size. "always": at any batch on any hardware. Half-precision logits differ from
+    # float32 ones by rounding, so where the verdicts differ between batch sizes a text alone and the same text in
+    # a batch may sample differently; float32 dtypes (the defaults) are exact everywhere.
+    half_precision: str = "where_faster"
 
     def __post_init__(self):
         if not (math.isfinite(self.temperature) and self.temperature >= 0):
@@ -63,6 +70,8 @@ class SamplingConfig:
         for field in ("head_dtype", "layer_dtype"):
             if getattr(self, field) not in COMPUTE_DTYPES:
                 raise ValueError(f"{field} {getattr(self, field)!r}: choose one of {sorted(COMPUTE_DTYPES)}")
+        if self.half_precision not in HALF_PRECISION_POLICIES:
+            raise ValueError(f"half_precision {self.half_precision!r}: choose one of {list(HALF_PRECISION_POLICIES)}")
 
     def max_frames(self, num_text_tokens: int) -> int:
         return int(math.ceil(self.max_frames_base + self.max_frames_per_text_token * num_text_tokens))
@@ -76,12 +85,42 @@ class Reference:
     codes: torch.Tensor
 
 
-def _compute_dtype(name: str, rows: int, sampling: SamplingConfig, device: torch.device) -> torch.dtype | None:
-    """The precision the decoder's copies take for a batch of `rows` (None: the model's own), by the rule above."""
-    dtype, limit = COMPUTE_DTYPES[name], sampling.half_precision_max_rows
-    if limit is None or rows <= limit or has_half_precision_units(dtype, device):
-        return dtype
-    return None
+# model -> {(head dtype, layer dtype, rows rounded up to a power of two, torch threads): whether the copies are
+# faster there}
+_CPU_VERDICTS: "weakref.WeakKeyDictionary[LlamaForCausalLM, dict]" = weakref.WeakKeyDictionary()
+
+
+def _half_precision_faster(model: LlamaForCausalLM, rows: int, head: torch.dtype | None,
+                           layer: torch.dtype | None) -> bool:
+    """Whether one-token steps with the copies beat float32 on this CPU at `rows` rows: measured on first use (3
+    rounds after a warm-up, the arms interleaved, the paired ratios' median), then remembered."""
+    bucket = 1 << (rows - 1).bit_length()
+    verdicts = _CPU_VERDICTS.setdefault(model, {})
+    key = (head, layer, bucket, torch.get_num_threads())  # the crossover moves with the thread count
+    if key not in verdicts:
+        ratios = []
+        for round_ in range(4):  # round 0 warms the kernels up
+            exact = step_milliseconds(model, bucket, 6, prefill=8)
+            half = step_milliseconds(model, bucket, 6, head_dtype=head, layer_dtype=layer, prefill=8)
+            if round_:
+                ratios.append(half / exact)
+        ratio = sorted(ratios)[1]
+        verdicts[key] = ratio < HALF_PRECISION_MIN_GAIN
+        log.info("half-precision copies (head %s, layers %s), batch of %d: x%.2f of float32 per step -> %s", head, layer,
+                 bucket, ratio, "used" if verdicts[key] else "float32")
+    return verdicts[key]
+
+
+def _compute_dtypes(model: LlamaForCausalLM, rows: int, sampling: SamplingConfig,
+                    device: torch.device) -> tuple[torch.dtype | None, torch.dtype | None]:
+    """The precisions of the decoder's head and layer copies for a batch of `rows` (None: the model's own), by
+    `sampling.half_precision` (see SamplingConfig)."""
+    head, layer = COMPUTE_DTYPES[sampling.head_dtype], COMPUTE_DTYPES[sampling.layer_dtype]
+    if (head is None and layer is None) or sampling.half_precision == "always":
+        return head, layer
+    if device.type != "cpu":
+        return tuple(d if d is not None and has_half_precision_units(d, device) else None for d in (head, layer))
+    return (head, layer) if _half_precision_faster(model, rows, head, layer) else (None, None)
 
 
 def _row_generator(seed: int, prompt: list[int]) -> torch.Generator:
@@ -170,9 +209,8 @@ def generate_codes(model: LlamaForCausalLM, vocab: Vocabulary, tokenizer: TextTo
     generated: list[list[int]] = [[] for _ in prompts]
     done = [False] * len(prompts)
     # at most max(limits) tokens are fed after the prompt (the last pick is never fed back)
-    decoder = StaticCacheDecoder(model, len(prompts), width + max(limits),
-                                 head_dtype=_compute_dtype(sampling.head_dtype, len(prompts), sampling, device),
-                                 layer_dtype=_compute_dtype(sampling.layer_dtype, len(prompts), sampling, device))
+    head_dtype, layer_dtype = _compute_dtypes(model, len(prompts), sampling, device)
+    decoder = StaticCacheDecoder(model, len(prompts), width + max(limits), head_dtype=head_dtype, layer_dtype=layer_dtype)
     logits = decoder.step(input_ids, position_ids, attention_mask.bool())
     step = GraphedStep(decoder, len(prompts)) if cuda_graphs and device.type == "cuda" else decoder.step
     fed = torch.ones(len(prompts), 1, dtype=torch.bool, device=device)

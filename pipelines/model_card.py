@@ -60,9 +60,9 @@ def compute_precision(sampling: dict) -> str:
                                                           (config.head_dtype, "logit projection")) if dtype != "float32"]
     if not parts:
         return ""
-    rows = config.half_precision_max_rows
-    limit = (f" on hardware with half-precision units (CUDA, a CPU with AVX512-BF16/AMX), and elsewhere when at most "
-             f"{rows} sentences are generated together (float32 above)") if rows is not None else ""
+    limit = ("" if config.half_precision == "always" else
+             " where that is faster than float32, and float32 elsewhere (on CUDA: where the GPU has the units; on a "
+             "CPU: as timed at the batch's size on first use)")
     return f" At synthesis the LM computes {' and '.join(parts)}{limit}."
 
 

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import shutil
+import weakref
 
 import pytest
 import torch
@@ -399,11 +401,11 @@ def test_half_precision_head_gives_float32_logits_within_its_rounding():
         SamplingConfig(temperature=float("nan"))
 
 
-def test_half_precision_layers_keep_the_step_close_to_float32_and_apply_by_hardware_and_batch(lm, monkeypatch):
+def test_half_precision_layers_keep_the_step_close_to_float32_and_apply_where_measured_faster(lm, monkeypatch):
     """layer_dtype=bfloat16: the seven projections of every layer run from bf16 copies (q/k/v and gate/up each one
-    matmul), prefill and one-token steps stay within bf16 rounding of float32 and keep a float32 cache; generation
-    uses the copies at any batch where the hardware has bf16 units, elsewhere for at most half_precision_max_rows
-    sentences at a time and float32 above that."""
+    matmul), prefill and one-token steps stay within bf16 rounding of float32 and keep a float32 cache; on a CPU
+    generation uses the copies at the batch sizes where they time faster than float32 (measured once per model and
+    size rounded up to a power of two), and with half_precision="always" at any batch."""
     from lm import generate as gen
     from lm.decoding import StaticCacheDecoder
     from lm.generate import SamplingConfig
@@ -425,19 +427,46 @@ def test_half_precision_layers_keep_the_step_close_to_float32_and_apply_by_hardw
     with pytest.raises(ValueError, match="layer_dtype 'int8'"):
         SamplingConfig(layer_dtype="int8")
 
-    made = []
+    made, timed = [], []
     real_decoder = gen.StaticCacheDecoder
     monkeypatch.setattr(gen, "StaticCacheDecoder", lambda *a, **k: made.append(k) or real_decoder(*a, **k))
-    config = SamplingConfig(head_dtype="bfloat16", layer_dtype="bfloat16", half_precision_max_rows=2,
-                            max_frames_base=3, max_frames_per_text_token=0)
+
+    def fake_timing(model, batch, steps, head_dtype=None, layer_dtype=None, prefill=20):
+        """A CPU where half precision wins up to 2 rows and loses above (what AVX2 does from 8 rows)."""
+        timed.append(batch)
+        return 1.0 if head_dtype is None else (0.5 if batch <= 2 else 1.5)
+
+    monkeypatch.setattr(gen, "step_milliseconds", fake_timing)
+    monkeypatch.setattr(gen, "_CPU_VERDICTS", weakref.WeakKeyDictionary())  # no verdict from an earlier test
+    config = SamplingConfig(head_dtype="bfloat16", layer_dtype="bfloat16", max_frames_base=3,
+                            max_frames_per_text_token=0)
     three = ["the birch canoe", "glue the sheet", "makes fine punch"]
-    for units, texts in ((False, three[:2]), (False, three), (True, three)):
-        monkeypatch.setattr(gen, "has_half_precision_units", lambda dtype, device, units=units: units)
-        codes = gen.generate_codes(lm.model, lm.vocab, lm.tokenizer, texts, config, seed=0)
+    for texts, policy in ((three[:2], "where_faster"), (three, "where_faster"), (three[:2], "where_faster"),
+                          (three, "always")):
+        codes = gen.generate_codes(lm.model, lm.vocab, lm.tokenizer, texts,
+                                   dataclasses.replace(config, half_precision=policy), seed=0)
         assert len(codes) == len(texts) and all(len(c) <= 3 for c in codes)
-    assert made[0] == {"head_dtype": torch.bfloat16, "layer_dtype": torch.bfloat16}
-    assert made[1] == {"head_dtype": None, "layer_dtype": None}  # no bf16 units: float32 above 2 rows
-    assert made[2] == {"head_dtype": torch.bfloat16, "layer_dtype": torch.bfloat16}  # bf16 units: any batch
+    assert made == [{"head_dtype": torch.bfloat16, "layer_dtype": torch.bfloat16},  # 2 rows: measured faster
+                    {"head_dtype": None, "layer_dtype": None},  # 3 rows (timed at 4): measured slower, float32
+                    {"head_dtype": torch.bfloat16, "layer_dtype": torch.bfloat16},  # 2 rows again: remembered
+                    {"head_dtype": torch.bfloat16, "layer_dtype": torch.bfloat16}]  # "always": any batch
+    assert timed == [2] * 8 + [4] * 8  # 4 rounds x 2 arms per size, each size once
+    with pytest.raises(ValueError, match="half_precision 'sometimes'"):
+        SamplingConfig(half_precision="sometimes")
+
+
+def test_step_timing_leaves_the_random_state_alone(lm):
+    """step_milliseconds (what the CPU verdict and benchmarks.precision_ab time) gives a positive time per step for
+    each precision and draws no random numbers: measuring must not change what a seeded caller samples next."""
+    from lm.decoding import step_milliseconds
+
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    times = [step_milliseconds(lm.model, 2, 3, prefill=4),
+             step_milliseconds(lm.model, 2, 3, head_dtype=torch.bfloat16, layer_dtype=torch.bfloat16, prefill=4)]
+    assert all(t > 0 for t in times)
+    assert torch.equal(torch.rand(3), expected)
 
 
 def test_fixed_shape_step_matches_the_sliced_step():

@@ -1,4 +1,5 @@
 """synthesize / TTSPipeline / CLI on the debug recipe's models (untrained: they babble, but the mechanics are real)."""
+import json
 import shutil
 import subprocess
 import sys
@@ -158,6 +159,13 @@ def test_package_sets_the_precisions_and_the_pipeline_speaks_with_them(tmp_path,
         assert torch.allclose(value, full[name], rtol=1e-3, atol=1e-4), name
     audio = pipe("Hello there.", seed=0)["audio"]
     assert len(audio) > 0 and np.isfinite(audio).all()
+    # a folder written before the timed choice carries the row rule it replaced: it loads, with the timed choice
+    settings = json.loads((out / "pipeline.json").read_text())
+    assert settings["sampling"]["half_precision"] == "where_faster"
+    del settings["sampling"]["half_precision"]
+    settings["sampling"]["half_precision_max_rows"] = 4
+    (out / "pipeline.json").write_text(json.dumps(settings))
+    assert TTSPipeline.from_pretrained(out).sampling == pipe.sampling
 
 
 def test_package_refuses_a_bad_temperature_by_name(tmp_path, tts_dir, capsys):

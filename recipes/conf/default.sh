@@ -51,7 +51,7 @@ tts_seed=0
 # the LM's logit projection in bfloat16 at synthesis: ~20 % faster per second of audio on 2 CPU threads, WER
 # unchanged within noise (docs/RESULTS.md, "The default TTS model")
 tts_head_dtype=bfloat16
-# its layers' projections too (for at most 4 sentences at a time, sampling.half_precision_max_rows): one short
+# its layers' projections too (at the batch sizes where they time faster, sampling.half_precision): one short
 # sentence's step x0.55 on 2 CPU threads, WER unchanged (docs/RESULTS.md, docs/PERFORMANCE.md)
 tts_layer_dtype=bfloat16
 # sampling temperature 0.2 instead of 0.8: TTS WER 0.620 -> 0.538 on the test split, 0.399 -> 0.283 on 60 unseen
