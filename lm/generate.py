@@ -73,6 +73,12 @@ class SamplingConfig:
         if self.half_precision not in HALF_PRECISION_POLICIES:
             raise ValueError(f"half_precision {self.half_precision!r}: choose one of {list(HALF_PRECISION_POLICIES)}")
 
+    @classmethod
+    def from_saved(cls, settings: dict) -> "SamplingConfig":
+        """From a pipeline.json's "sampling" object (the fields it leaves out take their defaults). Folders written
+        before 2026-12-02 carry half_precision_max_rows, the rule the per-machine timing replaced: dropped."""
+        return cls(**{key: value for key, value in settings.items() if key != "half_precision_max_rows"})
+
     def max_frames(self, num_text_tokens: int) -> int:
         return int(math.ceil(self.max_frames_base + self.max_frames_per_text_token * num_text_tokens))
 

@@ -55,7 +55,7 @@ def compute_precision(sampling: dict) -> str:
     """A sentence on the LM's half-precision copies at synthesis (pipeline.json's sampling), '' when none."""
     from lm.generate import SamplingConfig
 
-    config = SamplingConfig(**sampling)  # the fields pipeline.json leaves out take their defaults
+    config = SamplingConfig.from_saved(sampling)
     parts = [f"its {what} in {dtype}" for dtype, what in ((config.layer_dtype, "layers' projections"),
                                                           (config.head_dtype, "logit projection")) if dtype != "float32"]
     if not parts:
@@ -70,7 +70,7 @@ def sampling_sentence(sampling: dict) -> str:
     """A sentence on how the pipeline samples its codes (pipeline.json's sampling), which a call may override."""
     from lm.generate import SamplingConfig
 
-    c = SamplingConfig(**sampling)
+    c = SamplingConfig.from_saved(sampling)
     how = "greedily" if c.temperature == 0 else f"at temperature {c.temperature:g}"
     return (f" It samples {how} (top-k {c.top_k}, top-p {c.top_p:g}, repetition penalty {c.repetition_penalty:g}); "
             "every figure below is with these settings, and a call may override them, e.g. "

@@ -97,12 +97,8 @@ class TTSPipeline:
             raise PipelineLoadError(f"{directory}: TTS model folder not found")
         saved = read_versioned_json(path, PIPELINE_FORMAT_VERSION, PipelineLoadError,
                                     f" (is {directory} a TTS pipeline folder with codec/ and lm/?)")
-        settings = dict(saved.get("sampling", {}))
-        # Folders written before 2026-12-02 carry the rule the per-machine timing replaced (half precision for at
-        # most N rows where the CPU lacks bf16 units): dropped, the measured choice takes its place.
-        settings.pop("half_precision_max_rows", None)
         try:
-            sampling = SamplingConfig(**settings)
+            sampling = SamplingConfig.from_saved(saved.get("sampling", {}))
         except TypeError as e:
             raise PipelineLoadError(f"{path}: bad sampling settings ({e})") from None
         codec = Codec.from_pretrained(directory / "codec", map_location=device)
