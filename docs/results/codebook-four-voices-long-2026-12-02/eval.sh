@@ -2,7 +2,8 @@
 # run from the project root (2026-12-02, twenty-third session) after train.sh: the three arms' final codecs (step
 # 3000, end of the schedule) scored like the 1250-step family (100 test utterances of the four voices, decoded from
 # the codes, pocketsphinx), claims 1-3, paired WER / fidelity, hidden energy, per voice; then the WER of each arm at
-# step 3000 against the same arm at step 1250 of the 2000-step schedule (../codebook-four-voices-2026-12-02, seed 1),
+# step 3000 against the earlier run of that arm stopped at step 1250 of a 2000-step schedule
+# (../codebook-four-voices-2026-12-02, seed 1, same flags),
 # paired over utterances from that folder's committed results.json.
 set -e
 R=exp/voices4/report-long
