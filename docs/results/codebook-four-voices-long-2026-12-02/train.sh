@@ -5,14 +5,16 @@
 # resynthesis WER toward the ground truth's and whether the verdicts hold. Every arm starts from the bundled codec with
 # a fresh quantizer, seed 1. Three processes side by side, 1 thread each; every checkpoint is kept (--keep-last 40)
 # so that intermediate steps can be scored; `--resume` continues a stopped run.
+# SEED=2 bash train.sh runs the second seed (twenty-fourth session); the default is seed 1.
 # Corpus (4 min on this instance): python -m pipelines.corpus synth --out exp/voices4/data \
 #   --voices slt,rms,awb,kal16 --max-utts 10000 --seed 0 --dev-fraction 0.01 --test-fraction 0.01 --workers 2
 STEPS=3000
+SEED=${SEED:-1}
 SG="--sg --sg-weight 5 --sg-loss centered"
-for arm in "v4L-65536-s1 65536 --no-sg" "v4L-16384-s1 16384 --no-sg" "v4L-16384-sgc-s1 16384 $SG"; do
+for arm in "v4L-65536-s$SEED 65536 --no-sg" "v4L-16384-s$SEED 16384 --no-sg" "v4L-16384-sgc-s$SEED 16384 $SG"; do
   set -- $arm; name=$1; size=$2; shift 2
   OMP_NUM_THREADS=1 .venv/bin/python -m codec.train --init-from pipelines/default_model/codec --codebook-size $size \
-    "$@" --seed 1 --train-manifest exp/voices4/data/train.jsonl --dev-manifest exp/voices4/data/dev.jsonl \
+    "$@" --seed $SEED --train-manifest exp/voices4/data/train.jsonl --dev-manifest exp/voices4/data/dev.jsonl \
     --out exp/voices4/codec/$name --steps $STEPS --batch-size 8 --segment-seconds 1.0 --lr 1e-4 --warmup-steps 50 \
     --adv-start-step $STEPS --save-every 250 --keep-last 40 --eval-every 1000 --resume --cpu \
     >> exp/voices4/codec/$name.log 2>&1 &
