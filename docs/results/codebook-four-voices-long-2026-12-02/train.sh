@@ -8,11 +8,15 @@
 # SEED=2 bash train.sh runs the second seed (twenty-fourth session); the default is seed 1.
 # Corpus (4 min on this instance): python -m pipelines.corpus synth --out exp/voices4/data \
 #   --voices slt,rms,awb,kal16 --max-utts 10000 --seed 0 --dev-fraction 0.01 --test-fraction 0.01 --workers 2
+# ARMS="65536-sgc 4096 4096-sgc" bash train.sh runs the rest of the grid the issue asks for (twenty-fifth session):
+# an arm is a codebook size, with "-sgc" for SG; the default is the three claim-3 arms.
 STEPS=3000
 SEED=${SEED:-1}
+ARMS=${ARMS:-"65536 16384 16384-sgc"}
 SG="--sg --sg-weight 5 --sg-loss centered"
-for arm in "v4L-65536-s$SEED 65536 --no-sg" "v4L-16384-s$SEED 16384 --no-sg" "v4L-16384-sgc-s$SEED 16384 $SG"; do
-  set -- $arm; name=$1; size=$2; shift 2
+for arm in $ARMS; do
+  name=v4L-$arm-s$SEED; size=${arm%-sgc}
+  if [ "$arm" = "$size" ]; then set -- --no-sg; else set -- $SG; fi
   OMP_NUM_THREADS=1 .venv/bin/python -m codec.train --init-from pipelines/default_model/codec --codebook-size $size \
     "$@" --seed $SEED --train-manifest exp/voices4/data/train.jsonl --dev-manifest exp/voices4/data/dev.jsonl \
     --out exp/voices4/codec/$name --steps $STEPS --batch-size 8 --segment-seconds 1.0 --lr 1e-4 --warmup-steps 50 \
