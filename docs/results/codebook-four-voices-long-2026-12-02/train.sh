@@ -10,6 +10,9 @@
 #   --voices slt,rms,awb,kal16 --max-utts 10000 --seed 0 --dev-fraction 0.01 --test-fraction 0.01 --workers 2
 # ARMS="65536-sgc 4096 4096-sgc" bash train.sh runs the rest of the grid the issue asks for (twenty-fifth session):
 # an arm is a codebook size, with "-sgc" for SG; the default is the three claim-3 arms.
+# Twenty-sixth session (2026-12-03): SEED=2 ARMS="4096 4096-sgc" and SEED=2 ARMS="65536-sgc" as two invocations; the
+# third process was paused (kill -STOP) until the pair had finished, since `nice` alone does not yield between two
+# setsid sessions (autogroup scheduling shares the CPU per session, not per process), then continued (kill -CONT).
 STEPS=3000
 SEED=${SEED:-1}
 ARMS=${ARMS:-"65536 16384 16384-sgc"}
