@@ -55,3 +55,4 @@ mkdir -p $OUT/grid2 && cp -r $G/claims-grid-s2 $G/report.md $G/results.json $G/*
   $G/seed_pooled-grid2.jsonl $R/hidden_energy-*-s2.txt $OUT/grid2/
 for n in $NAMES; do mkdir -p $OUT/dev-evals/$n; cp $C/$n/eval/step_*.json $OUT/dev-evals/$n/; done
 .venv/bin/python docs/results/codebook-other-voices-2026-12-02/by_voice.py $G $M > $OUT/grid2/by_voice.md
+.venv/bin/python $OUT/grid_table.py $G > $OUT/grid2/table.md
