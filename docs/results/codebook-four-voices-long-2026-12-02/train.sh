@@ -11,16 +11,19 @@
 # ARMS="65536-sgc 4096 4096-sgc" bash train.sh runs the rest of the grid the issue asks for (twenty-fifth session):
 # an arm is a codebook size, with "-sgc" for SG; the default is the three claim-3 arms.
 # Twenty-sixth session (2026-12-03): SEED=2 ARMS="4096 4096-sgc" and SEED=2 ARMS="65536-sgc" as two invocations; the
-# third process was paused (kill -STOP) until the pair had finished, since `nice` alone does not yield between two
-# setsid sessions (autogroup scheduling shares the CPU per session, not per process), then continued (kill -CONT).
+# third process was paused (kill -STOP) since `nice` alone does not yield between two setsid sessions (autogroup
+# scheduling shares the CPU per session, not per process); the pair ran at ~1.9-2.0 s/step, so to end within the
+# session 65536 + SG was restarted from step 0 once the pair had finished, with THREADS=2 (1 by default), beside the
+# pair's scoring.
 STEPS=3000
 SEED=${SEED:-1}
+THREADS=${THREADS:-1}
 ARMS=${ARMS:-"65536 16384 16384-sgc"}
 SG="--sg --sg-weight 5 --sg-loss centered"
 for arm in $ARMS; do
   name=v4L-$arm-s$SEED; size=${arm%-sgc}
   if [ "$arm" = "$size" ]; then set -- --no-sg; else set -- $SG; fi
-  OMP_NUM_THREADS=1 .venv/bin/python -m codec.train --init-from pipelines/default_model/codec --codebook-size $size \
+  OMP_NUM_THREADS=$THREADS .venv/bin/python -m codec.train --init-from pipelines/default_model/codec --codebook-size $size \
     "$@" --seed $SEED --train-manifest exp/voices4/data/train.jsonl --dev-manifest exp/voices4/data/dev.jsonl \
     --out exp/voices4/codec/$name --steps $STEPS --batch-size 8 --segment-seconds 1.0 --lr 1e-4 --warmup-steps 50 \
     --adv-start-step $STEPS --save-every 250 --keep-last 40 --eval-every 1000 --resume --cpu \
