@@ -1,9 +1,10 @@
 """The grid's scores as one markdown table: an arm per row, each cell seed by seed ("s1 / s2") and their mean.
 
-    python grid_table.py REPORT_DIR [--seeds 1 2]
+    python grid_table.py REPORT_DIR [REPORT_DIR ...] [--seeds 1 2]
 
-REPORT_DIR is a `pipelines.evaluate compare` folder holding codecs named v4L-<size>[-sgc]-s<seed> (as train.sh names
-them). Arms missing at some seed show only the seeds they have. WER is the corpus WER of pocketsphinx on the codec's
+Each REPORT_DIR is a `pipelines.evaluate compare` folder holding codecs named v4L-<size>[-sgc]-s<seed> (as train.sh
+names them), all scored on the same utterances; a codec in several is taken from the first. Arms missing at some seed
+show only the seeds they have. WER is the corpus WER of pocketsphinx on the codec's
 resynthesis; QE and hidden MSE are the per-frame means the codec report measures.
 """
 from __future__ import annotations
@@ -20,11 +21,13 @@ COLUMNS = [("PESQ-WB", lambda c: c["pesq_wb"]["mean"], 3), ("PESQ-NB", lambda c:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("report", type=Path)
+    parser.add_argument("reports", type=Path, nargs="+")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
-    results = json.loads((args.report / "results.json").read_text())
-    codecs = results["codecs"]
+    reports = [json.loads((report / "results.json").read_text()) for report in args.reports]
+    codecs = {}
+    for results in reversed(reports):
+        codecs.update(results["codecs"])
     print("| codebook | SG | seeds | " + " | ".join(name for name, _, _ in COLUMNS) + " |")
     print("|---|---|---|" + "---|" * len(COLUMNS))
     utterances = set()
@@ -43,7 +46,7 @@ def main() -> None:
         seeds = ", ".join(str(s) for s, _ in found)
         utterances.update(c["n_utterances"] for _, c in found)
         print(f"| {size} | {sg} | {seeds} | " + " | ".join(cells) + " |")
-    wer = results["ground_truth"]["wer"]["wer"]
+    wer = reports[0]["ground_truth"]["wer"]["wer"]
     print(f"\nGround truth (the same {', '.join(map(str, sorted(utterances)))} utterances): WER {wer:.3f}.")
 
 
