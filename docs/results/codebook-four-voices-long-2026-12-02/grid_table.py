@@ -4,8 +4,8 @@
 
 Each REPORT_DIR is a `pipelines.evaluate compare` folder holding codecs named v4L-<size>[-sgc]-s<seed> (as train.sh
 names them), all scored on the same utterances; a codec in several is taken from the first. Arms missing at some seed
-show only the seeds they have. WER is the corpus WER of pocketsphinx on the codec's
-resynthesis; QE and hidden MSE are the per-frame means the codec report measures.
+show only the seeds they have. WER is pocketsphinx's corpus WER on the codec's resynthesis; QE and hidden MSE are the
+per-frame means of the codec report.
 """
 from __future__ import annotations
 
