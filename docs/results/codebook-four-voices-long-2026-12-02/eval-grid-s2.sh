@@ -1,6 +1,6 @@
 #!/bin/bash
-# run from the project root (2026-12-03, twenty-sixth session) after
-# `SEED=2 ARMS="4096 4096-sgc 65536-sgc" bash train.sh`: the grid's second seed at the end of the 3000-step schedule,
+# run from the project root (2026-12-03, twenty-sixth session) after the seed-2 runs of the 4096 pair and 65536 + SG
+# (train.sh's header says how they ran): the grid's second seed at the end of the 3000-step schedule,
 # scored like eval-grid.sh (100 test utterances of the four voices, decoded from the codes, pocketsphinx), then the
 # paired differences pooled over seeds 1 and 2 for every pair the issue asks about.
 #   bash eval-grid-s2.sh 4096   the 4096 pair at seed 2: scores and hidden energy
