@@ -13,7 +13,7 @@ import argparse
 import json
 from pathlib import Path
 
-ARMS = ["65536", "65536-sgc", "16384", "16384-sgc", "4096", "4096-sgc"]
+ARMS = ["65536", "65536-sgc", "16384", "16384-sgc", "8192", "8192-sgc", "4096", "4096-sgc"]
 COLUMNS = [("PESQ-WB", lambda c: c["pesq_wb"]["mean"], 3), ("PESQ-NB", lambda c: c["pesq_nb"]["mean"], 3),
            ("STOI", lambda c: c["stoi"]["mean"], 3), ("WER", lambda c: c["wer"]["wer"], 3),
            ("QE", lambda c: c["quantization_error"]["mean"], 3), ("hidden MSE", lambda c: c["hidden_mse"]["mean"], 2)]

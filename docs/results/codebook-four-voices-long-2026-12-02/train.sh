@@ -16,6 +16,8 @@
 # session 65536 + SG was restarted from step 0 once the pair had finished, with THREADS=2 (1 by default), beside the
 # pair's scoring (4-8 s/step then); resumed from step 250 with 1 thread (2.1 s/step alone), from step 500 with 2
 # (1.05 s/step alone); stopped at the session's end with checkpoints to step 2250: SEED=2 THREADS=2 ARMS="65536-sgc".
+# Twenty-seventh session (2026-12-03): that resumed from step 2250 alone with 2 threads, then ARMS="8192 8192-sgc"
+# (seed 1, 1 thread each, side by side), the optional fourth size; eval-grid-8192.sh scores them.
 STEPS=3000
 SEED=${SEED:-1}
 THREADS=${THREADS:-1}
