@@ -75,6 +75,16 @@ def per_utterance(report: Path, name: str, folder: str = "codec") -> dict:
     return json.loads(path.read_text())
 
 
+def word_errors(report: Path, name: str, folder: str = "codec") -> tuple[list[str], np.ndarray, np.ndarray]:
+    """One system's ASR judgement per utterance: (reference texts, errors [U], reference words [U])."""
+    path = report / folder / _slug(name) / "results.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: missing (no system {name!r} in {report}/{folder})")
+    rows = json.loads(path.read_text())["wer"]["per_utterance"]
+    return ([r["reference"] for r in rows], np.array([r["errors"] for r in rows], float),
+            np.array([r["n_words"] for r in rows], float))
+
+
 def ratio_of_means(report: Path, base: str, other: str, key: str) -> dict:
     """Mean of a per-frame diagnostic for `other` / for `base`, with a paired CI over utterances."""
     (a, counts_a), (b, counts_b) = utterance_sums(report, base, key), utterance_sums(report, other, key)

@@ -17,17 +17,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from pipelines.claims import paired_ci, parse_pairs  # noqa: E402
-from pipelines.evaluate import _slug  # noqa: E402
-
-
-def utterance_errors(report: Path, name: str, folder: str) -> tuple[list[str], np.ndarray, np.ndarray]:
-    path = report / folder / _slug(name) / "results.json"
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: missing (no system {name!r} in {report}/{folder})")
-    rows = json.loads(path.read_text())["wer"]["per_utterance"]
-    return ([r["reference"] for r in rows], np.array([r["errors"] for r in rows], float),
-            np.array([r["n_words"] for r in rows], float))
+from pipelines.claims import paired_ci, parse_pairs, word_errors  # noqa: E402
 
 
 def paired_wer(report: Path | list[Path], base: str, other: str, folder: str = "codec") -> dict:
@@ -35,7 +25,7 @@ def paired_wer(report: Path | list[Path], base: str, other: str, folder: str = "
     reports = [report] if isinstance(report, Path) else list(report)
 
     def pooled(name: str) -> tuple[list[str], np.ndarray, np.ndarray]:
-        parts = [utterance_errors(r, name, folder) for r in reports]
+        parts = [word_errors(r, name, folder) for r in reports]
         refs = [f"{r}|{ref}" for r, (part_refs, _, _) in zip(reports, parts) for ref in part_refs]
         return refs, np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts])
 

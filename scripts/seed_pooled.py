@@ -1,6 +1,6 @@
 """One effect measured at several seeds: each seed's paired difference, their mean, and the spread between seeds.
 
-    python scripts/seed_pooled.py REPORT_DIR BASE:OTHER [BASE:OTHER ...] [--metric pesq_wb ...]
+    python scripts/seed_pooled.py REPORT_DIR BASE:OTHER [BASE:OTHER ...] [--metric pesq_wb ... | --metric wer]
 
 Each BASE:OTHER is one replicate of the same comparison (e.g. plain 16384 : 16384 + SG at seed 0, then at seed 1),
 all scored by `pipelines.evaluate compare` on the same utterances. Per replicate: mean over utterances of
@@ -8,6 +8,8 @@ OTHER - BASE with its bootstrap CI; pooled: the mean of the replicates' differen
 the utterances resampled together across replicates. That CI still holds only the utterances' sampling: with a few
 seeds the seed-to-seed variance cannot be estimated, so the spread (largest minus smallest replicate) is printed
 beside it; an effect smaller than the spread is not shown by the CI alone. One JSON line per metric.
+`--metric wer` pools the ASR judgement the same way: each replicate's corpus WER difference (errors / reference
+words, as scripts/paired_wer.py), pooled as the replicates' error differences averaged utterance by utterance.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from pipelines.claims import paired_ci, parse_pairs, per_utterance  # noqa: E402
+from pipelines.claims import paired_ci, parse_pairs, per_utterance, word_errors  # noqa: E402
 
 
 def seed_pooled(report: Path, pairs: list[tuple[str, str]], metric: str) -> dict:
@@ -43,15 +45,40 @@ def seed_pooled(report: Path, pairs: list[tuple[str, str]], metric: str) -> dict
             "spread": float(means.max() - means.min()), "utterances": int(d.shape[1])}
 
 
+def seed_pooled_wer(report: Path, pairs: list[tuple[str, str]]) -> dict:
+    """[R] replicate corpus-WER differences OTHER - BASE, their pooled mean with CI, and their spread."""
+    references, words, diffs = None, None, []
+    for base, other in pairs:
+        judged = {}
+        for name in (base, other):
+            refs, errors, n_words = word_errors(report, name)
+            if references is None:
+                references, words = refs, n_words
+            elif refs != references:
+                raise ValueError(f"{name!r} was not judged on the same utterances as {pairs[0][0]!r}")
+            judged[name] = errors
+        diffs.append(judged[other] - judged[base])
+    d = np.stack(diffs)  # [R, U] word errors OTHER - BASE
+    wer_ci = lambda x: list(paired_ci(lambda idx: x[idx].sum(-1) / words[idx].sum(-1), len(words)))  # noqa: E731
+    replicates = [{"base": base, "other": other, "difference": float(row.sum() / words.sum()),
+                   "difference_ci": wer_ci(row)} for (base, other), row in zip(pairs, d)]
+    per_replicate = d.sum(1) / words.sum()
+    return {"metric": "wer", "replicates": replicates, "pooled": float(d.mean(0).sum() / words.sum()),
+            "pooled_ci": wer_ci(d.mean(0)), "spread": float(per_replicate.max() - per_replicate.min()),
+            "utterances": len(words)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("report", type=Path)
     parser.add_argument("pairs", nargs="+", metavar="BASE:OTHER")
-    parser.add_argument("--metric", action="append", help="per-utterance metric (repeat); default pesq_wb, pesq_nb, stoi")
+    parser.add_argument("--metric", action="append",
+                        help="per-utterance metric, or wer (repeat); default pesq_wb, pesq_nb, stoi")
     args = parser.parse_args(argv)
     pairs = parse_pairs(parser, args.pairs, "BASE:OTHER")
     for metric in args.metric or ["pesq_wb", "pesq_nb", "stoi"]:
-        print(json.dumps(seed_pooled(args.report, pairs, metric)))
+        row = seed_pooled_wer(args.report, pairs) if metric == "wer" else seed_pooled(args.report, pairs, metric)
+        print(json.dumps(row))
     return 0
 
 

@@ -138,6 +138,30 @@ def test_seed_pooled_averages_replicates_and_reports_their_spread(tmp_path, caps
     assert "'plain-s0-sg-s0': expected BASE:OTHER" in capsys.readouterr().err
 
 
+def test_seed_pooled_wer_pools_the_error_differences_of_replicates(tmp_path, capsys):
+    script = _script("seed_pooled")
+
+    def system(name: str, errors: list[int], words: int = 10) -> None:
+        rows = [{"reference": f"utterance {i}", "errors": e, "n_words": words} for i, e in enumerate(errors)]
+        folder = tmp_path / "codec" / name
+        folder.mkdir(parents=True)
+        (folder / "results.json").write_text(json.dumps({"wer": {"per_utterance": rows}}))
+
+    system("plain-s1", [5, 6, 7, 5])
+    system("sg-s1", [4, 5, 6, 4])  # one error fewer per 10 words
+    system("plain-s2", [5, 6, 7, 5])
+    system("sg-s2", [2, 3, 4, 2])  # three fewer
+    row = script.seed_pooled_wer(tmp_path, [("plain-s1", "sg-s1"), ("plain-s2", "sg-s2")])
+    assert [r["difference"] for r in row["replicates"]] == pytest.approx([-0.1, -0.3])
+    assert row["pooled"] == pytest.approx(-0.2) and row["pooled_ci"] == pytest.approx([-0.2, -0.2])
+    assert row["spread"] == pytest.approx(0.2) and row["utterances"] == 4
+    system("other-text", [5, 6, 7])
+    with pytest.raises(ValueError, match="same utterances"):
+        script.seed_pooled_wer(tmp_path, [("plain-s1", "sg-s1"), ("plain-s2", "other-text")])
+    assert script.main([str(tmp_path), "plain-s1:sg-s1", "plain-s2:sg-s2", "--metric", "wer"]) == 0
+    assert json.loads(capsys.readouterr().out)["pooled"] == pytest.approx(-0.2)
+
+
 def test_phoneme_table_replays_espeak_ng_exactly_and_refuses_what_it_did_not_record(tmp_path):
     """The GPU machine's stand-in espeak-ng (scripts/gpu/phoneme_table.py) must give the LM the very token ids the
     real one gives here, and fail loudly on a text nobody recorded."""

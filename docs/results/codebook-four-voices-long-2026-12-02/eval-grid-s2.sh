@@ -51,8 +51,11 @@ done > $G/paired_wer-grid2.txt
 for c in $COMPARISONS; do
   .venv/bin/python scripts/seed_pooled.py $G v4L-${c%:*}-s1:v4L-${c#*:}-s1 v4L-${c%:*}-s2:v4L-${c#*:}-s2
 done > $G/seed_pooled-grid2.jsonl
+for c in $COMPARISONS 65536:16384; do  # WER pooled over the seeds (added in the twenty-seventh session, after `all`)
+  .venv/bin/python scripts/seed_pooled.py $G v4L-${c%:*}-s1:v4L-${c#*:}-s1 v4L-${c%:*}-s2:v4L-${c#*:}-s2 --metric wer
+done > $G/seed_pooled_wer-grid2.jsonl
 mkdir -p $OUT/grid2 && cp -r $G/claims-grid-s2 $G/report.md $G/results.json $G/*.png $G/paired_wer-grid2.txt \
-  $G/seed_pooled-grid2.jsonl $R/hidden_energy-*-s2.txt $OUT/grid2/
+  $G/seed_pooled-grid2.jsonl $G/seed_pooled_wer-grid2.jsonl $R/hidden_energy-*-s2.txt $OUT/grid2/
 for n in $NAMES; do mkdir -p $OUT/dev-evals/$n; cp $C/$n/eval/step_*.json $OUT/dev-evals/$n/; done
 .venv/bin/python docs/results/codebook-other-voices-2026-12-02/by_voice.py $G $M > $OUT/grid2/by_voice.md
 .venv/bin/python $OUT/grid_table.py $G > $OUT/grid2/table.md
