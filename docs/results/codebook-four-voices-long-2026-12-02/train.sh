@@ -18,6 +18,8 @@
 # (1.05 s/step alone); stopped at the session's end with checkpoints to step 2250: SEED=2 THREADS=2 ARMS="65536-sgc".
 # Twenty-seventh session (2026-12-03): that resumed from step 2250 alone with 2 threads, then ARMS="8192 8192-sgc"
 # (seed 1, 1 thread each, side by side), the optional fourth size; eval-grid-8192.sh scores them.
+# At the session's end SEED=2 ARMS="8192 8192-sgc" was started (1 thread each, side by side) and stopped after ~20
+# minutes with its first checkpoints; the same command resumes it.
 STEPS=3000
 SEED=${SEED:-1}
 THREADS=${THREADS:-1}
