@@ -17,9 +17,10 @@ a small LM on a small corpus overfits (docs/RESULTS.md, "The default TTS model")
 
 --init LM_DIR starts from a trained LM (a save_pretrained folder: its weights and its tokenizer) with a fresh
 optimizer and LR schedule: continue a model on a grown corpus (several --tokens directories) whose data position
---resume could not keep. With --init-new-codec the tokens may come from another codec of the same codebook size
-(e.g. one whose encoder trained on): the transformer and the text embeddings carry over, the embeddings (and output
-rows) of the speech codes start fresh, since code i of the new codec means something else.
+--resume could not keep. With --init-new-codec the tokens may come from another codec, of the same codebook size
+(e.g. one whose encoder trained on) or another: the transformer and the text embeddings carry over, the embeddings
+(and output rows) of the speech codes start fresh, since code i of the new codec means something else; LMs over
+codecs of several sizes can so start alike from one trained LM.
 
 Failures (codec/trainloop.py, docs/RELIABILITY.md): a step with a NaN/Inf loss or gradient norm makes no update,
 is counted and reported, and --max-nonfinite-steps of them in a row stop the run; a checkpoint that cannot be
@@ -187,9 +188,10 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
 
     lm = SpeechLM.create(lm_config, tokenizer, train_store.identity)
     if init is not None:
-        lm.model.load_state_dict(init.model.state_dict())  # same config and tokenizer, same codec or codebook size
         if cfg.init_new_codec:
-            _fresh_speech_rows(lm)
+            _load_all_but_speech_rows(lm, init)
+        else:
+            lm.model.load_state_dict(init.model.state_dict())  # same config, tokenizer and codec
     vocab = lm.vocab
     if cfg.gradient_checkpointing:
         lm.model.gradient_checkpointing_enable()
@@ -302,15 +304,21 @@ def _load_init(cfg: TrainConfig, lm_config: LMConfig, codec: CodecIdentity) -> S
                          f"{'with --row-length ' + str(cfg.row_length) + ' ' if cfg.row_length else ''}({lm_config})")
     if not cfg.init_new_codec:
         init.check_codec(codec, f"the training tokens {cfg.tokens}")
-    elif init.vocab.codebook_size != codec.codebook_size:
-        raise SystemExit(f"--init {cfg.init} --init-new-codec: its codec has {init.vocab.codebook_size} codes, the "
-                         f"training tokens {cfg.tokens} {codec.codebook_size}; the vocabularies must be the same size")
     return init
 
 
-def _fresh_speech_rows(lm: SpeechLM) -> None:
-    """Re-initialise the embeddings (and, if untied, the output rows) of the speech codes as a new model's are."""
-    codes = slice(lm.vocab.speech_offset, lm.vocab.size)
+def _load_all_but_speech_rows(lm: SpeechLM, init: SpeechLM) -> None:
+    """`init`'s weights into `lm` but for the speech codes' rows of the embeddings (and, if untied, the output
+    rows), re-initialised as a new model's are; the two may differ in codebook size (the speech codes are the last
+    rows, after the text pieces and specials of the shared tokenizer)."""
+    text_rows = lm.vocab.speech_offset
+    assert init.vocab.speech_offset == text_rows  # the same tokenizer: lm was created with init's
+    state, own = init.model.state_dict(), lm.model.state_dict()
+    for name, value in state.items():
+        if value.shape != own[name].shape:  # a token matrix of another codebook size: [vocab, hidden]
+            state[name] = torch.cat([value[:text_rows], own[name][text_rows:]])
+    lm.model.load_state_dict(state)
+    codes = slice(text_rows, lm.vocab.size)
     std = lm.model.config.initializer_range
     with torch.no_grad():
         for weight in {id(w): w for w in (lm.model.get_input_embeddings().weight,
@@ -361,7 +369,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
                         help="start from a trained LM (save_pretrained folder, e.g. <out>/final) with its tokenizer, "
                              "a fresh optimizer and LR schedule; not with --tokenizer or the text options")
     parser.add_argument("--init-new-codec", action="store_true",
-                        help="with --init: the tokens come from another codec of the same codebook size; the "
+                        help="with --init: the tokens come from another codec (any codebook size); the "
                              "transformer and text embeddings carry over, the speech codes' rows start fresh")
     args = parser.parse_args(argv)
     text_options = {"--vocab-size": args.vocab_size, "--text-model": args.text_model, "--phonemes": args.phonemes or None}
