@@ -20,6 +20,8 @@
 # (seed 1, 1 thread each, side by side), the optional fourth size; eval-grid-8192.sh scores them.
 # At the session's end SEED=2 ARMS="8192 8192-sgc" was started (1 thread each, side by side) and stopped after ~20
 # minutes with checkpoints to step 500 (12:31-12:49 UTC, 1.5-1.6 s/step); the same command resumes it.
+# Twenty-eighth session (2026-12-03): resumed from step 500 to the end, 13:11-14:33 UTC (1 thread each, 3.0-3.6
+# s/step beside a corpus rendering for 30 minutes, then 1.3-1.6); eval-grid-8192-s2.sh scores the pair.
 STEPS=3000
 SEED=${SEED:-1}
 THREADS=${THREADS:-1}
