@@ -25,9 +25,9 @@ done
 $P -m lm.score $(for arm in $ARMS; do T=exp/default/tokens/v4L-$arm-s1
     echo --lm $arm=exp/default/lm/dn-$arm/final:$T/test --unigram "$arm-unigram=$T/train:$T/test"; done) \
   --reference $REF --out exp/default/report-dn-test/lm_score
-for arm in $ARMS; do [ $arm = $REF ] || echo dn-$REF:dn-$arm; done > /tmp/dn-pairs
-[[ " $ARMS " == *" 16384-sgc "* ]] && echo dn-16384:dn-16384-sgc >> /tmp/dn-pairs
-$P scripts/paired_wer.py --folder tts exp/default/report-dn-test $(cat /tmp/dn-pairs) \
+pairs=$(for arm in $ARMS; do [ $arm = $REF ] || echo dn-$REF:dn-$arm; done)
+[[ " $ARMS " == *" 16384-sgc "* ]] && pairs="$pairs dn-16384:dn-16384-sgc"
+$P scripts/paired_wer.py --folder tts exp/default/report-dn-test $pairs \
   --pool exp/default/report-dn-unseen --pool exp/default/report-dn-unseen2 > exp/default/report-dn-test/paired_tts_wer.txt
 for set in test unseen unseen2; do
   mkdir -p $OUT/$set && cp exp/default/report-dn-$set/report.md exp/default/report-dn-$set/results.json \
