@@ -20,7 +20,8 @@ decoder side trains and the codes stay exactly those of CODEC_DIR (tokens and LM
 Failures (codec/trainloop.py, docs/RELIABILITY.md): a step with a NaN/Inf loss or gradient norm makes no update of
 the part concerned (generator or discriminators), is counted and reported, and --max-nonfinite-steps of them in a
 row stop the run; a checkpoint that cannot be written is reported on stderr and training goes on, but
---max-checkpoint-failures failed saves in a row stop it. Either way the earlier checkpoints stay intact.
+--max-checkpoint-failures failed saves in a row stop it. Either way the earlier checkpoints stay intact. SIGTERM
+or Ctrl-C ends the run after the step under way, with a checkpoint of it (exit status 143 / 130; --resume continues).
 """
 from __future__ import annotations
 
@@ -44,9 +45,9 @@ from codec.model import Codec, format_counts, parameter_counts
 from codec.objective import (GeneratorForward, discriminator_objective, generator_gan_losses, loss_weights,
                              multiscale_mel_loss)
 from codec.schedule import lr_at, set_lr
-from codec.trainloop import (MIXED_PRECISION_HELP, MIXED_PRECISIONS, CheckpointSaver, NonFiniteGuard, TrainLogger,
-                             adamw, build_accelerator, require_same_data_settings, seed_everything,
-                             trim_partial_line, write_json)
+from codec.trainloop import (MIXED_PRECISION_HELP, MIXED_PRECISIONS, CheckpointSaver, NonFiniteGuard, StopOnSignal,
+                             TrainingStopped, TrainLogger, adamw, build_accelerator, ignore_stop_signals,
+                             require_same_data_settings, seed_everything, trim_partial_line, write_json)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -294,7 +295,8 @@ def main(argv=None) -> Path:
                                start=step * args.batch_size)
     workers = args.num_workers if args.num_workers is not None else (0 if accelerator.device.type == "cpu" else 4)
     batches = iter(DataLoader(train_set, args.batch_size, sampler=sampler, collate_fn=collate_padded,
-                              num_workers=workers, pin_memory=accelerator.device.type == "cuda"))
+                              num_workers=workers, pin_memory=accelerator.device.type == "cuda",
+                              worker_init_fn=ignore_stop_signals))
     dev_set = None
     if args.dev_manifest:
         dev = read_manifest(args.dev_manifest)
@@ -309,71 +311,77 @@ def main(argv=None) -> Path:
     train_state = {"codec_config": config.to_dict(), "args": vars(args), "init_fingerprint": init_fingerprint,
                    "quantizer_start_distance": start_distance}
     generator.train(), disc.train()
-    while step < args.steps:
-        t0 = time.perf_counter()
-        batch = next(batches)
-        wav, lengths = batch["audio"].to(accelerator.device), batch["length"].to(accelerator.device)
-        lr = lr_at(step, args.lr, warmup, args.steps)
-        set_lr(opt_g, lr), set_lr(opt_d, lr)
-        adversarial = step >= args.adv_start_step
-        scalars = {"lr": lr}
+    with StopOnSignal(accelerator) as stop:  # SIGTERM/SIGINT: finish the step, save it, stop
+        while step < args.steps:
+            t0 = time.perf_counter()
+            batch = next(batches)
+            wav, lengths = batch["audio"].to(accelerator.device), batch["length"].to(accelerator.device)
+            lr = lr_at(step, args.lr, warmup, args.steps)
+            set_lr(opt_g, lr), set_lr(opt_d, lr)
+            adversarial = step >= args.adv_start_step
+            scalars = {"lr": lr}
 
-        out_g = generator(wav, lengths)
-        losses = dict(out_g.losses)
-        losses["mel"] = guard.poison_loss(step + 1, losses["mel"])
-        skipped = None  # what was not finite, if anything: that part's update is skipped
-        if guard.bad(*(v.detach() for v in losses.values())):
-            skipped = "generator loss"  # nothing to learn from this batch: neither part is updated
-        if skipped is None and adversarial:
-            # discriminator step on the detached output
-            loss_d = discriminator_objective(disc, wav, out_g.fake)
-            opt_d.zero_grad(set_to_none=True)
-            accelerator.backward(loss_d)
-            scalars["grad_norm/discriminators"] = float(accelerator.clip_grad_norm_(disc.parameters(), args.grad_clip))
-            scalars["disc"] = float(loss_d.detach())
-            if guard.bad(scalars["disc"], scalars["grad_norm/discriminators"]):
-                skipped = "discriminator loss or gradient"
+            out_g = generator(wav, lengths)
+            losses = dict(out_g.losses)
+            losses["mel"] = guard.poison_loss(step + 1, losses["mel"])
+            skipped = None  # what was not finite, if anything: that part's update is skipped
+            if guard.bad(*(v.detach() for v in losses.values())):
+                skipped = "generator loss"  # nothing to learn from this batch: neither part is updated
+            if skipped is None and adversarial:
+                # discriminator step on the detached output
+                loss_d = discriminator_objective(disc, wav, out_g.fake)
                 opt_d.zero_grad(set_to_none=True)
-            else:
-                opt_d.step()
-            # the generator's adversarial and feature-matching terms against the updated discriminators
-            losses.update(generator_gan_losses(disc, wav, out_g.fake))
-        loss_g = sum(weights[name] * value for name, value in losses.items())
-        opt_g.zero_grad(set_to_none=True)
-        if skipped is None:
-            accelerator.backward(loss_g)
-            guard.poison_grads(step + 1, generator.parameters())
-            scalars["grad_norm/generator"] = float(accelerator.clip_grad_norm_(generator.parameters(), args.grad_clip))
-            if guard.bad(loss_g.detach(), scalars["grad_norm/generator"]):
-                skipped = "generator loss or gradient"
-                opt_g.zero_grad(set_to_none=True)
-            else:
-                opt_g.step()
-        step += 1  # a skipped step still consumes its batch: the data position stays a function of the step
+                accelerator.backward(loss_d)
+                norm = accelerator.clip_grad_norm_(disc.parameters(), args.grad_clip)
+                scalars["grad_norm/discriminators"] = float(norm)
+                scalars["disc"] = float(loss_d.detach())
+                if guard.bad(scalars["disc"], scalars["grad_norm/discriminators"]):
+                    skipped = "discriminator loss or gradient"
+                    opt_d.zero_grad(set_to_none=True)
+                else:
+                    opt_d.step()
+                # the generator's adversarial and feature-matching terms against the updated discriminators
+                losses.update(generator_gan_losses(disc, wav, out_g.fake))
+            loss_g = sum(weights[name] * value for name, value in losses.items())
+            opt_g.zero_grad(set_to_none=True)
+            if skipped is None:
+                accelerator.backward(loss_g)
+                guard.poison_grads(step + 1, generator.parameters())
+                norm = accelerator.clip_grad_norm_(generator.parameters(), args.grad_clip)
+                scalars["grad_norm/generator"] = float(norm)
+                if guard.bad(loss_g.detach(), scalars["grad_norm/generator"]):
+                    skipped = "generator loss or gradient"
+                    opt_g.zero_grad(set_to_none=True)
+                else:
+                    opt_g.step()
+            step += 1  # a skipped step still consumes its batch: the data position stays a function of the step
 
-        scalars.update({name: float(value.detach()) for name, value in losses.items()})
-        scalars.update({"total_g": float(loss_g.detach()), "quantization_error": float(out_g.quantization_error),
-                        "step_seconds": time.perf_counter() - t0})
-        if skipped is not None:
-            scalars["skipped_nonfinite"] = 1.0
-        logger.log(step, scalars, show=("mel", "sg", "disc"))
-        logger.advance()
-        if accelerator.is_main_process:
-            with open(out / "metrics.jsonl", "a") as f:
-                f.write(json.dumps({"step": step, **scalars}) + "\n")
-        if skipped is not None:
-            guard.skipped(step, skipped, {k: v for k, v in scalars.items() if k != "lr" and k != "step_seconds"})
-        else:
-            guard.good()
-        if step % args.save_every == 0 or step == args.steps:
-            saver.save(step, models, optimizers, {**train_state, "nonfinite": guard.state_dict()})
-        if dev_set is not None and (step % args.eval_every == 0 or step == args.steps):
+            scalars.update({name: float(value.detach()) for name, value in losses.items()})
+            scalars.update({"total_g": float(loss_g.detach()), "quantization_error": float(out_g.quantization_error),
+                            "step_seconds": time.perf_counter() - t0})
+            if skipped is not None:
+                scalars["skipped_nonfinite"] = 1.0
+            logger.log(step, scalars, show=("mel", "sg", "disc"))
+            logger.advance()
             if accelerator.is_main_process:
-                metrics = evaluate(accelerator.unwrap_model(generator).codec, dev_set, out, step)
-                logger.log(step, metrics)
-                logger.write(f"step {step}: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics.items()))
-                write_json(out / "eval" / f"step_{step:08d}.json", metrics)
-            accelerator.wait_for_everyone()
+                with open(out / "metrics.jsonl", "a") as f:
+                    f.write(json.dumps({"step": step, **scalars}) + "\n")
+            if skipped is not None:
+                guard.skipped(step, skipped, {k: v for k, v in scalars.items() if k != "lr" and k != "step_seconds"})
+            else:
+                guard.good()
+            stopping = step < args.steps and stop.requested()  # after the last step the run just ends
+            if step % args.save_every == 0 or step == args.steps or stopping:
+                saver.save(step, models, optimizers, {**train_state, "nonfinite": guard.state_dict()})
+            if stopping:
+                stop.stop(step, ckpt, logger)
+            if dev_set is not None and (step % args.eval_every == 0 or step == args.steps):
+                if accelerator.is_main_process:
+                    metrics = evaluate(accelerator.unwrap_model(generator).codec, dev_set, out, step)
+                    logger.log(step, metrics)
+                    logger.write(f"step {step}: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics.items()))
+                    write_json(out / "eval" / f"step_{step:08d}.json", metrics)
+                accelerator.wait_for_everyone()
     logger.close()
     unusable = train_set.manifest.skipped + sorted(train_set.failures.items())
     if unusable:  # the broken entries, once, with their reasons (each was skipped; none stopped the run)
@@ -389,4 +397,7 @@ def main(argv=None) -> Path:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except TrainingStopped as stopped:  # already reported; the exit code tells a calling script
+        sys.exit(stopped.exit_code)

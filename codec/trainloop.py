@@ -11,6 +11,9 @@ between them lives here, including the two failure policies (docs/RELIABILITY.md
   TensorBoard `checkpoint/failed_saves`), the previous ones stay intact and training goes on, since the next save
   may succeed; `max_consecutive` failed saves in a row stop the run with CheckpointError rather than train on
   with nothing saved.
+- StopOnSignal: SIGTERM (a cancelled or preempted job, `kill`) or SIGINT (Ctrl-C) ends the run after the step
+  under way, with a checkpoint of that step, so no step since the last periodic save is lost; the loop raises
+  TrainingStopped and the CLI exits 128 + the signal's number. A second signal acts at once, as without this.
 
 Fault injection for the tests (inert unless set): SGSPEECH_FAULT_NONFINITE="loss@<steps>;grad@<steps>" (steps
 1-based, comma-separated) turns those steps' loss into NaN, or one gradient into Inf after backward.
@@ -20,7 +23,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import torch
@@ -245,3 +250,84 @@ class CheckpointSaver:
             return None
         self.consecutive = 0
         return path
+
+
+class TrainingStopped(Exception):
+    """A training loop ended early on a stop signal (StopOnSignal), after writing a checkpoint of its last step."""
+
+    def __init__(self, signum: int, step: int, checkpoint: Path | None):
+        self.signum, self.step, self.checkpoint = signum, step, checkpoint
+        super().__init__(f"{signal.Signals(signum).name} received: stopped after step {step}; latest checkpoint "
+                         f"{checkpoint if checkpoint is not None else 'none'}; run the same command with --resume "
+                         f"to continue")
+
+    @property
+    def exit_code(self) -> int:
+        """The shell's convention for a process ended by a signal (SIGTERM 143, SIGINT 130): a script that chains
+        stages with `set -e` stops here instead of going on to a stage whose input is unfinished."""
+        return 128 + self.signum
+
+
+def ignore_stop_signals(_worker_id: int = 0) -> None:
+    """DataLoader `worker_init_fn`: workers ignore SIGINT/SIGTERM (Ctrl-C and a job scheduler signal the whole
+    process group), so they keep serving the main process while it finishes its step; it shuts them down itself."""
+    for signum in StopOnSignal.SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+
+
+class StopOnSignal:
+    """Context manager for a training loop: the first SIGTERM or SIGINT only sets a flag, which the loop reads after
+    each step with `requested()`, then saves a checkpoint of that step and calls `stop()`; `--resume` continues
+    exactly (the data position is a function of the step). A second signal is handed to the handler that was there
+    before (SIGINT: KeyboardInterrupt; SIGTERM: the process ends), for a step that hangs.
+
+    Why a flag and not a save in the handler: the handler runs between two bytecodes of the main thread, possibly
+    inside an optimizer step, and a multi-process run must save at the same step on every rank. `requested()` is
+    therefore collective: every process calls it once per step, and any one process's signal stops all of them.
+    Handlers are only installed from the main thread (elsewhere Python cannot), and restored on exit."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self, accelerator: Accelerator):
+        self.accelerator = accelerator
+        self.received: int | None = None
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> "StopOnSignal":
+        if threading.current_thread() is threading.main_thread():
+            for signum in self.SIGNALS:
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous = {}
+        return False
+
+    def _handle(self, signum: int, frame) -> None:
+        if self.received is None:
+            self.received = signum  # no printing here: the handler may interrupt a write to stderr (tqdm)
+            return
+        previous = self._previous.get(signum, signal.SIG_DFL)
+        self.__exit__()
+        if callable(previous):
+            previous(signum, frame)
+        elif previous == signal.SIG_DFL:
+            signal.raise_signal(signum)
+
+    def requested(self) -> bool:
+        """Whether any process received a stop signal (collective when there are several processes)."""
+        flag = 0.0 if self.received is None else 1.0
+        if self.accelerator.num_processes > 1:
+            flag = float(self.accelerator.reduce(torch.tensor(flag, device=self.accelerator.device), "sum"))
+        return flag > 0
+
+    def stop(self, step: int, checkpoints: CheckpointManager, logger: TrainLogger) -> None:
+        """End the run after `step` (its checkpoint already attempted): report, close the logs, raise
+        TrainingStopped."""
+        stopped = TrainingStopped(self.received or signal.SIGTERM, step, checkpoints.latest())
+        logger.warn(str(stopped))
+        logger.close()
+        raise stopped
+

@@ -24,7 +24,8 @@ codecs of several sizes can so start alike from one trained LM.
 
 Failures (codec/trainloop.py, docs/RELIABILITY.md): a step with a NaN/Inf loss or gradient norm makes no update,
 is counted and reported, and --max-nonfinite-steps of them in a row stop the run; a checkpoint that cannot be
-written is reported on stderr and training goes on, but --max-checkpoint-failures in a row stop it.
+written is reported on stderr and training goes on, but --max-checkpoint-failures in a row stop it. SIGTERM or
+Ctrl-C ends the run after the step under way, with a checkpoint of it (exit status 143 / 130; --resume continues).
 """
 from __future__ import annotations
 
@@ -45,8 +46,9 @@ from torch.utils.data import DataLoader
 from codec.checkpoint import CheckpointManager, atomic_directory
 from codec.data import ResumableSampler
 from codec.schedule import lr_at, set_lr
-from codec.trainloop import (MIXED_PRECISION_HELP, MIXED_PRECISIONS, CheckpointSaver, NonFiniteGuard, TrainLogger,
-                             adamw, build_accelerator, require_same_data_settings, seed_everything, write_json)
+from codec.trainloop import (MIXED_PRECISION_HELP, MIXED_PRECISIONS, CheckpointSaver, NonFiniteGuard, StopOnSignal,
+                             TrainingStopped, TrainLogger, adamw, build_accelerator, require_same_data_settings,
+                             seed_everything, write_json)
 from lm.config import PRESETS, LMConfig
 from lm.identity import CodecIdentity
 from lm.model import LMLoadError, SpeechLM
@@ -230,54 +232,60 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
                  f"{len(train_rows)} rows of <= {row_length} tokens ({train_rows.too_long} too long); "
                  f"{rows_per_micro} rows x {cfg.grad_accum} micro-batches x {world} processes per step")
     model.train()
-    for step in range(start_step, cfg.steps):
-        t0 = time.perf_counter()
-        set_lr(optimizer, lr_at(step, cfg.lr, cfg.warmup_steps, cfg.steps, cfg.min_lr_ratio))
-        micro_batches = [{k: (v.to(accelerator.device) if torch.is_tensor(v) else v) for k, v in next(batches).items()}
-                         for _ in range(cfg.grad_accum)]
-        # Normalise by the targets of the whole step on all processes: DDP averages gradients over processes,
-        # hence the factor `world`; every target token then weighs the same however the rows were packed.
-        local_targets = sum(int((b["labels"][:, 1:] != IGNORE_INDEX).sum()) for b in micro_batches)
-        step_targets = accelerator.reduce(torch.tensor(float(local_targets), device=accelerator.device), "sum")
-        step_nats = torch.zeros((), device=accelerator.device)
-        for i, batch in enumerate(micro_batches):
-            last = i == len(micro_batches) - 1
-            with contextlib.nullcontext() if last else accelerator.no_sync(model):  # all-reduce once per step
-                loss_sum, _ = token_loss_sum(model, batch)
-                loss_sum = guard.poison_loss(step + 1, loss_sum)
-                accelerator.backward(loss_sum * world / step_targets)
-            step_nats += loss_sum.detach()
-        guard.poison_grads(step + 1, model.parameters())
-        grad_norm = accelerator.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-        skipped = guard.bad(step_nats, grad_norm)
-        if not skipped:  # a skipped step still consumes its rows: the data position stays a function of the step
-            optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
+    with StopOnSignal(accelerator) as stop:  # SIGTERM/SIGINT: finish the step, save it, stop
+        for step in range(start_step, cfg.steps):
+            t0 = time.perf_counter()
+            set_lr(optimizer, lr_at(step, cfg.lr, cfg.warmup_steps, cfg.steps, cfg.min_lr_ratio))
+            micro_batches = [{k: (v.to(accelerator.device) if torch.is_tensor(v) else v)
+                              for k, v in next(batches).items()} for _ in range(cfg.grad_accum)]
+            # Normalise by the targets of the whole step on all processes: DDP averages gradients over processes,
+            # hence the factor `world`; every target token then weighs the same however the rows were packed.
+            local_targets = sum(int((b["labels"][:, 1:] != IGNORE_INDEX).sum()) for b in micro_batches)
+            step_targets = accelerator.reduce(torch.tensor(float(local_targets), device=accelerator.device), "sum")
+            step_nats = torch.zeros((), device=accelerator.device)
+            for i, batch in enumerate(micro_batches):
+                last = i == len(micro_batches) - 1
+                with contextlib.nullcontext() if last else accelerator.no_sync(model):  # all-reduce once per step
+                    loss_sum, _ = token_loss_sum(model, batch)
+                    loss_sum = guard.poison_loss(step + 1, loss_sum)
+                    accelerator.backward(loss_sum * world / step_targets)
+                step_nats += loss_sum.detach()
+            guard.poison_grads(step + 1, model.parameters())
+            grad_norm = accelerator.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            skipped = guard.bad(step_nats, grad_norm)
+            if not skipped:  # a skipped step still consumes its rows: the data position stays a function of step
+                optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
 
-        real_tokens = sum(int((b["input_ids"] != vocab.pad).sum()) for b in micro_batches)
-        totals = accelerator.reduce(torch.tensor([float(step_nats), float(real_tokens)], device=accelerator.device), "sum")
-        seconds = time.perf_counter() - t0
-        scalars = {"train/loss": float(totals[0] / step_targets), "train/lr": optimizer.param_groups[0]["lr"],
-                   "train/grad_norm": float(grad_norm), "train/tokens_per_s": float(totals[1]) / seconds,
-                   "train/padding": sum(b["padding"] for b in micro_batches) / len(micro_batches)}
-        if (step + 1) % cfg.eval_every == 0 or step + 1 == cfg.steps:
-            scalars.update(evaluate(model, dev_rows, accelerator, rows_per_micro, vocab.pad))
-            logger.write(f"step {step + 1}: dev loss {scalars['dev/loss']:.4f} nats/token, "
-                         f"{scalars['dev/bits_per_second']:.1f} bits/s")
-            if scalars["dev/loss"] < best_dev:
-                best_dev = scalars["dev/loss"]
-                _save_best(lm, accelerator, model, out, step + 1, scalars)
-        logger.log(step + 1, scalars, show=("train/loss", "train/tokens_per_s", "train/padding", "dev/loss"))
-        logger.advance()
-        if skipped:
-            guard.skipped(step + 1, "loss or gradient",
-                          {"train/loss": scalars["train/loss"], "train/grad_norm": scalars["train/grad_norm"]})
-        else:
-            guard.good()
-        if (step + 1) % cfg.save_every == 0 or step + 1 == cfg.steps:
-            saver.save(step + 1, {"model": model}, {"optimizer": optimizer},
-                       {"config": _as_json(cfg), "nonfinite": guard.state_dict(),
-                        "best_dev_loss": best_dev if math.isfinite(best_dev) else None})
+            real_tokens = sum(int((b["input_ids"] != vocab.pad).sum()) for b in micro_batches)
+            totals = accelerator.reduce(torch.tensor([float(step_nats), float(real_tokens)], device=accelerator.device),
+                                        "sum")
+            seconds = time.perf_counter() - t0
+            scalars = {"train/loss": float(totals[0] / step_targets), "train/lr": optimizer.param_groups[0]["lr"],
+                       "train/grad_norm": float(grad_norm), "train/tokens_per_s": float(totals[1]) / seconds,
+                       "train/padding": sum(b["padding"] for b in micro_batches) / len(micro_batches)}
+            if (step + 1) % cfg.eval_every == 0 or step + 1 == cfg.steps:
+                scalars.update(evaluate(model, dev_rows, accelerator, rows_per_micro, vocab.pad))
+                logger.write(f"step {step + 1}: dev loss {scalars['dev/loss']:.4f} nats/token, "
+                             f"{scalars['dev/bits_per_second']:.1f} bits/s")
+                if scalars["dev/loss"] < best_dev:
+                    best_dev = scalars["dev/loss"]
+                    _save_best(lm, accelerator, model, out, step + 1, scalars)
+            logger.log(step + 1, scalars, show=("train/loss", "train/tokens_per_s", "train/padding", "dev/loss"))
+            logger.advance()
+            if skipped:
+                guard.skipped(step + 1, "loss or gradient",
+                              {"train/loss": scalars["train/loss"], "train/grad_norm": scalars["train/grad_norm"]})
+            else:
+                guard.good()
+            stopping = step + 1 < cfg.steps and stop.requested()  # after the last step the run just ends
+            if (step + 1) % cfg.save_every == 0 or step + 1 == cfg.steps or stopping:
+                saver.save(step + 1, {"model": model}, {"optimizer": optimizer},
+                           {"config": _as_json(cfg), "nonfinite": guard.state_dict(),
+                            "best_dev_loss": best_dev if math.isfinite(best_dev) else None})
+            if stopping:
+                accelerator.end_training()
+                stop.stop(step + 1, ckpt, logger)
     logger.close()
     if guard.total or saver.failures:
         logger.warn(f"finished with {guard.total} skipped non-finite step(s) and {saver.failures} failed checkpoint save(s)")
@@ -398,7 +406,10 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
 
 def main(argv: list[str] | None = None) -> int:
     cfg, resume = parse_args(argv)
-    final = train(cfg, resume)
+    try:
+        final = train(cfg, resume)
+    except TrainingStopped as stopped:  # already reported; the exit code tells a calling script
+        return stopped.exit_code
     print(f"saved {final}")
     return 0
 

@@ -56,3 +56,23 @@ def debug_recipe(tmp_path_factory) -> Path:
     assert proc.returncode == 0, f"debug recipe failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
     (exp / "recipe.log").write_text(proc.stdout + proc.stderr)
     return exp
+
+
+@pytest.fixture
+def signal_at_step(monkeypatch):
+    """`signal_at_step(module, step, *signals)`: the training loop of `module` (codec.train, lm.train) sends itself
+    `signals` when it sets the LR of its (0-based) `step`, i.e. while that step is under way."""
+    import os
+
+    def arm(module, at_step: int, *signals: int) -> None:
+        lr_at = module.lr_at
+
+        def lr_at_and_signal(step, *args):
+            if step == at_step:
+                for signum in signals:
+                    os.kill(os.getpid(), signum)
+            return lr_at(step, *args)
+
+        monkeypatch.setattr(module, "lr_at", lr_at_and_signal)
+
+    return arm

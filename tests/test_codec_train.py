@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -12,11 +13,13 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+import codec.train as codec_train
 from codec import Codec
 from codec.export import codec_from_checkpoint
 from codec.export import main as export_main
 from codec.model import CodecLoadError
 from codec.train import main
+from codec.trainloop import TrainingStopped
 
 pytestmark = pytest.mark.slow
 
@@ -68,14 +71,27 @@ def test_centered_sg_loss_trains_and_is_saved(synth_corpus, tmp_path):
     assert "sg_loss" not in json.loads((plain / "config.json").read_text())  # the default stays out of config.json
 
 
-def test_resumed_run_matches_uninterrupted(synth_corpus, tmp_path):
+def test_resumed_run_matches_uninterrupted(synth_corpus, tmp_path, monkeypatch, signal_at_step):
     out = tmp_path / "run"
-    args = train_args(synth_corpus, out, "--steps", "6", "--save-every", "3", "--adv-start-step", "2", "--keep-last", "2")
+    schedule = ("--steps", "6", "--save-every", "3", "--adv-start-step", "2", "--keep-last", "2")
+    args = train_args(synth_corpus, out, *schedule)
     main(args)
     steps = sorted(p.name for p in (out / "checkpoints").iterdir())
     assert steps == ["step_00000003", "step_00000006"]
     reference = load_file(str(out / "final" / "model.safetensors"))
     reference_metrics = read_metrics(out)
+    # Ctrl-C during the fifth step: that step ends and is saved, the run stops; resumed, it ends where the other did
+    stopped = tmp_path / "stopped"
+    signal_at_step(codec_train, 4, signal.SIGINT)
+    with pytest.raises(TrainingStopped) as stop:
+        main(train_args(synth_corpus, stopped, *schedule))
+    assert stop.value.step == 5 and stop.value.exit_code == 130
+    assert sorted(p.name for p in (stopped / "checkpoints").iterdir()) == ["step_00000003", "step_00000005"]
+    assert not (stopped / "final").exists() and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    monkeypatch.undo()
+    main(train_args(synth_corpus, stopped, *schedule, "--resume"))
+    for name, value in load_file(str(stopped / "final" / "model.safetensors")).items():
+        torch.testing.assert_close(value, reference[name], rtol=1e-5, atol=1e-6, msg=name)
     # "interrupt" after step 3: drop everything the uninterrupted run wrote later, then resume
     shutil.rmtree(out / "checkpoints" / "step_00000006")
     shutil.rmtree(out / "final")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -16,12 +17,14 @@ from safetensors.torch import load_file
 
 from codec.audio import load_audio
 from codec.data import read_manifest, write_manifest
+from codec.trainloop import StopOnSignal
 from lm.extract import main as extract_main
 from lm.generate import SamplingConfig, generate_codes
 from lm.identity import CodecMismatchError
 from lm.model import SpeechLM
 from lm.text import TextConfig
 from lm.tokens import TokenStore, open_tokens, read_header, shard_paths
+import lm.train as lm_train
 from lm.train import TrainConfig, train
 
 REPO = Path(__file__).resolve().parents[1]
@@ -176,6 +179,36 @@ def test_resume_matches_uninterrupted_run(extracted, tmp_path):
         assert torch.allclose(uninterrupted[name], resumed[name], atol=1e-6), name
 
 
+def test_sigterm_saves_the_step_under_way_and_resume_matches_uninterrupted_run(extracted, tmp_path, monkeypatch,
+                                                                              signal_at_step):
+    args = ["--tokens", str(extracted["train"]), "--dev-tokens", str(extracted["dev"]), "--preset", "debug",
+            "--steps", "6", "--batch-tokens", "2048", "--row-length", "512", "--lr", "3e-3", "--warmup-steps", "2",
+            "--eval-every", "3", "--save-every", "3", "--vocab-size", "128"]
+    assert lm_train.main(args + ["--out", str(tmp_path / "whole")]) == 0
+    uninterrupted = load_file(str(tmp_path / "whole" / "final" / "model.safetensors"))
+    handlers = {s: signal.getsignal(s) for s in StopOnSignal.SIGNALS}
+    signal_at_step(lm_train, 1, signal.SIGTERM)
+    # the step under way (the second) ends, is saved although --save-every is 3, and the CLI exits 128 + 15
+    assert lm_train.main(args + ["--out", str(tmp_path / "run")]) == 143
+    assert sorted(p.name for p in (tmp_path / "run" / "checkpoints").iterdir()) == ["step_00000002"]
+    assert not (tmp_path / "run" / "final").exists()
+    assert {s: signal.getsignal(s) for s in StopOnSignal.SIGNALS} == handlers  # restored
+    monkeypatch.undo()
+    assert lm_train.main(args + ["--out", str(tmp_path / "run"), "--resume"]) == 0
+    resumed = load_file(str(tmp_path / "run" / "final" / "model.safetensors"))
+    for name in uninterrupted:
+        assert torch.allclose(uninterrupted[name], resumed[name], atol=1e-6), name
+
+
+def test_a_second_signal_interrupts_at_once(extracted, tmp_path, signal_at_step):
+    handlers = {s: signal.getsignal(s) for s in StopOnSignal.SIGNALS}
+    signal_at_step(lm_train, 1, signal.SIGINT, signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt):
+        train(_config(extracted, tmp_path / "run"))
+    assert not (tmp_path / "run" / "checkpoints").exists() or not any((tmp_path / "run" / "checkpoints").iterdir())
+    assert {s: signal.getsignal(s) for s in StopOnSignal.SIGNALS} == handlers
+
+
 def test_two_process_cpu_run_matches_one_process(extracted, tmp_path):
     # `accelerate launch --cpu --num_processes 2` starts one process unless MPI is set up; --multi_gpu on a
     # machine without GPUs starts torchrun processes that Accelerate runs on CPU with gloo.
@@ -250,10 +283,6 @@ def test_score_per_utterance_equals_the_packed_training_loss(extracted, tmp_path
 def test_best_dev_model_is_kept_and_survives_a_resume(extracted, tmp_path, monkeypatch):
     """best/ holds the model of the lowest dev loss so far, best.json its step; a resumed run remembers that loss,
     so a worse evaluation after the resume does not replace it."""
-    import json
-
-    import lm.train as lm_train
-
     scripted = iter([3.0, 2.0, 2.5, 2.2, 2.5, 2.2])
     monkeypatch.setattr(lm_train, "evaluate", lambda *a, **k: {"dev/loss": next(scripted), "dev/bits_per_second": 1.0})
     cfg = _config(extracted, tmp_path / "run", steps=4, eval_every=1, save_every=2)
