@@ -370,7 +370,7 @@ def main(argv=None) -> Path:
                 guard.skipped(step, skipped, {k: v for k, v in scalars.items() if k != "lr" and k != "step_seconds"})
             else:
                 guard.good()
-            stopping = step < args.steps and stop.requested()  # after the last step the run just ends
+            stopping = step < args.steps and stop.requested(step)  # after the last step the run just ends
             if step % args.save_every == 0 or step == args.steps or stopping:
                 saver.save(step, models, optimizers, {**train_state, "nonfinite": guard.state_dict()})
             if stopping:

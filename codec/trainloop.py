@@ -16,7 +16,9 @@ between them lives here, including the two failure policies (docs/RELIABILITY.md
   TrainingStopped and the CLI exits 128 + the signal's number. A second signal acts at once, as without this.
 
 Fault injection for the tests (inert unless set): SGSPEECH_FAULT_NONFINITE="loss@<steps>;grad@<steps>" (steps
-1-based, comma-separated) turns those steps' loss into NaN, or one gradient into Inf after backward.
+1-based, comma-separated) turns those steps' loss into NaN, or one gradient into Inf after backward;
+SGSPEECH_FAULT_SIGNAL="<SIGNAL>[+<SIGNAL>...]@<step>" (e.g. "SIGTERM@2") makes process 0 alone send itself those
+signals as that (1-based) step ends, just before the loop asks StopOnSignal: the others must stop with it.
 """
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ from codec.checkpoint import CheckpointError, CheckpointManager
 from codec.hardware import has_half_precision_units
 
 NONFINITE_FAULT_ENV = "SGSPEECH_FAULT_NONFINITE"
+SIGNAL_FAULT_ENV = "SGSPEECH_FAULT_SIGNAL"
 
 
 def adamw(params, lr: float, betas: tuple[float, float], eps: float = 1e-8) -> torch.optim.AdamW:
@@ -316,8 +319,15 @@ class StopOnSignal:
         elif previous == signal.SIG_DFL:
             signal.raise_signal(signum)
 
-    def requested(self) -> bool:
-        """Whether any process received a stop signal (collective when there are several processes)."""
+    def requested(self, step: int) -> bool:
+        """Whether any process received a stop signal by the end of (1-based) `step`; collective when there are
+        several processes: all call it once per step."""
+        spec = os.environ.get(SIGNAL_FAULT_ENV)  # fault injection (module doc)
+        if spec and self.accelerator.process_index == 0:
+            names, _, at = spec.partition("@")
+            if int(at) == step:
+                for name in names.split("+"):
+                    os.kill(os.getpid(), signal.Signals[name.strip()])
         flag = 0.0 if self.received is None else 1.0
         if self.accelerator.num_processes > 1:
             flag = float(self.accelerator.reduce(torch.tensor(flag, device=self.accelerator.device), "sum"))

@@ -278,7 +278,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
                               {"train/loss": scalars["train/loss"], "train/grad_norm": scalars["train/grad_norm"]})
             else:
                 guard.good()
-            stopping = step + 1 < cfg.steps and stop.requested()  # after the last step the run just ends
+            stopping = step + 1 < cfg.steps and stop.requested(step + 1)  # after the last step the run just ends
             if (step + 1) % cfg.save_every == 0 or step + 1 == cfg.steps or stopping:
                 saver.save(step + 1, {"model": model}, {"optimizer": optimizer},
                            {"config": _as_json(cfg), "nonfinite": guard.state_dict(),

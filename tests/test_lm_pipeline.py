@@ -17,7 +17,7 @@ from safetensors.torch import load_file
 
 from codec.audio import load_audio
 from codec.data import read_manifest, write_manifest
-from codec.trainloop import StopOnSignal
+from codec.trainloop import SIGNAL_FAULT_ENV, StopOnSignal
 from lm.extract import main as extract_main
 from lm.generate import SamplingConfig, generate_codes
 from lm.identity import CodecMismatchError
@@ -209,17 +209,23 @@ def test_a_second_signal_interrupts_at_once(extracted, tmp_path, signal_at_step)
     assert {s: signal.getsignal(s) for s in StopOnSignal.SIGNALS} == handlers
 
 
-def test_two_process_cpu_run_matches_one_process(extracted, tmp_path):
+def test_two_process_cpu_run_stops_together_and_matches_one_process(extracted, tmp_path):
     # `accelerate launch --cpu --num_processes 2` starts one process unless MPI is set up; --multi_gpu on a
     # machine without GPUs starts torchrun processes that Accelerate runs on CPU with gloo.
     args = ["--tokens", str(extracted["train"]), "--dev-tokens", str(extracted["dev"]), "--preset", "debug",
             "--steps", "3", "--batch-tokens", "2048", "--row-length", "512", "--lr", "3e-3", "--warmup-steps", "2",
-            "--eval-every", "3", "--save-every", "3", "--vocab-size", "128"]
+            "--eval-every", "3", "--save-every", "3", "--vocab-size", "128", "--out", str(tmp_path / "two")]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "TQDM_DISABLE": "1", "CUDA_VISIBLE_DEVICES": ""}
     launch = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
               "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "29517"]
-    proc = subprocess.run([*launch, "-m", "lm.train", *args, "--out", str(tmp_path / "two")], cwd=REPO, env=env,
+    # only process 0 gets SIGTERM, as step 2 ends: both stop after that step, with its checkpoint, and no final/
+    proc = subprocess.run([*launch, "-m", "lm.train", *args], cwd=REPO, env={**env, SIGNAL_FAULT_ENV: "SIGTERM@2"},
                           capture_output=True, text=True, timeout=240)
+    assert proc.returncode != 0 and "SIGTERM received: stopped after step 2" in proc.stderr, proc.stderr[-3000:]
+    assert sorted(p.name for p in (tmp_path / "two" / "checkpoints").iterdir()) == ["step_00000002"]
+    assert not (tmp_path / "two" / "final").exists()
+    proc = subprocess.run([*launch, "-m", "lm.train", *args, "--resume"], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=240)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert json.loads((tmp_path / "two" / "train_config.json").read_text())["world_size"] == 2
     # 4 rows per step = every row of the corpus, split 2 + 2 over the processes: the same gradient as 1 process
