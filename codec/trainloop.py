@@ -29,6 +29,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import NoReturn
 
 import torch
 from accelerate import Accelerator
@@ -333,7 +334,7 @@ class StopOnSignal:
             flag = float(self.accelerator.reduce(torch.tensor(flag, device=self.accelerator.device), "sum"))
         return flag > 0
 
-    def stop(self, step: int, checkpoints: CheckpointManager, logger: TrainLogger) -> None:
+    def stop(self, step: int, checkpoints: CheckpointManager, logger: TrainLogger) -> NoReturn:
         """End the run after `step` (its checkpoint already attempted): report, close the logs, raise
         TrainingStopped."""
         stopped = TrainingStopped(self.received or signal.SIGTERM, step, checkpoints.latest())
