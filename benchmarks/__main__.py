@@ -22,7 +22,10 @@ def main(argv=None) -> int:
     p.add_argument("--out", default=None, help="results file to append to (default benchmarks/results.jsonl; - = none)")
     p.add_argument("--repeats", type=int, help="timed repeats (default per benchmark)")
     p.add_argument("--warmup", type=int, help="warm-up runs (default per benchmark)")
-    p.add_argument("--compile", action="store_true", help="codec-infer: torch.compile encoder, backbone and head first")
+    p.add_argument("--compile", action="store_true", help="codec-infer: torch.compile encoder, backbone and head first; "
+                   "lm-train: torch.compile the model")
+    p.add_argument("--batch-tokens", type=int, help="lm-train: tokens per step (default 8192)")
+    p.add_argument("--train-batch", type=int, help="codec-train: utterances per step (default 8)")
     p.add_argument("--mixed-precision", choices=MIXED_PRECISIONS, default="auto",
                    help="codec-train, lm-train: " + MIXED_PRECISION_HELP)
     p.add_argument("--budget-s", type=float, help="CPU: skip (recorded) configurations estimated to take longer")
@@ -59,8 +62,12 @@ def main(argv=None) -> int:
             d["batches"] = args.batches
         if name in ("codec-train", "lm-train"):
             d["mixed_precision"] = args.mixed_precision
-        if args.compile and name == "codec-infer":
+        if args.compile and name in ("codec-infer", "lm-train"):
             d["compile"] = True
+        if args.batch_tokens is not None and name == "lm-train":
+            d["batch_tokens"] = args.batch_tokens
+        if args.train_batch is not None and name == "codec-train":
+            d["batch"] = args.train_batch
         if args.seconds is not None and name in ("codec-infer", "peers"):
             d["seconds"] = args.seconds
         if args.new_tokens is not None and name == "lm-generate":

@@ -50,7 +50,7 @@ def flops_per_token(model, config: LMConfig, context: float) -> float:
 
 def run(device: str = "cpu", presets=PRESETS, batch_tokens: int = 8192, threads: int = 2, warmup: int = 1,
         repeats: int = 3, budget_s: float = 120.0, utterances: int = 48, codebook: int = 16384, quick: bool = False,
-        mixed_precision: str = "auto") -> dict:
+        mixed_precision: str = "auto", compile: bool = False) -> dict:  # noqa: A002 (the CLI flag's name)
     if quick:
         presets, batch_tokens, warmup, repeats, utterances = ("debug",), 1024, 1, 2, 12
     dev = setup_device(device, threads)
@@ -71,20 +71,26 @@ def run(device: str = "cpu", presets=PRESETS, batch_tokens: int = 8192, threads:
         vocab = lm.vocab
         params = [p for p in lm.model.parameters() if p.requires_grad]
         optimizer = adamw(params, lr=1e-4, betas=(0.9, 0.95), eps=1e-8)
-        model, optimizer = accelerator.prepare(lm.model, optimizer)
+        # compiled: the step's many small kernels fused (the fixed batch shape compiles once, in the warm-up step)
+        model, optimizer = accelerator.prepare(torch.compile(lm.model) if compile else lm.model, optimizer)
         model.train()
         for packing in (True, False):
             rows = PackedRows(store, vocab, tokenizer, row_length, pack=packing)
             batches = epoch_batches(rows, rows_per_micro, vocab.pad)
-            batch = {k: (v.to(accelerator.device) if torch.is_tensor(v) else v) for k, v in batches[0].items()}
+            # the timed batch: the epoch's first rows_per_micro rows, wrapping around a corpus with fewer rows
+            # (48 utterances pack into ~4 rows of 2048: a larger --batch-tokens repeats them; speed ignores content)
+            order = np.random.default_rng([0, 0]).permutation(len(rows))
+            timed = collate_rows([rows[int(order[i % len(rows)])] for i in range(rows_per_micro)], vocab.pad)
+            batch = {k: (v.to(accelerator.device) if torch.is_tensor(v) else v) for k, v in timed.items()}
             real_tokens = int((batch["input_ids"] != vocab.pad).sum())
             real_mask = batch["input_ids"] != vocab.pad
             context = float((batch["position_ids"].float() + 1)[real_mask].mean())
             row = {"preset": name, "packing": packing, "row_length": row_length, "rows_per_step": rows_per_micro,
+                   "rows_repeated": rows_per_micro > len(rows),
                    "batch_shape": list(batch["input_ids"].shape), "real_tokens_per_step": real_tokens,
                    "padding_fraction_epoch": padding_fraction(batches), "padding_fraction_step": batch["padding"],
                    "utterances": len(store), "parameters": sum(p.numel() for p in params),
-                   "precision": precision_label(accelerator)}
+                   "precision": precision_label(accelerator), "compiled": compile}
 
             def step():
                 loss_sum, count = token_loss_sum(model, batch)
@@ -128,7 +134,7 @@ def run(device: str = "cpu", presets=PRESETS, batch_tokens: int = 8192, threads:
     return report("lm_train", env, {"presets": list(presets), "batch_tokens": batch_tokens, "threads": threads,
                                     "warmup": warmup, "repeats": repeats, "budget_s": budget_s,
                                     "utterances": utterances, "codebook": codebook, "quick": quick,
-                                    "mixed_precision": mixed_precision}, rows_out,
+                                    "mixed_precision": mixed_precision, "compile": compile}, rows_out,
                   notes=["tokens_per_s counts real (non-pad) tokens, as lm/train.py's train/tokens_per_s",
                          "one fixed batch (the epoch's first) is timed; padding_fraction_epoch covers every batch",
                          "FLOPs/token = 6*N_matmul + 12*layers*hidden*mean causal context (forward+backward)"])

@@ -3,11 +3,13 @@
   python -m pipelines.evaluate codec   --codec DIR --manifest test.jsonl --out DIR [--asr pocketsphinx] [--max-utts N]
   python -m pipelines.evaluate tts     --model DIR --manifest test.jsonl --out DIR [--seed S]  (a TTS pipeline folder)
   python -m pipelines.evaluate compare --codec 16384=DIR --codec 16384+SG=DIR [--tts 16384=DIR ...]
-                                       --manifest test.jsonl --out DIR
+                                       [--tts-codes NAME=CODEC_DIR:CODES] --manifest test.jsonl --out DIR
 
 Every result is written as `results.json` (plus per-frame diagnostics in `frames.npz` for codecs) in its folder and
 reused when it is newer than the model it describes, so a comparison can be re-run cheaply. The ground-truth row
-(the ASR on the original audio) is always computed beside the systems.
+(the ASR on the original audio) is always computed beside the systems. A TTS evaluation keeps the codes it judged
+(`codes.safetensors`); `--tts-codes` judges such codes again with their codec, so synthesis can run on one machine
+(`--asr none --device cuda`) and the judging on another.
 
 Broken entries never stop an evaluation: before anything runs, every file is decoded once and entries that are
 unreadable, truncated, NaN/Inf or longer than --max-seconds (default 60) are set aside, so all systems are scored
@@ -40,6 +42,8 @@ N_AUDIO_SAMPLES = 3  # resynthesised / synthesised examples written beside each 
 CODEC_RESULTS_VERSION = 3  # 2: pitch scores; 3: decoded_from; a cached result of another version is measured again
 UNQUANTIZED_SUFFIX = " (z_e)"  # the row of a codec decoded from its continuous latent (compare --unquantized)
 UNQUANTIZED_FOLDER = "codec_unquantized"  # where those rows' results lie in a comparison folder
+TTS_CODES_FILE = "codes.safetensors"  # beside each TTS result: the codes it judged
+TTS_CODES_VERSION = 1
 
 
 def subset(manifest: Manifest, max_utts: int | None) -> Manifest:
@@ -131,11 +135,13 @@ def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Pa
     return result
 
 
-def evaluate_tts(pipeline, manifest: Manifest, asr: ASR, out_dir: str | Path, seed: int = 0, batch_size: int = 8) -> dict:
+def evaluate_tts(pipeline, manifest: Manifest, asr: ASR | None, out_dir: str | Path, seed: int = 0,
+                 batch_size: int = 8) -> dict:
     """Synthesise the manifest's sentences with a TTS pipeline and score them with the ASR against their text.
 
     Transcripts with nothing speakable (empty, or only characters the text tokenizer cannot represent) are left
-    out and listed under "skipped" with that reason.
+    out and listed under "skipped" with that reason. The generated codes are kept in `out_dir/codes.safetensors`
+    (`evaluate_tts_codes` judges them again, anywhere, with the same codec); asr=None synthesises without judging.
     """
     out_dir = Path(out_dir)
     encoded = pipeline.lm.tokenizer.encode_many([u.text for u in manifest])
@@ -145,15 +151,65 @@ def evaluate_tts(pipeline, manifest: Manifest, asr: ASR, out_dir: str | Path, se
                for u in manifest if id(u) not in kept]
     manifest = Manifest(manifest.path, speakable)
     texts = [u.text for u in manifest]
-    audios = []
+    codes = []
     for start in tqdm(range(0, len(texts), batch_size), desc="synthesising", unit="batch", leave=False):
-        outputs = pipeline(texts[start : start + batch_size], seed=seed + start)
-        audios += [o["audio"] for o in outputs]
+        codes += pipeline.generate(texts[start : start + batch_size], seed=seed + start)
+    save_tts_codes(out_dir / TTS_CODES_FILE, manifest, codes, pipeline.codec, pipeline.pause_seconds, seed)
+    audios = [o["audio"] for o in pipeline.render(codes)]
+    return {"kind": "tts", "seed": seed, **_judge_tts(manifest, audios, asr, out_dir, pipeline.sample_rate),
+            "skipped": skipped}
+
+
+def save_tts_codes(path: Path, manifest: Manifest, codes: list[list[torch.Tensor]], codec, pause_seconds: float,
+                   seed: int) -> None:
+    """Per utterance the codes of its sentences (`TTSPipeline.generate`), with the codec's fingerprint."""
+    from safetensors.torch import save_file
+
+    tensors = {f"{u.id}/{k}": c.to(torch.int32).contiguous() for u, sentences in zip(manifest, codes)
+               for k, c in enumerate(sentences)}
+    meta = {"format_version": str(TTS_CODES_VERSION), "codec_fingerprint": codec.fingerprint(),
+            "pause_seconds": repr(float(pause_seconds)), "seed": str(seed),
+            "sentences": json.dumps({u.id: len(sentences) for u, sentences in zip(manifest, codes)})}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    save_file(tensors, str(tmp), metadata=meta)
+    tmp.replace(path)
+
+
+def evaluate_tts_codes(codec, codes_path: str | Path, manifest: Manifest, asr: ASR | None, out_dir: str | Path) -> dict:
+    """Judge codes that `evaluate_tts` kept (another run, another machine): decode them with `codec`, which must be
+    the one they were generated for (checked by fingerprint), and score them as evaluate_tts does. Utterances of
+    the manifest without recorded codes are listed under "skipped"."""
+    from safetensors import safe_open
+
+    from pipelines.tts import render_codes
+
+    codes_path, out_dir = Path(codes_path), Path(out_dir)
+    with safe_open(str(codes_path), framework="pt") as f:
+        meta = f.metadata() or {}
+        if meta.get("format_version") != str(TTS_CODES_VERSION):
+            raise ValueError(f"{codes_path}: not a TTS codes file of format {TTS_CODES_VERSION} "
+                             f"(format_version {meta.get('format_version')!r})")
+        if meta["codec_fingerprint"] != codec.fingerprint():
+            raise ValueError(f"{codes_path}: generated for codec {meta['codec_fingerprint'][:16]}, not for the given "
+                             f"one ({codec.fingerprint()[:16]}): decode with the pipeline's own codec")
+        counts = json.loads(meta["sentences"])
+        recorded = {uid: [f.get_tensor(f"{uid}/{k}").long() for k in range(n)] for uid, n in counts.items()}
+    skipped = [{"id": u.id, "reason": f"no codes recorded for it in {codes_path}"} for u in manifest
+               if u.id not in recorded]
+    manifest = Manifest(manifest.path, [u for u in manifest if u.id in recorded])
+    audios = [o["audio"] for o in render_codes(codec, [recorded[u.id] for u in manifest], float(meta["pause_seconds"]))]
+    return {"kind": "tts", "seed": int(meta["seed"]), "codes": str(codes_path),
+            **_judge_tts(manifest, audios, asr, out_dir, codec.sample_rate), "skipped": skipped}
+
+
+def _judge_tts(manifest: Manifest, audios: list[np.ndarray], asr: ASR | None, out_dir: Path, sample_rate: int) -> dict:
     for utt, audio in list(zip(manifest, audios))[:N_AUDIO_SAMPLES]:
-        save_wav(out_dir / "samples" / f"{utt.id}.wav", audio, pipeline.sample_rate)
-    seconds = [len(a) / pipeline.sample_rate for a in audios]
-    return {"kind": "tts", "n_utterances": len(texts), "seed": seed, "wer": wer_report(texts, asr.transcribe(audios)),
-            "duration_seconds": summarize(seconds), "skipped": skipped}
+        save_wav(out_dir / "samples" / f"{utt.id}.wav", audio, sample_rate)
+    result = {"n_utterances": len(audios), "duration_seconds": summarize([len(a) / sample_rate for a in audios])}
+    if asr is not None:
+        result["wer"] = wer_report([u.text for u in manifest], asr.transcribe(audios))
+    return result
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -166,13 +222,16 @@ def _newest_mtime(path: Path) -> float:
     return max((p.stat().st_mtime for p in files), default=0.0)
 
 
-def _cached(out_dir: Path, manifest: Manifest, sources: list[Path]) -> dict | None:
-    """A previous result, unless the model or manifest changed since or it covered other utterances."""
+def _cached(out_dir: Path, manifest: Manifest, sources: list[Path], judged: bool = False) -> dict | None:
+    """A previous result, unless the model or manifest changed since, it covered other utterances, or it lacks the
+    ASR's judgement that is now asked for (judged=True)."""
     path = out_dir / "results.json"
     if not path.exists():
         return None
     result = json.loads(path.read_text())
-    if result.get("n_utterances") != len(manifest):
+    if result.get("n_utterances", -1) + len(result.get("skipped", [])) != len(manifest):  # TTS lists what it skipped
+        return None
+    if judged and "wer" not in result:
         return None
     if any(path.stat().st_mtime < _newest_mtime(src) for src in sources if src is not None and src.exists()):
         return None
@@ -195,13 +254,28 @@ def run_codec(name: str, codec_dir: Path, manifest: Manifest, asr: ASR | None, o
     return result
 
 
-def run_tts(name: str, model_dir: Path, manifest: Manifest, asr: ASR, out_dir: Path, seed: int = 0) -> dict:
+def run_tts(name: str, model_dir: Path, manifest: Manifest, asr: ASR | None, out_dir: Path, seed: int = 0,
+            device: str = "cpu") -> dict:
     from pipelines.tts import TTSPipeline
 
-    result = _cached(out_dir, manifest, [model_dir, manifest.path])
+    result = _cached(out_dir, manifest, [model_dir, manifest.path], judged=asr is not None)
     if result is None:
-        pipeline = TTSPipeline.from_pretrained(model_dir)
+        pipeline = TTSPipeline.from_pretrained(model_dir, device=device)
         result = {"system": name, "model": str(model_dir), **evaluate_tts(pipeline, manifest, asr, out_dir, seed)}
+        write_json(out_dir / "results.json", result)
+    log.info("%s: %s", name, out_dir / "results.json")
+    return result
+
+
+def run_tts_codes(name: str, codec_dir: Path, codes_path: Path, manifest: Manifest, asr: ASR | None,
+                  out_dir: Path) -> dict:
+    from codec import Codec
+
+    result = _cached(out_dir, manifest, [codec_dir, codes_path, manifest.path], judged=asr is not None)
+    if result is None:
+        codec = Codec.from_pretrained(codec_dir)
+        result = {"system": name, "model": str(codec_dir),
+                  **evaluate_tts_codes(codec, codes_path, manifest, asr, out_dir)}
         write_json(out_dir / "results.json", result)
     log.info("%s: %s", name, out_dir / "results.json")
     return result
@@ -222,22 +296,27 @@ def _wer_cells(result: dict) -> dict:
     return {"WER": w["wer"], "WER 95% CI": w["wer_ci"], "utt-mean WER": w["mean_utterance_wer"]}
 
 
-def comparison_report(codecs: dict[str, Path], tts: dict[str, Path], manifest: Manifest, asr: ASR, out_dir: Path,
-                      seed: int = 0, batch_size: int = 8, unquantized: bool = False) -> Path:
+def comparison_report(codecs: dict[str, Path], tts: dict[str, Path], manifest: Manifest, asr: ASR | None,
+                      out_dir: Path, seed: int = 0, batch_size: int = 8, unquantized: bool = False,
+                      tts_codes: dict[str, tuple[Path, Path]] | None = None, device: str = "cpu") -> Path:
     """Evaluate every system (reusing cached results), then write report.md, PNG plots and results.json.
 
     unquantized=True adds, per codec, a row "NAME (z_e)" decoded from the continuous latent (the rounding-free
     bound; its codebook and diagnostic cells are the same encoder's, so they are left out of that row).
+    tts_codes: NAME -> (codec folder, codes file kept by an earlier TTS evaluation): judged as a TTS row.
+    asr=None measures without the ASR (no WER cells, no ground-truth row).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    truth = run_ground_truth(manifest, asr, out_dir / "ground_truth")
+    truth = run_ground_truth(manifest, asr, out_dir / "ground_truth") if asr is not None else {}
     codec_results = {n: run_codec(n, d, manifest, asr, out_dir / "codec" / _slug(n), batch_size) for n, d in codecs.items()}
     bounds = {}
     if unquantized:
         bounds = {n + UNQUANTIZED_SUFFIX: run_codec(n + UNQUANTIZED_SUFFIX, d, manifest, asr,
                                                     out_dir / UNQUANTIZED_FOLDER / _slug(n), batch_size, quantize=False)
                   for n, d in codecs.items()}
-    tts_results = {n: run_tts(n, d, manifest, asr, out_dir / "tts" / _slug(n), seed) for n, d in tts.items()}
+    tts_results = {n: run_tts(n, d, manifest, asr, out_dir / "tts" / _slug(n), seed, device) for n, d in tts.items()}
+    tts_results.update({n: run_tts_codes(n, c, f, manifest, asr, out_dir / "tts" / _slug(n))
+                        for n, (c, f) in (tts_codes or {}).items()})
 
     lines = [f"# Comparison on {manifest.path} ({len(manifest)} utterances)", ""]
     skipped = [(uid, reason) for uid, reason in manifest.skipped]
@@ -277,14 +356,18 @@ def comparison_report(codecs: dict[str, Path], tts: dict[str, Path], manifest: M
         lines += _spectrograms(codecs, manifest, out_dir)
     if tts_results:
         rows = [{"system": "ground truth", **_wer_cells(truth)}]
-        rows += [{"system": n, **_wer_cells(r)} for n, r in tts_results.items()]
-        lines += ["## TTS intelligibility", "", markdown_table(rows, ["system", "WER", "WER 95% CI", "utt-mean WER"]), ""]
-        table = [{"system": n, "wer": r["wer"]["wer"], "wer_ci": r["wer"]["wer_ci"]} for n, r in tts_results.items()]
-        bar_chart_png(table, "wer", out_dir / "tts_wer.png", ci_keys="wer_ci", title="TTS WER (95% CI)")
-        lines += ["![TTS WER](tts_wer.png)", ""]
+        rows += [{"system": n, **_wer_cells(r), "mean seconds": r["duration_seconds"]["mean"]}
+                 for n, r in tts_results.items()]
+        judged = ["WER", "WER 95% CI", "utt-mean WER"] if asr is not None else []
+        lines += ["## TTS intelligibility", "", markdown_table(rows, ["system", *judged, "mean seconds"]), ""]
+        if asr is not None:
+            table = [{"system": n, "wer": r["wer"]["wer"], "wer_ci": r["wer"]["wer_ci"]} for n, r in tts_results.items()]
+            bar_chart_png(table, "wer", out_dir / "tts_wer.png", ci_keys="wer_ci", title="TTS WER (95% CI)")
+            lines += ["![TTS WER](tts_wer.png)", ""]
     if skipped:
         lines += [f"## Skipped entries ({len(skipped)})", ""] + [f"- `{uid}`: {reason}" for uid, reason in skipped] + [""]
-    lines += [f"ASR judge: {type(asr).__name__}. WER after the shared text normalizer; CIs by bootstrap over utterances."]
+    lines += [f"ASR judge: {type(asr).__name__}. WER after the shared text normalizer; CIs by bootstrap over utterances."
+              if asr is not None else "No ASR judge (--asr none): no WER."]
     write_json(out_dir / "results.json", {"ground_truth": truth, "codecs": codec_results,
                                           "codecs_unquantized": bounds, "tts": tts_results,
                                           "skipped": [{"id": uid, "reason": reason} for uid, reason in skipped]})
@@ -328,6 +411,21 @@ def _named_dirs(items: list[str], flag: str) -> dict[str, Path]:
     return out
 
 
+def _codes_with_codecs(items: list[str]) -> dict[str, tuple[Path, Path]]:
+    out = {}
+    for item in items:
+        name, sep, rest = item.partition("=")
+        codec_dir, sep2, codes = rest.rpartition(":")
+        if not sep or not sep2 or not name:
+            raise SystemExit(f"error: --tts-codes {item}: expected NAME=CODEC_DIR:CODES_FILE")
+        if not Path(codec_dir).is_dir():
+            raise SystemExit(f"error: --tts-codes {item}: codec folder {codec_dir} not found")
+        if not Path(codes).is_file():
+            raise SystemExit(f"error: --tts-codes {item}: codes file {codes} not found")
+        out[name] = (Path(codec_dir), Path(codes))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.evaluate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -336,7 +434,8 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name)
         p.add_argument("--manifest", type=Path, required=True)
         p.add_argument("--out", type=Path, required=True)
-        p.add_argument("--asr", default="pocketsphinx", help="'pocketsphinx' or a local transformers ASR folder")
+        p.add_argument("--asr", default="pocketsphinx",
+                       help="'pocketsphinx', a local transformers ASR folder, or 'none' (measure without judging)")
         p.add_argument("--max-utts", type=int, default=None)
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--batch-size", type=int, default=8)
@@ -352,22 +451,29 @@ def main(argv: list[str] | None = None) -> int:
         else:
             p.add_argument("--codec", action="append", default=[], metavar="NAME=DIR")
             p.add_argument("--tts", action="append", default=[], metavar="NAME=DIR")
+            p.add_argument("--tts-codes", action="append", default=[], metavar="NAME=CODEC_DIR:CODES",
+                           help="judge the codes an earlier TTS evaluation kept (its tts/NAME/codes.safetensors) "
+                                "with that pipeline's codec folder, as a TTS row")
+        if name != "codec":
+            p.add_argument("--device", default="cpu", help="where the TTS pipelines synthesise (cpu, cuda)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     manifest = screen_manifest(read_manifest(args.manifest), args.max_seconds or None, decode=True, limit=args.max_utts)
-    asr = load_asr(args.asr)
+    tts_codes = {}
     if args.command == "codec":
         codecs, tts = _named_dirs([str(args.codec)], "--codec"), {}
     elif args.command == "tts":
         codecs, tts = {}, _named_dirs([str(args.model)], "--model")
     else:
-        codecs, tts = _named_dirs(args.codec, "--codec"), _named_dirs(args.tts, "--tts")
-        if not codecs and not tts:
-            parser.error("compare needs at least one --codec or --tts")
+        codecs, tts, tts_codes = (_named_dirs(args.codec, "--codec"), _named_dirs(args.tts, "--tts"),
+                                  _codes_with_codecs(args.tts_codes))
+        if not codecs and not tts and not tts_codes:
+            parser.error("compare needs at least one --codec, --tts or --tts-codes")
+    asr = None if args.asr.lower() == "none" else load_asr(args.asr)
     # A single system is a comparison of one: the ground-truth row always stands beside it.
     with torch.inference_mode():  # scoped: callers in the same process (tests, notebooks) keep their grad mode
         print(comparison_report(codecs, tts, manifest, asr, args.out, args.seed, args.batch_size,
-                                getattr(args, "unquantized", False)))
+                                getattr(args, "unquantized", False), tts_codes, getattr(args, "device", "cpu")))
     return 0
 
 if __name__ == "__main__":

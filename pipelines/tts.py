@@ -113,9 +113,18 @@ class TTSPipeline:
         fields (temperature, top_k, top_p, repetition_penalty, ...). A text gives the same audio alone or in a batch.
         """
         single = isinstance(texts, str)
-        if not single and not isinstance(texts, (list, tuple)):
+        outputs = self.render(self.generate(texts, seed, **sampling))
+        return outputs[0] if single else outputs
+
+    def generate(self, texts: str | list[str], seed: int | None = None, **sampling) -> list[list[torch.Tensor]]:
+        """The codes `__call__` would speak: per text, one LongTensor [T_s] per sentence (T_s may be 0).
+
+        `render` (or `render_codes` with the same codec) turns them into the same audio; keeping them lets a TTS
+        run be judged later, or elsewhere, without the LM (pipelines.evaluate --tts-codes).
+        """
+        if not isinstance(texts, (str, list, tuple)):
             raise TypeError(f"expected a str or a list of str, got {type(texts).__name__}")
-        texts = [texts] if single else list(texts)
+        texts = [texts] if isinstance(texts, str) else list(texts)
         total = sum(len(t) for t in texts if isinstance(t, str))
         if total > MAX_TEXT_CHARACTERS:
             raise ValueError(f"{total} characters of text in one call, more than MAX_TEXT_CHARACTERS = "
@@ -137,34 +146,53 @@ class TTSPipeline:
         except TypeError as e:
             raise TypeError(f"unknown sampling option: {e}") from None
         seed = secrets.randbelow(2**31) if seed is None else int(seed)
+        codes = []
         with self._lock, torch.inference_mode():
-            audio = []
             for start in range(0, len(sentences), GENERATION_BATCH):
                 chunk = sentences[start : start + GENERATION_BATCH]
-                codes = generate_codes(self.lm.model, self.lm.vocab, self.lm.tokenizer, chunk, config, seed)
-                audio += self._decode(codes)
-        pause = np.zeros(int(self.pause_seconds * self.sample_rate), np.float32)
-        outputs = []
-        for i in range(len(texts)):
-            mine = [a for a, o in zip(audio, owner) if o == i]
-            joined = [x for k, a in enumerate(mine) for x in ((pause, a) if k else (a,))]
-            outputs.append({"audio": np.concatenate(joined).astype(np.float32), "sampling_rate": self.sample_rate})
-        return outputs[0] if single else outputs
+                codes += [c.cpu() for c in generate_codes(self.lm.model, self.lm.vocab, self.lm.tokenizer, chunk,
+                                                          config, seed)]
+        return [[c for c, o in zip(codes, owner) if o == i] for i in range(len(texts))]
 
-    def _decode(self, codes: list[torch.Tensor]) -> list[np.ndarray]:
-        lengths = torch.tensor([len(c) for c in codes])
-        if bool((lengths == 0).any()):
-            log.warning("%d sentence(s) ended before any speech token: they are silent", int((lengths == 0).sum()))
-        out = [np.zeros(0, np.float32)] * len(codes)
-        keep = [i for i, n in enumerate(lengths.tolist()) if n > 0]
-        if keep:
-            padded = torch.zeros(len(keep), int(lengths.max()), dtype=torch.long)
-            for row, i in enumerate(keep):
-                padded[row, : lengths[i]] = codes[i]
-            wav = self.codec.decode(padded, lengths[keep]).cpu().numpy()
-            for row, i in enumerate(keep):
-                out[i] = wav[row, : int(lengths[i]) * self.codec.hop_length]
-        return out
+    def render(self, codes: list[list[torch.Tensor]]) -> list[dict]:
+        """Audio for `generate`'s codes: per text {"audio": float32 [T], "sampling_rate"}."""
+        with self._lock:
+            return render_codes(self.codec, codes, self.pause_seconds)
+
+
+def render_codes(codec: Codec, codes: list[list[torch.Tensor]], pause_seconds: float = 0.15) -> list[dict]:
+    """Decode per-text lists of sentence codes ([T_s] each) with `codec` and join each text's sentences with
+    `pause_seconds` of silence: per text {"audio": float32 [T], "sampling_rate"} (TTSPipeline's output)."""
+    flat = [c for text in codes for c in text]
+    audio = []
+    with torch.inference_mode():
+        for start in range(0, len(flat), GENERATION_BATCH):
+            audio += _decode(codec, flat[start : start + GENERATION_BATCH])
+    pause = np.zeros(int(pause_seconds * codec.sample_rate), np.float32)
+    outputs, k = [], 0
+    for text in codes:
+        mine, k = audio[k : k + len(text)], k + len(text)
+        joined = [x for j, a in enumerate(mine) for x in ((pause, a) if j else (a,))]
+        outputs.append({"audio": np.concatenate(joined or [pause[:0]]).astype(np.float32),
+                        "sampling_rate": codec.sample_rate})
+    return outputs
+
+
+def _decode(codec: Codec, codes: list[torch.Tensor]) -> list[np.ndarray]:
+    lengths = torch.tensor([len(c) for c in codes])
+    if bool((lengths == 0).any()):
+        log.warning("%d sentence(s) ended before any speech token: they are silent", int((lengths == 0).sum()))
+    out = [np.zeros(0, np.float32)] * len(codes)
+    keep = [i for i, n in enumerate(lengths.tolist()) if n > 0]
+    if keep:
+        device = next(codec.parameters()).device
+        padded = torch.zeros(len(keep), int(lengths.max()), dtype=torch.long)
+        for row, i in enumerate(keep):
+            padded[row, : lengths[i]] = codes[i]
+        wav = codec.decode(padded.to(device), lengths[keep].to(device)).float().cpu().numpy()
+        for row, i in enumerate(keep):
+            out[i] = wav[row, : int(lengths[i]) * codec.hop_length]
+    return out
 
 
 @lru_cache(maxsize=4)

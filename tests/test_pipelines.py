@@ -205,3 +205,45 @@ def test_diagnostics_vanish_when_the_quantizer_is_bypassed(debug_recipe):
     after = codec.diagnose(wav)
     assert float(after["quantization_error"].abs().max()) == 0.0
     assert float(after["hidden_mse"].abs().max()) == 0.0
+
+
+def test_generate_then_render_is_the_call_and_kept_codes_are_judged_again_elsewhere(tmp_path, tts_dir, pipeline,
+                                                                                  debug_recipe):
+    from pipelines.evaluate import main
+    from pipelines.tts import render_codes
+
+    texts = ["One sentence here. And a second one.", "Another, longer sentence follows here now."]
+    short = {"max_frames_base": 6, "max_frames_per_text_token": 0.0}  # the untrained LM runs to its length bound
+    codes = pipeline.generate(texts, seed=5, **short)
+    assert [len(c) for c in codes] == [2, 1] and all(c.dtype == torch.long and c.ndim == 1 for t in codes for c in t)
+    direct = pipeline(texts, seed=5, **short)
+    for out, again in zip(direct, render_codes(pipeline.codec, codes, pipeline.pause_seconds)):
+        assert np.array_equal(out["audio"], again["audio"])
+
+    # synthesis without a judge here keeps its codes; the judging from those codes alone matches a direct run
+    short_dir = tmp_path / "short"  # the pipeline with that short length bound as its own sampling default
+    shutil.copytree(tts_dir, short_dir)
+    saved = json.loads((short_dir / "pipeline.json").read_text())
+    saved["sampling"].update(short)
+    (short_dir / "pipeline.json").write_text(json.dumps(saved))
+    tts_dir = short_dir
+    manifest = debug_recipe / "data" / "test.jsonl"
+    common = ["--manifest", str(manifest), "--max-utts", "3", "--seed", "2"]
+    assert main(["compare", "--tts", f"t={tts_dir}", "--asr", "none", "--out", str(tmp_path / "made"), *common]) == 0
+    made = json.loads((tmp_path / "made" / "results.json").read_text())["tts"]["t"]
+    assert "wer" not in made and made["n_utterances"] == 3
+    kept = tmp_path / "made" / "tts" / "t" / "codes.safetensors"
+    assert main(["compare", "--tts-codes", f"again={tts_dir / 'codec'}:{kept}", "--out", str(tmp_path / "judged"),
+                 *common]) == 0
+    assert main(["compare", "--tts", f"t={tts_dir}", "--out", str(tmp_path / "direct"), *common]) == 0
+    judged = json.loads((tmp_path / "judged" / "results.json").read_text())["tts"]["again"]
+    direct = json.loads((tmp_path / "direct" / "results.json").read_text())["tts"]["t"]
+    assert judged["wer"]["per_utterance"] == direct["wer"]["per_utterance"] and judged["codes"] == str(kept)
+    for wav in (tmp_path / "direct" / "tts" / "t" / "samples").iterdir():
+        assert np.array_equal(sf.read(wav)[0], sf.read(tmp_path / "judged" / "tts" / "again" / "samples" / wav.name)[0])
+
+    # codes decoded by another codec would be noise with a WER: refused, naming the mismatch
+    other = debug_recipe / "codec" / "256-sg" / "final"
+    with pytest.raises(ValueError, match="generated for codec"):
+        main(["compare", "--tts-codes", f"x={other}:{kept}", "--out", str(tmp_path / "wrong"), "--asr", "none",
+              *common])

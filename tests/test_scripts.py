@@ -183,13 +183,15 @@ def test_phoneme_table_replays_espeak_ng_exactly_and_refuses_what_it_did_not_rec
     table = tmp_path / "phonemes.json"
     script = str(Path(__file__).resolve().parent.parent / "scripts" / "gpu" / "phoneme_table.py")
     subprocess.run([sys.executable, script, "record", "--tokenizer", str(tmp_path / "tok"), "--manifest",
-                    str(manifest), "--out", str(table)], check=True, cwd=SCRIPTS.parent)
+                    str(manifest), "--out", str(table), "--cache", str(tmp_path / "cache")], check=True,
+                   cwd=SCRIPTS.parent)
     shim = tmp_path / "bin" / "espeak-ng"
     shim.parent.mkdir()
     shim.write_text(f'#!/bin/sh\nexec {sys.executable} -S {script} play "$@"\n')
     shim.chmod(0o755)
     real_ids = tok.encode_many(texts)
-    env = {**os.environ, "PATH": f"{shim.parent}{os.pathsep}{os.environ['PATH']}", "SGSPEECH_PHONEME_TABLE": str(table)}
+    env = {**os.environ, "PATH": f"{shim.parent}{os.pathsep}{os.environ['PATH']}", "SGSPEECH_PHONEME_TABLE": str(table),
+           "SGSPEECH_CACHE_DIR": ""}
     code = ("import json, sys; from lm.text import TextTokenizer; t = TextTokenizer.load(sys.argv[1]); "
             "print(json.dumps(t.encode_many(json.loads(sys.argv[2]))))")
     replayed = subprocess.run([sys.executable, "-c", code, str(tmp_path / "tok"), json.dumps(texts)], env=env,
@@ -198,6 +200,15 @@ def test_phoneme_table_replays_espeak_ng_exactly_and_refuses_what_it_did_not_rec
     unknown = subprocess.run([sys.executable, "-c", code, str(tmp_path / "tok"), json.dumps(["Never recorded."])],
                              env=env, cwd=SCRIPTS.parent, capture_output=True, text=True)
     assert unknown.returncode != 0 and "was not recorded" in unknown.stderr
+    # the cache filled by --cache answers a whole corpus there without a stand-in call per text: with a table that
+    # holds the version line alone, the ids are still the real ones
+    version_only = tmp_path / "version_only.json"
+    version_only.write_text(json.dumps({"--version": json.loads(table.read_text())["--version"]}))
+    cached = subprocess.run([sys.executable, "-c", code, str(tmp_path / "tok"), json.dumps(texts)],
+                            env={**env, "SGSPEECH_PHONEME_TABLE": str(version_only),
+                                 "SGSPEECH_CACHE_DIR": str(tmp_path / "cache")},
+                            cwd=SCRIPTS.parent, capture_output=True, text=True, check=True)
+    assert json.loads(cached.stdout) == real_ids
 
 
 def test_plot_hidden_energy_draws_every_codec_and_tap_and_names_a_bad_row(tmp_path):
