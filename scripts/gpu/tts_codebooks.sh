@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One device call (issue 7, 2026-12-04): TTS across codebook sizes, codec to synthesised codes, on one GPU.
+# Issue 7 on one GPU (2026-12-04): TTS across codebook sizes, from codec training to synthesised codes.
 #   1. the default model's slt corpus (14 805 / 80 / 100 fortunes sentences) and the 40 + 60 unseen sentences,
 #      rendered here exactly as on the CPU machine (docs/GPU.md);
 #   2. three codecs side by side, the grid's recipe (docs/RESULTS.md, issue 6): each starts from the bundled 16384
@@ -16,9 +16,17 @@
 # Prepare here: scripts/gpu/prepare.sh; render the corpus (eval.sh's header) and record the phonemes:
 #   python scripts/gpu/phoneme_table.py record --tokenizer pipelines/default_model/lm --manifest ... \
 #     --out .gpu/phonemes.json --cache .gpu/cache
-# Device call: carry .whl-gpu .debs .gpu; command: SGSPEECH_WHEELS=.whl-gpu bash scripts/gpu/tts_codebooks.sh
-# Returns under $OUT: session.log, results.tar (logs, reports with the codes, LM scores, dev evaluations) and
-# codecs.tar.part-* (the three packaged codecs, 15 MB parts).
+# Then move docs/results out of what travels (the tree must stay under 64 MiB with what it carries):
+#   git rm -r -q --cached docs/results && echo /docs/results/ >> .git/info/exclude   (undo: git reset -q -- docs/results)
+# Two device calls, the second within the machine's 30 s of warmth, both carrying .whl-gpu .debs .gpu:
+#   STAGE=train SGSPEECH_WHEELS=.whl-gpu bash scripts/gpu/tts_codebooks.sh     (~430 s)
+#   STAGE=speak SGSPEECH_WHEELS=.whl-gpu bash scripts/gpu/tts_codebooks.sh     (~250 s)
+# Measured on the H200 2026-12-04 (one call then, which ran out of its 600 s in the synthesis; docs/results/
+# tts-codebooks-2026-12-04/README.md): env 26 s, corpus 138 s, codecs 127 s (800 steps side by side, 7.4-8.0
+# steps/s each), tokens 95 s, LMs ~20 s of start + ~10 steps/s each (16384) and ~8 (65536), packaging 20 s each,
+# synthesis of 200 sentences per arm ~150 s with the three sets side by side.
+# Returns under $OUT: session.log, results.tar (logs, reports with the codes, LM scores, dev evaluations),
+# bench.jsonl (issue 8, if time was left) and codecs.tar.part-* (the three packaged codecs, 15 MB parts).
 # A local dry run on the CPU (tiny step counts; DATA: a few lines of each rendered manifest): OUT=/tmp/o DEVICE=cpu \
 #   DATA=exp/dry/data CODEC_STEPS=2 LM_STEPS=2 CODEC_BATCH=2 LM_TOKENS=512 MAX_UTTS=2 PY=.venv/bin/python \
 #   bash scripts/gpu/tts_codebooks.sh
@@ -27,7 +35,8 @@ t0=$SECONDS
 DEVICE=${DEVICE:-cuda} PY=${PY:-python3}
 CODEC_STEPS=${CODEC_STEPS:-800} CODEC_BATCH=${CODEC_BATCH:-32} CODEC_LR=${CODEC_LR:-2e-4}
 LM_STEPS=${LM_STEPS:-800} LM_TOKENS=${LM_TOKENS:-16384} LM_LR=${LM_LR:-7e-4} MAX_UTTS=${MAX_UTTS:-100}
-LM_DEADLINE_S=${LM_DEADLINE_S:-450} BENCH_END_S=${BENCH_END_S:-565}
+LM_JUDGE_STEP=${LM_JUDGE_STEP:-400} LM_DEADLINE_S=${LM_DEADLINE_S:-560} BENCH_END_S=${BENCH_END_S:-565}
+STAGE=${STAGE:-all}  # train (stages 1-4), speak (5-7, on the same warm machine after train), or all
 WORK=${WORK:-exp/gpu7}
 ARMS=("65536:--no-sg" "16384:--no-sg" "16384-sgc:--sg --sg-weight 5 --sg-loss centered --sg-tap last_block")
 mkdir -p "$OUT" "$WORK/logs"
@@ -46,8 +55,9 @@ v=$($PY -c 'import torch, transformers, codec.train, lm.train, pipelines.evaluat
 print("torch", torch.__version__, "transformers", transformers.__version__)' 2>&1) || { log "imports failed: $v"; exit 1; }
 log "$v; CODEC_STEPS=$CODEC_STEPS x $CODEC_BATCH LR $CODEC_LR; LM_STEPS=$LM_STEPS x $LM_TOKENS LR $LM_LR"
 
-# 1. the corpus (skipped where it is already there: the dry run)
 data=${DATA:-exp/default/data}
+if [ "$STAGE" != speak ]; then
+# 1. the corpus (skipped where it is already there: the dry run)
 if [ ! -f $data/train.jsonl ]; then
   $PY -m pipelines.corpus synth --out $data --voices slt --max-utts 14985 --seed 0 --dev-fraction 0.01 \
     --test-fraction 0.0125 --held-out-of 8000 --workers 16 >"$WORK/logs/corpus.log" 2>&1
@@ -96,23 +106,31 @@ for arm in "${ARMS[@]}"; do
     --warmup-steps 100 --eval-every 200 --save-every 400 --keep-last 1 >"$WORK/logs/lm-$name.log" 2>&1 &
   pids+=($!)
 done
-# the call has 600 s: past LM_DEADLINE_S the runs are stopped (SIGTERM saves the step under way) and the arms are
-# packaged from their best dev checkpoint (best/, written at every evaluation that improved), the stop logged
-while [ $((SECONDS - t0)) -lt "$LM_DEADLINE_S" ] && kill -0 "${pids[@]}" 2>/dev/null; do sleep 2; done
-kill -0 "${pids[@]}" 2>/dev/null && log "LM deadline ($LM_DEADLINE_S s): stopping the runs still going" \
-  && kill -TERM "${pids[@]}" 2>/dev/null
+# the arms are judged at LM_JUDGE_STEP of the LM_STEPS cosine: stopped once each has evaluated that step (SIGTERM
+# saves the step under way; best/ holds the step's model while the dev loss still falls, as it did), or at
+# LM_DEADLINE_S, whichever first; a stop is logged
+judged() { for n in "$@"; do grep -q "\"step\": $LM_JUDGE_STEP," "$WORK/lm/$n/best/best.json" 2>/dev/null || return 1; done; }
+names=$(for a in "${ARMS[@]}"; do echo "${a%%:*}"; done)
+# shellcheck disable=SC2086
+while [ $((SECONDS - t0)) -lt "$LM_DEADLINE_S" ] && kill -0 "${pids[@]}" 2>/dev/null && ! judged $names; do sleep 1; done
+kill -0 "${pids[@]}" 2>/dev/null && log "stopping the LM runs still going" && kill -TERM "${pids[@]}" 2>/dev/null
 for p in "${pids[@]}"; do wait "$p" || log "an LM run ended with exit $?"; done
 log "LMs: $(for a in "${ARMS[@]}"; do n=${a%%:*}; echo -n "$n: "; tr '\r' '\n' <"$WORK/logs/lm-$n.log" \
   | grep "dev loss" | tail -n 1; done)"
+[ "$STAGE" = train ] && exit 0
+fi  # stage train
 
 # 5. package, synthesise (codes kept, no judge here), score
+pids=()
 for arm in "${ARMS[@]}"; do
   name=${arm%%:*}
   lm_dir=$WORK/lm/$name/final
-  [ -d "$lm_dir" ] || { lm_dir=$WORK/lm/$name/best; log "$name: no final LM, packaging best/ ($(cat $lm_dir/best.json))"; }
+  [ -d "$lm_dir" ] || { lm_dir=$WORK/lm/$name/best; log "$name: packaging best/ ($(tr -d ' \n' <$lm_dir/best.json))"; }
   $PY -m pipelines.package --codec "$WORK/codec/$name/final" --lm "$lm_dir" --out "$WORK/tts/$name" \
-    --temperature 0.2 --codec-decoder-dtype float16 >>"$WORK/logs/package.log" 2>&1 || log "packaging $name failed"
+    --temperature 0.2 --codec-decoder-dtype float16 >"$WORK/logs/package-$name.log" 2>&1 &
+  pids+=($!)
 done
+for p in "${pids[@]}"; do wait "$p" || log "a packaging failed (exit $?)"; done
 tts=$(for a in "${ARMS[@]}"; do n=${a%%:*}; echo --tts "dn-$n=$WORK/tts/$n"; done)
 pids=()
 for set in data unseen unseen2; do
