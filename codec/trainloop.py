@@ -288,7 +288,8 @@ class StopOnSignal:
     Why a flag and not a save in the handler: the handler runs between two bytecodes of the main thread, possibly
     inside an optimizer step, and a multi-process run must save at the same step on every rank. `requested()` is
     therefore collective: every process calls it once per step, and any one process's signal stops all of them.
-    Handlers are only installed from the main thread (elsewhere Python cannot), and restored on exit."""
+    Handlers are only installed from the main thread (elsewhere Python cannot), never over a signal the process
+    was started with ignored, and restored on exit."""
 
     SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -300,7 +301,10 @@ class StopOnSignal:
     def __enter__(self) -> "StopOnSignal":
         if threading.current_thread() is threading.main_thread():
             for signum in self.SIGNALS:
-                self._previous[signum] = signal.signal(signum, self._handle)
+                # an ignored signal stays ignored: a shell starts background jobs (`cmd &`) with SIGINT ignored so
+                # that Ctrl-C at the terminal does not reach them, and `nohup`-style launchers rely on the same
+                if signal.getsignal(signum) is not signal.SIG_IGN:
+                    self._previous[signum] = signal.signal(signum, self._handle)
         return self
 
     def __exit__(self, *exc) -> bool:

@@ -61,8 +61,10 @@ def debug_recipe(tmp_path_factory) -> Path:
 @pytest.fixture
 def signal_at_step(monkeypatch):
     """`signal_at_step(module, step, *signals)`: the training loop of `module` (codec.train, lm.train) sends itself
-    `signals` when it sets the LR of its (0-based) `step`, i.e. while that step is under way."""
+    `signals` when it sets the LR of its (0-based) `step`, i.e. while that step is under way. SIGINT gets Python's
+    own handler for the test, whatever the test process inherited (a background launch starts it ignored)."""
     import os
+    import signal
 
     def arm(module, at_step: int, *signals: int) -> None:
         lr_at = module.lr_at
@@ -75,4 +77,6 @@ def signal_at_step(monkeypatch):
 
         monkeypatch.setattr(module, "lr_at", lr_at_and_signal)
 
-    return arm
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield arm
+    signal.signal(signal.SIGINT, inherited)

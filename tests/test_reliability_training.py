@@ -280,3 +280,21 @@ def test_lm_skips_nonfinite_steps_then_stops(debug_recipe, tmp_path, monkeypatch
     with pytest.raises(NonFiniteError, match=r"step 3: 2 optimizer steps in a row"):
         main(lm_args(debug_recipe, out, "--steps", "5", "--save-every", "1", "--max-nonfinite-steps", "2"))
     assert assert_checkpoints_readable(out / "checkpoints") == ["step_00000001", "step_00000002"]
+
+
+def test_a_stop_signal_ignored_at_start_stays_ignored():
+    """A shell starts background jobs with SIGINT ignored (Ctrl-C at the terminal must not reach them): training
+    keeps it so, and still stops gracefully on SIGTERM."""
+    from codec.trainloop import StopOnSignal
+
+    inherited = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with StopOnSignal(accelerator=None) as stop:
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+            os.kill(os.getpid(), signal.SIGINT)
+            assert stop.received is None
+            os.kill(os.getpid(), signal.SIGTERM)
+            assert stop.received == signal.SIGTERM
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, inherited)
