@@ -246,3 +246,25 @@ def test_plot_lm_progress_joins_resumed_logs_and_draws_wer_points(tmp_path):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(SystemExit, match="LABEL=STEP:RESULTS_JSON"):
         plot.wer_points(["test=last:x.json"])
+
+
+def test_code_noise_moves_the_chosen_frames_one_grid_step_or_anywhere():
+    from codec.quantizer import FSQQuantizer
+
+    noise = _script("code_noise")
+    q = FSQQuantizer(dim=16, levels=(8, 5, 5, 5))  # even and odd sizes: the edges differ
+    codes = torch.randint(0, q.codebook_size, (200,), generator=torch.Generator().manual_seed(1))
+    assert torch.equal(noise.corrupt(codes, q, "clean", 0.5, torch.Generator().manual_seed(0)), codes)
+    near = noise.corrupt(codes, q, "neighbour", 0.25, torch.Generator().manual_seed(0))
+    changed = near != codes
+    assert int(changed.sum()) == 50
+    half = q.fsq._levels // 2
+    before, after = (torch.round(q.lookup(c) * half).long() for c in (codes[changed], near[changed]))
+    assert torch.equal((after - before).abs().sum(-1), torch.ones(50, dtype=torch.long))  # one step, one dimension
+    assert bool(((after >= -half) & (after <= q.fsq._levels - 1 - half)).all())  # still on the grid
+    again = noise.corrupt(codes, q, "neighbour", 0.25, torch.Generator().manual_seed(0))
+    assert torch.equal(again, near)  # the seed picks the frames and the moves: the same for every codec
+    wild = noise.corrupt(codes, q, "uniform", 0.1, torch.Generator().manual_seed(0))
+    assert int((wild != codes).sum()) <= 20 and int(wild.max()) < q.codebook_size
+    with pytest.raises(Exception, match="KIND:RATE"):
+        noise.parse_noise("gaussian:0.1")
