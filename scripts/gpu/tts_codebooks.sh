@@ -37,6 +37,7 @@ CODEC_STEPS=${CODEC_STEPS:-800} CODEC_BATCH=${CODEC_BATCH:-32} CODEC_LR=${CODEC_
 LM_STEPS=${LM_STEPS:-800} LM_TOKENS=${LM_TOKENS:-16384} LM_LR=${LM_LR:-7e-4} MAX_UTTS=${MAX_UTTS:-100}
 LM_JUDGE_STEP=${LM_JUDGE_STEP:-400} LM_DEADLINE_S=${LM_DEADLINE_S:-560} BENCH_END_S=${BENCH_END_S:-565}
 STAGE=${STAGE:-all}  # train (stages 1-4), speak (5-7, on the same warm machine after train), or all
+CODEC_SEED=${CODEC_SEED:-1} LM_SEED=${LM_SEED:-0}  # 2026-12-04: 1 and 0; another pair is a replicate of the comparison
 WORK=${WORK:-exp/gpu7}
 ARMS=("65536:--no-sg" "16384:--no-sg" "16384-sgc:--sg --sg-weight 5 --sg-loss centered --sg-tap last_block")
 mkdir -p "$OUT" "$WORK/logs"
@@ -74,7 +75,7 @@ for arm in "${ARMS[@]}"; do
   name=${arm%%:*} flags=${arm#*:}
   [ -d "$WORK/codec/$name/final" ] && continue  # a rerun on the same machine: trained already
   # shellcheck disable=SC2086
-  $PY -m codec.train --init-from pipelines/default_model/codec --codebook-size "${name%%-*}" $flags --seed 1 \
+  $PY -m codec.train --init-from pipelines/default_model/codec --codebook-size "${name%%-*}" $flags --seed "$CODEC_SEED" \
     --train-manifest $data/train.jsonl --dev-manifest $data/dev.jsonl --out "$WORK/codec/$name" \
     --steps "$CODEC_STEPS" --batch-size "$CODEC_BATCH" --segment-seconds 1.0 --lr "$CODEC_LR" --warmup-steps 50 \
     --adv-start-step "$CODEC_STEPS" --save-every 500 --keep-last 1 --eval-every "$CODEC_STEPS" \
@@ -102,7 +103,7 @@ pids=()
 for arm in "${ARMS[@]}"; do
   name=${arm%%:*} T=$WORK/tokens/${arm%%:*}
   $PY -m lm.train --preset tiny --tokens "$T/train" --dev-tokens "$T/dev" --init pipelines/default_model/lm \
-    --init-new-codec --out "$WORK/lm/$name" --steps "$LM_STEPS" --batch-tokens "$LM_TOKENS" --lr "$LM_LR" --seed 0 \
+    --init-new-codec --out "$WORK/lm/$name" --steps "$LM_STEPS" --batch-tokens "$LM_TOKENS" --lr "$LM_LR" --seed "$LM_SEED" \
     --warmup-steps 100 --eval-every 200 --save-every 400 --keep-last 1 >"$WORK/logs/lm-$name.log" 2>&1 &
   pids+=($!)
 done
