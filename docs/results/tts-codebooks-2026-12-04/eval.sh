@@ -23,7 +23,8 @@ judge() {  # report name, manifest, systems...
   $P -m pipelines.evaluate compare "$@" --manifest "$m" --max-utts 100 --out "$out" --asr pocketsphinx --seed 0
 }
 # two processes at a time on the 2 cores: the codecs' resynthesis, then the three TTS sets
-(judge test exp/default/data/test.jsonl $(for a in $ARMS; do echo --codec c-$a=$G/tts/$a/codec; done) $(codes data)) \
+(judge test exp/default/data/test.jsonl $(for a in $ARMS; do echo --codec c-$a=$G/tts/$a/codec; done) $(codes data) \
+  --unquantized) \
   > $G/judge-test.log 2>&1 &
 (judge unseen exp/default/unseen/test.jsonl $(codes unseen) && judge unseen2 exp/default/unseen2/test.jsonl \
   $(codes unseen2)) > $G/judge-unseen.log 2>&1 &
