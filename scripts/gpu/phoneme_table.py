@@ -38,7 +38,11 @@ def record(tokenizer_dir: str, manifests: list[str], out: str, cache_dir: str | 
             table[f"{cmd[5]}\t{kwargs['input']}"] = proc.stdout
         return proc
 
+    from pipelines.tts import split_sentences
+
     texts = [json.loads(line)["text"] for m in manifests for line in open(m, encoding="utf-8") if line.strip()]
+    # synthesis phonemizes each sentence of a text on its own (TTSPipeline.generate): those pieces too
+    texts += sorted({piece for t in texts for piece in split_sentences(t) if piece != t})
     os.environ["SGSPEECH_CACHE_DIR"] = ""  # every answer must come from espeak-ng itself to be recorded
     lm.phonemes.subprocess.run = recording_run
     try:

@@ -14,8 +14,9 @@
 # (`compare --tts-codes`; docs/results/tts-codebooks-2026-12-04/eval.sh), since the LMs at 65536 codes are too large
 # to send back (at most 64 MiB return from a call).
 # Prepare here: scripts/gpu/prepare.sh; render the corpus (eval.sh's header) and record the phonemes:
-#   python scripts/gpu/phoneme_table.py record --tokenizer pipelines/default_model/lm --manifest ... \
-#     --out .gpu/phonemes.json --cache .gpu/cache
+#   python scripts/gpu/phoneme_table.py record --tokenizer pipelines/default_model/lm \
+#     $(for m in data/train data/dev data/test unseen/test unseen2/test; do echo --manifest exp/default/$m.jsonl; done) \
+#     --out .gpu/phonemes.json --cache .gpu/cache          # ~3 min; 2.4 MB + 4.6 MB
 # Then move docs/results out of what travels (the tree must stay under 64 MiB with what it carries):
 #   git rm -r -q --cached docs/results && echo /docs/results/ >> .git/info/exclude   (undo: git reset -q -- docs/results)
 # Two device calls, the second within the machine's 30 s of warmth, both carrying .whl-gpu .debs .gpu:
