@@ -8,9 +8,11 @@ get a wrong code, and the codes are decoded and judged by the ASR against the tr
   neighbour  the code one FSQ level away in one dimension drawn at random (a near miss, the kind of error a
              speech LM sampling at a low temperature makes most);
   uniform    a code drawn uniformly from the codebook (a wild miss).
-Rate 0 (`--noise clean:0`) is the plain resynthesis. Writes results.json (per codec and noise: WER with its CI, the
-per-utterance word errors, and the mean mel distance to the clean decode) and a markdown table on stdout. FSQ codecs
-only (neighbours are defined on its grid).
+Rate 0 (`--noise clean:0`) is the plain resynthesis. Writes, per noise, a folder laid out like a
+`pipelines.evaluate compare` report, OUT/KIND_RATE/codec/NAME/results.json (WER with its CI and per-utterance word
+errors, the mean mel distance to the clean decode), so that codecs run into the same OUT, in one process or
+several, compare pair by pair with `scripts/paired_wer.py OUT/uniform_0.15 BASE:OTHER`; and a markdown table on
+stdout. FSQ codecs only (neighbours are defined on its grid).
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from codec import Codec  # noqa: E402
 from codec.data import UtteranceDataset, read_manifest, screen_manifest  # noqa: E402
 from codec.trainloop import write_json  # noqa: E402
 from pipelines.asr import load_asr  # noqa: E402
+from pipelines.evaluate import _slug  # noqa: E402
 from pipelines.metrics import mel_distance, wer_report  # noqa: E402
 
 KINDS = ("clean", "neighbour", "uniform")
@@ -102,10 +105,12 @@ def main(argv: list[str] | None = None) -> int:
                 report = wer_report(texts, asr.transcribe(audios))
                 mel = float(np.mean([mel_distance(ref, deg, codec.sample_rate) for ref, deg in zip(clean, audios)]))
                 results.setdefault(name, {})[f"{kind}:{rate:g}"] = {"wer": report, "mel_distance_to_clean": mel}
+                write_json(Path(args.out) / f"{kind}_{rate:g}" / "codec" / _slug(name) / "results.json",
+                           {"system": name, "model": directory, "noise": f"{kind}:{rate:g}", "seed": args.seed,
+                            "manifest": args.manifest, "n_utterances": len(texts), "wer": report,
+                            "mel_distance_to_clean": mel})
                 print(f"{name} {kind}:{rate:g}: WER {report['wer']:.3f} {report['wer_ci']}, mel to clean {mel:.3f}",
                       file=sys.stderr)
-    write_json(Path(args.out) / "results.json", {"manifest": args.manifest, "utterances": len(manifest),
-                                                 "seed": args.seed, "results": results})
     keys = [f"{k}:{r:g}" for k, r in noises]
     print("| codec | " + " | ".join(f"WER {k}" for k in keys) + " |")
     print("|---|" + "---|" * len(keys))
