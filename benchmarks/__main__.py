@@ -7,6 +7,7 @@ import traceback
 
 from benchmarks.common import emit, log
 from codec.trainloop import MIXED_PRECISION_HELP, MIXED_PRECISIONS
+from lm.model import ATTENTION_KINDS
 
 
 def _csv(kind):
@@ -25,6 +26,9 @@ def main(argv=None) -> int:
     p.add_argument("--compile", action="store_true", help="codec-infer: torch.compile encoder, backbone and head first; "
                    "lm-train: torch.compile the model")
     p.add_argument("--batch-tokens", type=int, help="lm-train: tokens per step (default 8192)")
+    p.add_argument("--attention", choices=ATTENTION_KINDS,
+                   help="lm-train: attention kernel (default sdpa; flex_attention needs CUDA)")
+    p.add_argument("--row-length", type=int, help="lm-train: packed row length (default the preset's max_positions)")
     p.add_argument("--train-batch", type=int, help="codec-train: utterances per step (default 8)")
     p.add_argument("--mixed-precision", choices=MIXED_PRECISIONS, default="auto",
                    help="codec-train, lm-train: " + MIXED_PRECISION_HELP)
@@ -42,6 +46,8 @@ def main(argv=None) -> int:
                                                           "(the audio it really makes) instead of --frames per sentence")
     p.add_argument("--peers-python", help="peers: the separate venv's python (default /tmp/peers-venv/bin/python)")
     args = p.parse_args(argv)
+    if args.attention == "flex_attention" and args.device != "cuda":
+        p.error("--attention flex_attention trains on CUDA only (torch has no FlexAttention backward on CPU)")
     if args.natural and not args.pipeline:
         p.error("--natural needs --pipeline: an untrained model has no natural length")
 
@@ -66,6 +72,10 @@ def main(argv=None) -> int:
             d["compile"] = True
         if args.batch_tokens is not None and name == "lm-train":
             d["batch_tokens"] = args.batch_tokens
+        if args.attention is not None and name == "lm-train":
+            d["attention"] = args.attention
+        if args.row_length is not None and name == "lm-train":
+            d["row_length"] = args.row_length
         if args.train_batch is not None and name == "codec-train":
             d["batch"] = args.train_batch
         if args.seconds is not None and name in ("codec-infer", "peers"):

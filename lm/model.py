@@ -42,6 +42,24 @@ def build_llama(config: LMConfig, vocab: Vocabulary) -> LlamaForCausalLM:
     return LlamaForCausalLM(llama_config)
 
 
+# How training computes attention over packed rows (both honour the block-diagonal mask of restarting position_ids):
+# sdpa materialises a dense [row, row] mask, so its kernel works on every (query, key) pair of a row - a 2048-token
+# row of ~250-token utterances is ~90 % masked-out work; flex_attention (torch FlexAttention) skips the blocks that
+# are masked whole. Saved models do not record it: generation always runs sdpa on its static cache.
+ATTENTION_KINDS = ("sdpa", "flex_attention")
+
+
+def use_attention(model: LlamaForCausalLM, kind: str, device: torch.device, training: bool = True) -> None:
+    """Switch `model`'s attention kernel (ATTENTION_KINDS); FlexAttention has no backward on CPU, so training with
+    it needs CUDA."""
+    if kind not in ATTENTION_KINDS:
+        raise ValueError(f"attention {kind!r}: choose from {', '.join(ATTENTION_KINDS)}")
+    if kind == "flex_attention" and training and torch.device(device).type != "cuda":
+        raise ValueError(f"attention flex_attention: torch {torch.__version__} has no FlexAttention backward on "
+                         f"{torch.device(device).type}; train with sdpa there")
+    model.set_attn_implementation(kind)
+
+
 class SpeechLM:
     def __init__(self, model: LlamaForCausalLM, config: LMConfig, vocab: Vocabulary, tokenizer: TextTokenizer,
                  codec: CodecIdentity):

@@ -51,7 +51,7 @@ from codec.trainloop import (MIXED_PRECISION_HELP, MIXED_PRECISIONS, CheckpointS
                              seed_everything, write_json)
 from lm.config import PRESETS, LMConfig
 from lm.identity import CodecIdentity
-from lm.model import LMLoadError, SpeechLM
+from lm.model import ATTENTION_KINDS, LMLoadError, SpeechLM, use_attention
 from lm.packing import PackedRows, collate_rows
 from lm.text import TextConfig, TextTokenizer
 from lm.tokens import TokenStore, open_tokens
@@ -75,6 +75,7 @@ class TrainConfig:
     weight_decay: float = 0.1
     grad_clip: float = 1.0
     gradient_checkpointing: bool = False  # recompute activations in backward: less memory, ~30% slower
+    attention: str = "sdpa"  # lm.model.ATTENTION_KINDS; flex_attention (CUDA only) skips the masked blocks of packed rows
     mixed_precision: str = "auto"  # codec.trainloop.MIXED_PRECISIONS
     eval_every: int = 250
     save_every: int = 500
@@ -197,6 +198,10 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     vocab = lm.vocab
     if cfg.gradient_checkpointing:
         lm.model.gradient_checkpointing_enable()
+    try:
+        use_attention(lm.model, cfg.attention, accelerator.device)
+    except ValueError as e:
+        raise SystemExit(f"--attention: {e}") from None
     train_rows = PackedRows(train_store, vocab, tokenizer, row_length, pack=cfg.packing)
     dev_rows = PackedRows(dev_store, vocab, tokenizer, row_length, pack=True)
 
@@ -364,6 +369,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
         parser.add_argument("--" + name.replace("_", "-"), type=float, default=d[name].default)
     parser.add_argument("--no-packing", action="store_true", help="one utterance per row (padding baseline)")
     parser.add_argument("--gradient-checkpointing", action="store_true")
+    parser.add_argument("--attention", choices=ATTENTION_KINDS, default=d["attention"].default,
+                        help="attention kernel for training: sdpa (default; a dense mask over each packed row) or "
+                             "flex_attention (CUDA only: skips the masked-out blocks between packed utterances)")
     parser.add_argument("--mixed-precision", choices=MIXED_PRECISIONS, default=d["mixed_precision"].default,
                         help=MIXED_PRECISION_HELP)
     parser.add_argument("--tokenizer", default=None,
@@ -397,7 +405,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
         batch_tokens=args.batch_tokens, grad_accum=args.grad_accum, row_length=args.row_length,
         packing=not args.no_packing, lr=args.lr, warmup_steps=args.warmup_steps, min_lr_ratio=args.min_lr_ratio,
         weight_decay=args.weight_decay, grad_clip=args.grad_clip, gradient_checkpointing=args.gradient_checkpointing,
-        mixed_precision=args.mixed_precision,
+        attention=args.attention, mixed_precision=args.mixed_precision,
         eval_every=args.eval_every, save_every=args.save_every, keep_last=args.keep_last, seed=args.seed,
         max_nonfinite_steps=args.max_nonfinite_steps, max_checkpoint_failures=args.max_checkpoint_failures,
         text=text, tokenizer=args.tokenizer, init=args.init, init_new_codec=args.init_new_codec)

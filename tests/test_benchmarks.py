@@ -63,6 +63,17 @@ def test_profile_step_reports_ops_and_a_table(tmp_path):
     assert "aten::convolution" in table and "Self CPU" in table
 
 
+def test_profile_step_profiles_the_lm_step_too(tmp_path):
+    """profile_step --lm: the packed-row LM step of `benchmarks lm-train` under the profiler."""
+    from benchmarks.profile_step import profile_lm_step
+
+    row, table = profile_lm_step("debug", "cpu", batch_tokens=512, steps=1, warmup=1, threads=1, top=10,
+                                 utterances=12, work=tmp_path / "work")
+    assert row["packing"] and row["attention"] == "sdpa" and row["real_tokens_per_step"] > 0
+    assert row["wall_s_per_step"] > 0 and row["dispatched_ops_per_step"] > 100
+    assert "aten::mm" in table or "aten::addmm" in table
+
+
 def test_training_benchmarks_take_a_mixed_precision(tmp_path):
     """--mixed-precision bf16 reaches the LM training benchmark (its rows say so) on a CPU too."""
     env = {**os.environ, "SGSPEECH_BENCH_WORK": str(tmp_path / "work"), "TQDM_DISABLE": "1",

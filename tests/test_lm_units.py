@@ -13,7 +13,7 @@ import torch
 from lm.config import LMConfig
 from lm.generate import Reference, SamplingConfig, generate_codes
 from lm.identity import CodecIdentity, CodecMismatchError
-from lm.model import LMLoadError, SpeechLM
+from lm.model import LMLoadError, SpeechLM, use_attention
 from lm.packing import collate_rows, pack_first_fit
 from lm.text import TextConfig, TextTokenizer, TokenizerError
 from lm.vocab import IGNORE_INDEX, SPECIALS, Vocabulary
@@ -180,8 +180,25 @@ def test_first_fit_packing_respects_row_length():
     assert len(rows) == 4  # 330 tokens in rows of 100
 
 
-def test_packed_row_never_attends_across_utterances(lm):
+@pytest.mark.parametrize("attention", ["sdpa", "flex_attention"])
+def test_packed_row_never_attends_across_utterances(lm, attention):
     vocab, model = lm.vocab, lm.model.eval()
+    use_attention(model, attention, torch.device("cpu"), training=False)  # flex: forward only on CPU
+    try:
+        _check_packed_rows_are_independent(vocab, model)
+    finally:
+        use_attention(model, "sdpa", torch.device("cpu"))
+
+
+def test_flex_attention_training_is_refused_off_cuda_with_the_reason(lm):
+    with pytest.raises(ValueError, match="no FlexAttention backward on cpu"):
+        use_attention(lm.model, "flex_attention", torch.device("cpu"))
+    with pytest.raises(ValueError, match="attention 'flash'"):
+        use_attention(lm.model, "flash", torch.device("cpu"))
+    assert lm.model.config._attn_implementation == "sdpa"
+
+
+def _check_packed_rows_are_independent(vocab, model):
     g = torch.Generator().manual_seed(0)
     utterances = [vocab.training_row(torch.randint(0, vocab.text_size, (n,), generator=g).tolist(),
                                      torch.randint(0, vocab.codebook_size, (f,), generator=g))
