@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -67,6 +68,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "size, by --seed: a source that was itself re-quantized at this size with this seed gets "
                         "back that start, noted at launch) and every other weight comes from the source: codecs of "
                         "several codebook sizes fine-tuned alike from one trained ancestor")
+    p.add_argument("--fsq-levels", type=lambda v: tuple(int(x) for x in v.split(",")), metavar="L1,L2,...",
+                   help="the FSQ grid, e.g. 8,8,4,4,4,4 (codebook size = their product; default: derived from "
+                        "--codebook-size, 4s and one 8); with --init-from, a fresh quantizer as --codebook-size")
     p.add_argument("--decoder-depth", type=int,
                    help="transformer blocks in the decoder (overrides the preset's); with --init-from, more than the "
                         "source codec's grows its decoder: the new blocks follow the source's and start as identities, "
@@ -112,6 +116,22 @@ def parse_args(argv=None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def fresh_quantizer(args: argparse.Namespace) -> bool:
+    """--codebook-size or --fsq-levels with --init-from: the quantizer starts fresh, every other weight is loaded."""
+    return args.codebook_size is not None or args.fsq_levels is not None
+
+
+def grid_size(args: argparse.Namespace) -> int | None:
+    """The codebook size --codebook-size and --fsq-levels give (one of them, or both agreeing), None if neither."""
+    if args.fsq_levels is None:
+        return args.codebook_size
+    size = math.prod(args.fsq_levels)
+    if args.codebook_size is not None and args.codebook_size != size:
+        sys.exit(f"--fsq-levels {','.join(map(str, args.fsq_levels))} give {size} codes, --codebook-size says "
+                 f"{args.codebook_size}: give one, or both agreeing")
+    return size
+
+
 def build_config(args, source: Codec | None = None) -> CodecConfig:
     """The codec config of this run: the preset with the given options, or with --init-from the config of that
     codec (`source`, loaded by the caller) with the given training options."""
@@ -131,18 +151,21 @@ def build_config(args, source: Codec | None = None) -> CodecConfig:
             sys.exit(f"--decoder-depth {args.decoder_depth}: {args.init_from} has {depth} decoder blocks; a decoder "
                      f"can be grown from it, not cut")
         changed = {"decoder_depth": args.decoder_depth or depth}
-        if args.codebook_size is not None:  # a fresh quantizer (main: load_grown), whose FSQ levels follow the size
+        if fresh_quantizer(args):  # main: load_grown; the FSQ levels follow the size unless given
             if args.freeze_tokenizer:
-                sys.exit(f"--codebook-size {args.codebook_size} with --init-from starts a fresh quantizer: it cannot "
-                         f"be trained with --freeze-tokenizer")
-            changed.update(codebook_size=args.codebook_size, fsq_levels=None)
+                given = (f"--codebook-size {args.codebook_size}" if args.fsq_levels is None
+                         else f"--fsq-levels {','.join(map(str, args.fsq_levels))}")
+                sys.exit(f"{given} with --init-from starts a fresh quantizer: it cannot be trained with "
+                         f"--freeze-tokenizer")
+            changed.update(codebook_size=grid_size(args), fsq_levels=args.fsq_levels)
         try:
             return dataclasses.replace(source.config, **training, **changed)
         except ConfigError as e:
             sys.exit(f"--init-from {args.init_from}: {e}")
     if args.freeze_tokenizer:
         sys.exit("--freeze-tokenizer needs --init-from CODEC_DIR: freezing a fresh encoder would fix random codes")
-    overrides = {"codebook_size": args.codebook_size, "quantizer": args.quantizer, "decoder_depth": args.decoder_depth,
+    overrides = {"codebook_size": grid_size(args), "fsq_levels": args.fsq_levels, "quantizer": args.quantizer,
+                 "decoder_depth": args.decoder_depth,
                  "semantic_model": args.semantic_model, "semantic_layer": args.semantic_layer, **training}
     config = CodecConfig.preset(args.preset or "tiny", **{k: v for k, v in overrides.items() if v is not None})
     if args.semantic_model:  # the adapter's input width is the SSL model's hidden size
@@ -244,8 +267,8 @@ def main(argv=None) -> Path:
     # "fresh" quantizer was its source's own start says so in its folder, not only at launch
     start_distance = None
     if source is not None:  # same architecture (build_config), perhaps with a deeper decoder or a new quantizer
-        codec.load_grown(source, fresh_quantizer=args.codebook_size is not None)
-        start_distance = quantizer_distance(codec, source) if args.codebook_size is not None else None
+        codec.load_grown(source, fresh_quantizer=fresh_quantizer(args))
+        start_distance = quantizer_distance(codec, source) if fresh_quantizer(args) else None
         if start_distance is not None and start_distance < FRESH_QUANTIZER_MIN_DISTANCE and accelerator.is_main_process:
             print(f"note: the fresh quantizer starts within {start_distance:.0%} of {args.init_from}'s own (its weight "
                   f"matrices): that codec's quantizer was initialised alike (the same size and --seed {args.seed}) "

@@ -240,6 +240,15 @@ def test_decoder_fine_tune_with_a_frozen_tokenizer_keeps_codes_and_tokens_valid(
         main(from_tuned + ["--codebook-size", "64", "--freeze-tokenizer", "--out", str(tmp_path / "q1")])
     with pytest.raises(SystemExit, match="codebook_size 100: .*power of two"):
         main(from_tuned + ["--codebook-size", "100", "--out", str(tmp_path / "q2")])
+    # or another FSQ grid: 64 codes as 8 x 8 instead of 4 x 4 x 4
+    regridded = Codec.from_pretrained(main(from_tuned + ["--fsq-levels", "8,8", "--steps", "1", "--lr", "1e-9",
+                                                         "--out", str(tmp_path / "regridded")]))
+    assert regridded.codebook_size == 64 and regridded.config.levels == (8, 8)
+    assert regridded.encode(wav)[0].max() < 64
+    with pytest.raises(SystemExit, match="--fsq-levels 8,8 give 64 codes, --codebook-size says 256"):
+        main(from_tuned + ["--fsq-levels", "8,8", "--codebook-size", "256", "--out", str(tmp_path / "q3")])
+    with pytest.raises(SystemExit, match="--fsq-levels 8,8 with --init-from starts a fresh quantizer"):
+        main(from_tuned + ["--fsq-levels", "8,8", "--freeze-tokenizer", "--out", str(tmp_path / "q4")])
 
     # resumed after its --init-from folder came to hold another codec (an installed bundle replaced), the run keeps
     # the start it recorded: the model card judges a run's start by that record
