@@ -51,6 +51,13 @@ from codec.trainloop import (MIXED_PRECISION_HELP, MIXED_PRECISIONS, CheckpointS
                              require_same_data_settings, seed_everything, trim_partial_line, write_json)
 
 
+def _fsq_levels(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: FSQ levels are integers separated by commas, e.g. 8,8,4,4,4,4") from None
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m codec.train", description=__doc__.split("\n")[0])
     p.add_argument("--preset", choices=("xcodec2", "small", "tiny", "debug"), help="default tiny (not with --init-from)")
@@ -68,7 +75,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "size, by --seed: a source that was itself re-quantized at this size with this seed gets "
                         "back that start, noted at launch) and every other weight comes from the source: codecs of "
                         "several codebook sizes fine-tuned alike from one trained ancestor")
-    p.add_argument("--fsq-levels", type=lambda v: tuple(int(x) for x in v.split(",")), metavar="L1,L2,...",
+    p.add_argument("--fsq-levels", type=_fsq_levels, metavar="L1,L2,...",
                    help="the FSQ grid, e.g. 8,8,4,4,4,4 (codebook size = their product; default: derived from "
                         "--codebook-size, 4s and one 8); with --init-from, a fresh quantizer as --codebook-size")
     p.add_argument("--decoder-depth", type=int,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 6 on one GPU (2026-12-04, fifth lease): the codec comparison of issue 7's GPU family, trained 3x longer, and
+# Issue 6 on one GPU (2026-12-04, fourth lease): the codec comparison of issue 7's GPU family, trained 3x longer, and
 # the same pair with the GAN on - does the paper's full objective close the intelligibility gap (resynthesis WER
 # 0.315 against the ground truth's 0.237 after 800 mel-only steps), and does SG help under it?
 # Every arm starts from the bundled 16384 codec with a fresh quantizer at its size (`codec.train --init-from
