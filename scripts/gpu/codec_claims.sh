@@ -18,6 +18,7 @@
 #   then at once, on the warm machine: cp exp/gpu6/return/* $OUT/ and the issue-8 benchmarks (docs/GPU.md)
 # Returns under $OUT: session.log, logs.tar (training logs, metrics, dev evaluations) and codecs.tar.part-* (15 MB
 # parts, as many as fit in 64 MiB; the rest wait in exp/gpu6/return for the second call).
+# A second seed of the key pair only: SEED=2 ONLY="16384 16384-sgc" SGSPEECH_WHEELS=.whl-gpu bash scripts/gpu/codec_claims.sh
 # A CPU dry run: OUT=/tmp/o DEVICE=cpu MEL_STEPS=2 GAN_STEPS=2 BATCH=2 TEXTS=3 PY=.venv/bin/python bash scripts/gpu/codec_claims.sh
 set -uo pipefail
 t0=$SECONDS
@@ -27,6 +28,9 @@ TRAIN_END_S=${TRAIN_END_S:-545} TEXTS=${TEXTS:-6000}
 WORK=${WORK:-exp/gpu6}
 SG="--sg --sg-weight 5 --sg-loss centered --sg-tap last_block"
 ARMS=("65536:mel:--no-sg" "16384:mel:--no-sg" "16384-sgc:mel:$SG" "16384-gan:gan:--no-sg" "16384-sgc-gan:gan:$SG")
+if [ -n "${ONLY:-}" ]; then  # e.g. ONLY="16384 16384-sgc": a second seed of the key pair in a shorter call
+  kept=(); for arm in "${ARMS[@]}"; do [[ " $ONLY " == *" ${arm%%:*} "* ]] && kept+=("$arm"); done; ARMS=("${kept[@]}")
+fi
 mkdir -p "$OUT" "$WORK/logs" "$WORK/return"
 log() { echo "[$((SECONDS - t0)) s] $*" | tee -a "$OUT/session.log"; }
 if [ "$DEVICE" = cuda ]; then
