@@ -24,10 +24,10 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 from benchmarks import fixtures
 from benchmarks.codec_train import build_step
+from benchmarks.common import emit, environment, report, setup_device, sync
 from benchmarks.lm_train import build_step as build_lm_step
 from lm.model import ATTENTION_KINDS
 from lm.tokens import TokenStore
-from benchmarks.common import emit, environment, report, setup_device, sync
 
 
 class _OpCounter(TorchDispatchMode):
