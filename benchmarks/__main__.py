@@ -7,7 +7,7 @@ import traceback
 
 from benchmarks.common import emit, log
 from codec.trainloop import MIXED_PRECISION_HELP, MIXED_PRECISIONS
-from lm.model import ATTENTION_KINDS
+from lm.model import ATTENTION_KINDS, attention_problem
 
 
 def _csv(kind):
@@ -46,8 +46,8 @@ def main(argv=None) -> int:
                                                           "(the audio it really makes) instead of --frames per sentence")
     p.add_argument("--peers-python", help="peers: the separate venv's python (default /tmp/peers-venv/bin/python)")
     args = p.parse_args(argv)
-    if args.attention == "flex_attention" and args.device != "cuda":
-        p.error("--attention flex_attention trains on CUDA only (torch has no FlexAttention backward on CPU)")
+    if args.attention and attention_problem(args.attention, args.device):
+        p.error(f"--{attention_problem(args.attention, args.device)}")
     if args.natural and not args.pipeline:
         p.error("--natural needs --pipeline: an untrained model has no natural length")
 

@@ -26,7 +26,7 @@ from benchmarks import fixtures
 from benchmarks.codec_train import build_step
 from benchmarks.common import emit, environment, report, setup_device, sync
 from benchmarks.lm_train import build_step as build_lm_step
-from lm.model import ATTENTION_KINDS
+from lm.model import ATTENTION_KINDS, attention_problem
 from lm.tokens import TokenStore
 
 
@@ -109,8 +109,8 @@ def main() -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", default="benchmarks/profiles", help="folder for profile.jsonl and the tables")
     args = p.parse_args()
-    if args.lm and args.attention == "flex_attention" and args.device != "cuda":
-        p.error("--attention flex_attention trains on CUDA only (torch has no FlexAttention backward on CPU)")
+    if args.lm and attention_problem(args.attention, args.device):
+        p.error(f"--{attention_problem(args.attention, args.device)}")
     if args.lm:
         row, table = profile_lm_step(args.lm, args.device, args.batch_tokens, args.attention, args.compile,
                                      args.steps, args.warmup, args.threads)

@@ -97,6 +97,11 @@ class CodecConfig:
             raise ConfigError(f"sg_loss {self.sg_loss!r}: expected one of {SG_LOSSES}")
         if self.decoder_dim % self.decoder_heads:
             raise ConfigError(f"decoder_dim {self.decoder_dim} is not divisible by decoder_heads {self.decoder_heads}")
+        if self.fsq_levels is not None and self.quantizer != "fsq":
+            raise ConfigError(f"fsq_levels {self.fsq_levels} describe an FSQ grid; quantizer {self.quantizer!r} has none")
+        if self.fsq_levels is not None and min(self.fsq_levels) < 3:
+            # 1 is no dimension at all; 2 only works in vector-quantize-pytorch's symmetry-preserving mode (unused)
+            raise ConfigError(f"fsq_levels {self.fsq_levels}: every level must be at least 3")
         if self.quantizer == "fsq" and math.prod(self.levels) != self.codebook_size:
             raise ConfigError(f"fsq_levels {self.levels} give {math.prod(self.levels)} codes, not codebook_size {self.codebook_size}")
 

@@ -174,7 +174,10 @@ def build_config(args, source: Codec | None = None) -> CodecConfig:
     overrides = {"codebook_size": grid_size(args), "fsq_levels": args.fsq_levels, "quantizer": args.quantizer,
                  "decoder_depth": args.decoder_depth,
                  "semantic_model": args.semantic_model, "semantic_layer": args.semantic_layer, **training}
-    config = CodecConfig.preset(args.preset or "tiny", **{k: v for k, v in overrides.items() if v is not None})
+    try:
+        config = CodecConfig.preset(args.preset or "tiny", **{k: v for k, v in overrides.items() if v is not None})
+    except ConfigError as e:
+        sys.exit(f"--preset {args.preset or 'tiny'}: {e}")
     if args.semantic_model:  # the adapter's input width is the SSL model's hidden size
         hidden = json.loads((Path(args.semantic_model) / "config.json").read_text())["hidden_size"]
         config = dataclasses.replace(config, semantic_dim=int(hidden))

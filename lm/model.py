@@ -49,14 +49,21 @@ def build_llama(config: LMConfig, vocab: Vocabulary) -> LlamaForCausalLM:
 ATTENTION_KINDS = ("sdpa", "flex_attention")
 
 
-def use_attention(model: LlamaForCausalLM, kind: str, device: torch.device, training: bool = True) -> None:
-    """Switch `model`'s attention kernel (ATTENTION_KINDS); FlexAttention has no backward on CPU, so training with
-    it needs CUDA."""
+def attention_problem(kind: str, device: str | torch.device, training: bool = True) -> str | None:
+    """Why `kind` cannot run (train, if `training`) on `device`, or None: FlexAttention has no backward on CPU."""
     if kind not in ATTENTION_KINDS:
-        raise ValueError(f"attention {kind!r}: choose from {', '.join(ATTENTION_KINDS)}")
+        return f"attention {kind!r}: choose from {', '.join(ATTENTION_KINDS)}"
     if kind == "flex_attention" and training and torch.device(device).type != "cuda":
-        raise ValueError(f"attention flex_attention: torch {torch.__version__} has no FlexAttention backward on "
-                         f"{torch.device(device).type}; train with sdpa there")
+        return (f"attention flex_attention: torch {torch.__version__} has no FlexAttention backward on "
+                f"{torch.device(device).type}; train with sdpa there")
+    return None
+
+
+def use_attention(model: LlamaForCausalLM, kind: str, device: str | torch.device, training: bool = True) -> None:
+    """Switch `model`'s attention kernel (ATTENTION_KINDS); ValueError where attention_problem names one."""
+    problem = attention_problem(kind, device, training)
+    if problem:
+        raise ValueError(problem)
     model.set_attn_implementation(kind)
 
 

@@ -247,6 +247,10 @@ def test_decoder_fine_tune_with_a_frozen_tokenizer_keeps_codes_and_tokens_valid(
     assert regridded.encode(wav)[0].max() < 64
     with pytest.raises(SystemExit, match="--fsq-levels 8,8 give 64 codes, --codebook-size says 256"):
         main(from_tuned + ["--fsq-levels", "8,8", "--codebook-size", "256", "--out", str(tmp_path / "q3")])
+    with pytest.raises(SystemExit, match=r"fsq_levels \(8, 8, 1\): every level must be at least 3"):
+        main(from_tuned + ["--fsq-levels", "8,8,1", "--out", str(tmp_path / "q5")])
+    with pytest.raises(SystemExit, match="quantizer 'vq' has none"):
+        main(train_args(synth_corpus, tmp_path / "q6", "--quantizer", "vq", "--fsq-levels", "8,8", "--steps", "1"))
     with pytest.raises(SystemExit, match="--fsq-levels 8,8 with --init-from starts a fresh quantizer"):
         main(from_tuned + ["--fsq-levels", "8,8", "--freeze-tokenizer", "--out", str(tmp_path / "q4")])
 
