@@ -50,6 +50,14 @@ def codec_from_checkpoint(checkpoint: str | Path) -> tuple[Codec, int]:
     return generator.codec.eval(), int(state.get("step", -1))
 
 
+def load_codec_or_checkpoint(path: str | Path) -> tuple[Codec, int | None]:
+    """A codec folder (step None) or a codec.train checkpoint folder (with its step), for the diagnostic scripts."""
+    path = Path(path)
+    if (path / STATE_FILE).exists():
+        return codec_from_checkpoint(path)
+    return Codec.from_pretrained(path), None
+
+
 def main(argv=None) -> Path:
     parser = argparse.ArgumentParser(prog="python -m codec.export", description=__doc__.split("\n")[0])
     parser.add_argument("checkpoint", help="a checkpoint folder, e.g. <run>/checkpoints/step_00006000")

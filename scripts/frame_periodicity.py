@@ -19,10 +19,9 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from codec import Codec  # noqa: E402
 from codec.audio import load_audio  # noqa: E402
 from codec.data import read_manifest  # noqa: E402
-from codec.export import codec_from_checkpoint  # noqa: E402
+from codec.export import load_codec_or_checkpoint  # noqa: E402
 from pipelines.metrics import autocorrelation_at, pitch_scores  # noqa: E402
 
 
@@ -32,10 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--manifest", type=Path, required=True)
     parser.add_argument("--n", type=int, default=8)
     args = parser.parse_args(argv)
-    if (args.codec / "trainer_state.json").exists():
-        codec, step = codec_from_checkpoint(args.codec)
-    else:
-        codec, step = Codec.from_pretrained(args.codec), None
+    codec, step = load_codec_or_checkpoint(args.codec)
     scores: dict[str, list[float]] = {}
     for utt in read_manifest(args.manifest, verify_audio=False).utterances[: args.n]:
         wav = load_audio(utt.audio, codec.sample_rate)

@@ -25,7 +25,7 @@ from codec import Codec  # noqa: E402
 from codec.audio import load_audio  # noqa: E402
 from codec.config import SG_TAPS  # noqa: E402
 from codec.data import read_manifest  # noqa: E402
-from codec.export import codec_from_checkpoint  # noqa: E402
+from codec.export import load_codec_or_checkpoint  # noqa: E402
 
 
 @torch.inference_mode()
@@ -60,10 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     utterances = read_manifest(args.manifest, verify_audio=False).utterances[: args.n]
     waves = None
     for path in args.codecs:
-        if (path / "trainer_state.json").exists():
-            codec, step = codec_from_checkpoint(path)
-        else:
-            codec, step = Codec.from_pretrained(path), None
+        codec, step = load_codec_or_checkpoint(path)
         if args.tap:
             codec.config = dataclasses.replace(codec.config, sg_tap=args.tap)
         waves = waves or [load_audio(u.audio, codec.sample_rate) for u in utterances]

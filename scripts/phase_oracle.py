@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from codec import Codec  # noqa: E402
 from codec.audio import load_audio  # noqa: E402
 from codec.data import read_manifest  # noqa: E402
-from codec.export import codec_from_checkpoint  # noqa: E402
+from codec.export import load_codec_or_checkpoint  # noqa: E402
+from codec.trainloop import write_json  # noqa: E402
 from pipelines.asr import PocketSphinxASR  # noqa: E402
 from pipelines.metrics import autocorrelation_at, pitch_scores, stoi_score, wer_report  # noqa: E402
 from pipelines.plots import spectrogram_comparison_png  # noqa: E402
@@ -109,10 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--png", type=Path, default=None,
                         help="spectrograms of every condition for the first utterance (fine enough to show harmonics)")
     args = parser.parse_args(argv)
-    if (args.codec / "trainer_state.json").exists():
-        codec, step = codec_from_checkpoint(args.codec)
-    else:
-        codec, step = Codec.from_pretrained(args.codec), None
+    codec, step = load_codec_or_checkpoint(args.codec)
     utterances = read_manifest(args.manifest, verify_audio=False).utterances[: args.n]
     signals: dict[str, list[np.ndarray]] = {}
     texts, checks = [], []
@@ -142,11 +140,9 @@ def main(argv: list[str] | None = None) -> int:
                                                for a, b in zip(inputs, audios)])), 4),
         }
         print(f"{name:26s} {json.dumps(result['conditions'][name])}", file=sys.stderr)
-    text = json.dumps(result, indent=1)
     if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
-    print(text)
+        write_json(args.out, result)
+    print(json.dumps(result, indent=1))
     return 0
 
 

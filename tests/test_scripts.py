@@ -43,6 +43,33 @@ def test_phase_oracle_swaps_magnitude_and_phase_inside_the_istft_head():
     np.testing.assert_array_equal(again, plain)
 
 
+def test_wer_oracle_splices_partition_the_codecs_error():
+    oracle = _script("wer_oracle")
+    rng = np.random.default_rng(0)
+    t = np.arange(16000) / 16000
+    # a tone in bursts with pauses between them, so that speech frames, pauses and transients all occur
+    wav = (0.3 * np.sin(2 * np.pi * 220 * t) * (np.sin(2 * np.pi * 3 * t) > 0)).astype(np.float32)
+    out = (wav + 0.05 * rng.standard_normal(wav.shape)).astype(np.float32)
+    same = oracle.splices(wav, wav, 16000)
+    assert all(np.abs(s - wav).max() < 1e-5 for s in same.values())  # splicing the input into itself is the input
+    signals = oracle.splices(wav, out, 16000)
+    assert all(s.shape == wav.shape and s.dtype == np.float32 for s in signals.values())
+    error = signals["codec"] - wav
+
+    def summed(*names):  # each splice adds the codec's error in its piece; the pieces partition the STFT
+        return sum(signals[n] - wav for n in names)
+
+    bands = [f"codec only in {lo}-{hi} Hz" for lo, hi in oracle.BANDS]
+    np.testing.assert_allclose(summed(*bands), error, atol=1e-4)
+    np.testing.assert_allclose(summed("codec only in speech frames", "codec only in pauses"), error, atol=1e-4)
+    np.testing.assert_allclose(summed("codec only in transients", "codec only in steady speech",
+                                      "codec only in pauses"), error, atol=1e-4)
+    for name in bands + ["codec only in pauses", "codec only in transients"]:
+        assert 1e-3 < np.abs(signals[name] - wav).max() and np.abs(signals[name] - signals["codec"]).max() > 1e-3
+    rms = lambda x: np.sqrt(np.mean(x.astype(np.float64) ** 2))  # noqa: E731
+    assert rms(signals["codec, level of the input"]) == pytest.approx(rms(wav), rel=1e-4)
+
+
 def test_hidden_energy_reports_the_taps_scale_beside_the_hidden_mse(tmp_path, capsys):
     from codec.audio import save_wav
 

@@ -1,0 +1,136 @@
+"""Where in the spectrum, and where in time, does a codec lose the ASR judge's words? Splice it into the input.
+
+    python scripts/wer_oracle.py CODEC_DIR_OR_CHECKPOINT --manifest test.jsonl [--n 100] [--out result.json]
+
+The codec's resynthesis and its input are cut into pieces and put back together with one piece taken from the
+codec and the rest from the input; the rise in WER (pocketsphinx) over the input's is what that piece costs.
+Splices are made in a fine STFT (n_fft 512, hop 128, Hann; complex, so the input's phase is kept where the input
+is used), after aligning the codec's output to the input:
+
+  input / codec                     the two ends
+  codec only in band [lo, hi) Hz    four bands that partition 0-8 kHz: [0, 500), [500, 1500), [1500, 3500),
+                                    [3500, 8000)
+  codec only in speech frames       the codec where the input's frame energy is within 40 dB of its loudest
+                                    frame, the input in the pauses (and the reverse: "codec only in pauses")
+  codec only in transients          the codec in the speech frames where the input's level moves by more than
+                                    6 dB within 16 ms (onsets, offsets, bursts); and "only in steady speech",
+                                    the rest of the speech frames
+  codec, level of the input         the codec scaled to the input's RMS (pocketsphinx's feature normalisation
+                                    should make this equal "codec")
+
+and prints, as JSON, per condition: corpus WER with 95% CI and the paired change against "codec" and "input"
+(bootstrap over utterances). If the band rows' costs add up to the codec's, the damage is local in frequency;
+the row that costs most is where a codec's loss should look.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from codec.audio import load_audio  # noqa: E402
+from codec.data import read_manifest  # noqa: E402
+from codec.export import load_codec_or_checkpoint  # noqa: E402
+from codec.trainloop import write_json  # noqa: E402
+from pipelines.asr import PocketSphinxASR  # noqa: E402
+from pipelines.claims import paired_ci  # noqa: E402
+from pipelines.metrics import wer_report  # noqa: E402
+
+N_FFT, HOP = 512, 128
+BANDS = ((0, 500), (500, 1500), (1500, 3500), (3500, 8000))
+SPEECH_RANGE_DB = 40.0
+TRANSIENT_DB, TRANSIENT_SPAN = 6.0, 2
+
+
+def _stft(x: np.ndarray) -> torch.Tensor:
+    return torch.stft(torch.from_numpy(x).float(), N_FFT, HOP, window=torch.hann_window(N_FFT), return_complex=True)
+
+
+def _istft(spec: torch.Tensor, length: int) -> np.ndarray:
+    return torch.istft(spec, N_FFT, HOP, window=torch.hann_window(N_FFT), length=length).numpy()
+
+
+def _transient_frames(energy_db: torch.Tensor) -> torch.Tensor:
+    """Frames [frames] (bool) where the input's level changes fast: by more than TRANSIENT_DB within
+    TRANSIENT_SPAN frames (2 hops = 16 ms) before or after: onsets, offsets and bursts."""
+    padded = torch.nn.functional.pad(energy_db[None, None], (TRANSIENT_SPAN, TRANSIENT_SPAN), mode="replicate")[0, 0]
+    centre = padded[TRANSIENT_SPAN:-TRANSIENT_SPAN]
+    rise = (centre - padded[: -2 * TRANSIENT_SPAN]).abs()
+    fall = (padded[2 * TRANSIENT_SPAN:] - centre).abs()
+    return torch.maximum(rise, fall) > TRANSIENT_DB
+
+
+def splices(wav: np.ndarray, out: np.ndarray, sample_rate: int) -> dict[str, np.ndarray]:
+    """The conditions of the module docstring for one utterance: input `wav` [T], codec output `out` [T]."""
+    ref, deg = _stft(wav), _stft(out)  # [bins, frames]
+    freqs = torch.linspace(0, sample_rate / 2, ref.shape[0])[:, None]
+    energy_db = 10 * torch.log10(ref.abs().pow(2).sum(0) + 1e-10)
+    speech = (energy_db > energy_db.max() - SPEECH_RANGE_DB)[None, :]
+
+    def mix(take_codec: torch.Tensor) -> np.ndarray:
+        return _istft(torch.where(take_codec, deg, ref), len(wav))
+
+    signals = {"input": wav, "codec": out}
+    for lo, hi in BANDS:  # the top band takes the Nyquist bin too
+        signals[f"codec only in {lo}-{hi} Hz"] = mix((freqs >= lo) & ((freqs < hi) | (hi >= sample_rate / 2)))
+    signals["codec only in speech frames"] = mix(speech.expand_as(ref))
+    signals["codec only in pauses"] = mix((~speech).expand_as(ref))
+    transient = _transient_frames(energy_db)[None, :] & speech
+    signals["codec only in transients"] = mix(transient.expand_as(ref))
+    signals["codec only in steady speech"] = mix((speech & ~transient).expand_as(ref))
+    rms = lambda x: float(np.sqrt(np.mean(x.astype(np.float64) ** 2)) + 1e-9)  # noqa: E731
+    signals["codec, level of the input"] = out * (rms(wav) / rms(out))
+    return {k: np.clip(v, -1.0, 1.0).astype(np.float32) for k, v in signals.items()}
+
+
+def paired_wer_change(report_a: dict, report_b: dict) -> list[float]:
+    """Change in corpus WER from report a to report b (same utterances): [point, low, high], the CI paired."""
+    err_a, err_b, words = (np.array([row[key] for row in report["per_utterance"]], dtype=float)
+                           for report, key in ((report_a, "errors"), (report_b, "errors"), (report_a, "n_words")))
+    low, high = paired_ci(lambda idx: (err_b[idx].sum(1) - err_a[idx].sum(1)) / words[idx].sum(1), len(words))
+    return [round(float((err_b.sum() - err_a.sum()) / words.sum()), 4), round(low, 4), round(high, 4)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("codec", type=Path, help="a codec folder or a codec.train checkpoint folder")
+    parser.add_argument("--manifest", type=Path, required=True)
+    parser.add_argument("--n", type=int, default=100)
+    parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    args = parser.parse_args(argv)
+    codec, step = load_codec_or_checkpoint(args.codec)
+    utterances = read_manifest(args.manifest, verify_audio=False).utterances[: args.n]
+    signals: dict[str, list[np.ndarray]] = {}
+    texts = []
+    for utt in utterances:
+        wav = load_audio(utt.audio, codec.sample_rate)
+        with torch.no_grad():
+            out = codec.reconstruct(torch.from_numpy(wav)[None])[0][0].numpy()
+        out = np.pad(out, (0, max(0, len(wav) - len(out))))[: len(wav)]
+        for name, signal in splices(wav, out, codec.sample_rate).items():
+            signals.setdefault(name, []).append(signal)
+        texts.append(utt.text)
+    asr = PocketSphinxASR()
+    hyps = {name: asr.transcribe(audios) for name, audios in signals.items()}
+    result = {"codec": str(args.codec), "step": step, "manifest": str(args.manifest), "utterances": len(texts),
+              "stft": {"n_fft": N_FFT, "hop": HOP}, "speech_range_db": SPEECH_RANGE_DB, "conditions": {}}
+    reports = {name: wer_report(texts, hyp) for name, hyp in hyps.items()}
+    for name, wer in reports.items():
+        result["conditions"][name] = {
+            "wer": round(wer["wer"], 4), "wer_ci": [round(x, 4) for x in wer["wer_ci"]],
+            "minus_input": paired_wer_change(reports["input"], wer),
+            "minus_codec": paired_wer_change(reports["codec"], wer)}
+        print(f"{name:30s} {json.dumps(result['conditions'][name])}", file=sys.stderr)
+    if args.out is not None:
+        write_json(args.out, result)
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
