@@ -24,7 +24,7 @@ def main(argv=None) -> int:
     p.add_argument("--repeats", type=int, help="timed repeats (default per benchmark)")
     p.add_argument("--warmup", type=int, help="warm-up runs (default per benchmark)")
     p.add_argument("--compile", action="store_true", help="codec-infer: torch.compile encoder, backbone and head first; "
-                   "lm-train: torch.compile the model")
+                   "codec-train: the generator and the discriminators; lm-train: the model")
     p.add_argument("--batch-tokens", type=int, help="lm-train: tokens per step (default 8192)")
     p.add_argument("--attention", choices=ATTENTION_KINDS,
                    help="lm-train: attention kernel (default sdpa; flex_attention needs CUDA)")
@@ -68,7 +68,7 @@ def main(argv=None) -> int:
             d["batches"] = args.batches
         if name in ("codec-train", "lm-train"):
             d["mixed_precision"] = args.mixed_precision
-        if args.compile and name in ("codec-infer", "lm-train"):
+        if args.compile and name in ("codec-infer", "codec-train", "lm-train"):
             d["compile"] = True
         if args.batch_tokens is not None and name == "lm-train":
             d["batch_tokens"] = args.batch_tokens

@@ -25,8 +25,12 @@ PRESETS = ("debug", "tiny", "small", "xcodec2")
 
 
 def build_step(preset: str, sg: bool, batch: int, segment_seconds: float, device: torch.device, grad_clip: float = 1.0,
-               mixed_precision: str = "auto"):
-    """One training step of codec/train.py (adversarial phase: discriminator step, then generator step)."""
+               mixed_precision: str = "auto", compile: bool = False):  # noqa: A002 (the CLI flag's name)
+    """One training step of codec/train.py (adversarial phase: discriminator step, then generator step).
+
+    compile=True runs the generator and the discriminators through torch.compile (the step's many element-wise
+    chains fused, fewer launches); `step.eager` is then the same step on the uncompiled modules (same parameters
+    and optimizers), which FlopCounterMode can see into."""
     accelerator = build_accelerator(mixed_precision, cpu=device.type == "cpu")
     torch.manual_seed(0)
     config = CodecConfig.preset(preset, sg=sg)
@@ -41,21 +45,26 @@ def build_step(preset: str, sg: bool, batch: int, segment_seconds: float, device
     wav = (torch.randn(batch, segment) * 0.1).to(accelerator.device)
     lengths = torch.full((batch,), segment, dtype=torch.long, device=accelerator.device)
 
-    def step():
-        out_g = generator(wav, lengths)
-        losses = dict(out_g.losses)
-        loss_d = discriminator_objective(disc, wav, out_g.fake)
-        opt_d.zero_grad(set_to_none=True)
-        accelerator.backward(loss_d)
-        float(accelerator.clip_grad_norm_(disc.parameters(), grad_clip))
-        opt_d.step()
-        losses.update(generator_gan_losses(disc, wav, out_g.fake))
-        loss_g = sum(weights[name] * value for name, value in losses.items())
-        opt_g.zero_grad(set_to_none=True)
-        accelerator.backward(loss_g)
-        float(accelerator.clip_grad_norm_(generator.parameters(), grad_clip))
-        opt_g.step()
-        return {name: float(v.detach()) for name, v in losses.items()}  # the loop's .item() syncs, as train.py
+    def make_step(run_generator, run_disc):
+        def step():
+            out_g = run_generator(wav, lengths)
+            losses = dict(out_g.losses)
+            loss_d = discriminator_objective(run_disc, wav, out_g.fake)
+            opt_d.zero_grad(set_to_none=True)
+            accelerator.backward(loss_d)
+            float(accelerator.clip_grad_norm_(disc.parameters(), grad_clip))
+            opt_d.step()
+            losses.update(generator_gan_losses(run_disc, wav, out_g.fake))
+            loss_g = sum(weights[name] * value for name, value in losses.items())
+            opt_g.zero_grad(set_to_none=True)
+            accelerator.backward(loss_g)
+            float(accelerator.clip_grad_norm_(generator.parameters(), grad_clip))
+            opt_g.step()
+            return {name: float(v.detach()) for name, v in losses.items()}  # the loop's .item() syncs, as train.py
+        return step
+
+    step = make_step(torch.compile(generator), torch.compile(disc)) if compile else make_step(generator, disc)
+    step.eager = make_step(generator, disc) if compile else step
 
     n_params = {"generator": sum(p.numel() for p in codec.parameters()),
                 "discriminators": sum(p.numel() for p in accelerator.unwrap_model(disc).parameters())}
@@ -64,13 +73,13 @@ def build_step(preset: str, sg: bool, batch: int, segment_seconds: float, device
 
 def count_flops(step) -> int:
     with FlopCounterMode(display=False) as counter:
-        step()
+        step.eager()
     return int(counter.get_total_flops())
 
 
 def run(device: str = "cpu", presets=PRESETS, batch: int = 8, segment_seconds: float = 1.0, threads: int = 2,
         warmup: int = 2, repeats: int = 5, budget_s: float = 120.0, flops: bool = True, quick: bool = False,
-        mixed_precision: str = "auto") -> dict:
+        mixed_precision: str = "auto", compile: bool = False) -> dict:  # noqa: A002 (the CLI flag's name)
     if quick:
         presets, batch, segment_seconds, warmup, repeats = ("debug",), 2, 0.2, 1, 2
     dev = setup_device(device, threads)
@@ -85,16 +94,23 @@ def run(device: str = "cpu", presets=PRESETS, batch: int = 8, segment_seconds: f
         variants, built = {}, {}
         for sg in (False, True):
             row = {"preset": name, "sg": sg, "batch": batch, "segment_seconds": segment_seconds,
-                   "precision": precision}
+                   "precision": precision, "compiled": compile}
             variants[sg] = row
             try:
                 with peak_memory(dev, row):
-                    step, n_params, seg_s = build_step(name, sg, batch, segment_seconds, dev, mixed_precision=mixed_precision)
+                    step, n_params, seg_s = build_step(name, sg, batch, segment_seconds, dev,
+                                                       mixed_precision=mixed_precision, compile=compile)
                     row["parameters"] = n_params
                     t0 = time.perf_counter()
                     step()  # first warm-up step, also the cost estimate
                     sync(dev)
                     first = time.perf_counter() - t0
+                    if compile:  # that step compiled: estimate from a compiled one
+                        row["compile_s"] = round(first, 2)
+                        t0 = time.perf_counter()
+                        step()
+                        sync(dev)
+                        first = time.perf_counter() - t0
                 built[sg] = (step, seg_s)
             except torch.OutOfMemoryError as e:
                 row["skipped"] = f"out of memory: {str(e)[:200]}"
@@ -147,7 +163,8 @@ def run(device: str = "cpu", presets=PRESETS, batch: int = 8, segment_seconds: f
                for r in rows if "sg_overhead_ratio" in r]
     return report("codec_train", env, {"presets": list(presets), "batch": batch, "segment_seconds": segment_seconds,
                                        "threads": threads, "warmup": warmup, "repeats": repeats, "budget_s": budget_s,
-                                       "quick": quick, "mixed_precision": mixed_precision}, rows, targets,
+                                       "quick": quick, "mixed_precision": mixed_precision, "compile": compile},
+                  rows, targets,
                   notes=["step = discriminator step + generator step (adversarial phase), synthetic batch, no data loading",
                          "sg_overhead_ratio = median step time with SG / without SG (same seed, same batch); SG-on and SG-off steps are "
                          "interleaved; sg_overhead_ratio_paired = statistics of on/off ratios of adjacent steps",

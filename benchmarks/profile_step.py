@@ -44,11 +44,13 @@ class _OpCounter(TorchDispatchMode):
 
 
 def profile_codec_step(preset: str, device: str, sg: bool = True, batch: int = 8, segment_seconds: float = 1.0,
-                       steps: int = 3, warmup: int = 2, threads: int = 2, top: int = 25) -> tuple[dict, str]:
+                       steps: int = 3, warmup: int = 2, threads: int = 2, top: int = 25,
+                       compile: bool = False) -> tuple[dict, str]:  # noqa: A002 (the CLI flag's name)
     """-> (result row, table text) for `steps` profiled codec training steps after `warmup` unprofiled ones."""
     dev = setup_device(device, threads)
-    step, n_params, _ = build_step(preset, sg, batch, segment_seconds, dev)
-    row = {"preset": preset, "sg": sg, "batch": batch, "segment_seconds": segment_seconds, "parameters": n_params}
+    step, n_params, _ = build_step(preset, sg, batch, segment_seconds, dev, compile=compile)
+    row = {"preset": preset, "sg": sg, "batch": batch, "segment_seconds": segment_seconds, "parameters": n_params,
+           "compiled": compile}
     return profile_step(step, dev, row, steps, warmup, top)
 
 
@@ -99,7 +101,7 @@ def main() -> int:
     p.add_argument("--lm", metavar="PRESET", help="profile the LM training step of this LM preset instead")
     p.add_argument("--batch-tokens", type=int, default=65536, help="--lm: row tokens per step")
     p.add_argument("--attention", choices=ATTENTION_KINDS, default="sdpa", help="--lm: attention kernel")
-    p.add_argument("--compile", action="store_true", help="--lm: torch.compile the model")
+    p.add_argument("--compile", action="store_true", help="torch.compile the codec's generator and discriminators (--lm: the model)")
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     p.add_argument("--sg", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--batch", type=int, default=8)
@@ -118,8 +120,8 @@ def main() -> int:
                 f"_{args.device}.txt")
     else:
         row, table = profile_codec_step(args.preset, args.device, args.sg, args.batch, args.segment_seconds,
-                                        args.steps, args.warmup, args.threads)
-        name = f"profile_{args.preset}_{'sg' if args.sg else 'nosg'}_{args.device}.txt"
+                                        args.steps, args.warmup, args.threads, compile=args.compile)
+        name = f"profile_{args.preset}_{'sg' if args.sg else 'nosg'}{'_compiled' if args.compile else ''}_{args.device}.txt"
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / name).write_text(table)

@@ -103,19 +103,15 @@ def audio_info(path: str | os.PathLike) -> tuple[int, int]:
 
 def _hz_to_mel(f: np.ndarray) -> np.ndarray:
     # Slaney's scale (librosa's default): linear below 1 kHz, logarithmic above.
+    # np.where, not masked assignment: torch.compile traces this (inside the mel loss) and cannot compile a
+    # data-dependent mask
     f = np.asarray(f, dtype=np.float64)
-    mel = f / (200.0 / 3)
-    log_region = f >= 1000.0
-    mel[log_region] = 15.0 + np.log(f[log_region] / 1000.0) / (math.log(6.4) / 27.0)
-    return mel
+    return np.where(f >= 1000.0, 15.0 + np.log(np.maximum(f, 1000.0) / 1000.0) / (math.log(6.4) / 27.0), f / (200.0 / 3))
 
 
 def _mel_to_hz(m: np.ndarray) -> np.ndarray:
     m = np.asarray(m, dtype=np.float64)
-    f = m * (200.0 / 3)
-    log_region = m >= 15.0
-    f[log_region] = 1000.0 * np.exp((math.log(6.4) / 27.0) * (m[log_region] - 15.0))
-    return f
+    return np.where(m >= 15.0, 1000.0 * np.exp((math.log(6.4) / 27.0) * (np.maximum(m, 15.0) - 15.0)), m * (200.0 / 3))
 
 
 @functools.lru_cache(maxsize=64)
