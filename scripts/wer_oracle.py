@@ -5,7 +5,7 @@
 The codec's resynthesis and its input are cut into pieces and put back together with one piece taken from the
 codec and the rest from the input; the rise in WER (pocketsphinx) over the input's is what that piece costs.
 Splices are made in a fine STFT (n_fft 512, hop 128, Hann; complex, so the input's phase is kept where the input
-is used), after aligning the codec's output to the input:
+is used); the codec's output is trimmed or padded to the input's length (a codec is sample-aligned with its input):
 
   input / codec                     the two ends
   codec only in band [lo, hi) Hz    four bands that partition 0-8 kHz: [0, 500), [500, 1500), [1500, 3500),
