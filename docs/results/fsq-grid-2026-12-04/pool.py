@@ -44,7 +44,7 @@ for base, other in PAIRS:
         per_seed = [tables[seed][(base, other)][metric] for seed in SEEDS]
         row[metric] = {"per_seed": [v[0] for v in per_seed],
                        "mean_ci_conservative": [round(float(np.mean([v[i] for v in per_seed])), 4) for i in range(3)]}
-    diffs, words = [], None
+    diffs = []
     for folder in SEEDS.values():
         (ea, words), (eb, _) = word_errors(folder, base), word_errors(folder, other)
         diffs.append(eb - ea)
