@@ -79,6 +79,10 @@ class CodecConfig:
     # instantaneous frequency and group delay of the output with the input's and so gives the ISTFT head a direct
     # phase signal that the mel loss lacks (the GAN's role at scale)
     phase_weight: float = 0.0
+    # cepstral loss (training only; 0 = off, as in XCodec2): weight of codec.objective.cepstral_loss, the L1 distance
+    # of mean-normalised mel cepstra (a speech recogniser's MFCC front end): the spectral envelope that carries the
+    # words, which the multi-scale mel loss weighs no more than the fine structure and the noise floor
+    cepstral_weight: float = 0.0
     # discriminators (training only)
     mpd_channels: tuple[int, ...] = (32, 128, 512, 1024, 1024)
     mrd_channels: int = 32
@@ -95,6 +99,9 @@ class CodecConfig:
             raise ConfigError(f"sg_tap {self.sg_tap!r}: expected one of {SG_TAPS}")
         if self.sg_loss not in SG_LOSSES:
             raise ConfigError(f"sg_loss {self.sg_loss!r}: expected one of {SG_LOSSES}")
+        for name in ("phase_weight", "cepstral_weight"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} {getattr(self, name)}: a loss weight must be >= 0 (0 turns the loss off)")
         if self.decoder_dim % self.decoder_heads:
             raise ConfigError(f"decoder_dim {self.decoder_dim} is not divisible by decoder_heads {self.decoder_heads}")
         if self.fsq_levels is not None and self.quantizer != "fsq":

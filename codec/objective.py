@@ -29,6 +29,8 @@ def loss_weights(config: CodecConfig) -> dict[str, float]:
         weights["sg"] = config.sg_lambda
     if config.phase_weight > 0:
         weights["phase"] = config.phase_weight
+    if config.cepstral_weight > 0:
+        weights["cepstral"] = config.cepstral_weight
     if config.quantizer == "vq":
         weights["vq_commit"] = 0.25
     return weights
@@ -70,6 +72,37 @@ def phase_loss(fake: torch.Tensor, real: torch.Tensor, eps: float = 1e-4) -> tor
         weight = step_y.abs()
         loss = loss + ((1 - cosine) * weight).sum() / weight.sum().clamp(min=eps)
     return loss / 2
+
+
+# A speech recogniser's front end (Kaldi's and HTK's usual 16 kHz settings): 25 ms window, 10 ms hop, 40 mel filters
+# over 20-7600 Hz, the first 13 cepstra
+CEPSTRAL_FRONT_END = dict(n_fft=512, win_length=400, hop_length=160, n_mels=40, f_min=20.0, f_max=7600.0)
+N_CEPSTRA = 13
+
+
+def dct_matrix(n_out: int, n_in: int) -> torch.Tensor:
+    """The orthonormal DCT-II as an [n_out, n_in] matrix (rows: cosines of increasing frequency)."""
+    n = torch.arange(n_in, dtype=torch.float64)
+    k = torch.arange(n_out, dtype=torch.float64)[:, None]
+    basis = torch.cos(torch.pi * k * (2 * n + 1) / (2 * n_in)) * (2 / n_in) ** 0.5
+    basis[0] /= 2 ** 0.5
+    return basis.float()
+
+
+def mel_cepstra(wav: torch.Tensor, sample_rate: int) -> torch.Tensor:
+    """Mean-normalised mel cepstra (MFCC 0-12 of CEPSTRAL_FRONT_END, each utterance's mean over time removed, as
+    a recogniser's cepstral mean normalisation does) of [B, T] audio -> [B, 13, frames]."""
+    log_mel = log_mel_spectrogram(wav, sample_rate, **CEPSTRAL_FRONT_END)  # [B, 40, N]
+    cepstra = torch.einsum("cm,bmn->bcn", dct_matrix(N_CEPSTRA, log_mel.shape[1]).to(log_mel.device), log_mel)
+    return cepstra - cepstra.mean(-1, keepdim=True)
+
+
+def cepstral_loss(fake: torch.Tensor, real: torch.Tensor, sample_rate: int) -> torch.Tensor:
+    """L1 distance of the mean-normalised mel cepstra of [B, T] signals: the smoothed spectral envelope (formants,
+    tilt over time) on which a speech recogniser decides, blind to a fixed gain or channel colouring. The
+    multi-scale mel loss sees the envelope too, but every mel bin of every scale counts alike there, so the fine
+    structure between harmonics and the noise floor weigh as much as the formants."""
+    return F.l1_loss(mel_cepstra(fake, sample_rate), mel_cepstra(real, sample_rate))
 
 
 def masked_mse(a: torch.Tensor, b: torch.Tensor, frame_mask: torch.Tensor) -> torch.Tensor:
@@ -180,6 +213,8 @@ class GeneratorForward(nn.Module):
         losses = {"mel": multiscale_mel_loss(fake, wav, config.sample_rate)}
         if config.phase_weight > 0:
             losses["phase"] = phase_loss(fake, wav)
+        if config.cepstral_weight > 0:
+            losses["cepstral"] = cepstral_loss(fake, wav, config.sample_rate)
         if config.sg:
             if not shared_student:  # the ablation: a student pass whose SG gradient stops at z_q
                 taps_q = codec.backbone(codec.decoder_input(lat.z_q.detach()), lat.mask, tap)[1]

@@ -64,7 +64,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--init-from", metavar="CODEC_DIR",
                    help="start from the weights of a codec folder (a run's final/, or `python -m codec.export` of a "
                         "checkpoint) with fresh optimizers at step 0; its architecture and training options are kept, except "
-                        "those given here (--sg, --sg-weight, --sg-tap, --sg-loss, --sg-encoder-grad, --phase-weight)")
+                        "those given here (--sg, --sg-weight, --sg-tap, --sg-loss, --sg-encoder-grad, --phase-weight, --cepstral-weight)")
     p.add_argument("--freeze-tokenizer", action="store_true",
                    help="with --init-from: train the decoder side only; the encoder and quantizer stay as they are, "
                         "so the codes (and token stores and LMs made with them) stay valid, and a CPU step costs "
@@ -95,6 +95,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "an ablation)")
     p.add_argument("--phase-weight", type=float,
                    help="weight of the phase loss (instantaneous frequency + group delay vs the input; default 0 = off)")
+    p.add_argument("--cepstral-weight", type=float,
+                   help="weight of the cepstral loss (L1 of mean-normalised MFCCs vs the input; default 0 = off)")
     p.add_argument("--semantic-model", help="local transformers SSL model directory: turns the semantic branch on")
     p.add_argument("--semantic-layer", type=int)
     p.add_argument("--train-manifest", required=True)
@@ -143,7 +145,8 @@ def build_config(args, source: Codec | None = None) -> CodecConfig:
     """The codec config of this run: the preset with the given options, or with --init-from the config of that
     codec (`source`, loaded by the caller) with the given training options."""
     training = {"sg": args.sg, "sg_weight": args.sg_weight, "sg_tap": args.sg_tap, "sg_loss": args.sg_loss,
-                "sg_encoder_grad": args.sg_encoder_grad, "phase_weight": args.phase_weight}
+                "sg_encoder_grad": args.sg_encoder_grad, "phase_weight": args.phase_weight,
+                "cepstral_weight": args.cepstral_weight}
     training = {k: v for k, v in training.items() if v is not None}
     architecture = {"--preset": args.preset, "--quantizer": args.quantizer, "--semantic-model": args.semantic_model,
                     "--semantic-layer": args.semantic_layer}

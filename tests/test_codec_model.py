@@ -119,6 +119,39 @@ def test_phase_loss_compares_phase_derivatives_and_is_off_by_default():
     assert float(out.losses["phase"].detach()) > 0 and codec.head.out.weight.grad.abs().sum() > 0
 
 
+def test_cepstral_loss_sees_the_words_not_pitch_or_gain_and_is_off_by_default():
+    from codec.objective import cepstral_loss, dct_matrix, loss_weights, multiscale_mel_loss
+
+    basis = dct_matrix(40, 40)
+    assert torch.allclose(basis @ basis.T, torch.eye(40), atol=1e-5)  # orthonormal: cepstra keep the mel distances
+    t = torch.arange(16000) / 16000
+
+    def vowel(f0, formants):  # harmonics of f0 under resonances at the formant frequencies
+        phase = 2 * torch.pi * f0 * t
+        gain = lambda f: sum(1 / (1 + ((f - fc) / 80) ** 2) for fc in formants)  # noqa: E731
+        return sum(gain(k * f0) * torch.sin(k * phase) for k in range(1, int(7000 // f0)))[None] * 0.05
+
+    def two_vowels(first, second):
+        return torch.cat([first[:, :8000], second[:, 8000:]], -1)
+
+    real = two_vowels(vowel(120, (700, 1200)), vowel(120, (300, 2300)))
+    other_word = two_vowels(vowel(120, (700, 1200)), vowel(120, (400, 1900)))  # the second vowel changed
+    other_pitch = two_vowels(vowel(150, (700, 1200)), vowel(150, (300, 2300)))  # the same vowels, higher
+    assert float(cepstral_loss(real, real, 16000)) == 0
+    assert float(cepstral_loss(2 * real, real, 16000)) < 0.01  # mean normalisation: a gain costs nothing
+    # the recogniser's ranking, which the mel loss inverts: a changed vowel far above a changed pitch
+    assert float(cepstral_loss(other_word, real, 16000)) > 5 * float(cepstral_loss(other_pitch, real, 16000))
+    assert float(multiscale_mel_loss(other_word, real, 16000)) < float(multiscale_mel_loss(other_pitch, real, 16000))
+    assert "cepstral" not in loss_weights(CodecConfig.preset("debug"))
+    with pytest.raises(ConfigError, match="cepstral_weight -1"):
+        CodecConfig.preset("debug", cepstral_weight=-1.0)
+    codec = make_codec(decoder_depth=2, cepstral_weight=20.0).train()
+    assert loss_weights(codec.config)["cepstral"] == 20.0
+    out = GeneratorForward(codec)(torch.randn(2, 1600) * 0.1, torch.tensor([1600, 960]))
+    out.losses["cepstral"].backward()
+    assert float(out.losses["cepstral"].detach()) > 0 and codec.head.out.weight.grad.abs().sum() > 0
+
+
 def test_self_guidance_loss_is_zero_without_rounding(monkeypatch):
     codec = make_codec().train()
     monkeypatch.setattr(codec.quantizer, "round", lambda z_e, mask=None: (z_e, torch.zeros(z_e.shape[:2], dtype=torch.long), {}))
