@@ -32,6 +32,7 @@ from tqdm import tqdm
 from codec.audio import save_wav
 from codec.data import Manifest, UtteranceDataset, collate_padded, read_manifest, screen_manifest
 from codec.trainloop import write_json
+from lm.identity import CodecIdentity
 from pipelines.asr import ASR, load_asr
 from pipelines.metrics import (bootstrap_ci, codebook_stats, grouped_mean_ci, mel_distance, pesq_scores, pitch_scores,
                                stoi_score, summarize, wer_report)
@@ -168,6 +169,7 @@ def save_tts_codes(path: Path, manifest: Manifest, codes: list[list[torch.Tensor
     tensors = {f"{u.id}/{k}": c.to(torch.int32).contiguous() for u, sentences in zip(manifest, codes)
                for k, c in enumerate(sentences)}
     meta = {"format_version": str(TTS_CODES_VERSION), "codec_fingerprint": codec.fingerprint(),
+            "codec_identity": json.dumps(CodecIdentity.of(codec).to_dict()),
             "pause_seconds": repr(float(pause_seconds)), "seed": str(seed),
             "sentences": json.dumps({u.id: len(sentences) for u, sentences in zip(manifest, codes)})}
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -178,8 +180,9 @@ def save_tts_codes(path: Path, manifest: Manifest, codes: list[list[torch.Tensor
 
 def evaluate_tts_codes(codec, codes_path: str | Path, manifest: Manifest, asr: ASR | None, out_dir: str | Path) -> dict:
     """Judge codes that `evaluate_tts` kept (another run, another machine): decode them with `codec`, which must be
-    the one they were generated for (checked by fingerprint), and score them as evaluate_tts does. Utterances of
-    the manifest without recorded codes are listed under "skipped"."""
+    the one they were generated for or share its tokenizer (a decoder fine-tuned from it with --freeze-tokenizer;
+    checked by fingerprints), and score them as evaluate_tts does. Utterances of the manifest without recorded
+    codes are listed under "skipped"."""
     from safetensors import safe_open
 
     from pipelines.tts import render_codes
@@ -190,9 +193,13 @@ def evaluate_tts_codes(codec, codes_path: str | Path, manifest: Manifest, asr: A
         if meta.get("format_version") != str(TTS_CODES_VERSION):
             raise ValueError(f"{codes_path}: not a TTS codes file of format {TTS_CODES_VERSION} "
                              f"(format_version {meta.get('format_version')!r})")
-        if meta["codec_fingerprint"] != codec.fingerprint():
+        # files written before the identity was kept hold the full fingerprint only: the very same codec
+        same_codes = (CodecIdentity.from_dict(json.loads(meta["codec_identity"])).same_codes(CodecIdentity.of(codec))
+                      if "codec_identity" in meta else meta["codec_fingerprint"] == codec.fingerprint())
+        if not same_codes:
             raise ValueError(f"{codes_path}: generated for codec {meta['codec_fingerprint'][:16]}, not for the given "
-                             f"one ({codec.fingerprint()[:16]}): decode with the pipeline's own codec")
+                             f"one ({codec.fingerprint()[:16]}): decode with the pipeline's own codec, or one that "
+                             f"shares its tokenizer (a decoder fine-tuned with --freeze-tokenizer)")
         counts = json.loads(meta["sentences"])
         recorded = {uid: [f.get_tensor(f"{uid}/{k}").long() for k in range(n)] for uid, n in counts.items()}
     skipped = [{"id": u.id, "reason": f"no codes recorded for it in {codes_path}"} for u in manifest
@@ -453,7 +460,8 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--tts", action="append", default=[], metavar="NAME=DIR")
             p.add_argument("--tts-codes", action="append", default=[], metavar="NAME=CODEC_DIR:CODES",
                            help="judge the codes an earlier TTS evaluation kept (its tts/NAME/codes.safetensors) "
-                                "with that pipeline's codec folder, as a TTS row")
+                                "with that pipeline's codec folder, or a decoder fine-tuned from it with "
+                                "--freeze-tokenizer, as a TTS row")
         if name != "codec":
             p.add_argument("--device", default="cpu", help="where the TTS pipelines synthesise (cpu, cuda)")
     args = parser.parse_args(argv)

@@ -242,6 +242,17 @@ def test_generate_then_render_is_the_call_and_kept_codes_are_judged_again_elsewh
     for wav in (tmp_path / "direct" / "tts" / "t" / "samples").iterdir():
         assert np.array_equal(sf.read(wav)[0], sf.read(tmp_path / "judged" / "tts" / "again" / "samples" / wav.name)[0])
 
+    # a decoder changed with the tokenizer as it was (what --freeze-tokenizer trains) decodes the same codes anew
+    tuned_dir = tmp_path / "tuned-codec"
+    tuned = Codec.from_pretrained(tts_dir / "codec")
+    with torch.no_grad():
+        tuned.head.out.weight.mul_(0.5)
+    tuned.save_pretrained(tuned_dir)
+    assert main(["compare", "--tts-codes", f"tuned={tuned_dir}:{kept}", "--out", str(tmp_path / "tuned"),
+                 "--asr", "none", *common]) == 0
+    for wav in (tmp_path / "direct" / "tts" / "t" / "samples").iterdir():
+        assert not np.array_equal(sf.read(wav)[0], sf.read(tmp_path / "tuned" / "tts" / "tuned" / "samples" / wav.name)[0])
+
     # codes decoded by another codec would be noise with a WER: refused, naming the mismatch
     other = debug_recipe / "codec" / "256-sg" / "final"
     with pytest.raises(ValueError, match="generated for codec"):
