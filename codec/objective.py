@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from codec.audio import log_mel_spectrogram
+from codec.audio import log_mel_spectrogram, mel_cepstra
 from codec.config import CodecConfig
 from codec.model import Codec
 
@@ -72,29 +72,6 @@ def phase_loss(fake: torch.Tensor, real: torch.Tensor, eps: float = 1e-4) -> tor
         weight = step_y.abs()
         loss = loss + ((1 - cosine) * weight).sum() / weight.sum().clamp(min=eps)
     return loss / 2
-
-
-# A speech recogniser's front end (Kaldi's and HTK's usual 16 kHz settings): 25 ms window, 10 ms hop, 40 mel filters
-# over 20-7600 Hz, the first 13 cepstra
-CEPSTRAL_FRONT_END = dict(n_fft=512, win_length=400, hop_length=160, n_mels=40, f_min=20.0, f_max=7600.0)
-N_CEPSTRA = 13
-
-
-def dct_matrix(n_out: int, n_in: int) -> torch.Tensor:
-    """The orthonormal DCT-II as an [n_out, n_in] matrix (rows: cosines of increasing frequency)."""
-    n = torch.arange(n_in, dtype=torch.float64)
-    k = torch.arange(n_out, dtype=torch.float64)[:, None]
-    basis = torch.cos(torch.pi * k * (2 * n + 1) / (2 * n_in)) * (2 / n_in) ** 0.5
-    basis[0] /= 2 ** 0.5
-    return basis.float()
-
-
-def mel_cepstra(wav: torch.Tensor, sample_rate: int) -> torch.Tensor:
-    """Mean-normalised mel cepstra (MFCC 0-12 of CEPSTRAL_FRONT_END, each utterance's mean over time removed, as
-    a recogniser's cepstral mean normalisation does) of [B, T] audio -> [B, 13, frames]."""
-    log_mel = log_mel_spectrogram(wav, sample_rate, **CEPSTRAL_FRONT_END)  # [B, 40, N]
-    cepstra = torch.einsum("cm,bmn->bcn", dct_matrix(N_CEPSTRA, log_mel.shape[1]).to(log_mel.device), log_mel)
-    return cepstra - cepstra.mean(-1, keepdim=True)
 
 
 def cepstral_loss(fake: torch.Tensor, real: torch.Tensor, sample_rate: int) -> torch.Tensor:

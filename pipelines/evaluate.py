@@ -34,7 +34,7 @@ from codec.data import Manifest, UtteranceDataset, collate_padded, read_manifest
 from codec.trainloop import write_json
 from lm.identity import CodecIdentity
 from pipelines.asr import ASR, load_asr
-from pipelines.metrics import (bootstrap_ci, codebook_stats, grouped_mean_ci, mel_distance, pesq_scores, pitch_scores,
+from pipelines.metrics import (bootstrap_ci, cepstral_distance, codebook_stats, grouped_mean_ci, mel_distance, pesq_scores, pitch_scores,
                                stoi_score, summarize, wer_report)
 from pipelines.plots import bar_chart_png, histogram_png, markdown_table, spectrogram_comparison_png
 
@@ -86,8 +86,8 @@ def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Pa
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    per_utt = {"pesq_wb": [], "pesq_nb": [], "stoi": [], "mel_distance": [], "f0_corr": [], "gross_pitch_error": [],
-               "voicing_error": []}
+    per_utt = {"pesq_wb": [], "pesq_nb": [], "stoi": [], "mel_distance": [], "cepstral_distance": [], "f0_corr": [],
+               "gross_pitch_error": [], "voicing_error": []}
     all_codes, qe, hidden, energy, texts, resynth, ids = [], [], [], [], [], [], []
     for batch in _batches(manifest, codec.sample_rate, batch_size):
         codes, frame_lengths = codec.encode(batch["audio"], batch["length"])
@@ -100,6 +100,7 @@ def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Pa
             ref, deg = batch["audio"][row, :n].numpy(), wav[row, :n].numpy()
             per_utt["stoi"].append(stoi_score(ref, deg, codec.sample_rate))
             per_utt["mel_distance"].append(mel_distance(ref, deg, codec.sample_rate))
+            per_utt["cepstral_distance"].append(cepstral_distance(ref, deg, codec.sample_rate))
             for key, value in {**pesq_scores(ref, deg, codec.sample_rate), **pitch_scores(ref, deg, codec.sample_rate)}.items():
                 per_utt[key].append(value)
             f = int(frame_lengths[row])
@@ -332,7 +333,8 @@ def comparison_report(codecs: dict[str, Path], tts: dict[str, Path], manifest: M
         rows = [{"system": "ground truth", **_wer_cells(truth)}]
         for name, r in {**codec_results, **bounds}.items():
             row = {"system": name, "PESQ-WB": r["pesq_wb"]["mean"], "PESQ-NB": r["pesq_nb"]["mean"],
-                   "STOI": r["stoi"]["mean"], "mel dist": r["mel_distance"]["mean"], **_wer_cells(r),
+                   "STOI": r["stoi"]["mean"], "mel dist": r["mel_distance"]["mean"],
+                   "cep dist": r["cepstral_distance"]["mean"], **_wer_cells(r),
                    "F0 corr": r["f0_corr"]["mean"], "GPE": r["gross_pitch_error"]["mean"],
                    "V/UV err": r["voicing_error"]["mean"]}
             if name in codec_results:

@@ -12,7 +12,7 @@ import jiwer
 import numpy as np
 import torch
 
-from codec.audio import log_mel_spectrogram, resample
+from codec.audio import log_mel_spectrogram, mel_cepstra, resample
 from lm.normalize import normalize_text
 
 # XCodec2 / DAC's multi-scale mel loss: 7 windows 32..2048 with 5..320 mel bins, hop = window / 4.
@@ -251,6 +251,15 @@ def mel_distance(ref, deg, sample_rate: int, windows: Sequence[int] = MEL_WINDOW
     return total / len(windows)
 
 
+def cepstral_distance(ref, deg, sample_rate: int) -> float:
+    """Mean absolute difference of the mean-normalised mel cepstra (MFCC 0-12, 25 ms / 10 ms, 40 filters; see
+    codec.audio.mel_cepstra) of `ref [T]` and `deg [T]`: 0 for identical signals and blind to a fixed gain. It
+    measures the smoothed spectral envelope that a speech recogniser's front end keeps, not the fine structure."""
+    ref, deg = _pair(ref, deg, "cepstral_distance")
+    cepstra = mel_cepstra(torch.from_numpy(np.stack([ref, deg])), sample_rate)
+    return float((cepstra[0] - cepstra[1]).abs().mean())
+
+
 def f0_track(audio, sample_rate: int, hop_seconds: float = 0.02, window_seconds: float = 0.064,
              fmin: float = 60.0, fmax: float = 400.0, voicing_threshold: float = 0.45,
              silence_db: float = -35.0) -> np.ndarray:
@@ -341,6 +350,6 @@ def codebook_stats(codes, codebook_size: int) -> dict[str, float]:
             "n_codes": int(arr.size), "entropy_bits": entropy_bits, "perplexity": float(2.0 ** entropy_bits)}
 
 
-__all__ = ["bootstrap_ci", "grouped_mean_ci", "summarize", "wer_report", "pesq_scores", "stoi_score", "mel_distance", "codebook_stats",
+__all__ = ["bootstrap_ci", "grouped_mean_ci", "summarize", "wer_report", "pesq_scores", "stoi_score", "mel_distance", "cepstral_distance", "codebook_stats",
            "f0_track", "pitch_scores",
            "MEL_WINDOWS", "MEL_BINS"]

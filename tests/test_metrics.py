@@ -1,4 +1,4 @@
-"""Metrics: WER (normalized, corpus vs per-utterance), bootstrap CIs, PESQ/STOI/mel distance, codebook usage."""
+"""Metrics: WER (normalized, corpus vs per-utterance), bootstrap CIs, PESQ/STOI/mel and cepstral distance, codebook usage."""
 import math
 import warnings
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lm.normalize import normalize_text
-from pipelines.metrics import (bootstrap_ci, codebook_stats, f0_track, mel_distance, pitch_scores, pesq_scores, stoi_score, summarize,
+from pipelines.metrics import (bootstrap_ci, cepstral_distance, codebook_stats, f0_track, mel_distance, pitch_scores, pesq_scores, stoi_score, summarize,
                                wer_report)
 
 SR = 16000
@@ -139,6 +139,8 @@ def test_pesq_stoi_mel_at_maxima_for_identical_signals():
     assert scores["pesq_nb"] == pytest.approx(4.549, abs=0.01)
     assert stoi_score(x, x, SR) == pytest.approx(1.0, abs=1e-6)
     assert mel_distance(x, x, SR) == pytest.approx(0.0, abs=1e-6)
+    assert cepstral_distance(x, x, SR) == pytest.approx(0.0, abs=1e-6)
+    assert cepstral_distance(x, 0.5 * x, SR) < 0.01  # a gain is no envelope change
 
 
 def test_signal_metrics_fall_monotonically_with_noise():
@@ -147,9 +149,11 @@ def test_signal_metrics_fall_monotonically_with_noise():
     pesq_wb = [pesq_scores(x, y, SR)["pesq_wb"] for y in degraded]
     stoi = [stoi_score(x, y, SR) for y in degraded]
     mel = [mel_distance(x, y, SR) for y in degraded]
+    cepstral = [cepstral_distance(x, y, SR) for y in degraded]
     assert pesq_wb[0] > pesq_wb[1] > pesq_wb[2] and pesq_wb[0] < 4.0
     assert 1.0 > stoi[0] > stoi[1] > stoi[2]
     assert 0.0 < mel[0] < mel[1] < mel[2]
+    assert 0.0 < cepstral[0] < cepstral[1] < cepstral[2]
 
 
 def test_metrics_trim_to_shorter_and_resample():

@@ -15,3 +15,16 @@ $P docs/results/codec-claims-gpu-2026-12-04/paired.py $R bundle:mel bundle:cepst
 mkdir -p $D/test $D/runs
 cp $R/report.md $R/results.json $R/*.png $R/paired_codec_wer.txt $R/paired.md $D/test/
 for arm in mel cepstral; do cp $E/$arm/metrics.jsonl $D/runs/$arm.metrics.jsonl; done
+# the envelope and mel distances, paired (lower is better)
+$P - $R <<'PY' > $D/test/paired_distances.md
+import sys
+from pathlib import Path
+from pipelines.claims import paired_difference
+report = Path(sys.argv[1])
+print("| pair (other - base) | cepstral distance [95% CI] | mel distance [95% CI] |")
+print("|---|---|---|")
+for base, other in (("bundle", "mel"), ("bundle", "cepstral"), ("mel", "cepstral")):
+    cells = [paired_difference(report, base, other, m) for m in ("cepstral_distance", "mel_distance")]
+    print(f"| {other} - {base} | " + " | ".join(f"{d['difference']:+.4f} [{d['difference_ci'][0]:+.4f}, "
+                                                 f"{d['difference_ci'][1]:+.4f}]" for d in cells) + " |")
+PY
