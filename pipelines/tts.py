@@ -5,7 +5,8 @@
 
 A pipeline folder holds `pipeline.json` (format version, sampling defaults), `codec/` (Codec.save_pretrained) and
 `lm/` (SpeechLM.save_pretrained, tokenizer included). Long text is split into sentences, all sentences of all
-inputs are generated as one batch, decoded, and joined with short pauses.
+inputs are generated as one batch, decoded, and joined with short pauses. `TTSPipeline.stream(text)` yields the
+same speech sentence by sentence instead, for playback that starts after the first sentence.
 
 Any input ends: generation stops at SPEECH_END, at the sampling length bound or at the LM's context, whichever
 comes first, and one call takes at most MAX_TEXT_CHARACTERS characters (longer input: ValueError; call once per
@@ -29,6 +30,7 @@ import secrets
 import threading
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import torch
@@ -122,9 +124,39 @@ class TTSPipeline:
         `render` (or `render_codes` with the same codec) turns them into the same audio; keeping them lets a TTS
         run be judged later, or elsewhere, without the LM (pipelines.evaluate --tts-codes).
         """
-        if not isinstance(texts, (str, list, tuple)):
+        texts = [texts] if isinstance(texts, str) else texts
+        sentences, owner = self._sentences(texts)
+        config, seed = self._sampling_config(sampling), self._seed(seed)
+        codes = []
+        with self._lock, torch.inference_mode():
+            for start in range(0, len(sentences), GENERATION_BATCH):
+                chunk = sentences[start : start + GENERATION_BATCH]
+                codes += [c.cpu() for c in generate_codes(self.lm.model, self.lm.vocab, self.lm.tokenizer, chunk,
+                                                          config, seed)]
+        return [[c for c, o in zip(codes, owner) if o == i] for i in range(len(texts))]
+
+    def stream(self, text: str, seed: int | None = None, **sampling) -> Iterator[dict]:
+        """Speak `text` sentence by sentence: yields {"audio": float32 [T_s], "sampling_rate"} per sentence as soon
+        as it is decoded, every sentence after the first led by the pause, so playback can start after one
+        sentence's synthesis instead of the whole text's. Joined, the pieces are `self(text, seed)`'s audio (the
+        same codes: sampling is seeded per sentence; the decoder's padding in a batch changes the samples by
+        float rounding only). Each sentence runs at batch 1, so a long text takes longer in all than one call.
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"stream speaks one text: expected a str, got {type(text).__name__}")
+        sentences, _ = self._sentences([text])
+        config, seed = self._sampling_config(sampling), self._seed(seed)
+        pause = np.zeros(int(self.pause_seconds * self.sample_rate), np.float32)
+        for k, sentence in enumerate(sentences):
+            with self._lock, torch.inference_mode():
+                codes = generate_codes(self.lm.model, self.lm.vocab, self.lm.tokenizer, [sentence], config, seed)
+                audio = _decode(self.codec, [codes[0].cpu()])[0]
+            yield {"audio": np.concatenate([pause, audio]) if k else audio, "sampling_rate": self.sample_rate}
+
+    def _sentences(self, texts) -> tuple[list[str], list[int]]:
+        """The speakable sentences of all texts, in order, and the index of the text each belongs to."""
+        if not isinstance(texts, (list, tuple)):
             raise TypeError(f"expected a str or a list of str, got {type(texts).__name__}")
-        texts = [texts] if isinstance(texts, str) else list(texts)
         total = sum(len(t) for t in texts if isinstance(t, str))
         if total > MAX_TEXT_CHARACTERS:
             raise ValueError(f"{total} characters of text in one call, more than MAX_TEXT_CHARACTERS = "
@@ -141,18 +173,17 @@ class TTSPipeline:
                 raise ValueError(f"text {i} ({text[:40]!r}): nothing speakable is left after normalization")
             sentences += parts
             owner += [i] * len(parts)
+        return sentences, owner
+
+    def _sampling_config(self, overrides: dict) -> SamplingConfig:
         try:
-            config = dataclasses.replace(self.sampling, **sampling)
+            return dataclasses.replace(self.sampling, **overrides)
         except TypeError as e:
             raise TypeError(f"unknown sampling option: {e}") from None
-        seed = secrets.randbelow(2**31) if seed is None else int(seed)
-        codes = []
-        with self._lock, torch.inference_mode():
-            for start in range(0, len(sentences), GENERATION_BATCH):
-                chunk = sentences[start : start + GENERATION_BATCH]
-                codes += [c.cpu() for c in generate_codes(self.lm.model, self.lm.vocab, self.lm.tokenizer, chunk,
-                                                          config, seed)]
-        return [[c for c, o in zip(codes, owner) if o == i] for i in range(len(texts))]
+
+    @staticmethod
+    def _seed(seed: int | None) -> int:
+        return secrets.randbelow(2**31) if seed is None else int(seed)
 
     def render(self, codes: list[list[torch.Tensor]]) -> list[dict]:
         """Audio for `generate`'s codes: per text {"audio": float32 [T], "sampling_rate"}."""

@@ -46,7 +46,7 @@ def test_quick_suite_writes_wellformed_json(tmp_path):
     trained = [x for x in by["lm_train"]["results"] + by["codec_train"]["results"] if "step_s" in x]
     assert trained and {x["precision"] for x in trained} == {"fp32"}  # auto on a CPU
     assert {"ours_tokens_per_s", "plain_tokens_per_s", "speedup_vs_plain"} <= set(by["lm_generate"]["results"][0])
-    assert {"rtf", "first_audio_latency_s"} <= set(by["tts"]["results"][0])
+    assert {"rtf", "first_audio_latency_s", "stream_first_audio_s"} <= set(by["tts"]["results"][0])
     assert "not_measured" in by["peers"]["params"]["peers"]  # no peers venv given: recorded, not an error
     assert any(x["codec"].startswith("ours_") for x in by["peers"]["results"])
 

@@ -207,6 +207,22 @@ def test_diagnostics_vanish_when_the_quantizer_is_bypassed(debug_recipe):
     assert float(after["hidden_mse"].abs().max()) == 0.0
 
 
+def test_stream_yields_the_call_sentence_by_sentence(pipeline):
+    text = "One sentence here. And a second one."
+    short = {"max_frames_base": 6, "max_frames_per_text_token": 0.0}  # the untrained LM runs to its length bound
+    pieces = list(pipeline.stream(text, seed=3, **short))
+    whole = pipeline(text, seed=3, **short)["audio"]
+    assert len(pieces) == 2 and all(p["sampling_rate"] == pipeline.sample_rate for p in pieces)
+    pause = int(pipeline.pause_seconds * pipeline.sample_rate)
+    assert not pieces[1]["audio"][:pause].any()  # the second sentence comes after the pause
+    joined = np.concatenate([p["audio"] for p in pieces])
+    assert joined.shape == whole.shape and np.allclose(joined, whole, atol=1e-4)
+    with pytest.raises(TypeError, match="one text"):
+        next(pipeline.stream(["two", "texts"]))
+    with pytest.raises(ValueError, match="empty"):
+        next(pipeline.stream("   "))
+
+
 def test_generate_then_render_is_the_call_and_kept_codes_are_judged_again_elsewhere(tmp_path, tts_dir, pipeline,
                                                                                   debug_recipe):
     from pipelines.evaluate import main
