@@ -334,7 +334,8 @@ def comparison_report(codecs: dict[str, Path], tts: dict[str, Path], manifest: M
         for name, r in {**codec_results, **bounds}.items():
             row = {"system": name, "PESQ-WB": r["pesq_wb"]["mean"], "PESQ-NB": r["pesq_nb"]["mean"],
                    "STOI": r["stoi"]["mean"], "mel dist": r["mel_distance"]["mean"],
-                   "cep dist": r["cepstral_distance"]["mean"], **_wer_cells(r),
+                   # results cached before the cepstral distance existed leave its cell empty
+                   "cep dist": r.get("cepstral_distance", {}).get("mean"), **_wer_cells(r),
                    "F0 corr": r["f0_corr"]["mean"], "GPE": r["gross_pitch_error"]["mean"],
                    "V/UV err": r["voicing_error"]["mean"]}
             if name in codec_results:
@@ -346,7 +347,7 @@ def comparison_report(codecs: dict[str, Path], tts: dict[str, Path], manifest: M
                             "hidden energy": energy,
                             "relative hidden MSE": None if energy is None else r["hidden_mse"]["mean"] / energy})
             rows.append(row)
-        columns = ["system", "PESQ-WB", "PESQ-NB", "STOI", "mel dist", "WER", "WER 95% CI", "utt-mean WER", "F0 corr",
+        columns = ["system", "PESQ-WB", "PESQ-NB", "STOI", "mel dist", "cep dist", "WER", "WER 95% CI", "utt-mean WER", "F0 corr",
                    "GPE", "V/UV err", "usage",
                    "perplexity", "QE mean", "QE std", "hidden MSE mean", "hidden MSE std", "hidden energy",
                    "relative hidden MSE"]

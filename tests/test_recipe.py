@@ -16,7 +16,7 @@ def test_debug_recipe_produces_its_report(debug_recipe):
     report = (debug_recipe / "report" / "report.md").read_text()
     assert "## Codec reconstruction" in report and "## TTS intelligibility" in report
     assert "| ground truth |" in report and "| 256-sg |" in report and "| V/UV err |" in report
-    assert "| hidden energy | relative hidden MSE |" in report
+    assert "| hidden energy | relative hidden MSE |" in report and "| mel dist | cep dist |" in report
     for png in ("pesq_wb.png", "stoi.png", "quantization_error.png", "hidden_mse.png", "tts_wer.png"):
         assert (debug_recipe / "report" / png).stat().st_size > 1000, png
     assert list((debug_recipe / "report").glob("spectrogram_*.png"))
@@ -28,7 +28,7 @@ def test_debug_recipe_produces_its_report(debug_recipe):
     assert all(row["bits_per_second"] > 0 for row in score["lms"].values())
     assert "difference_ci" in score["lms"]["256-sg"] and "difference" not in score["lms"]["256"]
     for r in results["codecs"].values():
-        assert 1.0 <= r["pesq_wb"]["mean"] <= 4.65 and 0 <= r["stoi"]["mean"] <= 1
+        assert 1.0 <= r["pesq_wb"]["mean"] <= 4.65 and 0 <= r["stoi"]["mean"] <= 1 and r["cepstral_distance"]["mean"] > 0
         assert r["quantization_error"]["n"] > 0 and r["codebook"]["usage"] > 0
         assert r["hidden_energy"]["mean"] > 0 and r["hidden_energy"]["n"] == r["hidden_mse"]["n"]
         assert 0 <= r["voicing_error"]["mean"] <= 1 and r["results_version"] == 3 and r["decoded_from"] == "codes"
