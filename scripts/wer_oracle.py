@@ -18,7 +18,15 @@ is used); the codec's output is trimmed or padded to the input's length (a codec
   codec, level of the input         the codec scaled to the input's RMS (pocketsphinx's feature normalisation
                                     should make this equal "codec")
 
-and prints, as JSON, per condition: corpus WER with 95% CI and the paired change against "codec" and "input"
+and, with --jitter-db 1,2,3, a calibration of the judge: the input with a known, structureless error of each size,
+
+  input, jitter S dB                every STFT magnitude of the input scaled by a random gain, smooth over 5 bins
+                                    (156 Hz) and 3 frames (24 ms), with a standard deviation of S dB: an envelope
+                                    error of known size and no structure, the input's phase kept
+
+with the mean mel distance, cepstral distance and PESQ-WB to the input of these rows and the codec's, so that the
+codec can be placed among distortions of the same fidelity (--no-splices leaves out the splice rows). It prints,
+as JSON, per condition: corpus WER with 95% CI and the paired change against "codec" and "input"
 (bootstrap over utterances). If the band rows' costs add up to the codec's, the damage is local in frequency;
 the row that costs most is where a codec's loss should look.
 """
@@ -39,12 +47,13 @@ from codec.export import load_codec_or_checkpoint  # noqa: E402
 from codec.trainloop import write_json  # noqa: E402
 from pipelines.asr import PocketSphinxASR  # noqa: E402
 from pipelines.claims import paired_ci  # noqa: E402
-from pipelines.metrics import wer_report  # noqa: E402
+from pipelines.metrics import cepstral_distance, mel_distance, pesq_scores, wer_report  # noqa: E402
 
 N_FFT, HOP = 512, 128
 BANDS = ((0, 500), (500, 1500), (1500, 3500), (3500, 8000))
 SPEECH_RANGE_DB = 40.0
 TRANSIENT_DB, TRANSIENT_SPAN = 6.0, 2
+JITTER_BINS, JITTER_FRAMES = 5, 3
 
 
 def _stft(x: np.ndarray) -> torch.Tensor:
@@ -88,6 +97,26 @@ def splices(wav: np.ndarray, out: np.ndarray, sample_rate: int) -> dict[str, np.
     return {k: np.clip(v, -1.0, 1.0).astype(np.float32) for k, v in signals.items()}
 
 
+def jittered(wav: np.ndarray, sigma_db: float, seed: int) -> np.ndarray:
+    """`wav` [T] with its STFT magnitudes scaled by a smooth random gain field of `sigma_db` dB standard deviation
+    (JITTER_BINS x JITTER_FRAMES box-smoothed Gaussian noise, rescaled to that deviation), its phase kept."""
+    spec = _stft(wav)
+    field = torch.randn(spec.shape, generator=torch.Generator().manual_seed(seed))
+    kernel = torch.full((1, 1, JITTER_BINS, JITTER_FRAMES), 1.0 / (JITTER_BINS * JITTER_FRAMES))
+    field = torch.nn.functional.conv2d(field[None, None], kernel, padding="same")[0, 0]
+    gain_db = field / field.std() * sigma_db
+    return np.clip(_istft(spec * 10 ** (gain_db / 20), len(wav)), -1.0, 1.0).astype(np.float32)
+
+
+def fidelity(ref: list[np.ndarray], deg: list[np.ndarray], sample_rate: int) -> dict[str, float]:
+    """Mean mel distance, cepstral distance and PESQ-WB of `deg` against `ref` over utterances."""
+    scores = [(mel_distance(r, d, sample_rate), cepstral_distance(r, d, sample_rate),
+               pesq_scores(r, d, sample_rate)["pesq_wb"]) for r, d in zip(ref, deg)]
+    mel, cep, pesq = (np.array(x, dtype=float) for x in zip(*scores))
+    return {"mel_distance": round(float(mel.mean()), 4), "cepstral_distance": round(float(cep.mean()), 4),
+            "pesq_wb": round(float(np.nanmean(pesq)), 3)}
+
+
 def paired_wer_change(report_a: dict, report_b: dict) -> list[float]:
     """Change in corpus WER from report a to report b (same utterances): [point, low, high], the CI paired."""
     err_a, err_b, words = (np.array([row[key] for row in report["per_utterance"]], dtype=float)
@@ -102,17 +131,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--manifest", type=Path, required=True)
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    parser.add_argument("--jitter-db", type=lambda v: [float(x) for x in v.split(",")], default=[],
+                        help="comma-separated sizes (dB) of the calibration rows 'input, jitter S dB'")
+    parser.add_argument("--splices", action=argparse.BooleanOptionalAction, default=True,
+                        help="the splice rows (--no-splices: input, codec and the jitter rows only)")
     args = parser.parse_args(argv)
     codec, step = load_codec_or_checkpoint(args.codec)
     utterances = read_manifest(args.manifest, verify_audio=False).utterances[: args.n]
     signals: dict[str, list[np.ndarray]] = {}
     texts = []
-    for utt in utterances:
+    for k, utt in enumerate(utterances):
         wav = load_audio(utt.audio, codec.sample_rate)
         with torch.no_grad():
             out = codec.reconstruct(torch.from_numpy(wav)[None])[0][0].numpy()
         out = np.pad(out, (0, max(0, len(wav) - len(out))))[: len(wav)]
-        for name, signal in splices(wav, out, codec.sample_rate).items():
+        rows = splices(wav, out, codec.sample_rate)
+        if not args.splices:
+            rows = {name: rows[name] for name in ("input", "codec")}
+        rows.update({f"input, jitter {sigma:g} dB": jittered(wav, sigma, seed=k) for sigma in args.jitter_db})
+        for name, signal in rows.items():
             signals.setdefault(name, []).append(signal)
         texts.append(utt.text)
     asr = PocketSphinxASR()
@@ -125,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
             "wer": round(wer["wer"], 4), "wer_ci": [round(x, 4) for x in wer["wer_ci"]],
             "minus_input": paired_wer_change(reports["input"], wer),
             "minus_codec": paired_wer_change(reports["codec"], wer)}
+        if name == "codec" or name.startswith("input, jitter"):
+            result["conditions"][name].update(fidelity(signals["input"], signals[name], codec.sample_rate))
         print(f"{name:30s} {json.dumps(result['conditions'][name])}", file=sys.stderr)
     if args.out is not None:
         write_json(args.out, result)

@@ -69,6 +69,19 @@ def test_wer_oracle_splices_partition_the_codecs_error():
     rms = lambda x: np.sqrt(np.mean(x.astype(np.float64) ** 2))  # noqa: E731
     assert rms(signals["codec, level of the input"]) == pytest.approx(rms(wav), rel=1e-4)
 
+    # the judge's calibration rows: an envelope error of the asked size, growing with it, reproducible per seed
+    assert np.abs(oracle.jittered(wav, 0.0, seed=1) - wav).max() < 1e-5
+    spec = oracle._stft(wav).abs()
+    loud = spec > spec.max() * 1e-2  # where the gain is measurable above the STFT's leakage
+    jittered = {sigma: oracle.jittered(wav, sigma, seed=1) for sigma in (1.0, 3.0)}
+    for sigma, x in jittered.items():
+        gain_db = 20 * torch.log10(oracle._stft(x).abs()[loud] / spec[loud])
+        assert float(gain_db.std()) == pytest.approx(sigma, rel=0.35)
+    assert np.array_equal(jittered[3.0], oracle.jittered(wav, 3.0, seed=1))
+    scores = {sigma: oracle.fidelity([wav], [x], 16000) for sigma, x in jittered.items()}
+    assert 0 < scores[1.0]["mel_distance"] < scores[3.0]["mel_distance"]
+    assert scores[1.0]["cepstral_distance"] < scores[3.0]["cepstral_distance"]
+
 
 def test_hidden_energy_reports_the_taps_scale_beside_the_hidden_mse(tmp_path, capsys):
     from codec.audio import save_wav
