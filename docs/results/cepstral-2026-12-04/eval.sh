@@ -20,7 +20,7 @@ $P docs/results/codec-claims-gpu-2026-12-04/paired.py $R bundle:mel bundle:cepst
 mkdir -p $D/test $D/runs
 cp $R/report.md $R/results.json $R/*.png $R/paired_codec_wer*.txt $R/paired.md $D/test/
 mkdir -p $D/dev && cp $E/judged-dev/report.md $E/judged-dev/results.json $D/dev/
-for arm in mel cepstral; do cp $E/$arm/metrics.jsonl $D/runs/$arm.metrics.jsonl; done
+for arm in mel cepstral; do gzip -9c $E/$arm/metrics.jsonl > $D/runs/$arm.metrics.jsonl.gz; done
 # the envelope and mel distances, paired (lower is better)
 $P - $R <<'PY' > $D/test/paired_distances.md
 import sys

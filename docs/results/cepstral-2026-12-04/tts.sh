@@ -9,11 +9,12 @@ P=.venv/bin/python
 export OMP_NUM_THREADS=2
 $P -m pipelines.evaluate compare --tts bundle=pipelines/default_model --manifest exp/default/data/test.jsonl \
   --max-utts 100 --seed 0 --asr pocketsphinx --out $E/tts-test > $E/tts-test.log 2>&1
-$P -m pipelines.evaluate compare --tts-codes mel=$E/mel/final:$E/tts-test/tts/bundle/codes.safetensors \
-  --tts-codes cepstral=$E/cepstral/final:$E/tts-test/tts/bundle/codes.safetensors \
+K=$E/tts-test/tts/bundle/codes.safetensors
+$P -m pipelines.evaluate compare --tts-codes bundle=pipelines/default_model/codec:$K --tts-codes mel=$E/mel/final:$K \
+  --tts-codes cepstral=$E/cepstral/final:$K \
   --manifest exp/default/data/test.jsonl --max-utts 100 --seed 0 --asr pocketsphinx --out $E/tts-test-decoders \
   > $E/tts-test-decoders.log 2>&1
-$P scripts/paired_wer.py $E/tts-test-decoders mel:cepstral --folder tts > $E/tts-test-decoders/paired_tts_wer.txt
+$P scripts/paired_wer.py $E/tts-test-decoders bundle:mel bundle:cepstral mel:cepstral --folder tts > $E/tts-test-decoders/paired_tts_wer.txt
 mkdir -p $D/tts
 cp $E/tts-test/report.md $D/tts/bundle-report.md
 cp $E/tts-test-decoders/report.md $E/tts-test-decoders/paired_tts_wer.txt $D/tts/
