@@ -3,9 +3,9 @@
 # tokenizer frozen (codes unchanged), two arms side by side, one thread each, identical but for the loss:
 #   mel       the multi-scale mel loss only (the control: more of the same training)
 #   cepstral  the same + CEPSTRAL_WEIGHT x L1 of mean-normalised MFCCs (codec.objective.cepstral_loss)
-# STEPS=N (default 6000); run from the repository root.
+# STEPS=N (default 8000, as run); run from the repository root.
 set -euo pipefail
-STEPS=${STEPS:-6000}
+STEPS=${STEPS:-8000}
 CEPSTRAL_WEIGHT=${CEPSTRAL_WEIGHT:-45}
 OUT=${OUT:-exp/cepstral}
 common=(--init-from pipelines/default_model/codec --freeze-tokenizer --no-sg --seed 0
