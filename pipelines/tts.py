@@ -138,11 +138,12 @@ class TTSPipeline:
     def stream(self, text: str, seed: int | None = None, **sampling) -> Iterator[dict]:
         """Speak `text` sentence by sentence: yields {"audio": float32 [T_s], "sampling_rate"} per sentence as soon
         as it is decoded, every sentence after the first led by the pause, so playback can start after one
-        sentence's synthesis instead of the whole text's. Joined, the pieces are `self(text, seed)`'s audio: the
-        same codes, since sampling is seeded per sentence (unless SamplingConfig.half_precision chose differently
-        for batch 1 than for the call's batch on this machine; float32 dtypes are exact everywhere), and samples
-        equal to float rounding (the decoder's padding in a batch). Each sentence runs at batch 1, so a long text
-        takes longer in all than one call.
+        sentence's synthesis instead of the whole text's. With float32 layers and head, joined, the pieces are
+        `self(text, seed)`'s audio (sampling is seeded per sentence; the decoder's padding in a batch changes the
+        samples by float rounding only). With half-precision ones (SamplingConfig.layer_dtype / head_dtype, e.g.
+        the bundled model's bfloat16 on CPUs where it is faster) the logits' rounding depends on the batch, so a
+        sentence may sample differently at batch 1 than inside the call's batch: the same voice and text, not the
+        same samples. Each sentence runs at batch 1, so a long text takes longer in all than one call.
         """
         if not isinstance(text, str):
             raise TypeError(f"stream speaks one text: expected a str, got {type(text).__name__}")
