@@ -6,7 +6,9 @@ repeats codes over a whole utterance: a penalty over the full context pushes the
 the length bound comes from the text, and each row samples from its own generator.
 
 Reproducibility: row i draws from a torch.Generator seeded by (seed, its prompt), so under the same seed a text
-gives the same codes whether generated alone or in a batch with others (left padding does not change the draws).
+gives the same codes whether generated alone or in a batch with others (left padding does not change the draws),
+as long as the logits are too: exact in float32; with half-precision layers or head (SamplingConfig) the rounding
+depends on the batch's kernels, and a text may sample differently alone than in a batch.
 Identical texts in one call therefore get identical samples; vary the seed for variety.
 """
 from __future__ import annotations

@@ -112,7 +112,8 @@ class TTSPipeline:
         """Speak one text (-> {"audio": float32 [T], "sampling_rate"}) or a list of texts (-> a list of those).
 
         `seed` makes sampling reproducible (None draws a fresh one); keyword arguments override SamplingConfig
-        fields (temperature, top_k, top_p, repetition_penalty, ...). A text gives the same audio alone or in a batch.
+        fields (temperature, top_k, top_p, repetition_penalty, ...). A text gives the same audio alone or in a batch
+        with float32 layers and head (half precision rounds by batch: lm/generate.py).
         """
         single = isinstance(texts, str)
         outputs = self.render(self.generate(texts, seed, **sampling))
