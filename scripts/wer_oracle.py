@@ -145,9 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         with torch.no_grad():
             out = codec.reconstruct(torch.from_numpy(wav)[None])[0][0].numpy()
         out = np.pad(out, (0, max(0, len(wav) - len(out))))[: len(wav)]
-        rows = splices(wav, out, codec.sample_rate)
-        if not args.splices:
-            rows = {name: rows[name] for name in ("input", "codec")}
+        rows = (splices(wav, out, codec.sample_rate) if args.splices
+                else {"input": wav, "codec": np.clip(out, -1.0, 1.0).astype(np.float32)})
         rows.update({f"input, jitter {sigma:g} dB": jittered(wav, sigma, seed=k) for sigma in args.jitter_db})
         for name, signal in rows.items():
             signals.setdefault(name, []).append(signal)
@@ -155,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     asr = PocketSphinxASR()
     hyps = {name: asr.transcribe(audios) for name, audios in signals.items()}
     result = {"codec": str(args.codec), "step": step, "manifest": str(args.manifest), "utterances": len(texts),
-              "stft": {"n_fft": N_FFT, "hop": HOP}, "speech_range_db": SPEECH_RANGE_DB, "conditions": {}}
+              "stft": {"n_fft": N_FFT, "hop": HOP}, "speech_range_db": SPEECH_RANGE_DB,
+              "jitter_smoothing": {"bins": JITTER_BINS, "frames": JITTER_FRAMES}, "conditions": {}}
     reports = {name: wer_report(texts, hyp) for name, hyp in hyps.items()}
     for name, wer in reports.items():
         result["conditions"][name] = {
