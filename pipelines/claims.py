@@ -76,8 +76,10 @@ def per_utterance(report: Path, name: str, folder: str = "codec") -> dict:
 
 
 def word_errors(report: Path, name: str, folder: str = "codec") -> tuple[list[str], np.ndarray, np.ndarray]:
-    """One system's ASR judgement per utterance: (reference texts, errors [U], reference words [U])."""
-    path = report / folder / _slug(name) / "results.json"
+    """One system's ASR judgement per utterance: (reference texts, errors [U], reference words [U]). The name
+    "ground_truth" is the report's ground-truth row (the judge on the input itself), whatever the folder."""
+    path = report / "ground_truth" / "results.json" if name == "ground_truth" else \
+        report / folder / _slug(name) / "results.json"
     if not path.exists():
         raise FileNotFoundError(f"{path}: missing (no system {name!r} in {report}/{folder})")
     rows = json.loads(path.read_text())["wer"]["per_utterance"]

@@ -4,7 +4,8 @@
 
 Both systems were judged on the same utterances, so the difference of their corpus WERs (OTHER - BASE, errors /
 reference words) is bootstrapped over utterances pair by pair: a much tighter CI than the two separate ones in the
-report. Names are as given to `compare` (--codec NAME=DIR). Prints one JSON line per pair. `--pool` adds the
+report. Names are as given to `compare` (--codec NAME=DIR); `ground_truth` is the judge's own row on the input
+(e.g. `ground_truth:NAME`: what the system costs over it). Prints one JSON line per pair. `--pool` adds the
 utterances of further compare folders that judged the same two systems (e.g. other test sets) into one bootstrap.
 """
 from __future__ import annotations

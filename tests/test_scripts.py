@@ -149,6 +149,11 @@ def test_paired_wer_bootstraps_the_difference_utterance_by_utterance(tmp_path, c
     assert pooled["utterances"] == 10 and pooled["difference"] == pytest.approx(-16 / 100)
     assert script.main([str(first), "a:b", "--pool", str(tmp_path)]) == 0
     assert json.loads(capsys.readouterr().out)["utterances"] == 10
+    # the ground-truth row as a system: what b costs over the judge's error on the input itself
+    truth = [{"reference": f"utterance {i}", "errors": 1, "n_words": 10} for i in range(8)]
+    (first / "ground_truth").mkdir()
+    (first / "ground_truth" / "results.json").write_text(json.dumps({"wer": {"per_utterance": truth}}))
+    assert script.paired_wer(first, "ground_truth", "b")["difference"] == pytest.approx(0.2875)
 
 
 def test_seed_pooled_averages_replicates_and_reports_their_spread(tmp_path, capsys):

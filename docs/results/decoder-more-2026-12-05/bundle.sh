@@ -1,12 +1,12 @@
 #!/bin/bash
-# The bundled model with a train.sh arm's decoder (ARM=mel, as run): packaged exactly as the bundle (LM weights
+# The bundled model with a train.sh arm's decoder (ARM=lr3e-4, as run): packaged exactly as the bundle (LM weights
 # unchanged: the bundle's own, float16; bf16 compute where faster; temperature 0.2), judged as TTS beside the bundle
 # on the test split (100), the unseen sentences (40 + 60) and dev (80), timed, carded with the earlier card's codec
 # and LM history, and installed into pipelines/default_model with INSTALL=1. Run from the repository root after
 # eval.sh.
 set -euo pipefail
 P=.venv/bin/python
-ARM=${ARM:-mel}
+ARM=${ARM:-lr3e-4}
 NEW=${NEW:-req16384on2-t0.2-dec18k}
 OLD=req16384on2-t0.2
 T=exp/decoder-more/tts
@@ -31,9 +31,9 @@ R=()
 while IFS= read -r line; do R+=(--reproduce "$line"); done <<'LINES'
 # The codec: the earlier bundle's (the runs above up to req-16384: a 6-block decoder over the frozen tokenizer of
 # a tiny 16384 codec, then the whole codec trained on with a fresh 16384 quantizer), its decoder trained on over
-# the frozen codes: 8000 steps (docs/results/cepstral-2026-12-04/train.sh, arm mel) and 10 000 more
-# (docs/results/decoder-more-2026-12-05/train.sh, ARM=mel), mel loss only, LR 1e-4 cosine, batch 8 x 1 s, the
-# 15 h fortunes corpus; its decoder side stored in float16 (pipelines.package --codec-decoder-dtype).
+# the frozen codes: 8000 steps at LR 1e-4 (docs/results/cepstral-2026-12-04/train.sh, arm mel) and 10 000 more at
+# LR 3e-4 (docs/results/decoder-more-2026-12-05/train.sh, ARM=lr3e-4 LR=3e-4), mel loss only, cosine, batch 8 x 1 s,
+# the 15 h fortunes corpus; its decoder side stored in float16 (pipelines.package --codec-decoder-dtype).
 # The LM: the earlier bundle's, unchanged (the tokenizer was frozen, so its codes mean the same): the tiny preset
 # on 15 h of fortunes, then with 24.5 h of WordNet example sentences, carried onto the 16384 codec's codes
 # (lm.train --init-new-codec) and trained on; docs/RESULTS.md ('The trio's best codec under the default LM',

@@ -24,9 +24,14 @@ R=$E/judged-test
 $P scripts/paired_wer.py $R "${pairs[@]}" > $R/paired_codec_wer.txt
 $P scripts/paired_wer.py $R "${pairs[@]}" --pool $E/judged-dev > $R/paired_codec_wer_test_dev.txt
 $P docs/results/codec-claims-gpu-2026-12-04/paired.py $R "${pairs[@]}" > $R/paired.md
+# what each codec costs over the judge's own error on the input (the ground-truth row)
+truth=(ground_truth:bundle ground_truth:mel8k ground_truth:mel18k ground_truth:lr3e-4)
+$P scripts/paired_wer.py $R "${truth[@]}" > $R/over_ground_truth.txt
+$P scripts/paired_wer.py $E/judged-dev "${truth[@]}" >> $R/over_ground_truth.txt
+$P scripts/paired_wer.py $R "${truth[@]}" --pool $E/judged-dev >> $R/over_ground_truth.txt
 $P scripts/paired_wer.py $E/tts-test-decoders "${pairs[@]}" --folder tts > $E/tts-test-decoders/paired_tts_wer.txt
 mkdir -p $D/test $D/dev $D/tts $D/runs
-cp $R/report.md $R/results.json $R/*.png $R/paired_codec_wer*.txt $R/paired.md $D/test/
+cp $R/report.md $R/results.json $R/*.png $R/paired_codec_wer*.txt $R/paired.md $R/over_ground_truth.txt $D/test/
 cp $E/judged-dev/report.md $E/judged-dev/results.json $D/dev/
 cp $E/tts-test-decoders/report.md $E/tts-test-decoders/paired_tts_wer.txt $D/tts/
 for arm in mel lr3e-4; do gzip -9c $E/$arm/metrics.jsonl > $D/runs/$arm.metrics.jsonl.gz; cp -r $E/$arm/eval $D/runs/$arm-eval; done
