@@ -2,8 +2,8 @@
 # The bundled model with a train.sh arm's decoder (ARM=lr3e-4, as run): packaged exactly as the bundle (LM weights
 # unchanged: the bundle's own, float16; bf16 compute where faster; temperature 0.2), judged as TTS beside the bundle
 # on the test split (100), the unseen sentences (40 + 60) and dev (80), timed, carded with the earlier card's codec
-# and LM history, and installed into pipelines/default_model with INSTALL=1. Run from the repository root after
-# eval.sh.
+# and LM history, and installed into pipelines/default_model with INSTALL=1 (a second run: the judging is cached).
+# Run from the repository root after eval.sh.
 set -euo pipefail
 P=.venv/bin/python
 ARM=${ARM:-lr3e-4}
@@ -14,8 +14,9 @@ export OMP_NUM_THREADS=2
 mkdir -p $T
 # the bundle as it was, kept beside the new one (the install below replaces pipelines/default_model)
 [ -d $T/$OLD ] || cp -r pipelines/default_model $T/$OLD
-$P -m pipelines.package --codec exp/decoder-more/$ARM/final --lm $T/$OLD/lm --out $T/$NEW --head-dtype bfloat16 \
-  --layer-dtype bfloat16 --lm-dtype float16 --codec-decoder-dtype float16 --temperature 0.2
+# packaged once: a new package would be newer than the judged results below and have them measured again
+[ -d $T/$NEW ] || $P -m pipelines.package --codec exp/decoder-more/$ARM/final --lm $T/$OLD/lm --out $T/$NEW \
+  --head-dtype bfloat16 --layer-dtype bfloat16 --lm-dtype float16 --codec-decoder-dtype float16 --temperature 0.2
 for set in test:exp/default/data/test.jsonl:100 unseen:exp/default/unseen/test.jsonl:40 \
            unseen2:exp/default/unseen2/test.jsonl:60 dev:exp/default/data/dev.jsonl:80; do
   IFS=: read name manifest n <<< "$set"
@@ -26,7 +27,8 @@ $P scripts/paired_wer.py --folder tts $T/report-test $OLD:$NEW > $T/paired_tts_w
 $P scripts/paired_wer.py --folder tts $T/report-unseen $OLD:$NEW --pool $T/report-unseen2 >> $T/paired_tts_wer.txt
 $P scripts/paired_wer.py --folder tts $T/report-test $OLD:$NEW --pool $T/report-unseen --pool $T/report-unseen2 \
   --pool $T/report-dev >> $T/paired_tts_wer.txt
-$P -m benchmarks tts --device cpu --pipeline $T/$NEW --natural --repeats 5 --warmup 1 --out $T/tts-speed.jsonl
+[ -f $T/tts-speed.jsonl ] || \
+  $P -m benchmarks tts --device cpu --pipeline $T/$NEW --natural --repeats 5 --warmup 1 --out $T/tts-speed.jsonl
 R=()
 while IFS= read -r line; do R+=(--reproduce "$line"); done <<'LINES'
 # The codec: the earlier bundle's (the runs above up to req-16384: a 6-block decoder over the frozen tokenizer of
@@ -39,6 +41,13 @@ while IFS= read -r line; do R+=(--reproduce "$line"); done <<'LINES'
 # (lm.train --init-new-codec) and trained on; docs/RESULTS.md ('The trio's best codec under the default LM',
 # 2026-11-29) has its commands. Packaging, judging, card: docs/results/decoder-more-2026-12-05/bundle.sh.
 LINES
+D=docs/results/decoder-more-2026-12-05/bundle
+mkdir -p $D
+for set in test unseen unseen2 dev; do
+  cp $T/report-$set/report.md $D/report-$set.md
+  cp $T/report-$set/results.json $D/results-$set.json
+done
+cp $T/paired_tts_wer.txt $T/tts-speed.jsonl $D/
 install=()
 [ "${INSTALL:-0}" = 1 ] && install=(--install pipelines/default_model)
 $P -m pipelines.model_card --model $T/$NEW --name $NEW --report $T/report-test --unseen-report $T/report-unseen \
