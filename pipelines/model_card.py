@@ -10,8 +10,9 @@ on the card is read from a file named here, none is typed in: TTS WER on the tes
 the corpus, each beside the ground-truth row of the same sentences (`pipelines.evaluate compare` reports), the
 real-time factor (a `benchmarks tts --pipeline DIR --natural` record), the steps and settings of every training run
 (its latest checkpoint's trainer_state.json; a codec continued from another is given as several --codec-run, oldest
-first), and the training data (its manifests). A folder over the size budget is refused before anything is written,
-so nothing larger is ever installed.
+first), and the training data (its manifests). Runs no longer on this machine come from an earlier card whose
+weights the model shares or continues (--codec-card, --lm-card). A folder over the size budget is refused before
+anything is written, so nothing larger is ever installed.
 """
 from __future__ import annotations
 
@@ -320,6 +321,20 @@ def inherited_codec_runs(model: Path, carded: Path, history: list[tuple[Path, in
                          f"codec run given started from the latter: the history of {carded} is not this codec's")
 
 
+def inherited_lm_facts(model: Path, carded: Path) -> tuple[list[dict], list[dict]]:
+    """The LM runs and training data of the carded model folder `carded` (its card.json), for `model` whose LM must
+    hold the very same weights: a new codec decoder under an LM whose runs are no longer on this machine keeps the
+    LM's record."""
+    theirs = carded / "lm" / "model.safetensors"
+    if not (carded / FACTS_FILE).is_file() or not theirs.is_file():
+        raise ModelCardError(f"{carded}: not a carded model folder (no {FACTS_FILE} or lm/model.safetensors)")
+    if not _same_weights(model / "lm" / "model.safetensors", load_file(str(theirs))):
+        raise ModelCardError(f"{model / 'lm' / 'model.safetensors'} and {theirs} hold different LM weights: the LM "
+                             f"history of {carded} is not this LM's")
+    facts = _read_json(carded / FACTS_FILE)
+    return facts["lm_runs"], facts["data"]
+
+
 def _same_weights(path: Path, weights: dict[str, torch.Tensor]) -> bool:
     mine = load_file(str(path)) if path.is_file() else {}
     return mine.keys() == weights.keys() and all(torch.equal(mine[k], weights[k]) for k in mine)
@@ -327,10 +342,13 @@ def _same_weights(path: Path, weights: dict[str, torch.Tensor]) -> bool:
 
 def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: Path, train_manifests: list,
                codec_runs: list[Path], lm_runs: list[Path], reproduce: list[str], max_mb: float = 60.0,
-               codec_card: Path | None = None) -> dict:
+               codec_card: Path | None = None, lm_card: Path | None = None) -> dict:
     """Check the folder against the budget, gather the facts, write README.md + card.json into it; returns the facts.
     `codec_card`: a carded model folder with the same codec weights, or whose codec one of `codec_runs` started from,
-    whose codec history the card takes over (the `codec_runs` given, if any, follow it). `train_manifests`: `PATH` or `PATH=TEXT_SOURCE` each (manifest_spec)."""
+    whose codec history the card takes over (the `codec_runs` given, if any, follow it). `lm_card`: a carded model
+    folder with the same LM weights, whose LM runs and training data the card takes over (`lm_runs` and
+    `train_manifests` given follow them, a manifest already listed once). `train_manifests`: `PATH` or
+    `PATH=TEXT_SOURCE` each (manifest_spec)."""
     from codec import Codec
     from lm.model import SpeechLM
 
@@ -343,6 +361,11 @@ def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: 
     lm = SpeechLM.from_pretrained(model / "lm", codec=codec)
     history = _history(codec_runs)
     inherited = inherited_codec_runs(model, codec_card, history) if codec_card else []
+    inherited_lm, data = inherited_lm_facts(model, lm_card) if lm_card else ([], [])
+    listed = {d["manifest"] for d in data}
+    data += [d for d in (data_summary(*manifest_spec(m)) for m in train_manifests) if d["manifest"] not in listed]
+    if not data:
+        raise ModelCardError("no training data: give --train-manifest, or --lm-card for an LM whose card lists it")
     # a run continued from the carded codec walks back through that codec's own runs, already in the inherited list
     carded = {Path(r["run"]).resolve() for r in inherited}
     facts = {
@@ -353,12 +376,12 @@ def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: 
         "sampling": json.loads((model / "pipeline.json").read_text()).get("sampling", {}),
         "codec_parameters": sum(p.numel() for p in codec.parameters()),
         "lm_parameters": sum(p.numel() for p in lm.model.parameters()),
-        "data": [data_summary(*manifest_spec(m)) for m in train_manifests],
+        "data": data,
         "wer": {label: wer_rows(report, name) for label, report in wer_reports.items()},
         "speed": speed_summary(benchmark),
         # the codec's whole history: each named run preceded by the runs it continued (codec_lineage), once each
         "codec_runs": inherited + [run_summary(r, step) for r, step in history if r.resolve() not in carded],
-        "lm_runs": [run_summary(r) for r in lm_runs],
+        "lm_runs": inherited_lm + [run_summary(r) for r in lm_runs],
         "reproduce": reproduce,
     }
     (model / FACTS_FILE).write_text(json.dumps(facts, indent=2))
@@ -383,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, required=True, help="comparison report on the test split")
     parser.add_argument("--unseen-report", type=Path, help="comparison report on sentences outside the corpus")
     parser.add_argument("--benchmark", type=Path, required=True, help="results file with a `benchmarks tts` record")
-    parser.add_argument("--train-manifest", action="append", required=True, metavar="PATH[=TEXT_SOURCE]",
+    parser.add_argument("--train-manifest", action="append", default=[], metavar="PATH[=TEXT_SOURCE]",
                         help=f"a training manifest (repeat); for synthetic speech, what it speaks: {', '.join(TEXT_SOURCES)} "
                              "(default fortunes)")
     parser.add_argument("--codec-run", type=Path, action="append", default=[], help="codec training folder (repeat)")
@@ -391,6 +414,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--codec-card", type=Path, help="a carded model folder with the same codec weights, or whose "
                         "codec a --codec-run started from (checked): its codec history is taken over (e.g. a new LM "
                         "on the bundled model's codec, or a decoder fine-tuning of it)")
+    parser.add_argument("--lm-card", type=Path, help="a carded model folder with the same LM weights (checked): its "
+                        "LM runs and training data are taken over (e.g. a new codec decoder under the bundled LM)")
     parser.add_argument("--reproduce", action="append", default=[], help="a command that reproduces it (repeat)")
     parser.add_argument("--max-mb", type=float, default=60.0)
     parser.add_argument("--install", type=Path, help="then copy the folder here (e.g. pipelines/default_model)")
@@ -398,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
     reports = {"test split": args.report, **({"unseen sentences": args.unseen_report} if args.unseen_report else {})}
     try:
         facts = write_card(args.model, args.name, reports, args.benchmark, args.train_manifest, args.codec_run,
-                           args.lm_run, args.reproduce, args.max_mb, args.codec_card)
+                           args.lm_run, args.reproduce, args.max_mb, args.codec_card, args.lm_card)
         if args.install:
             print(f"installed {install(args.model, args.install)}")
     except ModelCardError as e:

@@ -180,3 +180,29 @@ def test_a_card_lists_every_training_manifest_with_the_license_of_its_text(debug
     assert manifest_spec("a/train.jsonl=wordnet") == (Path("a/train.jsonl"), "wordnet")
     with pytest.raises(ModelCardError, match="unknown text source 'poems'"):
         manifest_spec(f"{data / 'train.jsonl'}=poems")
+
+
+def test_a_new_decoder_under_a_carded_lm_takes_over_its_lm_history_and_data(debug_recipe, model_copy, tmp_path):
+    """--lm-card: the LM runs and training data of an earlier card with the same LM weights head the new card's
+    (a manifest given again is listed once); an LM with other weights is refused by name, and a card with no
+    training data at all is refused."""
+    from safetensors.torch import load_file, save_file
+
+    earlier = tmp_path / "earlier"
+    shutil.copytree(model_copy, earlier)
+    theirs = write_card(earlier, **_card_args(debug_recipe))
+    mine = write_card(model_copy, **{**_card_args(debug_recipe), "lm_runs": [], "train_manifests": []},
+                      lm_card=earlier)
+    assert mine["lm_runs"] == theirs["lm_runs"] and mine["lm_runs"][0]["run"].endswith("256")
+    assert mine["data"] == theirs["data"] and len(mine["data"]) == 1
+    again = write_card(model_copy, **{**_card_args(debug_recipe), "lm_runs": []}, lm_card=earlier)
+    assert again["data"] == theirs["data"]
+    with pytest.raises(ModelCardError, match="no training data"):
+        write_card(model_copy, **{**_card_args(debug_recipe), "train_manifests": []})
+    weights = load_file(str(earlier / "lm" / "model.safetensors"))
+    first = next(iter(weights))
+    save_file({**weights, first: weights[first] + 1e-3}, str(earlier / "lm" / "model.safetensors"))
+    with pytest.raises(ModelCardError, match="different LM weights"):
+        write_card(model_copy, **_card_args(debug_recipe), lm_card=earlier)
+    with pytest.raises(ModelCardError, match="not a carded model folder"):
+        write_card(model_copy, **_card_args(debug_recipe), lm_card=tmp_path)
