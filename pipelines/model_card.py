@@ -170,6 +170,9 @@ def run_summary(run: Path, used_until: int | None = None) -> dict:
             "tokenizer", "init", "init_new_codec")
     summary = {"run": _shown(run), "step": int(state["step"] if used_until is None else used_until),
                "settings": {k: settings[k] for k in keep if settings.get(k) is not None}}
+    if state.get("init_fingerprint"):
+        # what --init-from held when the run started (a folder such as an installed bundle may be replaced since)
+        summary["settings"]["init_fingerprint"] = state["init_fingerprint"][:12]
     if settings.get("init_from") and settings.get("codebook_size") is not None:
         # codec.train --init-from C --codebook-size N: the quantizer (so every code) started fresh in this run; the
         # runs before it shaped the encoder and decoder only, and an LM on C's tokens does not fit this codec's

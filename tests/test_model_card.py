@@ -91,8 +91,9 @@ def test_a_new_lm_on_a_carded_codec_takes_over_its_codec_history(debug_recipe, m
     from codec import Codec
     recorded = Codec.from_pretrained(earlier / "codec").fingerprint()
     moved = _codec_run(tmp_path / "moved", 5, init_from=tmp_path / "gone", init_fingerprint=recorded)
-    assert write_card(model_copy, **{**_card_args(debug_recipe), "codec_runs": [moved]},
-                      codec_card=earlier)["codec_runs"][-1]["run"].endswith("moved")
+    moved_run = write_card(model_copy, **{**_card_args(debug_recipe), "codec_runs": [moved]},
+                           codec_card=earlier)["codec_runs"][-1]
+    assert moved_run["run"].endswith("moved") and moved_run["settings"]["init_fingerprint"] == recorded[:12]
     with pytest.raises(ModelCardError, match="not a carded model folder"):
         write_card(model_copy, **_card_args(debug_recipe), codec_card=tmp_path)
     assert torch.equal(load_file(str(model_copy / "codec" / "model.safetensors"))[first], weights[first])
