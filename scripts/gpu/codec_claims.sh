@@ -18,16 +18,14 @@
 #   then at once, on the warm machine: cp exp/gpu6/return/* $OUT/ and the issue-8 benchmarks (docs/GPU.md)
 # Returns under $OUT: session.log, logs.tar (training logs, metrics, dev evaluations) and codecs.tar.part-* (15 MB
 # parts, as many as fit in 64 MiB; the rest wait in exp/gpu6/return for the second call).
-# A second seed of the key pair only: INIT_CODEC=.gpu/codec-2026-11-29 SEED=2 ONLY="16384 16384-sgc" SGSPEECH_WHEELS=.whl-gpu bash scripts/gpu/codec_claims.sh
-# Replicates must start where the first seed did: the bundle of 2026-11-29 (replaced 2026-12-05 by commit f1581ac).
-# Put it back first, then pass INIT_CODEC (default: the bundled codec as it is now):
-#   mkdir -p .gpu/codec-2026-11-29 && for f in config.json model.safetensors; do
-#     git show f1581ac^:pipelines/default_model/codec/$f > .gpu/codec-2026-11-29/$f; done   # and carry .gpu
+# A second seed of the key pair only: SEED=2 ONLY="16384 16384-sgc" SGSPEECH_WHEELS=.whl-gpu bash scripts/gpu/codec_claims.sh
+# It must start where seed 1 did, from the bundle of 2026-11-29 (replaced 2026-12-05 by commit f1581ac): for that call
+# check its codec out in place of the bundled one (a copy beside it would not fit the 64 MiB a call carries):
+#   git checkout f1581ac^ -- pipelines/default_model/codec   ...   afterwards: git checkout HEAD -- pipelines/default_model/codec
 # A CPU dry run: OUT=/tmp/o DEVICE=cpu MEL_STEPS=2 GAN_STEPS=2 BATCH=2 TEXTS=3 PY=.venv/bin/python bash scripts/gpu/codec_claims.sh
 set -uo pipefail
 t0=$SECONDS
 DEVICE=${DEVICE:-cuda} PY=${PY:-python3} SEED=${SEED:-1}
-INIT_CODEC=${INIT_CODEC:-pipelines/default_model/codec}
 MEL_STEPS=${MEL_STEPS:-2000} GAN_STEPS=${GAN_STEPS:-1000} BATCH=${BATCH:-32} LR=${LR:-2e-4}
 TRAIN_END_S=${TRAIN_END_S:-545} TEXTS=${TEXTS:-6000}
 WORK=${WORK:-exp/gpu6}
@@ -64,7 +62,7 @@ for arm in "${ARMS[@]}"; do
   steps=$MEL_STEPS adv=$MEL_STEPS
   [ "$kind" = gan ] && steps=$GAN_STEPS adv=0
   # shellcheck disable=SC2086
-  $PY -m codec.train --init-from "$INIT_CODEC" --codebook-size "${name%%-*}" $flags --seed "$SEED" \
+  $PY -m codec.train --init-from pipelines/default_model/codec --codebook-size "${name%%-*}" $flags --seed "$SEED" \
     --train-manifest "$data/train.jsonl" --dev-manifest "$WORK/dev/test.jsonl" --out "$WORK/codec/$name" \
     --steps "$steps" --batch-size "$BATCH" --segment-seconds 1.0 --lr "$LR" --warmup-steps 50 \
     --adv-start-step "$adv" --save-every 200 --keep-last 1 --eval-every "$steps" --num-workers 2 \

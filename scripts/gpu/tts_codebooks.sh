@@ -39,11 +39,9 @@ LM_STEPS=${LM_STEPS:-800} LM_TOKENS=${LM_TOKENS:-16384} LM_LR=${LM_LR:-7e-4} MAX
 LM_JUDGE_STEP=${LM_JUDGE_STEP:-400} LM_DEADLINE_S=${LM_DEADLINE_S:-560} BENCH_END_S=${BENCH_END_S:-565}
 STAGE=${STAGE:-all}  # train (stages 1-4), speak (5-7, on the same warm machine after train), or all
 CODEC_SEED=${CODEC_SEED:-1} LM_SEED=${LM_SEED:-0}  # 2026-12-04: 1 and 0; another pair is a replicate of the comparison
-# a replicate starts where 2026-12-04's run did, the bundle of 2026-11-29 (replaced 2026-12-05 by commit f1581ac; the
-# LM is unchanged): put it back first, and carry .gpu
-#   mkdir -p .gpu/codec-2026-11-29 && for f in config.json model.safetensors; do
-#     git show f1581ac^:pipelines/default_model/codec/$f > .gpu/codec-2026-11-29/$f; done
-INIT_CODEC=${INIT_CODEC:-pipelines/default_model/codec}  # replicates: INIT_CODEC=.gpu/codec-2026-11-29
+# a replicate starts where 2026-12-04's run did, from the bundle of 2026-11-29 (its codec replaced 2026-12-05 by
+# commit f1581ac; the LM is unchanged): for those calls `git checkout f1581ac^ -- pipelines/default_model/codec`,
+# afterwards `git checkout HEAD -- pipelines/default_model/codec`
 WORK=${WORK:-exp/gpu7}
 ARMS=("65536:--no-sg" "16384:--no-sg" "16384-sgc:--sg --sg-weight 5 --sg-loss centered --sg-tap last_block")
 mkdir -p "$OUT" "$WORK/logs"
@@ -81,7 +79,7 @@ for arm in "${ARMS[@]}"; do
   name=${arm%%:*} flags=${arm#*:}
   [ -d "$WORK/codec/$name/final" ] && continue  # a rerun on the same machine: trained already
   # shellcheck disable=SC2086
-  $PY -m codec.train --init-from "$INIT_CODEC" --codebook-size "${name%%-*}" $flags --seed "$CODEC_SEED" \
+  $PY -m codec.train --init-from pipelines/default_model/codec --codebook-size "${name%%-*}" $flags --seed "$CODEC_SEED" \
     --train-manifest $data/train.jsonl --dev-manifest $data/dev.jsonl --out "$WORK/codec/$name" \
     --steps "$CODEC_STEPS" --batch-size "$CODEC_BATCH" --segment-seconds 1.0 --lr "$CODEC_LR" --warmup-steps 50 \
     --adv-start-step "$CODEC_STEPS" --save-every 500 --keep-last 1 --eval-every "$CODEC_STEPS" \
