@@ -12,8 +12,8 @@ OLD=req16384on2-t0.2
 T=exp/decoder-more/tts
 export OMP_NUM_THREADS=2
 mkdir -p $T
-# the bundle as it was, kept beside the new one (the install below replaces pipelines/default_model)
-[ -d $T/$OLD ] || cp -r pipelines/default_model $T/$OLD
+# the bundle as it was before this run (eval.sh takes it from git), beside the new one
+[ -d $T/$OLD ] || { echo "no $T/$OLD: run eval.sh first (it restores the earlier bundle)" >&2; exit 2; }
 # packaged once: a new package would be newer than the judged results below and have them measured again
 [ -d $T/$NEW ] || $P -m pipelines.package --codec exp/decoder-more/$ARM/final --lm $T/$OLD/lm --out $T/$NEW \
   --head-dtype bfloat16 --layer-dtype bfloat16 --lm-dtype float16 --codec-decoder-dtype float16 --temperature 0.2

@@ -8,14 +8,18 @@ D=docs/results/decoder-more-2026-12-05
 E=${OUT:-exp/decoder-more}
 P=.venv/bin/python
 export OMP_NUM_THREADS=2
-codecs=(--codec bundle=pipelines/default_model/codec --codec mel8k=exp/cepstral/mel/final
+# "bundle" is the default model as it was before this run replaced it (commit f1581ac), taken from git so that a
+# rerun on a later checkout judges the same codec (bundle.sh uses this copy too)
+OLD_BUNDLE=$E/tts/req16384on2-t0.2
+[ -d $OLD_BUNDLE ] || { mkdir -p $OLD_BUNDLE && git archive f1581ac^ pipelines/default_model | tar -x --strip-components=2 -C $OLD_BUNDLE; }
+codecs=(--codec bundle=$OLD_BUNDLE/codec --codec mel8k=exp/cepstral/mel/final
         --codec mel18k=$E/mel/final --codec lr3e-4=$E/lr3e-4/final)
 for split in test:100 dev:80; do
   $P -m pipelines.evaluate compare "${codecs[@]}" --manifest exp/default/data/${split%%:*}.jsonl \
     --max-utts ${split##*:} --seed 0 --asr pocketsphinx --out $E/judged-${split%%:*} > $E/judge-${split%%:*}.log 2>&1
 done
 K=exp/cepstral/tts-test/tts/bundle/codes.safetensors
-$P -m pipelines.evaluate compare --tts-codes bundle=pipelines/default_model/codec:$K \
+$P -m pipelines.evaluate compare --tts-codes bundle=$OLD_BUNDLE/codec:$K \
   --tts-codes mel8k=exp/cepstral/mel/final:$K --tts-codes mel18k=$E/mel/final:$K --tts-codes lr3e-4=$E/lr3e-4/final:$K \
   --manifest exp/default/data/test.jsonl --max-utts 100 --seed 0 --asr pocketsphinx --out $E/tts-test-decoders \
   > $E/tts-test-decoders.log 2>&1
