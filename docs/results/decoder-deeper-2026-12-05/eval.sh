@@ -1,0 +1,53 @@
+#!/bin/bash
+# Judge train.sh's two arms beside the decoder they started from (the bundled one, in float32: exp/decoder-more/
+# lr3e-4/final) on the default corpus's 100 test and 80 dev utterances (pocketsphinx; PESQ, STOI, mel / cepstral
+# distance), then the bundled LM's very same TTS codes (docs/results/cepstral-2026-12-04/tts.sh made them) through
+# each decoder, and the paired differences. ARMS="same" judges one arm early (while the other trains); a later run
+# with both reuses what is judged (pipelines.evaluate caches per folder and name). Run from the repository root.
+set -euo pipefail
+D=docs/results/decoder-deeper-2026-12-05
+E=${OUT:-exp/decoder-deeper}
+P=.venv/bin/python
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
+ARMS=(${ARMS:-same deep12})
+K=exp/cepstral/tts-test/tts/bundle/codes.safetensors
+codecs=(--codec dec18k=exp/decoder-more/lr3e-4/final)
+tts=(--tts-codes dec18k=exp/decoder-more/lr3e-4/final:$K)
+for arm in "${ARMS[@]}"; do codecs+=(--codec $arm=$E/$arm/final); tts+=(--tts-codes $arm=$E/$arm/final:$K); done
+for split in test:100 dev:80; do
+  $P -m pipelines.evaluate compare "${codecs[@]}" --manifest exp/default/data/${split%%:*}.jsonl \
+    --max-utts ${split##*:} --seed 0 --asr pocketsphinx --out $E/judged-${split%%:*} > $E/judge-${split%%:*}.log 2>&1
+done
+$P -m pipelines.evaluate compare "${tts[@]}" --manifest exp/default/data/test.jsonl --max-utts 100 --seed 0 \
+  --asr pocketsphinx --out $E/tts-test-decoders > $E/tts-test-decoders.log 2>&1
+[ ${#ARMS[@]} = 2 ] || exit 0  # the rest compares the two arms
+pairs=(dec18k:same dec18k:deep12 same:deep12)
+R=$E/judged-test
+$P scripts/paired_wer.py $R "${pairs[@]}" > $R/paired_codec_wer.txt
+$P scripts/paired_wer.py $R "${pairs[@]}" --pool $E/judged-dev > $R/paired_codec_wer_test_dev.txt
+$P docs/results/codec-claims-gpu-2026-12-04/paired.py $R "${pairs[@]}" > $R/paired.md
+$P docs/results/codec-claims-gpu-2026-12-04/paired.py $E/judged-dev "${pairs[@]}" > $E/judged-dev/paired.md
+# what each codec costs over the judge's own error on the input (the ground-truth row)
+truth=(ground_truth:dec18k ground_truth:same ground_truth:deep12)
+$P scripts/paired_wer.py $R "${truth[@]}" > $R/over_ground_truth.txt
+$P scripts/paired_wer.py $E/judged-dev "${truth[@]}" >> $R/over_ground_truth.txt
+$P scripts/paired_wer.py $R "${truth[@]}" --pool $E/judged-dev >> $R/over_ground_truth.txt
+$P scripts/paired_wer.py $E/tts-test-decoders "${pairs[@]}" --folder tts > $E/tts-test-decoders/paired_tts_wer.txt
+mkdir -p $D/test $D/dev $D/tts $D/runs
+cp $R/report.md $R/results.json $R/*.png $R/paired_codec_wer*.txt $R/paired.md $R/over_ground_truth.txt $D/test/
+cp $E/judged-dev/report.md $E/judged-dev/results.json $E/judged-dev/paired.md $D/dev/
+cp $E/tts-test-decoders/report.md $E/tts-test-decoders/paired_tts_wer.txt $D/tts/
+for arm in same deep12; do gzip -9c $E/$arm/metrics.jsonl > $D/runs/$arm.metrics.jsonl.gz; cp -r $E/$arm/eval $D/runs/$arm-eval; done
+$P $D/plot.py
+$P - $R "${pairs[@]}" <<'PY' > $D/test/paired_distances.md
+import sys
+from pathlib import Path
+from pipelines.claims import paired_difference
+report = Path(sys.argv[1])
+print("| pair (other - base) | cepstral distance [95% CI] | mel distance [95% CI] |")
+print("|---|---|---|")
+for base, other in (p.split(":") for p in sys.argv[2:]):
+    cells = [paired_difference(report, base, other, m) for m in ("cepstral_distance", "mel_distance")]
+    print(f"| {other} - {base} | " + " | ".join(f"{d['difference']:+.4f} [{d['difference_ci'][0]:+.4f}, "
+                                                 f"{d['difference_ci'][1]:+.4f}]" for d in cells) + " |")
+PY
