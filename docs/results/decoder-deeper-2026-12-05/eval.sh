@@ -39,15 +39,4 @@ cp $E/judged-dev/report.md $E/judged-dev/results.json $E/judged-dev/paired.md $D
 cp $E/tts-test-decoders/report.md $E/tts-test-decoders/paired_tts_wer.txt $D/tts/
 for arm in same deep12; do gzip -9c $E/$arm/metrics.jsonl > $D/runs/$arm.metrics.jsonl.gz; cp -r $E/$arm/eval $D/runs/$arm-eval; done
 $P $D/plot.py
-$P - $R "${pairs[@]}" <<'PY' > $D/test/paired_distances.md
-import sys
-from pathlib import Path
-from pipelines.claims import paired_difference
-report = Path(sys.argv[1])
-print("| pair (other - base) | cepstral distance [95% CI] | mel distance [95% CI] |")
-print("|---|---|---|")
-for base, other in (p.split(":") for p in sys.argv[2:]):
-    cells = [paired_difference(report, base, other, m) for m in ("cepstral_distance", "mel_distance")]
-    print(f"| {other} - {base} | " + " | ".join(f"{d['difference']:+.4f} [{d['difference_ci'][0]:+.4f}, "
-                                                 f"{d['difference_ci'][1]:+.4f}]" for d in cells) + " |")
-PY
+$P docs/results/decoder-more-2026-12-05/paired_distances.py $R "${pairs[@]}" > $D/test/paired_distances.md
