@@ -24,10 +24,15 @@ def masked_group_norm(x: torch.Tensor, mask: torch.Tensor, norm: nn.GroupNorm) -
     return xg.reshape(b, c, f) * norm.weight[None, :, None] + norm.bias[None, :, None]
 
 
+def norm_groups(dim: int) -> int:
+    """GroupNorm groups of a ResNet block `dim` wide: the largest of 32, 16, ..., 1 that divides it."""
+    return next(g for g in (32, 16, 8, 4, 2, 1) if dim % g == 0)
+
+
 class ResnetBlock(nn.Module):
     def __init__(self, dim: int):
         super().__init__()
-        groups = next(g for g in (32, 16, 8, 4, 2, 1) if dim % g == 0)
+        groups = norm_groups(dim)
         self.norm1, self.norm2 = nn.GroupNorm(groups, dim, eps=1e-6), nn.GroupNorm(groups, dim, eps=1e-6)
         self.conv1, self.conv2 = nn.Conv1d(dim, dim, 3, padding=1), nn.Conv1d(dim, dim, 3, padding=1)
 

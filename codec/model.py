@@ -26,6 +26,7 @@ from codec.checkpoint import atomic_directory
 from codec.config import CodecConfig, ConfigError
 from codec.decoder import Backbone, ISTFTHead
 from codec.encoder import AcousticEncoder, length_mask
+from codec.grow import widen_decoder
 from codec.quantizer import build_quantizer
 from codec.semantic import ConvAdapter, SSLFeatures
 
@@ -281,15 +282,17 @@ class Codec(nn.Module):
 
     def load_grown(self, source: "Codec", fresh_quantizer: bool = False) -> "Codec":
         """Copy every weight of `source`, a codec of this architecture or of this one with fewer decoder transformer
-        blocks. The extra blocks follow the source's and start as identities (their attention and MLP output
-        projections are zero; being residual, each then passes its input through), so this codec decodes exactly
-        as `source` until it trains - a deeper decoder that starts from a trained one, not from scratch. With
-        `fresh_quantizer` the quantizer's own weights stay as initialised here, so this codec may have another
-        codebook size than `source`."""
+        blocks or a narrower decoder (a whole fraction of this one's width, this one's heads the same size). The
+        extra blocks follow the source's and start as identities (their attention and MLP output projections are
+        zero; being residual, each then passes its input through); a wider decoder copies each channel, head and
+        MLP unit (codec.grow). Either way this codec decodes as `source` until it trains - a larger decoder that
+        starts from a trained one, not from scratch. With `fresh_quantizer` the quantizer's own weights stay as
+        initialised here, so this codec may have another codebook size than `source`."""
         ours, theirs = self.config.decoder_depth, source.config.decoder_depth
         if ours < theirs:
             raise ValueError(f"cannot load a codec with {theirs} decoder blocks into one with {ours}")
-        mine, weights = self.state_dict(), source.state_dict()
+        mine = self.state_dict()
+        weights = widen_decoder(source.state_dict(), source.config, self.config)
         if fresh_quantizer:
             mine = {k: w for k, w in mine.items() if not k.startswith("quantizer.")}
             weights = {k: w for k, w in weights.items() if not k.startswith("quantizer.")}

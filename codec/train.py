@@ -42,6 +42,7 @@ from codec.checkpoint import CheckpointError, CheckpointManager, read_versioned_
 from codec.config import QUANTIZERS, SG_LOSSES, SG_TAPS, CodecConfig, ConfigError
 from codec.data import CropDataset, ResumableSampler, UtteranceDataset, collate_padded, read_manifest
 from codec.discriminators import Discriminators
+from codec.grow import width_factor
 from codec.model import Codec, format_counts, parameter_counts
 from codec.objective import (GeneratorForward, discriminator_objective, generator_gan_losses, loss_weights,
                              multiscale_mel_loss)
@@ -82,6 +83,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="transformer blocks in the decoder (overrides the preset's); with --init-from, more than the "
                         "source codec's grows its decoder: the new blocks follow the source's and start as identities, "
                         "so training starts from the source codec's exact output")
+    p.add_argument("--decoder-width", type=int,
+                   help="the decoder's channels (overrides the preset's; its heads keep their size, so their number "
+                        "follows); with --init-from, a multiple of the source codec's widens its decoder: each channel, "
+                        "attention head and MLP unit is copied (codec.grow), so training starts from the source "
+                        "codec's exact output")
     p.add_argument("--quantizer", choices=QUANTIZERS)
     p.add_argument("--sg", action=argparse.BooleanOptionalAction, default=None,
                    help="self-guidance (default on; with --init-from, the folder's setting)")
@@ -161,6 +167,12 @@ def build_config(args, source: Codec | None = None) -> CodecConfig:
             sys.exit(f"--decoder-depth {args.decoder_depth}: {args.init_from} has {depth} decoder blocks; a decoder "
                      f"can be grown from it, not cut")
         changed = {"decoder_depth": args.decoder_depth or depth}
+        if args.decoder_width is not None:
+            changed.update(decoder_dim=args.decoder_width, decoder_heads=heads_for_width(source.config, args.decoder_width))
+            try:
+                width_factor(source.config, dataclasses.replace(source.config, **changed))
+            except ValueError as e:
+                sys.exit(f"--decoder-width {args.decoder_width}: {e}")
         if fresh_quantizer(args):  # main: load_grown; the FSQ levels follow the size unless given
             if args.freeze_tokenizer:
                 given = (f"--codebook-size {args.codebook_size}" if args.fsq_levels is None
@@ -181,10 +193,22 @@ def build_config(args, source: Codec | None = None) -> CodecConfig:
         config = CodecConfig.preset(args.preset or "tiny", **{k: v for k, v in overrides.items() if v is not None})
     except ConfigError as e:
         sys.exit(f"--preset {args.preset or 'tiny'}: {e}")
+    if args.decoder_width is not None:  # the preset's head size kept
+        config = dataclasses.replace(config, decoder_dim=args.decoder_width,
+                                     decoder_heads=heads_for_width(config, args.decoder_width))
     if args.semantic_model:  # the adapter's input width is the SSL model's hidden size
         hidden = json.loads((Path(args.semantic_model) / "config.json").read_text())["hidden_size"]
         config = dataclasses.replace(config, semantic_dim=int(hidden))
     return config
+
+
+def heads_for_width(config: CodecConfig, width: int) -> int:
+    """Attention heads of a decoder `width` wide whose heads have config's head size (exits if they cannot)."""
+    head_size = config.decoder_dim // config.decoder_heads
+    if width < head_size or width % head_size:
+        sys.exit(f"--decoder-width {width}: the decoder's attention heads are {head_size} wide; the width must be a "
+                 f"multiple of that")
+    return width // head_size
 
 
 # Settings a resumed run must share with its checkpoint: the data position is a function of the step, the batch

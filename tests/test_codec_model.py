@@ -244,7 +244,36 @@ def test_grown_decoder_starts_as_the_source_codec_and_then_trains_its_new_blocks
     with pytest.raises(ValueError, match="with 3 decoder blocks into one with 1"):
         Codec(source.config).load_grown(grown)
     with pytest.raises(ValueError, match="do not fit"):
-        Codec(dataclasses.replace(source.config, decoder_dim=32, decoder_depth=3)).load_grown(source)
+        Codec(dataclasses.replace(source.config, latent_dim=32, decoder_depth=3)).load_grown(source)
+
+
+def test_wider_decoder_starts_as_the_source_codec_and_its_copies_then_part():
+    source = make_codec(decoder_depth=2)  # 64 wide, 2 heads of 32
+    for p in source.parameters():
+        p.data.add_(0.01 * torch.randn_like(p))
+    wide = Codec(dataclasses.replace(source.config, decoder_dim=128, decoder_heads=4, decoder_depth=3))
+    wide.load_grown(source).eval()  # twice as wide and one block deeper at once
+    wav = torch.randn(2, 4800) * 0.1
+    codes, frames = source.encode(wav)
+    assert torch.equal(wide.encode(wav)[0], codes)
+    assert torch.allclose(wide.decode(codes, frames), source.decode(codes, frames), atol=1e-5)
+    # inside, the residual stream is the source's with each channel twice
+    x, mask = torch.randn(1, 64, 20), torch.ones(1, 1, 20)
+    _, (h_source,) = source.backbone(x, mask, tap="last_block")
+    features, (h_wide,) = wide.backbone(x.repeat_interleave(2, dim=1), mask, tap="last_block")
+    assert torch.allclose(h_wide, h_source.repeat_interleave(2, dim=-1), atol=1e-5)
+    # the copies get different gradients, so training parts them: the extra width is not dead
+    features.pow(2).mean().backward()
+    head_rows = wide.backbone.blocks[0].qkv.weight.grad[:64]  # the first two query heads: copies of source head 0
+    assert not torch.allclose(head_rows[:32], head_rows[32:], rtol=1e-3)
+    unit_rows = wide.backbone.blocks[0].mlp[0].weight.grad
+    assert not torch.allclose(unit_rows[0::2], unit_rows[1::2], rtol=1e-3)
+    with pytest.raises(ValueError, match="grown to a multiple of its width, not to 96"):
+        Codec(dataclasses.replace(source.config, decoder_dim=96, decoder_heads=3)).load_grown(source)
+    with pytest.raises(ValueError, match="grows to 128 wide with 4 heads"):
+        Codec(dataclasses.replace(source.config, decoder_dim=128, decoder_heads=2)).load_grown(source)
+    with pytest.raises(ValueError, match="not to 64"):  # narrowed: no
+        Codec(dataclasses.replace(source.config, decoder_depth=3)).load_grown(wide)
 
 
 def test_fresh_quantizer_takes_every_other_weight_from_the_source_at_any_codebook_size():

@@ -200,18 +200,26 @@ def test_decoder_fine_tune_with_a_frozen_tokenizer_keeps_codes_and_tokens_valid(
     with pytest.raises(SystemExit, match="--freeze-tokenizer needs --init-from"):
         main(train_args(synth_corpus, tmp_path / "y", "--freeze-tokenizer", "--steps", "1"))
 
-    # a deeper decoder grown from the tuned codec keeps its codes; it can be grown, not cut
-    depth = tuned.config.decoder_depth
+    # a deeper and wider decoder grown from the tuned codec keeps its codes; it can be grown, not cut
+    depth, width, heads = tuned.config.decoder_depth, tuned.config.decoder_dim, tuned.config.decoder_heads
     from_tuned = ["--init-from", str(tuned_dir), *tune[2:]]  # tune[:2] is --init-from base
-    grown_dir = main(from_tuned + ["--freeze-tokenizer", "--decoder-depth", str(depth + 1), "--out", str(tmp_path / "grown")])
+    grown_dir = main(from_tuned + ["--freeze-tokenizer", "--decoder-depth", str(depth + 1),
+                                   "--decoder-width", str(2 * width), "--out", str(tmp_path / "grown")])
     grown = Codec.from_pretrained(grown_dir)
-    assert grown.config.decoder_depth == depth + 1
+    assert (grown.config.decoder_depth, grown.config.decoder_dim, grown.config.decoder_heads) == (depth + 1, 2 * width,
+                                                                                                 2 * heads)
     assert grown.tokenizer_fingerprint() == base.tokenizer_fingerprint()
     assert torch.equal(grown.encode(wav)[0], base.encode(wav)[0])
     with pytest.raises(SystemExit, match=f"has {depth + 1} decoder blocks; a decoder can be grown from it, not cut"):
         main(["--init-from", str(grown_dir), *tune[2:], "--decoder-depth", str(depth), "--out", str(tmp_path / "cut")])
     with pytest.raises(SystemExit, match="--decoder-depth 0: the decoder needs at least one transformer block"):
         main(train_args(synth_corpus, tmp_path / "z", "--decoder-depth", "0", "--steps", "1"))
+    head_size = width // heads
+    with pytest.raises(SystemExit, match=f"--decoder-width {3 * head_size}: a decoder {width} wide can be grown to a "
+                                         f"multiple of its width"):
+        main(from_tuned + ["--decoder-width", str(3 * head_size), "--out", str(tmp_path / "odd")])
+    with pytest.raises(SystemExit, match=f"heads are {head_size} wide; the width must be a multiple of that"):
+        main(train_args(synth_corpus, tmp_path / "w", "--decoder-width", str(head_size + 1), "--steps", "1"))
 
     # another codebook size from the tuned codec: a fresh quantizer, every other weight the source's at step 0
     requantized = Codec.from_pretrained(main(from_tuned + ["--codebook-size", "64", "--steps", "1", "--lr", "1e-9",

@@ -1,15 +1,16 @@
 #!/bin/bash
-# Judge train.sh's two arms beside the decoder they started from (the bundled one, in float32: exp/decoder-more/
+# Judge train.sh's arms beside the decoder they started from (the bundled one, in float32: exp/decoder-more/
 # lr3e-4/final) on the default corpus's 100 test and 80 dev utterances (pocketsphinx; PESQ, STOI, mel / cepstral
 # distance), then the bundled LM's very same TTS codes (docs/results/cepstral-2026-12-04/tts.sh made them) through
-# each decoder, and the paired differences. ARMS="same" judges one arm early (while the other trains); a later run
-# with both reuses what is judged (pipelines.evaluate caches per folder and name). Run from the repository root.
+# each decoder, and the paired differences. ARMS="same" judges one arm early (while another trains); a later run
+# with more reuses what is judged (pipelines.evaluate caches per folder and name). As run: ARMS="same deep12"
+# (04:34-05:03 UTC), then the default, all three (wide512 added). Run from the repository root.
 set -euo pipefail
 D=docs/results/decoder-deeper-2026-12-05
 E=${OUT:-exp/decoder-deeper}
 P=.venv/bin/python
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
-ARMS=(${ARMS:-same deep12})
+ARMS=(${ARMS:-same deep12 wide512})
 K=exp/cepstral/tts-test/tts/bundle/codes.safetensors
 codecs=(--codec dec18k=exp/decoder-more/lr3e-4/final)
 tts=(--tts-codes dec18k=exp/decoder-more/lr3e-4/final:$K)
@@ -20,15 +21,18 @@ for split in test:100 dev:80; do
 done
 $P -m pipelines.evaluate compare "${tts[@]}" --manifest exp/default/data/test.jsonl --max-utts 100 --seed 0 \
   --asr pocketsphinx --out $E/tts-test-decoders > $E/tts-test-decoders.log 2>&1
-[ ${#ARMS[@]} = 2 ] || exit 0  # the rest compares the two arms
-pairs=(dec18k:same dec18k:deep12 same:deep12)
+[ ${#ARMS[@]} -ge 2 ] || exit 0  # the rest compares the arms: every pair, the start included
+names=(dec18k "${ARMS[@]}") pairs=() truth=()
+for i in "${!names[@]}"; do
+  truth+=(ground_truth:${names[i]})
+  for ((j = i + 1; j < ${#names[@]}; j++)); do pairs+=(${names[i]}:${names[j]}); done
+done
 R=$E/judged-test
 $P scripts/paired_wer.py $R "${pairs[@]}" > $R/paired_codec_wer.txt
 $P scripts/paired_wer.py $R "${pairs[@]}" --pool $E/judged-dev > $R/paired_codec_wer_test_dev.txt
 $P docs/results/codec-claims-gpu-2026-12-04/paired.py $R "${pairs[@]}" > $R/paired.md
 $P docs/results/codec-claims-gpu-2026-12-04/paired.py $E/judged-dev "${pairs[@]}" > $E/judged-dev/paired.md
 # what each codec costs over the judge's own error on the input (the ground-truth row)
-truth=(ground_truth:dec18k ground_truth:same ground_truth:deep12)
 $P scripts/paired_wer.py $R "${truth[@]}" > $R/over_ground_truth.txt
 $P scripts/paired_wer.py $E/judged-dev "${truth[@]}" >> $R/over_ground_truth.txt
 $P scripts/paired_wer.py $R "${truth[@]}" --pool $E/judged-dev >> $R/over_ground_truth.txt
@@ -37,6 +41,6 @@ mkdir -p $D/test $D/dev $D/tts $D/runs
 cp $R/report.md $R/results.json $R/*.png $R/paired_codec_wer*.txt $R/paired.md $R/over_ground_truth.txt $D/test/
 cp $E/judged-dev/report.md $E/judged-dev/results.json $E/judged-dev/paired.md $D/dev/
 cp $E/tts-test-decoders/report.md $E/tts-test-decoders/paired_tts_wer.txt $D/tts/
-for arm in same deep12; do gzip -9c $E/$arm/metrics.jsonl > $D/runs/$arm.metrics.jsonl.gz; cp -r $E/$arm/eval $D/runs/$arm-eval; done
+for arm in "${ARMS[@]}"; do gzip -9c $E/$arm/metrics.jsonl > $D/runs/$arm.metrics.jsonl.gz; cp -r $E/$arm/eval $D/runs/$arm-eval; done
 $P $D/plot.py
 $P docs/results/decoder-more-2026-12-05/paired_distances.py $R "${pairs[@]}" > $D/test/paired_distances.md

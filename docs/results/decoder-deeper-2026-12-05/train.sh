@@ -6,18 +6,22 @@
 # (DEPTH=12: six new blocks after the trained ones, starting as identities, so the arm starts from the very same
 # output). Codes are unchanged, so the bundled LM speaks through either.
 # As run (2026-12-05, side by side): ARM=same and ARM=deep12 DEPTH=12, both LR=3e-4 STEPS=10000.
+# Then (2026-12-05, alone, two threads): ARM=wide512 WIDTH=512 THREADS=2 - the decoder twice as wide (each channel,
+# head and MLP unit copied, codec.grow, so it too starts from the very same output).
 # Run from the repository root; resumes a killed run.
 set -euo pipefail
 STEPS=${STEPS:-10000}
 ARM=${ARM:-same}
 LR=${LR:-3e-4}
 DEPTH=${DEPTH:-6}
+WIDTH=${WIDTH:-256}
+THREADS=${THREADS:-1}
 OUT=${OUT:-exp/decoder-deeper}
 resume=()
 [ -d "$OUT/$ARM/checkpoints" ] && resume=(--resume)
 mkdir -p "$OUT"
-OMP_NUM_THREADS=1 .venv/bin/python -m codec.train --init-from exp/decoder-more/lr3e-4/final --freeze-tokenizer \
-  --no-sg --seed 0 --decoder-depth "$DEPTH" \
+OMP_NUM_THREADS=$THREADS .venv/bin/python -m codec.train --init-from exp/decoder-more/lr3e-4/final --freeze-tokenizer \
+  --no-sg --seed 0 --decoder-depth "$DEPTH" --decoder-width "$WIDTH" \
   --train-manifest exp/default/data/train.jsonl --dev-manifest exp/default/data/dev.jsonl \
   --steps "$STEPS" --batch-size 8 --segment-seconds 1.0 --lr "$LR" --warmup-steps 50 --adv-start-step "$STEPS" \
   --save-every 1000 --eval-every 1000 --cpu "${resume[@]}" --out "$OUT/$ARM" >> "$OUT/$ARM.log" 2>&1
