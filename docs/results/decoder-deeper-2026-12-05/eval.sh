@@ -41,6 +41,6 @@ mkdir -p $D/test $D/dev $D/tts $D/runs
 cp $R/report.md $R/results.json $R/*.png $R/paired_codec_wer*.txt $R/paired.md $R/over_ground_truth.txt $D/test/
 cp $E/judged-dev/report.md $E/judged-dev/results.json $E/judged-dev/paired.md $D/dev/
 cp $E/tts-test-decoders/report.md $E/tts-test-decoders/paired_tts_wer.txt $D/tts/
-for arm in "${ARMS[@]}"; do gzip -9c $E/$arm/metrics.jsonl > $D/runs/$arm.metrics.jsonl.gz; cp -r $E/$arm/eval $D/runs/$arm-eval; done
+for arm in "${ARMS[@]}"; do gzip -9c $E/$arm/metrics.jsonl > $D/runs/$arm.metrics.jsonl.gz; mkdir -p $D/runs/$arm-eval; cp $E/$arm/eval/*.json $D/runs/$arm-eval/; done
 $P $D/plot.py
 $P docs/results/decoder-more-2026-12-05/paired_distances.py $R "${pairs[@]}" > $D/test/paired_distances.md

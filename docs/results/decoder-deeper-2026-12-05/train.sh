@@ -6,8 +6,11 @@
 # (DEPTH=12: six new blocks after the trained ones, starting as identities, so the arm starts from the very same
 # output). Codes are unchanged, so the bundled LM speaks through either.
 # As run (2026-12-05, side by side): ARM=same and ARM=deep12 DEPTH=12, both LR=3e-4 STEPS=10000.
-# Then (2026-12-05, alone, two threads): ARM=wide512 WIDTH=512 THREADS=2 - the decoder twice as wide (each channel,
-# head and MLP unit copied, codec.grow, so it too starts from the very same output).
+# Then (2026-12-05, alone, two threads): ARM=wide512 WIDTH=512 THREADS=2 LR=1.5e-4 - the decoder twice as wide (each
+# channel, head and MLP unit copied, codec.grow, so it too starts from the very same output) at half the LR: Adam moves
+# every weight about as far whatever its size, and each layer now reads twice as many, so the same LR would be twice
+# the step for the function (muP's 1/width); tried first at LR=3e-4 and stopped after 870 steps, its training mel
+# loss 0.1 above the `same` arm's and rising (runs/wide512-lr3e-4-stopped.metrics.jsonl.gz).
 # Run from the repository root; resumes a killed run.
 set -euo pipefail
 STEPS=${STEPS:-10000}
