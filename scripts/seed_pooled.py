@@ -10,6 +10,9 @@ seeds the seed-to-seed variance cannot be estimated, so the spread (largest minu
 beside it; an effect smaller than the spread is not shown by the CI alone. One JSON line per metric.
 `--metric wer` pools the ASR judgement the same way: each replicate's corpus WER difference (errors / reference
 words, as scripts/paired_wer.py), pooled as the replicates' error differences averaged utterance by utterance.
+With exactly two replicates the row also holds their contrast, the second's difference minus the first's, utterance
+by utterance, with its CI: the interaction when the two replicates are one effect under two conditions (SG's effect
+with a 12-block decoder minus its effect with a 6-block one), not seeds.
 """
 from __future__ import annotations
 
@@ -41,8 +44,11 @@ def seed_pooled(report: Path, pairs: list[tuple[str, str]], metric: str) -> dict
     replicates = [{"base": base, "other": other, "difference": float(row.mean()), "difference_ci": mean_ci(row)}
                   for (base, other), row in zip(pairs, d)]
     means = d.mean(1)
-    return {"metric": metric, "replicates": replicates, "pooled": float(d.mean()), "pooled_ci": mean_ci(d.mean(0)),
-            "spread": float(means.max() - means.min()), "utterances": int(d.shape[1])}
+    row = {"metric": metric, "replicates": replicates, "pooled": float(d.mean()), "pooled_ci": mean_ci(d.mean(0)),
+           "spread": float(means.max() - means.min()), "utterances": int(d.shape[1])}
+    if len(d) == 2:
+        row.update(contrast=float((d[1] - d[0]).mean()), contrast_ci=mean_ci(d[1] - d[0]))
+    return row
 
 
 def seed_pooled_wer(report: Path, pairs: list[tuple[str, str]]) -> dict:
@@ -63,9 +69,12 @@ def seed_pooled_wer(report: Path, pairs: list[tuple[str, str]]) -> dict:
     replicates = [{"base": base, "other": other, "difference": float(row.sum() / words.sum()),
                    "difference_ci": wer_ci(row)} for (base, other), row in zip(pairs, d)]
     per_replicate = d.sum(1) / words.sum()
-    return {"metric": "wer", "replicates": replicates, "pooled": float(d.mean(0).sum() / words.sum()),
-            "pooled_ci": wer_ci(d.mean(0)), "spread": float(per_replicate.max() - per_replicate.min()),
-            "utterances": len(words)}
+    row = {"metric": "wer", "replicates": replicates, "pooled": float(d.mean(0).sum() / words.sum()),
+           "pooled_ci": wer_ci(d.mean(0)), "spread": float(per_replicate.max() - per_replicate.min()),
+           "utterances": len(words)}
+    if len(d) == 2:
+        row.update(contrast=float((d[1] - d[0]).sum() / words.sum()), contrast_ci=wer_ci(d[1] - d[0]))
+    return row
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -173,6 +173,12 @@ def test_seed_pooled_averages_replicates_and_reports_their_spread(tmp_path, caps
     assert [r["difference"] for r in row["replicates"]] == pytest.approx([0.1, 0.3])
     assert row["pooled"] == pytest.approx(0.2) and row["pooled_ci"] == pytest.approx([0.2, 0.2])
     assert row["spread"] == pytest.approx(0.2) and row["utterances"] == 4
+    # two replicates: their contrast (second minus first), here +0.2 on every utterance
+    assert row["contrast"] == pytest.approx(0.2) and row["contrast_ci"] == pytest.approx([0.2, 0.2])
+    codec("sg-s2", [2.0, 2.9, 3.0, 2.0])  # a third replicate: +0.1 on average, only on one utterance
+    three = script.seed_pooled(tmp_path, [("plain-s0", "sg-s0"), ("plain-s1", "sg-s1"), ("plain-s0", "sg-s2")],
+                               "pesq_wb")
+    assert "contrast" not in three and three["pooled"] == pytest.approx(0.5 / 3)
     codec("other-set", [2.0, 2.5, 3.0, 2.0], ids=["x0", "x1", "x2", "x3"])
     with pytest.raises(ValueError, match="same utterances"):
         script.seed_pooled(tmp_path, [("plain-s0", "sg-s0"), ("plain-s1", "other-set")], "pesq_wb")
@@ -200,6 +206,7 @@ def test_seed_pooled_wer_pools_the_error_differences_of_replicates(tmp_path, cap
     assert [r["difference"] for r in row["replicates"]] == pytest.approx([-0.1, -0.3])
     assert row["pooled"] == pytest.approx(-0.2) and row["pooled_ci"] == pytest.approx([-0.2, -0.2])
     assert row["spread"] == pytest.approx(0.2) and row["utterances"] == 4
+    assert row["contrast"] == pytest.approx(-0.2) and row["contrast_ci"] == pytest.approx([-0.2, -0.2])
     system("other-text", [5, 6, 7])
     with pytest.raises(ValueError, match="same utterances"):
         script.seed_pooled_wer(tmp_path, [("plain-s1", "sg-s1"), ("plain-s2", "other-text")])

@@ -1,0 +1,26 @@
+#!/bin/bash
+# Issue 6, "find out why ... capacity" asked of SG itself: does self-guidance's fidelity effect grow with the
+# decoder's capacity? The grid's SG effect at 16384 was +0.002 PESQ-WB (6-block decoder, 256 wide); the paper's
+# decoder is far larger. A 2 x 2 from two decoders that differ only in depth (docs/results/decoder-deeper-2026-12-05:
+# `same`, 6 blocks, and `deep12`, grown to 12 blocks, both +10 000 decoder steps from the bundled codec at fixed
+# codes): each fine-tuned STEPS steps, the whole codec training, with a fresh 16384 quantizer (seed 1, so not the
+# source's own), without SG or with it (`--sg --sg-weight 5 --sg-loss centered`, last block: the grid's SG), mel
+# loss only, LR 1e-4, batch 8 x 1 s, the slt fortunes corpus both decoders were trained on. An arm is a decoder
+# name, with "-sgc" for SG; one thread per arm, all side by side. Run from the repository root; resumes a killed run.
+set -euo pipefail
+STEPS=${STEPS:-2000}
+SEED=${SEED:-1}
+ARMS=(${ARMS:-same same-sgc deep12 deep12-sgc})
+OUT=${OUT:-exp/sg-capacity}
+SG=(--sg --sg-weight 5 --sg-loss centered)
+mkdir -p "$OUT"
+for arm in "${ARMS[@]}"; do
+  decoder=${arm%-sgc} name=$arm-s$SEED resume=() sg=(--no-sg)
+  [ "$arm" = "$decoder" ] || sg=("${SG[@]}")
+  [ -d "$OUT/$name/checkpoints" ] && resume=(--resume)
+  OMP_NUM_THREADS=1 .venv/bin/python -m codec.train --init-from exp/decoder-deeper/$decoder/final --codebook-size 16384 \
+    "${sg[@]}" --seed "$SEED" --train-manifest exp/default/data/train.jsonl --dev-manifest exp/default/data/dev.jsonl \
+    --steps "$STEPS" --batch-size 8 --segment-seconds 1.0 --lr 1e-4 --warmup-steps 50 --adv-start-step "$STEPS" \
+    --save-every 250 --eval-every 500 --cpu "${resume[@]}" --out "$OUT/$name" >> "$OUT/$name.log" 2>&1 &
+done
+wait
