@@ -6,19 +6,23 @@
 # codes): each fine-tuned STEPS steps, the whole codec training, with a fresh 16384 quantizer (seed 1, so not the
 # source's own), without SG or with it (`--sg --sg-weight 5 --sg-loss centered`, last block: the grid's SG), mel
 # loss only, LR 1e-4, batch 8 x 1 s, the slt fortunes corpus both decoders were trained on. An arm is a decoder
-# name, with "-sgc" for SG; one thread per arm, all side by side. Run from the repository root; resumes a killed run.
+# name, with "-sgc" for SG, or "-sgcd" for SG whose gradient stops at the decoder's input (`--no-sg-encoder-grad`:
+# the encoder and quantizer then learn from the mel loss alone); one thread per arm (THREADS), all side by side.
+# As run: the four arms (07:44-08:58 UTC), then ARMS=deep12-sgcd THREADS=2 alone (why QE fell with SG at 12 blocks).
+# Run from the repository root; resumes a killed run.
 set -euo pipefail
 STEPS=${STEPS:-2000}
 SEED=${SEED:-1}
 ARMS=(${ARMS:-same same-sgc deep12 deep12-sgc})
 OUT=${OUT:-exp/sg-capacity}
+THREADS=${THREADS:-1}
 SG=(--sg --sg-weight 5 --sg-loss centered)
 mkdir -p "$OUT"
 for arm in "${ARMS[@]}"; do
-  decoder=${arm%-sgc} name=$arm-s$SEED resume=() sg=(--no-sg)
-  [ "$arm" = "$decoder" ] || sg=("${SG[@]}")
+  decoder=${arm%-sgc*} name=$arm-s$SEED resume=() sg=(--no-sg)
+  case $arm in *-sgc) sg=("${SG[@]}") ;; *-sgcd) sg=("${SG[@]}" --no-sg-encoder-grad) ;; esac
   [ -d "$OUT/$name/checkpoints" ] && resume=(--resume)
-  OMP_NUM_THREADS=1 .venv/bin/python -m codec.train --init-from exp/decoder-deeper/$decoder/final --codebook-size 16384 \
+  OMP_NUM_THREADS=$THREADS .venv/bin/python -m codec.train --init-from exp/decoder-deeper/$decoder/final --codebook-size 16384 \
     "${sg[@]}" --seed "$SEED" --train-manifest exp/default/data/train.jsonl --dev-manifest exp/default/data/dev.jsonl \
     --steps "$STEPS" --batch-size 8 --segment-seconds 1.0 --lr 1e-4 --warmup-steps 50 --adv-start-step "$STEPS" \
     --save-every 250 --eval-every 500 --cpu "${resume[@]}" --out "$OUT/$name" >> "$OUT/$name.log" 2>&1 &
