@@ -23,10 +23,11 @@ for r in $R $E/judged-dev; do
 done
 $P scripts/paired_wer.py $R deep12-s1:deep12-sgcd-s1 deep12-sgc-s1:deep12-sgcd-s1 ground_truth:deep12-sgcd-s1 \
   --pool $E/judged-dev > $R/paired_wer_sgcd_test_dev.txt
+$P scripts/paired_wer.py $R ground_truth:deep12-sgcd-s1 >> $R/over_ground_truth.txt  # beside eval.sh's rows (test)
 $P scripts/hidden_energy.py $E/deep12-s1/final $E/deep12-sgcd-s1/final --tap last_block \
   --manifest exp/default/data/test.jsonl --n 100 > $R/hidden_energy_sgcd.txt
 cp -r $R/report.md $R/results.json $R/*.png $R/claims-sgcd $R/sg_encoder_grad.jsonl $R/paired_wer_sgcd_test_dev.txt \
-  $R/hidden_energy_sgcd.txt $D/test/
+  $R/hidden_energy_sgcd.txt $R/over_ground_truth.txt $D/test/
 cp $E/judged-dev/report.md $E/judged-dev/results.json $E/judged-dev/sg_encoder_grad.jsonl $D/dev/
 gzip -9c $E/deep12-sgcd-s1/metrics.jsonl > $D/runs/deep12-sgcd-s1.metrics.jsonl.gz
 mkdir -p $D/runs/deep12-sgcd-s1-eval && cp $E/deep12-sgcd-s1/eval/*.json $D/runs/deep12-sgcd-s1-eval/
