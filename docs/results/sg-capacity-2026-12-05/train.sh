@@ -10,6 +10,7 @@
 # the encoder and quantizer then learn from the mel loss alone); one thread per arm (THREADS), all side by side.
 # As run: the four arms (07:44-08:58 UTC), then ARMS=deep12-sgcd THREADS=2 alone (why QE fell with SG at 12 blocks).
 # Then (the replicate, side by side, one thread each): SEED=2 ARMS="deep12 deep12-sgc deep12-sgcd" and ARMS=same-sgcd.
+# Then SEED=2 ARMS="same same-sgc" (the 6-block pair at seed 2, so that both depths have two seeds).
 # Run from the repository root; resumes a killed run.
 set -euo pipefail
 STEPS=${STEPS:-2000}
