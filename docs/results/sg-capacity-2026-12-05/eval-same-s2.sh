@@ -1,7 +1,7 @@
 #!/bin/bash
 # After `SEED=2 ARMS="same same-sgc" train.sh`: judge the 6-block pair at seed 2 beside the other arms (the same
-# report folders, so the arms judged before are reused), then SG's paired effect at each depth pooled over seeds 1
-# and 2 (sg_effect_6_seeds.jsonl; sg_effect_12_seeds is eval-replicate.sh's seeds_full_vs_plain.jsonl), the depth
+# report folders, so the arms judged before are reused), then SG's paired effect at 6 blocks pooled over seeds 1
+# and 2 (sg_effect_6_seeds.jsonl; at 12 blocks: eval-replicate.sh's seeds_full_vs_plain.jsonl), the depth
 # interaction at seed 2 (sg_effect_s2.jsonl, contrast: SG's effect at 12 blocks minus at 6; seed 1's is eval.sh's
 # sg_effect.jsonl), claims 1-2 at seed 2 per depth, paired WER and the tap's energy. Run from the repository root.
 set -euo pipefail
@@ -31,11 +31,11 @@ for r in $R $E/judged-dev; do
   $P scripts/seed_pooled.py $r same-s1:same-s2 "${metrics[@]}" > $r/seed_to_seed_6.jsonl
 done
 $P scripts/paired_wer.py $R same-s2:same-sgc-s2 --pool $E/judged-dev > $R/paired_wer_same_s2_test_dev.txt
-$P scripts/paired_wer.py $R ground_truth:same-s2 ground_truth:same-sgc-s2 >> $R/over_ground_truth_replicate.txt
+$P scripts/paired_wer.py $R ground_truth:same-s2 ground_truth:same-sgc-s2 > $R/over_ground_truth_same_s2.txt
 $P scripts/hidden_energy.py $E/same-s2/final $E/same-sgc-s2/final --tap last_block \
   --manifest exp/default/data/test.jsonl --n 100 > $R/hidden_energy_same_s2.txt
 cp -r $R/report.md $R/results.json $R/*.png $R/claims-depth-s2 $R/sg_effect_6_seeds.jsonl $R/sg_effect_s2.jsonl \
-  $R/seed_to_seed_6.jsonl $R/paired_wer_same_s2_test_dev.txt $R/over_ground_truth_replicate.txt \
+  $R/seed_to_seed_6.jsonl $R/paired_wer_same_s2_test_dev.txt $R/over_ground_truth_same_s2.txt \
   $R/hidden_energy_same_s2.txt $D/test/
 cp $E/judged-dev/report.md $E/judged-dev/results.json $E/judged-dev/sg_effect_6_seeds.jsonl \
   $E/judged-dev/sg_effect_s2.jsonl $E/judged-dev/seed_to_seed_6.jsonl $D/dev/
