@@ -11,8 +11,11 @@
 # every weight about as far whatever its size, and each layer now reads twice as many, so the same LR would be twice
 # the step for the function (muP's 1/width); tried first at LR=3e-4 and stopped after 870 steps, its training mel
 # loss 0.1 above the `same` arm's and rising (runs/wide512-lr3e-4-stopped.metrics.jsonl.gz).
+# Later (2026-12-05, thirty-ninth session, docs/results/sg-seed3-2026-12-05): ARM=same INIT=pipelines/default_model/codec:
+# the `same` arm rebuilt on a fresh machine from the bundle (its very decoder, but stored in float16).
 # Run from the repository root; resumes a killed run.
 set -euo pipefail
+INIT=${INIT:-exp/decoder-more/lr3e-4/final}
 STEPS=${STEPS:-10000}
 ARM=${ARM:-same}
 LR=${LR:-3e-4}
@@ -23,7 +26,7 @@ OUT=${OUT:-exp/decoder-deeper}
 resume=()
 [ -d "$OUT/$ARM/checkpoints" ] && resume=(--resume)
 mkdir -p "$OUT"
-OMP_NUM_THREADS=$THREADS .venv/bin/python -m codec.train --init-from exp/decoder-more/lr3e-4/final --freeze-tokenizer \
+OMP_NUM_THREADS=$THREADS .venv/bin/python -m codec.train --init-from "$INIT" --freeze-tokenizer \
   --no-sg --seed 0 --decoder-depth "$DEPTH" --decoder-width "$WIDTH" \
   --train-manifest exp/default/data/train.jsonl --dev-manifest exp/default/data/dev.jsonl \
   --steps "$STEPS" --batch-size 8 --segment-seconds 1.0 --lr "$LR" --warmup-steps 50 --adv-start-step "$STEPS" \
