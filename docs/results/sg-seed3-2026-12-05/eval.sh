@@ -50,3 +50,4 @@ for arm in "${NEW[@]}"; do
 done
 gzip -9c exp/decoder-deeper/same/metrics.jsonl > $D/runs/same-rebuilt.metrics.jsonl.gz
 mkdir -p $D/runs/same-rebuilt-eval && cp exp/decoder-deeper/same/eval/*.json $D/runs/same-rebuilt-eval/
+$P $D/plot.py   # sg_effect_by_seed.png, from the records just copied

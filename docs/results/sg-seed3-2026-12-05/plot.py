@@ -1,0 +1,66 @@
+"""SG's effect with the 6-block decoder at every seed, and their mean with the between-seed t interval, beside the
+12-block decoder's two seeds (docs/results/sg-seed3-2026-12-05/sg_effect_by_seed.png). Drawn from committed records
+only: eval.sh's sg_effect_6_all_seeds.jsonl (test/, dev/) and sg-capacity's seeds_full_vs_plain.jsonl.
+
+    .venv/bin/python docs/results/sg-seed3-2026-12-05/plot.py
+"""
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+CAPACITY = HERE.parent / "sg-capacity-2026-12-05"
+METRICS = [("pesq_wb", "PESQ-WB"), ("mel_distance", "mel distance")]
+
+
+def record(path: Path, metric: str) -> dict:
+    for line in path.read_text().splitlines():
+        row = json.loads(line)
+        if row["metric"] == metric:
+            return row
+    raise KeyError(f"{path} has no {metric} row")
+
+
+def replicate_cis(split: str, metric: str) -> list[tuple[float, list[float]]]:
+    """Each 6-block seed's (difference, utterance CI), in seed order: seeds 1-2, then this folder's."""
+    reps = record(CAPACITY / split / "sg_effect_6_seeds.jsonl", metric)["replicates"]
+    reps += record(HERE / split / "sg_effect_new_seeds.jsonl", metric)["replicates"]
+    return [(r["difference"], r["difference_ci"]) for r in reps]
+
+
+def main() -> None:
+    fig, axes = plt.subplots(len(METRICS), 2, figsize=(11, 7))
+    for row_axes, (metric, label) in zip(axes, METRICS):
+        for ax, split in zip(row_axes, ("test", "dev")):
+            rows = []  # (label, value, ci, colour)
+            for seed, (value, ci) in enumerate(replicate_cis(split, metric), start=1):
+                rows.append((f"6 blocks, seed {seed}" + (" (rebuilt start)" if seed > 2 else ""), value, ci, "tab:blue"))
+            across = record(HERE / split / "sg_effect_6_all_seeds.jsonl", metric)
+            rows.append((f"6 blocks, mean of {len(across['differences'])} seeds (t, between seeds)",
+                         across["mean"], across["mean_t_ci"], "black"))
+            deep = record(CAPACITY / split / "seeds_full_vs_plain.jsonl", metric)
+            for seed, rep in enumerate(deep["replicates"], start=1):
+                rows.append((f"12 blocks, seed {seed}", rep["difference"], rep["difference_ci"], "tab:green"))
+            rows.append(("12 blocks, 2 seeds pooled (utterances only)", deep["pooled"], deep["pooled_ci"], "grey"))
+            for y, (name, value, (lo, hi), colour) in enumerate(reversed(rows)):
+                ax.errorbar(value, y, xerr=[[value - lo], [hi - value]], fmt="o", color=colour, capsize=3)
+            ax.set_yticks(range(len(rows)), [r[0] for r in reversed(rows)], fontsize=8)
+            ax.axvline(0, color="grey", lw=0.8)
+            ax.set_xlabel(f"{label}: SG − no SG (95% CI)")
+            ax.set_title(f"{split} ({across_utterances(split)} utterances)", fontsize=9)
+    fig.suptitle("SG's effect per seed (utterances resampled) and across seeds (t interval), 16384 fine-tunes",
+                 fontsize=10)
+    fig.tight_layout()
+    fig.savefig(HERE / "sg_effect_by_seed.png", dpi=120)
+
+
+def across_utterances(split: str) -> int:
+    return record(HERE / split / "sg_effect_new_seeds.jsonl", "pesq_wb")["utterances"]
+
+
+if __name__ == "__main__":
+    main()
