@@ -4,7 +4,8 @@
 # This checkout was fresh (no exp/), so first the corpus is rendered again (the same command as before, which is
 # deterministic) and the 6-block start `same` is rebuilt (docs/results/decoder-deeper-2026-12-05/train.sh, 10 000
 # decoder steps at fixed codes) from the bundle (INIT=pipelines/default_model/codec: the bundle's codec is that run's
-# start, `dec18k`, with its decoder stored in float16, so the rebuild starts from float16-rounded decoder weights).
+# start, `dec18k`, with its decoder stored in float16, so the rebuild starts from float16-rounded decoder weights;
+# the bundle as installed by commit f1581ac, codec fingerprint e481adacf0ee).
 # Then the pair at seed 3, exactly as seeds 1 and 2: sg-capacity train.sh SEED=3 ARMS="same same-sgc".
 # As run: the rebuild on two threads (THREADS=2), the pair side by side at one thread each.
 # Run from the repository root; resumes a killed run.
