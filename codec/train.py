@@ -46,7 +46,7 @@ from codec.grow import width_factor
 from codec.model import Codec, format_counts, parameter_counts
 from codec.objective import (GeneratorForward, discriminator_objective, generator_gan_losses, loss_weights,
                              multiscale_mel_loss)
-from codec.schedule import lr_at, set_lr
+from codec.schedule import lr_at, ramp_at, set_lr
 from codec.trainloop import (MIXED_PRECISION_HELP, MIXED_PRECISIONS, CheckpointSaver, NonFiniteGuard, StopOnSignal,
                              TrainingStopped, TrainLogger, adamw, build_accelerator, ignore_stop_signals,
                              require_same_data_settings, seed_everything, trim_partial_line, write_json)
@@ -99,6 +99,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--sg-encoder-grad", action=argparse.BooleanOptionalAction, default=None,
                    help="let the SG loss's gradient reach the encoder through z_q (default on; off = decoder-only SG, "
                         "an ablation)")
+    p.add_argument("--sg-ramp-steps", type=int, default=0,
+                   help="raise the SG weight linearly from 0 to its full value over this many steps (a schedule, "
+                        "not saved with the codec; default 0: the full weight from the first step, as the paper)")
     p.add_argument("--phase-weight", type=float,
                    help="weight of the phase loss (instantaneous frequency + group delay vs the input; default 0 = off)")
     p.add_argument("--cepstral-weight", type=float,
@@ -216,7 +219,9 @@ def heads_for_width(config: CodecConfig, width: int) -> int:
 DATA_SETTINGS = ("train_manifest", "batch_size", "segment_seconds", "seed")
 # Settings a resumed run may change on purpose (to extend a run, or start the GAN late), with a notice: they
 # reshape the LR schedule from the resumed step on, so the run no longer matches an uninterrupted one.
-SCHEDULE_SETTINGS = ("steps", "lr", "warmup_steps", "adv_start_step")
+SCHEDULE_SETTINGS = ("steps", "lr", "warmup_steps", "adv_start_step", "sg_ramp_steps")
+# schedule settings added after checkpoints were written without them: the value those runs had
+ADDED_SCHEDULE_DEFAULTS = {"sg_ramp_steps": 0}
 
 
 def warmup_steps(args) -> int:
@@ -245,6 +250,7 @@ def check_resume_settings(saved: dict, args: argparse.Namespace, step: int, sour
     def normalized(values: dict) -> dict:  # the same manifest, however its path was spelled
         return {**values, "train_manifest": str(Path(values["train_manifest"]).resolve())}
 
+    saved = {**ADDED_SCHEDULE_DEFAULTS, **saved}
     require_same_data_settings(normalized(saved), normalized(vars(args)), DATA_SETTINGS, source)
     changed = [f"{k} {saved[k]} -> {getattr(args, k)}" for k in SCHEDULE_SETTINGS if saved[k] != getattr(args, k)]
     if not changed:
@@ -296,6 +302,9 @@ def main(argv=None) -> Path:
     config = build_config(args, source)
     label = args.preset or (f"from {Path(args.init_from).name}" if args.init_from else "tiny")
     weights = loss_weights(config)
+    if args.sg_ramp_steps < 0 or (args.sg_ramp_steps > 0 and not config.sg):
+        sys.exit(f"--sg-ramp-steps {args.sg_ramp_steps}: " + ("must be 0 or more" if args.sg_ramp_steps < 0 else
+                 "this run trains without self-guidance (add --sg), so there is no SG weight to ramp"))
     codec = Codec(config)
     # the start's weights, by fingerprint: the folder --init-from names may later hold another codec (an installed
     # bundle is replaced), and the model card must know what this run really started from
@@ -402,7 +411,12 @@ def main(argv=None) -> Path:
                     opt_d.step()
                 # the generator's adversarial and feature-matching terms against the updated discriminators
                 losses.update(generator_gan_losses(disc, wav, out_g.fake))
-            loss_g = sum(weights[name] * value for name, value in losses.items())
+            if "sg" in weights and args.sg_ramp_steps > 0:
+                # a fresh quantizer moves z_q far in the first hundreds of steps; a ramped SG weight lets the mel
+                # loss settle it before SG pulls the decoder's features (docs/RESULTS.md, "SG's early transient")
+                scalars["sg_weight"] = weights["sg"] * ramp_at(step, args.sg_ramp_steps)
+            step_weights = {**weights, "sg": scalars["sg_weight"]} if "sg_weight" in scalars else weights
+            loss_g = sum(step_weights[name] * value for name, value in losses.items())
             opt_g.zero_grad(set_to_none=True)
             if skipped is None:
                 accelerator.backward(loss_g)

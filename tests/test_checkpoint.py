@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from codec.checkpoint import CheckpointError, CheckpointManager, atomic_directory
-from codec.schedule import lr_at
+from codec.schedule import lr_at, ramp_at
 
 
 def model_and_opt(seed=0):
@@ -88,6 +88,11 @@ def test_lr_schedule_is_a_pure_function_of_step():
     assert lrs[0] == pytest.approx(1e-4) and lrs[9] == pytest.approx(1e-3)
     assert all(a >= b for a, b in zip(lrs[10:100], lrs[11:101]))
     assert lrs[100] == pytest.approx(1e-4) and lrs[119] == pytest.approx(1e-4)
+
+
+def test_loss_weight_ramp_rises_linearly_to_one():
+    assert [ramp_at(s, 4) for s in range(6)] == [0.25, 0.5, 0.75, 1.0, 1.0, 1.0]
+    assert ramp_at(0, 0) == 1.0 and ramp_at(0, -3) == 1.0  # no ramp: the full weight from the first step
 
 
 def test_saved_files_get_the_ordinary_file_mode(tmp_path):

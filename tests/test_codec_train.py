@@ -71,6 +71,19 @@ def test_centered_sg_loss_trains_and_is_saved(synth_corpus, tmp_path):
     assert "sg_loss" not in json.loads((plain / "config.json").read_text())  # the default stays out of config.json
 
 
+def test_sg_weight_ramps_over_its_steps_and_a_ramp_without_sg_is_refused(synth_corpus, tmp_path):
+    out = tmp_path / "run"
+    main(train_args(synth_corpus, out, "--steps", "4", "--sg", "--sg-weight", "8", "--sg-ramp-steps", "4",
+                    "--adv-start-step", "4", "--save-every", "100", "--eval-every", "100"))
+    metrics = read_metrics(out)
+    assert [metrics[s]["sg_weight"] for s in range(1, 5)] == [2.0, 4.0, 6.0, 8.0]
+    for row in metrics.values():  # the generator's loss is the mel loss plus the SG loss at that step's weight
+        assert row["total_g"] == pytest.approx(15 * row["mel"] + row["sg_weight"] * row["sg"], rel=1e-5)
+    with pytest.raises(SystemExit, match="--sg-ramp-steps 4: this run trains without self-guidance"):
+        main(train_args(synth_corpus, tmp_path / "plain", "--steps", "1", "--no-sg", "--sg-ramp-steps", "4"))
+    assert not (tmp_path / "plain").exists()
+
+
 def test_resumed_run_matches_uninterrupted(synth_corpus, tmp_path, monkeypatch, signal_at_step):
     out = tmp_path / "run"
     schedule = ("--steps", "6", "--save-every", "3", "--adv-start-step", "2", "--keep-last", "2")

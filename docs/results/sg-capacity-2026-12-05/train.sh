@@ -7,7 +7,9 @@
 # source's own), without SG or with it (`--sg --sg-weight 5 --sg-loss centered`, last block: the grid's SG), mel
 # loss only, LR 1e-4, batch 8 x 1 s, the slt fortunes corpus both decoders were trained on. An arm is a decoder
 # name, with "-sgc" for SG, or "-sgcd" for SG whose gradient stops at the decoder's input (`--no-sg-encoder-grad`:
-# the encoder and quantizer then learn from the mel loss alone); one thread per arm (THREADS), all side by side.
+# the encoder and quantizer then learn from the mel loss alone), or "-sgcr" for SG whose weight rises from 0 over the
+# first SG_RAMP steps (default 500; `--sg-ramp-steps`, docs/results/sg-ramp-2026-12-06); one thread per arm
+# (THREADS), all side by side.
 # As run: the four arms (07:44-08:58 UTC), then ARMS=deep12-sgcd THREADS=2 alone (why QE fell with SG at 12 blocks).
 # Then (the replicate, side by side, one thread each): SEED=2 ARMS="deep12 deep12-sgc deep12-sgcd" and ARMS=same-sgcd.
 # Then SEED=2 ARMS="same same-sgc" (the 6-block pair at seed 2, so that both depths have two seeds).
@@ -22,7 +24,11 @@ SG=(--sg --sg-weight 5 --sg-loss centered)
 mkdir -p "$OUT"
 for arm in "${ARMS[@]}"; do
   decoder=${arm%-sgc*} name=$arm-s$SEED resume=() sg=(--no-sg)
-  case $arm in *-sgc) sg=("${SG[@]}") ;; *-sgcd) sg=("${SG[@]}" --no-sg-encoder-grad) ;; esac
+  case $arm in
+    *-sgc) sg=("${SG[@]}") ;;
+    *-sgcd) sg=("${SG[@]}" --no-sg-encoder-grad) ;;
+    *-sgcr) sg=("${SG[@]}" --sg-ramp-steps "${SG_RAMP:-500}") ;;
+  esac
   [ -d "$OUT/$name/checkpoints" ] && resume=(--resume)
   OMP_NUM_THREADS=$THREADS .venv/bin/python -m codec.train --init-from exp/decoder-deeper/$decoder/final --codebook-size 16384 \
     "${sg[@]}" --seed "$SEED" --train-manifest exp/default/data/train.jsonl --dev-manifest exp/default/data/dev.jsonl \
