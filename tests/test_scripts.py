@@ -320,3 +320,38 @@ def test_code_noise_moves_the_chosen_frames_one_grid_step_or_anywhere():
     assert int((wild != codes).sum()) <= 20 and int(wild.max()) < q.codebook_size
     with pytest.raises(Exception, match="KIND:RATE"):
         noise.parse_noise("gaussian:0.1")
+
+
+@pytest.mark.slow
+def test_sg_gradient_measures_the_first_step_codec_train_takes(synth_corpus, tmp_path, capsys, monkeypatch):
+    """The script rebuilds a fine-tune's start (fresh quantizer, same crops): its two gradients' sum has the norm the
+    training logs for that step, and the parts add up."""
+    import codec.train as codec_train
+
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    script = _script("sg_gradient")
+    torch.manual_seed(0)
+    source = Codec(CodecConfig.preset("debug")).save_pretrained(tmp_path / "source")
+    common = ["--train-manifest", str(synth_corpus["train"]), "--seed", "3", "--batch-size", "4",
+              "--segment-seconds", "0.4"]
+    codec_train.main([*common, "--init-from", str(source), "--codebook-size", "64", "--sg", "--sg-weight", "5",
+                      "--sg-loss", "centered", "--steps", "1", "--adv-start-step", "1", "--cpu",
+                      "--out", str(tmp_path / "run")])
+    logged = json.loads((tmp_path / "run" / "metrics.jsonl").read_text().splitlines()[0])
+    capsys.readouterr()
+    script.main([str(source), *common, "--fresh-codebook-size", "64", "--batches", "2"])
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    first, summary = rows[0], rows[-1]
+    assert first["mel"] == pytest.approx(logged["mel"], rel=1e-6) and first["sg"] == pytest.approx(logged["sg"], rel=1e-6)
+    assert first["all"]["sum_norm"] == pytest.approx(logged["grad_norm/generator"], rel=1e-3)
+    for row in rows[:2]:  # the tokenizer's and the decoder's weights split the gradient's squared norm
+        parts, whole = (row["tokenizer"], row["decoder"]), row["all"]
+        for key in ("mel_norm", "sg_norm", "sum_norm"):
+            assert parts[0][key] ** 2 + parts[1][key] ** 2 == pytest.approx(whole[key] ** 2, rel=1e-4)
+        assert -1 <= whole["cosine"] <= 1 and whole["sg_to_mel"] == pytest.approx(whole["sg_norm"] / whole["mel_norm"])
+    assert summary["fresh_codebook_size"] == 64 and summary["batches"] == 2
+    assert summary["mean"]["all"]["sg_norm"] == pytest.approx((rows[0]["all"]["sg_norm"] + rows[1]["all"]["sg_norm"]) / 2)
+    # without a fresh quantizer the codec is measured with its own weights: another quantizer, another gradient
+    script.main([str(source), *common, "--batches", "1"])
+    own = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert own["sg"] != pytest.approx(first["sg"])
