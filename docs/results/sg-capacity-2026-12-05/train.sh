@@ -8,7 +8,9 @@
 # loss only, LR 1e-4, batch 8 x 1 s, the slt fortunes corpus both decoders were trained on. An arm is a decoder
 # name, with "-sgc" for SG, or "-sgcd" for SG whose gradient stops at the decoder's input (`--no-sg-encoder-grad`:
 # the encoder and quantizer then learn from the mel loss alone), or "-sgcr" for SG whose weight rises from 0 over the
-# first SG_RAMP steps (default 500; `--sg-ramp-steps`, docs/results/sg-ramp-2026-12-06); one thread per arm
+# first SG_RAMP steps (default 500; `--sg-ramp-steps`, docs/results/sg-ramp-2026-12-06), or "-sgc0" for SG at a
+# weight too small to matter (SG_NULL, default 1e-4): a null control that differs from the plain arm by a
+# perturbation alone, to measure how far two runs drift apart from the same seed and batches; one thread per arm
 # (THREADS), all side by side.
 # As run: the four arms (07:44-08:58 UTC), then ARMS=deep12-sgcd THREADS=2 alone (why QE fell with SG at 12 blocks).
 # Then (the replicate, side by side, one thread each): SEED=2 ARMS="deep12 deep12-sgc deep12-sgcd" and ARMS=same-sgcd.
@@ -28,6 +30,7 @@ for arm in "${ARMS[@]}"; do
     *-sgc) sg=("${SG[@]}") ;;
     *-sgcd) sg=("${SG[@]}" --no-sg-encoder-grad) ;;
     *-sgcr) sg=("${SG[@]}" --sg-ramp-steps "${SG_RAMP:-500}") ;;
+    *-sgc0) sg=(--sg --sg-weight "${SG_NULL:-1e-4}" --sg-loss centered) ;;
   esac
   [ -d "$OUT/$name/checkpoints" ] && resume=(--resume)
   OMP_NUM_THREADS=$THREADS .venv/bin/python -m codec.train --init-from exp/decoder-deeper/$decoder/final --codebook-size 16384 \
