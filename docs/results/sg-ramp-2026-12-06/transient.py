@@ -7,8 +7,8 @@ the ramped SG arm and the null arms (SG at weight 1e-4: a perturbation, not a lo
 Drawn from committed records only: the runs' gzipped metrics.jsonl (sg-capacity-2026-12-05/runs: seeds 1-2, the
 original start; sg-seed3-2026-12-05/runs: seeds 3-6, the rebuilt start; this folder's runs: the ramped and null arms) and
 the test reports' results.json. Both arms of a pair see the same crops in the same order, so the gap at a step is
-what SG did to the fit, not the batch. One JSON line per SG arm: the gap per window, its largest window, the last
-200 steps' gap, and the test PESQ-WB difference; the plot is transient.png.
+what SG did to the fit, not the batch. One JSON line per arm: the steps compared (a stopped run: fewer), the gap per
+window, its largest window, the last 200 steps' gap, and the test PESQ-WB difference; the plot is transient.png.
 """
 import gzip
 import json
@@ -66,7 +66,7 @@ def arms() -> list[dict]:
                 continue
             windows = gap(plain, mel_curve(path))
             base, other = pesq_wb(folder, f"same-s{seed}"), pesq_wb(report_folder, name)
-            rows.append({"seed": seed, "start": start, "arm": kind, "windows": windows,
+            rows.append({"seed": seed, "start": start, "arm": kind, "steps": WINDOW * len(windows), "windows": windows,
                          "largest": max(windows), "largest_at": WINDOW * int(np.argmax(windows)),
                          "last_200": float(np.mean(windows[-2:])),
                          "test_pesq_wb_effect": None if base is None or other is None else other - base})
