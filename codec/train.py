@@ -412,8 +412,9 @@ def main(argv=None) -> Path:
                 # the generator's adversarial and feature-matching terms against the updated discriminators
                 losses.update(generator_gan_losses(disc, wav, out_g.fake))
             if "sg" in weights and args.sg_ramp_steps > 0:
-                # a fresh quantizer moves z_q far in the first hundreds of steps; a ramped SG weight lets the mel
-                # loss settle it before SG pulls the decoder's features (docs/RESULTS.md, "SG's early transient")
+                # a fresh quantizer moves z_q far in its first hundreds of steps; ramping the SG weight lets the mel
+                # loss settle it before SG pulls at full weight (tried at one seed, where it did not remove the early
+                # gap SG opens: docs/results/sg-ramp-2026-12-06)
                 scalars["sg_weight"] = weights["sg"] * ramp_at(step, args.sg_ramp_steps)
             step_weights = {**weights, "sg": scalars["sg_weight"]} if "sg_weight" in scalars else weights
             loss_g = sum(step_weights[name] * value for name, value in losses.items())
