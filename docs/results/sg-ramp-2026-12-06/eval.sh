@@ -1,7 +1,7 @@
 #!/bin/bash
 # Issue 6: SG's early transient (transient.py: at seeds 1-3 the SG arm's training mel loss ran 0.18-0.35 above its
 # plain twin's within the first 600 steps; at seed 2 it never closed, and that pair's PESQ-WB cost was the largest).
-# Two arms beside the SG pairs at seeds 5 and 6, same seed, same batches:
+# New arms beside the plain 6-block fine-tune at seeds 5 and 6 (and the SG arm at seed 5), same seed, same batches:
 #  - "-sgcr" (seed 5): the SG weight ramped from 0 over the first 500 steps (`--sg-ramp-steps 500`): does the gap
 #    come from SG pulling at full weight while a fresh quantizer still moves? Stopped at step 661, once its gap had
 #    followed the full-weight arm's through the first 600 steps (the CPU went to the null arms); its training log
@@ -11,14 +11,16 @@
 #    so whatever separates it from the plain arm is how far two runs drift apart by chance from one seed and batch
 #    order - the floor under every paired SG effect of these fine-tunes.
 # Train (as run, 2026-12-06 from 00:09 UTC, side by side, one thread each):
-#   SEEDS="5 6" docs/results/sg-seed3-2026-12-05/train.sh                   # the pairs at seeds 5 and 6
+#   SEEDS="5 6" docs/results/sg-seed3-2026-12-05/train.sh                   # the pair at seed 5 (stopped before seed 6)
 #   SEED=5 ARMS=same-sgcr docs/results/sg-capacity-2026-12-05/train.sh     # the ramped arm (stopped, above)
 #   SEED=5 ARMS=same-sgc0 docs/results/sg-capacity-2026-12-05/train.sh     # and SEED=6: the null arms
+#   SEED=6 ARMS=same THREADS=2 docs/results/sg-capacity-2026-12-05/train.sh  # the plain arm at seed 6 (01:38-)
 #   scripts/sg_gradient.py exp/decoder-deeper/same/final --train-manifest exp/default/data/train.jsonl \
 #     --fresh-codebook-size 16384 --seed S --batches 8 > exp/sg-ramp/gradient-start-sS.jsonl   # S = 3 4 5 6
-# (a ramped arm at seed 6 was started too and stopped at step ~350.) Then SEEDS="3 4 5 6"
-# docs/results/sg-seed3-2026-12-05/eval.sh (the pairs), then this: the null arms judged beside every pair, their
-# paired effects per seed, claims 1-2, paired WER, the records, transient.py. From the repository root.
+# (a ramped arm at seed 6 was started too and stopped at step ~350; the SG arm at seed 6 was left out for time,
+# so seed 6 has the null comparison only.) Then SEEDS="3 4 5" docs/results/sg-seed3-2026-12-05/eval.sh (the pairs),
+# then this: the null arms judged beside every pair, their paired effects per seed, claims 1-2, paired WER, the
+# records, transient.py. From the repository root.
 set -euo pipefail
 D=docs/results/sg-ramp-2026-12-06
 E=${OUT:-exp/sg-capacity}
@@ -29,8 +31,8 @@ NEW=() NULL_VS_PLAIN=()
 for s in "${NULL_SEEDS[@]}"; do NEW+=(same-sgc0-s$s) NULL_VS_PLAIN+=(same-s$s:same-sgc0-s$s); done
 for arm in "${NEW[@]}"; do until [ -f $E/$arm/final/model.safetensors ]; do sleep 30; done; done
 codecs=(--codec start-same=exp/decoder-deeper/same/final)
-for s in 3 4 5 6; do
-  for arm in same-s$s same-sgc-s$s; do codecs+=(--codec $arm=$E/$arm/final); done
+for arm in same-s3 same-sgc-s3 same-s4 same-sgc-s4 same-s5 same-sgc-s5 same-s6; do
+  codecs+=(--codec $arm=$E/$arm/final)
 done
 for arm in "${NEW[@]}"; do codecs+=(--codec $arm=$E/$arm/final); done
 for split in test:100 dev:80; do  # the arms judged before are reused from the folder's cache
@@ -53,7 +55,7 @@ for split in test dev; do
 done
 $P scripts/paired_wer.py $R "${NULL_VS_PLAIN[@]}" --pool $E/judged-dev-new > $D/test/paired_wer_test_dev.txt
 gzip -9c $E/same-sgcr-s5/metrics.jsonl > $D/runs/same-sgcr-s5.metrics.jsonl.gz  # stopped at step 661
-for arm in "${NEW[@]}"; do
+for arm in "${NEW[@]}" same-s6; do  # seed 6's plain arm is this folder's too (no SG pair at seed 6)
   gzip -9c $E/$arm/metrics.jsonl > $D/runs/$arm.metrics.jsonl.gz
   mkdir -p $D/runs/$arm-eval && cp $E/$arm/eval/*.json $D/runs/$arm-eval/
 done

@@ -8,7 +8,7 @@
 # the bundle as installed by commit f1581ac, codec fingerprint e481adacf0ee).
 # Then the pair at each of SEEDS (default 3), exactly as seeds 1 and 2: sg-capacity train.sh SEED=s ARMS="same same-sgc".
 # As run: the rebuild on two threads (THREADS=2) and the pair at seed 3 side by side at one thread each; then SEEDS=4;
-# then SEEDS="5 6" (2026-12-06, beside docs/results/sg-ramp-2026-12-06's arms).
+# then SEEDS="5 6" (2026-12-06, beside docs/results/sg-ramp-2026-12-06's arms; stopped before seed 6 for time).
 # Run from the repository root; resumes a killed run.
 set -euo pipefail
 [ -f exp/default/data/test.jsonl ] || .venv/bin/python -m pipelines.corpus synth --out exp/default/data --voices slt \
