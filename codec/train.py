@@ -411,12 +411,13 @@ def main(argv=None) -> Path:
                     opt_d.step()
                 # the generator's adversarial and feature-matching terms against the updated discriminators
                 losses.update(generator_gan_losses(disc, wav, out_g.fake))
+            step_weights = weights
             if "sg" in weights and args.sg_ramp_steps > 0:
                 # a fresh quantizer moves z_q far in its first hundreds of steps; ramping the SG weight lets the mel
                 # loss settle it before SG pulls at full weight (tried at one seed, where it did not remove the early
                 # gap SG opens: docs/results/sg-ramp-2026-12-06)
-                scalars["sg_weight"] = weights["sg"] * ramp_at(step, args.sg_ramp_steps)
-            step_weights = {**weights, "sg": scalars["sg_weight"]} if "sg_weight" in scalars else weights
+                step_weights = {**weights, "sg": weights["sg"] * ramp_at(step, args.sg_ramp_steps)}
+                scalars["sg_weight"] = step_weights["sg"]
             loss_g = sum(step_weights[name] * value for name, value in losses.items())
             opt_g.zero_grad(set_to_none=True)
             if skipped is None:
