@@ -16,20 +16,23 @@
 #   SEED=5 ARMS=same-sgc0 docs/results/sg-capacity-2026-12-05/train.sh     # and SEED=6: the null arms
 #   scripts/sg_gradient.py exp/decoder-deeper/same/final --train-manifest exp/default/data/train.jsonl \
 #     --fresh-codebook-size 16384 --seed S --batches 8 > exp/sg-ramp/gradient-start-sS.jsonl   # S = 3 4 5 6
-# Seed 6 was cut for time: a ramped arm there was stopped at step ~350, and its plain arm (started at 01:38 with
-# THREADS=2 beside the judging, where it ran at 5-10 s/step) at step ~250, so the seed-6 null arm has no twin; it
-# is judged as one more plain-equivalent run. Then SEEDS="3 4 5" docs/results/sg-seed3-2026-12-05/eval.sh (the
-# pairs), then this: the null arms judged beside every pair, the seed-5 null effect, claims 1-2, paired WER, the
+# Seed 6 was cut short: a ramped arm there was stopped at step ~350, the SG arm never started, and its plain arm
+# (started at 01:38 with THREADS=2 beside the judging, where it crawled at 5-10 s/step) was stopped at step 245 and
+# resumed alone at 02:26 (SEED=6 ARMS=same THREADS=2 docs/results/sg-capacity-2026-12-05/train.sh, 0.6 s/step), so
+# seed 6 has the null comparison and no SG pair (its plain arm ran on two threads, its null twin on one: their first
+# step's mel loss differs in the seventh digit, so that null's perturbation is the threads' rounding as well as the
+# 1e-4 weight - as negligible, and as much a null). Then SEEDS="3 4 5" docs/results/sg-seed3-2026-12-05/eval.sh (the
+# pairs), then this: the null arms judged beside every pair, the null effect per seed, claims 1-2, paired WER, the
 # records, transient.py. From the repository root.
 set -euo pipefail
 D=docs/results/sg-ramp-2026-12-06
 E=${OUT:-exp/sg-capacity}
 P=.venv/bin/python
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
-NEW=(same-sgc0-s5 same-sgc0-s6) NULL_VS_PLAIN=(same-s5:same-sgc0-s5)
-for arm in "${NEW[@]}"; do until [ -f $E/$arm/final/model.safetensors ]; do sleep 30; done; done
+NEW=(same-sgc0-s5 same-sgc0-s6) NULL_VS_PLAIN=(same-s5:same-sgc0-s5 same-s6:same-sgc0-s6)
+for arm in "${NEW[@]}" same-s6; do until [ -f $E/$arm/final/model.safetensors ]; do sleep 30; done; done
 codecs=(--codec start-same=exp/decoder-deeper/same/final)
-for arm in same-s3 same-sgc-s3 same-s4 same-sgc-s4 same-s5 same-sgc-s5; do
+for arm in same-s3 same-sgc-s3 same-s4 same-sgc-s4 same-s5 same-sgc-s5 same-s6; do
   codecs+=(--codec $arm=$E/$arm/final)
 done
 for arm in "${NEW[@]}"; do codecs+=(--codec $arm=$E/$arm/final); done
@@ -40,8 +43,10 @@ for split in test:100 dev:80; do  # the arms judged before are reused from the f
 done
 R=$E/judged-test-new
 mkdir -p $D/test $D/dev $D/runs $D/gradient
-$P -m pipelines.claims --report $R --runs $E --pair same-s5:same-sgc0-s5 --reference same-s5 \
-  --candidate same-sgc0-s5 --out $D/test/claims-same-sgc0-s5 > /dev/null
+for seed in 5 6; do
+  $P -m pipelines.claims --report $R --runs $E --pair same-s$seed:same-sgc0-s$seed --reference same-s$seed \
+    --candidate same-sgc0-s$seed --out $D/test/claims-same-sgc0-s$seed > /dev/null
+done
 metrics=(--metric pesq_wb --metric pesq_nb --metric stoi --metric mel_distance --metric wer)
 for split in test dev; do
   r=$E/judged-$split-new
@@ -50,7 +55,7 @@ for split in test dev; do
 done
 $P scripts/paired_wer.py $R "${NULL_VS_PLAIN[@]}" --pool $E/judged-dev-new > $D/test/paired_wer_test_dev.txt
 gzip -9c $E/same-sgcr-s5/metrics.jsonl > $D/runs/same-sgcr-s5.metrics.jsonl.gz  # stopped at step 661
-for arm in "${NEW[@]}"; do
+for arm in "${NEW[@]}" same-s6; do  # seed 6's plain arm is this folder's (no SG pair at seed 6)
   gzip -9c $E/$arm/metrics.jsonl > $D/runs/$arm.metrics.jsonl.gz
   mkdir -p $D/runs/$arm-eval && cp $E/$arm/eval/*.json $D/runs/$arm-eval/
 done

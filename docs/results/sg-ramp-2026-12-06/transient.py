@@ -6,7 +6,7 @@ the ramped SG arm and the null arms (SG at weight 1e-4: a perturbation, not a lo
 
 Drawn from committed records only: the runs' gzipped metrics.jsonl (sg-capacity-2026-12-05/runs: seeds 1-2, the
 original start; sg-seed3-2026-12-05/runs: seeds 3-5, the rebuilt start; this folder's runs: the ramped and null
-arms) and
+arms, and seed 6's plain arm) and
 the test reports' results.json. Both arms of a pair see the same crops in the same order, so the gap at a step is
 what SG did to the fit, not the batch. One JSON line per arm: the steps compared (a stopped run: fewer), the gap per
 window, its largest window, the last 200 steps' gap, and the test PESQ-WB difference; the plot is transient.png.
@@ -27,9 +27,9 @@ WINDOW = 100
 # (seed, folder holding the runs and test report, start) for the pairs; the ramped arms are this folder's
 PAIRS = [(1, "sg-capacity-2026-12-05", "original"), (2, "sg-capacity-2026-12-05", "original"),
          (3, "sg-seed3-2026-12-05", "rebuilt"), (4, "sg-seed3-2026-12-05", "rebuilt"),
-         (5, "sg-seed3-2026-12-05", "rebuilt")]
+         (5, "sg-seed3-2026-12-05", "rebuilt"), (6, "sg-ramp-2026-12-06", "rebuilt")]  # seed 6: no SG arm
 # this folder's arms: (label, run name) by seed
-EXTRA = {5: [("SG ramped", "same-sgcr-s5"), ("null", "same-sgc0-s5")]}  # seed 6's null arm has no plain twin
+EXTRA = {5: [("SG ramped", "same-sgcr-s5"), ("null", "same-sgc0-s5")], 6: [("null", "same-sgc0-s6")]}
 STYLES = {"SG": ("-", "o"), "SG ramped": ("--", "^"), "null": (":", "x")}
 
 
