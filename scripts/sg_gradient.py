@@ -73,11 +73,10 @@ def main(argv=None) -> None:
     codec = codec_to_measure(args)
     weights = loss_weights(codec.config)
     forward = GeneratorForward(codec).train()
-    params = [p for p in codec.parameters() if p.requires_grad]
-    names = [n for n, p in codec.named_parameters() if p.requires_grad]
-    tokenizer = torch.tensor([codec.is_tokenizer_weight(n) for n in names])
-    sizes = torch.tensor([p.numel() for p in params])
-    in_tokenizer = torch.repeat_interleave(tokenizer, sizes)
+    named = [(n, p) for n, p in codec.named_parameters() if p.requires_grad]
+    params = [p for _, p in named]
+    # per element of the flattened gradient: does it belong to a tokenizer weight?
+    in_tokenizer = torch.cat([torch.full((p.numel(),), codec.is_tokenizer_weight(n)) for n, p in named])
 
     # codec.train's data: the same crops in the same order for this seed (ResumableSampler from step 0)
     segment = max(1, round(args.segment_seconds * codec.config.frame_rate)) * codec.config.hop_length
