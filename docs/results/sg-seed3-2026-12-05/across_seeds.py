@@ -8,7 +8,10 @@ gone, so they cannot be pooled utterance by utterance with seed 3 (what seed_poo
 through their means, which is also the question a third seed asks: how far apart do seeds land? Per metric: each
 seed's difference, their mean, the standard deviation between seeds and the 95% t interval of the mean (n - 1
 degrees of freedom; it holds the seed-to-seed variance, which the utterance bootstrap does not, and it is wide with
-three seeds), and how many seeds' own utterance CIs lie wholly below or above zero.
+three seeds), how many seeds' own utterance CIs lie wholly below or above zero, and a sign test: how many seeds'
+differences are below and above zero, and the two-sided binomial probability of a split at least that uneven if
+SG's effect were as likely to be either sign at each seed (it assumes nothing about the effect's size or spread,
+so it can call a small, consistent effect where the t interval, widened by one seed far out, does not).
 """
 from __future__ import annotations
 
@@ -36,7 +39,15 @@ def main(paths: list[str]) -> None:
             "differences": d.tolist(), "mean": float(d.mean()), "sd_between_seeds": sd,
             "mean_t_ci": [float(d.mean()) - half, float(d.mean()) + half],
             "seeds_ci_below_zero": sum(r["difference_ci"][1] < 0 for r in replicates),
-            "seeds_ci_above_zero": sum(r["difference_ci"][0] > 0 for r in replicates)}))
+            "seeds_ci_above_zero": sum(r["difference_ci"][0] > 0 for r in replicates),
+            "seeds_below_zero": int((d < 0).sum()), "seeds_above_zero": int((d > 0).sum()),
+            "sign_test_p": sign_test(d)}))
+
+
+def sign_test(d: np.ndarray) -> float:
+    """Two-sided sign-test probability of the differences' split about zero (exact zeros dropped)."""
+    below, above = int((d < 0).sum()), int((d > 0).sum())
+    return float(stats.binomtest(below, below + above, 0.5).pvalue) if below + above else float("nan")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """SG's effect with the 6-block decoder at every seed, and their mean with the between-seed t interval, beside the
-12-block decoder's two seeds (docs/results/sg-seed3-2026-12-05/sg_effect_by_seed.png). Drawn from committed records
-only: eval.sh's sg_effect_6_all_seeds.jsonl (test/, dev/) and sg-capacity's seeds_full_vs_plain.jsonl.
+12-block decoder's two seeds, and the null control's drift (a twin perturbed by SG at weight 1e-4, seeds 5 and 6) as
+the yardstick (docs/results/sg-seed3-2026-12-05/sg_effect_by_seed.png). Drawn from committed records only: eval.sh's
+sg_effect_6_all_seeds.jsonl (test/, dev/), sg-capacity's seeds_full_vs_plain.jsonl and sg-ramp's null_vs_plain.jsonl.
 
     .venv/bin/python docs/results/sg-seed3-2026-12-05/plot.py
 """
@@ -11,9 +12,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 CAPACITY = HERE.parent / "sg-capacity-2026-12-05"
+NULL = HERE.parent / "sg-ramp-2026-12-06"
 METRICS = [("pesq_wb", "PESQ-WB"), ("mel_distance", "mel distance")]
 
 
@@ -33,25 +36,32 @@ def replicate_cis(split: str, metric: str) -> list[tuple[float, list[float]]]:
 
 
 def main() -> None:
-    fig, axes = plt.subplots(len(METRICS), 2, figsize=(11, 7))
+    fig, axes = plt.subplots(len(METRICS), 2, figsize=(12, 9))
     for row_axes, (metric, label) in zip(axes, METRICS):
         for ax, split in zip(row_axes, ("test", "dev")):
             rows = []  # (label, value, ci, colour)
             for seed, (value, ci) in enumerate(replicate_cis(split, metric), start=1):
                 rows.append((f"6 blocks, seed {seed}" + (" (rebuilt start)" if seed > 2 else ""), value, ci, "tab:blue"))
             across = record(HERE / split / "sg_effect_6_all_seeds.jsonl", metric)
-            rows.append((f"6 blocks, mean of {len(across['differences'])} seeds (t, between seeds)",
-                         across["mean"], across["mean_t_ci"], "black"))
+            n = len(across["differences"])
+            rows.append((f"6 blocks, mean of {n} seeds (t, between seeds)", across["mean"], across["mean_t_ci"],
+                         "black"))
             deep = record(CAPACITY / split / "seeds_full_vs_plain.jsonl", metric)
             for seed, rep in enumerate(deep["replicates"], start=1):
                 rows.append((f"12 blocks, seed {seed}", rep["difference"], rep["difference_ci"], "tab:green"))
             rows.append(("12 blocks, 2 seeds pooled (utterances only)", deep["pooled"], deep["pooled_ci"], "grey"))
+            for rep in record(NULL / split / "null_vs_plain.jsonl", metric)["replicates"]:
+                seed = rep["base"].rsplit("-s", 1)[1]
+                rows.append((f"null (SG weight 1e-4), 6 blocks, seed {seed}", rep["difference"], rep["difference_ci"],
+                             "tab:orange"))
             for y, (name, value, (lo, hi), colour) in enumerate(reversed(rows)):
                 ax.errorbar(value, y, xerr=[[value - lo], [hi - value]], fmt="o", color=colour, capsize=3)
             ax.set_yticks(range(len(rows)), [r[0] for r in reversed(rows)], fontsize=8)
             ax.axvline(0, color="grey", lw=0.8)
+            ax.xaxis.set_major_locator(MaxNLocator(5))
             ax.set_xlabel(f"{label}: SG − no SG (95% CI)")
-            ax.set_title(f"{split} ({across_utterances(split)} utterances)", fontsize=9)
+            ax.set_title(f"{split} ({across_utterances(split)} utterances)\n6 blocks: {across['seeds_above_zero']} of "
+                         f"{n} seeds above 0, sign test p {across['sign_test_p']:.2g}", fontsize=9)
     fig.suptitle("SG's effect per seed (utterances resampled) and across seeds (t interval), 16384 fine-tunes",
                  fontsize=10)
     fig.tight_layout()

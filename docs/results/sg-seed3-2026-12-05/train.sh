@@ -9,6 +9,10 @@
 # Then the pair at each of SEEDS (default 3), exactly as seeds 1 and 2: sg-capacity train.sh SEED=s ARMS="same same-sgc".
 # As run: the rebuild on two threads (THREADS=2) and the pair at seed 3 side by side at one thread each; then SEEDS=4;
 # then SEEDS="5 6" (2026-12-06, beside docs/results/sg-ramp-2026-12-06's arms; stopped before seed 6 for time).
+# Then (2026-12-06 from 03:00 UTC, the three arms side by side at one thread each, from one launch): seed 6's SG arm
+# (its plain arm is sg-ramp's) and the pair at seed 7, through sg-capacity's train.sh directly:
+#   SEED=6 ARMS=same-sgc docs/results/sg-capacity-2026-12-05/train.sh &
+#   SEED=7 ARMS="same same-sgc" docs/results/sg-capacity-2026-12-05/train.sh &
 # Run from the repository root; resumes a killed run.
 set -euo pipefail
 [ -f exp/default/data/test.jsonl ] || .venv/bin/python -m pipelines.corpus synth --out exp/default/data --voices slt \
