@@ -3,9 +3,13 @@
 the yardstick (docs/results/sg-seed3-2026-12-05/sg_effect_by_seed.png). Drawn from committed records only: eval.sh's
 sg_effect_6_all_seeds.jsonl (test/, dev/), sg-capacity's seeds_full_vs_plain.jsonl and sg-ramp's null_vs_plain.jsonl.
 
-    .venv/bin/python docs/results/sg-seed3-2026-12-05/plot.py
+    .venv/bin/python docs/results/sg-seed3-2026-12-05/plot.py [NULL_DIR]
+
+NULL_DIR: the folder whose {test,dev}/null_vs_plain.jsonl holds the null seeds (default sg-ramp-2026-12-06's, seeds
+5 and 6; sg-drift-2026-12-06's holds seeds 5-7).
 """
 import json
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -16,7 +20,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 CAPACITY = HERE.parent / "sg-capacity-2026-12-05"
-NULL = HERE.parent / "sg-ramp-2026-12-06"
+NULL = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parent / "sg-ramp-2026-12-06"
 METRICS = [("pesq_wb", "PESQ-WB"), ("mel_distance", "mel distance")]
 
 
