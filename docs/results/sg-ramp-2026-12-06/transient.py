@@ -5,8 +5,8 @@ the ramped SG arm and the null arms (SG at weight 1e-4: a perturbation, not a lo
     .venv/bin/python docs/results/sg-ramp-2026-12-06/transient.py > docs/results/sg-ramp-2026-12-06/transient.jsonl
 
 Drawn from committed records only: the runs' gzipped metrics.jsonl (sg-capacity-2026-12-05/runs: seeds 1-2, the
-original start; sg-seed3-2026-12-05/runs: seeds 3-5, the rebuilt start; this folder's runs: the ramped and null
-arms, and seed 6's plain arm) and
+original start; sg-seed3-2026-12-05/runs: seeds 3-8, the rebuilt start; this folder's runs: the ramped arm and the
+null arms at seeds 5 and 6; sg-drift-2026-12-06/runs: the null arm at seed 7) and
 the test reports' results.json. Both arms of a pair see the same crops in the same order, so the gap at a step is
 what SG did to the fit, not the batch. One JSON line per arm: the steps compared (a stopped run: fewer), the gap per
 window, its largest window, the last 200 steps' gap, and the test PESQ-WB difference; the plot is transient.png.
@@ -27,9 +27,11 @@ WINDOW = 100
 # (seed, folder holding the runs and test report, start) for the pairs; the ramped arms are this folder's
 PAIRS = [(1, "sg-capacity-2026-12-05", "original"), (2, "sg-capacity-2026-12-05", "original"),
          (3, "sg-seed3-2026-12-05", "rebuilt"), (4, "sg-seed3-2026-12-05", "rebuilt"),
-         (5, "sg-seed3-2026-12-05", "rebuilt"), (6, "sg-ramp-2026-12-06", "rebuilt")]  # seed 6: no SG arm
-# this folder's arms: (label, run name) by seed
-EXTRA = {5: [("SG ramped", "same-sgcr-s5"), ("null", "same-sgc0-s5")], 6: [("null", "same-sgc0-s6")]}
+         (5, "sg-seed3-2026-12-05", "rebuilt"), (6, "sg-seed3-2026-12-05", "rebuilt"),
+         (7, "sg-seed3-2026-12-05", "rebuilt"), (8, "sg-seed3-2026-12-05", "rebuilt")]
+# the ramped and null arms: (label, run name, folder) by seed
+EXTRA = {5: [("SG ramped", "same-sgcr-s5", "sg-ramp-2026-12-06"), ("null", "same-sgc0-s5", "sg-ramp-2026-12-06")],
+         6: [("null", "same-sgc0-s6", "sg-ramp-2026-12-06")], 7: [("null", "same-sgc0-s7", "sg-drift-2026-12-06")]}
 STYLES = {"SG": ("-", "o"), "SG ramped": ("--", "^"), "null": (":", "x")}
 
 
@@ -60,8 +62,8 @@ def arms() -> list[dict]:
             continue
         plain = mel_curve(plain_path)
         candidates = [("SG", runs / f"same-sgc-s{seed}.metrics.jsonl.gz", folder, f"same-sgc-s{seed}")]
-        for kind, name in EXTRA.get(seed, []):
-            candidates.append((kind, HERE / "runs" / f"{name}.metrics.jsonl.gz", "sg-ramp-2026-12-06", name))
+        for kind, name, extra_folder in EXTRA.get(seed, []):
+            candidates.append((kind, RESULTS / extra_folder / "runs" / f"{name}.metrics.jsonl.gz", extra_folder, name))
         for kind, path, report_folder, name in candidates:
             if not path.exists():
                 continue
