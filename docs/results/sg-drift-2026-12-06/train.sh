@@ -7,6 +7,10 @@
 #   seed 7: the null arm (its plain twin is sg-seed3's same-s7); seed 8: the plain arm and the SG arm.
 # The three side by side, one thread each, from one launch (one CPU autogroup). Resumes a killed run.
 # As run: 2026-12-06, forty-first session, after sg-seed3's eval.sh SEEDS="3 4 5 6 7". From the repository root.
+# Before it (03:14 UTC, beside sg-seed3's arms at seeds 6 and 7): the start gradients of seeds 7 and 8 (gradient/,
+# and the prediction for seed 8 written from them before it trained, gradient/prediction.md):
+#   .venv/bin/python scripts/sg_gradient.py exp/decoder-deeper/same/final --train-manifest exp/default/data/train.jsonl \
+#     --fresh-codebook-size 16384 --seed S --batches 8 > gradient/gradient-start-sS.jsonl   # S = 7 8
 set -euo pipefail
 T=docs/results/sg-capacity-2026-12-05/train.sh
 SEED=7 ARMS=same-sgc0 $T &
