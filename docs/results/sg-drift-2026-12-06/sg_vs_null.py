@@ -9,8 +9,8 @@ twin by chance (same seed, same batches); an SG effect is shown only where it st
 both sets of differences, their means and standard deviations, the difference of the means (SG's effect net of the
 null's) with a Welch t interval (it pools nothing: each set keeps its own variance; with two or three null seeds the
 interval is wide, which is the honest state of it; one far seed widens it too), the exact two-sided Mann-Whitney
-probability of the two sets' ordering (ranks only, so one far seed counts as one seed;
-with 8 SG and 3 null seeds its smallest possible value is 2/165 = 0.012), and how many SG seeds lie outside the null's range, below or above it.
+probability of the two sets' ordering (ranks only, so one far seed counts as one seed; with 8 SG and 3 null seeds
+its smallest possible value is 2/165 = 0.012), and how many SG seeds lie outside the null's range, below or above it.
 """
 from __future__ import annotations
 
