@@ -11,7 +11,9 @@ degrees of freedom; it holds the seed-to-seed variance, which the utterance boot
 three seeds), how many seeds' own utterance CIs lie wholly below or above zero, and a sign test: how many seeds'
 differences are below and above zero, and the two-sided binomial probability of a split at least that uneven if
 SG's effect were as likely to be either sign at each seed (it assumes nothing about the effect's size or spread,
-so it can call a small, consistent effect where the t interval, widened by one seed far out, does not).
+so it can call a small, consistent effect where the t interval, widened by one seed far out, does not), and the
+design's reach: the smallest true mean effect that a t test over this many seeds with this spread would find at
+80 % power (two-sided 5 %), to set a null result against an effect of the paper's size.
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ def main(paths: list[str]) -> None:
         n = len(d)
         sd = float(d.std(ddof=1)) if n > 1 else float("nan")
         half = float(stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n)) if n > 1 else float("nan")
+        reach = half + float(stats.t.ppf(0.8, n - 1) * sd / np.sqrt(n)) if n > 1 else float("nan")
         print(json.dumps({
             "metric": metric, "seeds": [f'{r["base"]}:{r["other"]}' for r in replicates],
             "differences": d.tolist(), "mean": float(d.mean()), "sd_between_seeds": sd,
@@ -41,7 +44,7 @@ def main(paths: list[str]) -> None:
             "seeds_ci_below_zero": sum(r["difference_ci"][1] < 0 for r in replicates),
             "seeds_ci_above_zero": sum(r["difference_ci"][0] > 0 for r in replicates),
             "seeds_below_zero": int((d < 0).sum()), "seeds_above_zero": int((d > 0).sum()),
-            "sign_test_p": sign_test(d)}))
+            "sign_test_p": sign_test(d), "detectable_at_80pct_power": reach}))
 
 
 def sign_test(d: np.ndarray) -> float:
