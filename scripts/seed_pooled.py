@@ -13,6 +13,9 @@ words, as scripts/paired_wer.py), pooled as the replicates' error differences av
 With exactly two replicates the row also holds their contrast, the second's difference minus the first's, utterance
 by utterance, with its CI: the interaction when the two replicates are one effect under two conditions (SG's effect
 with a 12-block decoder minus its effect with a 6-block one), not seeds.
+A side of a pair may name several systems joined by "+" (e.g. `plain-s3+null-s3:sg-s3`): their mean score per
+utterance (for WER, their mean errors) stands as one system — two twin runs without SG averaged into one
+baseline, whose own run-to-run drift is then half as large in variance.
 """
 from __future__ import annotations
 
@@ -27,17 +30,38 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pipelines.claims import paired_ci, parse_pairs, per_utterance, word_errors  # noqa: E402
 
 
+def scores(report: Path, name: str, metric: str) -> tuple[list[str], np.ndarray]:
+    """(utterance ids, per-utterance `metric` [U]) of one system, or the mean of "A+B+..."'s systems."""
+    ids, values = None, []
+    for part in name.split("+"):
+        rows = per_utterance(report, part)
+        if ids is not None and rows["id"] != ids:
+            raise ValueError(f"{part!r} was not scored on the same utterances as {name.split('+')[0]!r}")
+        ids = rows["id"]
+        values.append(np.asarray(rows[metric], float))
+    return ids, np.mean(values, axis=0)
+
+
+def errors(report: Path, name: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """word_errors of one system, or of "A+B+..." with the systems' errors averaged per utterance."""
+    judged = [word_errors(report, part) for part in name.split("+")]
+    for part, (refs, _, _) in zip(name.split("+"), judged):
+        if refs != judged[0][0]:
+            raise ValueError(f"{part!r} was not judged on the same utterances as {name.split('+')[0]!r}")
+    return judged[0][0], np.mean([e for _, e, _ in judged], axis=0), judged[0][2]
+
+
 def seed_pooled(report: Path, pairs: list[tuple[str, str]], metric: str) -> dict:
     """[R] replicate differences OTHER - BASE of `metric`, their pooled mean with CI, and their spread."""
     ids, diffs = None, []
     for base, other in pairs:
-        a, b = per_utterance(report, base), per_utterance(report, other)
-        for name, scores in ((base, a), (other, b)):
+        (ids_a, a), (ids_b, b) = scores(report, base, metric), scores(report, other, metric)
+        for name, name_ids in ((base, ids_a), (other, ids_b)):
             if ids is None:
-                ids = scores["id"]
-            elif scores["id"] != ids:
+                ids = name_ids
+            elif name_ids != ids:
                 raise ValueError(f"{name!r} was not scored on the same utterances as {pairs[0][0]!r}")
-        diffs.append(np.asarray(b[metric], float) - np.asarray(a[metric], float))
+        diffs.append(b - a)
     d = np.stack(diffs)  # [R, U]
     d = d[:, np.isfinite(d).all(0)]
     mean_ci = lambda x: list(paired_ci(lambda idx: x[idx].mean(-1), len(x)))  # noqa: E731
@@ -57,12 +81,12 @@ def seed_pooled_wer(report: Path, pairs: list[tuple[str, str]]) -> dict:
     for base, other in pairs:
         judged = {}
         for name in (base, other):
-            refs, errors, n_words = word_errors(report, name)
+            refs, name_errors, n_words = errors(report, name)
             if references is None:
                 references, words = refs, n_words
             elif refs != references:
                 raise ValueError(f"{name!r} was not judged on the same utterances as {pairs[0][0]!r}")
-            judged[name] = errors
+            judged[name] = name_errors
         diffs.append(judged[other] - judged[base])
     d = np.stack(diffs)  # [R, U] word errors OTHER - BASE
     wer_ci = lambda x: list(paired_ci(lambda idx: x[idx].sum(-1) / words[idx].sum(-1), len(words)))  # noqa: E731

@@ -182,6 +182,12 @@ def test_seed_pooled_averages_replicates_and_reports_their_spread(tmp_path, caps
     codec("other-set", [2.0, 2.5, 3.0, 2.0], ids=["x0", "x1", "x2", "x3"])
     with pytest.raises(ValueError, match="same utterances"):
         script.seed_pooled(tmp_path, [("plain-s0", "sg-s0"), ("plain-s1", "other-set")], "pesq_wb")
+    # "A+B": two twin baselines averaged per utterance (the twin 0.2 above plain-s0: the mean baseline 0.1 above)
+    codec("twin-s0", [2.2, 2.7, 3.2, 2.2])
+    twins = script.seed_pooled(tmp_path, [("plain-s0+twin-s0", "sg-s0")], "pesq_wb")
+    assert twins["replicates"][0]["difference"] == pytest.approx(0.0)
+    with pytest.raises(ValueError, match="'other-set' was not scored on the same utterances as 'plain-s0'"):
+        script.seed_pooled(tmp_path, [("plain-s0+other-set", "sg-s0")], "pesq_wb")
     assert script.main([str(tmp_path), "plain-s0:sg-s0", "plain-s1:sg-s1", "--metric", "pesq_wb"]) == 0
     assert json.loads(capsys.readouterr().out)["pooled"] == pytest.approx(0.2)
     with pytest.raises(SystemExit):
@@ -210,6 +216,11 @@ def test_seed_pooled_wer_pools_the_error_differences_of_replicates(tmp_path, cap
     system("other-text", [5, 6, 7])
     with pytest.raises(ValueError, match="same utterances"):
         script.seed_pooled_wer(tmp_path, [("plain-s1", "sg-s1"), ("plain-s2", "other-text")])
+    system("twin-s1", [7, 8, 9, 7])  # two errors more than plain-s1: the averaged baseline one more
+    assert script.seed_pooled_wer(tmp_path, [("plain-s1+twin-s1", "sg-s1")])["replicates"][0]["difference"] == \
+        pytest.approx(-0.2)
+    with pytest.raises(ValueError, match="same utterances"):
+        script.seed_pooled_wer(tmp_path, [("plain-s1+other-text", "sg-s1")])
     assert script.main([str(tmp_path), "plain-s1:sg-s1", "plain-s2:sg-s2", "--metric", "wer"]) == 0
     assert json.loads(capsys.readouterr().out)["pooled"] == pytest.approx(-0.2)
 
