@@ -5,9 +5,9 @@ the ramped SG arm and the null arms (SG at weight 1e-4: a perturbation, not a lo
     .venv/bin/python docs/results/sg-ramp-2026-12-06/transient.py > docs/results/sg-ramp-2026-12-06/transient.jsonl
 
 Drawn from committed records only: the runs' gzipped metrics.jsonl (sg-capacity-2026-12-05/runs: seeds 1-2, the
-original start; sg-seed3-2026-12-05/runs: seeds 3-8, the rebuilt start; this folder's runs: the ramped arm and the
+original start; sg-seed3-2026-12-05/runs: seeds 3-9, the rebuilt start; this folder's runs: the ramped arm and the
 null arms at seeds 5 and 6; sg-drift-2026-12-06/runs: the null arm at seed 7; sg-null-2026-12-06/runs: the null
-arms at seeds 3, 4 and 8) and the test reports' results.json. Both arms of a pair see the same crops in the same
+arms at seeds 3, 4, 8 and 9) and the test reports' results.json. Both arms of a pair see the same crops in the same
 order, so the gap at a step is what SG did to the fit, not the batch. One JSON line per arm: the steps compared (a
 stopped run: fewer), the gap per window, its largest window, the last 200 steps' gap, and the test PESQ-WB
 difference; the plot is transient.png.
@@ -29,11 +29,12 @@ WINDOW = 100
 PAIRS = [(1, "sg-capacity-2026-12-05", "original"), (2, "sg-capacity-2026-12-05", "original"),
          (3, "sg-seed3-2026-12-05", "rebuilt"), (4, "sg-seed3-2026-12-05", "rebuilt"),
          (5, "sg-seed3-2026-12-05", "rebuilt"), (6, "sg-seed3-2026-12-05", "rebuilt"),
-         (7, "sg-seed3-2026-12-05", "rebuilt"), (8, "sg-seed3-2026-12-05", "rebuilt")]
+         (7, "sg-seed3-2026-12-05", "rebuilt"), (8, "sg-seed3-2026-12-05", "rebuilt"),
+         (9, "sg-seed3-2026-12-05", "rebuilt")]
 # the ramped and null arms: (label, run name, folder) by seed
 EXTRA = {5: [("SG ramped", "same-sgcr-s5", "sg-ramp-2026-12-06"), ("null", "same-sgc0-s5", "sg-ramp-2026-12-06")],
          6: [("null", "same-sgc0-s6", "sg-ramp-2026-12-06")], 7: [("null", "same-sgc0-s7", "sg-drift-2026-12-06")],
-         **{s: [("null", f"same-sgc0-s{s}", "sg-null-2026-12-06")] for s in (3, 4, 8)}}
+         **{s: [("null", f"same-sgc0-s{s}", "sg-null-2026-12-06")] for s in (3, 4, 8, 9)}}
 STYLES = {"SG": ("-", "o"), "SG ramped": ("--", "^"), "null": (":", "x")}
 
 
