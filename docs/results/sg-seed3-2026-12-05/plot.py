@@ -6,7 +6,9 @@ sg_effect_6_all_seeds.jsonl (test/, dev/), sg-capacity's seeds_full_vs_plain.jso
     .venv/bin/python docs/results/sg-seed3-2026-12-05/plot.py [NULL_DIR]
 
 NULL_DIR: the folder whose {test,dev}/null_vs_plain.jsonl holds the null seeds (default sg-ramp-2026-12-06's, seeds
-5 and 6; sg-drift-2026-12-06's holds seeds 5-7).
+5 and 6; sg-drift-2026-12-06's holds seeds 5-7, sg-null-2026-12-06's seeds 3-9). Where NULL_DIR also holds
+sg_vs_two_baselines.jsonl and its _across.jsonl (sg-null's eval.sh), SG measured against both of its no-SG twins
+averaged is drawn too, per seed and across seeds.
 """
 import json
 import sys
@@ -40,7 +42,7 @@ def replicate_cis(split: str, metric: str) -> list[tuple[float, list[float]]]:
 
 
 def main() -> None:
-    fig, axes = plt.subplots(len(METRICS), 2, figsize=(12, 9))
+    fig, axes = plt.subplots(len(METRICS), 2, figsize=(12, 12))
     for row_axes, (metric, label) in zip(axes, METRICS):
         for ax, split in zip(row_axes, ("test", "dev")):
             rows = []  # (label, value, ci, colour)
@@ -56,8 +58,16 @@ def main() -> None:
             rows.append(("12 blocks, 2 seeds pooled (utterances only)", deep["pooled"], deep["pooled_ci"], "grey"))
             for rep in record(NULL / split / "null_vs_plain.jsonl", metric)["replicates"]:
                 seed = rep["base"].rsplit("-s", 1)[1]
-                rows.append((f"null (SG weight 1e-4), 6 blocks, seed {seed}", rep["difference"], rep["difference_ci"],
+                rows.append((f"null − plain (SG weight 1e-4), seed {seed}", rep["difference"], rep["difference_ci"],
                              "tab:orange"))
+            if (NULL / split / "sg_vs_two_baselines.jsonl").exists():
+                for rep in record(NULL / split / "sg_vs_two_baselines.jsonl", metric)["replicates"]:
+                    seed = rep["other"].rsplit("-s", 1)[1]
+                    rows.append((f"SG − mean of plain and null, seed {seed}", rep["difference"], rep["difference_ci"],
+                                 "tab:purple"))
+                both = record(NULL / split / "sg_vs_two_baselines_across.jsonl", metric)
+                rows.append((f"SG − mean of plain and null, mean of {len(both['differences'])} seeds (t)",
+                             both["mean"], both["mean_t_ci"], "indigo"))
             for y, (name, value, (lo, hi), colour) in enumerate(reversed(rows)):
                 ax.errorbar(value, y, xerr=[[value - lo], [hi - value]], fmt="o", color=colour, capsize=3)
             ax.set_yticks(range(len(rows)), [r[0] for r in reversed(rows)], fontsize=8)
