@@ -5,9 +5,10 @@
 # every seed with the spread between seeds (across_seeds.py: seeds 1 and 2 from docs/results/sg-capacity-2026-12-05,
 # whose per-utterance files did not survive the machine, so all seeds are combined through their per-seed means:
 # mean, standard deviation, t interval), claims 1-2 per seed, paired WER, the tap's energy. From the repository root.
-# As run: SEEDS=3, then SEEDS="3 4", then SEEDS="3 4 5", then SEEDS="3 4 5 6 7" (2026-12-06);
-# {test,dev}/sg_effect_6_{three,four,five}_seeds.jsonl are the earlier runs' sg_effect_6_all_seeds.jsonl (seeds 1-3,
-# 1-4, 1-5; the five-seed one remade with across_seeds.py's sign test), kept when a later run overwrote them.
+# As run: SEEDS=3, then SEEDS="3 4", then SEEDS="3 4 5", then SEEDS="3 4 5 6 7" (2026-12-06), then "3 4 5 6 7 8"
+# (sg-drift-2026-12-06's eval.sh), then "3 4 5 6 7 8 9" (after sg-null-2026-12-06's train-s9.sh);
+# {test,dev}/sg_effect_6_{three,four,five,eight}_seeds.jsonl are the earlier runs' sg_effect_6_all_seeds.jsonl (seeds
+# 1-3, 1-4, 1-5, 1-8; the five-seed one remade with across_seeds.py's sign test), kept when a later run overwrote them.
 set -euo pipefail
 D=docs/results/sg-seed3-2026-12-05
 C=docs/results/sg-capacity-2026-12-05
