@@ -34,7 +34,7 @@ mkdir -p $D/test $D/dev $D/runs
 for split in test:100 dev:80; do
   s=${split%%:*} r=$E/judged-${split%%:*}-new
   $P -m pipelines.evaluate compare "${codecs[@]}" --manifest exp/default/data/$s.jsonl --max-utts ${split##*:} \
-    --seed 0 --asr pocketsphinx --out $r > $E/judge-$s-null348.log 2>&1
+    --seed 0 --asr pocketsphinx --out $r > $E/judge-$s-null$(IFS=; echo "${NEW[*]}").log 2>&1
   $P scripts/seed_pooled.py $r "${nulls[@]}" "${metrics[@]}" > $D/$s/null_vs_plain.jsonl
   $P $A/across_seeds.py $D/$s/null_vs_plain.jsonl > $D/$s/null_across_seeds.jsonl
   $P docs/results/sg-drift-2026-12-06/sg_vs_null.py $A/$s/sg_effect_6_all_seeds.jsonl $D/$s/null_vs_plain.jsonl \
