@@ -53,9 +53,9 @@ $P scripts/paired_wer.py $R $(for a in "${plain[@]}"; do echo ground_truth:$a; d
   > $D/test/over_ground_truth.txt
 $P -m pipelines.claims --report $R --runs $C/runs --pair c1024-s3:c1024-sgc-s3 --pair c1024-s4:c1024-sgc-s4 \
   --reference same-s3 --candidate c1024-sgc-s3 --out $D/test/claims > /dev/null
-$P scripts/hidden_energy.py $(for a in "${plain[@]}"; do echo $C/$a/final; done) --tap last_block \
+$P scripts/hidden_energy.py $(for a in "${plain[@]}"; do echo $C/runs/$a/final; done) --tap last_block \
   --manifest exp/default/data/test.jsonl --n 100 > $D/test/hidden_energy.txt
 for a in "${plain[@]}"; do
-  gzip -9c $C/$a/metrics.jsonl > $D/runs/$a.metrics.jsonl.gz
-  mkdir -p $D/runs/$a-eval && cp $C/$a/eval/*.json $D/runs/$a-eval/
+  gzip -9c $C/runs/$a/metrics.jsonl > $D/runs/$a.metrics.jsonl.gz
+  mkdir -p $D/runs/$a-eval && cp $C/runs/$a/eval/*.json $D/runs/$a-eval/
 done
