@@ -1,8 +1,7 @@
 #!/bin/bash
 # After train.sh and train-s5.sh: the 1024 arms of SEEDS (default 3 4 5) judged beside the 16384 arms of the same
 # seeds (plain, SG, null: sg-capacity's and sg-null's, reused from the judging cache) and the start, on the slt
-# corpus's 100 test and 80 dev utterances
-# (pocketsphinx; PESQ, STOI, mel distance, QE, hidden MSE). Then, per split (scripts/seed_pooled.py, seeds pooled):
+# corpus's 100 test and 80 dev utterances (pocketsphinx; PESQ, STOI, mel distance, QE, hidden MSE). Then, per split (scripts/seed_pooled.py, seeds pooled):
 #   codebook_cost.jsonl   what the 16x smaller codebook costs, without SG (16384 -> 1024, same seed and batches);
 #   sg_effect_1024.jsonl  SG's effect at 1024 (SG - plain), per seed and pooled: does it win back part of that cost?
 #   sg_effect_16384.jsonl SG's effect at 16384 at the same seeds, against both of its no-SG twins (plain + null);
@@ -23,13 +22,13 @@ for s in "${SEEDS[@]}"; do for a in same same-sgc; do
   until [ -f $C/$a-s$s/final/model.safetensors ]; do sleep 30; done
   mkdir -p $C/runs && ln -sfn ../$a-s$s $C/runs/${a/same/c1024}-s$s
 done; done
-codecs=(--codec start-same=exp/decoder-deeper/same/final) cost=() sg1024=() sg16384=() plain=()
+codecs=(--codec start-same=exp/decoder-deeper/same/final) cost=() sg1024=() sg16384=() arms1024=()
 for s in "${SEEDS[@]}"; do
   codecs+=(--codec same-s$s=$E/same-s$s/final --codec same-sgc-s$s=$E/same-sgc-s$s/final
            --codec same-sgc0-s$s=$E/same-sgc0-s$s/final
            --codec c1024-s$s=$C/same-s$s/final --codec c1024-sgc-s$s=$C/same-sgc-s$s/final)
   cost+=(same-s$s:c1024-s$s) sg1024+=(c1024-s$s:c1024-sgc-s$s) sg16384+=(same-s$s+same-sgc0-s$s:same-sgc-s$s)
-  plain+=(c1024-s$s c1024-sgc-s$s)
+  arms1024+=(c1024-s$s c1024-sgc-s$s)
 done
 metrics=(--metric pesq_wb --metric pesq_nb --metric stoi --metric mel_distance --metric wer)
 PAIRS=("${cost[@]}" "${sg1024[@]}" $(for s in "${SEEDS[@]}"; do echo same-sgc-s$s:c1024-sgc-s$s; done))
@@ -50,13 +49,13 @@ for split in test:100 dev:80; do
 done
 R=$E/judged-test-new
 $P scripts/paired_wer.py $R "${PAIRS[@]}" --pool $E/judged-dev-new > $D/test/paired_wer_test_dev.txt
-$P scripts/paired_wer.py $R $(for a in "${plain[@]}"; do echo ground_truth:$a; done) --pool $E/judged-dev-new \
+$P scripts/paired_wer.py $R $(for a in "${arms1024[@]}"; do echo ground_truth:$a; done) --pool $E/judged-dev-new \
   > $D/test/over_ground_truth.txt
 $P -m pipelines.claims --report $R --runs $C/runs $(for s in "${SEEDS[@]}"; do echo --pair c1024-s$s:c1024-sgc-s$s; done) \
   --reference same-s3 --candidate c1024-sgc-s3 --out $D/test/claims > /dev/null
-$P scripts/hidden_energy.py $(for a in "${plain[@]}"; do echo $C/runs/$a/final; done) --tap last_block \
+$P scripts/hidden_energy.py $(for a in "${arms1024[@]}"; do echo $C/runs/$a/final; done) --tap last_block \
   --manifest exp/default/data/test.jsonl --n 100 > $D/test/hidden_energy.txt
-for a in "${plain[@]}"; do
+for a in "${arms1024[@]}"; do
   gzip -9c $C/runs/$a/metrics.jsonl > $D/runs/$a.metrics.jsonl.gz
   mkdir -p $D/runs/$a-eval && cp $C/runs/$a/eval/*.json $D/runs/$a-eval/
 done
