@@ -2,7 +2,8 @@
 
     .venv/bin/python docs/results/sg-lambda1024-2026-12-06/plot.py   (after eval.sh here and in sg-codebook1024)
 
-Four panels: the hidden MSE at the last block (test, 100 utterances) of each 1024 arm against λ (0 = no SG); and
+Four panels: the hidden MSE at the last block (test, 100 utterances) of each 1024 arm against λ (0 = no SG), and
+that MSE over the tap's energy (scripts/hidden_energy.py: the part a mere rescaling of the features cannot cut); and
 SG's paired effect against plain 1024 of the same seed on PESQ-WB, STOI and mel distance, test and dev, with 95 %
 bootstrap CIs. The dotted line is what would win back the codebook's whole cost (16384 -> 1024 without SG, pooled
 over seeds 3-5), the dashed one a third of it.
@@ -40,13 +41,14 @@ def effects(split: str) -> dict[str, dict[tuple[str, int], tuple[float, list[flo
     return out
 
 
-def hidden_mse() -> dict[tuple[str, int], float]:
+def hidden_mse() -> dict[tuple[str, int], tuple[float, float]]:
+    """(seed, λ) -> (hidden MSE, hidden MSE over the tap's energy: its scale-free part)."""
     out = {}
     for path in (PAIR / "test" / "hidden_energy.txt", HERE / "test" / "hidden_energy.txt"):
         for r in map(json.loads, path.read_text().splitlines()):
             arm, seed = Path(r["codec"]).parent.name.rsplit("-s", 1)
             lam = 0 if arm == "c1024" else int(arm.removeprefix("c1024-sgc") or 5)
-            out[(seed, lam)] = r["hidden_mse"]
+            out[(seed, lam)] = (r["hidden_mse"], r["relative_hidden_mse"])
     return out
 
 
@@ -54,14 +56,18 @@ def main() -> None:
     fig, axes = plt.subplots(2, 2, figsize=(11, 8.5))
     ax = axes[0][0]
     mse = hidden_mse()
+    scale_free = ax.twinx()
     for seed, color in SEEDS.items():
         pts = sorted((lam, v) for (s, lam), v in mse.items() if s == seed)
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", color=color, label=f"seed {seed}")
+        ax.plot([p[0] for p in pts], [p[1][0] for p in pts], "o-", color=color, label=f"seed {seed}")
+        scale_free.plot([p[0] for p in pts], [p[1][1] for p in pts], "^--", color=color, alpha=0.6)
     ax.set_xlabel("λ (0: no SG)")
-    ax.set_ylabel("hidden MSE, last block (test)")
+    ax.set_ylabel("hidden MSE, last block (test; solid)")
+    scale_free.set_ylabel("hidden MSE / hidden energy (dashed)")
     ax.set_ylim(bottom=0)
-    ax.set_title("What SG optimises", fontsize=9)
-    ax.legend(fontsize=8)
+    scale_free.set_ylim(bottom=0)
+    ax.set_title("What SG optimises, and its scale-free part", fontsize=9)
+    ax.legend(fontsize=8, loc="lower left")
     split_effects = {split: effects(split) for split in ("test", "dev")}
     for ax, (metric, title) in zip((axes[0][1], axes[1][0], axes[1][1]), METRICS.items()):
         for k, (split, marker) in enumerate((("test", "o"), ("dev", "s"))):
@@ -81,11 +87,11 @@ def main() -> None:
         ax.axhline(0, color="black", lw=0.8)
         ax.set_xticks([5, 10, 20])
         ax.set_xlabel("λ")
-        ax.set_title(f"SG − plain 1024, {title} (filled: test, 100 utt.; open: dev, 80)", fontsize=9)
+        ax.set_title(f"SG − plain 1024: {title}", fontsize=9)
     axes[0][1].legend(fontsize=7, ncol=2)
-    fig.suptitle("SG's weight at the 1024 codebook: the hidden MSE follows λ; does fidelity? (95 % bootstrap CIs)",
-                 fontsize=11)
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    fig.suptitle("SG's weight at the 1024 codebook: the hidden MSE follows λ; does fidelity?\n"
+                 "(paired effects with 95 % bootstrap CIs; filled: test, 100 utterances; open: dev, 80)", fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
     fig.savefig(HERE / "lambda1024.png", dpi=110)
 
 
