@@ -26,18 +26,22 @@ def records(path: Path) -> dict[str, dict]:
     return {r["metric"]: r for r in map(json.loads, path.read_text().splitlines())}
 
 
+def weight(arm: str) -> int:
+    """λ of a 1024 arm from its name: c1024 (no SG) 0, c1024-sgc 5 (the grid's), c1024-sgcN N."""
+    return 0 if arm == "c1024" else int(arm.removeprefix("c1024-sgc") or 5)
+
+
 def effects(split: str) -> dict[str, dict[tuple[str, int], tuple[float, list[float]]]]:
     """metric -> (seed, λ) -> (SG - plain 1024, its CI)."""
     out: dict = {m: {} for m in METRICS}
-    for path, weight in ((PAIR / split / "sg_effect_1024.jsonl", None), (HERE / split / "sg_effect_l10.jsonl", None),
-                         (HERE / split / "sg_effect_s3.jsonl", None)):
+    for path in (PAIR / split / "sg_effect_1024.jsonl", HERE / split / "sg_effect_l10.jsonl",
+                 HERE / split / "sg_effect_s3.jsonl"):
         for metric, row in records(path).items():
             if metric not in out:
                 continue
             for rep in row["replicates"]:
                 arm, seed = rep["other"].rsplit("-s", 1)
-                lam = int(arm.removeprefix("c1024-sgc") or 5)
-                out[metric][(seed, lam)] = (rep["difference"], rep["difference_ci"])
+                out[metric][(seed, weight(arm))] = (rep["difference"], rep["difference_ci"])
     return out
 
 
@@ -47,8 +51,7 @@ def hidden_mse() -> dict[tuple[str, int], tuple[float, float]]:
     for path in (PAIR / "test" / "hidden_energy.txt", HERE / "test" / "hidden_energy.txt"):
         for r in map(json.loads, path.read_text().splitlines()):
             arm, seed = Path(r["codec"]).parent.name.rsplit("-s", 1)
-            lam = 0 if arm == "c1024" else int(arm.removeprefix("c1024-sgc") or 5)
-            out[(seed, lam)] = (r["hidden_mse"], r["relative_hidden_mse"])
+            out[(seed, weight(arm))] = (r["hidden_mse"], r["relative_hidden_mse"])
     return out
 
 
