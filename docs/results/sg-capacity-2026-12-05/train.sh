@@ -16,7 +16,8 @@
 # As run: the four arms (07:44-08:58 UTC), then ARMS=deep12-sgcd THREADS=2 alone (why QE fell with SG at 12 blocks).
 # Then (the replicate, side by side, one thread each): SEED=2 ARMS="deep12 deep12-sgc deep12-sgcd" and ARMS=same-sgcd.
 # Then SEED=2 ARMS="same same-sgc" (the 6-block pair at seed 2, so that both depths have two seeds).
-# CODEBOOK (default 16384) sets the fresh quantizer's size (docs/results/sg-codebook1024-2026-12-06).
+# CODEBOOK (default 16384) sets the fresh quantizer's size (docs/results/sg-codebook1024-2026-12-06); CODEBOOK=own
+# keeps the source's trained quantizer instead (no --codebook-size; docs/results/sg-own-quantizer-2026-12-06).
 # Run from the repository root; resumes a killed run.
 set -euo pipefail
 STEPS=${STEPS:-2000}
@@ -37,7 +38,9 @@ for arm in "${ARMS[@]}"; do
     *-sgc0) sg=(--sg --sg-weight "${SG_NULL:-1e-4}" --sg-loss centered) ;;
   esac
   [ -d "$OUT/$name/checkpoints" ] && resume=(--resume)
-  OMP_NUM_THREADS=$THREADS .venv/bin/python -m codec.train --init-from exp/decoder-deeper/$decoder/final --codebook-size "$CODEBOOK" \
+  quantizer=(--codebook-size "$CODEBOOK")
+  [ "$CODEBOOK" = own ] && quantizer=()
+  OMP_NUM_THREADS=$THREADS .venv/bin/python -m codec.train --init-from exp/decoder-deeper/$decoder/final "${quantizer[@]}" \
     "${sg[@]}" --seed "$SEED" --train-manifest exp/default/data/train.jsonl --dev-manifest exp/default/data/dev.jsonl \
     --steps "$STEPS" --batch-size 8 --segment-seconds 1.0 --lr 1e-4 --warmup-steps 50 --adv-start-step "$STEPS" \
     --save-every 250 --eval-every 500 --cpu "${resume[@]}" --out "$OUT/$name" >> "$OUT/$name.log" 2>&1 &
