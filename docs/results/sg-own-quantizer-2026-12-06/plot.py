@@ -1,9 +1,9 @@
 """SG with the codec's own trained quantizer beside SG at the nine 6-block seeds with fresh quantizers.
 
-    .venv/bin/python docs/results/sg-own-quantizer-2026-12-06/plot.py   (after eval.sh)
+    .venv/bin/python docs/results/sg-own-quantizer-2026-12-06/plot.py   (after eval.sh and eval-null.sh)
 
-Four panels: SG's paired effect (SG − its plain twin) on PESQ-WB and on mel distance, per seed with 95 % bootstrap
-CIs (test filled, dev open), beside the nine fresh-quantizer seeds' effects on test (grey, points only:
+Four panels: SG's paired effect on PESQ-WB and on mel distance, per seed with 95 % bootstrap CIs (test filled, dev
+open), against its plain twin and against the mean of its plain and null twins (eval-null.sh), beside the nine fresh-quantizer seeds' effects on test (grey, points only:
 docs/results/sg-seed3-2026-12-05); the resynthesis WER over the ground truth (test + dev, 180 utterances) of the start
 and of each arm; and the hidden MSE at the last block on the training's dev utterances against the step.
 """
@@ -29,17 +29,19 @@ def effect_panel(ax, metric: str, title: str) -> None:
     fresh = records(FRESH)[metric]["differences"]
     ax.plot([0] * len(fresh), fresh, "o", color="gray", alpha=0.6, label="fresh quantizer, seeds 1–9 (test)")
     for k, (split, marker) in enumerate((("test", "o"), ("dev", "s"))):
-        for rep in records(HERE / split / "sg_effect.jsonl")[metric]["replicates"]:
-            seed = rep["other"].rsplit("-s", 1)[1]
-            x = 1 + (int(seed) - 3) * 0.3 + k * 0.12
-            low, high = rep["difference_ci"]
-            ax.errorbar([x], [rep["difference"]], yerr=[[rep["difference"] - low], [high - rep["difference"]]],
-                        fmt=marker, color=SEEDS[seed], capsize=2, ms=5, mfc=SEEDS[seed] if split == "test" else "white",
-                        label=f"own quantizer, seed {seed}, {split}")
+        for group, name in enumerate(("sg_effect", "sg_vs_twins")):
+            for rep in records(HERE / split / f"{name}.jsonl")[metric]["replicates"]:
+                seed = rep["other"].rsplit("-s", 1)[1]
+                x = 1 + group + (int(seed) - 3) * 0.3 + k * 0.12
+                low, high = rep["difference_ci"]
+                ax.errorbar([x], [rep["difference"]], yerr=[[rep["difference"] - low], [high - rep["difference"]]],
+                            fmt=marker, color=SEEDS[seed], capsize=2, ms=5, mfc=SEEDS[seed] if split == "test" else "white",
+                            label=f"seed {seed}, {split}" if group == 0 else None)
     ax.axhline(0, color="black", lw=0.8)
-    ax.set_xticks([0, 1.2], ["fresh quantizer\n(nine seeds)", "own trained quantizer\n(this study)"])
-    ax.set_xlim(-0.6, 2)
-    ax.set_title(f"SG − plain twin: {title}", fontsize=9)
+    ax.set_xticks([0, 1.2, 2.2], ["fresh quantizer:\nSG − plain\n(nine seeds)", "own quantizer:\nSG − plain twin",
+                                  "own quantizer:\nSG − mean of plain\nand null twins"], fontsize=8)
+    ax.set_xlim(-0.6, 3)
+    ax.set_title(f"SG's effect: {title}", fontsize=9)
 
 
 def main() -> None:
@@ -67,11 +69,12 @@ def main() -> None:
         xs = [int(p.stem.removeprefix("step_")) for p in steps]
         ys = [json.loads(p.read_text())["eval/hidden_mse"] for p in steps]
         seed = arm.rsplit("-s", 1)[1]
-        ax.plot(xs, ys, "o-" if "sgc" in arm else "o--", color=SEEDS[seed], label=arm)
+        style = "o:" if "sgc0" in arm else "o-" if "sgc" in arm else "o--"
+        ax.plot(xs, ys, style, color=SEEDS[seed], label=arm)
     ax.set_ylim(bottom=0)
     ax.set_xlabel("step")
     ax.set_ylabel("hidden MSE, last block (training's dev utterances)")
-    ax.set_title("What SG optimises, during training (solid: SG; dashed: plain)", fontsize=9)
+    ax.set_title("What SG optimises, during training (solid: SG; dashed: plain; dotted: null)", fontsize=9)
     ax.legend(fontsize=8)
     fig.suptitle("SG with the 6-block start's own trained 16384 quantizer, 2000 whole-codec steps\n"
                  "(paired effects with 95 % bootstrap CIs; test 100 utterances, dev 80)", fontsize=10)
