@@ -250,7 +250,7 @@ def run_codec(name: str, codec_dir: Path, manifest: Manifest, asr: ASR | None, o
               quantize: bool = True) -> dict:
     from codec import Codec
 
-    result = _cached(out_dir, manifest, [codec_dir, manifest.path])
+    result = _cached(out_dir, manifest, [codec_dir, manifest.path], judged=asr is not None)
     if result is not None and result.get("results_version") != CODEC_RESULTS_VERSION:
         result = None  # computed by code that measured less (e.g. before the pitch scores): measure again
     if result is None:
@@ -330,7 +330,7 @@ def comparison_report(codecs: dict[str, Path], tts: dict[str, Path], manifest: M
     skipped = [(uid, reason) for uid, reason in manifest.skipped]
     skipped += [(f"{s['id']} (TTS {n})", s["reason"]) for n, r in tts_results.items() for s in r.get("skipped", [])]
     if codec_results:
-        rows = [{"system": "ground truth", **_wer_cells(truth)}]
+        rows = [{"system": "ground truth", **_wer_cells(truth)}] if asr is not None else []
         for name, r in {**codec_results, **bounds}.items():
             row = {"system": name, "PESQ-WB": r["pesq_wb"]["mean"], "PESQ-NB": r["pesq_nb"]["mean"],
                    "STOI": r["stoi"]["mean"], "mel dist": r["mel_distance"]["mean"],
@@ -347,7 +347,8 @@ def comparison_report(codecs: dict[str, Path], tts: dict[str, Path], manifest: M
                             "hidden energy": energy,
                             "relative hidden MSE": None if energy is None else r["hidden_mse"]["mean"] / energy})
             rows.append(row)
-        columns = ["system", "PESQ-WB", "PESQ-NB", "STOI", "mel dist", "cep dist", "WER", "WER 95% CI", "utt-mean WER", "F0 corr",
+        judged = ["WER", "WER 95% CI", "utt-mean WER"] if asr is not None else []  # --asr none: no WER columns
+        columns = ["system", "PESQ-WB", "PESQ-NB", "STOI", "mel dist", "cep dist", *judged, "F0 corr",
                    "GPE", "V/UV err", "usage",
                    "perplexity", "QE mean", "QE std", "hidden MSE mean", "hidden MSE std", "hidden energy",
                    "relative hidden MSE"]
