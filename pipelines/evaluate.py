@@ -6,7 +6,8 @@
                                        [--tts-codes NAME=CODEC_DIR:CODES] --manifest test.jsonl --out DIR
 
 Every result is written as `results.json` (plus per-frame diagnostics in `frames.npz` for codecs) in its folder and
-reused when it is newer than the model it describes, so a comparison can be re-run cheaply. The ground-truth row
+reused when it is newer than the model it describes, so a comparison can be re-run cheaply; a codec measured with
+`--asr none` (the signal scores alone, fast) and judged later gets only its WER added. The ground-truth row
 (the ASR on the original audio) is always computed beside the systems. A TTS evaluation keeps the codes it judged
 (`codes.safetensors`); `--tts-codes` judges such codes again with their codec, so synthesis can run on one machine
 (`--asr none --device cuda`) and the judging on another.
@@ -74,6 +75,27 @@ def evaluate_ground_truth(manifest: Manifest, asr: ASR, sample_rate: int = 16000
     return {"system": "ground truth", "n_utterances": len(texts), "wer": wer_report(texts, hyps)}
 
 
+def _resynthesised(codec, manifest: Manifest, batch_size: int, quantize: bool):
+    """Per batch of the manifest: (batch, codes [B, F], frame lengths [B], resynthesis [B, T] on the CPU)."""
+    for batch in _batches(manifest, codec.sample_rate, batch_size):
+        codes, frame_lengths = codec.encode(batch["audio"], batch["length"])
+        if quantize:
+            wav = codec.decode(codes, frame_lengths).cpu()
+        else:
+            wav = codec.reconstruct(batch["audio"], batch["length"], quantize=False)[0].cpu()
+        yield batch, codes, frame_lengths, wav
+
+
+def judge_codec(codec, manifest: Manifest, asr: ASR, batch_size: int = 8, quantize: bool = True) -> dict:
+    """The ASR's WER report on the codec's resynthesis alone: what a result measured with `asr=None` lacks (the
+    decode is deterministic, so the signal scores already measured stand)."""
+    texts, hyps = [], []
+    for batch, _, _, wav in _resynthesised(codec, manifest, batch_size, quantize):
+        hyps += asr.transcribe([wav[row, :n].numpy() for row, n in enumerate(batch["length"].tolist())])
+        texts += batch["text"]
+    return wer_report(texts, hyps)
+
+
 def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Path, batch_size: int = 8,
                    quantize: bool = True) -> dict:
     """Resynthesise `manifest` through `codec`; PESQ, STOI, mel distance, pitch (F0 correlation, gross pitch error,
@@ -89,12 +111,7 @@ def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Pa
     per_utt = {"pesq_wb": [], "pesq_nb": [], "stoi": [], "mel_distance": [], "cepstral_distance": [], "f0_corr": [],
                "gross_pitch_error": [], "voicing_error": []}
     all_codes, qe, hidden, energy, texts, resynth, ids = [], [], [], [], [], [], []
-    for batch in _batches(manifest, codec.sample_rate, batch_size):
-        codes, frame_lengths = codec.encode(batch["audio"], batch["length"])
-        if quantize:
-            wav = codec.decode(codes, frame_lengths).cpu()
-        else:
-            wav = codec.reconstruct(batch["audio"], batch["length"], quantize=False)[0].cpu()
+    for batch, codes, frame_lengths, wav in _resynthesised(codec, manifest, batch_size, quantize):
         diag = codec.diagnose(batch["audio"], batch["length"])
         for row, n in enumerate(batch["length"].tolist()):
             ref, deg = batch["audio"][row, :n].numpy(), wav[row, :n].numpy()
@@ -250,13 +267,16 @@ def run_codec(name: str, codec_dir: Path, manifest: Manifest, asr: ASR | None, o
               quantize: bool = True) -> dict:
     from codec import Codec
 
-    result = _cached(out_dir, manifest, [codec_dir, manifest.path], judged=asr is not None)
+    result = _cached(out_dir, manifest, [codec_dir, manifest.path])
     if result is not None and result.get("results_version") != CODEC_RESULTS_VERSION:
         result = None  # computed by code that measured less (e.g. before the pitch scores): measure again
     if result is None:
         codec = Codec.from_pretrained(codec_dir)
         result = {"system": name, "model": str(codec_dir), "fingerprint": codec.fingerprint(),
                   **evaluate_codec(codec, manifest, asr, out_dir, batch_size, quantize)}
+        write_json(out_dir / "results.json", result)
+    elif asr is not None and "wer" not in result:  # measured earlier with --asr none: only the judging is missing
+        result["wer"] = judge_codec(Codec.from_pretrained(codec_dir), manifest, asr, batch_size, quantize)
         write_json(out_dir / "results.json", result)
     log.info("%s: %s", name, out_dir / "results.json")
     return result

@@ -225,20 +225,26 @@ def test_stream_yields_the_call_sentence_by_sentence(pipeline):
 
 def test_codec_comparison_without_a_judge_then_with_one_measures_the_wer_it_lacked(tmp_path, debug_recipe):
     """--asr none writes a codec report without WER columns (and no ground-truth row); asking for the judge later in
-    the same folder must not reuse those unjudged results as if they had a WER."""
+    the same folder adds the WER (only: the signal scores stand) and it equals that of a judged run from scratch."""
     from pipelines.evaluate import main
 
     common = ["--codec", f"c={debug_recipe / 'codec' / '256' / 'final'}", "--manifest",
-              str(debug_recipe / "data" / "test.jsonl"), "--max-utts", "2", "--out", str(tmp_path / "cmp")]
-    assert main(["compare", *common, "--asr", "none"]) == 0
+              str(debug_recipe / "data" / "test.jsonl"), "--max-utts", "2"]
+    assert main(["compare", *common, "--out", str(tmp_path / "cmp"), "--asr", "none"]) == 0
     unjudged = json.loads((tmp_path / "cmp" / "results.json").read_text())
     assert "wer" not in unjudged["codecs"]["c"] and unjudged["ground_truth"] == {}
     report = (tmp_path / "cmp" / "report.md").read_text()
     assert "| c |" in report and "WER" not in report.split("## Codec reconstruction")[1].split("\n\n")[1]
-    assert main(["compare", *common, "--asr", "pocketsphinx"]) == 0
+    scores = tmp_path / "cmp" / "codec" / "c" / "per_utterance.json"
+    measured_at = scores.stat().st_mtime_ns
+    assert main(["compare", *common, "--out", str(tmp_path / "cmp"), "--asr", "pocketsphinx"]) == 0
     judged = json.loads((tmp_path / "cmp" / "results.json").read_text())
     assert "wer" in judged["codecs"]["c"] and "wer" in judged["ground_truth"]
-    assert judged["codecs"]["c"]["pesq_wb"]["mean"] == pytest.approx(unjudged["codecs"]["c"]["pesq_wb"]["mean"])
+    assert scores.stat().st_mtime_ns == measured_at  # the signal scores were not measured again
+    assert judged["codecs"]["c"]["pesq_wb"] == unjudged["codecs"]["c"]["pesq_wb"]
+    assert main(["compare", *common, "--out", str(tmp_path / "fresh"), "--asr", "pocketsphinx"]) == 0
+    fresh = json.loads((tmp_path / "fresh" / "results.json").read_text())
+    assert judged["codecs"]["c"]["wer"] == fresh["codecs"]["c"]["wer"]
 
 
 def test_generate_then_render_is_the_call_and_kept_codes_are_judged_again_elsewhere(tmp_path, tts_dir, pipeline,
