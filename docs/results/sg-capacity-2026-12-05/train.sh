@@ -11,8 +11,9 @@
 # first SG_RAMP steps (default 500; `--sg-ramp-steps`, docs/results/sg-ramp-2026-12-06), or "-sgc0" for SG at a
 # weight too small to matter (SG_NULL, default 1e-4): a null control that differs from the plain arm by a
 # perturbation alone, to measure how far two runs drift apart from the same seed and batches; or "-sgcN" (N a whole
-# number from 1 up: "-sgc10") for SG at weight N instead of 5 (docs/results/sg-lambda1024-2026-12-06); one thread per
-# arm (THREADS), all side by side.
+# number from 1 up: "-sgc10") for SG at weight N instead of 5 (docs/results/sg-lambda1024-2026-12-06), or "-sgca" for
+# SG tapped at every transformer block instead of the last (`--sg-tap all_blocks`, the loss averaged over the blocks;
+# docs/results/sg-tap-2026-12-06); one thread per arm (THREADS), all side by side.
 # As run: the four arms (07:44-08:58 UTC), then ARMS=deep12-sgcd THREADS=2 alone (why QE fell with SG at 12 blocks).
 # Then (the replicate, side by side, one thread each): SEED=2 ARMS="deep12 deep12-sgc deep12-sgcd" and ARMS=same-sgcd.
 # Then SEED=2 ARMS="same same-sgc" (the 6-block pair at seed 2, so that both depths have two seeds).
@@ -34,6 +35,7 @@ for arm in "${ARMS[@]}"; do
     *-sgc) sg=("${SG[@]}") ;;
     *-sgcd) sg=("${SG[@]}" --no-sg-encoder-grad) ;;
     *-sgcr) sg=("${SG[@]}" --sg-ramp-steps "${SG_RAMP:-500}") ;;
+    *-sgca) sg=("${SG[@]}" --sg-tap all_blocks) ;;
     *-sgc[1-9]*) sg=(--sg --sg-weight "${arm##*-sgc}" --sg-loss centered) ;;
     *-sgc0) sg=(--sg --sg-weight "${SG_NULL:-1e-4}" --sg-loss centered) ;;
   esac
