@@ -6,7 +6,7 @@
 # of "Seven nulls" (sg-capacity train.sh: the 6-block start exp/decoder-deeper/same/final, 2000 mel-only steps,
 # fresh 16384 quantizer, LR 1e-4, batch 8 x 1 s) but for the tap, whose plain and null twins exist
 # (exp/sg-capacity/same-sN, same-sgc0-sN). The three side by side, one thread each, from one launch.
-# As run: 2026-12-06, forty-seventh session (19:58 UTC on). From the repository root; resumes a killed run.
+# As run: 2026-12-06, forty-seventh session, 19:43-20:36 UTC (1.58 s/step, three arms on two cores). From the repository root; resumes a killed run.
 set -euo pipefail
 T=docs/results/sg-capacity-2026-12-05/train.sh
 for s in 3 4 5; do SEED=$s ARMS=same-sgca $T & done
