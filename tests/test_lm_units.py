@@ -180,34 +180,9 @@ def test_first_fit_packing_respects_row_length():
     assert len(rows) == 4  # 330 tokens in rows of 100
 
 
-@pytest.mark.parametrize("attention", ["sdpa", "flex_attention"])
-def test_packed_row_never_attends_across_utterances(lm, attention):
+def test_packed_row_never_attends_across_utterances(lm):
     vocab, model = lm.vocab, lm.model.eval()
-    use_attention(model, attention, torch.device("cpu"), training=False)  # flex: forward only on CPU
-    try:
-        _check_packed_rows_are_independent(vocab, model)
-    finally:
-        use_attention(model, "sdpa", torch.device("cpu"))
-
-
-def test_flex_attention_training_is_refused_off_cuda_with_the_reason(lm):
-    with pytest.raises(ValueError, match="no FlexAttention backward on cpu"):
-        use_attention(lm.model, "flex_attention", torch.device("cpu"))
-    with pytest.raises(ValueError, match="attention 'flash'"):
-        use_attention(lm.model, "flash", torch.device("cpu"))
-    assert lm.model.config._attn_implementation == "sdpa"
-
-
-def _check_packed_rows_are_independent(vocab, model):
-    g = torch.Generator().manual_seed(0)
-    utterances = [vocab.training_row(torch.randint(0, vocab.text_size, (n,), generator=g).tolist(),
-                                     torch.randint(0, vocab.codebook_size, (f,), generator=g))
-                  for n, f in [(5, 40), (12, 9), (3, 60)]]
-    items = [{"input_ids": torch.cat([u[0] for u in utterances]), "labels": torch.cat([u[1] for u in utterances]),
-              "position_ids": torch.cat([torch.arange(len(u[0])) for u in utterances])},
-             {"input_ids": utterances[1][0], "labels": utterances[1][1], "position_ids": torch.arange(len(utterances[1][0]))}]
-    batch = collate_rows(items, vocab.pad)
-    assert 0 < batch["padding"] < 1
+    utterances, batch = _packed_batch(vocab)
     with torch.no_grad():
         packed = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"]).logits
         start = 0
@@ -222,6 +197,47 @@ def _check_packed_rows_are_independent(vocab, model):
         leaky = model(input_ids=batch["input_ids"][:1]).logits[0]
         first = len(utterances[0][0])
         assert not torch.allclose(leaky[first : first + n], packed[0, first : first + n], atol=1e-4)
+
+
+def test_flex_attention_on_packed_rows_equals_sdpa(lm):
+    """FlexAttention (the GPU path that skips the blocks the packing mask empties) must give sdpa's logits on packed,
+    padded rows; with the test above, its rows are then independent too. One batch shape: on CPU every new shape
+    compiles another kernel (tens of seconds cold)."""
+    vocab, model = lm.vocab, lm.model.eval()
+    _, batch = _packed_batch(vocab)
+    with torch.no_grad():
+        sdpa = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"]).logits
+        use_attention(model, "flex_attention", torch.device("cpu"), training=False)  # flex: forward only on CPU
+        try:
+            flex = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"]).logits
+        finally:
+            use_attention(model, "sdpa", torch.device("cpu"))
+    assert torch.allclose(flex, sdpa, atol=1e-4)
+    # and the test can fail: the same rows read as one utterance each (positions not restarting) give other logits
+    with torch.no_grad():
+        assert not torch.allclose(flex, model(input_ids=batch["input_ids"]).logits, atol=1e-4)
+
+
+def test_flex_attention_training_is_refused_off_cuda_with_the_reason(lm):
+    with pytest.raises(ValueError, match="no FlexAttention backward on cpu"):
+        use_attention(lm.model, "flex_attention", torch.device("cpu"))
+    with pytest.raises(ValueError, match="attention 'flash'"):
+        use_attention(lm.model, "flash", torch.device("cpu"))
+    assert lm.model.config._attn_implementation == "sdpa"
+
+
+def _packed_batch(vocab):
+    """Three utterances packed into one row, and the second of them alone in a padded row: (utterances, batch)."""
+    g = torch.Generator().manual_seed(0)
+    utterances = [vocab.training_row(torch.randint(0, vocab.text_size, (n,), generator=g).tolist(),
+                                     torch.randint(0, vocab.codebook_size, (f,), generator=g))
+                  for n, f in [(5, 40), (12, 9), (3, 60)]]
+    items = [{"input_ids": torch.cat([u[0] for u in utterances]), "labels": torch.cat([u[1] for u in utterances]),
+              "position_ids": torch.cat([torch.arange(len(u[0])) for u in utterances])},
+             {"input_ids": utterances[1][0], "labels": utterances[1][1], "position_ids": torch.arange(len(utterances[1][0]))}]
+    batch = collate_rows(items, vocab.pad)
+    assert 0 < batch["padding"] < 1
+    return utterances, batch
 
 
 # -- generation -----------------------------------------------------------------------------------------------
