@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--temperature", type=float, default=None,
                         help="the pipeline's sampling temperature (sampling.temperature; default: SamplingConfig's; "
                              "any call can still override it)")
+    parser.add_argument("--max-frames-per-text-token", type=float, default=None,
+                        help="the pipeline's length bound per text token (sampling.max_frames_per_text_token; "
+                             "default: SamplingConfig's): a row that never emits SPEECH_END stops there")
     args = parser.parse_args(argv)
     import torch
 
@@ -49,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     except (CodecLoadError, LMLoadError, CodecMismatchError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    chosen = {} if args.temperature is None else {"temperature": args.temperature}
+    chosen = {key: value for key, value in [("temperature", args.temperature),
+                                            ("max_frames_per_text_token", args.max_frames_per_text_token)]
+              if value is not None}
     try:
         sampling = SamplingConfig(head_dtype=args.head_dtype, layer_dtype=args.layer_dtype, **chosen)
     except ValueError as e:

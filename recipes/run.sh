@@ -41,7 +41,8 @@ py="${PYTHON:-$root/.venv/bin/python}"
 # tts_head_dtype, the precision of each TTS pipeline's logit projection (pipelines.package --head-dtype);
 # tts_layer_dtype, that of its LM layers' projections (--layer-dtype); tts_lm_dtype, the precision its LM weights
 # are stored in (--lm-dtype); tts_codec_decoder_dtype, that of its codec's decoder side (--codec-decoder-dtype);
-# tts_temperature, its sampling temperature (--temperature; empty: the sampling default)
+# tts_temperature, its sampling temperature (--temperature; empty: the sampling default);
+# tts_max_frames_per_text_token, its length bound per text token (--max-frames-per-text-token; empty: the default)
 # corpus_held_out_of, N: dev and test as in the corpus of the first N sentences, the rest to train (a grown corpus
 # keeps its held-out sets: pipelines.corpus --held-out-of)
 # corpus_extra_text, "wordnet": more training text for the LMs (synthetic corpora only): WordNet's example sentences
@@ -49,8 +50,8 @@ py="${PYTHON:-$root/.venv/bin/python}"
 # voices into $exp/data-extra, tokenized into tokens/<variant>/train-extra and trained on beside train;
 # corpus_extra_utts, N: only N of its sentences (empty: all)
 codec_init="" bundle_variant="" bundle_install="" unseen_utts=40 tts_head_dtype=float32 tts_layer_dtype=float32
-tts_lm_dtype=float32 tts_codec_decoder_dtype=float32 tts_temperature="" corpus_held_out_of="" corpus_extra_text=""
-corpus_extra_utts=""
+tts_lm_dtype=float32 tts_codec_decoder_dtype=float32 tts_temperature="" tts_max_frames_per_text_token=""
+corpus_held_out_of="" corpus_extra_text="" corpus_extra_utts=""
 # shellcheck source=conf/debug.sh
 source "$conf"
 for kv in "${overrides[@]}"; do
@@ -101,7 +102,10 @@ extra_lm_data=""  # the extra training text's manifest, when the corpus has one
 
 if run_stage 1; then
   # codec_parallel > 1 trains that many variants at once, each logging to <variant>/train.log (several small runs
-  # share one GPU better than one does; on CPU give each OMP_NUM_THREADS=cores/codec_parallel)
+  # share one GPU better than one does). Each gets its share of the cores as OMP_NUM_THREADS (unless set already):
+  # torch starts a thread per core in every process, and two processes' spinning threads on the same cores stall
+  # each other (the debug recipe's two codecs on 2 cores: 72-101 s with 2 threads each, 9 s with one)
+  parallel_threads=${OMP_NUM_THREADS:-$(( $(nproc) > codec_parallel ? $(nproc) / codec_parallel : 1 ))}
   launched=()
   for v in "${codec_variants[@]}"; do
     IFS=: read -r name codebook sg seed extra <<<"$v"
@@ -123,7 +127,7 @@ if run_stage 1; then
     while [ "$(jobs -rp | wc -l)" -ge "$codec_parallel" ]; do sleep 2; done
     mkdir -p "$out" && rm -f "$out/train.rc"
     log "stage 1: training codec $name (codebook $codebook, SG $sg, seed $seed) -> $out (log: $out/train.log)"
-    ( "${cmd[@]}" >"$out/train.log" 2>&1; echo $? >"$out/train.rc" ) &
+    ( OMP_NUM_THREADS=$parallel_threads "${cmd[@]}" >"$out/train.log" 2>&1; echo $? >"$out/train.rc" ) &
     launched+=("$name")
   done
   wait
@@ -185,7 +189,8 @@ if run_stage 5; then
     fi
     "$py" -m pipelines.package --codec "$exp/codec/$name/final" --lm "$out/final" --out "$exp/tts/$name" \
       --head-dtype "$tts_head_dtype" --layer-dtype "$tts_layer_dtype" --lm-dtype "$tts_lm_dtype" \
-      --codec-decoder-dtype "$tts_codec_decoder_dtype" ${tts_temperature:+--temperature "$tts_temperature"}
+      --codec-decoder-dtype "$tts_codec_decoder_dtype" ${tts_temperature:+--temperature "$tts_temperature"} \
+      ${tts_max_frames_per_text_token:+--max-frames-per-text-token "$tts_max_frames_per_text_token"}
   done
 fi
 

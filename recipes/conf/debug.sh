@@ -17,6 +17,9 @@ lm_preset=debug lm_steps=20 lm_batch_tokens=1024 lm_lr=3e-3 lm_seed=0 lm_extra="
 tts_seed=0
 # a sampling temperature other than the default, so CI runs the recipe's --temperature path (test_recipe)
 tts_temperature=0.5
+# the untrained LM never ends an utterance, so every synthesis runs to the length bound: a short one (~0.1 s per
+# text token instead of the default 0.4 s) keeps CI's TTS stages short; test_recipe checks that it took effect
+tts_max_frames_per_text_token=5
 # the codec's decoder side stored in float16, as the default model's (test_recipe checks the stored precisions)
 tts_codec_decoder_dtype=float16
 unseen_utts=3  # stage 8: the model card, judged on 3 sentences outside the corpus
