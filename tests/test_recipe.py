@@ -89,6 +89,26 @@ def test_rerun_skips_finished_stages(debug_recipe):
     assert final.stat().st_mtime_ns == mtime
 
 
+def test_stage_0_reads_librispeech_into_the_splits_the_later_stages_read(tmp_path):
+    """--librispeech DIR: the preset's subsets (libri_train/dev/test) become train/dev/test.jsonl, whose audio
+    resolves; the extra text for synthetic corpora is declined with a message, not rendered."""
+    from codec.data import read_manifest
+    from test_corpus import make_librispeech
+
+    expected = make_librispeech(tmp_path)  # dev-clean (3 utterances) and train-clean-100 (3)
+    exp = tmp_path / "exp"
+    env = {**os.environ, "PYTHON": sys.executable, "TQDM_DISABLE": "1"}
+    proc = subprocess.run(["bash", str(ROOT / "recipes" / "run.sh"), "--preset", "debug", "--exp", str(exp),
+                           "--librispeech", str(tmp_path / "LibriSpeech"), "--stop-stage", "0",
+                           "--set", "libri_test=dev-clean"], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "not used with LibriSpeech" in proc.stderr and not (exp / "data-extra").exists()
+    for split, subset in [("train", "train-clean-100"), ("dev", "dev-clean"), ("test", "dev-clean")]:
+        rows = read_manifest(exp / "data" / f"{split}.jsonl")
+        assert sorted(r.id for r in rows) == [r["id"] for r in expected[subset]], split
+        assert not rows.skipped and all(Path(r.audio).is_file() for r in rows)
+
+
 def test_unknown_preset_is_refused():
     proc = subprocess.run(["bash", str(ROOT / "recipes" / "run.sh"), "--preset", "nosuch"], capture_output=True, text=True)
     assert proc.returncode == 2 and "nosuch" in proc.stderr
