@@ -105,7 +105,8 @@ if run_stage 1; then
   # share one GPU better than one does). Each gets its share of the cores as OMP_NUM_THREADS (unless set already):
   # torch starts a thread per core in every process, and two processes' spinning threads on the same cores stall
   # each other (the debug recipe's two codecs on 2 cores: 72-101 s with 2 threads each, 9 s with one)
-  parallel_threads=${OMP_NUM_THREADS:-$(( $(nproc) > codec_parallel ? $(nproc) / codec_parallel : 1 ))}
+  cores=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+  parallel_threads=${OMP_NUM_THREADS:-$(( cores > codec_parallel ? cores / codec_parallel : 1 ))}
   launched=()
   for v in "${codec_variants[@]}"; do
     IFS=: read -r name codebook sg seed extra <<<"$v"
