@@ -73,7 +73,9 @@ def sampling_sentence(sampling: dict) -> str:
 
     c = SamplingConfig.from_saved(sampling)
     how = "greedily" if c.temperature == 0 else f"at temperature {c.temperature:g}"
-    return (f" It samples {how} (top-k {c.top_k}, top-p {c.top_p:g}, repetition penalty {c.repetition_penalty:g}); "
+    return (f" It samples {how} (top-k {c.top_k}, top-p {c.top_p:g}, repetition penalty {c.repetition_penalty:g}; "
+            f"an utterance that never ends is cut after {c.max_frames_base} frames + "
+            f"{c.max_frames_per_text_token:g} per text token); "
             "every figure below is with these settings, and a call may override them, e.g. "
             "`synthesize(text, temperature=0.8)` or `python -m pipelines --temperature 0.8`.")
 

@@ -58,7 +58,7 @@ def test_stage_8_writes_the_model_card_from_measured_files(debug_recipe):
     test = json.loads((debug_recipe / "report" / "results.json").read_text())["tts"]["256"]["wer"]
     assert facts["wer"]["test split"]["model"]["wer"] == test["wer"]  # read from the report, not recomputed
     assert facts["sampling"]["temperature"] == 0.5 and "samples at temperature 0.5" in card  # tts_temperature
-    assert facts["sampling"]["max_frames_per_text_token"] == 5  # tts_max_frames_per_text_token
+    assert facts["sampling"]["max_frames_per_text_token"] == 5 and "50 frames + 5 per text token" in card  # tts_max_frames_...
     assert "float16 (the codec's decoder side; its tokenizer, which decides the codes, float32)" in card
     assert 0 < facts["megabytes"] < 60 and facts["dtype"] == {"codec": "float16/float32", "lm": "float32"} and facts["codebook_size"] == 256
     assert [r["step"] for r in facts["codec_runs"]] == [16] and facts["lm_runs"][0]["step"] == 20
