@@ -328,6 +328,9 @@ def main(argv=None) -> Path:
         print(f"codec parameters ({label}):\n{format_counts(parameter_counts(codec))}")
         print(f"  {'discriminators (training only)':<34} {sum(p.numel() for p in disc.parameters()) / 1e6:9.3f} M")
         print(f"loss weights: {weights}")
+        # the thread count is what CPU step times depend on most (processes sharing cores must split them)
+        print(f"device: {accelerator.device}, {accelerator.num_processes} process(es), "
+              f"{torch.get_num_threads()} torch threads each")
         if args.freeze_tokenizer:
             print(f"tokenizer frozen (codes of {args.init_from}): tokenizer fingerprint {codec.tokenizer_fingerprint()[:16]}")
     # AdamW with betas (0.8, 0.9) as HiFi-GAN/XCodec2; the LR is set every step from lr_at (no scheduler state)

@@ -43,7 +43,10 @@ def test_debug_recipe_produces_its_report(debug_recipe):
     assert set(claims["verdicts"].values()) <= {"reproduced", "not reproduced", "inconclusive"}
     assert set(claims["rounding_cost"]) == {"256 -> 256-sg"}  # stage 2 decoded every codec from z_e too
     assert claims["training"]["256-sg"]["steps"] == 16  # --set codec_steps=16 (conftest) over the preset's 20
-    assert (debug_recipe / "codec" / "256-sg" / "train.log").stat().st_size > 0  # codec_parallel=2: logged apart
+    log = (debug_recipe / "codec" / "256-sg" / "train.log").read_text()  # codec_parallel=2: logged apart
+    # each of the two side-by-side jobs gets half the cores (torch's default, all of them each, stalls both)
+    threads = os.environ.get("OMP_NUM_THREADS") or max(1, len(os.sched_getaffinity(0)) // 2)  # as nproc
+    assert f", {threads} torch threads each" in log
     assert (debug_recipe / "report" / "claims" / "training_curves.png").stat().st_size > 1000
 
 
