@@ -4,9 +4,11 @@ A checkpoint is a directory `step_00001000/` holding
   - `<name>.safetensors`        one per model (no pickle),
   - `<name>.optim.pt`           one per optimizer (read back with torch.load(weights_only=True)),
   - `rng_rank<r>.json/.safetensors`  every process's Python, NumPy and torch RNG states,
-  - `trainer_state.json`        step and whatever the loop adds (its config, counters).
+  - `trainer_state.json`        step, number of processes and whatever the loop adds (its config, counters).
 It is written under a temporary name and renamed into place, so a directory named `step_*` is always complete:
 a run killed mid-save leaves the previous checkpoint as the latest. Older ones beyond `keep_last` are removed.
+`load` refuses a checkpoint written by another number of processes: each rank's data position and RNG state
+depend on it, so such a run would not continue the saved one.
 
 Fault injection (docs/RELIABILITY.md; inert unless set): SGSPEECH_FAULT_CHECKPOINT=<fault>[@<step>[,<step>...]]
 makes `CheckpointManager.save` of those steps (all steps without `@`) fail on purpose:
@@ -74,8 +76,15 @@ def cwd_relative(path: str | os.PathLike) -> Path:
 
 @contextlib.contextmanager
 def atomic_directory(target: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary sibling folder to fill; on success it replaces `target` in one rename.
+    """Yield a temporary sibling folder to fill; on success it is renamed to `target`, so `target` is never seen
+    half-written.
 
+    A new `target` takes one rename. An existing one is replaced in two (portable Python cannot swap two folders in
+    one rename): it is renamed aside to `.trash-<name>-<pid>`, the new folder into place, then the old one deleted.
+    A crash between the two renames leaves no `target`, with the old folder under that trash name and the new,
+    complete one as `.tmp-<name>-<pid>`: a reader finds `target` missing (a clear not-found error, never a mixture
+    of the two); writing it again restores it (codec.train's `--resume` writes `final/` again), and the two
+    leftovers stay until removed by hand.
     On any error the temporary folder is removed and `target` (if it existed) is left untouched.
     """
     target = Path(target)
@@ -150,6 +159,10 @@ class CheckpointManager:
         return self.accelerator.process_index if self.accelerator else 0
 
     @property
+    def _num_processes(self) -> int:
+        return self.accelerator.num_processes if self.accelerator else 1
+
+    @property
     def _is_main(self) -> bool:
         return self.accelerator.is_main_process if self.accelerator else True
 
@@ -196,7 +209,8 @@ class CheckpointManager:
                     _fault("enospc", step, tmp / f"{name}.safetensors")
                 for name, opt in optimizers.items():
                     torch.save(opt.state_dict(), tmp / f"{name}.optim.pt")
-                full_state = {"format_version": FORMAT_VERSION, "step": step, **(state or {})}
+                full_state = {"format_version": FORMAT_VERSION, "step": step, "num_processes": self._num_processes,
+                              **(state or {})}
                 (tmp / "trainer_state.json").write_text(json.dumps(full_state, indent=2))
         except OSError as e:
             error = e
@@ -245,13 +259,22 @@ class CheckpointManager:
 
     def load(self, path: str | os.PathLike, models: dict[str, torch.nn.Module],
              optimizers: dict[str, torch.optim.Optimizer], restore_rng: bool = True) -> dict:
-        """Restore models, optimizers and this rank's RNG from `path`; returns trainer_state.json's content."""
+        """Restore models, optimizers and this rank's RNG from `path`; returns trainer_state.json's content.
+
+        Raises CheckpointError, before restoring anything, when `path` was written by another number of processes."""
         path = Path(path)
         current = path / "trainer_state.json"
         try:
             state = json.loads(current.read_text())
             if state.get("format_version") != FORMAT_VERSION:
                 raise CheckpointError(f"checkpoint {current}: format version {state.get('format_version')}, this code reads {FORMAT_VERSION}")
+            # checkpoints written before the count was recorded: every process wrote its own RNG file
+            saved = state.get("num_processes", len(list(path.glob("rng_rank*.json"))))
+            if saved != self._num_processes:
+                raise CheckpointError(f"checkpoint {path}: written by {saved} process(es), this run has "
+                                      f"{self._num_processes}: each process's data position and RNG state depend on "
+                                      f"the count, so the run would not continue as saved; resume with {saved} "
+                                      f"process(es), or use a new output folder")
             for name, model in models.items():
                 current = path / f"{name}.safetensors"
                 missing, unexpected = load_model(self._unwrap(model), str(current), strict=False)

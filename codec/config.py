@@ -148,8 +148,9 @@ class CodecConfig:
     def to_dict(self) -> dict:
         data = {"format_version": CONFIG_FORMAT_VERSION, **dataclasses.asdict(self)}
         # Fields added after codecs were first saved are written only when set: a codec's config JSON, and so its
-        # fingerprint (which token stores and LMs carry), stays what it was before the field existed.
-        for name in ADDED_FIELDS:
+        # fingerprint (which token stores and LMs carry), stays what it was before the field existed. The same holds
+        # for any field a loaded config.json lacked (`from_dict`): it was saved before that field existed.
+        for name in set(ADDED_FIELDS) | getattr(self, "_absent_when_loaded", frozenset()):
             if data[name] == CodecConfig.__dataclass_fields__[name].default:
                 del data[name]
         return data
@@ -166,7 +167,9 @@ class CodecConfig:
         unknown = sorted(set(data) - known - {"format_version"})
         if unknown:
             raise ConfigError(f"{source}: unknown codec config fields {unknown}")
-        return cls(**{k: v for k, v in data.items() if k in known})
+        config = cls(**{k: v for k, v in data.items() if k in known})
+        object.__setattr__(config, "_absent_when_loaded", frozenset(known - set(data)))  # not a field: see to_dict
+        return config
 
 
 PRESETS: dict[str, CodecConfig] = {

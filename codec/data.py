@@ -104,11 +104,12 @@ def read_manifest(path: str | os.PathLike, verify_audio: bool = True) -> Manifes
 
 
 def screen_manifest(manifest: Manifest, max_seconds: float | None = None, decode: bool = False,
-                    limit: int | None = None) -> Manifest:
+                    limit: int | None = None, min_seconds: float | None = None) -> Manifest:
     """The entries a whole-utterance consumer (token extraction, evaluation) can use; the rest move to `skipped`.
 
     An utterance is encoded whole, so memory grows with its length (quadratically in the attention layers): one
-    longer than `max_seconds` is skipped with that reason (split long recordings first). With `decode`, every file
+    longer than `max_seconds` is skipped with that reason (split long recordings first). One shorter than
+    `min_seconds`, one codec frame (the codec cannot encode less), is skipped too. With `decode`, every file
     is decoded in full (not just its header), which also catches truncated data and NaN/Inf samples. `limit`
     stops after that many usable entries. The new skips are logged once, in one summary.
     """
@@ -119,6 +120,10 @@ def screen_manifest(manifest: Manifest, max_seconds: float | None = None, decode
         if max_seconds is not None and utt.duration > max_seconds:
             skipped.append((utt.id, f"{utt.audio}: {utt.duration:.1f} s long, over the limit of {max_seconds:g} s "
                                     "(whole utterances are encoded at once; split long recordings)"))
+            continue
+        if min_seconds is not None and utt.duration < min_seconds:
+            skipped.append((utt.id, f"{utt.audio}: {utt.duration * 1000:.1f} ms long, under the minimum of "
+                                    f"{min_seconds * 1000:g} ms (one codec frame)"))
             continue
         if decode:
             try:
@@ -186,9 +191,11 @@ class _AudioSource(Dataset):
 class CropDataset(_AudioSource):
     """Fixed-length random crops for codec training.
 
-    item -> {"audio": float32 [segment_samples], "length": valid samples}; clips shorter than the segment are
-    zero-padded. An index past the end means a later epoch (index // len): the crop offset is a pure function of
-    (seed, epoch, utterance), so runs repeat exactly and every epoch sees other crops.
+    item -> {"audio": float32 [segment_samples], "length": valid samples, "failed": [(id, reason), ...]}; clips
+    shorter than the segment are zero-padded. An index past the end means a later epoch (index // len): the crop
+    offset is a pure function of (seed, epoch, utterance), so runs repeat exactly and every epoch sees other crops.
+    "failed" lists the files found unreadable while loading this item (usually none): a DataLoader worker records
+    them in its own copy of `failures`, which the main process never sees, so they travel with the item.
     """
 
     def __init__(self, manifest: Manifest, sample_rate: int, segment_samples: int, seed: int = 0):
@@ -197,7 +204,9 @@ class CropDataset(_AudioSource):
         self.seed = seed
 
     def __getitem__(self, index: int) -> dict:
+        known = len(self.failures)
         i, audio = self._load(index)
+        failed = list(self.failures.items())[known:]  # `failures` only grows, in insertion order
         n = len(audio)
         if n > self.segment_samples:
             rng = np.random.default_rng([self.seed, index // len(self), i])
@@ -207,7 +216,7 @@ class CropDataset(_AudioSource):
         else:
             length = n
             audio = np.pad(audio, (0, self.segment_samples - n))
-        return {"audio": torch.from_numpy(np.ascontiguousarray(audio)), "length": length}
+        return {"audio": torch.from_numpy(np.ascontiguousarray(audio)), "length": length, "failed": failed}
 
 
 class UtteranceDataset(_AudioSource):
@@ -262,8 +271,11 @@ class ResumableSampler(Sampler[int]):
     def __init__(self, num_items: int, seed: int = 0, rank: int = 0, world_size: int = 1, start: int = 0):
         if num_items <= 0:
             raise ValueError("ResumableSampler needs at least one item")
+        if num_items < world_size:  # some rank's shard would be empty, and its stream would never yield
+            raise ValueError(f"ResumableSampler: {num_items} item(s) for {world_size} processes; every process needs "
+                             f"at least one: use more data or fewer processes")
         self.num_items, self.seed, self.rank, self.world_size, self.start = num_items, seed, rank, world_size, start
-        self.per_rank = max(1, num_items // world_size)  # equal shards keep ranks in lock-step
+        self.per_rank = num_items // world_size  # equal shards keep ranks in lock-step
 
     def epoch_and_offset(self, position: int) -> tuple[int, int]:
         return divmod(position, self.per_rank)

@@ -69,9 +69,11 @@ class VQQuantizer(nn.Module):
         super().__init__()
         self.project_in = nn.Linear(dim, code_dim)
         self.project_out = nn.Linear(code_dim, dim)
-        # commitment weight 1 here: the loss weight lives in the training loop's single weights dict
+        # commitment weight 1 here: the loss weight lives in the training loop's single weights dict. The rotation
+        # trick (the library's default) is off: gradients reach the encoder through the straight-through estimator,
+        # as documented and as with FSQ, so the SG and reconstruction gradients reach it alike for both quantizers.
         self.vq = VectorQuantize(dim=code_dim, codebook_size=codebook_size, commitment_weight=1.0,
-                                 decay=0.99, threshold_ema_dead_code=2)
+                                 decay=0.99, threshold_ema_dead_code=2, rotation_trick=False)
         self.codebook_size, self.code_dim = codebook_size, code_dim
 
     def project(self, x: torch.Tensor) -> torch.Tensor:

@@ -47,19 +47,31 @@ class SSLFeatures:
 
     @torch.no_grad()
     def __call__(self, wav: torch.Tensor, lengths: torch.Tensor, frames: int) -> torch.Tensor:
-        """wav [B, T], lengths [B] samples -> features [B, ssl_dim, frames] (each item's valid part only)."""
+        """wav [B, T] spanning `frames` codec frames, lengths [B] samples -> features [B, ssl_dim, frames].
+
+        Each item is run alone on its valid samples and stretched to its own frame count, zero past it: a padded
+        batch reaches the model without an attention mask (Wav2Vec2-base takes none) and would be stretched by one
+        batch-wide ratio, so an item's features, and its codes, would depend on its batch-mates.
+        """
         device = wav.device
         if next(self.model.parameters()).device != device:
             self.model.to(device)
-        items = [w[: int(n)].float().cpu().numpy() for w, n in zip(wav, lengths)]
-        inputs = self.extractor(items, sampling_rate=self.sample_rate, return_tensors="pt", padding=True)
-        inputs = {k: v.to(device) for k, v in inputs.items() if isinstance(v, torch.Tensor)}
-        with torch.autocast(device.type, enabled=False):
+        features = []
+        for samples, n in zip(wav, lengths.tolist()):
+            own = -(-n * frames // wav.shape[-1])  # ceil: the codec's frame count for n samples
+            hidden = self._hidden_states(samples[:n])
+            if hidden.shape[-1] != own:
+                hidden = F.interpolate(hidden, size=own, mode="linear", align_corners=False)
+            features.append(F.pad(hidden, (0, frames - own)))
+        return torch.cat(features)
+
+    def _hidden_states(self, samples: torch.Tensor) -> torch.Tensor:
+        """One utterance's samples [T] -> the chosen layer's hidden states [1, ssl_dim, S] (float32)."""
+        inputs = self.extractor([samples.float().cpu().numpy()], sampling_rate=self.sample_rate, return_tensors="pt")
+        inputs = {k: v.to(samples.device) for k, v in inputs.items() if isinstance(v, torch.Tensor)}
+        with torch.autocast(samples.device.type, enabled=False):
             hidden = self.model(**inputs, output_hidden_states=True).hidden_states[self.layer].float()
-        hidden = hidden.transpose(1, 2)  # [B, ssl_dim, S]
-        if hidden.shape[-1] != frames:
-            hidden = F.interpolate(hidden, size=frames, mode="linear", align_corners=False)
-        return hidden
+        return hidden.transpose(1, 2)
 
 
 class ConvAdapter(nn.Module):

@@ -7,8 +7,9 @@ step on the detached output, then the generator takes its step on the weighted s
 Output directory:
   checkpoints/step_XXXXXXXX/   full training state every --save-every steps (last --keep-last kept);
                                `--resume` continues from the latest one (step, weights, optimizers, RNG, data);
-                               it refuses other data settings (manifest, batch, segment, seed) and prints a
-                               notice when the schedule (steps, lr, warm-up, adversarial start) was changed
+                               it refuses other data settings (manifest, batch, segment, seed) or another
+                               number of processes, and prints a notice when the schedule (steps, lr,
+                               warm-up, adversarial start) was changed
   tb/                          TensorBoard: every loss, grad norms, LR, validation metrics
   metrics.jsonl                the same scalars, one JSON line per step (main process)
   samples/step_XXXXXXXX/       a few dev utterances, original and reconstructed
@@ -40,7 +41,7 @@ from codec.audio import save_wav
 from codec.checkpoint import FORMAT_VERSION as CHECKPOINT_FORMAT
 from codec.checkpoint import CheckpointError, CheckpointManager, read_versioned_json
 from codec.config import QUANTIZERS, SG_LOSSES, SG_TAPS, CodecConfig, ConfigError
-from codec.data import CropDataset, ResumableSampler, UtteranceDataset, collate_padded, read_manifest
+from codec.data import CropDataset, ResumableSampler, UtteranceDataset, collate_padded, read_manifest, screen_manifest
 from codec.discriminators import Discriminators
 from codec.grow import width_factor
 from codec.model import Codec, format_counts, parameter_counts
@@ -49,7 +50,8 @@ from codec.objective import (GeneratorForward, discriminator_objective, generato
 from codec.schedule import lr_at, ramp_at, set_lr
 from codec.trainloop import (MIXED_PRECISION_HELP, MIXED_PRECISIONS, CheckpointSaver, NonFiniteGuard, StopOnSignal,
                              TrainingStopped, TrainLogger, adamw, build_accelerator, ignore_stop_signals,
-                             require_same_data_settings, seed_everything, trim_partial_line, write_json)
+                             mean_over_processes, require_same_data_settings, seed_everything, trim_partial_line,
+                             write_json)
 
 
 def _fsq_levels(text: str) -> tuple[int, ...]:
@@ -366,13 +368,17 @@ def main(argv=None) -> Path:
     sampler = ResumableSampler(len(train_set), args.seed, accelerator.process_index, accelerator.num_processes,
                                start=step * args.batch_size)
     workers = args.num_workers if args.num_workers is not None else (0 if accelerator.device.type == "cpu" else 4)
+    # the loader's own generator: drawing its base seed from the global RNG, just restored from the checkpoint,
+    # would put a resumed run one draw ahead of the uninterrupted one (VQ's dead-code replacement draws from it)
     batches = iter(DataLoader(train_set, args.batch_size, sampler=sampler, collate_fn=collate_padded,
                               num_workers=workers, pin_memory=accelerator.device.type == "cuda",
-                              worker_init_fn=ignore_stop_signals))
+                              worker_init_fn=ignore_stop_signals, generator=torch.Generator().manual_seed(args.seed)))
+    failures: dict[str, str] = {}  # training files found unreadable at load time (CropDataset's "failed")
     dev_set = None
     if args.dev_manifest:
-        dev = read_manifest(args.dev_manifest)
-        dev.utterances = dev.utterances[: args.eval_utterances]
+        # the codec cannot encode less than one frame: such an utterance would stop the run at its first evaluation
+        dev = screen_manifest(read_manifest(args.dev_manifest), min_seconds=config.hop_length / config.sample_rate,
+                              limit=args.eval_utterances)
         dev_set = UtteranceDataset(dev, config.sample_rate)
 
     warmup = warmup_steps(args)
@@ -387,6 +393,7 @@ def main(argv=None) -> Path:
         while step < args.steps:
             t0 = time.perf_counter()
             batch = next(batches)
+            failures.update(pair for item in batch["failed"] for pair in item)
             wav, lengths = batch["audio"].to(accelerator.device), batch["length"].to(accelerator.device)
             lr = lr_at(step, args.lr, warmup, args.steps)
             set_lr(opt_g, lr), set_lr(opt_d, lr)
@@ -435,9 +442,13 @@ def main(argv=None) -> Path:
                     opt_g.step()
             step += 1  # a skipped step still consumes its batch: the data position stays a function of the step
 
-            scalars.update({name: float(value.detach()) for name, value in losses.items()})
-            scalars.update({"total_g": float(loss_g.detach()), "quantization_error": float(out_g.quantization_error),
-                            "step_seconds": time.perf_counter() - t0})
+            # what each process measured on its own batch, as the mean over all of them (the other scalars agree)
+            measured = {name: float(value.detach()) for name, value in losses.items()}
+            measured.update({"total_g": float(loss_g.detach()), "quantization_error": float(out_g.quantization_error)})
+            if "disc" in scalars:
+                measured["disc"] = scalars["disc"]
+            scalars.update(mean_over_processes(accelerator, measured))
+            scalars["step_seconds"] = time.perf_counter() - t0
             if skipped is not None:
                 scalars["skipped_nonfinite"] = 1.0
             logger.log(step, scalars, show=("mel", "sg", "disc"))
@@ -462,7 +473,7 @@ def main(argv=None) -> Path:
                     write_json(out / "eval" / f"step_{step:08d}.json", metrics)
                 accelerator.wait_for_everyone()
     logger.close()
-    unusable = train_set.manifest.skipped + sorted(train_set.failures.items())
+    unusable = train_set.manifest.skipped + sorted(failures.items())
     if unusable:  # the broken entries, once, with their reasons (each was skipped; none stopped the run)
         logger.warn(f"{len(unusable)} training entries skipped:\n" + "\n".join(f"  {n}: {r}" for n, r in unusable))
     if guard.total or saver.failures:

@@ -157,6 +157,17 @@ def require_same_data_settings(saved: dict, current: dict, keys: tuple[str, ...]
                          f"other data than the interrupted run saw; resume with the same settings, or use a new --out")
 
 
+def mean_over_processes(accelerator: Accelerator, values: dict[str, float]) -> dict[str, float]:
+    """Each scalar's mean over all processes (each measured it on its own batch), for logging.
+
+    Collective with several processes: every process calls it at the same steps, with the same keys in the same
+    order."""
+    if accelerator.num_processes == 1:
+        return values
+    stacked = torch.tensor(list(values.values()), dtype=torch.float64, device=accelerator.device)
+    return dict(zip(values, accelerator.reduce(stacked, "mean").tolist()))
+
+
 def trim_partial_line(path: str | os.PathLike) -> None:
     """Cut a JSONL file back to its last complete line (what a process killed mid-append leaves)."""
     path = Path(path)

@@ -21,7 +21,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
-from codec.data import UtteranceDataset, collate_padded, read_manifest, screen_manifest
+from codec.data import Manifest, UtteranceDataset, collate_padded, read_manifest, screen_manifest
 from lm.identity import CodecIdentity
 from lm.tokens import (TOKENS_FORMAT_VERSION, TokenStoreError, code_dtype, file_sha256, read_header,
                        read_shard_index, write_header, write_shard)
@@ -40,6 +40,17 @@ class _Requested(Dataset):
 
     def __getitem__(self, j: int) -> dict:
         return self.dataset[self.indices[j]]
+
+
+def require_unique_ids(manifest: Manifest) -> None:
+    """Refuse a manifest with two utterances of one id: the shards are assembled by id (one of the two would be
+    stored twice, the other lost), and stores are matched by id (lm.score pairs utterances of two codecs so)."""
+    first: dict[str, str] = {}
+    for utt in manifest:
+        if utt.id in first:
+            raise ValueError(f"manifest {manifest.path}: id {utt.id!r} is given to two utterances ({first[utt.id]} and "
+                             f"{utt.audio}); give each utterance its own id")
+        first[utt.id] = utt.audio
 
 
 @torch.no_grad()
@@ -61,9 +72,11 @@ def extract(codec, manifest_path: str | Path, out_dir: str | Path, batch_size: i
             if previous.get(key) != header[key]:
                 raise TokenStoreError(f"{out_dir / 'tokens.json'}: was written with another {key} "
                                       f"({previous.get(key)!r} vs now {header[key]!r}); use a new --out directory")
+    manifest = read_manifest(manifest_path)
+    require_unique_ids(manifest)
+    manifest = screen_manifest(manifest, max_seconds)
     write_header(out_dir, {**header, "complete": False})
 
-    manifest = screen_manifest(read_manifest(manifest_path), max_seconds)
     dataset = UtteranceDataset(manifest, codec.sample_rate, substitute=False)
     num_shards = max(1, -(-len(manifest) // shard_size))
     codec = codec.to(device).eval()

@@ -69,6 +69,18 @@ class SamplingConfig:
             raise ValueError(f"temperature {self.temperature!r}: must be a finite number >= 0 (0 = greedy)")
         if not 0 < self.top_p <= 1:
             raise ValueError(f"top_p {self.top_p!r}: must be in (0, 1] (1 = off)")
+        # 0 would divide logits by zero (NaN probabilities); a negative penalty would favour repeats instead.
+        if not (math.isfinite(self.repetition_penalty) and self.repetition_penalty > 0):
+            raise ValueError(f"repetition_penalty {self.repetition_penalty!r}: must be a finite number > 0 (1 = off, "
+                             "> 1 discourages repeats)")
+        for field in ("top_k", "repetition_window"):  # a negative count would act as 0 (off), silently
+            if not (isinstance(getattr(self, field), int) and getattr(self, field) >= 0):
+                raise ValueError(f"{field} {getattr(self, field)!r}: must be a whole number >= 0 (0 = off)")
+        if not (isinstance(self.max_frames_base, int) and self.max_frames_base >= 0
+                and math.isfinite(self.max_frames_per_text_token) and self.max_frames_per_text_token >= 0):
+            raise ValueError(f"max_frames_base {self.max_frames_base!r}, max_frames_per_text_token "
+                             f"{self.max_frames_per_text_token!r}: the length bound needs a whole number >= 0 and a "
+                             "finite number >= 0")
         for field in ("head_dtype", "layer_dtype"):
             if getattr(self, field) not in COMPUTE_DTYPES:
                 raise ValueError(f"{field} {getattr(self, field)!r}: choose one of {sorted(COMPUTE_DTYPES)}")

@@ -8,8 +8,9 @@ Each LM scores the token directory extracted with its own codec from the same ma
 utterance is the negative log2-likelihood of its speech codes and SPEECH_END given its text (the targets of
 training, lm/vocab.py), divided by its duration: bits per second of audio is comparable across codebook sizes,
 per-token loss is not. Utterances are scored one per row, so the LMs can be compared utterance by utterance:
-the CIs (bootstrap over utterances) of each LM's rate and of its paired difference to --reference. A --unigram
-row scores the same utterances with the training split's code frequencies alone: the floor any LM must beat.
+the CIs (bootstrap over utterances) of each LM's rate and of its paired difference to --reference. An utterance
+longer than an LM's context is not scored (each such omission is reported). A --unigram row scores the utterances
+the LMs scored with the training split's code frequencies alone: the floor any LM must beat.
 """
 from __future__ import annotations
 
@@ -137,9 +138,21 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"give --lm or --unigram entries with distinct names, got {names}")
     scores = {}
     for name, lm_dir, tokens in args.lm:
-        scores[name] = score_utterances(SpeechLM.from_pretrained(lm_dir), TokenStore(tokens), args.batch_size)
+        lm, store = SpeechLM.from_pretrained(lm_dir), TokenStore(tokens)
+        scores[name] = score_utterances(lm, store, args.batch_size)
+        if len(scores[name]) < len(store):
+            print(f"--lm {name}: {len(store) - len(scores[name])} of the {len(store)} utterances in {tokens} are "
+                  f"longer than its context ({lm.config.max_positions} tokens): not scored", file=sys.stderr)
+    # A baseline has no context limit, but the rows are compared utterance by utterance: it scores what the LMs did.
+    scored_by_lms = set.intersection(*({r["id"] for r in s} for s in scores.values())) if scores else None
     for name, train_tokens, tokens in args.unigram:
         scores[name] = unigram_scores(TokenStore(train_tokens), TokenStore(tokens))
+        if scored_by_lms is not None:
+            kept = [r for r in scores[name] if r["id"] in scored_by_lms]
+            if len(kept) < len(scores[name]):
+                print(f"--unigram {name}: scored on the {len(kept)} utterances the LMs scored, not the other "
+                      f"{len(scores[name]) - len(kept)} in {tokens}", file=sys.stderr)
+            scores[name] = kept
     try:
         summary = compare(scores, args.reference)
     except ValueError as e:

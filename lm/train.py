@@ -3,9 +3,12 @@
   python -m lm.train --tokens DIR[,DIR...] --dev-tokens DIR --out DIR --preset tiny --steps 3000 --batch-tokens 8192 \
       [--seed 0] [--resume] [--init LM_DIR]
   accelerate launch --multi_gpu -m lm.train ...                       (several GPUs, DDP)
-  accelerate launch --config_file lm/configs/deepspeed_zero2.yaml -m lm.train ...   (models that outgrow one GPU)
 
-One optimizer step = `--batch-tokens` row tokens over all processes and `--grad-accum` micro-batches. Rows are
+One process or DDP only: DeepSpeed and FSDP are refused (see `require_replicated_optimizer`).
+
+One optimizer step = `--batch-tokens` row tokens over all processes and `--grad-accum` micro-batches, exactly:
+--batch-tokens must be a whole number of rows (--row-length, else the preset's) that the processes and
+micro-batches share evenly, and a resumed run must have as many processes as the checkpoint's. Rows are
 packed utterances (lm/packing.py); the loss covers speech codes and SPEECH_END, averaged over every target token
 of the step on every process. The learning rate is a pure function of the step and the data position is
 derived from it, so a checkpoint holds everything a resumed run needs.
@@ -41,6 +44,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from accelerate.utils import DistributedType
 from torch.utils.data import DataLoader
 
 from codec.checkpoint import CheckpointManager, atomic_directory
@@ -158,16 +162,58 @@ def evaluate(model, rows: PackedRows, accelerator, rows_per_batch: int, pad_id: 
     return {"dev/loss": float(nats / targets), "dev/bits_per_second": float(nats / math.log(2) / rows.seconds)}
 
 
+def require_replicated_optimizer(accelerator) -> None:
+    """Stop unless the run is one process or DDP: the loop assumes every process holds the whole optimizer state.
+
+    Under DeepSpeed (ZeRO) or FSDP the gradient accumulation (no_sync, one optimizer.step per --grad-accum
+    micro-batches; DeepSpeed's backward steps the engine itself), the guard that skips a non-finite step by not
+    calling optimizer.step(), and the checkpoint (the main process's optimizer.state_dict(), a shard there) would
+    all be wrong, silently. Neither has been run with this loop, nor has XLA or Megatron-LM.
+    """
+    kind = accelerator.distributed_type
+    if kind != DistributedType.NO and not kind.name.startswith("MULTI_"):  # MULTI_GPU, MULTI_CPU, ...: DDP
+        raise SystemExit(f"lm.train runs on one process or under DDP (accelerate launch --multi_gpu), not under "
+                         f"{kind.name}: its gradient accumulation, its non-finite-step guard and its checkpoints "
+                         "assume that every process holds and steps the whole optimizer state (DeepSpeed ZeRO and "
+                         "FSDP shard it)")
+
+
+def rows_per_micro_batch(batch_tokens: int, row_length: int, world: int, grad_accum: int) -> int:
+    """Rows per micro-batch on each process, such that a step is exactly `batch_tokens` row tokens.
+
+    A rounded share would change the experiment silently: e.g. 2 rows per step, rounded up to one per process,
+    become 8 on 8 GPUs at the same learning rate.
+    """
+    rows_per_step, rest = divmod(batch_tokens, row_length)
+    shares = world * grad_accum
+    if rows_per_step == 0 or rest or rows_per_step % shares:
+        unit = row_length * shares
+        nearest = sorted({max(unit, batch_tokens // unit * unit), -(-batch_tokens // unit) * unit})
+        raise SystemExit(f"--batch-tokens {batch_tokens}: a step is whole rows of {row_length} tokens shared evenly "
+                         f"by {world} process(es) x --grad-accum {grad_accum}, so --batch-tokens must be a multiple "
+                         f"of {unit}: use --batch-tokens {' or '.join(map(str, nearest))} (with a learning rate "
+                         "for that batch), or change --grad-accum or the number of processes")
+    return rows_per_step // shares
+
+
+def require_rows_for_every_process(num_rows: int, world: int, row_length: int, tokens: str) -> None:
+    """Stop a run with fewer training rows than processes: some process would have no row to train on."""
+    if num_rows < world:
+        raise SystemExit(f"the training tokens {tokens} make {num_rows} row(s) of <= {row_length} tokens, fewer than "
+                         f"the {world} process(es): each process needs at least one; use more data, a smaller "
+                         "--row-length, or fewer processes")
+
+
 def train(cfg: TrainConfig, resume: bool = False) -> Path:
     out = Path(cfg.out)
     accelerator = build_accelerator(cfg.mixed_precision)
+    require_replicated_optimizer(accelerator)
     seed_everything(cfg.seed)
     world, rank = accelerator.num_processes, accelerator.process_index
     lm_config = cfg.lm_config
     row_length = lm_config.max_positions
 
-    rows_per_step = max(1, cfg.batch_tokens // row_length)
-    rows_per_micro = max(1, math.ceil(rows_per_step / (world * cfg.grad_accum)))
+    rows_per_micro = rows_per_micro_batch(cfg.batch_tokens, row_length, world, cfg.grad_accum)
     rows_per_rank_step = rows_per_micro * cfg.grad_accum
 
     ckpt = CheckpointManager(out / "checkpoints", cfg.keep_last, accelerator)
@@ -203,6 +249,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     except ValueError as e:
         raise SystemExit(f"--attention: {e}") from None
     train_rows = PackedRows(train_store, vocab, tokenizer, row_length, pack=cfg.packing)
+    require_rows_for_every_process(len(train_rows), world, row_length, cfg.tokens)
     dev_rows = PackedRows(dev_store, vocab, tokenizer, row_length, pack=True)
 
     # Weight decay on matrices only: decaying norm gains towards zero just fights the normalization.
@@ -214,6 +261,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
 
     start_step, nonfinite_state, best_dev = 0, None, math.inf
     if resume and latest is not None:
+        # load refuses a checkpoint of another number of processes, the one data setting not in the config
         state = ckpt.load(latest, {"model": model}, {"optimizer": optimizer})
         saved = {"init_new_codec": False, **state["config"]}  # checkpoints from before the flag ran without it
         require_same_data_settings(saved, _as_json(cfg), _DATA_SETTINGS, latest)

@@ -109,3 +109,25 @@ def test_saved_files_get_the_ordinary_file_mode(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "model" / "model.safetensors").stat().st_mode) == 0o644
+
+
+def test_a_codec_saved_before_a_config_field_existed_keeps_its_config_and_fingerprint(tmp_path):
+    """Token stores and LMs carry their codec's fingerprint, which hashes its config JSON: a codec saved before a
+    field existed (here cepstral_weight, added 2026-12-04) must serialise as it was saved, not with the new field."""
+    import json
+
+    from codec import Codec, CodecConfig
+
+    Codec(CodecConfig.preset("debug")).save_pretrained(tmp_path / "new")
+    saved = json.loads((tmp_path / "new" / "config.json").read_text())
+    assert "cepstral_weight" in saved
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "model.safetensors").write_bytes((tmp_path / "new" / "model.safetensors").read_bytes())
+    (old / "config.json").write_text(json.dumps({k: v for k, v in saved.items() if k != "cepstral_weight"}))
+    loaded = Codec.from_pretrained(old)
+    assert json.loads(loaded.config.to_json()) == json.loads((old / "config.json").read_text())
+    loaded.save_pretrained(tmp_path / "again")
+    assert Codec.from_pretrained(tmp_path / "again").fingerprint() == loaded.fingerprint()
+    assert loaded.fingerprint() != Codec.from_pretrained(tmp_path / "new").fingerprint()
+    assert json.loads(Codec.from_pretrained(tmp_path / "new").config.to_json()) == saved  # a field present stays

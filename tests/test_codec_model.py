@@ -11,7 +11,8 @@ import torch
 from codec import Codec, CodecConfig
 from codec.config import ConfigError, fsq_levels_for
 from codec.model import CodecLoadError
-from codec.objective import GeneratorForward, masked_mse, self_guidance_loss, teacher_features
+from codec.objective import (GeneratorForward, cepstral_loss, masked_mse, multiscale_mel_loss, self_guidance_loss,
+                             teacher_features)
 
 
 def make_codec(seed: int = 0, **overrides) -> Codec:
@@ -64,6 +65,16 @@ def test_vq_codes_round_trip():
     vectors = codec.quantizer.lookup(codes)
     assert torch.equal(codec.quantizer.round(vectors)[1], codes)
     assert codec.decode(codes).shape == (1, 3200)
+
+
+def test_vq_passes_gradients_straight_through():
+    # dL/dz_e == dL/dz_q, as with FSQ: not vector-quantize-pytorch's default rotation trick
+    quantizer = make_codec(quantizer="vq", codebook_size=32).quantizer.train()
+    z_e = torch.randn(1, 4, quantizer.code_dim, requires_grad=True)
+    z_q = quantizer.round(z_e)[0]
+    upstream = torch.randn_like(z_q)
+    (grad,) = torch.autograd.grad((z_q * upstream).sum(), z_e)
+    assert torch.equal(grad, upstream)
 
 
 @pytest.mark.parametrize("tap,count", [("last_block", 1), ("all_blocks", 2), ("backbone", 1)])
@@ -151,6 +162,18 @@ def test_cepstral_loss_sees_the_words_not_pitch_or_gain_and_is_off_by_default():
     out = GeneratorForward(codec)(torch.randn(2, 1600) * 0.1, torch.tensor([1600, 960]))
     out.losses["cepstral"].backward()
     assert float(out.losses["cepstral"].detach()) > 0 and codec.head.out.weight.grad.abs().sum() > 0
+
+
+def test_reconstruction_losses_are_float32_under_bf16_autocast():
+    # in bf16 the log-mels' rounding is as large as the differences trained on near convergence
+    codec = make_codec(cepstral_weight=1.0)
+    wav = torch.randn(2, 3200) * 0.1
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = GeneratorForward(codec)(wav, torch.tensor([3200, 3200]))
+    fake = out.fake.detach().float()
+    for name, loss in (("mel", multiscale_mel_loss), ("cepstral", cepstral_loss)):
+        assert out.losses[name].dtype == torch.float32, name
+        torch.testing.assert_close(out.losses[name].detach(), loss(fake, wav, 16000), rtol=1e-6, atol=0, msg=name)
 
 
 def test_self_guidance_loss_is_zero_without_rounding(monkeypatch):
@@ -416,6 +439,13 @@ def test_semantic_branch_with_tiny_ssl_model(tmp_path):
     loaded = Codec.from_pretrained(tmp_path / "codec")
     wav = torch.randn(1, 3200) * 0.1
     assert torch.equal(loaded.encode(wav)[0], codec.encode(wav)[0])
+    # an item's codes do not depend on its batch-mates: the padded batch gives each item its codes alone
+    codec.eval()
+    items = [torch.randn(3200) * 0.1, torch.randn(1600) * 0.1]
+    batch = torch.stack([items[0], torch.nn.functional.pad(items[1], (0, 1600))])
+    codes, frames = codec.encode(batch, torch.tensor([3200, 1600]))
+    for i, x in enumerate(items):
+        assert torch.equal(codes[i, : int(frames[i])], codec.encode(x[None])[0][0]), i
     with pytest.raises(ValueError, match="hidden size 32"):
         make_codec(semantic_model=str(tmp_path / "ssl"), semantic_dim=64)
 

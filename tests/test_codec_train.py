@@ -9,12 +9,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile as sf
 import torch
 from safetensors.torch import load_file
 
 import codec.train as codec_train
 from codec import Codec
+from codec.checkpoint import CheckpointError, CheckpointManager
+from codec.data import Utterance, read_manifest, write_manifest
 from codec.export import codec_from_checkpoint
 from codec.export import main as export_main
 from codec.model import CodecLoadError
@@ -129,6 +133,38 @@ def test_resumed_run_matches_uninterrupted(synth_corpus, tmp_path, monkeypatch, 
         codec_from_checkpoint(out / "final")  # a codec folder is not a training checkpoint
 
 
+def test_resumed_vq_run_matches_uninterrupted(synth_corpus, tmp_path):
+    # VQ replaces dead codes with draws from the torch RNG at every step: resumed, the RNG must be where it was
+    out = tmp_path / "run"
+    args = train_args(synth_corpus, out, "--quantizer", "vq", "--steps", "4", "--save-every", "2",
+                      "--adv-start-step", "4")
+    main(args)
+    reference = load_file(str(out / "final" / "model.safetensors"))
+    shutil.rmtree(out / "checkpoints" / "step_00000004")
+    shutil.rmtree(out / "final")
+    main(args + ["--resume"])
+    for name, value in load_file(str(out / "final" / "model.safetensors")).items():
+        torch.testing.assert_close(value, reference[name], rtol=1e-5, atol=1e-6, msg=name)
+
+
+def test_unusable_files_are_set_aside_and_reported(synth_corpus, tmp_path, capsys, caplog):
+    good = read_manifest(synth_corpus["train"])[0]
+    # a training file whose header reads but whose samples do not: found only when a DataLoader worker loads it
+    sf.write(tmp_path / "nan.wav", np.full(8000, np.nan, np.float32), 16000, subtype="FLOAT")
+    broken = Utterance("broken", str(tmp_path / "nan.wav"), "", "s", 0.5, 16000)
+    write_manifest(tmp_path / "train.jsonl", [good, broken])
+    # a dev utterance shorter than one codec frame (320 samples): it cannot be encoded
+    sf.write(tmp_path / "short.wav", np.full(200, 0.01, np.float32), 16000)
+    short = Utterance("short", str(tmp_path / "short.wav"), "", "s", 200 / 16000, 16000)
+    write_manifest(tmp_path / "dev.jsonl", [short, *read_manifest(synth_corpus["dev"])])
+    out = tmp_path / "run"
+    main(train_args({"train": tmp_path / "train.jsonl"}, out, "--steps", "1", "--adv-start-step", "1",
+                    "--num-workers", "2", "--dev-manifest", str(tmp_path / "dev.jsonl"), "--eval-every", "1"))
+    assert "1 training entries skipped:\n  broken: " in capsys.readouterr().err
+    assert "skipped short: " in caplog.text and "under the minimum of 20 ms (one codec frame)" in caplog.text
+    assert json.loads((out / "eval" / "step_00000001.json").read_text())["eval/mel"] > 0
+
+
 def test_resume_refuses_other_data_settings_and_names_a_schedule_change(synth_corpus, tmp_path, capsys):
     out = tmp_path / "run"
     args = train_args(synth_corpus, out, "--save-every", "2", "--adv-start-step", "0")
@@ -147,14 +183,34 @@ def test_two_process_cpu_run(synth_corpus, tmp_path):
     out = tmp_path / "ddp"
     # `accelerate launch --cpu --num_processes 2` starts a single process in accelerate 1.x (multi-CPU needs
     # mpirun); torchrun's environment is what Accelerate reads to run 2 CPU processes over gloo
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "codec.train",
-           *train_args(synth_corpus, out, "--steps", "3", "--save-every", "2", "--adv-start-step", "1", "--batch-size", "2")]
+    args = train_args(synth_corpus, out, "--steps", "3", "--save-every", "2", "--adv-start-step", "1", "--batch-size", "2")
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "codec.train", *args]
     env = {**os.environ, "TQDM_DISABLE": "1", "OMP_NUM_THREADS": "1"}
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env, cwd=Path(__file__).parents[1])
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert sorted(read_metrics(out)) == [1, 2, 3]
     assert (out / "checkpoints" / "step_00000003" / "rng_rank1.json").exists()  # both ranks saved their RNG
     assert Codec.from_pretrained(out / "final").codebook_size == 256
+    # the logged loss is both ranks' mean: step 1's mel (before any update) is that of one process taking both
+    # ranks' batches (the same 4 crops: rank r takes every other index of the epoch's permutation)
+    one = tmp_path / "one"
+    main(train_args(synth_corpus, one, "--steps", "1", "--adv-start-step", "1", "--save-every", "100"))
+    assert read_metrics(out)[1]["mel"] == pytest.approx(read_metrics(one)[1]["mel"], rel=1e-4)
+    # each rank's data position and RNG depend on the process count: a resume with another count is refused
+    with pytest.raises(CheckpointError, match=r"written by 2 process\(es\), this run has 1"):
+        main(args + ["--steps", "4", "--resume"])
+
+
+def test_a_checkpoint_saved_before_the_process_count_was_recorded_is_judged_by_its_rng_files(tmp_path):
+    model = torch.nn.Linear(2, 2)
+    path = CheckpointManager(tmp_path).save(1, {"model": model}, {})
+    state = json.loads((path / "trainer_state.json").read_text())
+    assert state.pop("num_processes") == 1
+    (path / "trainer_state.json").write_text(json.dumps(state))
+    CheckpointManager(tmp_path).load(path, {"model": model}, {})  # one process wrote its RNG file: as this run
+    (path / "rng_rank1.json").write_text((path / "rng_rank0.json").read_text())  # as a second process would have
+    with pytest.raises(CheckpointError, match=r"written by 2 process\(es\), this run has 1"):
+        CheckpointManager(tmp_path).load(path, {"model": model}, {})
 
 
 def test_decoder_fine_tune_with_a_frozen_tokenizer_keeps_codes_and_tokens_valid(synth_corpus, tmp_path, capsys):

@@ -118,3 +118,21 @@ def test_resumable_sampler_shards_are_disjoint():
     shards = [take(ResumableSampler(10, seed=0, rank=r, world_size=2), 5) for r in range(2)]
     assert set(shards[0]).isdisjoint(shards[1])
     assert sorted(shards[0] + shards[1]) == list(range(10))
+
+
+def test_resumable_sampler_refuses_fewer_items_than_processes():
+    # rank 1 of 2 would get an empty shard and its stream would never yield
+    with pytest.raises(ValueError, match=r"1 item\(s\) for 2 processes"):
+        ResumableSampler(1, rank=1, world_size=2)
+    assert [i // 2 for i in take(ResumableSampler(2, rank=1, world_size=2), 3)] == [0, 1, 2]  # one item per epoch
+
+
+def test_crop_items_carry_the_files_found_unreadable_out_of_loader_workers(tmp_path):
+    m = read_manifest(make_corpus(tmp_path))
+    (tmp_path / "wavs" / "u1.wav").write_bytes(b"now broken" * 30)
+    ds = CropDataset(m, 16000, 1600)
+    loader = DataLoader(ds, batch_size=3, sampler=ResumableSampler(len(ds)), collate_fn=collate_padded, num_workers=2)
+    batch = next(iter(loader))  # one whole epoch
+    failed = dict(pair for item in batch["failed"] for pair in item)
+    assert list(failed) == ["u1"] and "not a readable audio file" in failed["u1"]
+    assert ds.failures == {}  # a worker's copy recorded it, not the main process's

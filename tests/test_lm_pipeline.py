@@ -1,8 +1,10 @@
 """The LM chain on real audio: extraction with a debug Codec, training (resume, 2 processes), overfitting, codec checks."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -16,6 +18,7 @@ import torch
 from safetensors.torch import load_file
 
 from codec.audio import load_audio
+from codec.checkpoint import CheckpointError
 from codec.data import read_manifest, write_manifest
 from codec.trainloop import SIGNAL_FAULT_ENV, StopOnSignal
 from lm.extract import main as extract_main
@@ -233,6 +236,16 @@ def test_two_process_cpu_run_stops_together_and_matches_one_process(extracted, t
     a, b = load_file(str(one / "model.safetensors")), load_file(str(tmp_path / "two" / "final" / "model.safetensors"))
     for name in a:
         assert torch.allclose(a[name], b[name], atol=1e-5), name
+    # the data position depends on the number of processes: a resume on another number is refused
+    with pytest.raises(CheckpointError, match=r"written by 2 process\(es\), this run has 1"):
+        train(_config(extracted, tmp_path / "two", steps=3), resume=True)
+    # the whole corpus fits in one row of 4096 tokens: the second process would wait for a row forever
+    one_row = ["--tokens", str(extracted["train"]), "--dev-tokens", str(extracted["dev"]), "--preset", "debug",
+               "--row-length", "4096", "--batch-tokens", "8192", "--vocab-size", "128", "--out", str(tmp_path / "one_row")]
+    proc = subprocess.run([*launch, "-m", "lm.train", *one_row], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=240)
+    assert proc.returncode != 0 and "make 1 row(s) of <= 4096 tokens, fewer than the 2 process(es)" in proc.stderr, \
+        proc.stderr[-3000:]
 
 
 def test_lm_refuses_another_codec(extracted, extracted_other, tmp_path):
@@ -284,6 +297,39 @@ def test_score_per_utterance_equals_the_packed_training_loss(extracted, tmp_path
                        "--reference", "a", "--out", str(tmp_path / "score")]) == 0
     assert "| b |" in (tmp_path / "score" / "summary.md").read_text()
     assert set(json.loads((tmp_path / "score" / "summary.json").read_text())["lms"]) == {"a", "b", "u"}
+
+
+def test_unigram_baseline_scores_the_utterances_the_lm_scored(extracted, tmp_path, capsys):
+    from lm.config import LMConfig
+    from lm.score import main as score_main
+    from lm.text import TextTokenizer
+
+    store = TokenStore(extracted["train"])
+    tokenizer = TextTokenizer.train([e.text for e in store.entries], TextConfig(vocab_size=128))
+    lengths = [len(t) + e.length + 4 for t, e in zip(tokenizer.encode_many([e.text for e in store.entries]),
+                                                       store.entries)]  # a row: text, codes and 4 specials
+    context = max(lengths) - 1  # the longest utterance does not fit
+    config = dataclasses.replace(LMConfig.preset("debug"), max_positions=context)
+    SpeechLM.create(config, tokenizer, store.identity).save_pretrained(tmp_path / "lm")
+    assert score_main(["--lm", f"short={tmp_path / 'lm'}:{extracted['train']}",
+                       "--unigram", f"u={extracted['train']}:{extracted['train']}", "--out", str(tmp_path / "score")]) == 0
+    scores = json.loads((tmp_path / "score" / "scores.json").read_text())
+    fits = [e.id for e, n in zip(store.entries, lengths) if n <= context]
+    assert [r["id"] for r in scores["short"]] == [r["id"] for r in scores["u"]] == fits
+    err = capsys.readouterr().err
+    assert f"--lm short: 1 of the {len(store)} utterances" in err and f"context ({context} tokens)" in err
+    assert f"--unigram u: scored on the {len(fits)} utterances the LMs scored, not the other 1" in err
+
+
+def test_extraction_refuses_a_manifest_with_one_id_for_two_utterances(extracted, synth_corpus, tmp_path):
+    utts = list(read_manifest(synth_corpus["train"]).utterances[:3])
+    utts[2] = dataclasses.replace(utts[2], id=utts[0].id)
+    write_manifest(tmp_path / "m.jsonl", utts)
+    first, second = (re.escape(Path(u.audio).name) for u in (utts[0], utts[2]))
+    with pytest.raises(ValueError, match=rf"id '{utts[0].id}' is given to two utterances \(\S*{first} and \S*{second}\)"):
+        extract_main(["--codec", str(extracted["root"] / "codec"), "--manifest", str(tmp_path / "m.jsonl"),
+                      "--out", str(tmp_path / "tok"), "--workers", "0"])
+    assert not (tmp_path / "tok" / "tokens.json").exists()
 
 
 def test_best_dev_model_is_kept_and_survives_a_resume(extracted, tmp_path, monkeypatch):
