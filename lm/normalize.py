@@ -59,25 +59,50 @@ def _digits(s: str) -> str:
     return " ".join(_ONES[int(c)] for c in s)
 
 
+def _integer(digits: str) -> str:
+    """Digits read as a number, or digit by digit where people do: codes with a leading zero (007) and numbers
+    longer than 15 digits (phone and serial numbers; Python also refuses int() of over 4300 digits)."""
+    if len(digits) > 15 or (len(digits) > 1 and digits[0] == "0"):
+        return _digits(digits)
+    return number_to_words(int(digits))
+
+
 def _spell_number(token: str) -> str:
-    token = token.replace(",", "")
-    if "." in token:
-        whole, frac = token.split(".", 1)
-        return (number_to_words(int(whole)) if whole else "zero") + " point " + _digits(frac)
-    if len(token) > 15:  # phone/serial numbers: digit by digit
-        return _digits(token)
-    return number_to_words(int(token))
+    """A token of digits, commas and at most one decimal point. Commas count as thousands separators only in
+    their places (1,234,567); otherwise they separate numbers (1,2,3)."""
+    whole, _, frac = token.partition(".")
+    if "," in whole and not re.fullmatch(r"\d{1,3}(,\d{3})+", whole):
+        return " ".join(_spell_number(part) for part in whole.split(",") if part) + (
+            " point " + _digits(frac) if frac else "")
+    whole = whole.replace(",", "")
+    return (_integer(whole) if whole else "zero") + (" point " + _digits(frac) if frac else "")
 
 
 def _currency(match: re.Match) -> str:
     one, many, sub_one, sub_many = _CURRENCY[match.group(1)]
-    whole = int(match.group(2).replace(",", ""))
-    out = f"{number_to_words(whole)} {one if whole == 1 else many}"
-    if match.group(3):
-        cents = int((match.group(3) + "0")[:2])
-        if cents:
-            out += f" {number_to_words(cents)} {sub_one if cents == 1 else sub_many}"
+    whole, _, frac = match.group(2).partition(".")
+    if len(frac) > 2:  # not cents: $3.999 is three point nine nine nine dollars
+        return f" {_spell_number(match.group(2))} {many} "
+    out = f"{_spell_number(whole)} {one if whole.replace(',', '') == '1' else many}"
+    cents = int((frac + "0")[:2]) if frac else 0
+    if cents:
+        out += f" {number_to_words(cents)} {sub_one if cents == 1 else sub_many}"
     return f" {out} "
+
+
+_FRACTION_NAMES = {2: ("half", "halves"), 4: ("quarter", "quarters")}
+
+
+def _fraction(match: re.Match) -> str:
+    """A proper fraction of a small denominator: 1/2 -> one half, 3/4 -> three quarters, 2/3 -> two thirds."""
+    top, bottom = int(match.group(1)), int(match.group(2))
+    one, many = _FRACTION_NAMES.get(bottom, (_ordinal(bottom), _ordinal(bottom) + "s"))
+    return f" {number_to_words(top)} {one if top == 1 else many} "
+
+
+def _ordinal_token(match: re.Match) -> str:
+    digits = match.group(1)
+    return " " + (_digits(digits) + " th" if len(digits) > 15 else _ordinal(int(digits))) + " "
 
 
 def normalize_text(text: str, report: list[str] | None = None) -> str:
@@ -86,8 +111,12 @@ def normalize_text(text: str, report: list[str] | None = None) -> str:
         raise TypeError(f"normalize_text expects a str, got {type(text).__name__}")
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("\u2019", "'").replace("\u2018", "'")
-    text = re.sub(r"([$£€])\s?(\d[\d,]*)(?:\.(\d{1,2}))?\b", _currency, text)
-    text = re.sub(r"\b(\d+)(st|nd|rd|th)\b", lambda m: " " + _ordinal(int(m.group(1))) + " ", text, flags=re.I)
+    text = re.sub(r"(?<![\w.])-(?=[$£€]?\d)", " minus ", text)  # -5, not the dash of 1-2 or 1st-class
+    text = re.sub(r"([$£€])\s?(\d[\d,]*(?:\.\d+)?)", _currency, text)
+    # NFKC makes ½ 1⁄2; other slashes between numbers (24/7, dates) are read as the numbers alone
+    text = re.sub(r"(?<![\d/\u2044])([1-9])\s?[/\u2044]\s?(10|[2-9])(?![\d/\u2044])",
+                  lambda m: _fraction(m) if int(m.group(1)) < int(m.group(2)) else m.group(0), text)
+    text = re.sub(r"\b(\d+)(st|nd|rd|th)\b", _ordinal_token, text, flags=re.I)
     text = re.sub(r"\d[\d,]*(?:\.\d+)?", lambda m: " " + _spell_number(m.group(0)) + " ", text)
     text = re.sub(r"\b([A-Za-z]+)\.", lambda m: _ABBREVIATIONS.get(m.group(1).lower(), m.group(1)) + " ", text)
     for sym, word in _SYMBOLS.items():

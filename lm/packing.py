@@ -51,7 +51,7 @@ class PackedRows(Dataset):
     def __init__(self, store: TokenStore, vocab: Vocabulary, tokenizer: TextTokenizer, row_length: int,
                  pack: bool = True):
         self.store, self.vocab, self.row_length = store, vocab, row_length
-        self.text_ids = tokenizer.encode_many([e.text for e in store.entries])
+        self.text_ids = tokenizer.encode_many([e.text for e in store.entries], disk_cache=True)
         lengths = [len(t) + e.length + 4 for t, e in zip(self.text_ids, store.entries)]  # + 4 specials
         usable = [i for i, n in enumerate(lengths) if n <= row_length]
         self.too_long = len(lengths) - len(usable)

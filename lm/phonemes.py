@@ -2,12 +2,14 @@
 
 espeak-ng prints one line per clause; the lines are joined with spaces so one text gives one phoneme string.
 
-A corpus's worth of texts (`phonemize_many`) also goes through an on-disk cache, because each start of a training
+A corpus's worth of texts (`phonemize_many(..., disk_cache=True)`, what training and the TTS evaluation of a
+manifest ask for) also goes through an on-disk cache, because each start of a training
 run phonemizes every transcript before its first step (the default model's 48 k texts: 3.5-5 min on 2 cores, and
 the time grows with the corpus), and a run made in resumed pieces would pay it per piece (from the cache: ~1 s). The cache is an SQLite file,
 `$SGSPEECH_CACHE_DIR/phonemes.sqlite` (default `~/.cache/sgspeech`; set the variable to an empty string to turn
 it off), keyed by espeak-ng's version line, the voice and the text, so a different espeak-ng never answers from
 another's entries. It only saves time: when it cannot be opened or written, the texts are phonemized as without it.
+Synthesis does not use it: what users have spoken stays in memory only, and never accumulates on disk.
 """
 from __future__ import annotations
 
@@ -48,10 +50,11 @@ def phonemize(text: str, voice: str = "en-us") -> str:
     return " ".join(proc.stdout.split())
 
 
-def phonemize_many(texts: list[str], voice: str = "en-us", workers: int = 8) -> list[str]:
-    """phonemize() of each text, answered from the on-disk cache where it can be, the rest run `workers` at a time."""
+def phonemize_many(texts: list[str], voice: str = "en-us", workers: int = 8, disk_cache: bool = False) -> list[str]:
+    """phonemize() of each text, run `workers` at a time; with `disk_cache`, answered from the on-disk cache where it
+    can be, and the new answers kept there (for corpora, not for what users synthesise)."""
     _require_espeak()
-    cache = _open_cache()
+    cache = _open_cache() if disk_cache else None
     known = _cached(cache, voice) if cache else {}
     missing = sorted({t for t in texts if t not in known})
     if missing:

@@ -63,7 +63,7 @@ class TextTokenizer:
     def train(cls, texts: list[str], config: TextConfig = TextConfig()) -> "TextTokenizer":
         strings = [s for s in (normalize_text(t) for t in texts) if s]
         if config.phonemes:
-            strings = [s for s in phonemize_many(strings, config.espeak_voice) if s]
+            strings = [s for s in phonemize_many(strings, config.espeak_voice, disk_cache=True) if s]
         if not strings:
             raise TokenizerError("no training text left after normalization")
         alphabet = "".join(sorted(set("".join(strings)) - {" "}))
@@ -86,18 +86,20 @@ class TextTokenizer:
         """The string the pieces are taken from: normalized, phonemized if configured, unknown characters dropped."""
         return self.preprocess_many([text])[0]
 
-    def preprocess_many(self, texts: list[str]) -> list[str]:
+    def preprocess_many(self, texts: list[str], disk_cache: bool = False) -> list[str]:
         """preprocess() of each text; with phonemes the espeak-ng calls run several at a time (a corpus of thousands
-        of sentences is otherwise minutes of one subprocess after another at every start of a training run)."""
+        of sentences is otherwise minutes of one subprocess after another at every start of a training run), and
+        `disk_cache=True` (corpora, not users' text) keeps the answers on disk for the next start (lm.phonemes)."""
         reports: list[list[str]] = [[] for _ in texts]
         strings = [normalize_text(t, report=r) for t, r in zip(texts, reports)]
         if self.config.phonemes:
             voice = self.config.espeak_voice
-            strings = [phonemize(strings[0], voice)] if len(strings) == 1 else phonemize_many(strings, voice)
+            strings = ([phonemize(strings[0], voice)] if len(strings) == 1
+                       else phonemize_many(strings, voice, disk_cache=disk_cache))
         return [self._known_characters(s, r, t) for s, r, t in zip(strings, reports, texts)]
 
-    def encode_many(self, texts: list[str]) -> list[list[int]]:
-        return [self.sp.encode(s) for s in self.preprocess_many(texts)]
+    def encode_many(self, texts: list[str], disk_cache: bool = False) -> list[list[int]]:
+        return [self.sp.encode(s) for s in self.preprocess_many(texts, disk_cache)]
 
     def _known_characters(self, s: str, dropped: list[str], text: str) -> str:
         kept = "".join(ch for ch in s if ch == " " or ch in self.alphabet)

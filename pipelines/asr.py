@@ -32,9 +32,11 @@ class ASRError(RuntimeError):
 
 @runtime_checkable
 class ASR(Protocol):
-    """A speech recogniser: `transcribe` maps mono float32 audio `[T]` at `sample_rate` Hz to one text each."""
+    """A speech recogniser: `transcribe` maps mono float32 audio `[T]` at `sample_rate` Hz to one text each;
+    `name` says which recogniser it is (reports print it, and cached results judged by another are judged again)."""
 
     sample_rate: int
+    name: str
 
     def transcribe(self, audios: list[np.ndarray]) -> list[str]:
         ...
@@ -85,6 +87,8 @@ class PocketSphinxASR:
                 if not os.path.exists(value):
                     raise ASRError(f"PocketSphinxASR: {key} path {value} not found")
                 kwargs[key] = str(value)
+        custom = {k: v for k, v in kwargs.items() if k != "loglevel"}
+        self.name = "pocketsphinx" + (f" {json.dumps(custom, sort_keys=True)}" if custom else "")
         try:
             cfg = Config(**kwargs)
             self._decoder = Decoder(cfg)
@@ -189,6 +193,7 @@ class TransformersASR:
         self.batch_size = batch_size
         self.sample_rate = int(self.processor.feature_extractor.sampling_rate)
         self.model_dir = model_dir
+        self.name = f"transformers {model_dir.resolve()}"
         self.generate_kwargs = dict(generate_kwargs or {})
         if language is not None:
             self.generate_kwargs.setdefault("language", language)

@@ -54,20 +54,28 @@ def librispeech_manifest(root: Path, subset: str, out_dir: Path) -> tuple[list[U
         subset_dir = root / "LibriSpeech" / subset
     if not subset_dir.is_dir():
         raise CorpusError(f"LibriSpeech subset {subset!r}: folder {subset_dir} not found")
-    utterances, skipped = [], []
+    utterances, skipped, transcribed = [], [], set()
     for trans in sorted(subset_dir.glob("*/*/*.trans.txt")):
         speaker = trans.parent.parent.name
-        for line in trans.read_text(encoding="utf-8").splitlines():
+        try:
+            lines = trans.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as e:
+            skipped.append((trans.name, f"{trans}: transcript unreadable ({e}); its chapter is left out"))
+            continue
+        for line in lines:
             if not line.strip():
                 continue
             uid, _, text = line.strip().partition(" ")
             audio = trans.parent / f"{uid}.flac"
+            transcribed.add(audio)
             try:
                 frames, rate = audio_info(audio)
             except AudioError as e:
                 skipped.append((uid, str(e)))
                 continue
             utterances.append(Utterance(uid, str(audio), text.strip(), speaker, frames / rate, rate))
+    skipped += [(flac.stem, f"{flac}: no line in its chapter's transcript")
+                for flac in sorted(subset_dir.glob("*/*/*.flac")) if flac not in transcribed]
     if not utterances:
         raise CorpusError(f"LibriSpeech subset {subset!r} in {subset_dir}: no utterances found")
     return utterances, skipped
@@ -249,8 +257,9 @@ def build_synth(out_dir: Path, voices: list[str], max_utts: int | None = None, t
                   for (_, uid, voice, text, path), d in zip(jobs, durations)]
     split_base = len(utterances) if held_out_of is None else held_out_of  # the sentences dev and test come from
     n_train, n_dev, _ = split_sizes(split_base, dev_fraction, test_fraction)
-    splits = {"train": utterances[:n_train] + utterances[split_base:], "dev": utterances[n_train : n_train + n_dev],
-              "test": utterances[n_train + n_dev : split_base]}
+    splits = disjoint_splits({"train": utterances[:n_train] + utterances[split_base:],
+                              "dev": utterances[n_train : n_train + n_dev],
+                              "test": utterances[n_train + n_dev : split_base]})
     outputs = {}
     for name, utts in splits.items():
         outputs[name] = out_dir / f"{name}.jsonl"
@@ -259,9 +268,34 @@ def build_synth(out_dir: Path, voices: list[str], max_utts: int | None = None, t
     return outputs
 
 
+def disjoint_splits(splits: dict[str, list[Utterance]]) -> dict[str, list[Utterance]]:
+    """The splits with no sentence in two of them: one that a later split (dev, then test) holds too, after the
+    LM's normalizer (case, punctuation, spacing), leaves the earlier split. The fortunes hold a few sentences twice
+    in other punctuation, which the split would otherwise put on both sides of an evaluation."""
+    from lm.normalize import normalize_text
+
+    later: set[str] = set()
+    kept = {}
+    for name in reversed(list(splits)):
+        kept[name] = [u for u in splits[name] if normalize_text(u.text) not in later]
+        if len(kept[name]) < len(splits[name]):
+            log.warning("%s: %d sentence(s) left out, also in a later split", name, len(splits[name]) - len(kept[name]))
+        later |= {normalize_text(u.text) for u in kept[name]}
+    return {name: kept[name] for name in splits}
+
+
 def text_lines(path: Path) -> list[str]:
-    """The non-empty lines of a text file, one sentence each."""
-    return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    """The non-empty lines of a text file, one sentence each; a sentence that repeats an earlier one (after the
+    LM's normalizer) is left out, so that it cannot be rendered twice or land in two splits."""
+    from lm.normalize import normalize_text
+
+    seen, lines = set(), []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        key = normalize_text(line.strip())
+        if line.strip() and key not in seen:
+            seen.add(key)
+            lines.append(line.strip())
+    return lines
 
 
 def _sentences_of(paths: list[Path]) -> list[str]:

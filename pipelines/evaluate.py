@@ -20,6 +20,7 @@ its reason, under "Skipped entries" in report.md and "skipped" in results.json.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import sys
@@ -30,7 +31,7 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from codec.audio import save_wav
+from codec.audio import resample, save_wav
 from codec.data import Manifest, UtteranceDataset, collate_padded, read_manifest, screen_manifest
 from codec.trainloop import write_json
 from lm.identity import CodecIdentity
@@ -65,10 +66,17 @@ def _batches(manifest: Manifest, sample_rate: int, batch_size: int):
     return tqdm(loader, desc="evaluating", unit="batch", leave=False)
 
 
-def evaluate_ground_truth(manifest: Manifest, asr: ASR, sample_rate: int = 16000, batch_size: int = 8) -> dict:
+def _transcribe(asr: ASR, audios: list[np.ndarray], sample_rate: int) -> list[str]:
+    """The ASR's texts for mono `[T]` signals at `sample_rate`, resampled to the rate the ASR takes."""
+    if sample_rate != asr.sample_rate:
+        audios = [resample(a, sample_rate, asr.sample_rate) for a in audios]
+    return asr.transcribe(audios)
+
+
+def evaluate_ground_truth(manifest: Manifest, asr: ASR, batch_size: int = 8) -> dict:
     """The ASR on the original audio: the floor any system's WER should be read against."""
     texts, hyps = [], []
-    for batch in _batches(manifest, sample_rate, batch_size):
+    for batch in _batches(manifest, asr.sample_rate, batch_size):
         audios = [a[:n].numpy() for a, n in zip(batch["audio"], batch["length"].tolist())]
         hyps += asr.transcribe(audios)
         texts += batch["text"]
@@ -91,7 +99,8 @@ def judge_codec(codec, manifest: Manifest, asr: ASR, batch_size: int = 8, quanti
     decode is deterministic, so the signal scores already measured stand)."""
     texts, hyps = [], []
     for batch, _, _, wav in _resynthesised(codec, manifest, batch_size, quantize):
-        hyps += asr.transcribe([wav[row, :n].numpy() for row, n in enumerate(batch["length"].tolist())])
+        hyps += _transcribe(asr, [wav[row, :n].numpy() for row, n in enumerate(batch["length"].tolist())],
+                            codec.sample_rate)
         texts += batch["text"]
     return wer_report(texts, hyps)
 
@@ -150,7 +159,7 @@ def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Pa
         "hidden_energy": {**summarize(energy), "ci": grouped_mean_ci(energy, frame_counts)},
     }
     if asr is not None:
-        result["wer"] = wer_report(texts, asr.transcribe(resynth))
+        result["wer"] = wer_report(texts, _transcribe(asr, resynth, codec.sample_rate))
     return result
 
 
@@ -163,7 +172,7 @@ def evaluate_tts(pipeline, manifest: Manifest, asr: ASR | None, out_dir: str | P
     (`evaluate_tts_codes` judges them again, anywhere, with the same codec); asr=None synthesises without judging.
     """
     out_dir = Path(out_dir)
-    encoded = pipeline.lm.tokenizer.encode_many([u.text for u in manifest])
+    encoded = pipeline.lm.tokenizer.encode_many([u.text for u in manifest], disk_cache=True)  # a corpus
     speakable = [u for u, ids in zip(manifest, encoded) if u.text.strip() and ids]
     kept = {id(u) for u in speakable}
     skipped = [{"id": u.id, "reason": f"transcript {u.text[:40]!r} has nothing speakable for this TTS"}
@@ -233,7 +242,7 @@ def _judge_tts(manifest: Manifest, audios: list[np.ndarray], asr: ASR | None, ou
         save_wav(out_dir / "samples" / f"{utt.id}.wav", audio, sample_rate)
     result = {"n_utterances": len(audios), "duration_seconds": summarize([len(a) / sample_rate for a in audios])}
     if asr is not None:
-        result["wer"] = wer_report([u.text for u in manifest], asr.transcribe(audios))
+        result["wer"] = wer_report([u.text for u in manifest], _transcribe(asr, audios, sample_rate))
     return result
 
 
@@ -247,36 +256,54 @@ def _newest_mtime(path: Path) -> float:
     return max((p.stat().st_mtime for p in files), default=0.0)
 
 
-def _cached(out_dir: Path, manifest: Manifest, sources: list[Path], judged: bool = False) -> dict | None:
-    """A previous result, unless the model or manifest changed since, it covered other utterances, or it lacks the
-    ASR's judgement that is now asked for (judged=True)."""
+def _inputs(manifest: Manifest, model: Path | None = None, **settings) -> dict:
+    """What a result was measured on, kept in its results.json: the utterances (ids, audio paths, texts), the model
+    folder and the settings that change it (a TTS seed). A cached result is reused only for the same inputs."""
+    digest = hashlib.sha256()
+    for u in manifest:
+        digest.update(json.dumps([u.id, str(Path(u.audio).resolve()), u.text]).encode() + b"\n")
+    return {"utterances": digest.hexdigest()[:16], "model": None if model is None else str(Path(model).resolve()),
+            **settings}
+
+
+def _judge(asr: ASR | None) -> str | None:
+    return None if asr is None else getattr(asr, "name", type(asr).__name__)
+
+
+def _cached(out_dir: Path, inputs: dict, sources: list[Path]) -> dict | None:
+    """A previous result of the same inputs (`_inputs`), unless a model or manifest file changed since."""
     path = out_dir / "results.json"
     if not path.exists():
         return None
     result = json.loads(path.read_text())
-    if result.get("n_utterances", -1) + len(result.get("skipped", [])) != len(manifest):  # TTS lists what it skipped
-        return None
-    if judged and "wer" not in result:
+    if result.get("inputs") != inputs:
         return None
     if any(path.stat().st_mtime < _newest_mtime(src) for src in sources if src is not None and src.exists()):
         return None
     return result
 
 
+def _judged_by(result: dict, asr: ASR | None) -> bool:
+    """Whether a result holds the judgement now asked for: the same ASR's WER, or none asked (asr=None)."""
+    return asr is None or ("wer" in result and result.get("judge") == _judge(asr))
+
+
 def run_codec(name: str, codec_dir: Path, manifest: Manifest, asr: ASR | None, out_dir: Path, batch_size: int = 8,
               quantize: bool = True) -> dict:
     from codec import Codec
 
-    result = _cached(out_dir, manifest, [codec_dir, manifest.path])
+    inputs = _inputs(manifest, codec_dir, decoded_from="codes" if quantize else "z_e")
+    result = _cached(out_dir, inputs, [codec_dir, manifest.path])
     if result is not None and result.get("results_version") != CODEC_RESULTS_VERSION:
         result = None  # computed by code that measured less (e.g. before the pitch scores): measure again
     if result is None:
         codec = Codec.from_pretrained(codec_dir)
-        result = {"system": name, "model": str(codec_dir), "fingerprint": codec.fingerprint(),
-                  **evaluate_codec(codec, manifest, asr, out_dir, batch_size, quantize)}
+        result = {"system": name, "model": str(codec_dir), "fingerprint": codec.fingerprint(), "inputs": inputs,
+                  "judge": _judge(asr), **evaluate_codec(codec, manifest, asr, out_dir, batch_size, quantize)}
         write_json(out_dir / "results.json", result)
-    elif asr is not None and "wer" not in result:  # measured earlier with --asr none: only the judging is missing
+    elif not _judged_by(result, asr):  # measured with --asr none or another judge: the signal scores stand
         result["wer"] = judge_codec(Codec.from_pretrained(codec_dir), manifest, asr, batch_size, quantize)
+        result["judge"] = _judge(asr)
         write_json(out_dir / "results.json", result)
     log.info("%s: %s", name, out_dir / "results.json")
     return result
@@ -286,10 +313,12 @@ def run_tts(name: str, model_dir: Path, manifest: Manifest, asr: ASR | None, out
             device: str = "cpu") -> dict:
     from pipelines.tts import TTSPipeline
 
-    result = _cached(out_dir, manifest, [model_dir, manifest.path], judged=asr is not None)
-    if result is None:
+    inputs = _inputs(manifest, model_dir, seed=seed)
+    result = _cached(out_dir, inputs, [model_dir, manifest.path])
+    if result is None or not _judged_by(result, asr):
         pipeline = TTSPipeline.from_pretrained(model_dir, device=device)
-        result = {"system": name, "model": str(model_dir), **evaluate_tts(pipeline, manifest, asr, out_dir, seed)}
+        result = {"system": name, "model": str(model_dir), "inputs": inputs, "judge": _judge(asr),
+                  **evaluate_tts(pipeline, manifest, asr, out_dir, seed)}
         write_json(out_dir / "results.json", result)
     log.info("%s: %s", name, out_dir / "results.json")
     return result
@@ -299,10 +328,11 @@ def run_tts_codes(name: str, codec_dir: Path, codes_path: Path, manifest: Manife
                   out_dir: Path) -> dict:
     from codec import Codec
 
-    result = _cached(out_dir, manifest, [codec_dir, codes_path, manifest.path], judged=asr is not None)
-    if result is None:
+    inputs = _inputs(manifest, codec_dir, codes=str(Path(codes_path).resolve()))
+    result = _cached(out_dir, inputs, [codec_dir, codes_path, manifest.path])
+    if result is None or not _judged_by(result, asr):
         codec = Codec.from_pretrained(codec_dir)
-        result = {"system": name, "model": str(codec_dir),
+        result = {"system": name, "model": str(codec_dir), "inputs": inputs, "judge": _judge(asr),
                   **evaluate_tts_codes(codec, codes_path, manifest, asr, out_dir)}
         write_json(out_dir / "results.json", result)
     log.info("%s: %s", name, out_dir / "results.json")
@@ -310,9 +340,10 @@ def run_tts_codes(name: str, codec_dir: Path, codes_path: Path, manifest: Manife
 
 
 def run_ground_truth(manifest: Manifest, asr: ASR, out_dir: Path) -> dict:
-    result = _cached(out_dir, manifest, [manifest.path])
-    if result is None:
-        result = evaluate_ground_truth(manifest, asr)
+    inputs = _inputs(manifest)
+    result = _cached(out_dir, inputs, [manifest.path])
+    if result is None or not _judged_by(result, asr):
+        result = {"inputs": inputs, "judge": _judge(asr), **evaluate_ground_truth(manifest, asr)}
         write_json(out_dir / "results.json", result)
     return result
 
@@ -397,7 +428,7 @@ def comparison_report(codecs: dict[str, Path], tts: dict[str, Path], manifest: M
             lines += ["![TTS WER](tts_wer.png)", ""]
     if skipped:
         lines += [f"## Skipped entries ({len(skipped)})", ""] + [f"- `{uid}`: {reason}" for uid, reason in skipped] + [""]
-    lines += [f"ASR judge: {type(asr).__name__}. WER after the shared text normalizer; CIs by bootstrap over utterances."
+    lines += [f"ASR judge: {_judge(asr)}. WER after the shared text normalizer; CIs by bootstrap over utterances."
               if asr is not None else "No ASR judge (--asr none): no WER."]
     write_json(out_dir / "results.json", {"ground_truth": truth, "codecs": codec_results,
                                           "codecs_unquantized": bounds, "tts": tts_results,
@@ -413,15 +444,17 @@ def _spectrograms(codecs: dict[str, Path], manifest: Manifest, out_dir: Path, n:
 
     loaded = {name: Codec.from_pretrained(d) for name, d in codecs.items()}
     lines = []
-    dataset = UtteranceDataset(Manifest(manifest.path, manifest.utterances[:n]), 16000)
+    rate = 16000  # every row is drawn at one rate, whatever each codec's own
+    dataset = UtteranceDataset(Manifest(manifest.path, manifest.utterances[:n]), rate)
     for i in range(len(dataset)):
         item = dataset[i]
         rows = {"ground truth": item["audio"].numpy()}
         for name, codec in loaded.items():
-            codes, flen = codec.encode(item["audio"][None])
-            rows[name] = codec.decode(codes, flen)[0, : item["length"]].cpu().numpy()
+            audio = torch.from_numpy(resample(item["audio"].numpy(), rate, codec.sample_rate))
+            codes, flen = codec.encode(audio[None])
+            rows[name] = resample(codec.decode(codes, flen)[0].cpu().numpy(), codec.sample_rate, rate)[: item["length"]]
         path = out_dir / f"spectrogram_{_slug(item['id'])}.png"
-        spectrogram_comparison_png(rows, 16000, path, title=item["text"][:80])
+        spectrogram_comparison_png(rows, rate, path, title=item["text"][:80])
         lines += [f"![spectrograms of {item['id']}]({path.name})", ""]
     return lines
 

@@ -199,10 +199,11 @@ def pesq_scores(ref, deg, sample_rate: int) -> dict[str, float]:
     """ITU-T P.862 PESQ of degraded `deg [T]` against `ref [T]` -> {'pesq_wb', 'pesq_nb'} (MOS-LQO).
 
     Wide-band is scored at 16 kHz and narrow-band at 8 kHz (both resampled from `sample_rate` as needed); maxima
-    are about 4.64 (WB) and 4.55 (NB). When PESQ finds no speech in the reference it returns NaN with a warning;
-    other PESQ failures (e.g. a signal shorter than ~0.25 s) raise ValueError with PESQ's reason.
+    are about 4.64 (WB) and 4.55 (NB). Where PESQ cannot score the pair — no speech in the reference, or a signal
+    shorter than its 0.25 s minimum — it returns NaN with a warning (averages leave NaN out: `mean_with_ci`);
+    other PESQ failures raise ValueError with PESQ's reason.
     """
-    from pesq import NoUtterancesError, PesqError, pesq
+    from pesq import BufferTooShortError, NoUtterancesError, PesqError, pesq
 
     ref, deg = _pair(ref, deg, "pesq_scores")
     out = {}
@@ -210,9 +211,10 @@ def pesq_scores(ref, deg, sample_rate: int) -> dict[str, float]:
         r, d = resample(ref, sample_rate, rate), resample(deg, sample_rate, rate)
         try:
             out[key] = float(pesq(rate, r.astype(np.float64), d.astype(np.float64), mode))
-        except NoUtterancesError:
-            warnings.warn(f"pesq_scores: PESQ-{mode.upper()} found no speech in the reference "
-                          f"({len(ref) / sample_rate:.2f} s); returning NaN", RuntimeWarning, stacklevel=2)
+        except (NoUtterancesError, BufferTooShortError) as e:
+            why = "found no speech in the reference" if isinstance(e, NoUtterancesError) else "needs at least 0.25 s"
+            warnings.warn(f"pesq_scores: PESQ-{mode.upper()} {why} ({len(ref) / sample_rate:.2f} s); returning NaN",
+                          RuntimeWarning, stacklevel=2)
             out[key] = float("nan")
         except PesqError as e:
             raise ValueError(f"pesq_scores: PESQ-{mode.upper()} failed on {len(ref) / sample_rate:.2f} s of audio "
@@ -223,12 +225,20 @@ def pesq_scores(ref, deg, sample_rate: int) -> dict[str, float]:
 def stoi_score(ref, deg, sample_rate: int, extended: bool = False) -> float:
     """Short-Time Objective Intelligibility (pystoi; resamples to 10 kHz internally) of `deg [T]` vs `ref [T]`.
 
-    1.0 for identical signals; `extended=True` gives ESTOI.
+    1.0 for identical signals; `extended=True` gives ESTOI. NaN with a warning where the reference has under 30
+    speech frames of 25.6 ms once its silences are dropped (~0.4 s): pystoi's own answer there, 1e-5, is no score.
     """
     from pystoi import stoi
 
     ref, deg = _pair(ref, deg, "stoi_score")
-    return float(stoi(ref.astype(np.float64), deg.astype(np.float64), sample_rate, extended=extended))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        score = float(stoi(ref.astype(np.float64), deg.astype(np.float64), sample_rate, extended=extended))
+    if any("Not enough STFT frames" in str(w.message) for w in caught):
+        warnings.warn(f"stoi_score: under 30 speech frames in the reference ({len(ref) / sample_rate:.2f} s, "
+                      "silences dropped); returning NaN", RuntimeWarning, stacklevel=2)
+        return float("nan")
+    return score
 
 
 def mel_distance(ref, deg, sample_rate: int, windows: Sequence[int] = MEL_WINDOWS,

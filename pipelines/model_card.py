@@ -217,7 +217,9 @@ def wer_rows(report: Path, name: str) -> dict:
     if name not in results.get("tts", {}):
         raise ModelCardError(f"{report}/results.json: no TTS result named {name!r} (has {sorted(results.get('tts', {}))})")
     pick = lambda r: {k: r["wer"][k] for k in ("wer", "wer_ci", "n_utterances", "n_reference_words")}
-    return {"model": pick(results["tts"][name]), "ground_truth": pick(results["ground_truth"])}
+    # results written before the judge was recorded (2026-12-06) name none
+    return {"model": pick(results["tts"][name]), "ground_truth": pick(results["ground_truth"]),
+            "judge": results["tts"][name].get("judge") or "not recorded"}
 
 
 def speed_summary(benchmark: Path) -> dict:
@@ -243,6 +245,12 @@ def _wer_cell(row: dict) -> str:
     return f"{row['wer']:.3f} [{low:.3f}, {high:.3f}] ({row['n_utterances']} sentences, {row['n_reference_words']} words)"
 
 
+def _judges(wer: dict) -> str:
+    """The ASR that judged the card's WER rows (cards written before it was recorded: pocketsphinx, the only one
+    used until then)."""
+    return ", ".join(sorted({rows.get("judge", "pocketsphinx") for rows in wer.values()}))
+
+
 def card_markdown(facts: dict) -> str:
     speed = facts["speed"]
     data = [f"{d['utterances']} utterances, {d['hours']} h, speakers "
@@ -252,8 +260,9 @@ def card_markdown(facts: dict) -> str:
         data = [f"{sum(d['utterances'] for d in facts['data'])} utterances, "
                 f"{sum(d['hours'] for d in facts['data']):.2f} h in all:", "", *(f"- {line}" for line in data)]
     lines = [f"# {facts['title']}", "",
-             "A text-to-speech model of sgspeech: a speech codec (16 kHz, 50 codes/s, one codebook of "
-             f"{facts['codebook_size']}) and a Llama-style LM over {facts['text_input']} and its codes. "
+             "A text-to-speech model of sgspeech: a speech codec "
+             f"({facts.get('sample_rate', 16000) / 1000:g} kHz, {facts.get('frame_rate', 50.0):g} codes/s, one "
+             f"codebook of {facts['codebook_size']}) and a Llama-style LM over {facts['text_input']} and its codes. "
              "`pipelines.synthesize(\"text\")` and `python -m pipelines \"text\" -o out.wav` use it when no model is named.",
              "", "## Files", "",
              f"{facts['megabytes']:.1f} MB in all (budget {facts['max_megabytes']:.0f} MB), safetensors weights stored "
@@ -264,7 +273,7 @@ def card_markdown(facts: dict) -> str:
              + compute_precision(facts["sampling"])
              + (" Phoneme input needs `espeak-ng` on the machine "
              "(`scripts/setup.sh` installs it)." if facts["text_input"].startswith("phonemes") else ""),
-             "", "## Data", "", *data, "", "## Intelligibility (ASR judge: pocketsphinx)", "",
+             "", "## Data", "", *data, "", f"## Intelligibility (ASR judge: {_judges(facts['wer'])})", "",
              "| sentences | this model: TTS WER [95% CI] | ground truth of the same sentences |", "|---|---|---|"]
     for label, rows in facts["wer"].items():
         lines.append(f"| {label} | {_wer_cell(rows['model'])} | {_wer_cell(rows['ground_truth'])} |")
@@ -375,6 +384,7 @@ def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: 
     carded = {Path(r["run"]).resolve() for r in inherited}
     facts = {
         "title": f"sgspeech TTS model `{name}`", "name": name, "codebook_size": codec.codebook_size,
+        "sample_rate": codec.sample_rate, "frame_rate": codec.frame_rate,
         "text_input": "phonemes (espeak-ng IPA)" if getattr(lm.tokenizer.config, "phonemes", False) else "text pieces",
         "megabytes": weights / 1e6, "max_megabytes": max_mb,
         "dtype": {part: stored_dtype(model / part / "model.safetensors") for part in ("codec", "lm")},

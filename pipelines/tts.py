@@ -54,10 +54,35 @@ class PipelineLoadError(ValueError):
     """A pipeline folder that is missing, incomplete or mismatched; the message names the file."""
 
 
+# A period after these ends no sentence ("Dr. Smith", "Jan. 3rd"); nor does one after a single letter ("J. Smith",
+# "p.m.") or before a word in lower case or a number.
+_NON_FINAL_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "mt", "vs", "no", "fig", "e.g", "i.e", "approx",
+                            "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
+
+
+def _sentence_ends(piece: str, following: str) -> bool:
+    """Whether the split between `piece` and `following` (cut after its final . ! ? ;) ends a sentence."""
+    if not piece.endswith("."):
+        return True
+    last = piece.split()[-1].rstrip(".").lower()
+    initial = len(last.split(".")[-1]) == 1 and last[-1:].isalpha()
+    return not (last in _NON_FINAL_ABBREVIATIONS or initial or following[:1].islower() or following[:1].isdigit())
+
+
 def split_sentences(text: str) -> list[str]:
-    """Split text into sentences (., !, ?, ;, line breaks), cutting very long ones at commas or every N words."""
+    """Split text into sentences (., !, ?, ;, line breaks), cutting very long ones at commas or every N words.
+    A period after an abbreviation or an initial, or before a lower-case word or a number, does not split."""
+    sentences = []
+    for line in re.split(r"\n+", text):
+        in_line = []
+        for piece in re.split(r"(?<=[.!?;])\s+", line.strip()):
+            if in_line and not _sentence_ends(in_line[-1], piece):
+                in_line[-1] += " " + piece
+            elif piece:
+                in_line.append(piece)
+        sentences += in_line
     pieces = []
-    for sentence in re.split(r"(?<=[.!?;])\s+|\n+", text):
+    for sentence in sentences:
         words = sentence.split()
         if len(words) <= MAX_SENTENCE_WORDS:
             pieces.append(sentence)

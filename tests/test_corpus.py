@@ -52,6 +52,33 @@ def test_librispeech_missing_flac_is_skipped_and_missing_subset_errors(tmp_path)
         build_librispeech(tmp_path, ["test-other"], tmp_path / "out")
 
 
+def test_librispeech_unreadable_transcript_and_untranscribed_flac_are_skipped_and_counted(tmp_path):
+    """One broken transcript file costs its chapter, not the subset; a flac no transcript names is counted too."""
+    make_librispeech(tmp_path)
+    chapter = tmp_path / "LibriSpeech/dev-clean/84/121123"
+    (chapter / "84-121123.trans.txt").write_bytes(b"84-121123-0000 CAF\xc9 AU LAIT\n")  # Latin-1, not UTF-8
+    sf.write(tmp_path / "LibriSpeech/dev-clean/174/50561/174-50561-0009.flac", np.zeros(8000, np.float32), 16000)
+    utterances, skipped = corpus.librispeech_manifest(tmp_path, "dev-clean", tmp_path / "out")
+    assert [u.id for u in utterances] == ["174-50561-0000"]
+    reasons = dict(skipped)
+    assert "transcript unreadable" in reasons["84-121123.trans.txt"]
+    assert "no line in its chapter's transcript" in reasons["174-50561-0009"]
+    assert "84-121123-0000" in reasons and "84-121123-0001" in reasons  # its chapter's flacs, untranscribed now
+
+
+def test_splits_share_no_sentence_after_normalization():
+    """A sentence the fortunes hold twice in other punctuation or spacing must not sit on both sides of a split."""
+    from codec.data import Utterance
+
+    utt = lambda uid, text: Utterance(uid, f"{uid}.wav", text, "slt", 1.0, 16000)
+    splits = corpus.disjoint_splits({
+        "train": [utt("a", "Remember:  Silly is a state of Mind."), utt("b", "Plain words only."),
+                  utt("c", "Once more, in dev!")],
+        "dev": [utt("d", "once more in dev"), utt("e", "Another one.")],
+        "test": [utt("f", "Remember: silly is a state of mind."), utt("g", "Another  one")]})
+    assert {k: [u.id for u in v] for k, v in splits.items()} == {"train": ["b"], "dev": ["d"], "test": ["f", "g"]}
+
+
 def test_fortune_sentences_are_plain_english():
     sentences = fortune_sentences()
     assert len(sentences) > 5000
@@ -123,6 +150,15 @@ def test_synth_from_user_text_file(tmp_path):
     paths = build_synth(tmp_path / "out", ["slt"], text_file=text, seed=0)
     all_texts = sorted(u.text for p in paths.values() for u in read_manifest(p))
     assert all_texts == sorted(["The first line is here.", "A second one follows.", "And a third to finish."])
+
+
+def test_synth_text_file_with_repeated_sentences_renders_each_once_in_one_split(tmp_path):
+    text = tmp_path / "lines.txt"
+    text.write_text("A dog barks.\nThe cat sleeps.\nBirds sing loudly.\n" * 2 + "the CAT sleeps\n")
+    paths = build_synth(tmp_path / "out", ["slt"], text_file=text, seed=1, dev_fraction=0.34, test_fraction=0.34)
+    utterances = [u for p in paths.values() for u in read_manifest(p)]
+    assert sorted(u.text for u in utterances) == ["A dog barks.", "Birds sing loudly.", "The cat sleeps."]
+    assert len({u.id for u in utterances}) == 3
 
 
 def test_split_sizes_keep_small_splits_and_allow_a_test_only_set():

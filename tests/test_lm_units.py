@@ -143,24 +143,26 @@ def test_phonemes_of_a_corpus_come_from_the_disk_cache_the_second_time(tmp_path,
     monkeypatch.setattr(ph.subprocess, "run", counting_run)
     monkeypatch.setenv("SGSPEECH_CACHE_DIR", str(tmp_path / "cache"))
     ph.phonemize.cache_clear()
-    first = ph.phonemize_many(texts)
+    # what users synthesise is never written to disk (the default)
+    assert ph.phonemize_many(["my card pin is four"] * 2) and not (tmp_path / "cache").exists()
+    first = ph.phonemize_many(texts, disk_cache=True)
     assert first[0] == first[2] == ph.phonemize("the smooth planks") and "ð" in first[0] and first[3] == ""
     assert (tmp_path / "cache" / "phonemes.sqlite").exists()
     calls.clear()
     ph.phonemize.cache_clear()  # a new process: only the disk remembers
-    assert ph.phonemize_many(texts) == first
+    assert ph.phonemize_many(texts, disk_cache=True) == first
     assert not [c for c in calls if "--ipa" in c]
     # another voice is another key
-    ph.phonemize_many(["the smooth planks"], voice="en-gb")
+    ph.phonemize_many(["the smooth planks"], voice="en-gb", disk_cache=True)
     assert [c[-1] for c in calls if "--ipa" in c] == ["en-gb"]
     # a damaged cache file is reported and bypassed, never fatal
     (tmp_path / "cache" / "phonemes.sqlite").write_bytes(b"not a database" * 100)
     with caplog.at_level("WARNING"):
-        assert ph.phonemize_many(texts) == first
+        assert ph.phonemize_many(texts, disk_cache=True) == first
     assert any("phoneme cache" in r.message for r in caplog.records)
     # an empty SGSPEECH_CACHE_DIR turns it off
     monkeypatch.setenv("SGSPEECH_CACHE_DIR", "")
-    assert ph.cache_path() is None and ph.phonemize_many(texts) == first
+    assert ph.cache_path() is None and ph.phonemize_many(texts, disk_cache=True) == first
 
 
 def test_tokenizer_load_names_missing_file(tmp_path, tokenizer):
@@ -554,3 +556,43 @@ def test_half_precision_units_follow_the_cpu_probes(monkeypatch):
     monkeypatch.setattr(torch.cpu, "_is_amx_fp16_supported", lambda: True)
     assert has_half_precision_units(torch.float16)
     assert not has_half_precision_units(torch.float32)
+
+
+@pytest.mark.parametrize("field, value", [("repetition_penalty", 0.0), ("repetition_penalty", -1.1),
+                                          ("repetition_penalty", float("nan")), ("repetition_penalty", float("inf")),
+                                          ("top_k", -1), ("top_k", 2.5), ("repetition_window", -4),
+                                          ("max_frames_base", -1), ("max_frames_per_text_token", float("nan"))])
+def test_sampling_config_refuses_values_that_would_break_or_silently_reverse_sampling(field, value):
+    # a penalty of 0 divided logits by zero (NaN probabilities deep in sampling), a negative one favoured repeats,
+    # a negative top_k or window acted as "off"
+    with pytest.raises(ValueError, match=field):
+        SamplingConfig(**{field: value})
+
+
+def test_lm_train_refuses_deepspeed_and_fsdp_and_runs_under_ddp():
+    from types import SimpleNamespace
+
+    from accelerate.utils import DistributedType
+
+    from lm.train import require_replicated_optimizer
+
+    for kind in (DistributedType.DEEPSPEED, DistributedType.FSDP):
+        with pytest.raises(SystemExit, match=f"not under {kind.name}: .*whole optimizer state"):
+            require_replicated_optimizer(SimpleNamespace(distributed_type=kind))
+    for kind in (DistributedType.NO, DistributedType.MULTI_GPU, DistributedType.MULTI_CPU):
+        require_replicated_optimizer(SimpleNamespace(distributed_type=kind))
+
+
+def test_a_step_is_exactly_batch_tokens_whatever_the_number_of_processes(tmp_path):
+    from lm.train import TrainConfig, rows_per_micro_batch, train
+
+    assert rows_per_micro_batch(2048, 1024, world=1, grad_accum=1) == 2
+    assert rows_per_micro_batch(16384, 1024, world=4, grad_accum=2) == 2
+    # 2 rows per step used to become one per process: 8 rows on 8 GPUs at the learning rate chosen for 2
+    with pytest.raises(SystemExit, match=r"multiple of 8192: use --batch-tokens 8192 \("):
+        rows_per_micro_batch(2048, 1024, world=8, grad_accum=1)
+    with pytest.raises(SystemExit, match="2 process.* x --grad-accum 3.*use --batch-tokens 6144 or 12288"):
+        rows_per_micro_batch(8192, 1024, world=2, grad_accum=3)
+    # train() checks it before reading any data (these token folders do not exist)
+    with pytest.raises(SystemExit, match="--batch-tokens 3000: .*rows of 1024 tokens.*use --batch-tokens 2048 or 3072"):
+        train(TrainConfig("no-tokens", "no-dev-tokens", str(tmp_path / "run"), preset="debug", batch_tokens=3000))

@@ -298,3 +298,54 @@ def test_generate_then_render_is_the_call_and_kept_codes_are_judged_again_elsewh
     with pytest.raises(ValueError, match="generated for codec"):
         main(["compare", "--tts-codes", f"x={other}:{kept}", "--out", str(tmp_path / "wrong"), "--asr", "none",
               *common])
+
+
+class _CountingJudge:
+    """A stand-in ASR that says the same words for every input and counts its calls."""
+
+    sample_rate = 16000
+
+    def __init__(self, name: str, words: str):
+        self.name, self.words, self.calls = name, words, 0
+
+    def transcribe(self, audios):
+        self.calls += 1
+        return [self.words] * len(audios)
+
+
+def test_cached_results_are_reused_only_for_the_same_judge_utterances_and_model(tmp_path, debug_recipe):
+    """A comparison folder re-run with another ASR, other utterances of the same count, or another model folder
+    under the same name measures again; the same inputs reuse the result."""
+    from codec.data import Manifest, read_manifest
+    from pipelines.evaluate import run_codec, run_ground_truth
+
+    manifest = read_manifest(debug_recipe / "data" / "test.jsonl")
+    first, second = (Manifest(manifest.path, manifest.utterances[i : i + 2]) for i in (0, 2))
+    quiet, chatty = _CountingJudge("quiet", ""), _CountingJudge("chatty", "a b c d e f g h i j k l m n o p")
+    truth = run_ground_truth(first, quiet, tmp_path / "gt")
+    assert truth["judge"] == "quiet" and truth["wer"]["wer"] == 1.0
+    assert run_ground_truth(first, quiet, tmp_path / "gt")["inputs"] == truth["inputs"] and quiet.calls == 1  # reused
+    again = run_ground_truth(first, chatty, tmp_path / "gt")
+    assert again["judge"] == "chatty" and again["wer"]["wer"] > 1.0 and chatty.calls == 1
+    moved = run_ground_truth(second, chatty, tmp_path / "gt")
+    assert chatty.calls == 2 and moved["inputs"]["utterances"] != again["inputs"]["utterances"]
+
+    plain, sg = (debug_recipe / "codec" / v / "final" for v in ("256", "256-sg"))
+    a = run_codec("c", plain, first, None, tmp_path / "codec")
+    b = run_codec("c", sg, first, None, tmp_path / "codec")
+    assert a["fingerprint"] == Codec.from_pretrained(plain).fingerprint()
+    assert b["fingerprint"] == Codec.from_pretrained(sg).fingerprint() != a["fingerprint"]
+    judged = run_codec("c", sg, first, quiet, tmp_path / "codec")  # only the judging was missing: signal scores stand
+    assert judged["judge"] == "quiet" and judged["pesq_wb"] == b["pesq_wb"] and quiet.calls == 2
+
+
+@pytest.mark.parametrize("text, sentences", [
+    ("Dr. Smith met Mr. Jones at 5 p.m. on Jan. 3rd. It was fine.",
+     ["Dr. Smith met Mr. Jones at 5 p.m. on Jan. 3rd.", "It was fine."]),
+    ("J. R. R. Tolkien wrote it. So it goes! Does it? Yes; it does.",
+     ["J. R. R. Tolkien wrote it.", "So it goes!", "Does it?", "Yes;", "it does."]),
+    ("It costs 5. Then it stops.\nEnds with Dr.\nNext line.", ["It costs 5.", "Then it stops.", "Ends with Dr.", "Next line."]),
+])
+def test_sentences_are_not_cut_at_abbreviations_or_initials(text, sentences):
+    """Each piece is spoken as its own utterance after a pause: "Dr." alone would be a sentence of one word."""
+    assert split_sentences(text) == sentences

@@ -263,11 +263,12 @@ def test_phoneme_table_replays_espeak_ng_exactly_and_refuses_what_it_did_not_rec
     unknown = subprocess.run([sys.executable, "-c", code, str(tmp_path / "tok"), json.dumps(["Never recorded."])],
                              env=env, cwd=SCRIPTS.parent, capture_output=True, text=True)
     assert unknown.returncode != 0 and "was not recorded" in unknown.stderr
-    # the cache filled by --cache answers a whole corpus there without a stand-in call per text: with a table that
-    # holds the version line alone, the ids are still the real ones
+    # the cache filled by --cache answers a whole corpus there (training's lookups: disk_cache=True) without a
+    # stand-in call per text: with a table that holds the version line alone, the ids are still the real ones
     version_only = tmp_path / "version_only.json"
     version_only.write_text(json.dumps({"--version": json.loads(table.read_text())["--version"]}))
-    cached = subprocess.run([sys.executable, "-c", code, str(tmp_path / "tok"), json.dumps(texts)],
+    corpus_code = code.replace("encode_many(json.loads(sys.argv[2]))", "encode_many(json.loads(sys.argv[2]), disk_cache=True)")
+    cached = subprocess.run([sys.executable, "-c", corpus_code, str(tmp_path / "tok"), json.dumps(texts)],
                             env={**env, "SGSPEECH_PHONEME_TABLE": str(version_only),
                                  "SGSPEECH_CACHE_DIR": str(tmp_path / "cache")},
                             cwd=SCRIPTS.parent, capture_output=True, text=True, check=True)
