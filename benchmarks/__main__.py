@@ -40,8 +40,15 @@ def main(argv=None) -> int:
     p.add_argument("--batches", type=_csv(int), help="batch sizes (codec-infer, lm-generate, peers)")
     p.add_argument("--seconds", type=float, help="utterance seconds (codec-infer, peers; default 10)")
     p.add_argument("--new-tokens", type=int, help="lm-generate: new tokens per row (default 200)")
+    p.add_argument("--codebook", type=int, help="lm-train, lm-generate: codebook of the codec the random-weights LM's "
+                                                "vocabulary follows (default 16384, the default model's)")
     p.add_argument("--frames", type=int, help="tts: codes per sentence (default 150 = 3 s)")
-    p.add_argument("--pipeline", help="tts: a trained pipeline folder instead of random tiny weights")
+    p.add_argument("--pipeline", help="tts, lm-generate: a trained pipeline folder (e.g. pipelines/default_model, "
+                                      "the default model) instead of random weights")
+    p.add_argument("--precision", choices=("float32", "bfloat16"),
+                   help="tts: the LM's layer projections and head in this precision at any batch (SamplingConfig "
+                        "layer_dtype, head_dtype, half_precision='always'); default: the pipeline's own settings "
+                        "(random weights: float32)")
     p.add_argument("--natural", action="store_true", help="tts with --pipeline: keep the model's own stopping "
                                                           "(the audio it really makes) instead of --frames per sentence")
     p.add_argument("--peers-python", help="peers: the separate venv's python (default /tmp/peers-venv/bin/python)")
@@ -82,12 +89,17 @@ def main(argv=None) -> int:
             d["seconds"] = args.seconds
         if args.new_tokens is not None and name == "lm-generate":
             d["new_tokens"] = args.new_tokens
+        if args.codebook is not None and name in ("lm-train", "lm-generate"):
+            d["codebook"] = args.codebook
+        if args.pipeline and name == "lm-generate":
+            d["pipeline"] = args.pipeline
         if name == "tts":
             if args.frames is not None:
                 d["frames"] = args.frames
             if args.pipeline:
                 d["pipeline"] = args.pipeline
             d["natural"] = args.natural
+            d["precision"] = args.precision
         if name == "peers" and args.peers_python:
             d["peers_python"] = args.peers_python
         return {**d, **extra}

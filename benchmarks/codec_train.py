@@ -8,6 +8,7 @@ torch.utils.flop_counter.FlopCounterMode; on CUDA, MFU = FLOPs / step time / pea
 """
 from __future__ import annotations
 
+import gc
 import time
 
 import torch
@@ -42,7 +43,8 @@ def build_step(preset: str, sg: bool, batch: int, segment_seconds: float, device
     generator, disc, opt_g, opt_d = accelerator.prepare(GeneratorForward(codec), disc, opt_g, opt_d)
     generator.train(), disc.train()
     segment = max(1, round(segment_seconds * config.frame_rate)) * config.hop_length
-    wav = (torch.randn(batch, segment) * 0.1).to(accelerator.device)
+    # its own generator: the same batch for both SG variants whatever their initialisation draws
+    wav = (torch.randn(batch, segment, generator=torch.Generator().manual_seed(0)) * 0.1).to(accelerator.device)
     lengths = torch.full((batch,), segment, dtype=torch.long, device=accelerator.device)
 
     def make_step(run_generator, run_disc):
@@ -77,6 +79,54 @@ def count_flops(step) -> int:
     return int(counter.get_total_flops())
 
 
+def _timed(step, dev) -> float:
+    sync(dev)
+    t0 = time.perf_counter()
+    step()
+    sync(dev)
+    return time.perf_counter() - t0
+
+
+def measure_variant(row: dict, dev: torch.device, batch: int, segment_seconds: float, warmup: int, repeats: int,
+                    budget_s: float, threads: int, flops: bool, mixed_precision: str,
+                    compile: bool) -> None:  # noqa: A002 (the CLI flag's name)
+    """Builds the step of one SG variant (row["preset"], row["sg"]), warms it up, times it and fills the row (or
+    row["skipped"] with the reason, when its steps would exceed the CPU budget).
+
+    Everything the variant allocates (models, gradients, optimizer state) is local here and gone when this returns,
+    so the row's peak memory is this variant's alone, never the other variant's or the previous preset's."""
+    with peak_memory(dev, row):
+        step, n_params, seg_s = build_step(row["preset"], row["sg"], batch, segment_seconds, dev,
+                                           mixed_precision=mixed_precision, compile=compile)
+        row["parameters"] = n_params
+        first = _timed(step, dev)  # first warm-up step, also the cost estimate
+        if compile:  # that step compiled: estimate from a compiled one
+            row["compile_s"] = round(first, 2)
+            first = _timed(step, dev)
+        if dev.type == "cpu" and 2 * first * (warmup - 1 + repeats) > budget_s:
+            row["skipped"] = (f"one step took {first:.1f} s; {warmup - 1 + repeats} more of each SG variant exceed "
+                              f"--budget-s {budget_s:.0f} on {threads} CPU threads")
+            return
+        for _ in range(warmup - 1):
+            step()
+        samples = [_timed(step, dev) for _ in range(repeats)]
+        if flops:
+            row["flops_per_step"] = count_flops(step)
+    stats = summarize(samples)
+    row.update({"step_s": stats, "samples_per_s": batch / stats["median"],
+                "audio_seconds_per_s": batch * seg_s / stats["median"]})
+
+
+def release(dev: torch.device, compiled: bool) -> None:
+    """Frees what a measured variant left: its objects hold reference cycles (the Accelerator's), which only the
+    collector frees; torch.compile's caches of its modules; on CUDA the allocator's cached blocks."""
+    if compiled:
+        torch.compiler.reset()
+    gc.collect()
+    if dev.type == "cuda":
+        torch.cuda.empty_cache()
+
+
 def run(device: str = "cpu", presets=PRESETS, batch: int = 8, segment_seconds: float = 1.0, threads: int = 2,
         warmup: int = 2, repeats: int = 5, budget_s: float = 120.0, flops: bool = True, quick: bool = False,
         mixed_precision: str = "auto", compile: bool = False) -> dict:  # noqa: A002 (the CLI flag's name)
@@ -88,76 +138,33 @@ def run(device: str = "cpu", presets=PRESETS, batch: int = 8, segment_seconds: f
     precision = precision_label(build_accelerator(mixed_precision, cpu=dev.type == "cpu"))  # as build_step's resolves
     rows = []
     for name in presets:
-        # Both variants are built first and their timed steps interleaved (off, on, off, on, ...): on a shared
-        # machine both then see the same load, so the SG overhead ratio stays meaningful even when the absolute
-        # step times are noisy.
-        variants, built = {}, {}
+        # One variant at a time (built, warmed up, timed, freed), so that each row's peak memory is its own. Both
+        # variants train on the same batch (build_step's own seeded generator) after the same warm-up.
+        variants = {}
         for sg in (False, True):
-            row = {"preset": name, "sg": sg, "batch": batch, "segment_seconds": segment_seconds,
-                   "precision": precision, "compiled": compile}
-            variants[sg] = row
+            row = variants[sg] = {"preset": name, "sg": sg, "batch": batch, "segment_seconds": segment_seconds,
+                                  "precision": precision, "compiled": compile}
             try:
-                with peak_memory(dev, row):
-                    step, n_params, seg_s = build_step(name, sg, batch, segment_seconds, dev,
-                                                       mixed_precision=mixed_precision, compile=compile)
-                    row["parameters"] = n_params
-                    t0 = time.perf_counter()
-                    step()  # first warm-up step, also the cost estimate
-                    sync(dev)
-                    first = time.perf_counter() - t0
-                    if compile:  # that step compiled: estimate from a compiled one
-                        row["compile_s"] = round(first, 2)
-                        t0 = time.perf_counter()
-                        step()
-                        sync(dev)
-                        first = time.perf_counter() - t0
-                built[sg] = (step, seg_s)
+                measure_variant(row, dev, batch, segment_seconds, warmup, repeats, budget_s, threads, flops,
+                                mixed_precision, compile)
             except torch.OutOfMemoryError as e:
                 row["skipped"] = f"out of memory: {str(e)[:200]}"
-                continue
-            if dev.type == "cpu" and 2 * first * (warmup - 1 + repeats) > budget_s:
-                row["skipped"] = (f"one step took {first:.1f} s; {warmup - 1 + repeats} more of each SG variant exceed "
-                                  f"--budget-s {budget_s:.0f} on {threads} CPU threads")
+            release(dev, compile)
+            if "skipped" in row:
                 log(f"codec-train {name} sg={sg}: skipped ({row['skipped']})")
-                built.pop(sg)
-        samples = {sg: [] for sg in built}
-        try:
-            for i in range(warmup - 1 + repeats):
-                for sg, (step, _) in built.items():
-                    sync(dev)
-                    t0 = time.perf_counter()
-                    step()
-                    sync(dev)
-                    if i >= warmup - 1:
-                        samples[sg].append(time.perf_counter() - t0)
-            for sg, (step, seg_s) in built.items():
-                row = variants[sg]
-                stats = summarize(samples[sg])
-                if flops:
-                    row["flops_per_step"] = count_flops(step)
-                row.update({"step_s": stats, "samples_per_s": batch / stats["median"],
-                            "audio_seconds_per_s": batch * seg_s / stats["median"]})
-                if dev.type == "cuda":
-                    row["peak_cuda_mb_both_variants"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
-                row["peak_rss_mb"] = round(maxrss_mb(), 1)
-                if "flops_per_step" in row:
-                    row["achieved_flops"] = row["flops_per_step"] / stats["median"]
-                    if peak:
-                        row["mfu"] = row["achieved_flops"] / peak
-                        row["mfu_peak_basis"] = f"{peak_key} dense bf16 {peak / 1e12:.1f} TFLOP/s"
-                log(f"codec-train {name} sg={sg}: {stats['median']:.3f} s/step, {row['samples_per_s']:.1f} samples/s"
-                    + (f", MFU {row['mfu']:.3f}" if "mfu" in row else ""))
-        except torch.OutOfMemoryError as e:
-            for sg in built:
-                variants[sg]["skipped"] = f"out of memory: {str(e)[:200]}"
+                continue
+            row["peak_rss_mb"] = round(maxrss_mb(), 1)
+            if "flops_per_step" in row:
+                row["achieved_flops"] = row["flops_per_step"] / row["step_s"]["median"]
+                if peak:
+                    row["mfu"] = row["achieved_flops"] / peak
+                    row["mfu_peak_basis"] = f"{peak_key} dense bf16 {peak / 1e12:.1f} TFLOP/s"
+            log(f"codec-train {name} sg={sg}: {row['step_s']['median']:.3f} s/step, {row['samples_per_s']:.1f} "
+                "samples/s" + (f", MFU {row['mfu']:.3f}" if "mfu" in row else ""))
         rows += list(variants.values())
         if all("step_s" in variants[sg] for sg in (False, True)):
-            paired = [on / off for off, on in zip(samples[False], samples[True])]
             rows.append({"preset": name, "sg_overhead_ratio": variants[True]["step_s"]["median"] /
-                         variants[False]["step_s"]["median"], "sg_overhead_ratio_paired": summarize(paired)})
-        del built
-        if dev.type == "cuda":
-            torch.cuda.empty_cache()
+                         variants[False]["step_s"]["median"]})
     targets = [{"target": f"self-guidance adds <= 15% to a training step ({r['preset']})",
                 "value": r["sg_overhead_ratio"], "met": r["sg_overhead_ratio"] <= 1.15}
                for r in rows if "sg_overhead_ratio" in r]
@@ -166,6 +173,7 @@ def run(device: str = "cpu", presets=PRESETS, batch: int = 8, segment_seconds: f
                                        "quick": quick, "mixed_precision": mixed_precision, "compile": compile},
                   rows, targets,
                   notes=["step = discriminator step + generator step (adversarial phase), synthetic batch, no data loading",
-                         "sg_overhead_ratio = median step time with SG / without SG (same seed, same batch); SG-on and SG-off steps are "
-                         "interleaved; sg_overhead_ratio_paired = statistics of on/off ratios of adjacent steps",
+                         "sg_overhead_ratio = median step time with SG / without SG (same seed, same batch, same "
+                         "warm-up); the variants run one after the other, each alone in memory (peak_cuda_mb is the "
+                         "variant's own: build, steps and the FLOP count)",
                          "FLOPs from FlopCounterMode over one full step (matmul/conv family only)"])

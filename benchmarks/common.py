@@ -22,21 +22,30 @@ from codec.hardware import has_half_precision_units
 
 DEFAULT_RESULTS = Path(__file__).resolve().parent / "results.jsonl"
 
-# Dense bf16 tensor-core peak (no sparsity), the MFU denominator. H100 SXM: 989.4 TFLOP/s; H200 has the same
-# compute (more and faster memory); H100 PCIe: 756 TFLOP/s; A100: 312 TFLOP/s.
-PEAK_BF16_FLOPS = {"H200": 989.4e12, "H100 SXM": 989.4e12, "H100 PCIe": 756.0e12, "H100": 989.4e12, "A100": 312.0e12}
+# Dense bf16 tensor-core peak (no sparsity) per GPU, the MFU denominator, from NVIDIA's datasheets: H100 SXM 989.4
+# TFLOP/s; H200 (SXM) has the same compute (more and faster memory); the NVL cards (H100 NVL, H200 NVL: PCIe cards
+# at lower power) 835.5 (1671 with sparsity); H100 PCIe 756; A100 312.
+PEAK_BF16_FLOPS = {"H200": 989.4e12, "H200 NVL": 835.5e12, "H100 SXM": 989.4e12, "H100 NVL": 835.5e12,
+                   "H100 PCIe": 756.0e12, "A100": 312.0e12}
+# (words the device name must all contain, PEAK_BF16_FLOPS key), most specific first: "NVIDIA H100 NVL" and
+# "NVIDIA H100 PCIe" also contain "H100", which alone means the SXM part ("NVIDIA H100 80GB HBM3").
+_GPU_NAMES = ((("H200", "NVL"), "H200 NVL"), (("H200",), "H200"), (("H100", "NVL"), "H100 NVL"),
+              (("H100", "PCIe"), "H100 PCIe"), (("H100",), "H100 SXM"), (("A100",), "A100"))
+
+
+def gpu_peak_bf16_flops(name: str) -> tuple[float | None, str | None]:
+    """(dense bf16 peak FLOP/s, PEAK_BF16_FLOPS key) of the GPU called `name` (torch.cuda.get_device_name), or
+    (None, None) for a GPU not listed."""
+    for words, key in _GPU_NAMES:
+        if all(word in name for word in words):
+            return PEAK_BF16_FLOPS[key], key
+    return None, None
 
 
 def peak_bf16_flops(device: str) -> tuple[float | None, str | None]:
     if device != "cuda" or not torch.cuda.is_available():
         return None, None
-    name = torch.cuda.get_device_name()
-    if "H100" in name and "PCIe" in name:
-        return PEAK_BF16_FLOPS["H100 PCIe"], "H100 PCIe"
-    for key in ("H200", "H100", "A100"):
-        if key in name:
-            return PEAK_BF16_FLOPS[key], key
-    return None, None
+    return gpu_peak_bf16_flops(torch.cuda.get_device_name())
 
 
 def cpu_model() -> str:

@@ -17,7 +17,7 @@ import time
 
 import torch
 
-from benchmarks.codec_infer import compile_codec
+from benchmarks.codec_infer import autocast, compile_codec
 from benchmarks.common import environment, report, setup_device, sync
 from codec.config import CodecConfig
 from codec.model import Codec
@@ -39,27 +39,32 @@ def main(argv: list[str] | None = None) -> int:
     compiled = copy.deepcopy(eager)
     compile_s = compile_codec(compiled, dev, args.seconds)
     wav = torch.randn(1, int(args.seconds * eager.sample_rate), device=dev) * 0.1
-    codes, frames = eager.encode(wav)
-    result = {"codes_equal": bool(torch.equal(codes, compiled.encode(wav)[0])),
-              "audio_max_abs_diff": float((eager.decode(codes, frames) - compiled.decode(codes, frames)).abs().max())}
-    calls = {"encode": lambda codec: codec.encode(wav), "decode": lambda codec: codec.decode(codes, frames)}
-    times = {(op, kind): [] for op in calls for kind in ("eager", "compiled")}
-    for i in range(args.pairs + 2):  # the first two pairs are warm-up
-        for op, call in calls.items():
-            order = [("eager", eager), ("compiled", compiled)][:: -1 if i % 2 else 1]
-            for kind, codec in order:
-                start = time.perf_counter()
-                call(codec)
-                sync(dev)
-                if i >= 2:
-                    times[op, kind].append(time.perf_counter() - start)
+    # every call in the precision the codec was compiled in (bf16 autocast on CUDA, as codec-infer times it):
+    # another one would time a recompiled graph, or compare the eager codec at one precision to the compiled at another
+    with autocast(dev):
+        codes, frames = eager.encode(wav)
+        audio_diff = eager.decode(codes, frames) - compiled.decode(codes, frames)
+        result = {"codes_equal": bool(torch.equal(codes, compiled.encode(wav)[0])),
+                  "audio_max_abs_diff": float(audio_diff.abs().max())}
+        calls = {"encode": lambda codec: codec.encode(wav), "decode": lambda codec: codec.decode(codes, frames)}
+        times = {(op, kind): [] for op in calls for kind in ("eager", "compiled")}
+        for i in range(args.pairs + 2):  # the first two pairs are warm-up
+            for op, call in calls.items():
+                order = [("eager", eager), ("compiled", compiled)][:: -1 if i % 2 else 1]
+                for kind, codec in order:
+                    start = time.perf_counter()
+                    call(codec)
+                    sync(dev)
+                    if i >= 2:
+                        times[op, kind].append(time.perf_counter() - start)
     for op in calls:
         eager_t, comp_t = times[op, "eager"], times[op, "compiled"]
         result[op] = {"eager_median_s": statistics.median(eager_t), "compiled_median_s": statistics.median(comp_t),
                       "paired_ratio": statistics.median(c / e for c, e in zip(comp_t, eager_t))}
     total = {k: result["encode"][f"{k}_median_s"] + result["decode"][f"{k}_median_s"] for k in ("eager", "compiled")}
     result["x_realtime"] = {k: args.seconds / v for k, v in total.items()}
-    print(json.dumps(report("compile_ab", env, vars(args), [{"compile_s": compile_s, **result}])))
+    precision = "bf16-autocast" if dev.type == "cuda" else "fp32"
+    print(json.dumps(report("compile_ab", env, vars(args), [{"compile_s": compile_s, "precision": precision, **result}])))
     return 0
 
 

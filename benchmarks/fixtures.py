@@ -9,6 +9,7 @@ only; lengths are what matters.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -62,14 +63,54 @@ def sentences(work: Path = DEFAULT_WORK, utterances: int = 48) -> list[str]:
     return [e.text for e in TokenStore(tokens(work, utterances)).entries]
 
 
+@contextmanager
 def block_speech_end(model, vocab):
-    """A forward hook on lm_head that makes SPEECH_END impossible (logit -inf), so that every row of a random-weight
-    LM generates exactly its length bound of codes: generation lengths become a controlled benchmark parameter.
-    Returns the hook handle (call .remove())."""
+    """Within the block, `model` cannot emit SPEECH_END (logit -inf), so that every row of a random-weight LM
+    generates exactly its length bound of codes: generation lengths become a controlled benchmark parameter.
+
+    Logits come from the lm_head module (transformers' forward; lm.decoding.StaticCacheDecoder with a float32
+    head) or from StaticCacheDecoder's half-precision copy of the head (SamplingConfig.head_dtype), which calls no
+    module and so no forward hook. Both are covered: a forward hook on lm_head, and StaticCacheDecoder's step
+    methods wrapped for this model (step_at is what a CUDA graph captures, so the block replays with it)."""
+    from lm.decoding import StaticCacheDecoder
+
     end = vocab.speech_end
 
     def hook(module, inputs, output):
         output[..., end] = float("-inf")
         return output
 
-    return model.lm_head.register_forward_hook(hook)
+    def blocking(method):
+        def step(decoder, *args, **kwargs):
+            logits = method(decoder, *args, **kwargs)
+            if decoder.model is model:
+                logits[..., end] = float("-inf")
+            return logits
+        return step
+
+    previous = {name: getattr(StaticCacheDecoder, name) for name in ("step", "step_at")}
+    handle = model.lm_head.register_forward_hook(hook)
+    for name, method in previous.items():
+        setattr(StaticCacheDecoder, name, blocking(method))
+    try:
+        yield
+    finally:  # restores what was there before (blocks nest)
+        handle.remove()
+        for name, method in previous.items():
+            setattr(StaticCacheDecoder, name, method)
+
+
+def decoder_precision(model, rows: int, sampling) -> str:
+    """The precision lm.generate.generate_codes decodes a batch of `rows` in under `sampling`: its head's and its
+    layers' (SamplingConfig's half-precision copies where lm.generate uses them, else the model's own weights).
+    On a CPU with half_precision "where_faster" the answer is the verdict generate_codes measured for that batch
+    size (remembered per process), so ask after a generation of that size."""
+    from lm.generate import _compute_dtypes
+
+    own = next(model.parameters())
+    head, layers = _compute_dtypes(model, rows, sampling, own.device)
+
+    def name(dtype):
+        return str(own.dtype if dtype is None else dtype).removeprefix("torch.")
+
+    return f"head {name(head)}, layers {name(layers)}"

@@ -4,9 +4,10 @@
 Runs the step of `benchmarks/codec_train.py` (discriminator step + generator step, the loop's syncs) or of
 `benchmarks/lm_train.py` (one packed batch of lm/train.py: loss, backward, clipping, AdamW) under
 `torch.profiler` and answers the question the MFU figures raise: is the step bound by the device or by the host?
-- `device_busy_fraction` = summed GPU kernel time / wall time of the steps (CUDA only). Near 1: the kernels are
-  the cost, make them faster (fusion, bigger tiles); far below 1: the host cannot launch work fast enough, make
-  fewer launches (CUDA graphs, torch.compile, larger batches).
+- `device_busy_fraction` = summed GPU kernel time per profiled step / median wall time of as many unprofiled
+  steps (CUDA only; the profiler's overhead slows the host, so the profiled wall, `wall_s_per_step_profiled`, as
+  the denominator would understate it). Near 1: the kernels are the cost, make them faster (fusion, bigger tiles); far below 1: the
+  host cannot launch work fast enough, make fewer launches (CUDA graphs, torch.compile, larger batches).
 - `dispatched_ops_per_step` / `kernels_per_step`: ATen operators the host dispatched (counted below autograd, the
   same on any device), kernels the GPU ran.
 - the top operators by self time (device time on CUDA, CPU time on CPU) as a table in `--out`/profile_<...>.txt.
@@ -24,7 +25,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 from benchmarks import fixtures
 from benchmarks.codec_train import build_step
-from benchmarks.common import emit, environment, report, setup_device, sync
+from benchmarks.common import emit, environment, report, setup_device, sync, time_fn
 from benchmarks.lm_train import build_step as build_lm_step
 from lm.model import ATTENTION_KINDS, attention_problem
 from lm.tokens import TokenStore
@@ -67,10 +68,9 @@ def profile_lm_step(preset: str, device: str, batch_tokens: int = 65536, attenti
 
 
 def profile_step(step, dev: torch.device, row: dict, steps: int, warmup: int, top: int) -> tuple[dict, str]:
-    """Runs `step` warmup times, once under the op counter, then `steps` times under torch.profiler."""
-    for _ in range(warmup):
-        step()
-    sync(dev)
+    """Runs `step` warmup times, `steps` times timed, once under the op counter, then `steps` times under
+    torch.profiler."""
+    wall = time_fn(step, dev, warmup, steps)
     with _OpCounter() as counter:
         step()
     sync(dev)
@@ -80,14 +80,15 @@ def profile_step(step, dev: torch.device, row: dict, steps: int, warmup: int, to
         for _ in range(steps):
             step()
         sync(dev)
-        wall = time.perf_counter() - t0
+        profiled_wall = time.perf_counter() - t0
     events = prof.key_averages()
-    row.update({"steps": steps, "wall_s_per_step": wall / steps, "dispatched_ops_per_step": counter.count})
+    row.update({"steps": steps, "wall_s_per_step": wall["median"],
+                "wall_s_per_step_profiled": profiled_wall / steps, "dispatched_ops_per_step": counter.count})
     if dev.type == "cuda":
         kernels = [e for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA]
         busy_us = sum(e.time_range.elapsed_us() for e in kernels)  # overlapping kernels would count twice
         row.update({"kernels_per_step": len(kernels) / steps, "device_busy_s_per_step": busy_us / 1e6 / steps,
-                    "device_busy_fraction": busy_us / 1e6 / wall})
+                    "device_busy_fraction": busy_us / 1e6 / steps / wall["median"]})
         sort_by = "self_device_time_total"  # the name since torch 2.4 (was self_cuda_time_total)
     else:
         sort_by = "self_cpu_time_total"
@@ -128,7 +129,9 @@ def main() -> int:
     row["table"] = name
     record = report("profile_lm_step" if args.lm else "profile_codec_step", environment(args.device), vars(args), [row],
                     notes=["dispatched_ops_per_step: one step counted with a TorchDispatchMode (outside the profile)",
-                           "device_busy_fraction = summed kernel time / wall time of the profiled steps (CUDA only)"])
+                           "wall_s_per_step: median of unprofiled steps; wall_s_per_step_profiled: the same steps "
+                           "under the profiler (slower: its overhead)",
+                           "device_busy_fraction = summed kernel time per profiled step / wall_s_per_step (CUDA only)"])
     emit(record, out / "profile.jsonl")
     return 0
 

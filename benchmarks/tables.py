@@ -50,9 +50,9 @@ def render(records: list[dict]) -> str:
             out.append("| preset | SG | batch x s | s/step | samples/s | GFLOP/step | achieved GFLOP/s | MFU |\n|---|---|---|---|---|---|---|---|")
             for r in rows:
                 if "sg_overhead_ratio" in r:
-                    pr = r.get("sg_overhead_ratio_paired")
-                    out.append(f"| {r['preset']} | **SG overhead x{r['sg_overhead_ratio']:.3f}** (adjacent-step ratios: "
-                               f"{_r(pr, 3)}) | | | | | | |")
+                    pr = r.get("sg_overhead_ratio_paired")  # records before 2026-12-07 interleaved the variants
+                    paired = f" (adjacent-step ratios: {_r(pr, 3)})" if pr else ""
+                    out.append(f"| {r['preset']} | **SG overhead x{r['sg_overhead_ratio']:.3f}**{paired} | | | | | | |")
                 elif "skipped" in r:
                     out.append(f"| {r['preset']} | {r['sg']} | | skipped: {r['skipped']} | | | | |")
                 else:
@@ -70,9 +70,10 @@ def render(records: list[dict]) -> str:
                                f"{r['tokens_per_s']:.0f} [{r['tokens_per_s_min']:.0f}-{r['tokens_per_s_max']:.0f}] | "
                                f"{r['padding_fraction_epoch']:.3f} | {r['achieved_flops'] / 1e9:.1f} | {_f(r.get('mfu'), '{:.3f}')} |")
         elif name == "lm_generate":
-            out.append("| preset | batch | new tokens | generate_codes tok/s | model.generate tok/s | ms/step ours | ms/step plain | speed-up |\n|---|---|---|---|---|---|---|---|")
+            out.append("| LM | batch | new tokens | generate_codes tok/s | model.generate tok/s | ms/step ours | ms/step plain | speed-up |\n|---|---|---|---|---|---|---|---|")
             for r in rows:
-                out.append(f"| {r['preset']} | {r['batch']} | {r['new_tokens']} | {_r(r['ours_tokens_per_s'], 0)} | "
+                model = f"{r.get('preset') or r.get('model')} ({r['codebook']} codes)"
+                out.append(f"| {model} | {r['batch']} | {r['new_tokens']} | {_r(r['ours_tokens_per_s'], 0)} | "
                            f"{_r(r['plain_tokens_per_s'], 0)} | {r['ours_ms_per_step']:.1f} | {r['plain_ms_per_step']:.1f} | "
                            f"{r['speedup_vs_plain']:.2f}x |")
         elif name == "tts":

@@ -1,7 +1,8 @@
 """`CodecConfig`: every size of the codec in one frozen dataclass, saved as `config.json` beside the weights.
 
 Presets:
-  xcodec2  the published XCodec2 sizes (BigCodec encoder, 1024-d 12-block Vocos/transformer decoder, FSQ 4^8).
+  xcodec2  XCodec2's generator sizes (BigCodec encoder, 1024-d 12-block Vocos/transformer decoder, FSQ 4^8); not
+           XCodec2 itself (discriminators, losses, anti-aliasing, semantic branch: docs/XCODEC2.md).
   small    trains meaningfully on one GPU in under an hour.
   tiny     a few M parameters; CPU runs of hours, the mel loss falls visibly within minutes.
   debug    for tests: a training step takes well under a second on CPU.

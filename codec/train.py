@@ -491,3 +491,5 @@ if __name__ == "__main__":
         main()
     except TrainingStopped as stopped:  # already reported; the exit code tells a calling script
         sys.exit(stopped.exit_code)
+    except CheckpointError as e:  # a checkpoint this run cannot resume from: the message says why and what to do
+        sys.exit(f"error: {e}")

@@ -47,7 +47,7 @@ import torch.nn.functional as F
 from accelerate.utils import DistributedType
 from torch.utils.data import DataLoader
 
-from codec.checkpoint import CheckpointManager, atomic_directory
+from codec.checkpoint import CheckpointError, CheckpointManager, atomic_directory
 from codec.data import ResumableSampler
 from codec.schedule import lr_at, set_lr
 from codec.trainloop import (MIXED_PRECISION_HELP, MIXED_PRECISIONS, CheckpointSaver, NonFiniteGuard, StopOnSignal,
@@ -466,6 +466,9 @@ def main(argv: list[str] | None = None) -> int:
         final = train(cfg, resume)
     except TrainingStopped as stopped:  # already reported; the exit code tells a calling script
         return stopped.exit_code
+    except CheckpointError as e:  # a checkpoint this run cannot resume from: the message says why and what to do
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     print(f"saved {final}")
     return 0
 

@@ -132,3 +132,169 @@ def test_tables_keep_each_training_precision_and_pivot_the_precision_ab():
     assert "1337 [" in text and "2222 [" in text and "1111 [" not in text  # the latest record of each precision
     assert "c (AVX512, bf16 units) x2" in text  # the ISA beside the CPU name
     assert "| 1 | 3.72 (x1.00) | 2.10 (x0.58) |" in text and "| 8 | 5.86 (x1.00) | 2.99 (x0.51) |" in text
+
+
+def _codecs_in_memory() -> int:
+    """Codec instances the interpreter still holds, reachable or not: uncollected garbage holds memory too."""
+    import gc
+
+    from codec.model import Codec
+
+    return sum(issubclass(type(o), Codec) for o in gc.get_objects())
+
+
+def test_codec_train_measures_each_sg_variant_alone_in_memory(monkeypatch):
+    """codec_train: at every step of a variant, its own Codec is the only one in memory - not the other SG variant,
+    nor the previous preset's - so the variant's peak memory is its own."""
+    import gc
+
+    from benchmarks import codec_train
+
+    gc.collect()
+    before = _codecs_in_memory()  # other tests' (e.g. cached pipelines)
+    real_build, in_memory = codec_train.build_step, []
+
+    def build_step(*args, **kwargs):
+        step, n_params, segment_s = real_build(*args, **kwargs)
+
+        def counted():
+            in_memory.append(_codecs_in_memory() - before)
+            return step()
+        counted.eager = step.eager
+        return counted, n_params, segment_s
+
+    monkeypatch.setattr(codec_train, "build_step", build_step)
+    record = codec_train.run(presets=("debug", "debug"), batch=2, segment_seconds=0.2, warmup=1, repeats=2,
+                             flops=False, threads=1)
+    assert len(in_memory) == 2 * 2 * 3  # presets x variants x (warm-up + repeats)
+    assert set(in_memory) == {1}
+    assert sum("sg_overhead_ratio" in r for r in record["results"]) == 2
+
+
+def test_mfu_denominator_follows_the_gpu_variant():
+    """Each H100/H200 variant gets its own dense bf16 peak: the NVL cards are not the SXM parts."""
+    from benchmarks.common import gpu_peak_bf16_flops
+
+    assert gpu_peak_bf16_flops("NVIDIA H100 NVL") == (835.5e12, "H100 NVL")
+    assert gpu_peak_bf16_flops("NVIDIA H100 PCIe") == (756.0e12, "H100 PCIe")
+    assert gpu_peak_bf16_flops("NVIDIA H100 80GB HBM3") == (989.4e12, "H100 SXM")
+    assert gpu_peak_bf16_flops("NVIDIA H200") == (989.4e12, "H200")
+    assert gpu_peak_bf16_flops("NVIDIA H200 NVL") == (835.5e12, "H200 NVL")
+    assert gpu_peak_bf16_flops("NVIDIA A100-SXM4-80GB") == (312.0e12, "A100")
+    assert gpu_peak_bf16_flops("NVIDIA GeForce RTX 4090") == (None, None)
+
+
+def test_profile_step_takes_the_wall_per_step_from_unprofiled_steps(monkeypatch):
+    """profile_step: wall_s_per_step (the denominator of device_busy_fraction on CUDA) is the median of as many
+    steps timed without the profiler, whose overhead would inflate it; the profiled wall is kept beside it."""
+    import torch
+
+    from benchmarks import profile_step
+    from benchmarks.common import time_fn
+
+    profiled, measured = [], {}
+
+    def step():
+        profiled.append(torch.autograd.profiler._is_profiler_enabled)
+        torch.ones(32, 32) @ torch.ones(32, 32)
+
+    def spy(fn, device, warmup, repeats):
+        calls = len(profiled)
+        measured.update(time_fn(fn, device, warmup, repeats), profiler_on=profiled[calls:])
+        return measured
+
+    monkeypatch.setattr(profile_step, "time_fn", spy)
+    row, _ = profile_step.profile_step(step, torch.device("cpu"), {}, steps=3, warmup=1, top=5)
+    assert measured["n"] == 3 and measured["profiler_on"] == [False] * 4  # 1 warm-up + 3 timed steps
+    assert row["wall_s_per_step"] == measured["median"]
+    assert row["wall_s_per_step_profiled"] > 0
+    assert profiled.count(True) == 3
+
+
+def test_compile_ab_times_both_codecs_in_the_compile_precision(monkeypatch, capsys):
+    """compile_ab: every encode and decode it compares or times runs inside codec_infer.autocast (bf16 on CUDA),
+    the context the codec was compiled in - not a recompiled float32 graph."""
+    import contextlib
+
+    from benchmarks import compile_ab
+    from codec.model import Codec
+
+    inside, seen = [False], []
+
+    @contextlib.contextmanager
+    def autocast(device):
+        inside[0] = True
+        yield
+        inside[0] = False
+
+    def watched(method):
+        def call(self, *args, **kwargs):
+            seen.append(inside[0])
+            return method(self, *args, **kwargs)
+        return call
+
+    monkeypatch.setattr(compile_ab, "autocast", autocast)
+    monkeypatch.setattr(compile_ab, "compile_codec", lambda codec, device, seconds: 0.0)  # compiling is not the point
+    monkeypatch.setattr(Codec, "encode", watched(Codec.encode))
+    monkeypatch.setattr(Codec, "decode", watched(Codec.decode))
+    assert compile_ab.main(["--preset", "debug", "--seconds", "0.2", "--pairs", "1", "--threads", "1"]) == 0
+    # the reference codes, the comparison (an encode, two decodes), 2 codecs x 2 operations x 3 pairs (2 warm-up)
+    assert len(seen) == 1 + 3 + 2 * 2 * 3 and all(seen)
+    record = json.loads(capsys.readouterr().out)
+    assert record["results"][0]["precision"] == "fp32"  # on a CPU autocast is a no-op
+
+
+def _half_precision_pipeline(folder: Path) -> Path:
+    """The bundled default model with its LM's head and layers in bfloat16 at any batch (pipeline.json's
+    half_precision "always"): generate_codes then computes logits from a copy of the head, not the lm_head module."""
+    default = ROOT / "pipelines" / "default_model"
+    folder.mkdir()
+    for part in ("codec", "lm"):
+        (folder / part).symlink_to(default / part)
+    saved = json.loads((default / "pipeline.json").read_text())
+    saved["sampling"].update(head_dtype="bfloat16", layer_dtype="bfloat16", half_precision="always")
+    (folder / "pipeline.json").write_text(json.dumps(saved))
+    return folder
+
+
+def test_tts_fixed_length_holds_on_the_half_precision_path(tmp_path):
+    """tts with a trained pipeline whose LM decodes in half precision: every sentence still gets --frames codes
+    (SPEECH_END blocked on that path too; the default model would stop sooner), and the audio, speech seconds and
+    tokens/s the row reports are those of the codes generated."""
+    from benchmarks import tts
+
+    pipeline = _half_precision_pipeline(tmp_path / "pipeline")
+    frames, pause_s = 200, json.loads((pipeline / "pipeline.json").read_text())["pause_seconds"]
+    record = tts.run(pipeline=str(pipeline), frames=frames, sentences=2, warmup=0, repeats=1, threads=1,
+                     utterances=12)
+    for row in record["results"]:
+        speech_s = row["audio_seconds_speech_only"]
+        assert row["audio_seconds"] == pytest.approx(speech_s + (row["sentences"] - 1) * pause_s)
+        assert row["codes_generated"] == row["sentences"] * frames and speech_s == row["sentences"] * frames / 50
+        assert row["lm_tokens_per_s"] == row["codes_generated"] / row["synthesis_s"]["median"]
+        assert row["precision"] == row["stream_precision"] == "lm head bfloat16, layers bfloat16; codec float32"
+
+
+def test_tts_precision_overrides_the_pipelines_and_is_recorded(tmp_path):
+    """tts --precision float32 on a pipeline saved with bfloat16: the rows say float32 (what ran), not the
+    pipeline's setting."""
+    from benchmarks import tts
+
+    record = tts.run(pipeline=str(_half_precision_pipeline(tmp_path / "pipeline")), precision="float32", quick=True,
+                     threads=1)
+    assert record["params"]["precision"] == "float32"
+    assert {r["precision"] for r in record["results"]} == {"lm head float32, layers float32; codec float32"}
+
+
+def test_lm_generate_defaults_to_the_default_models_vocabulary_and_measures_its_lm():
+    """lm-generate: random weights get the default model's codebook (16384) unless told otherwise, every row
+    records its codebook and vocabulary, and --pipeline measures a trained pipeline's own LM."""
+    from benchmarks import lm_generate
+
+    random_rows = lm_generate.run(quick=True, threads=1)["results"]
+    assert {(r["codebook"], r["model"]) for r in random_rows} == {(16384, "random weights")}
+    assert all(r["vocab_size"] > 16384 for r in random_rows)  # the codes and the fixture tokenizer's text pieces
+    default = str(ROOT / "pipelines" / "default_model")
+    record = lm_generate.run(quick=True, threads=1, pipeline=default)
+    assert {(r["codebook"], r["vocab_size"], r["model"]) for r in record["results"]} == {(16384, 16645, default)}
+    assert all(r["ours_tokens_per_s"]["median"] > 0 and r["precision"].startswith("head ") for r in record["results"])
