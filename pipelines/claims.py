@@ -250,7 +250,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     pairs = parse_pairs(parser, args.pair, "--pair NO_SG_NAME:SG_NAME")
-    claims = check_claims(args.report, pairs, args.reference, args.candidate)
+    try:
+        claims = check_claims(args.report, pairs, args.reference, args.candidate)
+    except FileNotFoundError as e:  # a system the report lacks: the message names it and what to run
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     names = list(dict.fromkeys([n for p in pairs for n in p] + [args.reference, args.candidate]))
     runs, curves, losses = {}, {}, {}
     if args.runs is not None:

@@ -286,7 +286,9 @@ def card_markdown(facts: dict) -> str:
             lines.append(f"| {label} | 0 | - | n/a: no audio |")
         else:
             lines.append(f"| {label} | {row['audio_seconds']:.2f} | {row['synthesis_s']:.2f} | {row['rtf']:.3f} |")
-    lines += ["", "## Training", ""]
+    lines += ["", f"Measured with `python -m benchmarks tts --device cpu --threads {speed['threads']} --pipeline DIR "
+              "--natural` (DIR: this folder; `recipes/run.sh` stage 8), from the repository's root.",
+              "", "## Training", ""]
     for kind, runs in (("codec", facts["codec_runs"]), ("LM", facts["lm_runs"])):
         for run in runs:
             wall = f", {run['wall_hours']} h of steps" if "wall_hours" in run else ""

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stage-by-stage recipe from corpus to comparison report (ESPnet / CosyVoice style).
 #
-#   recipes/run.sh --preset debug|tiny|small|paper [--stage N] [--stop-stage M] [--librispeech DIR] [--exp DIR]
+#   recipes/run.sh --preset debug|tiny|small|paper|default [--stage N] [--stop-stage M] [--librispeech DIR] [--exp DIR]
 #                  [--set KEY=VALUE ...]   (override a scalar setting of the preset, e.g. --set codec_steps=3000)
 #
 # Stages: 0 corpus (synthetic, or LibriSpeech with --librispeech DIR)   1 codec training, every variant
@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
     --librispeech) librispeech=$2; shift 2 ;;
     --exp) exp=$2; shift 2 ;;
     --set) overrides+=("$2"); shift 2 ;;
-    -h|--help) sed -n 2,13p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,17p "$0"; exit 0 ;;
     *) echo "recipes/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

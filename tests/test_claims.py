@@ -85,6 +85,10 @@ def test_cli_writes_markdown_and_refuses_mismatched_utterances(tmp_path, capsys)
         check_claims(report, [("16", "16-sg")], "64", "16-sg")
     with pytest.raises(SystemExit):
         main(["--report", str(report), "--pair", "64", "--reference", "64", "--candidate", "16-sg", "--out", "x"])
+    # a system the report lacks: one error line naming it, not a traceback
+    assert main(["--report", str(report), "--pair", "64:64-sg", "--pair", "8:8-sg", "--reference", "64",
+                 "--candidate", "16-sg", "--out", str(tmp_path / "out2")]) == 2
+    assert "'8'" in capsys.readouterr().err
 
 
 def test_grouped_ci_resamples_utterances_not_frames():
