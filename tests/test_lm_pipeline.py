@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -219,15 +220,21 @@ def test_two_process_cpu_run_stops_together_and_matches_one_process(extracted, t
             "--steps", "3", "--batch-tokens", "2048", "--row-length", "512", "--lr", "3e-3", "--warmup-steps", "2",
             "--eval-every", "3", "--save-every", "3", "--vocab-size", "128", "--out", str(tmp_path / "two")]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "TQDM_DISABLE": "1", "CUDA_VISIBLE_DEVICES": ""}
-    launch = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
-              "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "29517"]
+
+    def launch():  # a free port for each launch: a fixed one can still be held by the previous launch's socket
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        return [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
+                "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", str(port)]
+
     # only process 0 gets SIGTERM, as step 2 ends: both stop after that step, with its checkpoint, and no final/
-    proc = subprocess.run([*launch, "-m", "lm.train", *args], cwd=REPO, env={**env, SIGNAL_FAULT_ENV: "SIGTERM@2"},
+    proc = subprocess.run([*launch(), "-m", "lm.train", *args], cwd=REPO, env={**env, SIGNAL_FAULT_ENV: "SIGTERM@2"},
                           capture_output=True, text=True, timeout=240)
     assert proc.returncode != 0 and "SIGTERM received: stopped after step 2" in proc.stderr, proc.stderr[-3000:]
     assert sorted(p.name for p in (tmp_path / "two" / "checkpoints").iterdir()) == ["step_00000002"]
     assert not (tmp_path / "two" / "final").exists()
-    proc = subprocess.run([*launch, "-m", "lm.train", *args, "--resume"], cwd=REPO, env=env, capture_output=True,
+    proc = subprocess.run([*launch(), "-m", "lm.train", *args, "--resume"], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=240)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert json.loads((tmp_path / "two" / "train_config.json").read_text())["world_size"] == 2
@@ -242,7 +249,7 @@ def test_two_process_cpu_run_stops_together_and_matches_one_process(extracted, t
     # the whole corpus fits in one row of 4096 tokens: the second process would wait for a row forever
     one_row = ["--tokens", str(extracted["train"]), "--dev-tokens", str(extracted["dev"]), "--preset", "debug",
                "--row-length", "4096", "--batch-tokens", "8192", "--vocab-size", "128", "--out", str(tmp_path / "one_row")]
-    proc = subprocess.run([*launch, "-m", "lm.train", *one_row], cwd=REPO, env=env, capture_output=True, text=True,
+    proc = subprocess.run([*launch(), "-m", "lm.train", *one_row], cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=240)
     assert proc.returncode != 0 and "make 1 row(s) of <= 4096 tokens, fewer than the 2 process(es)" in proc.stderr, \
         proc.stderr[-3000:]
