@@ -193,8 +193,13 @@ def bar_chart_png(table: list[dict], metric: str, path: str | os.PathLike, label
         values.append(value)
         if ci_keys is not None:
             low, high = _ci_bounds(row, ci_keys, label)
-            lows.append(max(0.0, value - low))
-            highs.append(max(0.0, high - value))
+            if low > high:  # a swapped pair would draw as no bar at all (matplotlib takes distances, clamped here)
+                raise ValueError(f"bar_chart_png: row {label!r}: CI [{low}, {high}] has its low end above its high end")
+            if not (math.isfinite(low) and math.isfinite(high)) or not low <= value <= high:
+                warnings.warn(f"bar_chart_png: row {label!r}: {metric} {value} with CI [{low}, {high}]: the error bar "
+                              "is drawn clamped to the value", RuntimeWarning, stacklevel=2)
+            lows.append(max(0.0, value - low) if math.isfinite(low) else 0.0)
+            highs.append(max(0.0, high - value) if math.isfinite(high) else 0.0)
     fig, ax = plt.subplots(figsize=(max(4.0, 0.9 * len(table) + 2.0), 4.0))
     x = np.arange(len(table))
     yerr = np.array([lows, highs]) if ci_keys is not None else None

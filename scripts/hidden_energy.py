@@ -58,12 +58,14 @@ def main(argv: list[str] | None = None) -> int:
                         "(e.g. last_block for a codec trained with the backbone tap)")
     args = parser.parse_args(argv)
     utterances = read_manifest(args.manifest, verify_audio=False).utterances[: args.n]
-    waves = None
+    loaded: dict[int, list] = {}  # the utterances at each codec's own sample rate, read once per rate
     for path in args.codecs:
         codec, step = load_codec_or_checkpoint(path)
         if args.tap:
             codec.config = dataclasses.replace(codec.config, sg_tap=args.tap)
-        waves = waves or [load_audio(u.audio, codec.sample_rate) for u in utterances]
+        if codec.sample_rate not in loaded:
+            loaded[codec.sample_rate] = [load_audio(u.audio, codec.sample_rate) for u in utterances]
+        waves = loaded[codec.sample_rate]
         row = hidden_scale(codec.eval(), waves)
         print(json.dumps({"codec": str(path), "step": step, "tap": codec.config.sg_tap, "utterances": len(waves),
                           **{k: round(v, 6) if isinstance(v, float) else v for k, v in row.items()}}), flush=True)

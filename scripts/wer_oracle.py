@@ -99,7 +99,10 @@ def splices(wav: np.ndarray, out: np.ndarray, sample_rate: int) -> dict[str, np.
 
 def jittered(wav: np.ndarray, sigma_db: float, seed: int) -> np.ndarray:
     """`wav` [T] with its STFT magnitudes scaled by a smooth random gain field of `sigma_db` dB standard deviation
-    (JITTER_BINS x JITTER_FRAMES box-smoothed Gaussian noise, rescaled to that deviation), its phase kept."""
+    (JITTER_BINS x JITTER_FRAMES box-smoothed Gaussian noise, rescaled to that deviation), its phase kept.
+
+    `sigma_db` is nominal: the inverse STFT averages overlapping frames, so re-analysing the output finds a smaller
+    deviation (measured 2026-12-06 on a synthetic vowel: x0.81 in the bins within 20 dB of the peak)."""
     spec = _stft(wav)
     field = torch.randn(spec.shape, generator=torch.Generator().manual_seed(seed))
     kernel = torch.full((1, 1, JITTER_BINS, JITTER_FRAMES), 1.0 / (JITTER_BINS * JITTER_FRAMES))

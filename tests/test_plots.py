@@ -84,6 +84,12 @@ def test_bar_chart_png_with_ci(tmp_path):
         bar_chart_png(rows, "stoi", tmp_path / "bar3.png")
     with pytest.raises(KeyError, match="row 'a' has no CI key 'x'"):
         bar_chart_png(rows, "pesq", tmp_path / "bar4.png", ci_keys=("x", "hi"))
+    # a swapped or missing CI would draw as no error bar at all, silently
+    with pytest.raises(ValueError, match="low end above its high end"):
+        bar_chart_png([{"system": "a", "pesq": 3.0, "lo": 3.1, "hi": 2.8}], "pesq", tmp_path / "bar5.png", ci_keys=("lo", "hi"))
+    with pytest.warns(RuntimeWarning, match="drawn clamped"):
+        bar_chart_png([{"system": "a", "pesq": 3.0, "lo": float("nan"), "hi": float("nan")}], "pesq",
+                      tmp_path / "bar6.png", ci_keys=("lo", "hi"))
 
 
 def test_markdown_table():
