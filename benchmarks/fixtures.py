@@ -9,7 +9,6 @@ only; lengths are what matters.
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -61,43 +60,6 @@ def sentences(work: Path = DEFAULT_WORK, utterances: int = 48) -> list[str]:
     from lm.tokens import TokenStore
 
     return [e.text for e in TokenStore(tokens(work, utterances)).entries]
-
-
-@contextmanager
-def block_speech_end(model, vocab):
-    """Within the block, `model` cannot emit SPEECH_END (logit -inf), so that every row of a random-weight LM
-    generates exactly its length bound of codes: generation lengths become a controlled benchmark parameter.
-
-    Logits come from the lm_head module (transformers' forward; lm.decoding.StaticCacheDecoder with a float32
-    head) or from StaticCacheDecoder's half-precision copy of the head (SamplingConfig.head_dtype), which calls no
-    module and so no forward hook. Both are covered: a forward hook on lm_head, and StaticCacheDecoder's step
-    methods wrapped for this model (step_at is what a CUDA graph captures, so the block replays with it)."""
-    from lm.decoding import StaticCacheDecoder
-
-    end = vocab.speech_end
-
-    def hook(module, inputs, output):
-        output[..., end] = float("-inf")
-        return output
-
-    def blocking(method):
-        def step(decoder, *args, **kwargs):
-            logits = method(decoder, *args, **kwargs)
-            if decoder.model is model:
-                logits[..., end] = float("-inf")
-            return logits
-        return step
-
-    previous = {name: getattr(StaticCacheDecoder, name) for name in ("step", "step_at")}
-    handle = model.lm_head.register_forward_hook(hook)
-    for name, method in previous.items():
-        setattr(StaticCacheDecoder, name, blocking(method))
-    try:
-        yield
-    finally:  # restores what was there before (blocks nest)
-        handle.remove()
-        for name, method in previous.items():
-            setattr(StaticCacheDecoder, name, method)
 
 
 def decoder_precision(model, rows: int, sampling) -> str:

@@ -4,9 +4,8 @@ Same model (random weights, --preset, vocabulary of a --codebook codec, 16384 as
 --pipeline DIR a trained pipeline's LM, e.g. pipelines/default_model, generate_codes then in that pipeline's
 half-precision settings), same left-padded prompts (real corpus sentences), same sampling settings (temperature 0.8,
 top-k 50, top-p 0.95, repetition penalty 1.1 - which our loop applies to a 16-code window and transformers to the
-whole context), and exactly --new-tokens new tokens per row in both: SPEECH_END is made impossible
-(benchmarks/fixtures.block_speech_end), our length bound is set to --new-tokens (SamplingConfig max_frames_base=N,
-max_frames_per_text_token=0), and transformers gets min_new_tokens = max_new_tokens = N.
+whole context), and exactly --new-tokens new tokens per row in both: ours with SamplingConfig(min_frames=N,
+max_frames_base=N, max_frames_per_text_token=0), transformers with min_new_tokens = max_new_tokens = N and no EOS.
 tokens/s = batch * N / wall seconds (prefill included).
 """
 from __future__ import annotations
@@ -104,15 +103,15 @@ def run(device: str = "cpu", presets=("tiny",), batches=(1, 32), new_tokens: int
     rows = []
     for name in presets or (None,):
         lm, precision = pipeline_lm(pipeline, dev) if pipeline else (build_lm(name, codebook, utterances, dev), {})
-        sampling = SamplingConfig(max_frames_base=new_tokens, max_frames_per_text_token=0.0, **precision)
-        with fixtures.block_speech_end(lm.model, lm.vocab):
-            for batch in batches:
-                texts = [texts_all[i % len(texts_all)] for i in range(batch)]
-                row = {"preset": name, "model": pipeline or "random weights",
-                       **measure(lm, sampling, texts, new_tokens, dev, warmup, repeats)}
-                log(f"lm-generate {pipeline or name} b{batch}: ours {row['ours_tokens_per_s']['median']:.0f} tok/s, "
-                    f"plain {row['plain_tokens_per_s']['median']:.0f} tok/s, speedup {row['speedup_vs_plain']:.2f}x")
-                rows.append(row)
+        sampling = SamplingConfig(min_frames=new_tokens, max_frames_base=new_tokens, max_frames_per_text_token=0.0,
+                                  **precision)
+        for batch in batches:
+            texts = [texts_all[i % len(texts_all)] for i in range(batch)]
+            row = {"preset": name, "model": pipeline or "random weights",
+                   **measure(lm, sampling, texts, new_tokens, dev, warmup, repeats)}
+            log(f"lm-generate {pipeline or name} b{batch}: ours {row['ours_tokens_per_s']['median']:.0f} tok/s, "
+                f"plain {row['plain_tokens_per_s']['median']:.0f} tok/s, speedup {row['speedup_vs_plain']:.2f}x")
+            rows.append(row)
         del lm
     targets = []
     b1 = next((r for r in rows if r["batch"] == 1 and (pipeline or r["preset"] == "tiny")), None)

@@ -2,9 +2,8 @@
 
 The pipeline is --pipeline DIR when given (a trained one), else built with random weights: codec preset --codec-preset
 (tiny), LM preset --lm-preset (tiny) over its codebook, a text tokenizer trained on the benchmark corpus' transcripts.
-Generation length is controlled so that the RTF means something with an untrained LM: SPEECH_END is blocked
-(benchmarks/fixtures.block_speech_end) and SamplingConfig(max_frames_base=N, max_frames_per_text_token=0) makes every
-sentence --frames N codes (N / 50 s of audio). With a trained pipeline and --natural, the model's own stopping is
+Generation length is controlled so that the RTF means something with an untrained LM: SamplingConfig(min_frames=N,
+max_frames_base=N, max_frames_per_text_token=0) makes every sentence --frames N codes (N / 50 s of audio). With a trained pipeline and --natural, the model's own stopping is
 kept. Either way the figures come from the codes generated, counted (the LM's context can end a sentence sooner).
 --precision float32|bfloat16 sets the LM's layer projections and head (SamplingConfig layer_dtype, head_dtype at
 any batch); by default the pipeline's own settings apply. Each row records the precision used (`precision` for the
@@ -18,7 +17,6 @@ sentence, so its first audio comes after the first sentence alone (stream_first_
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 
@@ -98,7 +96,7 @@ def run(device: str = "cpu", codec_preset: str = "tiny", lm_preset: str = "tiny"
         tts = build_pipeline(codec_preset, lm_preset, utterances, dev)
     overrides = precision_overrides(precision)
     if not natural:
-        overrides.update(max_frames_base=frames, max_frames_per_text_token=0.0)
+        overrides.update(min_frames=frames, max_frames_base=frames, max_frames_per_text_token=0.0)
     texts = fixtures.sentences(utterances=utterances)
     # short, single-sentence lines (the splitter must keep each one whole)
     # (the end mark is stripped before the check: the corpus's sentences end with one)
@@ -110,19 +108,18 @@ def run(device: str = "cpu", codec_preset: str = "tiny", lm_preset: str = "tiny"
     rows = []
     # the shortest input too: a call's fixed costs (phonemizer, prefill, decoder set-up) weigh most there
     inputs = (("short_sentence", SHORT_SENTENCE), ("one_sentence", one), (f"paragraph_{sentences}_sentences", paragraph))
-    with contextlib.nullcontext() if natural else fixtures.block_speech_end(tts.lm.model, tts.lm.vocab):
-        for label, text in inputs:
-            row = {"input": label, "characters": len(text),
-                   "frames_per_sentence": "natural" if natural else frames, "codec_preset": codec_preset,
-                   "lm_preset": lm_preset, "pipeline": pipeline or "random weights",
-                   **measure(tts, text, overrides, dev, warmup, repeats)}
-            if "skipped" in row:
-                log(f"tts {label}: skipped ({row['skipped']})")
-            else:
-                log(f"tts {label}: RTF {row['rtf']['median']:.3f}, first audio after "
-                    f"{row['first_audio_latency_s']:.2f} s ({row['stream_first_audio_s']['median']:.2f} s streamed; "
-                    f"{row['audio_seconds']:.1f} s of audio)")
-            rows.append(row)
+    for label, text in inputs:
+        row = {"input": label, "characters": len(text),
+               "frames_per_sentence": "natural" if natural else frames, "codec_preset": codec_preset,
+               "lm_preset": lm_preset, "pipeline": pipeline or "random weights",
+               **measure(tts, text, overrides, dev, warmup, repeats)}
+        if "skipped" in row:
+            log(f"tts {label}: skipped ({row['skipped']})")
+        else:
+            log(f"tts {label}: RTF {row['rtf']['median']:.3f}, first audio after "
+                f"{row['first_audio_latency_s']:.2f} s ({row['stream_first_audio_s']['median']:.2f} s streamed; "
+                f"{row['audio_seconds']:.1f} s of audio)")
+        rows.append(row)
     targets = []
     para = rows[-1]
     if dev.type == "cpu" and (pipeline or codec_preset == lm_preset == "tiny") and "skipped" not in para:

@@ -45,6 +45,9 @@ class SamplingConfig:
     # that never emits SPEECH_END; generous because pieces vary in length (a piece is ~1-4 characters).
     max_frames_base: int = 50
     max_frames_per_text_token: float = 20.0
+    # SPEECH_END cannot be sampled before this many codes (0: at any time). With the bound above it fixes the length
+    # of every row: what benchmarks do to time a given amount of speech whatever the model would say.
+    min_frames: int = 0
     # The precision of the last projection (hidden -> logits over the whole vocabulary). On CPU a small LM's step
     # is memory-bound there (the head is its largest matrix); "bfloat16" reads half the bytes (logits then carry
     # bf16 rounding, ~0.4 % relative). "float32" keeps the model's own head module.
@@ -73,7 +76,7 @@ class SamplingConfig:
         if not (math.isfinite(self.repetition_penalty) and self.repetition_penalty > 0):
             raise ValueError(f"repetition_penalty {self.repetition_penalty!r}: must be a finite number > 0 (1 = off, "
                              "> 1 discourages repeats)")
-        for field in ("top_k", "repetition_window"):  # a negative count would act as 0 (off), silently
+        for field in ("top_k", "repetition_window", "min_frames"):  # a negative count would act as 0, silently
             if not (isinstance(getattr(self, field), int) and getattr(self, field) >= 0):
                 raise ValueError(f"{field} {getattr(self, field)!r}: must be a whole number >= 0 (0 = off)")
         if not (isinstance(self.max_frames_base, int) and self.max_frames_base >= 0
@@ -224,7 +227,8 @@ def generate_codes(model: LlamaForCausalLM, vocab: Vocabulary, tokenizer: TextTo
     input_ids, attention_mask = input_ids.to(device), attention_mask.to(device)
     position_ids = (attention_mask.cumsum(-1) - 1).clamp(min=0)
 
-    allowed = vocab.is_speech(torch.arange(vocab.size, device=device))
+    speech_only = vocab.is_speech(torch.arange(vocab.size, device=device))
+    allowed = speech_only.clone()
     allowed[vocab.speech_end] = True
     generated: list[list[int]] = [[] for _ in prompts]
     done = [False] * len(prompts)
@@ -236,7 +240,10 @@ def generate_codes(model: LlamaForCausalLM, vocab: Vocabulary, tokenizer: TextTo
     fed = torch.ones(len(prompts), 1, dtype=torch.bool, device=device)
     while True:
         recent = [g[-sampling.repetition_window:] if sampling.repetition_window > 0 else [] for g in generated]
-        next_ids = _next_tokens(logits.float(), allowed, recent, sampling, generators)
+        # the rows still going have all made the same number of codes (a batch moves together)
+        so_far = max(len(g) for g, d in zip(generated, done) if not d)
+        next_ids = _next_tokens(logits.float(), allowed if so_far >= sampling.min_frames else speech_only, recent,
+                                sampling, generators)
         for row, token in enumerate(next_ids.tolist()):
             if done[row]:
                 continue

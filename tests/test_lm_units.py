@@ -280,6 +280,35 @@ def test_generation_stops_at_the_length_bound(lm):
     assert [len(c) for c in codes] == [sampling.max_frames(len(lm.tokenizer.encode(t))) for t in texts]
 
 
+@pytest.mark.parametrize("half", [False, True])
+def test_min_frames_holds_speech_end_back_on_both_logit_paths(lm, half):
+    """A model that wants to stop at once (SPEECH_END forced high) makes exactly min_frames codes; the half-precision
+    path computes logits from a copy of the head, which no hook on lm_head sees, so the rule lives in the sampler."""
+    precision = dict(head_dtype="bfloat16", layer_dtype="bfloat16", half_precision="always") if half else {}
+    sampling = SamplingConfig(temperature=1.0, min_frames=9, max_frames_base=9, max_frames_per_text_token=0, **precision)
+    if half:  # the copy is made from the weights: a high SPEECH_END row of the head's weight and bias stands for it
+        with torch.no_grad():
+            saved = lm.model.lm_head.weight[lm.vocab.speech_end].clone()
+            lm.model.lm_head.weight[lm.vocab.speech_end] = 50.0 * lm.model.lm_head.weight.abs().max()
+        try:
+            codes = generate_codes(lm.model, lm.vocab, lm.tokenizer, ["the birch canoe", "rice"], sampling, seed=1)
+            early = generate_codes(lm.model, lm.vocab, lm.tokenizer, ["the birch canoe"],
+                                   dataclasses.replace(sampling, min_frames=0), seed=1)
+        finally:
+            with torch.no_grad():
+                lm.model.lm_head.weight[lm.vocab.speech_end] = saved
+    else:
+        handle = _force_logits(lm.model, lm.vocab.speech_end, 1e4)
+        try:
+            codes = generate_codes(lm.model, lm.vocab, lm.tokenizer, ["the birch canoe", "rice"], sampling, seed=1)
+            early = generate_codes(lm.model, lm.vocab, lm.tokenizer, ["the birch canoe"],
+                                   dataclasses.replace(sampling, min_frames=0), seed=1)
+        finally:
+            handle.remove()
+    assert [len(c) for c in codes] == [9, 9]
+    assert len(early[0]) < 9  # without it the model stops early: the test would catch a rule that does nothing
+
+
 def test_only_speech_tokens_are_sampled_and_batched_equals_one_by_one(lm):
     sampling = SamplingConfig(temperature=1.0, top_k=20, top_p=0.9, repetition_penalty=1.3, repetition_window=8,
                               max_frames_base=30, max_frames_per_text_token=0)
@@ -560,7 +589,7 @@ def test_half_precision_units_follow_the_cpu_probes(monkeypatch):
 
 @pytest.mark.parametrize("field, value", [("repetition_penalty", 0.0), ("repetition_penalty", -1.1),
                                           ("repetition_penalty", float("nan")), ("repetition_penalty", float("inf")),
-                                          ("top_k", -1), ("top_k", 2.5), ("repetition_window", -4),
+                                          ("top_k", -1), ("top_k", 2.5), ("repetition_window", -4), ("min_frames", -1),
                                           ("max_frames_base", -1), ("max_frames_per_text_token", float("nan"))])
 def test_sampling_config_refuses_values_that_would_break_or_silently_reverse_sampling(field, value):
     # a penalty of 0 divided logits by zero (NaN probabilities deep in sampling), a negative one favoured repeats,
