@@ -62,10 +62,11 @@ def histogram_png(series: dict[str, np.ndarray], path: str | os.PathLike, xlabel
     """
     if not series:
         raise ValueError("histogram_png: no series given")
-    data = {}
+    data, means = {}, {}
     for name, values in series.items():
         arr = _as_array(values).reshape(-1)
         arr = arr[np.isfinite(arr)]
+        means[name] = (float(arr.mean()) if arr.size else float("nan"), arr.size)  # every finite value, plotted or not
         if log_x:
             dropped = int((arr <= 0).sum())
             if dropped:
@@ -82,7 +83,7 @@ def histogram_png(series: dict[str, np.ndarray], path: str | os.PathLike, xlabel
     edges = np.geomspace(lo, hi, bins + 1) if log_x else np.linspace(lo, hi, bins + 1)
     fig, ax = plt.subplots(figsize=figsize)
     for (name, arr), style in zip(data.items(), histogram_styles(len(data))):
-        ax.hist(arr, bins=edges, linewidth=1.5, label=f"{name} (mean {arr.mean():.3g}, n={arr.size})", **style)
+        ax.hist(arr, bins=edges, linewidth=1.5, label=f"{name} (mean {means[name][0]:.3g}, n={means[name][1]})", **style)
     if log_x:
         ax.set_xscale("log")
     ax.set_xlabel(xlabel)
@@ -117,12 +118,13 @@ def spectrogram_comparison_png(rows: dict[str, np.ndarray], sample_rate: int, pa
         mels[name] = log_mel_spectrogram(wav, sample_rate, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels).numpy()
     vmax = max(float(m.max()) for m in mels.values())
     vmin = max(min(float(m.min()) for m in mels.values()), vmax - dynamic_range)
-    seconds = max(m.shape[1] for m in mels.values()) * hop_length / sample_rate
+    seconds = max(len(_as_array(a)) for a in rows.values()) / sample_rate
     fig, axes = plt.subplots(len(mels), 1, figsize=(8.0, 1.9 * len(mels) + 0.6), squeeze=False, sharex=True,
                              layout="constrained")
     image = None
     for ax, (name, mel) in zip(axes[:, 0], mels.items()):
-        extent = (0, mel.shape[1] * hop_length / sample_rate, 0, n_mels)
+        # centred frames (log_mel_spectrogram): frame i is centred at i * hop, so its pixel spans half a hop each side
+        extent = (-0.5 * hop_length / sample_rate, (mel.shape[1] - 0.5) * hop_length / sample_rate, 0, n_mels)
         image = ax.imshow(mel, origin="lower", aspect="auto", extent=extent, vmin=vmin, vmax=vmax, cmap="magma",
                           interpolation="nearest")
         ax.set_xlim(0, seconds)
