@@ -221,21 +221,31 @@ def test_two_process_cpu_run_stops_together_and_matches_one_process(extracted, t
             "--eval-every", "3", "--save-every", "3", "--vocab-size", "128", "--out", str(tmp_path / "two")]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "TQDM_DISABLE": "1", "CUDA_VISIBLE_DEVICES": ""}
 
-    def launch():  # a free port for each launch: a fixed one can still be held by the previous launch's socket
+    def run_two(train_args, extra_env=None):
+        """lm.train on two processes, on a free port (a fixed one can still be held by the previous launch); on a
+        hang the whole process group is killed, so no rank outlives the test."""
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        return [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
-                "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", str(port)]
+        cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
+               "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port",
+               str(port), "-m", "lm.train", *train_args]
+        proc = subprocess.Popen(cmd, cwd=REPO, env={**env, **(extra_env or {})}, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            stdout, stderr = proc.communicate(timeout=240)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            stdout, stderr = proc.communicate()
+            pytest.fail(f"two-process lm.train hung past 240 s: {stderr[-3000:]}")
+        return subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
 
     # only process 0 gets SIGTERM, as step 2 ends: both stop after that step, with its checkpoint, and no final/
-    proc = subprocess.run([*launch(), "-m", "lm.train", *args], cwd=REPO, env={**env, SIGNAL_FAULT_ENV: "SIGTERM@2"},
-                          capture_output=True, text=True, timeout=240)
+    proc = run_two(args, {SIGNAL_FAULT_ENV: "SIGTERM@2"})
     assert proc.returncode != 0 and "SIGTERM received: stopped after step 2" in proc.stderr, proc.stderr[-3000:]
     assert sorted(p.name for p in (tmp_path / "two" / "checkpoints").iterdir()) == ["step_00000002"]
     assert not (tmp_path / "two" / "final").exists()
-    proc = subprocess.run([*launch(), "-m", "lm.train", *args, "--resume"], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=240)
+    proc = run_two([*args, "--resume"])
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert json.loads((tmp_path / "two" / "train_config.json").read_text())["world_size"] == 2
     # 4 rows per step = every row of the corpus, split 2 + 2 over the processes: the same gradient as 1 process
@@ -249,8 +259,7 @@ def test_two_process_cpu_run_stops_together_and_matches_one_process(extracted, t
     # the whole corpus fits in one row of 4096 tokens: the second process would wait for a row forever
     one_row = ["--tokens", str(extracted["train"]), "--dev-tokens", str(extracted["dev"]), "--preset", "debug",
                "--row-length", "4096", "--batch-tokens", "8192", "--vocab-size", "128", "--out", str(tmp_path / "one_row")]
-    proc = subprocess.run([*launch(), "-m", "lm.train", *one_row], cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=240)
+    proc = run_two(one_row)
     assert proc.returncode != 0 and "make 1 row(s) of <= 4096 tokens, fewer than the 2 process(es)" in proc.stderr, \
         proc.stderr[-3000:]
 
