@@ -238,12 +238,12 @@ def generate_codes(model: LlamaForCausalLM, vocab: Vocabulary, tokenizer: TextTo
     logits = decoder.step(input_ids, position_ids, attention_mask.bool())
     step = GraphedStep(decoder, len(prompts)) if cuda_graphs and device.type == "cuda" else decoder.step
     fed = torch.ones(len(prompts), 1, dtype=torch.bool, device=device)
+    made = 0  # codes of every row still going (a batch moves together)
     while True:
         recent = [g[-sampling.repetition_window:] if sampling.repetition_window > 0 else [] for g in generated]
-        # the rows still going have all made the same number of codes (a batch moves together)
-        so_far = max(len(g) for g, d in zip(generated, done) if not d)
-        next_ids = _next_tokens(logits.float(), allowed if so_far >= sampling.min_frames else speech_only, recent,
+        next_ids = _next_tokens(logits.float(), allowed if made >= sampling.min_frames else speech_only, recent,
                                 sampling, generators)
+        made += 1
         for row, token in enumerate(next_ids.tolist()):
             if done[row]:
                 continue
