@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import json
 import os
 import pickle
@@ -83,8 +84,9 @@ def atomic_directory(target: str | os.PathLike) -> Iterator[Path]:
     one rename): it is renamed aside to `.trash-<name>-<pid>`, the new folder into place, then the old one deleted.
     A crash between the two renames leaves no `target`, with the old folder under that trash name and the new,
     complete one as `.tmp-<name>-<pid>`: a reader finds `target` missing (a clear not-found error, never a mixture
-    of the two); writing it again restores it (codec.train's `--resume` writes `final/` again), and the two
-    leftovers stay until removed by hand.
+    of the two); writing it again restores it (codec.train's `--resume` writes `final/` again) and removes such
+    leftovers of processes no longer running (a process killed while filling its temporary folder leaves one too).
+    Every file and folder inside is fsynced before the rename, subfolders included.
     On any error the temporary folder is removed and `target` (if it existed) is left untouched.
     """
     target = Path(target)
@@ -97,11 +99,14 @@ def atomic_directory(target: str | os.PathLike) -> Iterator[Path]:
         # files as readable as any other the process creates (safetensors writes 0600): the mode mkdir gave tmp under
         # the umask, less the execute bits
         mode = tmp.stat().st_mode & 0o666
-        for f in tmp.iterdir():
-            if f.is_file():
-                os.chmod(f, mode)
-                with open(f, "rb") as fh:
-                    os.fsync(fh.fileno())
+        for folder, _, files in os.walk(tmp):
+            for name in files:
+                f = Path(folder, name)
+                if f.is_file() and not f.is_symlink():
+                    os.chmod(f, mode)
+                    with open(f, "rb") as fh:
+                        os.fsync(fh.fileno())
+            _fsync_dir(Path(folder))
         trash = None
         if target.exists():
             trash = target.parent / f".trash-{target.name}-{os.getpid()}"
@@ -113,6 +118,27 @@ def atomic_directory(target: str | os.PathLike) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    _remove_leftovers(target)
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Remove the `.tmp-`/`.trash-` folders of `target` that processes no longer running left (killed while writing
+    it); called once `target` is complete, so none of them holds anything it does not."""
+    for kind in (".tmp", ".trash"):
+        for leftover in target.parent.glob(f"{kind}-{glob.escape(target.name)}-*"):
+            pid = leftover.name.rpartition("-")[2]
+            if pid.isdigit() and not _process_alive(int(pid)):
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def rng_state() -> tuple[dict, dict[str, torch.Tensor]]:

@@ -81,9 +81,18 @@ def read_manifest(path: str | os.PathLike, verify_audio: bool = True) -> Manifes
                 skipped.append((where, "entry has no 'audio' field"))
                 continue
             uid = str(entry.get("id") or where)
+            if not isinstance(entry["audio"], str) or not entry["audio"]:
+                skipped.append((uid, f"'audio' is {entry['audio']!r}, not a file path"))
+                continue
             audio = Path(entry["audio"])
             audio = audio if audio.is_absolute() else base / audio
             duration, rate = entry.get("duration"), entry.get("sample_rate")
+            if not verify_audio:  # the header is not read: the manifest's own figures are used, so they must parse
+                try:
+                    duration, rate = float(duration or 0.0), int(rate or 0)
+                except (TypeError, ValueError):
+                    skipped.append((uid, f"'duration' {duration!r} or 'sample_rate' {rate!r} is not a number"))
+                    continue
             if verify_audio:
                 try:
                     frames, rate = audio_info(audio)

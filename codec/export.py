@@ -11,12 +11,12 @@ exported_from.json names the training run and step it came from, so that a codec
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from safetensors.torch import load_model
 
-from codec.checkpoint import cwd_relative
+from codec.checkpoint import FORMAT_VERSION as CHECKPOINT_FORMAT
+from codec.checkpoint import cwd_relative, read_versioned_json
 from codec.config import CodecConfig, ConfigError
 from codec.model import Codec, CodecLoadError
 from codec.objective import GeneratorForward
@@ -34,10 +34,10 @@ def codec_from_checkpoint(checkpoint: str | Path) -> tuple[Codec, int]:
     for path in (state_path, weights_path):
         if not path.is_file():
             raise CodecLoadError(f"{path}: missing (not a codec.train checkpoint folder?)")
+    state = read_versioned_json(state_path, CHECKPOINT_FORMAT, CodecLoadError)  # a checkpoint of another format
     try:
-        state = json.loads(state_path.read_text())
         config = CodecConfig.from_dict(state["codec_config"], source=str(state_path))
-    except (json.JSONDecodeError, KeyError, TypeError, ConfigError) as e:
+    except (KeyError, TypeError, ConfigError) as e:
         raise CodecLoadError(f"{state_path}: no readable codec config ({e})") from e
     generator = GeneratorForward(Codec(config))
     try:

@@ -17,12 +17,15 @@ def has_half_precision_units(dtype: torch.dtype, device: torch.device | str = "c
     """True where `device` multiplies `dtype` (torch.bfloat16 / torch.float16) in hardware; False for float32.
 
     CPU: torch.cpu's private ISA probes (present since torch 2.3); a build without them counts as no units.
+    CUDA: tensor cores of `device`'s compute capability, float16 from 7.0 (Volta), bfloat16 from 8.0 (Ampere);
+    older GPUs emulate bfloat16 (torch.cuda.is_bf16_supported() counts that too), which is slower than float32.
     """
     device = torch.device(device)
     if dtype not in _CPU_PROBES:
         return False
     if device.type == "cuda":
-        return dtype == torch.float16 or torch.cuda.is_bf16_supported()
+        major, _ = torch.cuda.get_device_capability(device)
+        return major >= (7 if dtype == torch.float16 else 8)
     if device.type != "cpu":
         return False
     return any(getattr(torch.cpu, probe, lambda: False)() for probe in _CPU_PROBES[dtype])

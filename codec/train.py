@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import json
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -246,6 +248,14 @@ def quantizer_distance(codec: Codec, source: Codec) -> float | None:
                for k in matrices)
 
 
+def items_digest(manifest) -> dict:
+    """How many usable utterances a manifest gave and a sha256 of their ids and files, in order: what the data
+    position depends on beyond the settings (a rebuilt manifest, or a file unreadable now and readable before)."""
+    # absolute paths: the same files, however the manifest's path was spelled
+    digest = hashlib.sha256("".join(f"{u.id}\t{os.path.abspath(u.audio)}\n" for u in manifest).encode()).hexdigest()
+    return {"count": len(manifest), "sha256": digest}
+
+
 def check_resume_settings(saved: dict, args: argparse.Namespace, step: int, source: Path) -> str | None:
     """Refuse a resume whose data settings differ from the checkpoint's `saved` args; return a notice (or None)
     naming any schedule setting that differs, with the LR at `step` under both schedules."""
@@ -342,7 +352,7 @@ def main(argv=None) -> Path:
 
     ckpt = CheckpointManager(out / "checkpoints", keep_last=args.keep_last, accelerator=accelerator)
     models, optimizers = {"generator": generator, "discriminators": disc}, {"generator": opt_g, "discriminators": opt_d}
-    step, nonfinite_state = 0, None
+    step, nonfinite_state, saved_items = 0, None, None
     if args.resume and ckpt.latest() is not None:
         saved_args = read_versioned_json(ckpt.latest() / "trainer_state.json", CHECKPOINT_FORMAT, CheckpointError)["args"]
         # checked before loading: the generator's optimizer holds other parameters under the other setting
@@ -355,6 +365,7 @@ def main(argv=None) -> Path:
         step, nonfinite_state = state["step"], state.get("nonfinite")
         init_fingerprint = state.get("init_fingerprint")  # what the run started from, not what the folder holds now
         start_distance = state.get("quantizer_start_distance")
+        saved_items = state.get("train_items")  # absent in checkpoints written before it was recorded
         notice = check_resume_settings(state["args"], args, step, ckpt.latest())
         if notice is not None:
             accelerator.print(notice)
@@ -365,6 +376,12 @@ def main(argv=None) -> Path:
     # segments are whole frames; the data position is a pure function of the step (see ResumableSampler)
     segment = max(1, round(args.segment_seconds * config.frame_rate)) * config.hop_length
     train_set = CropDataset(read_manifest(args.train_manifest), config.sample_rate, segment, seed=args.seed)
+    train_items = items_digest(train_set.manifest)
+    if saved_items is not None and saved_items != train_items:
+        sys.exit(f"{ckpt.latest()}: the usable utterances of {args.train_manifest} changed since this run started "
+                 f"({saved_items['count']} -> {train_items['count']} items, or other files): the data position is a "
+                 f"function of their order, so resuming would repeat some and skip others; resume with the same data "
+                 f"(a file that became unreadable or readable again changes them too), or use a new --out")
     sampler = ResumableSampler(len(train_set), args.seed, accelerator.process_index, accelerator.num_processes,
                                start=step * args.batch_size)
     workers = args.num_workers if args.num_workers is not None else (0 if accelerator.device.type == "cpu" else 4)
@@ -387,7 +404,7 @@ def main(argv=None) -> Path:
     guard.load_state_dict(nonfinite_state)
     saver = CheckpointSaver(ckpt, logger, args.max_checkpoint_failures)
     train_state = {"codec_config": config.to_dict(), "args": vars(args), "init_fingerprint": init_fingerprint,
-                   "quantizer_start_distance": start_distance}
+                   "quantizer_start_distance": start_distance, "train_items": train_items}
     generator.train(), disc.train()
     with StopOnSignal(accelerator) as stop:  # SIGTERM/SIGINT: finish the step, save it, stop
         while step < args.steps:

@@ -12,6 +12,7 @@ indexes and in tokens.json, and listed once at the end).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 import sys
 from pathlib import Path
@@ -64,6 +65,7 @@ def extract(codec, manifest_path: str | Path, out_dir: str | Path, batch_size: i
     header = {"format_version": TOKENS_FORMAT_VERSION, "codec": identity.to_dict(),
               "dtype": code_dtype(identity.codebook_size).name, "manifest": str(manifest_path.resolve()),
               "manifest_sha256": file_sha256(manifest_path), "shard_size": shard_size, "max_seconds": max_seconds}
+    previous = None
     if (out_dir / "tokens.json").exists():  # resuming: only with the same codec, manifest, sharding and filter
         previous = read_header(out_dir)
         if "codec" in previous and CodecIdentity.from_dict(previous["codec"]).same_codes(identity):
@@ -75,6 +77,13 @@ def extract(codec, manifest_path: str | Path, out_dir: str | Path, batch_size: i
     manifest = read_manifest(manifest_path)
     require_unique_ids(manifest)
     manifest = screen_manifest(manifest, max_seconds)
+    # Shards are cut by position among the usable utterances: if a file was unreadable when the store was begun and
+    # is readable now (or the reverse), every later shard would shift, storing one utterance twice and losing another.
+    header["usable_sha256"] = hashlib.sha256("".join(f"{u.id}\n" for u in manifest).encode()).hexdigest()
+    if previous is not None and previous.get("usable_sha256", header["usable_sha256"]) != header["usable_sha256"]:
+        raise TokenStoreError(f"{out_dir / 'tokens.json'}: the manifest's usable utterances changed since this store "
+                              f"was begun (a file that became readable or unreadable, now {len(manifest)} usable): "
+                              f"its shards would hold other utterances; use a new --out directory")
     write_header(out_dir, {**header, "complete": False})
 
     dataset = UtteranceDataset(manifest, codec.sample_rate, substitute=False)

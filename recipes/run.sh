@@ -13,7 +13,9 @@
 #         ground truth (recipes/data/unseen_sentences.txt), real-time factor on 2 CPU threads, size budget;
 #         README.md + card.json in exp/<preset>/tts/<variant> (pipelines/model_card.py), copied to
 #         bundle_install when set (the default preset: pipelines/default_model)
-# Every stage skips what is already done; interrupted training resumes from its last checkpoint.
+# Every stage skips what is already done; interrupted training resumes from its last checkpoint. The corpus,
+# codec, tokenizer and LM stages record the settings they ran with (exp/<preset>/recipe-settings/): a rerun with
+# other settings over their existing outputs is refused, with the difference, instead of skipping to stale outputs.
 # Settings per preset: recipes/conf/<preset>.sh.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -27,7 +29,7 @@ while [ $# -gt 0 ]; do
     --librispeech) librispeech=$2; shift 2 ;;
     --exp) exp=$2; shift 2 ;;
     --set) overrides+=("$2"); shift 2 ;;
-    -h|--help) sed -n 2,17p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,19p "$0"; exit 0 ;;
     *) echo "recipes/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -64,16 +66,43 @@ for kv in "${overrides[@]}"; do
 done
 exp="${exp:-$root/exp/$preset}"
 export PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}"
-data="$exp/data"
 mkdir -p "$exp"
+exp="$(cd "$exp" && pwd)"  # absolute: the settings records name paths under it, however --exp was spelled
+data="$exp/data"
 log() { echo "[recipe $preset] $*" >&2; }
 run_stage() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
+# record_settings KEY OUTPUT SETTING...: the settings OUTPUT is made with, one per line in recipe-settings/KEY.
+# Where OUTPUT exists (finished or interrupted) and was made with other settings, the run stops here with the
+# difference: skipping would keep outputs these settings did not make, resuming would mix two settings in one run.
+# Outputs made before these records existed are accepted unchecked.
+record_settings() {
+  local key=$1 output=$2 record="$exp/recipe-settings/$1" want
+  shift 2
+  want=$(printf '%s\n' "$@")
+  if [ -e "$output" ]; then
+    [ -f "$record" ] || return 0
+    if [ "$(cat "$record")" != "$want" ]; then
+      log "$output was made with other settings than this run's (< then, > now):"
+      diff "$record" <(printf '%s\n' "$want") | grep '^[<>]' | sed 's/^/    /' >&2 || true
+      log "remove $output to make it anew with these settings, or give another --exp"
+      exit 2
+    fi
+  fi
+  mkdir -p "$exp/recipe-settings"
+  printf '%s\n' "$want" >"$record"
+}
 
 # variants: "name:codebook_size:sg(on|off):seed[:extra codec.train flags]" (conf), e.g. "16384-sg:16384:on:0"
 variant_names=()
 for v in "${codec_variants[@]}"; do variant_names+=("${v%%:*}"); done
 
 if run_stage 0; then
+  if [ -n "$librispeech" ]; then
+    record_settings corpus "$data" librispeech "$(cd "$librispeech" && pwd)" "$libri_train" "$libri_dev" "$libri_test"
+  else
+    record_settings corpus "$data" synthetic "voices=$voices" "utterances=$corpus_utts" "seed=$corpus_seed" \
+      "dev_fraction=$dev_fraction" "test_fraction=$test_fraction" "held_out_of=$corpus_held_out_of"
+  fi
   if [ -f "$data/test.jsonl" ]; then
     log "stage 0: corpus exists in $data"
   elif [ -n "$librispeech" ]; then
@@ -89,7 +118,8 @@ if run_stage 0; then
   log "stage 0: manifests in $data"
   if [ -n "$corpus_extra_text" ] && [ -n "$librispeech" ]; then
     log "stage 0: corpus_extra_text=$corpus_extra_text is for synthetic corpora: not used with LibriSpeech"
-  elif [ -n "$corpus_extra_text" ] && [ ! -f "$exp/data-extra/train.jsonl" ]; then
+  elif [ -n "$corpus_extra_text" ] && record_settings corpus-extra "$exp/data-extra" "text=$corpus_extra_text" \
+         "utterances=$corpus_extra_utts" && [ ! -f "$exp/data-extra/train.jsonl" ]; then
     log "stage 0: extra LM training text ($corpus_extra_text) -> $exp/data-extra"
     "$py" -m pipelines.corpus "$corpus_extra_text-text" --out "$exp/data-extra/text.txt" --known "$data/train.jsonl" \
       --held-out "$data/dev.jsonl" "$data/test.jsonl" "$root"/recipes/data/unseen_sentences*.txt
@@ -111,15 +141,17 @@ if run_stage 1; then
   for v in "${codec_variants[@]}"; do
     IFS=: read -r name codebook sg seed extra <<<"$v"
     out="$exp/codec/$name"
-    if [ -f "$out/final/config.json" ]; then log "stage 1: codec $name done ($out/final)"; continue; fi
     architecture=(--preset "$codec_preset" --codebook-size "$codebook")
     [ -z "$codec_init" ] || architecture=(--init-from "$codec_init")
     # shellcheck disable=SC2206
-    cmd=($codec_launch codec.train "${architecture[@]}"
-         --"$( [ "$sg" = on ] && echo sg || echo no-sg )" --seed "$seed" --train-manifest "$data/train.jsonl"
-         --dev-manifest "$data/dev.jsonl" --out "$out" --steps "$codec_steps" --batch-size "$codec_batch"
-         --segment-seconds "$codec_segment" --lr "$codec_lr" --adv-start-step "$codec_adv_start"
-         --save-every "$codec_save_every" --eval-every "$codec_eval_every" --resume $codec_extra $extra)
+    train=(codec.train "${architecture[@]}"
+           --"$( [ "$sg" = on ] && echo sg || echo no-sg )" --seed "$seed" --train-manifest "$data/train.jsonl"
+           --dev-manifest "$data/dev.jsonl" --out "$out" --steps "$codec_steps" --batch-size "$codec_batch"
+           --segment-seconds "$codec_segment" --lr "$codec_lr" --adv-start-step "$codec_adv_start" $codec_extra $extra)
+    record_settings "codec-$name" "$out" "${train[@]}"
+    if [ -f "$out/final/config.json" ]; then log "stage 1: codec $name done ($out/final)"; continue; fi
+    # shellcheck disable=SC2206
+    cmd=($codec_launch "${train[@]}" --save-every "$codec_save_every" --eval-every "$codec_eval_every" --resume)
     if [ "$codec_parallel" -le 1 ]; then
       log "stage 1: training codec $name (codebook $codebook, SG $sg, seed $seed) -> $out"
       "${cmd[@]}"
@@ -128,7 +160,8 @@ if run_stage 1; then
     while [ "$(jobs -rp | wc -l)" -ge "$codec_parallel" ]; do sleep 2; done
     mkdir -p "$out" && rm -f "$out/train.rc"
     log "stage 1: training codec $name (codebook $codebook, SG $sg, seed $seed) -> $out (log: $out/train.log)"
-    ( OMP_NUM_THREADS=$parallel_threads "${cmd[@]}" >"$out/train.log" 2>&1; echo $? >"$out/train.rc" ) &
+    # set +e: under the inherited -e a failure would end the subshell before its exit status is written
+    ( set +e; OMP_NUM_THREADS=$parallel_threads "${cmd[@]}" >"$out/train.log" 2>&1; echo $? >"$out/train.rc" ) &
     launched+=("$name")
   done
   wait
@@ -166,6 +199,8 @@ if run_stage 3; then
 fi
 
 if run_stage 4; then
+  record_settings text-tokenizer "$exp/text_tokenizer" "manifest=$data/train.jsonl" "vocab_size=$text_vocab" \
+    "extra=$text_extra"
   if [ -f "$exp/text_tokenizer/tokenizer.model" ]; then
     log "stage 4: text tokenizer exists ($exp/text_tokenizer)"
   else
@@ -178,15 +213,17 @@ fi
 if run_stage 5; then
   for name in "${lm_variants[@]}"; do
     out="$exp/lm/$name"
+    # shellcheck disable=SC2206
+    train=(lm.train --preset "$lm_preset" --tokens "$exp/tokens/$name/train${extra_lm_data:+,$exp/tokens/$name/train-extra}"
+           --dev-tokens "$exp/tokens/$name/dev" --tokenizer "$exp/text_tokenizer" --out "$out" --steps "$lm_steps"
+           --batch-tokens "$lm_batch_tokens" --lr "$lm_lr" --seed "$lm_seed" $lm_extra)
+    record_settings "lm-$name" "$out" "${train[@]}"
     if [ -f "$out/final/config.json" ]; then
       log "stage 5: LM $name done ($out/final)"
     else
       log "stage 5: training LM on codec $name tokens -> $out"
       # shellcheck disable=SC2086
-      $lm_launch lm.train --preset "$lm_preset" --tokens "$exp/tokens/$name/train${extra_lm_data:+,$exp/tokens/$name/train-extra}" \
-        --dev-tokens "$exp/tokens/$name/dev" \
-        --tokenizer "$exp/text_tokenizer" --out "$out" --steps "$lm_steps" --batch-tokens "$lm_batch_tokens" \
-        --lr "$lm_lr" --seed "$lm_seed" --resume $lm_extra
+      $lm_launch "${train[@]}" --resume
     fi
     "$py" -m pipelines.package --codec "$exp/codec/$name/final" --lm "$out/final" --out "$exp/tts/$name" \
       --head-dtype "$tts_head_dtype" --layer-dtype "$tts_layer_dtype" --lm-dtype "$tts_lm_dtype" \

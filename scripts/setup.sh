@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Idempotent set-up used by ./run.sh and ./test.sh: apt packages, a virtualenv, torch, the project.
+# - python3 >= 3.11 with venv, its headers and gcc (pesq publishes no wheels: pip compiles it).
 # - torch: kept where one is already importable (GPU images: the venv then sees system packages);
-#   otherwise the CPU wheel `torch==$TORCH_VERSION` is installed *before* the project, so that the
-#   project's loose `torch>=2.4` is already satisfied and pip never pulls the multi-GB CUDA build.
-#   Elsewhere, point pip at PyTorch's CPU index with PIP_EXTRA_INDEX_URL if the plain name gives CUDA.
+#   otherwise the CPU build `torch==$TORCH_VERSION+cpu` is installed *before* the project, so that the
+#   project's loose `torch>=2.4` is already satisfied and pip never pulls the multi-GB CUDA build: from pip's
+#   configured sources first, then from PyTorch's CPU index; PyPI's plain build only where neither has one
+#   (macOS, aarch64: CPU builds there anyway).
 # - Never installs torchaudio (it breaks `import transformers` on CPU torch).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,6 +18,11 @@ command -v flite >/dev/null 2>&1 || missing+=(flite)
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
 [ -f /usr/share/games/fortunes/fortunes ] || missing+=(fortunes)
 [ -f /usr/share/wordnet/data.noun ] || missing+=(wordnet-base)  # the recipes' extra LM text (corpus_extra_text)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+python3 -c "import ensurepip" >/dev/null 2>&1 || missing+=(python3-venv)  # without it venv leaves a pip-less .venv
+python3 -c "import os, sys, sysconfig; sys.exit(not os.path.isfile(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))" \
+  >/dev/null 2>&1 || missing+=(python3-dev)
+command -v gcc >/dev/null 2>&1 || missing+=(gcc)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "[setup] apt-get install ${missing[*]}" >&2
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
@@ -23,12 +30,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if [ ! -x "$VENV/bin/python" ]; then
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+  echo "[setup] Python 3.11 or newer is needed (pyproject.toml requires-python); python3 is $(python3 -V 2>&1)" >&2
+  exit 1
+}
+
+# a virtualenv without pip is one an earlier run left half-made (python3-venv was missing then): made again
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
+  [ ! -e "$VENV" ] || echo "[setup] $VENV has no working pip: making it again" >&2
   if python3 -c "import torch" >/dev/null 2>&1; then
     echo "[setup] torch found on the system python: the virtualenv will use it" >&2
-    python3 -m venv --system-site-packages "$VENV"
+    python3 -m venv --clear --system-site-packages "$VENV"
   else
-    python3 -m venv "$VENV"
+    python3 -m venv --clear "$VENV"
   fi
 fi
 py="$VENV/bin/python"
@@ -37,8 +51,12 @@ pip_install() {  # quiet, but keep pip's exit status (this machine's pip config 
   return "${PIPESTATUS[0]}"
 }
 if ! "$py" -c "import torch" >/dev/null 2>&1; then
-  echo "[setup] pip install torch==$TORCH_VERSION (CPU wheel)" >&2
-  pip_install "torch==$TORCH_VERSION"
+  echo "[setup] pip install torch==$TORCH_VERSION+cpu (the CPU build)" >&2
+  pip_install "torch==$TORCH_VERSION+cpu" >/dev/null 2>&1 \
+    || pip_install "torch==$TORCH_VERSION+cpu" --extra-index-url https://download.pytorch.org/whl/cpu \
+    || { echo "[setup] no CPU build of torch $TORCH_VERSION found: pip install torch==$TORCH_VERSION" \
+              "(on Linux x86-64 that is the CUDA build, several GB)" >&2
+         pip_install "torch==$TORCH_VERSION"; }
 fi
 # Re-install the project only when its dependency list changed.
 stamp="$VENV/.sgspeech-installed"

@@ -131,3 +131,39 @@ def test_a_codec_saved_before_a_config_field_existed_keeps_its_config_and_finger
     assert Codec.from_pretrained(tmp_path / "again").fingerprint() == loaded.fingerprint()
     assert loaded.fingerprint() != Codec.from_pretrained(tmp_path / "new").fingerprint()
     assert json.loads(Codec.from_pretrained(tmp_path / "new").config.to_json()) == saved  # a field present stays
+
+
+def test_atomic_directory_syncs_and_opens_up_files_in_subfolders(tmp_path, monkeypatch):
+    """An installed model is a tree (codec/, lm/): every file in it is on disk before the rename, not only the top."""
+    import os
+    import stat
+
+    from safetensors.torch import save_file
+
+    synced, fsync = [], os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(os.readlink(f"/proc/self/fd/{fd}")), fsync(fd))[1])
+    old = os.umask(0o022)
+    try:
+        with atomic_directory(tmp_path / "model") as d:
+            (d / "card.md").write_text("card")
+            (d / "codec").mkdir()
+            save_file({"w": torch.zeros(2)}, str(d / "codec" / "model.safetensors"))
+    finally:
+        os.umask(old)
+    tmp = tmp_path / f".tmp-model-{os.getpid()}"  # the files were synced under the temporary name
+    assert {str(tmp / "card.md"), str(tmp / "codec" / "model.safetensors"), str(tmp / "codec")} <= set(synced)
+    assert stat.S_IMODE((tmp_path / "model" / "codec" / "model.safetensors").stat().st_mode) == 0o644
+
+
+def test_atomic_directory_removes_what_killed_writers_left(tmp_path):
+    import os
+
+    dead, alive = tmp_path / ".tmp-model-999999999", tmp_path / f".tmp-model-{os.getppid()}"
+    old_copy = tmp_path / ".trash-model-999999998"
+    for leftover in (dead, alive, old_copy):
+        leftover.mkdir()
+        (leftover / "big.bin").write_bytes(b"x")
+    with atomic_directory(tmp_path / "model") as d:
+        (d / "a.txt").write_text("one")
+    # a running process may still be filling its folder; the others' writers are gone
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["model", alive.name])

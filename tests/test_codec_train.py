@@ -1,6 +1,7 @@
 """`python -m codec.train` on real (synthetic) speech: learning, exact resume, a 2-process run."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -131,6 +132,12 @@ def test_resumed_run_matches_uninterrupted(synth_corpus, tmp_path, monkeypatch, 
     assert origin["step"] == 6 and Path(origin["run"]).resolve() == out.resolve()
     with pytest.raises(CodecLoadError, match="trainer_state.json: missing"):
         codec_from_checkpoint(out / "final")  # a codec folder is not a training checkpoint
+    future = tmp_path / "future"  # a checkpoint of a later format is refused, not read as this one
+    shutil.copytree(out / "checkpoints" / "step_00000006", future)
+    state = json.loads((future / "trainer_state.json").read_text())
+    (future / "trainer_state.json").write_text(json.dumps({**state, "format_version": 99}))
+    with pytest.raises(CodecLoadError, match="trainer_state.json: format version 99, this code reads"):
+        codec_from_checkpoint(future)
 
 
 def test_resumed_vq_run_matches_uninterrupted(synth_corpus, tmp_path):
@@ -177,6 +184,26 @@ def test_resume_refuses_other_data_settings_and_names_a_schedule_change(synth_co
     main(args + ["--steps", "3", "--resume"])  # extending the run is allowed, with a notice
     assert "resuming under another schedule (steps 2 -> 3)" in capsys.readouterr().out
     assert sorted(read_metrics(out)) == [1, 2, 3]
+
+
+def test_resume_refuses_a_training_set_that_changed_under_the_same_path(synth_corpus, tmp_path):
+    """The data position is the step times the batch over the usable items: one item fewer (a file unreadable
+    now, or a rebuilt manifest) shifts every later batch, so that resume is refused, naming the counts."""
+    utterances = list(read_manifest(synth_corpus["train"]))
+    write_manifest(tmp_path / "train.jsonl", utterances)
+    out = tmp_path / "run"
+    args = train_args({"train": tmp_path / "train.jsonl"}, out, "--save-every", "1", "--adv-start-step", "9")
+    main(args + ["--steps", "1"])
+    (tmp_path / "broken.wav").write_bytes(b"not audio")  # the manifest's first file, unreadable now
+    write_manifest(tmp_path / "train.jsonl", [dataclasses.replace(utterances[0], audio=str(tmp_path / "broken.wav")),
+                                              *utterances[1:]])
+    n = len(utterances)
+    with pytest.raises(SystemExit, match=rf"usable utterances of .*train.jsonl changed since this run started "
+                                         rf"\({n} -> {n - 1} items"):
+        main(args + ["--steps", "2", "--resume"])
+    write_manifest(tmp_path / "train.jsonl", utterances)
+    main(args + ["--steps", "2", "--resume"])  # the same items again: resumed
+    assert sorted(read_metrics(out)) == [1, 2]
 
 
 def test_two_process_cpu_run(synth_corpus, tmp_path):

@@ -65,6 +65,22 @@ def test_manifest_with_broken_entries_loads_the_rest(tmp_path, caplog):
     assert "4 skipped" in caplog.text
 
 
+@pytest.mark.parametrize("verify_audio", [True, False])
+def test_manifest_entries_of_the_wrong_type_are_skipped_not_fatal(tmp_path, verify_audio):
+    path = make_corpus(tmp_path)
+    with open(path, "a") as f:
+        f.write(json.dumps({"id": "null", "audio": None}) + "\n")
+        f.write(json.dumps({"id": "number", "audio": 3}) + "\n")
+        f.write(json.dumps({"id": "duration", "audio": "wavs/u0.wav", "duration": "n/a"}) + "\n")
+    m = read_manifest(path, verify_audio=verify_audio)
+    reasons = dict(m.skipped)
+    assert "'audio' is None, not a file path" in reasons["null"] and "'audio' is 3" in reasons["number"]
+    if verify_audio:  # the header's duration replaces the manifest's
+        assert [u.id for u in m] == ["u0", "u1", "u2", "duration"] and m[3].duration == pytest.approx(0.3)
+    else:
+        assert [u.id for u in m] == ["u0", "u1", "u2"] and "'duration' 'n/a'" in reasons["duration"]
+
+
 def test_missing_manifest_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothere.jsonl"):
         read_manifest(tmp_path / "nothere.jsonl")

@@ -27,7 +27,7 @@ from lm.generate import SamplingConfig, generate_codes
 from lm.identity import CodecMismatchError
 from lm.model import SpeechLM
 from lm.text import TextConfig
-from lm.tokens import TokenStore, open_tokens, read_header, shard_paths
+from lm.tokens import TokenStore, TokenStoreError, open_tokens, read_header, shard_paths
 import lm.train as lm_train
 from lm.train import TrainConfig, train
 
@@ -148,6 +148,13 @@ def test_extraction_resumes_and_skips_unreadable_audio(extracted, synth_corpus, 
     assert second_codes.read_bytes() == expected and second_index.exists()
     store = TokenStore(tmp_path / "tok")
     assert [e.id for e in store.entries] == [u.id for u in utts if u.id not in ("broken", "poisoned")]
+
+    # the unreadable file repaired before a resume: the shards after it would shift (one utterance stored twice,
+    # one lost), so the resume is refused rather than done
+    second_index.unlink()
+    broken.write_bytes(Path(manifest.utterances[2].audio).read_bytes())
+    with pytest.raises(TokenStoreError, match="usable utterances changed since this store was begun"):
+        extract_main(args)
 
 
 def test_debug_lm_overfits_real_utterances(extracted, synth_corpus, tmp_path):

@@ -347,6 +347,15 @@ def test_reference_continuation_returns_only_new_codes(lm):
     assert len(codes[0]) == 5
 
 
+def test_generation_refuses_a_bare_string_and_a_batch_of_reference_codes(lm):
+    with pytest.raises(TypeError, match="expected a list of str, got the str 'rice'"):
+        generate_codes(lm.model, lm.vocab, lm.tokenizer, "rice", SamplingConfig(temperature=0))  # was 4 texts
+    ref = Reference("the juice of lemons", (torch.arange(12) % lm.vocab.codebook_size)[None])  # as encode gives
+    with pytest.raises(ValueError, match=r"reference codes: expected one utterance's codes \[F\], got shape \(1, 12\)"):
+        generate_codes(lm.model, lm.vocab, lm.tokenizer, ["makes fine punch"], SamplingConfig(temperature=0),
+                       reference=ref)
+
+
 # -- save / load ----------------------------------------------------------------------------------------------
 
 def test_save_load_round_trip_and_codec_refusal(tmp_path, lm):
@@ -585,6 +594,20 @@ def test_half_precision_units_follow_the_cpu_probes(monkeypatch):
     monkeypatch.setattr(torch.cpu, "_is_amx_fp16_supported", lambda: True)
     assert has_half_precision_units(torch.float16)
     assert not has_half_precision_units(torch.float32)
+
+
+@pytest.mark.parametrize("capability, bf16, fp16", [((6, 1), False, False), ((7, 5), False, True), ((8, 0), True, True),
+                                                    ((9, 0), True, True)])
+def test_half_precision_units_on_cuda_follow_the_compute_capability(monkeypatch, capability, bf16, fp16):
+    """A T4 (7.5) emulates bfloat16, which torch.cuda.is_bf16_supported() counts as support: not native here."""
+    from codec.hardware import has_half_precision_units
+
+    asked = []
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (asked.append(device), capability)[1])
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
+    assert has_half_precision_units(torch.bfloat16, "cuda:1") == bf16
+    assert has_half_precision_units(torch.float16, "cuda") == fp16
+    assert asked[0] == torch.device("cuda:1")  # the device asked about, not the current one
 
 
 @pytest.mark.parametrize("field, value", [("repetition_penalty", 0.0), ("repetition_penalty", -1.1),

@@ -85,11 +85,32 @@ def test_rerun_skips_finished_stages(debug_recipe):
     final = debug_recipe / "codec" / "256" / "final" / "model.safetensors"
     mtime = final.stat().st_mtime_ns
     env = {**os.environ, "PYTHON": sys.executable, "TQDM_DISABLE": "1"}
-    proc = subprocess.run(["bash", str(ROOT / "recipes" / "run.sh"), "--preset", "debug", "--exp", str(debug_recipe),
-                           "--stage", "0", "--stop-stage", "1"], capture_output=True, text=True, env=env, timeout=300)
+    run = lambda *a: subprocess.run(["bash", str(ROOT / "recipes" / "run.sh"), "--preset", "debug", "--exp",
+                                     str(debug_recipe), "--stage", "0", "--stop-stage", "1", *a],
+                                    capture_output=True, text=True, env=env, timeout=300)
+    proc = run("--set", "codec_steps=16")  # the settings the fixture ran with
     assert proc.returncode == 0, proc.stderr
     assert "corpus exists" in proc.stderr and "codec 256 done" in proc.stderr
     assert final.stat().st_mtime_ns == mtime
+
+
+def test_rerun_with_other_settings_is_refused_not_skipped(debug_recipe):
+    """A finished codec trained for 16 steps is not passed off as the 17-step one asked for (it used to be skipped
+    as done): the run stops before training anything, naming the folder and the setting that differs."""
+    final = debug_recipe / "codec" / "256" / "final" / "model.safetensors"
+    mtime = final.stat().st_mtime_ns
+    env = {**os.environ, "PYTHON": sys.executable, "TQDM_DISABLE": "1"}
+    proc = subprocess.run(["bash", str(ROOT / "recipes" / "run.sh"), "--preset", "debug", "--exp", str(debug_recipe),
+                           "--stage", "1", "--stop-stage", "1", "--set", "codec_steps=17"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    assert f"{debug_recipe / 'codec' / '256'} was made with other settings" in proc.stderr
+    assert "    < 16" in proc.stderr and "    > 17" in proc.stderr and "training codec" not in proc.stderr
+    assert final.stat().st_mtime_ns == mtime
+    proc = subprocess.run(["bash", str(ROOT / "recipes" / "run.sh"), "--preset", "debug", "--exp", str(debug_recipe),
+                           "--stage", "0", "--stop-stage", "0", "--set", "corpus_utts=99"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 2 and "    < utterances=" in proc.stderr and "    > utterances=99" in proc.stderr
 
 
 def test_stage_0_reads_librispeech_into_the_splits_the_later_stages_read(tmp_path):

@@ -1,12 +1,14 @@
 # Source at the start of every command on the lent GPU machine (carry .whl and .debs, see prepare.sh):
 #   source scripts/gpu/env.sh && recipes/run.sh --preset small ...
 # Installs the carried wheels (.whl, or the folder SGSPEECH_WHEELS names) into /tmp/site and unpacks the carried .debs into /tmp/debroot (never into /), then
-# points PATH, LD_LIBRARY_PATH, PYTHONPATH, PYTHON and SGSPEECH_FORTUNES_DIR at them. Idempotent within a machine.
-if [ ! -f /tmp/site/.sgspeech-ready ]; then
+# points PATH, LD_LIBRARY_PATH, PYTHONPATH, PYTHON and SGSPEECH_FORTUNES_DIR at them. Idempotent within a machine:
+# the marker names the wheels installed, so a later call on the same warm machine with another set installs that.
+sgspeech_wheels="$(ls "${SGSPEECH_WHEELS:-.whl}"/*.whl 2>/dev/null | sort | xargs -r -n1 basename)"
+if [ "$(cat /tmp/site/.sgspeech-ready 2>/dev/null)" != "$sgspeech_wheels" ]; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site "${SGSPEECH_WHEELS:-.whl}"/*.whl \
     || { echo "env.sh: wheel install failed" >&2; return 1; }
   mkdir -p /tmp/debroot && for f in .debs/*.deb; do dpkg -x "$f" /tmp/debroot || return 1; done
-  touch /tmp/site/.sgspeech-ready
+  printf '%s\n' "$sgspeech_wheels" >/tmp/site/.sgspeech-ready
 fi
 export PATH="/tmp/debroot/usr/bin:$PATH"
 export LD_LIBRARY_PATH="/tmp/debroot/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
