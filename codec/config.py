@@ -100,11 +100,28 @@ class CodecConfig:
             raise ConfigError(f"sg_tap {self.sg_tap!r}: expected one of {SG_TAPS}")
         if self.sg_loss not in SG_LOSSES:
             raise ConfigError(f"sg_loss {self.sg_loss!r}: expected one of {SG_LOSSES}")
+        for name in ("sample_rate", "encoder_channels", "encoder_dim", "semantic_dim", "latent_dim", "codebook_size",
+                     "vq_code_dim", "decoder_dim", "decoder_depth", "decoder_heads", "mrd_channels"):
+            # decoder_depth too: the SG tap and diagnose()'s hidden MSE are a transformer block's output
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} {getattr(self, name)}: must be at least 1")
+        for name in ("strides", "mpd_channels"):
+            if not getattr(self, name) or min(getattr(self, name)) < 1:
+                raise ConfigError(f"{name} {getattr(self, name)}: must be one or more sizes, each at least 1")
+        if self.decoder_resnet_blocks < 0:
+            raise ConfigError(f"decoder_resnet_blocks {self.decoder_resnet_blocks}: must be 0 or more")
         for name in ("phase_weight", "cepstral_weight"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} {getattr(self, name)}: a loss weight must be >= 0 (0 turns the loss off)")
+        if self.sg_weight is not None and self.sg_weight < 0:
+            raise ConfigError(f"sg_weight {self.sg_weight}: a loss weight must be >= 0 (a negative one pushes h_q away "
+                              f"from h_e; sg=False turns self-guidance off)")
         if self.decoder_dim % self.decoder_heads:
             raise ConfigError(f"decoder_dim {self.decoder_dim} is not divisible by decoder_heads {self.decoder_heads}")
+        if (self.decoder_dim // self.decoder_heads) % 2:
+            # rotary embeddings rotate channel pairs: an odd head size would broadcast a channel that is not there
+            raise ConfigError(f"decoder_dim {self.decoder_dim} / decoder_heads {self.decoder_heads} = "
+                              f"{self.decoder_dim // self.decoder_heads}: the head size must be even (rotary embedding)")
         if self.fsq_levels is not None and self.quantizer != "fsq":
             raise ConfigError(f"fsq_levels {self.fsq_levels} describe an FSQ grid; quantizer {self.quantizer!r} has none")
         if self.fsq_levels is not None and min(self.fsq_levels) < 3:
@@ -112,6 +129,13 @@ class CodecConfig:
             raise ConfigError(f"fsq_levels {self.fsq_levels}: every level must be at least 3")
         if self.quantizer == "fsq" and math.prod(self.levels) != self.codebook_size:
             raise ConfigError(f"fsq_levels {self.levels} give {math.prod(self.levels)} codes, not codebook_size {self.codebook_size}")
+        if self.quantizer == "fsq" and self.codebook_size > 2 ** 24:
+            # vector-quantize-pytorch computes FSQ indices in float32, exact only up to 2^24
+            raise ConfigError(f"codebook_size {self.codebook_size}: FSQ codebooks up to 2^24 = {2 ** 24} codes")
+        if self.quantizer == "fsq" and self.latent_dim == len(self.levels):
+            # vector-quantize-pytorch's FSQ then drops its projections, which the codec's code lookup (embed) reads
+            raise ConfigError(f"latent_dim {self.latent_dim} equals the number of FSQ levels {self.levels}: the "
+                              f"quantizer needs a projection; choose another latent_dim")
 
     # -- derived sizes -------------------------------------------------------------------------------------
     @property

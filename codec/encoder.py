@@ -1,4 +1,4 @@
-"""Acoustic encoder of BigCodec / XCodec2: waveform [B, 1, T] -> features [B, encoder_dim, T / hop].
+"""Acoustic encoder of BigCodec / XCodec2: waveform [B, T] -> features [B, encoder_dim, T / hop].
 
 An input conv, then one block per stride (residual units with dilations 1, 3, 9 and SnakeBeta activations, then
 a strided conv that doubles the channels), then SnakeBeta and an output conv. Every layer's output is zeroed past

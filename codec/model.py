@@ -2,7 +2,7 @@
 
     codes, frame_lengths = codec.encode(wav [B, T], lengths [B] | None, sample_rate | None)   # codes [B, F]
     wav = codec.decode(codes [B, F], frame_lengths [B] | None)                                # [B, F * hop]
-    codec.diagnose(wav, lengths) -> {"quantization_error", "hidden_mse", "frame_lengths"}
+    codec.diagnose(wav, lengths) -> {"quantization_error", "hidden_mse", "hidden_energy", "frame_lengths"}
     codec.save_pretrained(dir); Codec.from_pretrained(dir); codec.fingerprint()
 
 Data flow: acoustic encoder (+ optional semantic adapter) -> fc_prior -> quantizer.project = z_e (code space)
@@ -324,7 +324,7 @@ class Codec(nn.Module):
         if self.tokenizer_frozen:
             for name in TOKENIZER_MODULES:
                 module = getattr(self, name, None)
-                if module is not None:
+                if isinstance(module, nn.Module):  # not `ssl`: a plain object, its model always in eval mode
                     module.eval()
         return self
 

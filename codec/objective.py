@@ -156,7 +156,7 @@ def teacher_features(codec: Codec, z_e: torch.Tensor, mask: torch.Tensor, tap: s
 @dataclass
 class GeneratorOutput:
     fake: torch.Tensor  # [B, T] generated audio (zero past each length)
-    losses: dict[str, torch.Tensor]  # reconstruction-side losses: mel, sg, semantic, vq_commit
+    losses: dict[str, torch.Tensor]  # reconstruction-side losses: mel, phase, cepstral, sg, semantic, vq_commit
     quantization_error: torch.Tensor  # scalar: mean over valid frames of ||z_e - z_q||^2 (detached)
     codes: torch.Tensor  # [B, F]
     frame_mask: torch.Tensor  # [B, F]
@@ -187,6 +187,9 @@ class GeneratorForward(nn.Module):
         shared_student = config.sg and config.sg_encoder_grad
         hidden, taps_q = codec.backbone(codec.decoder_input(lat.z_q), lat.mask, tap if shared_student else None)
         fake = codec.head(hidden, lat.mask)[:, : wav.shape[-1]]
+        # the decoder makes the frames of the longest item; a batch whose every item is shorter than its crop (zero-
+        # padded by CropDataset) is padded alike, so the losses compare silence with silence there
+        fake = F.pad(fake, (0, wav.shape[-1] - fake.shape[-1]))
         # The reconstruction losses in float32 under any autocast: in bf16 the log-mels of output and input carry
         # rounding errors as large as the differences being trained on near convergence (measured: the mel loss's
         # gradient at cosine 0.99 to the float32 one).

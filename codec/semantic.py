@@ -44,6 +44,7 @@ class SSLFeatures:
             raise SemanticError(f"semantic model {path}: layer {layer} out of range 0..{layers}")
         self.layer = layer
         self.sample_rate = int(getattr(self.extractor, "sampling_rate", 16000))
+        self.min_samples = receptive_field(self.model.config)
 
     @torch.no_grad()
     def __call__(self, wav: torch.Tensor, lengths: torch.Tensor, frames: int) -> torch.Tensor:
@@ -66,12 +67,29 @@ class SSLFeatures:
         return torch.cat(features)
 
     def _hidden_states(self, samples: torch.Tensor) -> torch.Tensor:
-        """One utterance's samples [T] -> the chosen layer's hidden states [1, ssl_dim, S] (float32)."""
+        """One utterance's samples [T] -> the chosen layer's hidden states [1, ssl_dim, S] (float32).
+
+        Shorter than the model's receptive field (400 samples for Wav2Vec2's conv stack, where the codec's frame is
+        320), the samples are zero-padded to it: the model would make no frame of them."""
+        samples = F.pad(samples, (0, max(0, self.min_samples - samples.shape[-1])))
         inputs = self.extractor([samples.float().cpu().numpy()], sampling_rate=self.sample_rate, return_tensors="pt")
         inputs = {k: v.to(samples.device) for k, v in inputs.items() if isinstance(v, torch.Tensor)}
         with torch.autocast(samples.device.type, enabled=False):
             hidden = self.model(**inputs, output_hidden_states=True).hidden_states[self.layer].float()
         return hidden.transpose(1, 2)
+
+
+def receptive_field(config) -> int:
+    """Samples a waveform model's conv feature stack needs for one frame (Wav2Vec2/HuBERT/WavLM: conv_kernel,
+    conv_stride), 1 for a model without one (w2v-BERT reads fbanks, padded by its extractor)."""
+    kernels, strides = getattr(config, "conv_kernel", None), getattr(config, "conv_stride", None)
+    if not kernels or not strides:
+        return 1
+    field, jump = 1, 1
+    for kernel, stride in zip(kernels, strides):
+        field += (kernel - 1) * jump
+        jump *= stride
+    return field
 
 
 class ConvAdapter(nn.Module):
@@ -87,5 +105,9 @@ class ConvAdapter(nn.Module):
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """x [B, in_dim, F], mask [B, 1, F] -> [B, out_dim, F] (zero at padded frames)."""
         h = self.input(x * mask) * mask
-        h = (h + self.residual(h)) * mask
+        # masked between the two residual convs too: unmasked, the first conv's output at the padded frames would
+        # reach the last valid frame through the second, and an item's codes would depend on its batch-mates
+        elu1, conv1, elu2, conv2 = self.residual
+        r = conv1(elu1(h)) * mask
+        h = (h + conv2(elu2(r))) * mask
         return self.output(h) * mask

@@ -199,7 +199,8 @@ class GraphedStep:
     At batch 1 a small LM's step is a few hundred tiny kernels whose launches, not their arithmetic, set the
     speed; a graph launches them all at once. Inputs are copied into fixed buffers, the graph replays `step_at`,
     and the logits land in a fixed buffer (valid until the next call). CUDA only. Forward hooks on the model run
-    once, at capture: the kernels they launched replay, their Python side effects do not.
+    three times while the graph is made (two warm-up steps, then the capture) and never after: the kernels they
+    launched at capture replay, their Python side effects do not.
     """
 
     def __init__(self, decoder: StaticCacheDecoder, batch: int):

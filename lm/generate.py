@@ -197,6 +197,11 @@ def generate_codes(model: LlamaForCausalLM, vocab: Vocabulary, tokenizer: TextTo
     the model continues in the reference's voice, and only the new codes are returned.
     On CUDA the one-token steps replay a CUDA graph (lm/decoding.py GraphedStep) unless cuda_graphs is False.
     """
+    if isinstance(texts, str):  # iterating it would speak each character as a text of its own
+        raise TypeError(f"texts: expected a list of str, got the str {texts[:40]!r}; pass [text] for one")
+    if reference is not None and reference.codes.dim() != 1:
+        raise ValueError(f"reference codes: expected one utterance's codes [F], got shape {tuple(reference.codes.shape)}"
+                         f" (Codec.encode returns [B, F]: take codes[0, :frames[0]])")
     if not texts:
         return []
     device = next(model.parameters()).device

@@ -40,7 +40,8 @@ def score_utterances(lm: SpeechLM, store: TokenStore, batch_size: int = 8) -> li
     for start in range(0, len(rows), batch_size):
         indices = range(start, min(start + batch_size, len(rows)))
         batch = collate_rows([rows[i] for i in indices], lm.vocab.pad)
-        nats, targets = token_losses(lm.model, {k: v for k, v in batch.items() if k != "padding"})
+        device = next(lm.model.parameters()).device
+        nats, targets = token_losses(lm.model, {k: v.to(device) for k, v in batch.items() if k != "padding"})
         for i, n, t in zip(indices, nats.tolist(), targets.tolist()):
             entry = store.entries[rows.rows[i][0]]
             records.append({"id": entry.id, "seconds": entry.length / store.identity.frame_rate,
@@ -131,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
                    "TRAIN_TOKENS) scored on TOKENS_DIR")
     p.add_argument("--reference", help="the LM the others are compared with (paired, utterance by utterance)")
     p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--out", type=Path, help="write scores.json (per utterance) and summary.{json,md} here")
     args = p.parse_args(argv)
     names = [name for name, _, _ in args.lm + args.unigram]
@@ -138,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"give --lm or --unigram entries with distinct names, got {names}")
     scores = {}
     for name, lm_dir, tokens in args.lm:
-        lm, store = SpeechLM.from_pretrained(lm_dir), TokenStore(tokens)
+        lm, store = SpeechLM.from_pretrained(lm_dir, device=args.device), TokenStore(tokens)
         scores[name] = score_utterances(lm, store, args.batch_size)
         if len(scores[name]) < len(store):
             print(f"--lm {name}: {len(store) - len(scores[name])} of the {len(store)} utterances in {tokens} are "

@@ -233,6 +233,11 @@ class TransformersASR:
         return out
 
     def _ctc(self, batch: list[np.ndarray]) -> list[str]:
+        if len(batch) > 1 and not getattr(self.processor.feature_extractor, "return_attention_mask", False):
+            # A model that takes no attention mask (Wav2Vec2-base: group norm over the whole input) would normalise
+            # and group-norm each utterance together with its batch's padding: its transcript would depend on its
+            # batch-mates. Such models transcribe one utterance at a time.
+            return [text for audio in batch for text in self._ctc([audio])]
         inputs = self._features(batch, padding=True)
         logits = self.model(**inputs).logits  # [B, frames, vocab]
         ids = logits.argmax(dim=-1)

@@ -49,26 +49,31 @@ def test_pocketsphinx_edge_inputs(sphinx):
         sphinx.transcribe([np.full(100, np.nan, np.float32)])
 
 
-@pytest.fixture(scope="module")
-def tiny_ctc_dir(tmp_path_factory):
+def _tiny_ctc(path, masked: bool):
+    """A random-weights CTC recogniser: masked, a large-lv60-style model (layer norm, attention mask); not, a
+    base-style one (group norm over the input, no attention mask)."""
     from transformers import (Wav2Vec2Config, Wav2Vec2CTCTokenizer, Wav2Vec2FeatureExtractor, Wav2Vec2ForCTC,
                               Wav2Vec2Processor)
 
-    path = tmp_path_factory.mktemp("tiny_ctc")
     vocab = {"<pad>": 0, "<unk>": 1, "|": 2, **{c: i + 3 for i, c in enumerate("abcdefghijklmnopqrstuvwxyz'")}}
     (path / "vocab.json").write_text(json.dumps(vocab))
     tokenizer = Wav2Vec2CTCTokenizer(str(path / "vocab.json"), unk_token="<unk>", pad_token="<pad>",
                                      word_delimiter_token="|")
     extractor = Wav2Vec2FeatureExtractor(feature_size=1, sampling_rate=16000, padding_value=0.0,
-                                         do_normalize=True, return_attention_mask=True)
+                                         do_normalize=True, return_attention_mask=masked)
     Wav2Vec2Processor(feature_extractor=extractor, tokenizer=tokenizer).save_pretrained(path)
     torch.manual_seed(0)
     config = Wav2Vec2Config(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                             intermediate_size=64, conv_dim=(16, 16), conv_stride=(5, 4), conv_kernel=(10, 4),
                             num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=2, pad_token_id=0,
-                            feat_extract_norm="layer", do_stable_layer_norm=True)
+                            feat_extract_norm="layer" if masked else "group", do_stable_layer_norm=masked)
     Wav2Vec2ForCTC(config).save_pretrained(path)
     return path
+
+
+@pytest.fixture(scope="module")
+def tiny_ctc_dir(tmp_path_factory):
+    return _tiny_ctc(tmp_path_factory.mktemp("tiny_ctc"), masked=True)
 
 
 def test_transformers_ctc_returns_one_string_per_input(tiny_ctc_dir):
@@ -82,6 +87,16 @@ def test_transformers_ctc_returns_one_string_per_input(tiny_ctc_dir):
     # Batching and padding do not change an utterance's transcript (padded frames are blanked).
     assert [asr.transcribe([a])[0] for a in audios[:3]] == texts[:3]
     assert load_asr(tiny_ctc_dir, device="cpu").transcribe(audios[:1]) == texts[:1]
+
+
+def test_a_ctc_model_without_attention_mask_judges_each_utterance_alone(tmp_path):
+    """Wav2Vec2-base style: the extractor normalises, and group norm spans, the whole padded batch, so a batched
+    utterance was transcribed from other inputs than the same utterance alone."""
+    asr = TransformersASR(_tiny_ctc(tmp_path, masked=False), device="cpu", batch_size=4)
+    rng = np.random.default_rng(1)
+    audios = [rng.standard_normal(n).astype(np.float32) * s for n, s in ((16000, 0.3), (3000, 0.05), (8000, 0.1))]
+    texts = asr.transcribe(audios)
+    assert any(texts) and texts == [asr.transcribe([a])[0] for a in audios]
 
 
 def test_transformers_asr_errors_name_the_problem(tmp_path, tiny_ctc_dir):

@@ -40,6 +40,25 @@ def test_frame_arithmetic_for_odd_lengths(codec):
         assert audio[row, : n * 320].abs().sum() > 0
 
 
+@pytest.mark.parametrize("field, message", [
+    ({"decoder_heads": 0}, "decoder_heads 0: must be at least 1"),
+    ({"decoder_depth": 0}, "decoder_depth 0: must be at least 1"),
+    ({"decoder_dim": 96, "decoder_heads": 32}, "the head size must be even"),
+    ({"sg_weight": -5.0}, "sg_weight -5.0: a loss weight must be >= 0"),
+    ({"sample_rate": 0}, "sample_rate 0: must be at least 1"),
+    ({"mpd_channels": ()}, "mpd_channels (): must be one or more sizes"),
+    ({"strides": (2, 0)}, "strides (2, 0): must be one or more sizes"),
+    ({"latent_dim": 4, "codebook_size": 256}, "latent_dim 4 equals the number of FSQ levels"),
+    ({"codebook_size": 2 ** 26}, "FSQ codebooks up to 2^24"),
+])
+def test_config_values_that_cannot_work_are_refused_naming_the_field(field, message):
+    """Each of these once built a codec that failed deep inside torch, or (odd head size, negative SG weight)
+    trained silently on wrong maths."""
+    with pytest.raises(ConfigError) as err:
+        make_codec(**field)
+    assert message in str(err.value)
+
+
 def test_fsq_levels_and_codes_round_trip(codec):
     assert fsq_levels_for(65536) == (4,) * 8 and fsq_levels_for(4096) == (4,) * 6
     assert np.prod(fsq_levels_for(8192)) == 8192 and np.prod(fsq_levels_for(16384)) == 16384
@@ -89,6 +108,17 @@ def test_self_guidance_teacher_gets_no_gradient(tap, count):
     assert out.losses["sg"] > 0
     out.losses["sg"].backward()
     assert codec.encoder.input.parametrizations.weight.original1.grad.abs().sum() > 0  # the student path trains
+
+
+def test_a_batch_of_clips_all_shorter_than_their_crop_trains():
+    """CropDataset zero-pads a clip shorter than the crop: when no clip of the batch fills it, the decoder makes
+    fewer frames than the crop holds, and the output is padded to it (this raised a size mismatch in the mel loss)."""
+    codec = make_codec(phase_weight=1.0, cepstral_weight=1.0).train()
+    wav = torch.zeros(2, 1600)
+    wav[0, :960], wav[1, :640] = torch.randn(960) * 0.1, torch.randn(640) * 0.1
+    out = GeneratorForward(codec)(wav, torch.tensor([960, 640]))
+    assert out.fake.shape == wav.shape and not out.fake[:, 960:].any()
+    assert all(torch.isfinite(v) for v in out.losses.values())
 
 
 @pytest.mark.parametrize("encoder_grad", [True, False])
@@ -446,6 +476,15 @@ def test_semantic_branch_with_tiny_ssl_model(tmp_path):
     codes, frames = codec.encode(batch, torch.tensor([3200, 1600]))
     for i, x in enumerate(items):
         assert torch.equal(codes[i, : int(frames[i])], codec.encode(x[None])[0][0]), i
+    # nor do the latents the codes are rounded from (the adapter's residual convs once read the padded frames)
+    z_batch = codec.encode_latents(batch, torch.tensor([3200, 1600])).z_e
+    for i, x in enumerate(items):
+        z_alone = codec.encode_latents(x[None], torch.tensor([len(x)])).z_e
+        torch.testing.assert_close(z_batch[i, : int(frames[i])], z_alone[0], rtol=1e-5, atol=1e-6)  # [B, F, C]
+    # one codec frame (320 samples) is less than Wav2Vec2's receptive field (400): padded to it, not a crash
+    assert codec.encode(torch.randn(2, 320) * 0.1)[0].shape == (2, 1)
+    codec.freeze_tokenizer()  # the SSL model is a plain object, frozen and in eval mode already
+    assert codec.tokenizer_frozen and not codec.semantic_adapter.training
     with pytest.raises(ValueError, match="hidden size 32"):
         make_codec(semantic_model=str(tmp_path / "ssl"), semantic_dim=64)
 
