@@ -30,7 +30,7 @@ from lm.config import LMConfig
 from lm.identity import CodecIdentity
 from lm.model import SpeechLM
 from lm.phonemes import phonemize
-from pipelines.tts import GENERATION_BATCH, TTSPipeline
+from pipelines.tts import GENERATION_BATCH, TTSPipeline, pipeline_sha256
 
 SHORT_SENTENCE = "This is a test sentence."  # 24 characters
 
@@ -130,6 +130,8 @@ def run(device: str = "cpu", codec_preset: str = "tiny", lm_preset: str = "tiny"
                         "value": para["lm_tokens_per_s"], "met": (para["lm_tokens_per_s"] or 0) >= 250})
     return report("tts", env, {"codec_preset": codec_preset, "lm_preset": lm_preset, "frames": frames,
                                "sentences": sentences, "pipeline": pipeline, "natural": natural,
+                               # which model was timed, wherever its folder is later copied or moved (model cards)
+                               "pipeline_sha256": pipeline_sha256(pipeline) if pipeline else None,
                                "precision": precision, "threads": threads,
                                "warmup": warmup, "repeats": repeats, "quick": quick}, rows, targets,
                   notes=["RTF = synthesis seconds / seconds of audio produced (pauses between sentences included)",

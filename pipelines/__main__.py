@@ -1,5 +1,7 @@
 """python -m pipelines "text" -o out.wav [--model DIR] [--seed N]
-python -m pipelines --text-file lines.txt -o out_dir/ [--model DIR] [--seed N]   (one wav per non-empty line)
+python -m pipelines --text-file lines.txt -o out_dir/ [--model DIR] [--seed N]
+    (one wav per non-empty line, named by its line number: line 3 -> out_dir/0003.wav. A line that cannot be
+    spoken is reported by its number and skipped, the others are still written: exit status 1 then.)
 """
 from __future__ import annotations
 
@@ -10,6 +12,25 @@ import time
 from pathlib import Path
 
 from codec.audio import save_wav
+
+
+def read_lines(path: Path) -> list[tuple[int, str]]:
+    """The non-empty lines of a text file as (line number, stripped text)."""
+    text = path.read_text(encoding="utf-8")
+    return [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+
+
+def line_chunks(lines: list[tuple[int, str]], max_lines: int, max_characters: int) -> list[list[tuple[int, str]]]:
+    """Consecutive lines grouped into calls of at most `max_lines` lines and `max_characters` characters (a longer
+    line goes alone, for the pipeline to refuse by name)."""
+    chunks, size = [[]], 0
+    for line in lines:
+        if chunks[-1] and (len(chunks[-1]) == max_lines or size + len(line[1]) > max_characters):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(line)
+        size += len(line[1])
+    return [c for c in chunks if c]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,32 +45,64 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if (args.text is None) == (args.text_file is None):
         parser.error("give either a text or --text-file")
-    from pipelines.tts import PipelineLoadError, load_pipeline
+    if args.text_file is not None:  # read before the model is loaded: a wrong path fails at once
+        try:
+            lines = read_lines(args.text_file)
+        except (OSError, UnicodeDecodeError) as e:
+            print(f"error: --text-file {args.text_file}: {e}", file=sys.stderr)
+            return 2
+        if not lines:
+            print(f"error: --text-file {args.text_file}: no text in it", file=sys.stderr)
+            return 2
+    from codec.model import CodecLoadError
+    from pipelines.tts import GENERATION_BATCH, MAX_TEXT_CHARACTERS, load_pipeline
 
     try:
         pipeline = load_pipeline(args.model)
-    except (PipelineLoadError, OSError, ValueError) as e:
+    except (CodecLoadError, OSError, ValueError) as e:  # PipelineLoadError and the LM's errors are ValueErrors
         print(f"error: {e}", file=sys.stderr)
         return 2
-    if args.text_file is not None:
-        texts = [line.strip() for line in args.text_file.read_text(encoding="utf-8").splitlines() if line.strip()]
-        targets = [args.out / f"{i:04d}.wav" for i in range(1, len(texts) + 1)]
-    else:
-        texts, targets = [args.text], [args.out]
     sampling = {} if args.temperature is None else {"temperature": args.temperature}
-    start = time.perf_counter()
-    try:
-        outputs = pipeline(texts, seed=args.seed, **sampling)
-    except ValueError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    elapsed = time.perf_counter() - start
-    seconds = 0.0
-    for target, out in zip(targets, outputs):
+    start, seconds = time.perf_counter(), 0.0
+
+    def write(target: Path, out: dict) -> None:
+        nonlocal seconds
         save_wav(target, out["audio"], out["sampling_rate"])
         seconds += len(out["audio"]) / out["sampling_rate"]
         print(target)
-    print(f"{seconds:.2f} s of audio in {elapsed:.2f} s (real-time factor {elapsed / max(seconds, 1e-9):.3f})", file=sys.stderr)
+
+    if args.text_file is None:
+        try:
+            write(args.out, pipeline(args.text, seed=args.seed, **sampling))
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        skipped = []
+    else:
+        # in calls of a few lines, each line's wav written as soon as its call returns; a call refused for one of
+        # its lines is redone line by line, so that only that line is lost
+        skipped = []
+        for chunk in line_chunks(lines, GENERATION_BATCH, MAX_TEXT_CHARACTERS):
+            try:
+                outputs = pipeline([text for _, text in chunk], seed=args.seed, **sampling)
+            except ValueError:
+                outputs = None
+            for k, (number, text) in enumerate(chunk):
+                out = outputs[k] if outputs is not None else None
+                if out is None:
+                    try:
+                        out = pipeline(text, seed=args.seed, **sampling)
+                    except ValueError as e:
+                        print(f"skipped line {number} of {args.text_file}: {e}", file=sys.stderr)
+                        skipped.append(number)
+                        continue
+                write(args.out / f"{number:04d}.wav", out)
+    elapsed = time.perf_counter() - start
+    print(f"{seconds:.2f} s of audio in {elapsed:.2f} s (real-time factor {elapsed / max(seconds, 1e-9):.3f})",
+          file=sys.stderr)
+    if skipped:
+        print(f"{len(skipped)} of {len(lines)} lines skipped (lines {', '.join(map(str, skipped))})", file=sys.stderr)
+        return 1
     return 0
 
 

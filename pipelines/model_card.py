@@ -28,7 +28,12 @@ from safetensors import safe_open
 from safetensors.torch import load_file
 
 from codec.checkpoint import atomic_directory, cwd_relative
+from codec.model import CodecLoadError
+from lm.identity import CodecMismatchError
+from lm.model import LMLoadError
+from lm.text import TokenizerError
 from pipelines.claims import training_summary
+from pipelines.tts import pipeline_sha256
 
 CARD_FILE, FACTS_FILE = "README.md", "card.json"
 DATA_LICENSES = {  # where the bundled models' data comes from, by kind of corpus
@@ -217,20 +222,39 @@ def wer_rows(report: Path, name: str) -> dict:
     if name not in results.get("tts", {}):
         raise ModelCardError(f"{report}/results.json: no TTS result named {name!r} (has {sorted(results.get('tts', {}))})")
     pick = lambda r: {k: r["wer"][k] for k in ("wer", "wer_ci", "n_utterances", "n_reference_words")}
+    model, truth = pick(results["tts"][name]), pick(results["ground_truth"])
+    counts = lambda r: (r["n_utterances"], r["n_reference_words"])
+    if counts(model) != counts(truth):  # the card calls the second row the ground truth of the same sentences
+        raise ModelCardError(f"{report}/results.json: TTS {name!r} was judged on {model['n_utterances']} sentences "
+                             f"({model['n_reference_words']} words), the ground truth on {truth['n_utterances']} "
+                             f"({truth['n_reference_words']}): not the same sentences (were some unspeakable for the "
+                             f"model?); evaluate both on one manifest the model can speak whole")
     # results written before the judge was recorded (2026-12-06) name none
-    return {"model": pick(results["tts"][name]), "ground_truth": pick(results["ground_truth"]),
+    return {"model": model, "ground_truth": truth,
             "judge": results["tts"][name].get("judge") or "not recorded"}
 
 
-def speed_summary(benchmark: Path) -> dict:
-    """Real-time factors of the last `benchmarks tts` record in a results file."""
+def speed_summary(benchmark: Path, model: Path) -> dict:
+    """Real-time factors of the last `benchmarks tts --pipeline MODEL --natural` record in a results file (which may
+    hold other models' records, and fixed-length runs of random weights: neither is this model's speed)."""
     try:
         records = [json.loads(line) for line in benchmark.read_text().splitlines() if line.strip()]
     except (OSError, ValueError) as e:
         raise ModelCardError(f"{benchmark}: cannot read the benchmark record ({e})") from None
-    records = [r for r in records if r.get("benchmark") == "tts"]
+    digest = pipeline_sha256(model)
+
+    def ours(record: dict) -> bool:  # by the model files' digest; records written before it was kept, by the path
+        params = record.get("params", {})
+        if record.get("benchmark") != "tts" or not params.get("natural") or not params.get("pipeline"):
+            return False
+        if params.get("pipeline_sha256"):
+            return params["pipeline_sha256"] == digest
+        return Path(params["pipeline"]).resolve() == model.resolve()
+
+    records = [r for r in records if ours(r)]
     if not records:
-        raise ModelCardError(f"{benchmark}: no `benchmarks tts` record")
+        raise ModelCardError(f"{benchmark}: no record of `python -m benchmarks tts --pipeline {model} --natural` "
+                             f"(records of other folders or of fixed-length runs are not this model's speed)")
     record = records[-1]
     rows = {row["input"]: {"audio_seconds": row["audio_seconds"], "rtf": row["rtf"]["median"] if "rtf" in row else None,
                            "synthesis_s": row["synthesis_s"]["median"] if "synthesis_s" in row else None}
@@ -395,7 +419,7 @@ def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: 
         "lm_parameters": sum(p.numel() for p in lm.model.parameters()),
         "data": data,
         "wer": {label: wer_rows(report, name) for label, report in wer_reports.items()},
-        "speed": speed_summary(benchmark),
+        "speed": speed_summary(benchmark, model),
         # the codec's whole history: each named run preceded by the runs it continued (codec_lineage), once each
         "codec_runs": inherited + [run_summary(r, step) for r, step in history if r.resolve() not in carded],
         "lm_runs": inherited_lm + [run_summary(r) for r in lm_runs],
@@ -443,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
                            args.lm_run, args.reproduce, args.max_mb, args.codec_card, args.lm_card)
         if args.install:
             print(f"installed {install(args.model, args.install)}")
-    except ModelCardError as e:
+    except (ModelCardError, CodecLoadError, LMLoadError, TokenizerError, CodecMismatchError) as e:  # each names its file
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(f"{args.model / CARD_FILE}: {facts['megabytes']:.1f} MB, test-split TTS WER "

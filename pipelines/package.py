@@ -44,12 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     from lm.identity import CodecMismatchError
     from lm.generate import SamplingConfig
     from lm.model import LMLoadError, SpeechLM
+    from lm.text import TokenizerError
     from pipelines.tts import TTSPipeline
 
     try:
         codec = Codec.from_pretrained(args.codec)
         lm = SpeechLM.from_pretrained(args.lm, codec=codec)
-    except (CodecLoadError, LMLoadError, CodecMismatchError, OSError) as e:
+    except (CodecLoadError, LMLoadError, TokenizerError, CodecMismatchError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     chosen = {key: value for key, value in [("temperature", args.temperature),

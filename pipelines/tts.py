@@ -4,8 +4,8 @@
     out = synthesize("Hello there.", model="exp/debug/tts", seed=0)   # {"audio": float32 [T], "sampling_rate": 16000}
 
 A pipeline folder holds `pipeline.json` (format version, sampling defaults), `codec/` (Codec.save_pretrained) and
-`lm/` (SpeechLM.save_pretrained, tokenizer included). Long text is split into sentences, all sentences of all
-inputs are generated as one batch, decoded, and joined with short pauses. `TTSPipeline.stream(text)` yields the
+`lm/` (SpeechLM.save_pretrained, tokenizer included). Long text is split into sentences; the sentences of all
+inputs are generated together, GENERATION_BATCH at a time, decoded, and joined with short pauses. `TTSPipeline.stream(text)` yields the
 same speech sentence by sentence instead, for playback that starts after the first sentence.
 
 Any input ends: generation stops at SPEECH_END, at the sampling length bound or at the LM's context, whichever
@@ -22,6 +22,7 @@ For parallel throughput load one pipeline per thread, or pass several texts in o
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import logging
 import os
@@ -55,13 +56,21 @@ class PipelineLoadError(ValueError):
 
 
 # A period after these ends no sentence ("Dr. Smith", "Jan. 3rd"); nor does one after a single letter ("J. Smith",
-# "p.m.") or before a word in lower case or a number.
-_NON_FINAL_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "mt", "vs", "no", "fig", "e.g", "i.e", "approx",
+# "p.m.") or before a word in lower case or a number ("No. 5": "no" is not listed, "The answer is no." ends one).
+_NON_FINAL_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "mt", "vs", "fig", "e.g", "i.e", "approx",
                             "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
 
 
+_CLOSING = "\"')]}\u2019\u201d\u00bb"  # closing quotes and brackets that may follow a sentence's end mark
+# the space after an end mark and up to two closing marks (fixed-width lookbehinds: the marks stay in the sentence)
+_SENTENCE_BREAK = re.compile("(?:" + "|".join(r"(?<=[.!?;]" + f"[{re.escape(_CLOSING)}]" * n + ")" for n in range(3))
+                             + r")\s+")
+
+
 def _sentence_ends(piece: str, following: str) -> bool:
-    """Whether the split between `piece` and `following` (cut after its final . ! ? ;) ends a sentence."""
+    """Whether the split between `piece` and `following` (cut after its final . ! ? ;, perhaps followed by closing
+    quotes or brackets) ends a sentence."""
+    piece = piece.rstrip(_CLOSING)
     if not piece.endswith("."):
         return True
     last = piece.split()[-1].rstrip(".").lower()
@@ -75,7 +84,7 @@ def split_sentences(text: str) -> list[str]:
     sentences = []
     for line in re.split(r"\n+", text):
         in_line = []
-        for piece in re.split(r"(?<=[.!?;])\s+", line.strip()):
+        for piece in _SENTENCE_BREAK.split(line.strip()):
             if in_line and not _sentence_ends(in_line[-1], piece):
                 in_line[-1] += " " + piece
             elif piece:
@@ -218,6 +227,19 @@ class TTSPipeline:
         """Audio for `generate`'s codes: per text {"audio": float32 [T], "sampling_rate"}."""
         with self._lock:
             return render_codes(self.codec, codes, self.pause_seconds)
+
+
+def pipeline_sha256(directory: str | os.PathLike) -> str:
+    """sha256 (hex) of a TTS folder's model files (pipeline.json, codec/, lm/), not of a card beside them: the same
+    for a copy or a moved folder, so that a measurement made on one can be matched to the other."""
+    directory = Path(directory)
+    files = [directory / PIPELINE_FILE] + sorted(f for part in ("codec", "lm") for f in (directory / part).rglob("*")
+                                                  if f.is_file())
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f"{f.relative_to(directory).as_posix()}\0{f.stat().st_size}\0".encode())
+        digest.update(f.read_bytes())
+    return digest.hexdigest()
 
 
 def render_codes(codec: Codec, codes: list[list[torch.Tensor]], pause_seconds: float = 0.15) -> list[dict]:

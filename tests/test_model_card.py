@@ -109,6 +109,15 @@ def test_cli_names_a_missing_result_and_a_missing_run(debug_recipe, model_copy, 
     assert not (model_copy / CARD_FILE).exists()
 
 
+def test_cli_names_a_broken_weights_file_instead_of_a_traceback(debug_recipe, model_copy, capsys):
+    weights = model_copy / "codec" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])
+    assert main(["--model", str(model_copy), "--name", "256", "--report", str(debug_recipe / "report"),
+                 "--benchmark", str(debug_recipe / "report" / "tts-speed.jsonl"),
+                 "--train-manifest", str(debug_recipe / "data" / "train.jsonl")]) == 2
+    assert f"error: {weights}" in capsys.readouterr().err and not (model_copy / CARD_FILE).exists()
+
+
 def test_a_finished_lm_run_without_its_checkpoints_is_read_from_its_config(tmp_path):
     """An LM trained on a lent GPU comes back as final/ + train_config.json only; an unfinished one is refused."""
     import json
@@ -207,3 +216,43 @@ def test_a_new_decoder_under_a_carded_lm_takes_over_its_lm_history_and_data(debu
         write_card(model_copy, **_card_args(debug_recipe), lm_card=earlier)
     with pytest.raises(ModelCardError, match="not a carded model folder"):
         write_card(model_copy, **_card_args(debug_recipe), lm_card=tmp_path)
+
+
+def test_the_speed_on_a_card_is_this_models_own_natural_run(tmp_path):
+    """A results file is shared: a later record of another folder, or of a fixed-length run, is not this model's
+    speed. Records are matched by the model files' digest, so a copy of the timed folder matches too."""
+    from pipelines.model_card import speed_summary
+    from pipelines.tts import pipeline_sha256
+
+    def folder(name, weights):
+        path = tmp_path / name
+        for part in ("codec", "lm"):
+            (path / part).mkdir(parents=True)
+            (path / part / "model.safetensors").write_bytes(weights)
+        (path / "pipeline.json").write_text("{}")
+        return path
+
+    timed, copy, other = folder("timed", b"a"), folder("copy", b"a"), folder("other", b"b")
+    record = lambda path, natural, rtf: {
+        "benchmark": "tts", "params": {"pipeline": str(path), "natural": natural, "threads": 2,
+                                       "pipeline_sha256": pipeline_sha256(path)},
+        "env": {"cpu": "x", "date": "d", "torch": "t"},
+        "results": [{"input": "one_sentence", "audio_seconds": 3.0, "rtf": {"median": rtf}}]}
+    bench = tmp_path / "bench.jsonl"
+    rows = [record(timed, True, 0.195), record(timed, False, 0.051), record(other, True, 0.077)]
+    bench.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert speed_summary(bench, copy)["inputs"]["one_sentence"]["rtf"] == 0.195
+    assert speed_summary(bench, other)["inputs"]["one_sentence"]["rtf"] == 0.077
+    with pytest.raises(ModelCardError, match="no record of `python -m benchmarks tts --pipeline"):
+        speed_summary(bench, folder("untimed", b"c"))
+
+
+def test_a_card_refuses_tts_and_ground_truth_rows_of_other_sentences(tmp_path):
+    from pipelines.model_card import wer_rows
+
+    row = lambda n, words: {"wer": {"wer": 0.3, "wer_ci": [0.2, 0.4], "n_utterances": n, "n_reference_words": words}}
+    (tmp_path / "results.json").write_text(json.dumps({"tts": {"m": row(90, 900)}, "ground_truth": row(100, 1000)}))
+    with pytest.raises(ModelCardError, match="judged on 90 sentences .* the ground truth on 100"):
+        wer_rows(tmp_path, "m")
+    (tmp_path / "results.json").write_text(json.dumps({"tts": {"m": row(100, 1000)}, "ground_truth": row(100, 1000)}))
+    assert wer_rows(tmp_path, "m")["model"]["n_utterances"] == 100
