@@ -126,7 +126,10 @@ def mel_filterbank(n_fft: int, n_mels: int, sample_rate: int, f_min: float = 0.0
     upper = ramps[2:] / widths[1:, None]
     weights = np.maximum(0, np.minimum(lower, upper))
     weights *= (2.0 / (mel_points[2 : n_mels + 2] - mel_points[:n_mels]))[:, None]
-    return torch.from_numpy(weights.astype(np.float32))
+    # cached: made under inference mode (a first call from evaluation or synthesis), it would be an inference tensor,
+    # which a later training step in the same process could not save for backward
+    with torch.inference_mode(False):
+        return torch.from_numpy(weights.astype(np.float32))
 
 
 def log_mel_spectrogram(

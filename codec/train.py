@@ -425,13 +425,14 @@ def main(argv=None) -> Path:
                 skipped = "generator loss"  # nothing to learn from this batch: neither part is updated
             if skipped is None and adversarial:
                 # discriminator step on the detached output
-                loss_d = discriminator_objective(disc, wav, out_g.fake)
+                loss_d = guard.poison_loss(step + 1, discriminator_objective(disc, wav, out_g.fake), "disc")
                 opt_d.zero_grad(set_to_none=True)
                 accelerator.backward(loss_d)
                 norm = accelerator.clip_grad_norm_(disc.parameters(), args.grad_clip)
                 scalars["grad_norm/discriminators"] = float(norm)
                 scalars["disc"] = float(loss_d.detach())
                 if guard.bad(scalars["disc"], scalars["grad_norm/discriminators"]):
+                    # the discriminators' update only: the generator's is guarded by its own loss and gradient
                     skipped = "discriminator loss or gradient"
                     opt_d.zero_grad(set_to_none=True)
                 else:
@@ -447,13 +448,14 @@ def main(argv=None) -> Path:
                 scalars["sg_weight"] = step_weights["sg"]
             loss_g = sum(step_weights[name] * value for name, value in losses.items())
             opt_g.zero_grad(set_to_none=True)
-            if skipped is None:
+            if skipped in (None, "discriminator loss or gradient"):
                 accelerator.backward(loss_g)
                 guard.poison_grads(step + 1, generator.parameters())
                 norm = accelerator.clip_grad_norm_(generator.parameters(), args.grad_clip)
                 scalars["grad_norm/generator"] = float(norm)
                 if guard.bad(loss_g.detach(), scalars["grad_norm/generator"]):
-                    skipped = "generator loss or gradient"
+                    skipped = ("generator loss or gradient" if skipped is None else
+                               "discriminator and generator losses or gradients")
                     opt_g.zero_grad(set_to_none=True)
                 else:
                     opt_g.step()

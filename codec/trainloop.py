@@ -16,7 +16,8 @@ between them lives here, including the two failure policies (docs/RELIABILITY.md
   TrainingStopped and the CLI exits 128 + the signal's number. A second signal acts at once, as without this.
 
 Fault injection for the tests (inert unless set): SGSPEECH_FAULT_NONFINITE="loss@<steps>;grad@<steps>" (steps
-1-based, comma-separated) turns those steps' loss into NaN, or one gradient into Inf after backward;
+1-based, comma-separated) turns those steps' loss into NaN, or one gradient into Inf after backward ("disc@<steps>":
+the codec's discriminator loss into NaN);
 SGSPEECH_FAULT_SIGNAL="<SIGNAL>[+<SIGNAL>...]@<step>" (e.g. "SIGTERM@2") makes process 0 alone send itself those
 signals as that (1-based) step ends, just before the loop asks StopOnSignal: the others must stop with it.
 """
@@ -219,9 +220,10 @@ class NonFiniteGuard:
     def good(self) -> None:
         self.consecutive = 0
 
-    def poison_loss(self, step: int, loss: torch.Tensor) -> torch.Tensor:
-        """Fault injection (module doc): NaN instead of `loss` at the steps named by SGSPEECH_FAULT_NONFINITE=loss@..."""
-        return loss * float("nan") if _injected("loss", step) else loss
+    def poison_loss(self, step: int, loss: torch.Tensor, kind: str = "loss") -> torch.Tensor:
+        """Fault injection (module doc): NaN instead of `loss` at the steps named by SGSPEECH_FAULT_NONFINITE=<kind>@...
+        ("loss": the training loss; "disc": the codec's discriminator loss)"""
+        return loss * float("nan") if _injected(kind, step) else loss
 
     def poison_grads(self, step: int, parameters) -> None:
         """Fault injection: an Inf gradient entry at the steps named by SGSPEECH_FAULT_NONFINITE=grad@..."""

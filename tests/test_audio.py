@@ -15,14 +15,16 @@ def tone(freq: float, rate: int, seconds: float = 0.5) -> np.ndarray:
 @pytest.mark.parametrize("channels", [1, 2])
 def test_load_resamples_and_downmixes(tmp_path, rate, channels):
     x = tone(440, rate)
-    data = np.stack([x] * channels, axis=1) if channels > 1 else x
+    # channels x and 0.5 x: their mean, 0.75 x, tells averaging apart from taking either channel
+    data = np.stack([x, 0.5 * x], axis=1) if channels > 1 else x
+    gain = 0.75 if channels > 1 else 1.0
     path = tmp_path / "t.wav"
     sf.write(path, data, rate)
     y = load_audio(path, 16000)
     assert y.dtype == np.float32 and y.ndim == 1
     assert abs(len(y) - 8000) <= 1  # 0.5 s at 16 kHz
     # Same tone after resampling: compare with a 16 kHz rendering away from the edges.
-    ref = tone(440, 16000)
+    ref = gain * tone(440, 16000)
     n = min(len(y), len(ref))
     assert np.abs(y[200 : n - 200] - ref[200 : n - 200]).max() < 2e-3
 
@@ -127,3 +129,17 @@ def test_log_mel_peak_at_tone_frequency_and_differentiable():
     assert abs(int(mel[0, :, 10:-10].mean(-1).argmax()) - expected_band) <= 1
     mel.sum().backward()
     assert torch.isfinite(wav.grad).all() and wav.grad.abs().sum() > 0
+
+
+def test_a_mel_spectrogram_first_taken_in_inference_mode_still_trains():
+    """The filterbank is cached: made first under torch.inference_mode (evaluation, synthesis), it was an inference
+    tensor, and the next training step in the process failed ("Inference tensors cannot be saved for backward")."""
+    from codec.audio import log_mel_spectrogram, mel_filterbank
+
+    mel_filterbank.cache_clear()
+    wav = torch.randn(1, 4000)
+    with torch.inference_mode():
+        log_mel_spectrogram(wav, 16000, n_fft=512, hop_length=128, n_mels=40)
+    trained = wav.clone().requires_grad_(True)
+    log_mel_spectrogram(trained, 16000, n_fft=512, hop_length=128, n_mels=40).sum().backward()
+    assert trained.grad is not None and torch.isfinite(trained.grad).all()

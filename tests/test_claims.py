@@ -36,6 +36,24 @@ def _report(tmp_path, candidate_pesq_shift):
     return tmp_path
 
 
+def _one_pair(path, qe_ratio, qe_spread=0.0, hidden_sg=lambda heavy: heavy * 0.3):
+    """check_claims on one pair 64 -> 64-sg: SG's QE is the base's times `qe_ratio` (the point ratio exactly) and a
+    per-utterance factor of spread `qe_spread` (a wider CI); SG's hidden MSE is hidden_sg(the base's)."""
+    path.mkdir()
+    rng = np.random.default_rng(0)
+    counts = rng.integers(20, 60, size=40)
+    frames = int(counts.sum())
+    qe = rng.gamma(2.0, 0.4, frames)
+    heavy = rng.pareto(1.5, frames) * 5
+    pesq, stoi = rng.uniform(2.0, 3.0, 40), rng.uniform(0.8, 0.9, 40)
+    qe_sg = qe * np.repeat(rng.normal(1.0, qe_spread, 40), counts)
+    qe_sg *= qe_ratio * qe.sum() / qe_sg.sum()
+    results = {"64": _codec(path, "64", qe, heavy, pesq, stoi, counts),
+               "64-sg": _codec(path, "64-sg", qe_sg, hidden_sg(heavy), pesq, stoi, counts)}
+    (path / "results.json").write_text(json.dumps({"codecs": results}))
+    return check_claims(path, [("64", "64-sg")], "64", "64-sg")
+
+
 def test_verdicts_follow_the_numbers(tmp_path):
     report = _report(tmp_path / "good", candidate_pesq_shift=0.0)
     claims = check_claims(report, [("64", "64-sg"), ("16", "16-sg")], "64", "16-sg")
@@ -49,6 +67,31 @@ def test_verdicts_follow_the_numbers(tmp_path):
     claims = check_claims(worse, [("64", "64-sg")], "64", "16-sg")
     assert claims["verdicts"]["3 smaller codebook + SG matches"] == "not reproduced"
     assert claims["match"]["pesq_wb"]["difference"] == pytest.approx(-0.5)
+
+    # claim 1 (QE within +/-5 %), decided by the CI of the ratio, not by the point ratio
+    claims = _one_pair(tmp_path / "qe_up", qe_ratio=1.10)  # CI tight around x1.10: entirely outside
+    assert claims["quantization_error"]["64 -> 64-sg"]["ratio_ci"][0] > 1.05
+    assert claims["verdicts"]["1 QE unchanged"] == "not reproduced"
+    for ratio in (1.04, 1.07):  # point ratio inside / outside the margin, CI across its edge either way
+        claims = _one_pair(tmp_path / f"qe_{ratio}", qe_ratio=ratio, qe_spread=0.15)
+        low, high = claims["quantization_error"]["64 -> 64-sg"]["ratio_ci"]
+        assert low < 1.05 < high, (ratio, low, high)
+        assert claims["verdicts"]["1 QE unchanged"] == "inconclusive", ratio
+    # claim 2 (SG cuts the hidden MSE and its spread)
+    claims = _one_pair(tmp_path / "mse_up", qe_ratio=1.0, hidden_sg=lambda heavy: heavy * 1.5)
+    assert claims["hidden_mse"]["64 -> 64-sg"]["ratio_ci"][0] > 1
+    assert claims["verdicts"] == {"1 QE unchanged": "reproduced", "2 hidden MSE cut": "not reproduced",
+                                  "3 smaller codebook + SG matches": "reproduced"}
+
+    def cut_but_the_largest(heavy):  # every frame x0.3 but the largest, x1.5: the mean falls, the std does not
+        sg = heavy * 0.3
+        sg[heavy.argmax()] = heavy.max() * 1.5
+        return sg
+
+    claims = _one_pair(tmp_path / "std_up", qe_ratio=1.0, hidden_sg=cut_but_the_largest)
+    cut = claims["hidden_mse"]["64 -> 64-sg"]
+    assert cut["ratio_ci"][1] < 1 and cut["std_other"] > cut["std_base"]
+    assert claims["verdicts"]["2 hidden MSE cut"] == "inconclusive"
 
 
 def test_rounding_cost_is_measured_per_utterance_and_sg_change_is_paired(tmp_path):

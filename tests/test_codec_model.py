@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from codec import Codec, CodecConfig
-from codec.config import ConfigError, fsq_levels_for
+from codec.audio import resample
+from codec.config import SG_LOSSES, SG_TAPS, ConfigError, fsq_levels_for
 from codec.model import CodecLoadError
 from codec.objective import (GeneratorForward, cepstral_loss, masked_mse, multiscale_mel_loss, self_guidance_loss,
                              teacher_features)
@@ -108,6 +109,33 @@ def test_self_guidance_teacher_gets_no_gradient(tap, count):
     assert out.losses["sg"] > 0
     out.losses["sg"].backward()
     assert codec.encoder.input.parametrizations.weight.original1.grad.abs().sum() > 0  # the student path trains
+
+
+def test_sg_loss_and_tap_of_the_config_reach_the_training_loss():
+    """GeneratorForward's "sg" loss is self_guidance_loss of config.sg_loss on the taps named by config.sg_tap,
+    averaged over the taps (two transformer blocks: "all_blocks" has two), and each choice changes its value."""
+    wav, lengths = torch.randn(2, 1600) * 0.1, torch.tensor([1600, 960])
+
+    def sg_of(codec):
+        with torch.no_grad():
+            return GeneratorForward(codec)(wav, lengths).losses["sg"]
+
+    default = sg_of(make_codec(decoder_depth=2))  # same seed: the same weights for every kind and tap
+    for kind in SG_LOSSES:
+        for tap in SG_TAPS:
+            codec = make_codec(decoder_depth=2, sg_loss=kind, sg_tap=tap)
+            with torch.no_grad():
+                lat = codec.encode_latents(wav, lengths)
+                frame_mask = lat.mask[:, 0]
+                taps_q = codec.backbone(codec.decoder_input(lat.z_q), lat.mask, tap)[1]
+                taps_e = teacher_features(codec, lat.z_e, lat.mask, tap)
+                assert len(taps_q) == len(taps_e) == (2 if tap == "all_blocks" else 1)
+                expected = torch.stack([self_guidance_loss(q, e, frame_mask, kind)
+                                        for q, e in zip(taps_q, taps_e)]).mean()
+            actual = sg_of(codec)
+            torch.testing.assert_close(actual, expected, rtol=1e-5, atol=0, msg=f"{kind}/{tap}")
+            if (kind, tap) != ("mse", "last_block"):
+                assert not torch.isclose(actual, default, rtol=1e-3, atol=0), f"{kind}/{tap} gives the default's loss"
 
 
 def test_a_batch_of_clips_all_shorter_than_their_crop_trains():
@@ -265,6 +293,11 @@ def test_encode_resamples_other_rates(codec):
     wav = torch.randn(1, 8000) * 0.1  # one second at 8 kHz
     codes, frames = codec.encode(wav, sample_rate=8000)
     assert frames.tolist() == [50]
+    # the audio itself is resampled (with the project's resampler), not just its length
+    at_16k = torch.from_numpy(resample(wav[0].numpy(), 8000, 16000))[None]
+    expected, expected_frames = codec.encode(at_16k)
+    assert torch.equal(frames, expected_frames) and torch.equal(codes, expected)
+    assert not torch.equal(codes, codec.encode(torch.zeros_like(at_16k))[0])  # silence codes differently
 
 
 def test_save_load_identical(codec, tmp_path):

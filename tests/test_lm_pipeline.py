@@ -389,8 +389,19 @@ def test_bf16_autocast_run_trains_close_to_float32(extracted, tmp_path):
     finally:
         AcceleratorState._reset_state(reset_partial_state=True)
     assert any(not torch.equal(exact[k], half[k]) for k in exact)
-    for name in exact:
-        assert (exact[name] - half[name]).abs().max() < 0.05, name
+    # "close" relative to how far the run moves the weights (Adam moves each by ~lr a step: 0.0125 in all here):
+    # the bf16 run's update is the float32 run's up to ~2 % of its norm (measured 0.019; a bf16 run that climbs
+    # the loss instead measured 1.76). The largest single weight's gap is no measure: Adam moves a weight of tiny
+    # gradient by ~lr whichever its sign, and bf16 rounding flips such signs (0.56 of the largest move here).
+    AcceleratorState._reset_state(reset_partial_state=True)
+    init = train(_config(extracted, tmp_path / "init", mixed_precision="no", steps=0))  # the weights it starts from
+    init = load_file(str(init / "model.safetensors"))
+    AcceleratorState._reset_state(reset_partial_state=True)
+    flat = lambda weights: torch.cat([weights[k].flatten().double() for k in sorted(exact)])  # noqa: E731
+    update_exact, update_half = flat(exact) - flat(init), flat(half) - flat(init)
+    assert update_exact.abs().max() > 0.005  # the run does move the weights
+    apart = float((update_half - update_exact).norm() / update_exact.norm())
+    assert apart < 0.06, apart
     with pytest.raises(ValueError, match="mixed precision 'fp8'"):
         train(_config(extracted, tmp_path / "fp8", mixed_precision="fp8"))
 

@@ -337,6 +337,8 @@ def test_cuda_graph_generation_equals_eager_generation(lm):
 
 
 def test_reference_continuation_returns_only_new_codes(lm):
+    fed = []  # the ids of every forward, as the embedding sees them: the first is the prompt
+    embed = lm.model.get_input_embeddings().register_forward_pre_hook(lambda _m, args: fed.append(args[0].clone()))
     handle = _force_logits(lm.model, lm.vocab.speech_end, 1e4, after_calls=5)
     try:
         ref = Reference("the juice of lemons", torch.arange(12) % lm.vocab.codebook_size)
@@ -344,7 +346,15 @@ def test_reference_continuation_returns_only_new_codes(lm):
                                reference=ref)
     finally:
         handle.remove()
+        embed.remove()
     assert len(codes[0]) == 5
+    # the prompt is the reference's transcript, then the text, then the reference's codes after SPEECH_START
+    prompt = lm.vocab.prompt(lm.tokenizer.encode(ref.text) + lm.tokenizer.encode("makes fine punch"),
+                             speech_prefix=ref.codes)
+    assert prompt[-12:] == lm.vocab.speech_ids(ref.codes).tolist()
+    assert fed[0].tolist() == [prompt]
+    # then each new code but the last, fed back one at a time
+    assert [ids.tolist() for ids in fed[1:]] == [[[t]] for t in lm.vocab.speech_ids(codes[0]).tolist()]
 
 
 def test_generation_refuses_a_bare_string_and_a_batch_of_reference_codes(lm):
@@ -392,18 +402,29 @@ def test_sampler_draws_from_the_top_k_top_p_distribution_with_a_windowed_penalty
     allowed = torch.ones(300, dtype=torch.bool)
     allowed[:10] = False
     sampling = SamplingConfig(temperature=0.7, top_k=12, top_p=0.8, repetition_penalty=2.0, repetition_window=4)
-    recent = [[50, 51, 51]]
-    # the definition over the whole vocabulary: penalty on the window's tokens, mask, temperature, top-k, top-p
-    ref = logits.clone()
-    for t in set(recent[0]):
-        ref[0, t] = ref[0, t] / 2.0 if ref[0, t] > 0 else ref[0, t] * 2.0
-    ref = ref.masked_fill(~allowed, float("-inf")) / 0.7
-    kth = torch.topk(ref, 12).values[:, -1:]
-    ref = ref.masked_fill(ref < kth, float("-inf"))
-    sorted_ref, order = torch.sort(ref, descending=True)
-    p = sorted_ref.softmax(-1)
-    sorted_ref[(p.cumsum(-1) - p) > 0.8] = float("-inf")
-    expected = torch.full_like(ref, float("-inf")).scatter(1, order, sorted_ref).softmax(-1)[0]
+    # the window holds the two most likely allowed tokens (the second twice: penalised once), so the penalty
+    # reshapes the top-k/top-p set: without it the top token alone carries the 0.8 of top-p
+    first, second = logits.masked_fill(~allowed, float("-inf")).topk(2).indices[0].tolist()
+    recent = [[first, second, second]]
+
+    def expected_for(penalty: float) -> torch.Tensor:
+        """The definition over the whole vocabulary: penalty on the window's tokens, mask, temperature, top-k,
+        top-p."""
+        ref = logits.clone()
+        for t in set(recent[0]):
+            ref[0, t] = ref[0, t] / penalty if ref[0, t] > 0 else ref[0, t] * penalty
+        ref = ref.masked_fill(~allowed, float("-inf")) / 0.7
+        kth = torch.topk(ref, 12).values[:, -1:]
+        ref = ref.masked_fill(ref < kth, float("-inf"))
+        sorted_ref, order = torch.sort(ref, descending=True)
+        p = sorted_ref.softmax(-1)
+        sorted_ref[(p.cumsum(-1) - p) > 0.8] = float("-inf")
+        return torch.full_like(ref, float("-inf")).scatter(1, order, sorted_ref).softmax(-1)[0]
+
+    expected = expected_for(2.0)
+    # the test can tell the penalty from none: the two distributions differ far beyond the tolerance below
+    assert (expected - expected_for(1.0)).abs().max() > 0.2
+    assert int((expected > 0).sum()) > 2  # several tokens share the draws, the penalised ones among them
 
     generators = [torch.Generator().manual_seed(1)]
     draws = torch.stack([_next_tokens(logits, allowed, recent, sampling, generators) for _ in range(4000)]).reshape(-1)

@@ -232,8 +232,11 @@ def test_generation_is_bounded_by_the_lm_context(pipeline):
     context = pipeline.lm.model.config.max_position_embeddings
     room = context - len(pipeline.lm.vocab.prompt(ids))
     assert 50 + 20 * len(ids) > room  # the context is the binding bound here
-    out = pipeline(word, seed=0, max_frames_base=room, max_frames_per_text_token=0.0, temperature=1.0)
-    assert len(out["audio"]) <= room * pipeline.codec.hop_length
+    # a sampling bound past the context, and SPEECH_END held back as long: only the context can stop it, at `room`
+    codes = pipeline.generate(word, seed=0, max_frames_base=room + 100, max_frames_per_text_token=0.0,
+                              min_frames=room + 100, temperature=1.0)
+    assert [len(c) for c in codes[0]] == [room]
+    assert len(pipeline.render(codes)[0]["audio"]) == room * pipeline.codec.hop_length
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -363,9 +366,29 @@ def test_broken_tts_pipeline_folders(debug_recipe, tmp_path, no_pickle):
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def test_four_threads_get_the_audio_of_sequential_calls(pipeline):
+def test_four_threads_get_the_audio_of_sequential_calls(pipeline, monkeypatch):
+    import pipelines.tts
+
     calls = [("Hello there.", 0), ("How are you today?", 1), ("Hello there.", 2), ("The quick brown fox. It runs.", 3)]
     sequential = [pipeline(text, seed=seed, **SHORT)["audio"] for text, seed in calls]
+    # what the pipeline's lock guards (generation, decoding), counted and slowed down so that unguarded calls overlap
+    inside, most, count = [0], [0], threading.Lock()
+
+    def guarded(function):
+        def counted(*args, **kwargs):
+            with count:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+            try:
+                time.sleep(0.05)
+                return function(*args, **kwargs)
+            finally:
+                with count:
+                    inside[0] -= 1
+        return counted
+
+    for name in ("generate_codes", "render_codes"):
+        monkeypatch.setattr(pipelines.tts, name, guarded(getattr(pipelines.tts, name)))
     results: list = [None] * len(calls)
     barrier = threading.Barrier(len(calls))
 
@@ -380,6 +403,7 @@ def test_four_threads_get_the_audio_of_sequential_calls(pipeline):
             t.start()
         for t in threads:
             t.join(120)
+        assert most[0] == 1, f"{most[0]} calls inside the pipeline's lock at once"
         for i, (text, seed) in enumerate(calls):
             assert results[i] is not None and np.array_equal(results[i], sequential[i]), (text, seed)
     assert not np.array_equal(sequential[0], sequential[2])  # the seed matters: the comparison is not vacuous

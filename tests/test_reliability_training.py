@@ -134,11 +134,14 @@ def kill_resume_cycle(tmp_path: Path, module: str, args, marker: str, run_inproc
     # 3. resume to the end
     run_inprocess(run + ["--resume"])
     history.append(("resumed to the end", 0, assert_checkpoints_readable(faulted / "checkpoints")))
-    kills = sum(rc == -signal.SIGKILL for _, rc, _ in history)
+    # the hook's kill is checked above; of the two random ones, a run may end before its delay (a fast machine, or
+    # few steps left after the previous kill), so at least one must land, not both
+    random_kills = sum(rc == -signal.SIGKILL for what, rc, _ in history if what.startswith("SIGKILL"))
     print("\n".join(f"{what}: exit {rc}, checkpoints on disk {names}" for what, rc, names in history))
-    assert kills >= 2, "no random kill landed before the run ended: lower the delays"
+    assert random_kills >= 1, "no random kill landed before the run ended: lower the delays"
     diff = max_difference(reference / "final" / "model.safetensors", faulted / "final" / "model.safetensors")
-    print(f"{module}: {kills} kills, final weights differ from the uninterrupted run by at most {diff:.3g}")
+    print(f"{module}: 1 + {random_kills} kills (hook + random), final weights differ from the uninterrupted run by at "
+          f"most {diff:.3g}")
     assert diff <= 1e-6, f"{module}: the resumed weights differ from the uninterrupted run by {diff}"
     assert not list((faulted / "checkpoints").glob(".t*"))  # leftovers of killed saves were cleaned up
     return {"history": history, "reference": reference, "faulted": faulted}
@@ -249,6 +252,30 @@ def test_codec_skips_nonfinite_steps(debug_recipe, tmp_path, monkeypatch, capsys
     metrics = {r["step"]: r for r in map(json.loads, (out / "metrics.jsonl").read_text().splitlines())}
     assert [s for s, r in metrics.items() if r.get("skipped_nonfinite")] == [3, 5]
     assert _tb_scalars(out / "tb", "nonfinite/skipped_steps") == {3: 1.0, 5: 2.0}
+
+
+def test_codec_skips_a_nonfinite_discriminator_step(debug_recipe, tmp_path, monkeypatch, capsys):
+    """The discriminators' own guard: a NaN discriminator loss (step 5; adversarial from step 4) skips their update,
+    not the generator's (guarded by its own loss and gradient), is counted and reported, and the run goes on."""
+    from codec.train import main
+
+    out = tmp_path / "run"
+    monkeypatch.setenv(NONFINITE_FAULT_ENV, "disc@5")
+    main(codec_args(debug_recipe / "data", out, "--steps", "6", "--save-every", "1", "--keep-last", "10"))
+    assert "step 5: non-finite discriminator loss or gradient" in capsys.readouterr().err
+    ckpts = out / "checkpoints"
+    assert len(assert_checkpoints_readable(ckpts)) == 6  # every checkpoint finite: no NaN update reached the weights
+    step = {n: ckpts / f"step_{n:08d}" for n in range(1, 7)}
+    assert _same_weights(step[4], step[5], "discriminators.safetensors")
+    assert not _same_weights(step[3], step[4], "discriminators.safetensors")  # good adversarial steps do update
+    assert not _same_weights(step[5], step[6], "discriminators.safetensors")  # and the next one trains again
+    assert not _same_weights(step[4], step[5], "generator.safetensors")  # its update was not skipped with theirs
+    assert not _same_weights(step[5], step[6], "generator.safetensors")
+    state = json.loads((ckpts / "step_00000006" / "trainer_state.json").read_text())
+    assert state["nonfinite"] == {"total": 1, "consecutive": 0}
+    metrics = {r["step"]: r for r in map(json.loads, (out / "metrics.jsonl").read_text().splitlines())}
+    assert [s for s, r in metrics.items() if r.get("skipped_nonfinite")] == [5]
+    assert _tb_scalars(out / "tb", "nonfinite/skipped_steps") == {5: 1.0}
 
 
 def test_codec_stops_after_too_many_nonfinite_steps(debug_recipe, tmp_path, monkeypatch):
