@@ -5,9 +5,10 @@
 # Stage 8 writes its model card and copies it to pipelines/default_model.
 #
 # From scratch: recipes/run.sh --preset default   (hours on a GPU, days on 2 CPU cores)
-# Continuing an existing codec, decoder only (its codes, hence the LM's tokens, stay valid; docs/RESULTS.md):
-#   recipes/run.sh --preset default --set codec_init=exp/tiny/codec/<run>/final --set codec_extra=--freeze-tokenizer \
-#     --set codec_steps=2000
+# Continuing an existing codec, decoder only (its codes, hence the LM's tokens, stay valid; docs/RESULTS.md), into a
+# new --exp (over a finished codec folder of other settings the recipe stops: recipe-settings/):
+#   recipes/run.sh --preset default --exp exp/default-cont --set codec_init=exp/tiny/codec/<run>/final \
+#     --set codec_extra=--freeze-tokenizer --set codec_steps=2000
 # All 14 985 fortunes sentences (15 h of slt); dev and test are those of the first 8000 (the earlier, 7.9 h corpus),
 # so that WERs stay comparable with the earlier bundles: on 7.9 h the tiny LM overfit after ~7 epochs, on 15 h it
 # did not (docs/RESULTS.md, "Twice the data for the default LM").
