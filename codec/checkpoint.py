@@ -264,6 +264,9 @@ class CheckpointManager:
         if self._any(error is not None):
             if self._is_main:
                 shutil.rmtree(tmp, ignore_errors=True)
+                trash = final.with_name(f".trash-{final.name}")
+                if trash.exists() and not final.exists():  # a re-save failed between its two renames: the old one back
+                    os.replace(trash, final)
             reason = error if error is not None else "the main process could not complete it"
             raise CheckpointError(f"checkpoint {final}: could not be written ({reason}); earlier checkpoints are intact") from error
         return final

@@ -167,3 +167,45 @@ def test_atomic_directory_removes_what_killed_writers_left(tmp_path):
         (d / "a.txt").write_text("one")
     # a running process may still be filling its folder; the others' writers are gone
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["model", alive.name])
+
+
+def test_resaving_a_step_keeps_the_old_files_when_the_new_one_fails_to_rename_in(tmp_path, monkeypatch):
+    """Re-saving an existing step renames the old folder aside before the new one is renamed in (before, it was
+    deleted first): a failure between the two renames leaves the old checkpoint's files on disk, not half-deleted or
+    gone; a later save of that step restores a readable step folder."""
+    import os
+
+    from safetensors.torch import load_file
+
+    old_model, old_opt = model_and_opt(seed=0)
+    new_model, new_opt = model_and_opt(seed=1)
+    ckpt = CheckpointManager(tmp_path)
+    ckpt.save(2, {"model": old_model}, {"opt": old_opt})
+    old_weights = load_file(str(tmp_path / "step_00000002" / "model.safetensors"))
+    assert torch.equal(old_weights["weight"], old_model.weight.detach())
+
+    replace = os.replace
+
+    def fail_renaming_the_new_one_in(src, dst, *args, **kwargs):
+        if os.path.basename(os.fspath(src)).startswith(".tmp-step_"):
+            raise OSError(5, "Input/output error (injected)")
+        return replace(src, dst, *args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "replace", fail_renaming_the_new_one_in)
+        with pytest.raises(CheckpointError, match="step_00000002.*Input/output error"):
+            ckpt.save(2, {"model": new_model}, {"opt": new_opt})
+
+    survivors = [f for f in tmp_path.rglob("model.safetensors")
+                 if all(torch.equal(t, old_weights[k]) for k, t in load_file(str(f)).items())]
+    assert survivors, f"the old checkpoint's weights are gone: {sorted(p.name for p in tmp_path.iterdir())}"
+    # as the error says, earlier checkpoints are intact: the old one is back under its name, found by --resume
+    assert [p.name for p in tmp_path.iterdir()] == ["step_00000002"] and ckpt.latest() == tmp_path / "step_00000002"
+    assert torch.equal(load_file(str(tmp_path / "step_00000002" / "model.safetensors"))["weight"], old_weights["weight"])
+
+    ckpt.save(2, {"model": new_model}, {"opt": new_opt})
+    assert [p.name for p in ckpt.checkpoints()] == ["step_00000002"]
+    other, other_opt = model_and_opt(seed=2)
+    assert ckpt.load(ckpt.latest(), {"model": other}, {"opt": other_opt})["step"] == 2
+    assert torch.equal(other.weight, new_model.weight)
+    assert [p.name for p in tmp_path.iterdir()] == ["step_00000002"]  # the moved-aside copy went with the good save

@@ -364,3 +364,30 @@ def test_decoder_fine_tune_with_a_frozen_tokenizer_keeps_codes_and_tokens_valid(
     main(tune + ["--freeze-tokenizer", "--out", str(tmp_path / "tuned"), "--resume", "--steps", "4"])
     resumed = json.loads(max((tmp_path / "tuned" / "checkpoints").glob("step_*/trainer_state.json")).read_text())
     assert resumed["step"] == 4 and resumed["init_fingerprint"] == base.fingerprint() != free.fingerprint()
+
+
+def test_a_schedule_change_notice_gives_the_lr_at_the_resumed_step_under_both_schedules(tmp_path):
+    """check_resume_settings (unit-level: no training): resuming under another schedule prints the LR at the resumed
+    step under this run's schedule and under the checkpoint's, each computed with its own steps, lr and warm-up."""
+    import re
+
+    from codec.schedule import lr_at
+
+    manifest = str(tmp_path / "train.jsonl")
+    common = ["--train-manifest", manifest, "--out", str(tmp_path / "run"), "--batch-size", "4", "--seed", "0"]
+    # the checkpoint's args as trainer_state.json holds them: vars(args) through JSON; its warm-up was the default
+    saved = json.loads(json.dumps(vars(codec_train.parse_args(common + ["--steps", "100", "--lr", "1e-3"]))))
+    args = codec_train.parse_args(common + ["--steps", "300", "--lr", "4e-4", "--warmup-steps", "20"])
+    step = 10
+    notice = codec_train.check_resume_settings(saved, args, step, tmp_path / "run" / "checkpoints" / "step_00000010")
+
+    lr_old = lr_at(step, 1e-3, 2, 100)  # default warm-up: 2 % of 100 steps
+    lr_new = lr_at(step, 4e-4, 20, 300)
+    assert lr_old / lr_new > 2  # far apart, so a mix-up shows at the message's 3 significant digits
+    assert "steps 100 -> 300" in notice and "lr 0.001 -> 0.0004" in notice and "warmup_steps None -> 20" in notice
+    found = re.search(r"the LR at step 10 is (\S+) \(the checkpoint's schedule: ([^)\s]+)\)", notice)
+    assert found, notice
+    assert float(found[1]) == pytest.approx(lr_new, rel=5e-3)
+    assert float(found[2]) == pytest.approx(lr_old, rel=5e-3)
+    assert codec_train.check_resume_settings(saved, codec_train.parse_args(common + ["--steps", "100", "--lr", "1e-3"]),
+                                             step, tmp_path) is None  # the same schedule: no notice

@@ -325,3 +325,109 @@ def test_a_stop_signal_ignored_at_start_stays_ignored():
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, inherited)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 4. the pieces of the policies above, alone (fast)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_trim_partial_line_cuts_a_half_written_last_line_only(tmp_path):
+    """A codec run killed mid-append leaves half a line at the end of metrics.jsonl: the resumed run cuts it off,
+    and leaves a file of complete lines (or no file) as it is."""
+    from codec.trainloop import trim_partial_line
+
+    complete = b'{"step": 1, "mel": 1.5}\n{"step": 2, "mel": 1.25}\n'
+    killed = tmp_path / "killed.jsonl"
+    killed.write_bytes(complete + b'{"step": 3, "me')
+    trim_partial_line(killed)
+    assert killed.read_bytes() == complete
+    assert [json.loads(line)["step"] for line in killed.read_text().splitlines()] == [1, 2]
+
+    only_half = tmp_path / "only_half.jsonl"  # killed during the very first append
+    only_half.write_bytes(b'{"step": 1, "m')
+    trim_partial_line(only_half)
+    assert only_half.read_bytes() == b""
+
+    whole = tmp_path / "whole.jsonl"
+    whole.write_bytes(complete)
+    trim_partial_line(whole)
+    assert whole.read_bytes() == complete
+
+    missing = tmp_path / "missing.jsonl"
+    trim_partial_line(missing)  # a run that never logged: nothing to do, nothing created
+    assert not missing.exists()
+
+
+class _SignalsInWorker(torch.utils.data.Dataset):
+    """Each item: the worker process sends itself SIGTERM then SIGINT (as a scheduler or Ctrl-C signalling the whole
+    process group would) and reports whether it is still there to answer, and how it now handles both."""
+
+    def __len__(self):
+        return 1
+
+    def __getitem__(self, i):
+        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGINT)
+        ignored = [signal.getsignal(s) == signal.SIG_IGN for s in (signal.SIGTERM, signal.SIGINT)]
+        return {"pid": os.getpid(), "ignored": ignored}
+
+
+def test_dataloader_workers_ignore_stop_signals():
+    """codec.train's DataLoader workers get ignore_stop_signals as worker_init_fn: a SIGTERM or SIGINT sent to the
+    whole process group leaves them serving the step under way. Checked in a real worker process (forked), so the
+    test process's own handlers are never touched."""
+    from codec.trainloop import ignore_stop_signals
+
+    def init(worker_id):
+        # the handlers of an ordinary process, whatever this test process inherited (a background job ignores SIGINT)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        ignore_stop_signals(worker_id)
+
+    loader = torch.utils.data.DataLoader(_SignalsInWorker(), batch_size=None, num_workers=1, worker_init_fn=init,
+                                         multiprocessing_context="fork", timeout=60)
+    (item,) = list(loader)  # without the init function the worker dies: "DataLoader worker ... killed by signal"
+    assert item["pid"] != os.getpid()
+    assert item["ignored"] == [True, True]
+
+
+def test_a_second_sigterm_ends_the_process_at_once():
+    """The first SIGTERM only sets StopOnSignal's flag; a second one acts as without the handler (SIGTERM's default:
+    the process ends there), for a step that hangs. In a subprocess, which the second signal must end."""
+    child = (
+        "import os, signal, sys\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_DFL)\n"  # as an ordinary process, whatever this one inherited
+        "from codec.trainloop import StopOnSignal\n"
+        "with StopOnSignal(accelerator=None) as stop:\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    print('first', stop.received, flush=True)\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    print('still running after the second SIGTERM', flush=True)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", child], cwd=REPO, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"})
+    assert proc.stdout.splitlines()[:1] == [f"first {int(signal.SIGTERM)}"], proc.stderr[-2000:]
+    assert "still running" not in proc.stdout
+    assert proc.returncode == -signal.SIGTERM, (proc.returncode, proc.stderr[-2000:])
+
+
+def test_a_failed_checkpoint_save_is_counted_in_tensorboard(tmp_path, monkeypatch):
+    """CheckpointSaver: each failed save is counted in TensorBoard (checkpoint/failed_saves, the running total at that
+    step) and training goes on."""
+    from types import SimpleNamespace
+
+    from codec.checkpoint import CheckpointManager
+    from codec.trainloop import CheckpointSaver, TrainLogger
+
+    model = torch.nn.Linear(2, 2)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    logger = TrainLogger(SimpleNamespace(is_main_process=True), tmp_path / "tb", total_steps=6)
+    saver = CheckpointSaver(CheckpointManager(tmp_path / "checkpoints"), logger, max_consecutive=3)
+    assert saver.save(2, {"model": model}, {"opt": opt}) is not None
+    monkeypatch.setenv(FAULT_ENV, "enospc@4,6")
+    assert saver.save(4, {"model": model}, {"opt": opt}) is None
+    assert saver.save(6, {"model": model}, {"opt": opt}) is None
+    logger.close()
+    assert saver.failures == 2
+    assert _tb_scalars(tmp_path / "tb", "checkpoint/failed_saves") == {4: 1.0, 6: 2.0}
