@@ -6,6 +6,7 @@ import sys
 import traceback
 
 from benchmarks.common import emit, log
+from codec.cli import non_negative_int, positive_float, positive_int
 from codec.trainloop import MIXED_PRECISION_HELP, MIXED_PRECISIONS
 from lm.model import ATTENTION_KINDS, attention_problem
 
@@ -19,17 +20,17 @@ def main(argv=None) -> int:
     p.add_argument("benchmark", choices=("all", "codec-infer", "codec-train", "lm-train", "lm-generate", "tts", "peers"))
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     p.add_argument("--quick", action="store_true", help="debug sizes, short inputs, few repeats (CI smoke run)")
-    p.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
+    p.add_argument("--threads", type=positive_int, default=2, help="torch CPU threads (default 2)")
     p.add_argument("--out", default=None, help="results file to append to (default benchmarks/results.jsonl; - = none)")
-    p.add_argument("--repeats", type=int, help="timed repeats (default per benchmark)")
-    p.add_argument("--warmup", type=int, help="warm-up runs (default per benchmark)")
+    p.add_argument("--repeats", type=positive_int, help="timed repeats (default per benchmark)")
+    p.add_argument("--warmup", type=non_negative_int, help="warm-up runs (default per benchmark)")
     p.add_argument("--compile", action="store_true", help="codec-infer: torch.compile encoder, backbone and head first; "
                    "codec-train: the generator and the discriminators; lm-train: the model")
-    p.add_argument("--batch-tokens", type=int, help="lm-train: tokens per step (default 8192)")
+    p.add_argument("--batch-tokens", type=positive_int, help="lm-train: tokens per step (default 8192)")
     p.add_argument("--attention", choices=ATTENTION_KINDS,
                    help="lm-train: attention kernel (default sdpa; flex_attention needs CUDA)")
-    p.add_argument("--row-length", type=int, help="lm-train: packed row length (default the preset's max_positions)")
-    p.add_argument("--train-batch", type=int, help="codec-train: utterances per step (default 8)")
+    p.add_argument("--row-length", type=positive_int, help="lm-train: packed row length (default the preset's max_positions)")
+    p.add_argument("--train-batch", type=positive_int, help="codec-train: utterances per step (default 8)")
     p.add_argument("--mixed-precision", choices=MIXED_PRECISIONS, default="auto",
                    help="codec-train, lm-train: " + MIXED_PRECISION_HELP)
     p.add_argument("--budget-s", type=float, help="CPU: skip (recorded) configurations estimated to take longer")
@@ -37,12 +38,12 @@ def main(argv=None) -> int:
                                                      "(lm-train, lm-generate) for a single benchmark")
     p.add_argument("--codec-presets", type=_csv(str), help="codec presets for `all` (default per benchmark)")
     p.add_argument("--lm-presets", type=_csv(str), help="LM presets for `all`")
-    p.add_argument("--batches", type=_csv(int), help="batch sizes (codec-infer, lm-generate, peers)")
-    p.add_argument("--seconds", type=float, help="utterance seconds (codec-infer, peers; default 10)")
-    p.add_argument("--new-tokens", type=int, help="lm-generate: new tokens per row (default 200)")
+    p.add_argument("--batches", type=_csv(positive_int), help="batch sizes (codec-infer, lm-generate, peers)")
+    p.add_argument("--seconds", type=positive_float, help="utterance seconds (codec-infer, peers; default 10)")
+    p.add_argument("--new-tokens", type=positive_int, help="lm-generate: new tokens per row (default 200)")
     p.add_argument("--codebook", type=int, help="lm-train, lm-generate: codebook of the codec the random-weights LM's "
                                                 "vocabulary follows (default 16384, the default model's)")
-    p.add_argument("--frames", type=int, help="tts: codes per sentence (default 150 = 3 s)")
+    p.add_argument("--frames", type=positive_int, help="tts: codes per sentence (default 150 = 3 s)")
     p.add_argument("--pipeline", help="tts, lm-generate: a trained pipeline folder (e.g. pipelines/default_model, "
                                       "the default model) instead of random weights")
     p.add_argument("--precision", choices=("float32", "bfloat16"),

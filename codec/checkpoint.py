@@ -108,7 +108,8 @@ def atomic_directory(target: str | os.PathLike) -> Iterator[Path]:
                         os.fsync(fh.fileno())
             _fsync_dir(Path(folder))
         trash = None
-        if target.exists():
+        if target.exists() or target.is_symlink():
+            require_no_loss(target, {p.name for p in tmp.iterdir()})
             trash = target.parent / f".trash-{target.name}-{os.getpid()}"
             os.replace(target, trash)
         os.replace(tmp, target)
@@ -119,6 +120,31 @@ def atomic_directory(target: str | os.PathLike) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     _remove_leftovers(target)
+
+
+def require_no_loss(target: Path, names: set[str]) -> None:
+    """Refuse to replace `target` by a folder holding `names` where that would lose more than an older copy of the
+    same thing: a file where a folder goes, or a subfolder the new one lacks (a run's checkpoints/, say, when a
+    codec is exported into the run folder by mistake)."""
+    if not target.is_dir() or target.is_symlink():
+        raise FileExistsError(f"{target}: exists and is not a folder; not replaced")
+    lost = sorted(p.name + "/" for p in target.iterdir() if p.is_dir() and p.name not in names)
+    if lost:
+        raise FileExistsError(f"{target}: holds {', '.join(lost[:5])}, which this write would delete; not replaced "
+                              f"(write to a new or empty folder)")
+
+
+def require_replaceable(target: str | os.PathLike, marker: str, kind: str) -> None:
+    """Before writing a `kind` folder to `target` (which replaces all of it): refuse one that exists and is neither
+    empty nor a `kind` folder (no `marker` file in it), e.g. a mistyped --out naming a data or run folder."""
+    target = Path(target)
+    if not (target.exists() or target.is_symlink()):
+        return
+    if not target.is_dir():
+        raise FileExistsError(f"{target}: exists and is not a folder")
+    if any(target.iterdir()) and not (target / marker).is_file():
+        raise FileExistsError(f"{target}: is not a {kind} folder (no {marker}) and is not empty: writing the {kind} "
+                              f"there would replace everything in it; give a new or empty folder")
 
 
 def _remove_leftovers(target: Path) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from safetensors.torch import load_model
 
 from codec.checkpoint import FORMAT_VERSION as CHECKPOINT_FORMAT
-from codec.checkpoint import cwd_relative, read_versioned_json
+from codec.checkpoint import cwd_relative, read_versioned_json, require_replaceable
 from codec.config import CodecConfig, ConfigError
 from codec.model import Codec, CodecLoadError
 from codec.objective import GeneratorForward
@@ -66,6 +66,10 @@ def main(argv=None) -> Path:
     try:
         codec, step = codec_from_checkpoint(args.checkpoint)
     except CodecLoadError as e:
+        parser.exit(2, f"codec.export: {e}\n")
+    try:
+        require_replaceable(args.out, "config.json", "codec")
+    except FileExistsError as e:
         parser.exit(2, f"codec.export: {e}\n")
     out = codec.save_pretrained(args.out)
     checkpoint = cwd_relative(args.checkpoint)

@@ -42,6 +42,7 @@ from torch.utils.data import DataLoader
 from codec.audio import save_wav
 from codec.checkpoint import FORMAT_VERSION as CHECKPOINT_FORMAT
 from codec.checkpoint import CheckpointError, CheckpointManager, read_versioned_json
+from codec.cli import non_negative_int, positive_float, positive_int
 from codec.config import QUANTIZERS, SG_LOSSES, SG_TAPS, CodecConfig, ConfigError
 from codec.data import CropDataset, ResumableSampler, UtteranceDataset, collate_padded, read_manifest, screen_manifest
 from codec.discriminators import Discriminators
@@ -115,24 +116,24 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--train-manifest", required=True)
     p.add_argument("--dev-manifest")
     p.add_argument("--out", required=True)
-    p.add_argument("--steps", type=int, default=10000)
-    p.add_argument("--batch-size", type=int, default=8, help="per process")
-    p.add_argument("--segment-seconds", type=float, default=1.0)
+    p.add_argument("--steps", type=positive_int, default=10000)
+    p.add_argument("--batch-size", type=positive_int, default=8, help="per process")
+    p.add_argument("--segment-seconds", type=positive_float, default=1.0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--lr", type=float, default=2e-4)
-    p.add_argument("--warmup-steps", type=int, default=None, help="default: 2%% of --steps")
+    p.add_argument("--warmup-steps", type=non_negative_int, default=None, help="default: 2%% of --steps")
     p.add_argument("--grad-clip", type=float, default=1.0)
-    p.add_argument("--save-every", type=int, default=1000)
-    p.add_argument("--keep-last", type=int, default=3)
-    p.add_argument("--eval-every", type=int, default=1000)
-    p.add_argument("--eval-utterances", type=int, default=8)
-    p.add_argument("--adv-start-step", type=int, default=0, help="train mel (+SG) only before this step")
+    p.add_argument("--save-every", type=positive_int, default=1000)
+    p.add_argument("--keep-last", type=positive_int, default=3)
+    p.add_argument("--eval-every", type=positive_int, default=1000)
+    p.add_argument("--eval-utterances", type=positive_int, default=8)
+    p.add_argument("--adv-start-step", type=non_negative_int, default=0, help="train mel (+SG) only before this step")
     p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
-    p.add_argument("--max-nonfinite-steps", type=int, default=5,
+    p.add_argument("--max-nonfinite-steps", type=positive_int, default=5,
                    help="stop after this many steps in a row with a NaN/Inf loss or gradient (each is skipped)")
-    p.add_argument("--max-checkpoint-failures", type=int, default=3,
+    p.add_argument("--max-checkpoint-failures", type=positive_int, default=3,
                    help="stop after this many failed checkpoint saves in a row (each is reported, training goes on)")
-    p.add_argument("--num-workers", type=int, default=None, help="default: 0 on CPU, 4 on GPU")
+    p.add_argument("--num-workers", type=non_negative_int, default=None, help="default: 0 on CPU, 4 on GPU")
     p.add_argument("--cpu", action="store_true")
     p.add_argument("--mixed-precision", choices=MIXED_PRECISIONS, default="auto", help=MIXED_PRECISION_HELP)
     return p.parse_args(argv)
@@ -353,6 +354,8 @@ def main(argv=None) -> Path:
     ckpt = CheckpointManager(out / "checkpoints", keep_last=args.keep_last, accelerator=accelerator)
     models, optimizers = {"generator": generator, "discriminators": disc}, {"generator": opt_g, "discriminators": opt_d}
     step, nonfinite_state, saved_items = 0, None, None
+    if ckpt.latest() is not None and not args.resume:  # a fresh run would overwrite its checkpoints and final/
+        sys.exit(f"{out} already has checkpoints (latest {ckpt.latest().name}): pass --resume, or use a new --out")
     if args.resume and ckpt.latest() is not None:
         saved_args = read_versioned_json(ckpt.latest() / "trainer_state.json", CHECKPOINT_FORMAT, CheckpointError)["args"]
         # checked before loading: the generator's optimizer holds other parameters under the other setting

@@ -22,6 +22,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
+from codec.cli import non_negative_int, positive_int
 from codec.data import Manifest, UtteranceDataset, collate_padded, read_manifest, screen_manifest
 from lm.identity import CodecIdentity
 from lm.tokens import (TOKENS_FORMAT_VERSION, TokenStoreError, code_dtype, file_sha256, read_header,
@@ -58,8 +59,9 @@ def require_unique_ids(manifest: Manifest) -> None:
 def extract(codec, manifest_path: str | Path, out_dir: str | Path, batch_size: int = 8, shard_size: int = 1000,
             workers: int = 0, device: str | torch.device = "cpu", max_seconds: float | None = 60.0) -> dict:
     """Encode every usable utterance of the manifest; returns the final tokens.json content."""
+    if shard_size < 1 or batch_size < 1:
+        raise ValueError(f"shard_size {shard_size} and batch_size {batch_size}: each must be at least 1")
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = Path(manifest_path)
     identity = CodecIdentity.of(codec)
     header = {"format_version": TOKENS_FORMAT_VERSION, "codec": identity.to_dict(),
@@ -77,6 +79,9 @@ def extract(codec, manifest_path: str | Path, out_dir: str | Path, batch_size: i
     manifest = read_manifest(manifest_path)
     require_unique_ids(manifest)
     manifest = screen_manifest(manifest, max_seconds)
+    if len(manifest) == 0:  # before the header is written: a store begun on it would refuse the corrected manifest
+        raise ValueError(f"manifest {manifest_path}: no usable utterances ({len(manifest.skipped)} skipped; the reasons "
+                         f"are logged above)")
     # Shards are cut by position among the usable utterances: if a file was unreadable when the store was begun and
     # is readable now (or the reverse), every later shard would shift, storing one utterance twice and losing another.
     header["usable_sha256"] = hashlib.sha256("".join(f"{u.id}\n" for u in manifest).encode()).hexdigest()
@@ -84,6 +89,7 @@ def extract(codec, manifest_path: str | Path, out_dir: str | Path, batch_size: i
         raise TokenStoreError(f"{out_dir / 'tokens.json'}: the manifest's usable utterances changed since this store "
                               f"was begun (a file that became readable or unreadable, now {len(manifest)} usable): "
                               f"its shards would hold other utterances; use a new --out directory")
+    out_dir.mkdir(parents=True, exist_ok=True)
     write_header(out_dir, {**header, "complete": False})
 
     dataset = UtteranceDataset(manifest, codec.sample_rate, substitute=False)
@@ -134,9 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--codec", required=True, type=Path, help="a Codec.save_pretrained directory")
     parser.add_argument("--manifest", required=True, type=Path)
     parser.add_argument("--out", required=True, type=Path)
-    parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--shard-size", type=int, default=1000, help="utterances per shard (the unit of resumption)")
-    parser.add_argument("--workers", type=int, default=2, help="DataLoader processes reading audio")
+    parser.add_argument("--batch-size", type=positive_int, default=8)
+    parser.add_argument("--shard-size", type=positive_int, default=1000, help="utterances per shard (the unit of resumption)")
+    parser.add_argument("--workers", type=non_negative_int, default=2, help="DataLoader processes reading audio")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--max-seconds", type=float, default=60.0,
                         help="skip longer utterances (each is encoded whole; 0 = no limit)")

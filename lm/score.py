@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from codec.cli import positive_int
 from lm.model import SpeechLM
 from lm.packing import PackedRows, collate_rows
 from lm.tokens import TokenStore
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
                    metavar="NAME=TRAIN_TOKENS:TOKENS_DIR", help="a context-free baseline row (code frequencies of "
                    "TRAIN_TOKENS) scored on TOKENS_DIR")
     p.add_argument("--reference", help="the LM the others are compared with (paired, utterance by utterance)")
-    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--batch-size", type=positive_int, default=8)
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--out", type=Path, help="write scores.json (per utterance) and summary.{json,md} here")
     args = p.parse_args(argv)

@@ -21,6 +21,7 @@ from pathlib import Path
 import sentencepiece as spm
 
 from codec.checkpoint import read_versioned_json
+from codec.cli import positive_int
 from lm.normalize import normalize_text
 from lm.phonemes import phonemize, phonemize_many
 
@@ -144,16 +145,21 @@ class TextTokenizer:
 
 def main(argv: list[str] | None = None) -> int:
     """python -m lm.text --manifest train.jsonl --out DIR [--vocab-size N] [--model-type bpe] [--phonemes]"""
-    from codec.checkpoint import atomic_directory
+    from codec.checkpoint import atomic_directory, require_replaceable
     from codec.data import read_manifest
 
     parser = argparse.ArgumentParser(prog="python -m lm.text", description="Train the text tokenizer on a manifest's transcripts.")
     parser.add_argument("--manifest", type=Path, required=True, action="append", help="repeat for several manifests")
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--vocab-size", type=int, default=TextConfig.vocab_size)
+    parser.add_argument("--vocab-size", type=positive_int, default=TextConfig.vocab_size)
     parser.add_argument("--model-type", choices=("unigram", "bpe"), default=TextConfig.model_type)
     parser.add_argument("--phonemes", action="store_true", help="train on espeak-ng IPA phonemes")
     args = parser.parse_args(argv)
+    try:
+        require_replaceable(args.out, SETTINGS_FILE, "tokenizer")
+    except FileExistsError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     texts = [u.text for m in args.manifest for u in read_manifest(m, verify_audio=False)]
     try:
         tokenizer = TextTokenizer.train(texts, TextConfig(args.vocab_size, args.model_type, args.phonemes))

@@ -48,6 +48,7 @@ from accelerate.utils import DistributedType
 from torch.utils.data import DataLoader
 
 from codec.checkpoint import CheckpointError, CheckpointManager, atomic_directory
+from codec.cli import non_negative_int, positive_int
 from codec.data import ResumableSampler
 from codec.schedule import lr_at, set_lr
 from codec.trainloop import (MIXED_PRECISION_HELP, MIXED_PRECISIONS, CheckpointSaver, NonFiniteGuard, StopOnSignal,
@@ -410,9 +411,11 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
     parser.add_argument("--out", required=True)
     parser.add_argument("--preset", default=d["preset"].default, choices=sorted(PRESETS))
     parser.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
-    for name in ("steps", "batch_tokens", "grad_accum", "row_length", "warmup_steps", "eval_every", "save_every",
-                 "keep_last", "seed", "max_nonfinite_steps", "max_checkpoint_failures"):
-        parser.add_argument("--" + name.replace("_", "-"), type=int, default=d[name].default)
+    for name in ("steps", "batch_tokens", "grad_accum", "row_length", "eval_every", "save_every", "keep_last",
+                 "max_nonfinite_steps", "max_checkpoint_failures"):
+        parser.add_argument("--" + name.replace("_", "-"), type=positive_int, default=d[name].default)
+    parser.add_argument("--warmup-steps", type=non_negative_int, default=d["warmup_steps"].default)
+    parser.add_argument("--seed", type=int, default=d["seed"].default)
     for name in ("lr", "min_lr_ratio", "weight_decay", "grad_clip"):
         parser.add_argument("--" + name.replace("_", "-"), type=float, default=d[name].default)
     parser.add_argument("--no-packing", action="store_true", help="one utterance per row (padding baseline)")
@@ -424,7 +427,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
                         help=MIXED_PRECISION_HELP)
     parser.add_argument("--tokenizer", default=None,
                         help="a text tokenizer folder (python -m lm.text) to share across LMs; default: train one")
-    parser.add_argument("--vocab-size", type=int, default=None,
+    parser.add_argument("--vocab-size", type=positive_int, default=None,
                         help=f"text pieces, an upper bound (default {TextConfig.vocab_size}; not with --tokenizer)")
     parser.add_argument("--text-model", choices=("unigram", "bpe"), default=None,
                         help=f"default {TextConfig.model_type}; not with --tokenizer")

@@ -54,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
         if not lines:
             print(f"error: --text-file {args.text_file}: no text in it", file=sys.stderr)
             return 2
+    if args.text_file is None and args.out.is_dir():  # checked before the model loads and the text is spoken
+        parser.error(f"-o {args.out}: a folder; one text is written to a .wav file (--text-file writes a folder)")
+    if args.text_file is not None and args.out.exists() and not args.out.is_dir():
+        parser.error(f"-o {args.out}: an existing file; --text-file writes one wav per line into a folder")
     from codec.model import CodecLoadError
     from pipelines.tts import GENERATION_BATCH, MAX_TEXT_CHARACTERS, load_pipeline
 

@@ -250,6 +250,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     pairs = parse_pairs(parser, args.pair, "--pair NO_SG_NAME:SG_NAME")
+    # a system against itself would pass every claim: a typo, not a comparison
+    for no_sg, sg in pairs:
+        if no_sg == sg:
+            parser.error(f"--pair {no_sg}:{sg}: a system paired with itself")
+    if args.reference == args.candidate:
+        parser.error(f"--reference and --candidate are both {args.reference!r}")
+    if args.runs is not None and not args.runs.is_dir():
+        parser.error(f"--runs {args.runs}: not a folder (the codec training folders, e.g. exp/<preset>/codec)")
     try:
         claims = check_claims(args.report, pairs, args.reference, args.candidate)
     except FileNotFoundError as e:  # a system the report lacks: the message names it and what to run
@@ -262,6 +270,9 @@ def main(argv: list[str] | None = None) -> int:
             if (args.runs / name / "metrics.jsonl").exists():
                 runs[name], curves[name] = training_summary(args.runs / name), dev_curves(args.runs / name)
                 losses[name] = train_curves(args.runs / name)
+        if not runs:
+            print(f"note: --runs {args.runs} holds no training folder (with metrics.jsonl) of {', '.join(names)}: "
+                  f"no training curves or wall times", file=sys.stderr)
         if curves:
             curves_png(curves, ["hidden_mse", "quantization_error", "mel"], args.out / "training_curves.png",
                        title="dev diagnostics during training")

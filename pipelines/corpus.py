@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import logging
 import os
 import re
@@ -24,6 +25,7 @@ import numpy as np
 from tqdm import tqdm
 
 from codec.audio import AudioError, audio_info, load_audio, save_wav
+from codec.cli import positive_int
 from codec.data import Utterance, read_manifest, write_manifest
 
 log = logging.getLogger("pipelines.corpus")
@@ -230,6 +232,7 @@ def build_synth(out_dir: Path, voices: list[str], max_utts: int | None = None, t
         order = order[:max_utts]
     if held_out_of is not None and not 0 < held_out_of <= len(order):  # before rendering anything
         raise CorpusError(f"held-out sets of the first {held_out_of} sentences: the corpus has {len(order)}")
+    split_sizes(len(order), dev_fraction, test_fraction)  # bad fractions refused before rendering, not after
     speakers = rng.integers(0, len(voices), size=len(order))
     jobs = []
     for rank, (idx, v) in enumerate(zip(order, speakers)):
@@ -299,9 +302,31 @@ def text_lines(path: Path) -> list[str]:
 
 
 def _sentences_of(paths: list[Path]) -> list[str]:
-    """The sentences of manifests (.jsonl) and text files (one sentence per line)."""
-    return [s for p in paths
-            for s in ([u.text for u in read_manifest(p).utterances] if p.suffix == ".jsonl" else text_lines(p))]
+    """The sentences of manifests (.jsonl: every line's "text", whether or not its audio is readable here: a held-out
+    sentence must stay out even where its audio is not) and text files (one sentence per line)."""
+    sentences = []
+    for path in paths:
+        if path.suffix != ".jsonl":
+            sentences += text_lines(path)
+            continue
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as e:
+            raise CorpusError(f"{path}: cannot read it ({e})") from None
+        found = []
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise CorpusError(f"{path}:{number}: not valid JSON ({e.msg})") from None
+            if isinstance(entry, dict) and isinstance(entry.get("text"), str) and entry["text"].strip():
+                found.append(entry["text"])
+        if not found:
+            raise CorpusError(f"{path}: no sentence in it (no line with a \"text\")")
+        sentences += found
+    return sentences
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -315,12 +340,12 @@ def main(argv: list[str] | None = None) -> int:
     synth = sub.add_parser("synth", help="render speech offline with flite / espeak-ng")
     synth.add_argument("--out", type=Path, required=True)
     synth.add_argument("--voices", default=",".join(DEFAULT_VOICES))
-    synth.add_argument("--max-utts", type=int, default=None)
+    synth.add_argument("--max-utts", type=positive_int, default=None)
     synth.add_argument("--text", type=Path, default=None, help="a text file, one sentence per line")
     synth.add_argument("--seed", type=int, default=0)
     synth.add_argument("--dev-fraction", type=float, default=0.05)
     synth.add_argument("--test-fraction", type=float, default=0.05)
-    synth.add_argument("--workers", type=int, default=None)
+    synth.add_argument("--workers", type=positive_int, default=None)
     synth.add_argument("--held-out-of", type=int, default=None, metavar="N",
                        help="dev and test as in the corpus of --max-utts N (same seed, voices, fractions); the "
                             "sentences beyond N all go to train: grow a corpus and keep its held-out sets")

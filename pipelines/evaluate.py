@@ -32,6 +32,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from codec.audio import resample, save_wav
+from codec.cli import positive_int
 from codec.data import Manifest, UtteranceDataset, collate_padded, read_manifest, screen_manifest
 from codec.trainloop import write_json
 from lm.identity import CodecIdentity
@@ -500,9 +501,9 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--out", type=Path, required=True)
         p.add_argument("--asr", default="pocketsphinx",
                        help="'pocketsphinx', a local transformers ASR folder, or 'none' (measure without judging)")
-        p.add_argument("--max-utts", type=int, default=None)
+        p.add_argument("--max-utts", type=positive_int, default=None)
         p.add_argument("--seed", type=int, default=0)
-        p.add_argument("--batch-size", type=int, default=8)
+        p.add_argument("--batch-size", type=positive_int, default=8)
         p.add_argument("--max-seconds", type=float, default=60.0,
                        help="set aside longer utterances (each is encoded whole; 0 = no limit)")
         if name != "tts":

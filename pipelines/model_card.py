@@ -27,7 +27,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file
 
-from codec.checkpoint import atomic_directory, cwd_relative
+from codec.checkpoint import atomic_directory, cwd_relative, require_replaceable
 from codec.model import CodecLoadError
 from lm.identity import CodecMismatchError
 from lm.model import LMLoadError
@@ -208,6 +208,11 @@ def data_summary(manifest: Path, text_source: str = "fortunes") -> dict:
         rows = [json.loads(line) for line in manifest.read_text().splitlines() if line.strip()]
     except (OSError, ValueError) as e:
         raise ModelCardError(f"{manifest}: cannot read the training manifest ({e})") from None
+    for number, row in enumerate(rows, 1):
+        missing = [k for k in ("audio", "duration", "speaker") if k not in row]
+        if missing:  # the card sums hours and counts speakers: write_manifest's fields
+            raise ModelCardError(f"{manifest}: entry {number} has no {', '.join(map(repr, missing))} (a manifest as "
+                                 f"pipelines.corpus writes it has id, audio, text, speaker, duration, sample_rate)")
     speakers = Counter(r["speaker"] for r in rows)
     kind = "librispeech" if any(str(r["audio"]).endswith(".flac") for r in rows) else "synthetic"
     return {"manifest": _shown(manifest), "utterances": len(rows), "hours": round(sum(r["duration"] for r in rows) / 3600, 2),
@@ -434,6 +439,10 @@ def install(model: Path, target: Path) -> Path:
     """Replace `target` with a copy of the carded model folder, atomically (a failed copy leaves the old one)."""
     if not (model / CARD_FILE).is_file():
         raise ModelCardError(f"{model}: no {CARD_FILE}; write the card before installing")
+    try:
+        require_replaceable(target, "pipeline.json", "TTS pipeline")
+    except FileExistsError as e:
+        raise ModelCardError(str(e)) from None
     with atomic_directory(target) as tmp:
         shutil.copytree(model, tmp, dirs_exist_ok=True)
     return target

@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     from lm.generate import SamplingConfig
     from lm.model import LMLoadError, SpeechLM
     from lm.text import TokenizerError
+    from codec.checkpoint import require_replaceable
     from pipelines.tts import TTSPipeline
 
     try:
@@ -59,6 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         sampling = SamplingConfig(head_dtype=args.head_dtype, layer_dtype=args.layer_dtype, **chosen)
     except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    try:
+        require_replaceable(args.out, "pipeline.json", "TTS pipeline")
+    except FileExistsError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     pipeline = TTSPipeline(codec, lm, sampling)

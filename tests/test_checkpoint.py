@@ -209,3 +209,35 @@ def test_resaving_a_step_keeps_the_old_files_when_the_new_one_fails_to_rename_in
     assert ckpt.load(ckpt.latest(), {"model": other}, {"opt": other_opt})["step"] == 2
     assert torch.equal(other.weight, new_model.weight)
     assert [p.name for p in tmp_path.iterdir()] == ["step_00000002"]  # the moved-aside copy went with the good save
+
+
+def test_atomic_directory_will_not_replace_what_it_would_lose(tmp_path):
+    """A mistyped target (a run folder, a data file) is refused and left as it was, not renamed aside and deleted."""
+    run = tmp_path / "run"
+    (run / "checkpoints" / "step_00000002").mkdir(parents=True)
+    (run / "metrics.jsonl").write_text("{}\n")
+    with pytest.raises(FileExistsError, match=r"run: holds checkpoints/, which this write would delete"):
+        with atomic_directory(run) as d:
+            (d / "model.safetensors").write_bytes(b"x")
+    data = tmp_path / "data.jsonl"
+    data.write_text("{}\n")
+    with pytest.raises(FileExistsError, match="data.jsonl: exists and is not a folder"):
+        with atomic_directory(data) as d:
+            (d / "a.txt").write_text("x")
+    assert (run / "checkpoints" / "step_00000002").is_dir() and data.read_text() == "{}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.jsonl", "run"]  # no temporary folder left
+
+
+def test_require_replaceable_accepts_nothing_empty_or_the_same_kind(tmp_path):
+    from codec.checkpoint import require_replaceable
+
+    require_replaceable(tmp_path / "new", "config.json", "codec")
+    (tmp_path / "empty").mkdir()
+    require_replaceable(tmp_path / "empty", "config.json", "codec")
+    (tmp_path / "codec").mkdir()
+    (tmp_path / "codec" / "config.json").write_text("{}")
+    require_replaceable(tmp_path / "codec", "config.json", "codec")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="other: is not a codec folder \\(no config.json\\) and is not empty"):
+        require_replaceable(tmp_path / "other", "config.json", "codec")

@@ -132,6 +132,14 @@ def test_cli_writes_markdown_and_refuses_mismatched_utterances(tmp_path, capsys)
     assert main(["--report", str(report), "--pair", "64:64-sg", "--pair", "8:8-sg", "--reference", "64",
                  "--candidate", "16-sg", "--out", str(tmp_path / "out2")]) == 2
     assert "'8'" in capsys.readouterr().err
+    # a system against itself passes every claim: refused as the typo it is, as is a --runs folder that is not one
+    for bad, message in [(["--pair", "64:64", "--reference", "64", "--candidate", "16-sg"], "paired with itself"),
+                         (["--pair", "64:64-sg", "--reference", "64", "--candidate", "64"], "both '64'"),
+                         (["--pair", "64:64-sg", "--reference", "64", "--candidate", "16-sg", "--runs",
+                           str(tmp_path / "nope")], "not a folder")]:
+        with pytest.raises(SystemExit) as err:
+            main(["--report", str(report), *bad, "--out", str(tmp_path / "out3")])
+        assert err.value.code == 2 and message in capsys.readouterr().err
 
 
 def test_grouped_ci_resamples_utterances_not_frames():

@@ -132,6 +132,9 @@ def test_resumed_run_matches_uninterrupted(synth_corpus, tmp_path, monkeypatch, 
     assert origin["step"] == 6 and Path(origin["run"]).resolve() == out.resolve()
     with pytest.raises(CodecLoadError, match="trainer_state.json: missing"):
         codec_from_checkpoint(out / "final")  # a codec folder is not a training checkpoint
+    with pytest.raises(SystemExit) as err:  # the run folder itself as the export's target: refused, run kept
+        export_main([str(out / "checkpoints" / "step_00000006"), str(out)])
+    assert err.value.code == 2 and (out / "checkpoints" / "step_00000006").is_dir()
     future = tmp_path / "future"  # a checkpoint of a later format is refused, not read as this one
     shutil.copytree(out / "checkpoints" / "step_00000006", future)
     state = json.loads((future / "trainer_state.json").read_text())
@@ -177,6 +180,8 @@ def test_resume_refuses_other_data_settings_and_names_a_schedule_change(synth_co
     args = train_args(synth_corpus, out, "--save-every", "2", "--adv-start-step", "0")
     main(args + ["--steps", "2"])
     before = (out / "metrics.jsonl").read_text()
+    with pytest.raises(SystemExit, match=r"already has checkpoints \(latest step_00000002\): pass --resume"):
+        main(args + ["--steps", "2"])  # a fresh run there would overwrite them
     with pytest.raises(SystemExit, match=r"other data settings \(batch_size 4 -> 2\)"):
         main(args + ["--steps", "3", "--resume", "--batch-size", "2"])
     assert (out / "metrics.jsonl").read_text() == before  # refused before a step was taken

@@ -208,3 +208,27 @@ def test_wordnet_examples_keep_plain_sentences_and_leave_out_held_out_text(tmp_p
     assert kept == ["he ran to the store quickly", "the cat sat on the mat today"]
     with pytest.raises(CorpusError, match="wordnet-base"):
         wordnet_examples(tmp_path / "missing")
+
+
+def test_held_out_manifests_count_their_sentences_whether_or_not_their_audio_is_here(tmp_path):
+    """wordnet-text --held-out test.jsonl: a manifest whose audio moved (or was never copied) still holds the
+    evaluation sentences to keep out of the training text; they were dropped with the unreadable entries. A bad
+    manifest is an error, not an empty held-out set."""
+    from pipelines.corpus import _sentences_of
+
+    moved = tmp_path / "test.jsonl"
+    moved.write_text(json.dumps({"id": "a", "audio": "gone/a.wav", "text": "The dog barked all night."}) + "\n\n" +
+                     json.dumps({"id": "b", "audio": "gone/b.wav", "text": "We went home."}) + "\n")
+    assert _sentences_of([moved]) == ["The dog barked all night.", "We went home."]
+    (tmp_path / "bad.jsonl").write_text("{not json\n")
+    with pytest.raises(CorpusError, match=r"bad.jsonl:1: not valid JSON"):
+        _sentences_of([tmp_path / "bad.jsonl"])
+    (tmp_path / "empty.jsonl").write_text(json.dumps({"id": "a", "audio": "a.wav"}) + "\n")
+    with pytest.raises(CorpusError, match="empty.jsonl: no sentence in it"):
+        _sentences_of([tmp_path / "empty.jsonl"])
+
+
+def test_bad_split_fractions_are_refused_before_anything_is_rendered(tmp_path):
+    with pytest.raises(CorpusError, match="together at most 1"):
+        build_synth(tmp_path / "out", ["slt"], max_utts=4, seed=0, dev_fraction=0.8, test_fraction=0.8)
+    assert not (tmp_path / "out" / "wavs").exists() or not any((tmp_path / "out" / "wavs").rglob("*.wav"))

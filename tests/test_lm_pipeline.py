@@ -20,7 +20,7 @@ from safetensors.torch import load_file
 
 from codec.audio import load_audio
 from codec.checkpoint import CheckpointError
-from codec.data import read_manifest, write_manifest
+from codec.data import Utterance, read_manifest, write_manifest
 from codec.trainloop import SIGNAL_FAULT_ENV, StopOnSignal
 from lm.extract import main as extract_main
 from lm.generate import SamplingConfig, generate_codes
@@ -465,3 +465,14 @@ def test_init_new_codec_keeps_the_transformer_and_text_rows_and_starts_the_speec
             assert torch.equal(start[name], now[name]), name
     with pytest.raises(ValueError, match="init_new_codec needs init"):
         _config(extracted, tmp_path / "bad", init_new_codec=True)
+
+
+def test_extraction_of_a_manifest_with_nothing_usable_leaves_no_store_to_block_the_next(extracted, synth_corpus,
+                                                                                        tmp_path):
+    (tmp_path / "bad.wav").write_bytes(b"not audio")
+    write_manifest(tmp_path / "m.jsonl", [Utterance("bad", str(tmp_path / "bad.wav"), "x", "s", 1.0, 16000)])
+    args = ["--codec", str(extracted["root"] / "codec"), "--out", str(tmp_path / "tok"), "--workers", "0"]
+    with pytest.raises(ValueError, match=r"m.jsonl: no usable utterances \(1 skipped"):
+        extract_main(["--manifest", str(tmp_path / "m.jsonl"), *args])
+    assert not (tmp_path / "tok" / "tokens.json").exists()
+    assert extract_main(["--manifest", str(synth_corpus["dev"]), *args]) == 0  # the corrected run is not refused

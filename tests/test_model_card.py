@@ -256,3 +256,12 @@ def test_a_card_refuses_tts_and_ground_truth_rows_of_other_sentences(tmp_path):
         wer_rows(tmp_path, "m")
     (tmp_path / "results.json").write_text(json.dumps({"tts": {"m": row(100, 1000)}, "ground_truth": row(100, 1000)}))
     assert wer_rows(tmp_path, "m")["model"]["n_utterances"] == 100
+
+
+def test_a_training_manifest_without_durations_is_named_not_a_key_error(tmp_path):
+    from pipelines.model_card import data_summary
+
+    manifest = tmp_path / "train.jsonl"
+    manifest.write_text(json.dumps({"id": "a", "audio": "a.wav", "text": "x"}) + "\n")
+    with pytest.raises(ModelCardError, match=r"train.jsonl: entry 1 has no 'duration', 'speaker'"):
+        data_summary(manifest)

@@ -210,6 +210,19 @@ def test_cli_text_file_skips_an_unspeakable_line_and_writes_the_others(tmp_path,
     assert "Traceback" not in proc.stderr and not (tmp_path / "none").exists()
 
 
+def test_cli_refuses_an_output_of_the_wrong_kind_before_loading_the_model(tmp_path, capsys):
+    from pipelines.__main__ import main
+
+    with pytest.raises(SystemExit) as err:
+        main(["Hello.", "-o", str(tmp_path), "--model", str(tmp_path / "no-model")])  # the model is never reached
+    assert err.value.code == 2 and "a folder; one text is written to a .wav file" in capsys.readouterr().err
+    (tmp_path / "lines.txt").write_text("Hello.\n")
+    (tmp_path / "taken.wav").write_bytes(b"")
+    with pytest.raises(SystemExit) as err:
+        main(["--text-file", str(tmp_path / "lines.txt"), "-o", str(tmp_path / "taken.wav")])
+    assert err.value.code == 2 and "an existing file" in capsys.readouterr().err
+
+
 def test_text_file_lines_go_in_calls_of_bounded_size():
     from pipelines.__main__ import line_chunks
 
