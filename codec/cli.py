@@ -4,6 +4,7 @@ as final)."""
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def positive_int(text: str) -> int:
@@ -25,3 +26,14 @@ def positive_float(text: str) -> float:
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"{text}: must be a finite number above 0")
     return value
+
+
+def run_main(main, errors: tuple[type[BaseException], ...]) -> None:
+    """Run a command line's `main()` and exit with its status; one of `errors` (whose messages name the file or
+    setting and the reason) ends it with one `error: ...` line and status 2 instead of a traceback."""
+    try:
+        status = main()
+    except errors as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(status)

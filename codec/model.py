@@ -243,8 +243,8 @@ class Codec(nn.Module):
             raise CodecLoadError(f"{weights_path}: missing (a codec directory holds {CONFIG_FILE} and {WEIGHTS_FILE})")
         try:
             config = CodecConfig.from_dict(json.loads(config_path.read_text()), source=str(config_path))
-        except (json.JSONDecodeError, TypeError, ConfigError) as e:
-            raise CodecLoadError(f"{config_path}: {e}") from e
+        except (json.JSONDecodeError, TypeError, ConfigError) as e:  # a ConfigError names the file already
+            raise CodecLoadError(str(e) if str(e).startswith(str(config_path)) else f"{config_path}: {e}") from e
         codec = cls(config)
         try:
             weights = load_file(str(weights_path), device=str(map_location))

@@ -47,7 +47,7 @@ from codec.config import QUANTIZERS, SG_LOSSES, SG_TAPS, CodecConfig, ConfigErro
 from codec.data import CropDataset, ResumableSampler, UtteranceDataset, collate_padded, read_manifest, screen_manifest
 from codec.discriminators import Discriminators
 from codec.grow import width_factor
-from codec.model import Codec, format_counts, parameter_counts
+from codec.model import Codec, CodecLoadError, format_counts, parameter_counts
 from codec.objective import (GeneratorForward, discriminator_objective, generator_gan_losses, loss_weights,
                              multiscale_mel_loss)
 from codec.schedule import lr_at, ramp_at, set_lr
@@ -515,3 +515,6 @@ if __name__ == "__main__":
         sys.exit(stopped.exit_code)
     except CheckpointError as e:  # a checkpoint this run cannot resume from: the message says why and what to do
         sys.exit(f"error: {e}")
+    except (FileNotFoundError, CodecLoadError) as e:  # a missing manifest, an --init-from that is no codec folder
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)

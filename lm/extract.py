@@ -22,7 +22,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
-from codec.cli import non_negative_int, positive_int
+from codec.cli import non_negative_int, positive_int, run_main
 from codec.data import Manifest, UtteranceDataset, collate_padded, read_manifest, screen_manifest
 from lm.identity import CodecIdentity
 from lm.tokens import (TOKENS_FORMAT_VERSION, TokenStoreError, code_dtype, file_sha256, read_header,
@@ -161,4 +161,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from codec.model import CodecLoadError
+
+    run_main(main, (FileNotFoundError, CodecLoadError, TokenStoreError))

@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from codec.cli import positive_int
+from codec.cli import positive_int, run_main
 from lm.model import SpeechLM
 from lm.packing import PackedRows, collate_rows
-from lm.tokens import TokenStore
+from lm.tokens import TokenStore, TokenStoreError
 from lm.train import token_losses
 from pipelines.metrics import bootstrap_ci
 
@@ -171,4 +171,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from lm.identity import CodecMismatchError
+    from lm.model import LMLoadError
+
+    run_main(main, (FileNotFoundError, LMLoadError, TokenStoreError, CodecMismatchError))

@@ -21,7 +21,7 @@ from pathlib import Path
 import sentencepiece as spm
 
 from codec.checkpoint import read_versioned_json
-from codec.cli import positive_int
+from codec.cli import positive_int, run_main
 from lm.normalize import normalize_text
 from lm.phonemes import phonemize, phonemize_many
 
@@ -173,4 +173,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main, (FileNotFoundError,))

@@ -48,7 +48,7 @@ from accelerate.utils import DistributedType
 from torch.utils.data import DataLoader
 
 from codec.checkpoint import CheckpointError, CheckpointManager, atomic_directory
-from codec.cli import non_negative_int, positive_int
+from codec.cli import non_negative_int, positive_int, run_main
 from codec.data import ResumableSampler
 from codec.schedule import lr_at, set_lr
 from codec.trainloop import (MIXED_PRECISION_HELP, MIXED_PRECISIONS, CheckpointSaver, NonFiniteGuard, StopOnSignal,
@@ -477,4 +477,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from lm.identity import CodecMismatchError
+    from lm.model import LMLoadError
+    from lm.text import TokenizerError
+    from lm.tokens import TokenStoreError
+
+    run_main(main, (FileNotFoundError, LMLoadError, TokenizerError, TokenStoreError, CodecMismatchError))

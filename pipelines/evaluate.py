@@ -32,7 +32,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from codec.audio import resample, save_wav
-from codec.cli import positive_int
+from codec.cli import positive_int, run_main
 from codec.data import Manifest, UtteranceDataset, collate_padded, read_manifest, screen_manifest
 from codec.trainloop import write_json
 from lm.identity import CodecIdentity
@@ -543,4 +543,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from codec.model import CodecLoadError
+    from pipelines.asr import ASRError
+    from pipelines.tts import PipelineLoadError
+
+    run_main(main, (FileNotFoundError, CodecLoadError, PipelineLoadError, ASRError))
