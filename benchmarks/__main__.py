@@ -58,6 +58,8 @@ def main(argv=None) -> int:
         p.error(f"--{attention_problem(args.attention, args.device)}")
     if args.natural and not args.pipeline:
         p.error("--natural needs --pipeline: an untrained model has no natural length")
+    if args.quick and (args.repeats is not None or args.warmup is not None):
+        p.error("--quick sets its own repeats and warm-up (a smoke run); leave out --repeats/--warmup, or --quick")
 
     def kw(name, **extra):
         d = {"device": args.device, "threads": args.threads, "quick": args.quick}

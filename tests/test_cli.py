@@ -24,6 +24,7 @@ BUNDLE = ROOT / "pipelines" / "default_model"
     (["pipelines.evaluate", "codec", "--codec", str(BUNDLE / "codec"), "--manifest", "{tmp}/nope.jsonl", "--out",
       "{tmp}/out"], "error: manifest {tmp}/nope.jsonl: file not found"),
     (["benchmarks", "codec-infer", "--repeats", "0"], "argument --repeats: 0: must be at least 1"),
+    (["benchmarks", "codec-infer", "--quick", "--repeats", "3"], "--quick sets its own repeats"),  # was ignored
 ])
 def test_a_bad_input_is_one_error_line(tmp_path, args, message):
     args = [a.format(tmp=tmp_path) for a in args]
