@@ -24,6 +24,7 @@ import json
 import os
 import pickle
 import random
+import re
 import shutil
 import signal
 from pathlib import Path
@@ -107,19 +108,31 @@ def atomic_directory(target: str | os.PathLike) -> Iterator[Path]:
                     with open(f, "rb") as fh:
                         os.fsync(fh.fileno())
             _fsync_dir(Path(folder))
-        trash = None
         if target.exists() or target.is_symlink():
             require_no_loss(target, {p.name for p in tmp.iterdir()})
-            trash = target.parent / f".trash-{target.name}-{os.getpid()}"
-            os.replace(target, trash)
-        os.replace(tmp, target)
+        trash = target.parent / f".trash-{target.name}-{os.getpid()}"
+        replace_folder(tmp, target, trash)
         _fsync_dir(target.parent)
-        if trash is not None:
-            shutil.rmtree(trash, ignore_errors=True)
+        shutil.rmtree(trash, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     _remove_leftovers(target)
+
+
+def replace_folder(new: Path, target: Path, trash: Path) -> None:
+    """Rename the complete folder `new` to `target`. An existing `target` is first renamed to `trash` (portable
+    Python cannot swap two folders in one rename), so no half-deleted folder is ever named `target`; if the second
+    rename fails, the old folder is put back. The caller deletes `trash` once it is done."""
+    moved = target.exists() or target.is_symlink()
+    if moved:
+        os.replace(target, trash)
+    try:
+        os.replace(new, target)
+    except BaseException:
+        if moved and not (target.exists() or target.is_symlink()):
+            os.replace(trash, target)
+        raise
 
 
 def require_no_loss(target: Path, names: set[str]) -> None:
@@ -150,11 +163,12 @@ def require_replaceable(target: str | os.PathLike, marker: str, kind: str) -> No
 def _remove_leftovers(target: Path) -> None:
     """Remove the `.tmp-`/`.trash-` folders of `target` that processes no longer running left (killed while writing
     it); called once `target` is complete, so none of them holds anything it does not."""
-    for kind in (".tmp", ".trash"):
-        for leftover in target.parent.glob(f"{kind}-{glob.escape(target.name)}-*"):
-            pid = leftover.name.rpartition("-")[2]
-            if pid.isdigit() and not _process_alive(int(pid)):
-                shutil.rmtree(leftover, ignore_errors=True)
+    # exactly <kind>-<name>-<pid>: a sibling target's ("256-sg" beside "256") are not this one's
+    own = re.compile(rf"\.(tmp|trash)-{re.escape(target.name)}-(\d+)")
+    for leftover in target.parent.glob(f".*-{glob.escape(target.name)}-*"):
+        match = own.fullmatch(leftover.name)
+        if match and not _process_alive(int(match.group(2))):
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _process_alive(pid: int) -> bool:
@@ -279,9 +293,7 @@ class CheckpointManager:
                         os.fsync(fh.fileno())
                 _fault("kill_before_rename", step, tmp)
                 trash = final.with_name(f".trash-{final.name}")
-                if final.exists():  # re-saving the same step (e.g. the final one): move the old one aside first,
-                    os.replace(final, trash)  # so no half-deleted folder is ever named step_*
-                os.replace(tmp, final)
+                replace_folder(tmp, final, trash)  # a re-saved step (e.g. the final one): the old one kept until then
                 _fsync_dir(self.directory)
                 shutil.rmtree(trash, ignore_errors=True)
                 self._prune()
@@ -290,9 +302,6 @@ class CheckpointManager:
         if self._any(error is not None):
             if self._is_main:
                 shutil.rmtree(tmp, ignore_errors=True)
-                trash = final.with_name(f".trash-{final.name}")
-                if trash.exists() and not final.exists():  # a re-save failed between its two renames: the old one back
-                    os.replace(trash, final)
             reason = error if error is not None else "the main process could not complete it"
             raise CheckpointError(f"checkpoint {final}: could not be written ({reason}); earlier checkpoints are intact") from error
         return final

@@ -6,6 +6,7 @@ counted, never fatal: a long run must not die on one broken file.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -110,6 +111,14 @@ def read_manifest(path: str | os.PathLike, verify_audio: bool = True) -> Manifes
     if skipped:
         log.warning("%s", manifest.summary())
     return manifest
+
+
+def usable_sha256(manifest: Manifest) -> str:
+    """sha256 of a manifest's usable utterances, in order: their ids and files (relative to the manifest's folder, so
+    a corpus moved whole keeps it). A consumer that cuts the data by position (a resumed training run, the shards of
+    a token store) checks it: a rebuilt manifest, or a file unreadable then and readable now, shifts every position."""
+    base = Path(manifest.path).parent
+    return hashlib.sha256("".join(f"{u.id}\t{os.path.relpath(u.audio, base)}\n" for u in manifest).encode()).hexdigest()
 
 
 def screen_manifest(manifest: Manifest, max_seconds: float | None = None, decode: bool = False,

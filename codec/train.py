@@ -28,10 +28,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import json
 import math
-import os
 import sys
 import time
 from pathlib import Path
@@ -44,7 +42,8 @@ from codec.checkpoint import FORMAT_VERSION as CHECKPOINT_FORMAT
 from codec.checkpoint import CheckpointError, CheckpointManager, read_versioned_json
 from codec.cli import non_negative_int, positive_float, positive_int
 from codec.config import QUANTIZERS, SG_LOSSES, SG_TAPS, CodecConfig, ConfigError
-from codec.data import CropDataset, ResumableSampler, UtteranceDataset, collate_padded, read_manifest, screen_manifest
+from codec.data import (CropDataset, ResumableSampler, UtteranceDataset, collate_padded, read_manifest, screen_manifest,
+                        usable_sha256)
 from codec.discriminators import Discriminators
 from codec.grow import width_factor
 from codec.model import Codec, CodecLoadError, format_counts, parameter_counts
@@ -104,7 +103,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--sg-encoder-grad", action=argparse.BooleanOptionalAction, default=None,
                    help="let the SG loss's gradient reach the encoder through z_q (default on; off = decoder-only SG, "
                         "an ablation)")
-    p.add_argument("--sg-ramp-steps", type=int, default=0,
+    p.add_argument("--sg-ramp-steps", type=non_negative_int, default=0,
                    help="raise the SG weight linearly from 0 to its full value over this many steps (a schedule, "
                         "not saved with the codec; default 0: the full weight from the first step, as the paper)")
     p.add_argument("--phase-weight", type=float,
@@ -249,14 +248,6 @@ def quantizer_distance(codec: Codec, source: Codec) -> float | None:
                for k in matrices)
 
 
-def items_digest(manifest) -> dict:
-    """How many usable utterances a manifest gave and a sha256 of their ids and files, in order: what the data
-    position depends on beyond the settings (a rebuilt manifest, or a file unreadable now and readable before)."""
-    # absolute paths: the same files, however the manifest's path was spelled
-    digest = hashlib.sha256("".join(f"{u.id}\t{os.path.abspath(u.audio)}\n" for u in manifest).encode()).hexdigest()
-    return {"count": len(manifest), "sha256": digest}
-
-
 def check_resume_settings(saved: dict, args: argparse.Namespace, step: int, source: Path) -> str | None:
     """Refuse a resume whose data settings differ from the checkpoint's `saved` args; return a notice (or None)
     naming any schedule setting that differs, with the LR at `step` under both schedules."""
@@ -315,9 +306,9 @@ def main(argv=None) -> Path:
     config = build_config(args, source)
     label = args.preset or (f"from {Path(args.init_from).name}" if args.init_from else "tiny")
     weights = loss_weights(config)
-    if args.sg_ramp_steps < 0 or (args.sg_ramp_steps > 0 and not config.sg):
-        sys.exit(f"--sg-ramp-steps {args.sg_ramp_steps}: " + ("must be 0 or more" if args.sg_ramp_steps < 0 else
-                 "this run trains without self-guidance (add --sg), so there is no SG weight to ramp"))
+    if args.sg_ramp_steps > 0 and not config.sg:
+        sys.exit(f"--sg-ramp-steps {args.sg_ramp_steps}: this run trains without self-guidance (add --sg), so there "
+                 f"is no SG weight to ramp")
     codec = Codec(config)
     # the start's weights, by fingerprint: the folder --init-from names may later hold another codec (an installed
     # bundle is replaced), and the model card must know what this run really started from
@@ -379,7 +370,7 @@ def main(argv=None) -> Path:
     # segments are whole frames; the data position is a pure function of the step (see ResumableSampler)
     segment = max(1, round(args.segment_seconds * config.frame_rate)) * config.hop_length
     train_set = CropDataset(read_manifest(args.train_manifest), config.sample_rate, segment, seed=args.seed)
-    train_items = items_digest(train_set.manifest)
+    train_items = {"count": len(train_set.manifest), "sha256": usable_sha256(train_set.manifest)}
     if saved_items is not None and saved_items != train_items:
         sys.exit(f"{ckpt.latest()}: the usable utterances of {args.train_manifest} changed since this run started "
                  f"({saved_items['count']} -> {train_items['count']} items, or other files): the data position is a "

@@ -12,7 +12,6 @@ indexes and in tokens.json, and listed once at the end).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import logging
 import sys
 from pathlib import Path
@@ -23,7 +22,7 @@ from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
 from codec.cli import non_negative_int, positive_int, run_main
-from codec.data import Manifest, UtteranceDataset, collate_padded, read_manifest, screen_manifest
+from codec.data import Manifest, UtteranceDataset, collate_padded, read_manifest, screen_manifest, usable_sha256
 from lm.identity import CodecIdentity
 from lm.tokens import (TOKENS_FORMAT_VERSION, TokenStoreError, code_dtype, file_sha256, read_header,
                        read_shard_index, write_header, write_shard)
@@ -84,7 +83,7 @@ def extract(codec, manifest_path: str | Path, out_dir: str | Path, batch_size: i
                          f"are logged above)")
     # Shards are cut by position among the usable utterances: if a file was unreadable when the store was begun and
     # is readable now (or the reverse), every later shard would shift, storing one utterance twice and losing another.
-    header["usable_sha256"] = hashlib.sha256("".join(f"{u.id}\n" for u in manifest).encode()).hexdigest()
+    header["usable_sha256"] = usable_sha256(manifest)
     if previous is not None and previous.get("usable_sha256", header["usable_sha256"]) != header["usable_sha256"]:
         raise TokenStoreError(f"{out_dir / 'tokens.json'}: the manifest's usable utterances changed since this store "
                               f"was begun (a file that became readable or unreadable, now {len(manifest)} usable): "
@@ -163,4 +162,4 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     from codec.model import CodecLoadError
 
-    run_main(main, (FileNotFoundError, CodecLoadError, TokenStoreError))
+    run_main(main, (FileNotFoundError, CodecLoadError, TokenStoreError, ValueError))  # its ValueErrors name the file

@@ -40,6 +40,7 @@ from codec import Codec
 from codec.checkpoint import atomic_directory, read_versioned_json
 from lm.generate import SamplingConfig, generate_codes
 from lm.model import SpeechLM
+from lm.tokens import file_sha256
 
 log = logging.getLogger("pipelines.tts")
 
@@ -62,6 +63,7 @@ _NON_FINAL_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "mt", "vs", "
 
 
 _CLOSING = "\"')]}\u2019\u201d\u00bb"  # closing quotes and brackets that may follow a sentence's end mark
+_OPENING = "\"'([{\u2018\u201c\u00ab"  # and the opening ones a word may start with ('"Mr." Smith')
 # the space after an end mark and up to two closing marks (fixed-width lookbehinds: the marks stay in the sentence)
 _SENTENCE_BREAK = re.compile("(?:" + "|".join(r"(?<=[.!?;]" + f"[{re.escape(_CLOSING)}]" * n + ")" for n in range(3))
                              + r")\s+")
@@ -70,10 +72,12 @@ _SENTENCE_BREAK = re.compile("(?:" + "|".join(r"(?<=[.!?;]" + f"[{re.escape(_CLO
 def _sentence_ends(piece: str, following: str) -> bool:
     """Whether the split between `piece` and `following` (cut after its final . ! ? ;, perhaps followed by closing
     quotes or brackets) ends a sentence."""
+    closed = piece != piece.rstrip(_CLOSING)
     piece = piece.rstrip(_CLOSING)
     if not piece.endswith("."):
-        return True
-    last = piece.split()[-1].rstrip(".").lower()
+        # '"Is it?" she asked.': a quoted question or exclamation that the sentence goes on after
+        return not (closed and following[:1].islower())
+    last = piece.split()[-1].lstrip(_OPENING).rstrip(".").lower()
     initial = len(last.split(".")[-1]) == 1 and last[-1:].isalpha()
     return not (last in _NON_FINAL_ABBREVIATIONS or initial or following[:1].islower() or following[:1].isdigit())
 
@@ -235,11 +239,8 @@ def pipeline_sha256(directory: str | os.PathLike) -> str:
     directory = Path(directory)
     files = [directory / PIPELINE_FILE] + sorted(f for part in ("codec", "lm") for f in (directory / part).rglob("*")
                                                   if f.is_file())
-    digest = hashlib.sha256()
-    for f in files:
-        digest.update(f"{f.relative_to(directory).as_posix()}\0{f.stat().st_size}\0".encode())
-        digest.update(f.read_bytes())
-    return digest.hexdigest()
+    listing = "".join(f"{f.relative_to(directory).as_posix()}\0{file_sha256(f)}\n" for f in files)
+    return hashlib.sha256(listing.encode()).hexdigest()
 
 
 def render_codes(codec: Codec, codes: list[list[torch.Tensor]], pause_seconds: float = 0.15) -> list[dict]:

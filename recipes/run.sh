@@ -71,20 +71,40 @@ exp="$(cd "$exp" && pwd)"  # absolute: the settings records name paths under it,
 data="$exp/data"
 log() { echo "[recipe $preset] $*" >&2; }
 run_stage() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
-# record_settings KEY OUTPUT SETTING...: the settings OUTPUT is made with, one per line in recipe-settings/KEY.
-# Where OUTPUT exists (finished or interrupted) and was made with other settings, the run stops here with the
-# difference: skipping would keep outputs these settings did not make, resuming would mix two settings in one run.
-# Outputs made before these records existed are accepted unchecked.
+# record_settings KEY OUTPUT SETTING...: the settings OUTPUT is made with, in recipe-settings/KEY: one option with
+# its values per line, paths under the experiment as <exp>/ (a moved exp/ keeps its records), the options that do
+# not change the result (--save-every, --eval-every, --keep-last, --resume) left out, and for each `after=KEY` word
+# a digest of that earlier stage's record (a codec made from another corpus is not the same codec). Where OUTPUT
+# exists (finished or interrupted) and was made with other settings, the run stops here with the difference:
+# skipping would keep outputs these settings did not make, resuming would mix two settings in one run. Outputs
+# made before these records existed are accepted unchecked.
 record_settings() {
-  local key=$1 output=$2 record="$exp/recipe-settings/$1" want
+  local key=$1 output=$2 record="$exp/recipe-settings/$1" want="" line="" word upstream
   shift 2
-  want=$(printf '%s\n' "$@")
+  for word in "$@"; do
+    if [[ $word == after=* ]]; then
+      upstream="$exp/recipe-settings/${word#after=}"
+      want+="after ${word#after=}: $( [ -f "$upstream" ] && sha256sum <"$upstream" | cut -c1-16 || echo none)"$'\n'
+      continue
+    fi
+    word=${word//"$exp"/<exp>}
+    if [[ $word == --* ]]; then
+      [ -z "$line" ] || want+="$line"$'\n'
+      line=$word
+    elif [ -n "$line" ]; then
+      line+=" $word"
+    else
+      want+="$word"$'\n'
+    fi
+  done
+  [ -z "$line" ] || want+="$line"$'\n'
+  want=$(printf '%s' "$want" | grep -v -E '^--(save-every|eval-every|keep-last|resume)( |$)' || true)
   if [ -e "$output" ]; then
     [ -f "$record" ] || return 0
     if [ "$(cat "$record")" != "$want" ]; then
       log "$output was made with other settings than this run's (< then, > now):"
       diff "$record" <(printf '%s\n' "$want") | grep '^[<>]' | sed 's/^/    /' >&2 || true
-      log "remove $output to make it anew with these settings, or give another --exp"
+      log "remove $output (and what later stages made from it) to make it anew with these settings, or give another --exp"
       exit 2
     fi
   fi
@@ -119,7 +139,7 @@ if run_stage 0; then
   if [ -n "$corpus_extra_text" ] && [ -n "$librispeech" ]; then
     log "stage 0: corpus_extra_text=$corpus_extra_text is for synthetic corpora: not used with LibriSpeech"
   elif [ -n "$corpus_extra_text" ] && record_settings corpus-extra "$exp/data-extra" "text=$corpus_extra_text" \
-         "utterances=$corpus_extra_utts" && [ ! -f "$exp/data-extra/train.jsonl" ]; then
+         "utterances=$corpus_extra_utts" after=corpus && [ ! -f "$exp/data-extra/train.jsonl" ]; then
     log "stage 0: extra LM training text ($corpus_extra_text) -> $exp/data-extra"
     "$py" -m pipelines.corpus "$corpus_extra_text-text" --out "$exp/data-extra/text.txt" --known "$data/train.jsonl" \
       --held-out "$data/dev.jsonl" "$data/test.jsonl" "$root"/recipes/data/unseen_sentences*.txt
@@ -148,7 +168,7 @@ if run_stage 1; then
            --"$( [ "$sg" = on ] && echo sg || echo no-sg )" --seed "$seed" --train-manifest "$data/train.jsonl"
            --dev-manifest "$data/dev.jsonl" --out "$out" --steps "$codec_steps" --batch-size "$codec_batch"
            --segment-seconds "$codec_segment" --lr "$codec_lr" --adv-start-step "$codec_adv_start" $codec_extra $extra)
-    record_settings "codec-$name" "$out" "${train[@]}"
+    record_settings "codec-$name" "$out" "${train[@]}" after=corpus
     if [ -f "$out/final/config.json" ]; then log "stage 1: codec $name done ($out/final)"; continue; fi
     # shellcheck disable=SC2206
     cmd=($codec_launch "${train[@]}" --save-every "$codec_save_every" --eval-every "$codec_eval_every" --resume)
@@ -200,7 +220,7 @@ fi
 
 if run_stage 4; then
   record_settings text-tokenizer "$exp/text_tokenizer" "manifest=$data/train.jsonl" "vocab_size=$text_vocab" \
-    "extra=$text_extra"
+    "extra=$text_extra" after=corpus
   if [ -f "$exp/text_tokenizer/tokenizer.model" ]; then
     log "stage 4: text tokenizer exists ($exp/text_tokenizer)"
   else
@@ -217,7 +237,8 @@ if run_stage 5; then
     train=(lm.train --preset "$lm_preset" --tokens "$exp/tokens/$name/train${extra_lm_data:+,$exp/tokens/$name/train-extra}"
            --dev-tokens "$exp/tokens/$name/dev" --tokenizer "$exp/text_tokenizer" --out "$out" --steps "$lm_steps"
            --batch-tokens "$lm_batch_tokens" --lr "$lm_lr" --seed "$lm_seed" $lm_extra)
-    record_settings "lm-$name" "$out" "${train[@]}"
+    record_settings "lm-$name" "$out" "${train[@]}" after="codec-$name" after=text-tokenizer \
+      ${extra_lm_data:+after=corpus-extra}
     if [ -f "$out/final/config.json" ]; then
       log "stage 5: LM $name done ($out/final)"
     else

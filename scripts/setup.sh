@@ -13,31 +13,33 @@ cd "$root"
 VENV="${VENV:-$root/.venv}"
 TORCH_VERSION="${TORCH_VERSION:-2.13.0}"
 
+apt_install() {  # the named Debian packages, once each, when some are missing
+  [ $# -gt 0 ] || return 0
+  echo "[setup] apt-get install $*" >&2
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
 missing=()
 command -v flite >/dev/null 2>&1 || missing+=(flite)
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
 [ -f /usr/share/games/fortunes/fortunes ] || missing+=(fortunes)
 [ -f /usr/share/wordnet/data.noun ] || missing+=(wordnet-base)  # the recipes' extra LM text (corpus_extra_text)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
-python3 -c "import ensurepip" >/dev/null 2>&1 || missing+=(python3-venv)  # without it venv leaves a pip-less .venv
-python3 -c "import os, sys, sysconfig; sys.exit(not os.path.isfile(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))" \
-  >/dev/null 2>&1 || missing+=(python3-dev)
-command -v gcc >/dev/null 2>&1 || missing+=(gcc)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "[setup] apt-get install ${missing[*]}" >&2
-  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+apt_install "${missing[@]}"
 
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
   echo "[setup] Python 3.11 or newer is needed (pyproject.toml requires-python); python3 is $(python3 -V 2>&1)" >&2
   exit 1
 }
 
-# a virtualenv without pip is one an earlier run left half-made (python3-venv was missing then): made again
+# A virtualenv without pip (one an earlier run left half-made while python3-venv was missing, or one made without
+# pip) gets pip from ensurepip; made again only where that fails. python3-venv only when a venv must be made.
+if [ -x "$VENV/bin/python" ] && ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
+  "$VENV/bin/python" -m ensurepip -q >/dev/null 2>&1 || echo "[setup] $VENV has no working pip: making it again" >&2
+fi
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
-  [ ! -e "$VENV" ] || echo "[setup] $VENV has no working pip: making it again" >&2
+  python3 -c "import ensurepip" >/dev/null 2>&1 || apt_install python3-venv  # without it venv leaves a pip-less venv
   if python3 -c "import torch" >/dev/null 2>&1; then
     echo "[setup] torch found on the system python: the virtualenv will use it" >&2
     python3 -m venv --clear --system-site-packages "$VENV"
@@ -62,6 +64,12 @@ fi
 stamp="$VENV/.sgspeech-installed"
 want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  # pesq publishes no wheels: pip compiles it, with the Python headers and a C compiler
+  build=()
+  "$py" -c "import os, sys, sysconfig; sys.exit(not os.path.isfile(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))" \
+    >/dev/null 2>&1 || build+=(python3-dev)
+  command -v gcc >/dev/null 2>&1 || build+=(gcc)
+  "$py" -c "import pesq" >/dev/null 2>&1 || apt_install "${build[@]}"
   echo "[setup] pip install -e .[dev]" >&2
   pip_install -e ".[dev]"
   "$py" -c "import codec, lm, pipelines, torch, transformers" || { echo "[setup] install failed" >&2; exit 1; }

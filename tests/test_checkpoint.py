@@ -241,3 +241,30 @@ def test_require_replaceable_accepts_nothing_empty_or_the_same_kind(tmp_path):
     (tmp_path / "other" / "notes.txt").write_text("mine")
     with pytest.raises(FileExistsError, match="other: is not a codec folder \\(no config.json\\) and is not empty"):
         require_replaceable(tmp_path / "other", "config.json", "codec")
+
+
+def test_a_failed_swap_puts_the_old_folder_back_and_leaves_a_siblings_leftovers(tmp_path, monkeypatch):
+    """The second rename of a replacement fails: the old folder is back under its name (it stayed under .trash-,
+    with nothing named `model`). A dead writer's leftovers of the sibling `model-sg` are not `model`'s to remove."""
+    import os
+
+    with atomic_directory(tmp_path / "model") as d:
+        (d / "a.txt").write_text("old")
+    sibling = tmp_path / ".trash-model-sg-999999999"  # the only copy of model-sg after a crash
+    sibling.mkdir()
+    replace = os.replace
+
+    def fail_into_place(src, dst, *args, **kwargs):
+        if os.path.basename(os.fspath(src)).startswith(".tmp-"):
+            raise OSError(28, "No space left on device (injected)")
+        return replace(src, dst, *args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "replace", fail_into_place)
+        with pytest.raises(OSError, match="No space left"):
+            with atomic_directory(tmp_path / "model") as d:
+                (d / "a.txt").write_text("new")
+    assert (tmp_path / "model" / "a.txt").read_text() == "old"
+    with atomic_directory(tmp_path / "model") as d:
+        (d / "a.txt").write_text("newer")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [sibling.name, "model"]

@@ -399,6 +399,8 @@ def test_cached_results_are_reused_only_for_the_same_judge_utterances_and_model(
     ("The answer is no. See No. 5 here.", ["The answer is no.", "See No. 5 here."]),  # "no" ends one, "No. 5" not
     ('He said "stop." Then he left. (It ended.) \u201cGo!\u201d She went.',  # closing quotes and brackets stay
      ['He said "stop."', "Then he left.", "(It ended.)", "\u201cGo!\u201d", "She went."]),
+    ('"Is it ok?" she asked. He said "Mr." Smith came.',  # the sentence goes on after a quoted question
+     ['"Is it ok?" she asked.', 'He said "Mr." Smith came.']),
 ])
 def test_sentences_are_not_cut_at_abbreviations_or_initials(text, sentences):
     """Each piece is spoken as its own utterance after a pause: "Dr." alone would be a sentence of one word."""

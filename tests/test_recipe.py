@@ -105,7 +105,11 @@ def test_rerun_with_other_settings_is_refused_not_skipped(debug_recipe):
                           capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 2, proc.stderr
     assert f"{debug_recipe / 'codec' / '256'} was made with other settings" in proc.stderr
-    assert "    < 16" in proc.stderr and "    > 17" in proc.stderr and "training codec" not in proc.stderr
+    assert "    < --steps 16" in proc.stderr and "    > --steps 17" in proc.stderr and "training codec" not in proc.stderr
+    record = (debug_recipe / "recipe-settings" / "codec-256").read_text()
+    assert "--out <exp>/codec/256\n" in record and "after corpus: " in record and "--save-every" not in record
+    lm = (debug_recipe / "recipe-settings" / "lm-256").read_text()  # lm_extra's --save-every 10 does not count
+    assert "after codec-256: " in lm and "after text-tokenizer: " in lm and "--save-every" not in lm
     assert final.stat().st_mtime_ns == mtime
     proc = subprocess.run(["bash", str(ROOT / "recipes" / "run.sh"), "--preset", "debug", "--exp", str(debug_recipe),
                            "--stage", "0", "--stop-stage", "0", "--set", "corpus_utts=99"],
