@@ -36,7 +36,7 @@ python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
 # A virtualenv without pip (one an earlier run left half-made while python3-venv was missing, or one made without
 # pip) gets pip from ensurepip; made again only where that fails. python3-venv only when a venv must be made.
 if [ -x "$VENV/bin/python" ] && ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
-  "$VENV/bin/python" -m ensurepip -q >/dev/null 2>&1 || echo "[setup] $VENV has no working pip: making it again" >&2
+  "$VENV/bin/python" -m ensurepip >/dev/null 2>&1 || echo "[setup] $VENV has no working pip: making it again" >&2
 fi
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
   python3 -c "import ensurepip" >/dev/null 2>&1 || apt_install python3-venv  # without it venv leaves a pip-less venv
