@@ -169,12 +169,25 @@ def test_atomic_directory_removes_what_killed_writers_left(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["model", alive.name])
 
 
+def _fail_moving_new_folders_into_place(monkeypatch, error: OSError) -> None:
+    """os.replace raises `error` for a complete temporary folder (.tmp-*) renamed into place: the second rename of
+    a replacement, after the old folder was moved aside."""
+    import os
+
+    replace = os.replace
+
+    def failing(src, dst, *args, **kwargs):
+        if os.path.basename(os.fspath(src)).startswith(".tmp-"):
+            raise error
+        return replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", failing)
+
+
 def test_resaving_a_step_keeps_the_old_files_when_the_new_one_fails_to_rename_in(tmp_path, monkeypatch):
     """Re-saving an existing step renames the old folder aside before the new one is renamed in (before, it was
     deleted first): a failure between the two renames leaves the old checkpoint's files on disk, not half-deleted or
     gone; a later save of that step restores a readable step folder."""
-    import os
-
     from safetensors.torch import load_file
 
     old_model, old_opt = model_and_opt(seed=0)
@@ -184,15 +197,8 @@ def test_resaving_a_step_keeps_the_old_files_when_the_new_one_fails_to_rename_in
     old_weights = load_file(str(tmp_path / "step_00000002" / "model.safetensors"))
     assert torch.equal(old_weights["weight"], old_model.weight.detach())
 
-    replace = os.replace
-
-    def fail_renaming_the_new_one_in(src, dst, *args, **kwargs):
-        if os.path.basename(os.fspath(src)).startswith(".tmp-step_"):
-            raise OSError(5, "Input/output error (injected)")
-        return replace(src, dst, *args, **kwargs)
-
     with monkeypatch.context() as m:
-        m.setattr(os, "replace", fail_renaming_the_new_one_in)
+        _fail_moving_new_folders_into_place(m, OSError(5, "Input/output error (injected)"))
         with pytest.raises(CheckpointError, match="step_00000002.*Input/output error"):
             ckpt.save(2, {"model": new_model}, {"opt": new_opt})
 
@@ -246,21 +252,12 @@ def test_require_replaceable_accepts_nothing_empty_or_the_same_kind(tmp_path):
 def test_a_failed_swap_puts_the_old_folder_back_and_leaves_a_siblings_leftovers(tmp_path, monkeypatch):
     """The second rename of a replacement fails: the old folder is back under its name (it stayed under .trash-,
     with nothing named `model`). A dead writer's leftovers of the sibling `model-sg` are not `model`'s to remove."""
-    import os
-
     with atomic_directory(tmp_path / "model") as d:
         (d / "a.txt").write_text("old")
     sibling = tmp_path / ".trash-model-sg-999999999"  # the only copy of model-sg after a crash
     sibling.mkdir()
-    replace = os.replace
-
-    def fail_into_place(src, dst, *args, **kwargs):
-        if os.path.basename(os.fspath(src)).startswith(".tmp-"):
-            raise OSError(28, "No space left on device (injected)")
-        return replace(src, dst, *args, **kwargs)
-
     with monkeypatch.context() as m:
-        m.setattr(os, "replace", fail_into_place)
+        _fail_moving_new_folders_into_place(m, OSError(28, "No space left on device (injected)"))
         with pytest.raises(OSError, match="No space left"):
             with atomic_directory(tmp_path / "model") as d:
                 (d / "a.txt").write_text("new")
