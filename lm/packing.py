@@ -24,20 +24,35 @@ log = logging.getLogger(__name__)
 
 
 def pack_first_fit(lengths: list[int], row_length: int) -> list[list[int]]:
-    """Group item indices into rows whose lengths sum to <= row_length (first fit, longest first)."""
+    """Group item indices into rows whose lengths sum to <= row_length (first fit, longest first).
+
+    Each item goes to the first row with room for it. The rows' free room sits in the leaves of a max-tree, rows
+    not yet opened holding a whole row's room, so the leftmost leaf with room is found in O(log n). Scanning the
+    rows instead grows with the square of the corpus, at every start and resume of every process: for 60 000
+    utterances of 300-1000 tokens in rows of 2048, 38 s against 0.5 s (2026-12-07, 2-core Xeon); for 281 000
+    (LibriSpeech 960 h's count) 2.6 s here, ~14 min by scanning. The rows are the same (tests/test_lm_units.py).
+    """
+    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
+    size = 1
+    while size < max(len(lengths), 1):
+        size *= 2
+    room = [row_length] * (2 * size)  # room[size + r]: row r's free room; room[k]: the most in k's subtree
     rows: list[list[int]] = []
-    room: list[int] = []
-    for i in sorted(range(len(lengths)), key=lambda i: (-lengths[i], i)):
-        if lengths[i] > row_length:
-            raise ValueError(f"item {i} has {lengths[i]} tokens, more than the row length {row_length}")
-        for r, free in enumerate(room):
-            if lengths[i] <= free:
-                rows[r].append(i)
-                room[r] -= lengths[i]
-                break
-        else:
-            rows.append([i])
-            room.append(row_length - lengths[i])
+    for i in order:
+        need = lengths[i]
+        if need > row_length:
+            raise ValueError(f"item {i} has {need} tokens, more than the row length {row_length}")
+        k = 1
+        while k < size:  # descend to the leftmost leaf with room: a left subtree with room holds an earlier row
+            k = 2 * k if room[2 * k] >= need else 2 * k + 1
+        r = k - size
+        if r == len(rows):
+            rows.append([])
+        rows[r].append(i)
+        room[k] -= need
+        while k > 1:
+            k //= 2
+            room[k] = max(room[2 * k], room[2 * k + 1])
     return rows
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import random
 
 import shutil
 import weakref
@@ -180,6 +181,31 @@ def test_first_fit_packing_respects_row_length():
     assert sorted(i for row in rows for i in row) == list(range(len(lengths)))
     assert all(sum(lengths[i] for i in row) <= 100 for row in rows)
     assert len(rows) == 4  # 330 tokens in rows of 100
+
+
+def _first_fit_by_scanning(lengths: list[int], row_length: int) -> list[list[int]]:
+    """The textbook first fit, longest first: each item to the first row with room, scanning the rows."""
+    rows, room = [], []
+    for i in sorted(range(len(lengths)), key=lambda i: (-lengths[i], i)):
+        r = next((r for r, free in enumerate(room) if lengths[i] <= free), len(rows))
+        if r == len(rows):
+            rows.append([])
+            room.append(row_length)
+        rows[r].append(i)
+        room[r] -= lengths[i]
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_first_fit_packing_is_first_fit(seed):
+    # the tree search must place every item where scanning the rows would (resumed runs depend on the rows)
+    rng = random.Random(seed)
+    row_length = rng.choice([7, 100, 2048])
+    lengths = [rng.randint(0 if seed % 2 else 1, row_length) for _ in range(rng.choice([1, 2, 5, 257, 1000]))]
+    assert pack_first_fit(lengths, row_length) == _first_fit_by_scanning(lengths, row_length)
+    assert pack_first_fit([], row_length) == []
+    with pytest.raises(ValueError, match="item 1 has 8 tokens, more than the row length 7"):
+        pack_first_fit([7, 8], 7)
 
 
 def test_packed_row_never_attends_across_utterances(lm):
