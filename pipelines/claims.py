@@ -40,12 +40,16 @@ N_RESAMPLES = 1000
 
 
 def parse_pairs(parser: argparse.ArgumentParser, items: list[str], form: str) -> list[tuple[str, str]]:
-    """"A:B" command-line items as (A, B); anything else is a usage error naming the item and `form`."""
+    """"A:B" command-line items as (A, B); anything else, or a system paired with itself (which would pass every
+    comparison: a typo, not a comparison), is a usage error naming the item and `form`."""
     pairs = []
     for item in items:
         if item.count(":") != 1:
             parser.error(f"{item!r}: expected {form}")
-        pairs.append(tuple(item.split(":")))
+        a, b = item.split(":")
+        if a == b:
+            parser.error(f"{item!r}: a system paired with itself")
+        pairs.append((a, b))
     return pairs
 
 
@@ -75,16 +79,29 @@ def per_utterance(report: Path, name: str, folder: str = "codec") -> dict:
     return json.loads(path.read_text())
 
 
-def word_errors(report: Path, name: str, folder: str = "codec") -> tuple[list[str], np.ndarray, np.ndarray]:
-    """One system's ASR judgement per utterance: (reference texts, errors [U], reference words [U]). The name
-    "ground_truth" is the report's ground-truth row (the judge on the input itself), whatever the folder."""
+def word_errors(report: Path, name: str, folder: str = "codec") -> tuple[list[tuple], np.ndarray, np.ndarray]:
+    """One system's ASR judgement per utterance: (utterance keys, errors [U], reference words [U]). A key is
+    (id, normalized reference text), the id None in results written before 2026-12-07; compare keys with
+    `same_utterances`. The name "ground_truth" is the report's ground-truth row (the judge on the input itself),
+    whatever the folder."""
     path = report / "ground_truth" / "results.json" if name == "ground_truth" else \
         report / folder / _slug(name) / "results.json"
     if not path.exists():
         raise FileNotFoundError(f"{path}: missing (no system {name!r} in {report}/{folder})")
-    rows = json.loads(path.read_text())["wer"]["per_utterance"]
-    return ([r["reference"] for r in rows], np.array([r["errors"] for r in rows], float),
+    result = json.loads(path.read_text())
+    if "wer" not in result:
+        raise ValueError(f"{path}: no WER (judged with --asr none?): judge it with pipelines.evaluate compare")
+    rows = result["wer"]["per_utterance"]
+    return ([(r.get("id"), r["reference"]) for r in rows], np.array([r["errors"] for r in rows], float),
             np.array([r["n_words"] for r in rows], float))
+
+
+def same_utterances(keys_a: list[tuple], keys_b: list[tuple]) -> bool:
+    """Whether two `word_errors` judgements hold the same utterances in the same order: the same texts, and the same
+    ids where both recorded them (one sentence read by several voices is told apart by its id only)."""
+    return len(keys_a) == len(keys_b) and all(
+        ref_a == ref_b and (id_a is None or id_b is None or id_a == id_b)
+        for (id_a, ref_a), (id_b, ref_b) in zip(keys_a, keys_b))
 
 
 def ratio_of_means(report: Path, base: str, other: str, key: str) -> dict:
@@ -250,10 +267,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     pairs = parse_pairs(parser, args.pair, "--pair NO_SG_NAME:SG_NAME")
-    # a system against itself would pass every claim: a typo, not a comparison
-    for no_sg, sg in pairs:
-        if no_sg == sg:
-            parser.error(f"--pair {no_sg}:{sg}: a system paired with itself")
     if args.reference == args.candidate:
         parser.error(f"--reference and --candidate are both {args.reference!r}")
     if args.runs is not None and not args.runs.is_dir():

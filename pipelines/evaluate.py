@@ -67,7 +67,7 @@ def _batches(manifest: Manifest, sample_rate: int, batch_size: int):
     return tqdm(loader, desc="evaluating", unit="batch", leave=False)
 
 
-def _transcribe(asr: ASR, audios: list[np.ndarray], sample_rate: int) -> list[str]:
+def transcribe(asr: ASR, audios: list[np.ndarray], sample_rate: int) -> list[str]:
     """The ASR's texts for mono `[T]` signals at `sample_rate`, resampled to the rate the ASR takes."""
     if sample_rate != asr.sample_rate:
         audios = [resample(a, sample_rate, asr.sample_rate) for a in audios]
@@ -76,12 +76,13 @@ def _transcribe(asr: ASR, audios: list[np.ndarray], sample_rate: int) -> list[st
 
 def evaluate_ground_truth(manifest: Manifest, asr: ASR, batch_size: int = 8) -> dict:
     """The ASR on the original audio: the floor any system's WER should be read against."""
-    texts, hyps = [], []
+    texts, hyps, ids = [], [], []
     for batch in _batches(manifest, asr.sample_rate, batch_size):
         audios = [a[:n].numpy() for a, n in zip(batch["audio"], batch["length"].tolist())]
         hyps += asr.transcribe(audios)
         texts += batch["text"]
-    return {"system": "ground truth", "n_utterances": len(texts), "wer": wer_report(texts, hyps)}
+        ids += batch["id"]
+    return {"system": "ground truth", "n_utterances": len(texts), "wer": wer_report(texts, hyps, ids=ids)}
 
 
 def _resynthesised(codec, manifest: Manifest, batch_size: int, quantize: bool):
@@ -98,12 +99,13 @@ def _resynthesised(codec, manifest: Manifest, batch_size: int, quantize: bool):
 def judge_codec(codec, manifest: Manifest, asr: ASR, batch_size: int = 8, quantize: bool = True) -> dict:
     """The ASR's WER report on the codec's resynthesis alone: what a result measured with `asr=None` lacks (the
     decode is deterministic, so the signal scores already measured stand)."""
-    texts, hyps = [], []
+    texts, hyps, ids = [], [], []
     for batch, _, _, wav in _resynthesised(codec, manifest, batch_size, quantize):
-        hyps += _transcribe(asr, [wav[row, :n].numpy() for row, n in enumerate(batch["length"].tolist())],
-                            codec.sample_rate)
+        hyps += transcribe(asr, [wav[row, :n].numpy() for row, n in enumerate(batch["length"].tolist())],
+                           codec.sample_rate)
         texts += batch["text"]
-    return wer_report(texts, hyps)
+        ids += batch["id"]
+    return wer_report(texts, hyps, ids=ids)
 
 
 def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Path, batch_size: int = 8,
@@ -160,7 +162,7 @@ def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Pa
         "hidden_energy": {**summarize(energy), "ci": grouped_mean_ci(energy, frame_counts)},
     }
     if asr is not None:
-        result["wer"] = wer_report(texts, _transcribe(asr, resynth, codec.sample_rate))
+        result["wer"] = wer_report(texts, transcribe(asr, resynth, codec.sample_rate), ids=ids)
     return result
 
 
@@ -243,7 +245,8 @@ def _judge_tts(manifest: Manifest, audios: list[np.ndarray], asr: ASR | None, ou
         save_wav(out_dir / "samples" / f"{utt.id}.wav", audio, sample_rate)
     result = {"n_utterances": len(audios), "duration_seconds": summarize([len(a) / sample_rate for a in audios])}
     if asr is not None:
-        result["wer"] = wer_report([u.text for u in manifest], _transcribe(asr, audios, sample_rate))
+        result["wer"] = wer_report([u.text for u in manifest], transcribe(asr, audios, sample_rate),
+                                   ids=[u.id for u in manifest])
     return result
 
 

@@ -112,7 +112,8 @@ def _edit_counts(ref: str, hyp: str) -> tuple[int, int, int]:
     return out.substitutions, out.deletions, out.insertions
 
 
-def wer_report(references: list[str], hypotheses: list[str], n_bootstrap: int = 1000, seed: int = 0) -> dict:
+def wer_report(references: list[str], hypotheses: list[str], n_bootstrap: int = 1000, seed: int = 0,
+               ids: list[str] | None = None) -> dict:
     """Word error rates of `hypotheses` against `references` (one pair per utterance), both normalized first.
 
     Both sides go through `lm.normalize.normalize_text` (lower case, numbers spelled out, punctuation dropped),
@@ -121,7 +122,9 @@ def wer_report(references: list[str], hypotheses: list[str], n_bootstrap: int = 
       mean_utterance_wer / _ci  mean of per-utterance WERs (Seed-TTS-eval's convention), with a 95% bootstrap CI
       n_utterances, n_reference_words, substitutions, deletions, insertions
       n_empty_references        utterances whose normalized reference has no words
-      per_utterance             [{reference, hypothesis (normalized), wer, errors, n_words, S, D, I}]
+      per_utterance             [{reference, hypothesis (normalized), wer, errors, n_words, S, D, I}], each with
+                                its utterance's `id` where `ids` are given (pairing by id: one sentence may be
+                                read by several voices)
     Empty references: their hypothesis words count as insertions in the corpus WER (numerator only); their own
     WER is undefined, so per_utterance[i]['wer'] is None and they are left out of the per-utterance mean.
     CIs resample utterances (`n_bootstrap` times, `seed`). Raises ValueError for mismatched lengths, no
@@ -132,6 +135,8 @@ def wer_report(references: list[str], hypotheses: list[str], n_bootstrap: int = 
     references, hypotheses = list(references), list(hypotheses)
     if len(references) != len(hypotheses):
         raise ValueError(f"wer_report: {len(references)} references but {len(hypotheses)} hypotheses")
+    if ids is not None and len(ids) != len(references):
+        raise ValueError(f"wer_report: {len(ids)} ids for {len(references)} references")
     if not references:
         raise ValueError("wer_report: no utterances")
     if n_bootstrap < 1:
@@ -145,7 +150,7 @@ def wer_report(references: list[str], hypotheses: list[str], n_bootstrap: int = 
         n_words = len(ref_n.split())
         rows.append({"reference": ref_n, "hypothesis": hyp_n, "wer": (s + d + ins) / n_words if n_words else None,
                      "errors": s + d + ins, "n_words": n_words, "substitutions": s, "deletions": d,
-                     "insertions": ins})
+                     "insertions": ins, **({} if ids is None else {"id": str(ids[i])})})
     errors = np.array([r["errors"] for r in rows], dtype=np.float64)
     words = np.array([r["n_words"] for r in rows], dtype=np.float64)
     if words.sum() == 0:

@@ -18,21 +18,27 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from pipelines.claims import paired_ci, parse_pairs, word_errors  # noqa: E402
+from codec.cli import run_main  # noqa: E402
+from pipelines.claims import paired_ci, parse_pairs, same_utterances, word_errors  # noqa: E402
 
 
 def paired_wer(report: Path | list[Path], base: str, other: str, folder: str = "codec") -> dict:
     """OTHER - BASE over the utterances of `report` (or of several reports, pooled)."""
     reports = [report] if isinstance(report, Path) else list(report)
+    seen = {}
+    for r in reports:  # a folder given twice would count its utterances twice and narrow the CI by sqrt(2)
+        if r.resolve() in seen:
+            raise ValueError(f"{r}: the same compare folder as {seen[r.resolve()]}, given twice")
+        seen[r.resolve()] = r
 
-    def pooled(name: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    def pooled(name: str) -> tuple[list[tuple], np.ndarray, np.ndarray]:
         parts = [word_errors(r, name, folder) for r in reports]
-        refs = [f"{r}|{ref}" for r, (part_refs, _, _) in zip(reports, parts) for ref in part_refs]
-        return refs, np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts])
+        keys = [(uid, f"{k}|{ref}") for k, (part_keys, _, _) in enumerate(parts) for uid, ref in part_keys]
+        return keys, np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts])
 
-    refs_a, errors_a, words = pooled(base)
-    refs_b, errors_b, _ = pooled(other)
-    if refs_a != refs_b:
+    keys_a, errors_a, words = pooled(base)
+    keys_b, errors_b, _ = pooled(other)
+    if not same_utterances(keys_a, keys_b):
         raise ValueError(f"{base!r} and {other!r} were not judged on the same utterances")
     low, high = paired_ci(lambda idx: (errors_b[idx].sum(1) - errors_a[idx].sum(1)) / words[idx].sum(1), len(words))
     return {"base": base, "other": other, "wer_base": errors_a.sum() / words.sum(),
@@ -56,4 +62,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main, (FileNotFoundError, ValueError))

@@ -8,6 +8,9 @@ OTHER - BASE with its bootstrap CI; pooled: the mean of the replicates' differen
 the utterances resampled together across replicates. That CI still holds only the utterances' sampling: with a few
 seeds the seed-to-seed variance cannot be estimated, so the spread (largest minus smallest replicate) is printed
 beside it; an effect smaller than the spread is not shown by the CI alone. One JSON line per metric.
+Every replicate is averaged over the same utterances: those whose score is finite for every system named (a clip
+too short for PESQ or STOI is NaN for all alike; a pitch score's NaNs depend on the system, so adding a replicate
+can drop utterances from the others' means: "utterances" in the output says how many are left).
 `--metric wer` pools the ASR judgement the same way: each replicate's corpus WER difference (errors / reference
 words, as scripts/paired_wer.py), pooled as the replicates' error differences averaged utterance by utterance.
 With exactly two replicates the row also holds their contrast, the second's difference minus the first's, utterance
@@ -27,7 +30,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from pipelines.claims import paired_ci, parse_pairs, per_utterance, word_errors  # noqa: E402
+from codec.cli import run_main  # noqa: E402
+from pipelines.claims import paired_ci, parse_pairs, per_utterance, same_utterances, word_errors  # noqa: E402
 
 
 def scores(report: Path, name: str, metric: str) -> tuple[list[str], np.ndarray]:
@@ -38,15 +42,18 @@ def scores(report: Path, name: str, metric: str) -> tuple[list[str], np.ndarray]
         if ids is not None and rows["id"] != ids:
             raise ValueError(f"{part!r} was not scored on the same utterances as {name.split('+')[0]!r}")
         ids = rows["id"]
+        if metric not in rows:
+            known = ", ".join(k for k in rows if k != "id")
+            raise ValueError(f"--metric {metric}: not scored per utterance for {part!r} (there: {known}, or wer)")
         values.append(np.asarray(rows[metric], float))
     return ids, np.mean(values, axis=0)
 
 
-def errors(report: Path, name: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+def errors(report: Path, name: str) -> tuple[list[tuple], np.ndarray, np.ndarray]:
     """word_errors of one system, or of "A+B+..." with the systems' errors averaged per utterance."""
     judged = [word_errors(report, part) for part in name.split("+")]
-    for part, (refs, _, _) in zip(name.split("+"), judged):
-        if refs != judged[0][0]:
+    for part, (keys, _, _) in zip(name.split("+"), judged):
+        if not same_utterances(keys, judged[0][0]):
             raise ValueError(f"{part!r} was not judged on the same utterances as {name.split('+')[0]!r}")
     return judged[0][0], np.mean([e for _, e, _ in judged], axis=0), judged[0][2]
 
@@ -81,10 +88,10 @@ def seed_pooled_wer(report: Path, pairs: list[tuple[str, str]]) -> dict:
     for base, other in pairs:
         judged = {}
         for name in (base, other):
-            refs, name_errors, n_words = errors(report, name)
+            keys, name_errors, n_words = errors(report, name)
             if references is None:
-                references, words = refs, n_words
-            elif refs != references:
+                references, words = keys, n_words
+            elif not same_utterances(keys, references):
                 raise ValueError(f"{name!r} was not judged on the same utterances as {pairs[0][0]!r}")
             judged[name] = name_errors
         diffs.append(judged[other] - judged[base])
@@ -116,4 +123,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run_main(main, (FileNotFoundError, ValueError))

@@ -104,6 +104,14 @@ def test_wer_rejects_mismatched_lengths_and_single_strings():
         wer_report("a b", "a b")
 
 
+def test_wer_rows_carry_their_utterance_ids():
+    report = wer_report(["one two", "one two"], ["one two", "one"], ids=["slt-1", "rms-1"])
+    assert [(r["id"], r["errors"]) for r in report["per_utterance"]] == [("slt-1", 0), ("rms-1", 1)]
+    assert "id" not in wer_report(["one two"], ["one"])["per_utterance"][0]
+    with pytest.raises(ValueError, match="1 ids for 2 references"):
+        wer_report(["a", "b"], ["a", "b"], ids=["x"])
+
+
 def test_wer_ci_contains_estimate_and_is_seeded():
     rng = np.random.default_rng(0)
     words = "alpha beta gamma delta epsilon zeta eta theta".split()

@@ -296,6 +296,9 @@ def test_codec_comparison_without_a_judge_then_with_one_measures_the_wer_it_lack
     assert main(["compare", *common, "--out", str(tmp_path / "fresh"), "--asr", "pocketsphinx"]) == 0
     fresh = json.loads((tmp_path / "fresh" / "results.json").read_text())
     assert judged["codecs"]["c"]["wer"] == fresh["codecs"]["c"]["wer"]
+    test_ids = [json.loads(line)["id"] for line in (debug_recipe / "data" / "test.jsonl").read_text().splitlines()[:2]]
+    for row in (judged["codecs"]["c"], judged["ground_truth"], fresh["codecs"]["c"]):
+        assert [r["id"] for r in row["wer"]["per_utterance"]] == test_ids  # rows paired by id (paired_wer.py)
 
 
 def test_generate_then_render_is_the_call_and_kept_codes_are_judged_again_elsewhere(tmp_path, tts_dir, pipeline,
@@ -330,6 +333,8 @@ def test_generate_then_render_is_the_call_and_kept_codes_are_judged_again_elsewh
     judged = json.loads((tmp_path / "judged" / "results.json").read_text())["tts"]["again"]
     direct = json.loads((tmp_path / "direct" / "results.json").read_text())["tts"]["t"]
     assert judged["wer"]["per_utterance"] == direct["wer"]["per_utterance"] and judged["codes"] == str(kept)
+    test_ids = [json.loads(line)["id"] for line in manifest.read_text().splitlines()[:3]]
+    assert [row["id"] for row in direct["wer"]["per_utterance"]] == test_ids  # rows paired by id (paired_wer.py)
     for wav in (tmp_path / "direct" / "tts" / "t" / "samples").iterdir():
         assert np.array_equal(sf.read(wav)[0], sf.read(tmp_path / "judged" / "tts" / "again" / "samples" / wav.name)[0])
 

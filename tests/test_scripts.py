@@ -154,6 +154,37 @@ def test_paired_wer_bootstraps_the_difference_utterance_by_utterance(tmp_path, c
     (first / "ground_truth").mkdir()
     (first / "ground_truth" / "results.json").write_text(json.dumps({"wer": {"per_utterance": truth}}))
     assert script.paired_wer(first, "ground_truth", "b")["difference"] == pytest.approx(0.2875)
+    # a folder pooled twice would count its utterances twice
+    with pytest.raises(ValueError, match="given twice"):
+        script.paired_wer([first, tmp_path, Path(str(tmp_path) + "/")], "a", "b")
+    with pytest.raises(SystemExit):
+        script.main([str(first), "a:a"])
+    assert "'a:a': a system paired with itself" in capsys.readouterr().err
+    (first / "codec" / "unjudged").mkdir()
+    (first / "codec" / "unjudged" / "results.json").write_text(json.dumps({"kind": "codec"}))
+    with pytest.raises(ValueError, match="no WER"):
+        script.paired_wer(first, "a", "unjudged")
+
+
+def test_paired_wer_pairs_utterances_by_id_where_recorded(tmp_path):
+    # one sentence read by two voices: the texts alone cannot tell the rows apart, their ids can
+    script = _script("paired_wer")
+
+    def system(name: str, ids: list[str | None], errors: list[int]) -> None:
+        rows = [{"reference": "the same sentence", "errors": e, "n_words": 3, **({"id": i} if i else {})}
+                for i, e in zip(ids, errors)]
+        folder = tmp_path / "codec" / name
+        folder.mkdir(parents=True)
+        (folder / "results.json").write_text(json.dumps({"wer": {"per_utterance": rows}}))
+
+    system("a", ["slt-1", "rms-1"], [0, 3])
+    system("b", ["slt-1", "rms-1"], [1, 3])
+    system("swapped", ["rms-1", "slt-1"], [3, 1])
+    system("before-ids", [None, None], [1, 3])  # results written before rows held ids: texts only
+    assert script.paired_wer(tmp_path, "a", "b")["difference"] == pytest.approx(1 / 6)
+    with pytest.raises(ValueError, match="same utterances"):
+        script.paired_wer(tmp_path, "a", "swapped")
+    assert script.paired_wer(tmp_path, "a", "before-ids")["difference"] == pytest.approx(1 / 6)
 
 
 def test_seed_pooled_averages_replicates_and_reports_their_spread(tmp_path, capsys):
@@ -193,6 +224,8 @@ def test_seed_pooled_averages_replicates_and_reports_their_spread(tmp_path, caps
     with pytest.raises(SystemExit):
         script.main([str(tmp_path), "plain-s0-sg-s0"])
     assert "'plain-s0-sg-s0': expected BASE:OTHER" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="--metric stoi: not scored per utterance for 'plain-s0' \\(there: pesq_wb"):
+        script.seed_pooled(tmp_path, [("plain-s0", "sg-s0")], "stoi")
 
 
 def test_seed_pooled_wer_pools_the_error_differences_of_replicates(tmp_path, capsys):
