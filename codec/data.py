@@ -113,6 +113,15 @@ def read_manifest(path: str | os.PathLike, verify_audio: bool = True) -> Manifes
     return manifest
 
 
+def first_utterances(path: str | os.PathLike, n: int) -> list[Utterance]:
+    """The first `n` entries of a manifest, their audio headers unread (for a tool that reads each file itself);
+    ValueError naming the manifest when it holds none."""
+    utterances = read_manifest(path, verify_audio=False).utterances[:n]
+    if not utterances:
+        raise ValueError(f"manifest {path}: no utterance in it")
+    return utterances
+
+
 def usable_sha256(manifest: Manifest) -> str:
     """sha256 of a manifest's usable utterances, in order: their ids and files (relative to the manifest's folder, so
     a corpus moved whole keeps it). A consumer that cuts the data by position (a resumed training run, the shards of

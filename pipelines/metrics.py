@@ -65,6 +65,16 @@ def bootstrap_ci(values: Sequence[float] | np.ndarray, statistic: Callable = np.
     return float(low), float(high)
 
 
+def common_finite_means(scores: dict[str, Sequence[float]]) -> tuple[dict[str, float], int]:
+    """Each condition's mean over the utterances scored finite in every condition, and their number: a score that
+    is NaN where a signal is unscoreable (F0 correlation with under 10 voiced frames) would otherwise average each
+    condition over its own utterances. `scores`: condition -> [U] per-utterance scores, U the same for all."""
+    table = np.array([list(values) for values in scores.values()], dtype=np.float64).reshape(len(scores), -1)
+    keep = np.isfinite(table).all(0)
+    means = table[:, keep].mean(1) if keep.any() else np.full(len(scores), np.nan)
+    return {name: float(m) for name, m in zip(scores, means)}, int(keep.sum())
+
+
 def summarize(values) -> dict[str, float]:
     """{'mean','std','median','p90','p99','n'} of any array (flattened), e.g. per-frame errors `[frames]`."""
     arr = _finite_1d(values, "summarize")

@@ -26,10 +26,12 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from codec import Codec  # noqa: E402
+from codec.cli import positive_int, run_main  # noqa: E402
 from codec.data import UtteranceDataset, read_manifest, screen_manifest  # noqa: E402
+from codec.model import CodecLoadError  # noqa: E402
 from codec.trainloop import write_json  # noqa: E402
-from pipelines.asr import load_asr  # noqa: E402
-from pipelines.evaluate import _slug  # noqa: E402
+from pipelines.asr import ASRError, load_asr  # noqa: E402
+from pipelines.evaluate import _slug, transcribe  # noqa: E402
 from pipelines.metrics import mel_distance, wer_report  # noqa: E402
 
 KINDS = ("clean", "neighbour", "uniform")
@@ -74,18 +76,23 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--codec", action="append", required=True, metavar="NAME=DIR")
     p.add_argument("--manifest", required=True)
-    p.add_argument("--max-utts", type=int, default=100)
+    p.add_argument("--max-utts", type=positive_int, default=100)
     p.add_argument("--noise", action="append", type=parse_noise, metavar="KIND:RATE")
     p.add_argument("--asr", default="pocketsphinx")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)
     noises = args.noise or [("clean", 0.0), ("neighbour", 0.1), ("uniform", 0.1)]
+    codecs = [item.partition("=")[::2] for item in args.codec]
+    for item, (name, directory) in zip(args.codec, codecs):
+        if not name or not directory:
+            p.error(f"--codec {item!r}: expected NAME=DIR")
     manifest = screen_manifest(read_manifest(args.manifest), 60.0, decode=True, limit=args.max_utts)
+    if not len(manifest):
+        raise ValueError(f"manifest {args.manifest}: no usable utterance in it")
     asr = load_asr(args.asr)
     results = {}
-    for item in args.codec:
-        name, _, directory = item.partition("=")
+    for item, (name, directory) in zip(args.codec, codecs):
         codec = Codec.from_pretrained(directory)
         if not hasattr(codec.quantizer, "fsq"):
             sys.exit(f"--codec {item}: not an FSQ codec (neighbours are defined on the FSQ grid)")
@@ -102,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             for kind, rate in noises:
                 generator = torch.Generator().manual_seed(args.seed)  # the same frames for every codec
                 audios = [codec.decode(corrupt(c, codec.quantizer, kind, rate, generator)[None])[0].numpy() for c in codes]
-                report = wer_report(texts, asr.transcribe(audios))
+                report = wer_report(texts, transcribe(asr, audios, codec.sample_rate))
                 mel = float(np.mean([mel_distance(ref, deg, codec.sample_rate) for ref, deg in zip(clean, audios)]))
                 results.setdefault(name, {})[f"{kind}:{rate:g}"] = {"wer": report, "mel_distance_to_clean": mel}
                 write_json(Path(args.out) / f"{kind}_{rate:g}" / "codec" / _slug(name) / "results.json",
@@ -122,4 +129,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run_main(main, (FileNotFoundError, ValueError, CodecLoadError, ASRError))

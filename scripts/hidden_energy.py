@@ -24,8 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from codec import Codec  # noqa: E402
 from codec.audio import load_audio  # noqa: E402
 from codec.config import SG_TAPS  # noqa: E402
-from codec.data import read_manifest  # noqa: E402
+from codec.cli import positive_int, run_main  # noqa: E402
+from codec.data import first_utterances  # noqa: E402
 from codec.export import load_codec_or_checkpoint  # noqa: E402
+from codec.model import CodecLoadError  # noqa: E402
 
 
 @torch.inference_mode()
@@ -53,11 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("codecs", type=Path, nargs="+", help="codec folders or codec.train checkpoint folders")
     parser.add_argument("--manifest", type=Path, required=True)
-    parser.add_argument("--n", type=int, default=8)
+    parser.add_argument("--n", type=positive_int, default=8)
     parser.add_argument("--tap", choices=SG_TAPS, help="measure at this tap instead of each codec's own SG tap "
                         "(e.g. last_block for a codec trained with the backbone tap)")
     args = parser.parse_args(argv)
-    utterances = read_manifest(args.manifest, verify_audio=False).utterances[: args.n]
+    utterances = first_utterances(args.manifest, args.n)
     loaded: dict[int, list] = {}  # the utterances at each codec's own sample rate, read once per rate
     for path in args.codecs:
         codec, step = load_codec_or_checkpoint(path)
@@ -73,4 +75,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main, (FileNotFoundError, ValueError, CodecLoadError))

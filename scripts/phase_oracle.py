@@ -29,11 +29,14 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from codec import Codec  # noqa: E402
 from codec.audio import load_audio  # noqa: E402
-from codec.data import read_manifest  # noqa: E402
+from codec.cli import positive_int, run_main  # noqa: E402
+from codec.data import first_utterances  # noqa: E402
 from codec.export import load_codec_or_checkpoint  # noqa: E402
+from codec.model import CodecLoadError  # noqa: E402
 from codec.trainloop import write_json  # noqa: E402
 from pipelines.asr import PocketSphinxASR  # noqa: E402
-from pipelines.metrics import autocorrelation_at, pitch_scores, stoi_score, wer_report  # noqa: E402
+from pipelines.evaluate import transcribe  # noqa: E402
+from pipelines.metrics import autocorrelation_at, common_finite_means, pitch_scores, stoi_score, wer_report  # noqa: E402
 from pipelines.plots import spectrogram_comparison_png  # noqa: E402
 
 
@@ -105,13 +108,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("codec", type=Path, help="a codec folder or a codec.train checkpoint folder")
     parser.add_argument("--manifest", type=Path, required=True)
-    parser.add_argument("--n", type=int, default=30)
+    parser.add_argument("--n", type=positive_int, default=30)
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     parser.add_argument("--png", type=Path, default=None,
                         help="spectrograms of every condition for the first utterance (fine enough to show harmonics)")
     args = parser.parse_args(argv)
+    utterances = first_utterances(args.manifest, args.n)
     codec, step = load_codec_or_checkpoint(args.codec)
-    utterances = read_manifest(args.manifest, verify_audio=False).utterances[: args.n]
     signals: dict[str, list[np.ndarray]] = {}
     texts, checks = [], []
     for utt in utterances:
@@ -130,14 +133,19 @@ def main(argv: list[str] | None = None) -> int:
               "stft": {"n_fft": codec.head.n_fft, "hop": codec.head.hop_length, "window": "hann"},
               "head_inverse_max_abs_error": round(max(checks), 6), "conditions": {}}
     inputs = signals["input"]
+    # STOI and F0 correlation are NaN where unscoreable: every condition is averaged over the same utterances
+    stoi, stoi_n = common_finite_means({name: [stoi_score(a, b, codec.sample_rate) for a, b in zip(inputs, audios)]
+                                        for name, audios in signals.items()})
+    f0, f0_n = common_finite_means({name: [pitch_scores(a, b, codec.sample_rate)["f0_corr"]
+                                           for a, b in zip(inputs, audios)] for name, audios in signals.items()})
+    result.update(stoi_utterances=stoi_n, f0_corr_utterances=f0_n)
     for name, audios in signals.items():
-        wer = wer_report(texts, asr.transcribe(audios))
+        wer = wer_report(texts, transcribe(asr, audios, codec.sample_rate))
         result["conditions"][name] = {
             "wer": round(wer["wer"], 4), "wer_ci": [round(x, 4) for x in wer["wer_ci"]],
-            "stoi": round(float(np.mean([stoi_score(a, b, codec.sample_rate) for a, b in zip(inputs, audios)])), 4),
+            "stoi": round(stoi[name], 4),
             "autocorr_at_hop": round(float(np.mean([autocorrelation_at(a, codec.hop_length) for a in audios])), 4),
-            "f0_corr": round(float(np.nanmean([pitch_scores(a, b, codec.sample_rate)["f0_corr"]
-                                               for a, b in zip(inputs, audios)])), 4),
+            "f0_corr": round(f0[name], 4),
         }
         print(f"{name:26s} {json.dumps(result['conditions'][name])}", file=sys.stderr)
     if args.out is not None:
@@ -147,4 +155,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main, (FileNotFoundError, ValueError, CodecLoadError))

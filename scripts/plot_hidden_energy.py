@@ -22,12 +22,16 @@ import matplotlib.pyplot as plt  # noqa: E402
 def read_rows(paths: list[Path]) -> list[dict]:
     rows = []
     for path in paths:
+        if not path.is_file():
+            raise SystemExit(f"{path}: file not found")
         for n, line in enumerate(path.read_text().splitlines(), 1):
             if line.strip():
                 try:
                     rows.append(json.loads(line))
                 except ValueError as e:
                     raise SystemExit(f"{path}:{n}: not a JSON row of hidden_energy.py ({e})")
+    if not rows:
+        raise SystemExit(f"{', '.join(map(str, paths))}: no rows (hidden_energy.py prints one JSON line per codec)")
     missing = [r for r in rows if not {"codec", "tap", "mse_relative_to_varying", "hidden_energy"} <= set(r)]
     if missing:
         raise SystemExit(f"rows without codec/tap/mse_relative_to_varying/hidden_energy: {missing[0]}")
@@ -64,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--label", action="append", default=[], metavar="PATH=NAME")
     args = parser.parse_args(argv)
+    if bad := [item for item in args.label if not all(item.partition("=")[::2])]:
+        parser.error(f"--label {bad[0]!r}: expected PATH=NAME")
     labels = dict(item.split("=", 1) for item in args.label)
     print(plot(read_rows(args.rows), labels, args.out))
     return 0

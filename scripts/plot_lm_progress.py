@@ -39,7 +39,12 @@ def wer_points(specs: list[str]) -> dict[str, list[tuple[int, float, float, floa
         step, _, path = rest.partition(":")
         if not (label and step.isdigit() and path):
             raise SystemExit(f"--wer {spec!r}: expected LABEL=STEP:RESULTS_JSON")
-        wer = json.loads(Path(path).read_text())["wer"]
+        if not Path(path).is_file():
+            raise SystemExit(f"--wer {spec!r}: {path}: file not found")
+        result = json.loads(Path(path).read_text())
+        if "wer" not in result:
+            raise SystemExit(f"--wer {spec!r}: {path} holds no WER (a TTS system's results.json of a judged compare)")
+        wer = result["wer"]
         lines.setdefault(label, []).append((int(step), wer["wer"], *wer["wer_ci"]))
     return {label: sorted(points) for label, points in lines.items()}
 
@@ -52,6 +57,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--title", default="")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
+    if not args.log and not args.wer:
+        parser.error("nothing to draw: give --log and/or --wer")
+    for spec in args.ground_truth:
+        label, _, wer = spec.partition("=")
+        try:
+            float(wer)
+        except ValueError:
+            parser.error(f"--ground-truth {spec!r}: expected LABEL=WER, WER a number")
+    if missing := [log for log in args.log if not log.is_file()]:
+        parser.error(f"--log {missing[0]}: file not found")
 
     fig, (ax_loss, ax_wer) = plt.subplots(1, 2, figsize=(11, 4))
     losses = dev_losses(args.log)

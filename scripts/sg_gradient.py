@@ -8,7 +8,8 @@ generator's gradient of the weighted mel loss (15 * mel) and of the weighted SG 
 separately, and one JSON line per batch gives their norms and cosine, over all trained weights and for the
 tokenizer (encoder + quantizer: what decides the codes) and the decoder apart. The norm of their sum is what the
 training logs as grad_norm/generator before clipping (without the GAN), so a fine-tune's first logged step checks
-this script. With --fresh-codebook-size the codec is first given a fresh quantizer of that size exactly as
+this script. A codec trained with further generator losses (phase, cepstral, semantic, VQ commitment) is refused:
+their gradients would be in the logged norm and not here. With --fresh-codebook-size the codec is first given a fresh quantizer of that size exactly as
 `codec.train --init-from DIR --codebook-size N --seed S` builds it (its first step), otherwise the codec is
 measured as it is (a fine-tune's final folder, or a checkpoint). A last line holds the means over the batches.
 """
@@ -25,9 +26,11 @@ from torch.utils.data import DataLoader
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from codec import Codec  # noqa: E402
+from codec.cli import positive_float, positive_int, run_main  # noqa: E402
 from codec.config import SG_LOSSES  # noqa: E402
 from codec.data import CropDataset, ResumableSampler, collate_padded, read_manifest  # noqa: E402
 from codec.export import load_codec_or_checkpoint  # noqa: E402
+from codec.model import CodecLoadError  # noqa: E402
 from codec.objective import GeneratorForward, loss_weights  # noqa: E402
 from codec.train import build_config, parse_args, seed_everything  # noqa: E402
 
@@ -61,17 +64,21 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("codec", help="codec folder or codec.train checkpoint folder")
     p.add_argument("--train-manifest", required=True)
-    p.add_argument("--fresh-codebook-size", type=int, help="measure the first step of a fine-tune to this size")
+    p.add_argument("--fresh-codebook-size", type=positive_int, help="measure the first step of a fine-tune to this size")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--batches", type=int, default=4)
-    p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--segment-seconds", type=float, default=1.0)
+    p.add_argument("--batches", type=positive_int, default=4)
+    p.add_argument("--batch-size", type=positive_int, default=8)
+    p.add_argument("--segment-seconds", type=positive_float, default=1.0)
     p.add_argument("--sg-weight", type=float, default=5.0)
     p.add_argument("--sg-loss", choices=SG_LOSSES, default="centered")
     args = p.parse_args(argv)
 
     codec = codec_to_measure(args)
     weights = loss_weights(codec.config)
+    others = sorted(set(weights) - {"mel", "sg", "adv", "fm"})  # the GAN's are off in a fine-tune's first steps
+    if others:
+        raise ValueError(f"{args.codec}: trained with the further losses {', '.join(others)}, whose gradients this "
+                         f"script leaves out (its norms would not add up to the logged grad_norm)")
     forward = GeneratorForward(codec).train()
     named = [(n, p) for n, p in codec.named_parameters() if p.requires_grad]
     params = [p for _, p in named]
@@ -81,6 +88,8 @@ def main(argv=None) -> None:
     # codec.train's data: the same crops in the same order for this seed (ResumableSampler from step 0)
     segment = max(1, round(args.segment_seconds * codec.config.frame_rate)) * codec.config.hop_length
     data = CropDataset(read_manifest(args.train_manifest), codec.sample_rate, segment, seed=args.seed)
+    if not len(data):
+        raise ValueError(f"manifest {args.train_manifest}: no usable utterance in it")
     batches = iter(DataLoader(data, args.batch_size, sampler=ResumableSampler(len(data), args.seed),
                               collate_fn=collate_padded))
     rows = []
@@ -102,4 +111,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main, (FileNotFoundError, ValueError, CodecLoadError))

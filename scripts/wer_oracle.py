@@ -42,11 +42,14 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from codec.audio import load_audio  # noqa: E402
-from codec.data import read_manifest  # noqa: E402
+from codec.cli import positive_int, run_main  # noqa: E402
+from codec.data import first_utterances  # noqa: E402
 from codec.export import load_codec_or_checkpoint  # noqa: E402
+from codec.model import CodecLoadError  # noqa: E402
 from codec.trainloop import write_json  # noqa: E402
 from pipelines.asr import PocketSphinxASR  # noqa: E402
 from pipelines.claims import paired_ci  # noqa: E402
+from pipelines.evaluate import transcribe  # noqa: E402
 from pipelines.metrics import cepstral_distance, mel_distance, pesq_scores, wer_report  # noqa: E402
 
 N_FFT, HOP = 512, 128
@@ -132,15 +135,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("codec", type=Path, help="a codec folder or a codec.train checkpoint folder")
     parser.add_argument("--manifest", type=Path, required=True)
-    parser.add_argument("--n", type=int, default=100)
+    parser.add_argument("--n", type=positive_int, default=100)
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     parser.add_argument("--jitter-db", type=lambda v: [float(x) for x in v.split(",")], default=[],
                         help="comma-separated sizes (dB) of the calibration rows 'input, jitter S dB'")
     parser.add_argument("--splices", action=argparse.BooleanOptionalAction, default=True,
                         help="the splice rows (--no-splices: input, codec and the jitter rows only)")
     args = parser.parse_args(argv)
+    utterances = first_utterances(args.manifest, args.n)
     codec, step = load_codec_or_checkpoint(args.codec)
-    utterances = read_manifest(args.manifest, verify_audio=False).utterances[: args.n]
+    if codec.sample_rate != 16000:  # the bands, the STFT and the transient span are set in 16 kHz samples
+        raise ValueError(f"{args.codec}: a {codec.sample_rate} Hz codec; wer_oracle's splices are set for 16 kHz")
     signals: dict[str, list[np.ndarray]] = {}
     texts = []
     for k, utt in enumerate(utterances):
@@ -155,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             signals.setdefault(name, []).append(signal)
         texts.append(utt.text)
     asr = PocketSphinxASR()
-    hyps = {name: asr.transcribe(audios) for name, audios in signals.items()}
+    hyps = {name: transcribe(asr, audios, codec.sample_rate) for name, audios in signals.items()}
     result = {"codec": str(args.codec), "step": step, "manifest": str(args.manifest), "utterances": len(texts),
               "stft": {"n_fft": N_FFT, "hop": HOP}, "speech_range_db": SPEECH_RANGE_DB,
               "jitter_smoothing": {"bins": JITTER_BINS, "frames": JITTER_FRAMES}, "conditions": {}}
@@ -175,4 +180,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main, (FileNotFoundError, ValueError, CodecLoadError))

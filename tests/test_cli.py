@@ -33,3 +33,33 @@ def test_a_bad_input_is_one_error_line(tmp_path, args, message):
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert message.format(tmp=tmp_path) in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["frame_periodicity.py", str(BUNDLE / "codec"), "--manifest", "{tmp}/empty.jsonl"],
+     "error: manifest {tmp}/empty.jsonl: no utterance in it"),
+    (["wer_oracle.py", "{tmp}/nocodec", "--manifest", "{tmp}/one.jsonl"], "error: {tmp}/nocodec: codec directory not found"),
+    (["phase_oracle.py", str(BUNDLE / "codec"), "--manifest", "{tmp}/nope.jsonl"],
+     "error: manifest {tmp}/nope.jsonl: file not found"),
+    (["hidden_energy.py", str(BUNDLE / "codec"), "--manifest", "{tmp}/one.jsonl", "--n", "0"],
+     "argument --n: 0: must be at least 1"),
+    (["code_noise.py", "--codec", str(BUNDLE / "codec"), "--manifest", "{tmp}/one.jsonl", "--out", "{tmp}/out"],
+     "expected NAME=DIR"),
+    (["seed_pooled.py", "{tmp}", "a:b"], "error: claims: {tmp}/codec/a/per_utterance.json missing"),
+    (["paired_wer.py", "{tmp}", "a:b", "--pool", "{tmp}/"], "error: {tmp}: the same compare folder as {tmp}, given twice"),
+    (["plot_lm_progress.py", "--out", "{tmp}/out/p.png"], "nothing to draw"),
+    (["plot_hidden_energy.py", "{tmp}/empty.jsonl", "--out", "{tmp}/out/p.png"], "no rows"),
+])
+def test_a_scripts_bad_input_is_one_error_line(tmp_path, args, message):
+    import numpy as np
+    import soundfile as sf
+
+    (tmp_path / "empty.jsonl").write_text("")
+    sf.write(tmp_path / "a.wav", np.zeros(8000, np.float32), 16000)
+    (tmp_path / "one.jsonl").write_text('{"id": "a", "audio": "a.wav", "text": "a", "duration": 0.5, "sample_rate": 16000}\n')
+    args = [a.format(tmp=tmp_path) for a in args]
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / args[0]), *args[1:]], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"})
+    assert proc.returncode in (1, 2), proc.stderr[-2000:]  # 1: SystemExit with a message (the plotting scripts)
+    assert message.format(tmp=tmp_path) in proc.stderr and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert not (tmp_path / "out").exists()

@@ -296,3 +296,12 @@ def test_autocorrelation_at_one_hop_flags_a_frame_rate_comb():
     assert abs(autocorrelation_at(noise, 320)) < 0.05 and abs(autocorrelation_at(voice, 320)) < 0.5
     with pytest.raises(ValueError, match="lag 320"):
         autocorrelation_at(noise[:100], 320)
+
+
+def test_common_finite_means_average_every_condition_over_the_same_utterances():
+    from pipelines.metrics import common_finite_means
+
+    means, n = common_finite_means({"a": [1.0, 2.0, float("nan"), 4.0], "b": [3.0, float("nan"), 5.0, 8.0]})
+    assert n == 2 and means == {"a": 2.5, "b": 5.5}  # utterances 0 and 3 only, for both
+    means, n = common_finite_means({"a": [float("nan")], "b": [1.0]})
+    assert n == 0 and np.isnan(means["a"]) and np.isnan(means["b"])

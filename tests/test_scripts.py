@@ -400,3 +400,14 @@ def test_sg_gradient_measures_the_first_step_codec_train_takes(synth_corpus, tmp
     script.main([str(source), *common, "--batches", "1"])
     own = json.loads(capsys.readouterr().out.splitlines()[0])
     assert own["sg"] != pytest.approx(first["sg"])
+
+
+def test_sg_gradient_refuses_a_codec_trained_with_losses_it_leaves_out(tmp_path):
+    # their gradients would be in the logged grad_norm and not in the script's sum
+    import dataclasses
+
+    script = _script("sg_gradient")
+    config = dataclasses.replace(CodecConfig.preset("debug"), cepstral_weight=1.0)
+    source = Codec(config).save_pretrained(tmp_path / "source")
+    with pytest.raises(ValueError, match="further losses cepstral"):
+        script.main([str(source), "--train-manifest", str(tmp_path / "unused.jsonl")])
