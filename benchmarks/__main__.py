@@ -30,7 +30,12 @@ def main(argv=None) -> int:
     p.add_argument("--attention", choices=ATTENTION_KINDS,
                    help="lm-train: attention kernel (default sdpa; flex_attention needs CUDA)")
     p.add_argument("--row-length", type=positive_int, help="lm-train: packed row length (default the preset's max_positions)")
+    p.add_argument("--packing", choices=("both", "packed", "unpacked"), default="both",
+                   help="lm-train: which rows to time (default both; one alone keeps a capped GPU call to one compile)")
     p.add_argument("--train-batch", type=positive_int, help="codec-train: utterances per step (default 8)")
+    p.add_argument("--sg", choices=("both", "off", "on"), default="both",
+                   help="codec-train: which self-guidance variants to time (default both, which gives the SG "
+                        "overhead; one alone keeps a capped GPU call to one compile)")
     p.add_argument("--mixed-precision", choices=MIXED_PRECISIONS, default="auto",
                    help="codec-train, lm-train: " + MIXED_PRECISION_HELP)
     p.add_argument("--budget-s", type=float, help="CPU: skip (recorded) configurations estimated to take longer")
@@ -86,6 +91,10 @@ def main(argv=None) -> int:
             d["attention"] = args.attention
         if args.row_length is not None and name == "lm-train":
             d["row_length"] = args.row_length
+        if name == "lm-train":
+            d["packings"] = {"both": (True, False), "packed": (True,), "unpacked": (False,)}[args.packing]
+        if name == "codec-train":
+            d["sg_variants"] = {"both": (False, True), "off": (False,), "on": (True,)}[args.sg]
         if args.train_batch is not None and name == "codec-train":
             d["batch"] = args.train_batch
         if args.seconds is not None and name in ("codec-infer", "peers"):

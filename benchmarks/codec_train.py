@@ -129,7 +129,8 @@ def release(dev: torch.device, compiled: bool) -> None:
 
 def run(device: str = "cpu", presets=PRESETS, batch: int = 8, segment_seconds: float = 1.0, threads: int = 2,
         warmup: int = 2, repeats: int = 5, budget_s: float = 120.0, flops: bool = True, quick: bool = False,
-        mixed_precision: str = "auto", compile: bool = False) -> dict:  # noqa: A002 (the CLI flag's name)
+        mixed_precision: str = "auto", compile: bool = False,  # noqa: A002 (the CLI flag's name)
+        sg_variants: tuple[bool, ...] = (False, True)) -> dict:
     if quick:
         presets, batch, segment_seconds, warmup, repeats = ("debug",), 2, 0.2, 1, 2
     dev = setup_device(device, threads)
@@ -141,7 +142,7 @@ def run(device: str = "cpu", presets=PRESETS, batch: int = 8, segment_seconds: f
         # One variant at a time (built, warmed up, timed, freed), so that each row's peak memory is its own. Both
         # variants train on the same batch (build_step's own seeded generator) after the same warm-up.
         variants = {}
-        for sg in (False, True):
+        for sg in sg_variants:
             row = variants[sg] = {"preset": name, "sg": sg, "batch": batch, "segment_seconds": segment_seconds,
                                   "precision": precision, "compiled": compile}
             try:
@@ -162,7 +163,7 @@ def run(device: str = "cpu", presets=PRESETS, batch: int = 8, segment_seconds: f
             log(f"codec-train {name} sg={sg}: {row['step_s']['median']:.3f} s/step, {row['samples_per_s']:.1f} "
                 "samples/s" + (f", MFU {row['mfu']:.3f}" if "mfu" in row else ""))
         rows += list(variants.values())
-        if all("step_s" in variants[sg] for sg in (False, True)):
+        if all(sg in variants and "step_s" in variants[sg] for sg in (False, True)):
             rows.append({"preset": name, "sg_overhead_ratio": variants[True]["step_s"]["median"] /
                          variants[False]["step_s"]["median"]})
     targets = [{"target": f"self-guidance adds <= 15% to a training step ({r['preset']})",
@@ -170,7 +171,8 @@ def run(device: str = "cpu", presets=PRESETS, batch: int = 8, segment_seconds: f
                for r in rows if "sg_overhead_ratio" in r]
     return report("codec_train", env, {"presets": list(presets), "batch": batch, "segment_seconds": segment_seconds,
                                        "threads": threads, "warmup": warmup, "repeats": repeats, "budget_s": budget_s,
-                                       "quick": quick, "mixed_precision": mixed_precision, "compile": compile},
+                                       "quick": quick, "mixed_precision": mixed_precision, "compile": compile,
+                                       "sg_variants": list(sg_variants)},
                   rows, targets,
                   notes=["step = discriminator step + generator step (adversarial phase), synthetic batch, no data loading",
                          "sg_overhead_ratio = median step time with SG / without SG (same seed, same batch, same "

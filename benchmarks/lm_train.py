@@ -110,7 +110,7 @@ def build_step(name: str, dev: torch.device, store: TokenStore, tokenizer, batch
 def run(device: str = "cpu", presets=PRESETS, batch_tokens: int = 8192, threads: int = 2, warmup: int = 1,
         repeats: int = 3, budget_s: float = 120.0, utterances: int = 48, codebook: int = 16384, quick: bool = False,
         mixed_precision: str = "auto", compile: bool = False,  # noqa: A002 (the CLI flag's name)
-        attention: str = "sdpa", row_length: int | None = None) -> dict:
+        attention: str = "sdpa", row_length: int | None = None, packings: tuple[bool, ...] = (True, False)) -> dict:
     if quick:
         presets, batch_tokens, warmup, repeats, utterances = ("debug",), 1024, 1, 2, 12
     dev = setup_device(device, threads)
@@ -120,7 +120,7 @@ def run(device: str = "cpu", presets=PRESETS, batch_tokens: int = 8192, threads:
     tokenizer = fixtures.tokenizer(utterances=utterances)
     rows_out = []
     for name in presets:
-        for packing in (True, False):
+        for packing in packings:
             lm_step = step = None  # the previous row's model goes first: the larger presets fill a GPU
             if dev.type == "cuda":
                 torch.cuda.empty_cache()
@@ -160,7 +160,7 @@ def run(device: str = "cpu", presets=PRESETS, batch_tokens: int = 8192, threads:
                                     "warmup": warmup, "repeats": repeats, "budget_s": budget_s,
                                     "utterances": utterances, "codebook": codebook, "quick": quick,
                                     "mixed_precision": mixed_precision, "compile": compile, "attention": attention,
-                                    "row_length": row_length}, rows_out,
+                                    "row_length": row_length, "packings": list(packings)}, rows_out,
                   notes=["tokens_per_s counts real (non-pad) tokens, as lm/train.py's train/tokens_per_s",
                          "one fixed batch (the epoch's first) is timed; padding_fraction_epoch covers every batch",
                          "FLOPs/token = 6*N_matmul + 12*layers*hidden*mean causal context (forward+backward)"])

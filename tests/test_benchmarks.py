@@ -79,11 +79,22 @@ def test_training_benchmarks_take_a_mixed_precision(tmp_path):
     env = {**os.environ, "SGSPEECH_BENCH_WORK": str(tmp_path / "work"), "TQDM_DISABLE": "1",
            "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.run([sys.executable, "-m", "benchmarks", "lm-train", "--quick", "--threads", "1",
-                           "--mixed-precision", "bf16", "--out", "-"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
+                           "--mixed-precision", "bf16", "--packing", "packed", "--out", "-"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-4000:]
     record = next(json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{"))
     assert {x["precision"] for x in record["results"]} == {"bf16-autocast"}
+    assert [x["packing"] for x in record["results"]] == [True]  # --packing packed: the packed row alone
+
+
+def test_codec_training_benchmark_times_one_sg_variant_when_asked(monkeypatch):
+    # a capped GPU call times one variant (one compile); the overhead ratio needs both, so it is left out
+    from benchmarks import codec_train
+
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    record = codec_train.run(quick=True, threads=1, flops=False, sg_variants=(True,))
+    assert [row.get("sg") for row in record["results"]] == [True] and "step_s" in record["results"][0]
+    assert "targets" not in record and record["params"]["sg_variants"] == [True]
 
 
 def test_natural_length_needs_a_trained_pipeline():

@@ -3,6 +3,7 @@
 # of issue 8, then the key trio of the codec study (issue 6: 65536, 16384, 16384 + SG; tiny preset, mel + SG,
 # identical seed, data, batch and steps) trained side by side on the one GPU. Run it through the device tool:
 #   carry: .whl .debs (scripts/gpu/prepare.sh)      command: bash scripts/gpu/bench_and_codecs.sh
+# (as run on 2026-11-27; since then the tree has grown: .whl whole no longer fits beside it, docs/GPU.md)
 # Returns under $OUT: session.log, bench.log, results-cuda.jsonl and codecs.tar.part-* (the three final generators,
 # metrics and TensorBoard logs; fp32 safetensors, split into 15 MB parts for the transfer limit). Join them here
 # with `cat codecs.tar.part-* | tar -x -C exp/gpu-tiny` and evaluate on the local copy of the same rendered corpus.
