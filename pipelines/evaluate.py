@@ -6,11 +6,13 @@
                                        [--tts-codes NAME=CODEC_DIR:CODES] --manifest test.jsonl --out DIR
 
 Every result is written as `results.json` (plus per-frame diagnostics in `frames.npz` for codecs) in its folder and
-reused when it is newer than the model it describes, so a comparison can be re-run cheaply; a codec measured with
+reused only for the same utterances, model (its files' sha256) and settings, and when newer than the manifest, so
+a comparison can be re-run cheaply; a codec measured with
 `--asr none` (the signal scores alone, fast) and judged later gets only its WER added. The ground-truth row
 (the ASR on the original audio) is always computed beside the systems. A TTS evaluation keeps the codes it judged
 (`codes.safetensors`); `--tts-codes` judges such codes again with their codec, so synthesis can run on one machine
-(`--asr none --device cuda`) and the judging on another.
+(`--asr none --device cuda`) and the judging on another. Two names that give one folder (`16384+SG` and
+`16384_SG`) are refused.
 
 Broken entries never stop an evaluation: before anything runs, every file is decoded once and entries that are
 unreadable, truncated, NaN/Inf or longer than --max-seconds (default 60) are set aside, so all systems are scored
@@ -36,6 +38,7 @@ from codec.cli import positive_int, run_main
 from codec.data import Manifest, UtteranceDataset, collate_padded, read_manifest, screen_manifest
 from codec.trainloop import write_json
 from lm.identity import CodecIdentity
+from lm.tokens import file_sha256
 from pipelines.asr import ASR, load_asr
 from pipelines.metrics import (bootstrap_ci, cepstral_distance, codebook_stats, grouped_mean_ci, mel_distance, pesq_scores, pitch_scores,
                                stoi_score, summarize, wer_report)
@@ -208,6 +211,28 @@ def save_tts_codes(path: Path, manifest: Manifest, codes: list[list[torch.Tensor
     tmp.replace(path)
 
 
+def require_codes_of(codec, codes_path: Path) -> None:
+    """ValueError unless `codes_path` is a TTS codes file that `codec` decodes: generated for it, or for a codec
+    sharing its tokenizer (a decoder fine-tuned with --freeze-tokenizer)."""
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(codes_path), framework="pt") as f:
+            meta = f.metadata() or {}
+    except Exception as e:  # safetensors raises its own error types for truncated or foreign files
+        raise ValueError(f"{codes_path}: not a readable safetensors file ({e})") from None
+    if meta.get("format_version") != str(TTS_CODES_VERSION):
+        raise ValueError(f"{codes_path}: not a TTS codes file of format {TTS_CODES_VERSION} "
+                         f"(format_version {meta.get('format_version')!r})")
+    # files written before the identity was kept hold the full fingerprint only: the very same codec
+    same_codes = (CodecIdentity.from_dict(json.loads(meta["codec_identity"])).same_codes(CodecIdentity.of(codec))
+                  if "codec_identity" in meta else meta["codec_fingerprint"] == codec.fingerprint())
+    if not same_codes:
+        raise ValueError(f"{codes_path}: generated for codec {meta['codec_fingerprint'][:16]}, not for the given "
+                         f"one ({codec.fingerprint()[:16]}): decode with the pipeline's own codec, or one that "
+                         f"shares its tokenizer (a decoder fine-tuned with --freeze-tokenizer)")
+
+
 def evaluate_tts_codes(codec, codes_path: str | Path, manifest: Manifest, asr: ASR | None, out_dir: str | Path) -> dict:
     """Judge codes that `evaluate_tts` kept (another run, another machine): decode them with `codec`, which must be
     the one they were generated for or share its tokenizer (a decoder fine-tuned from it with --freeze-tokenizer;
@@ -218,18 +243,9 @@ def evaluate_tts_codes(codec, codes_path: str | Path, manifest: Manifest, asr: A
     from pipelines.tts import render_codes
 
     codes_path, out_dir = Path(codes_path), Path(out_dir)
+    require_codes_of(codec, codes_path)
     with safe_open(str(codes_path), framework="pt") as f:
-        meta = f.metadata() or {}
-        if meta.get("format_version") != str(TTS_CODES_VERSION):
-            raise ValueError(f"{codes_path}: not a TTS codes file of format {TTS_CODES_VERSION} "
-                             f"(format_version {meta.get('format_version')!r})")
-        # files written before the identity was kept hold the full fingerprint only: the very same codec
-        same_codes = (CodecIdentity.from_dict(json.loads(meta["codec_identity"])).same_codes(CodecIdentity.of(codec))
-                      if "codec_identity" in meta else meta["codec_fingerprint"] == codec.fingerprint())
-        if not same_codes:
-            raise ValueError(f"{codes_path}: generated for codec {meta['codec_fingerprint'][:16]}, not for the given "
-                             f"one ({codec.fingerprint()[:16]}): decode with the pipeline's own codec, or one that "
-                             f"shares its tokenizer (a decoder fine-tuned with --freeze-tokenizer)")
+        meta = f.metadata()
         counts = json.loads(meta["sentences"])
         recorded = {uid: [f.get_tensor(f"{uid}/{k}").long() for k in range(n)] for uid, n in counts.items()}
     skipped = [{"id": u.id, "reason": f"no codes recorded for it in {codes_path}"} for u in manifest
@@ -260,14 +276,25 @@ def _newest_mtime(path: Path) -> float:
     return max((p.stat().st_mtime for p in files), default=0.0)
 
 
-def _inputs(manifest: Manifest, model: Path | None = None, **settings) -> dict:
+def _inputs(manifest: Manifest, model: Path | None = None, model_files: list[Path] = (), **settings) -> dict:
     """What a result was measured on, kept in its results.json: the utterances (ids, audio paths, texts), the model
-    folder and the settings that change it (a TTS seed). A cached result is reused only for the same inputs."""
+    folder, the sha256 of the model's files (a folder replaced by another model, even with older file times, is
+    measured again) and the settings that change it (a TTS seed). A cached result is reused only for the same
+    inputs."""
     digest = hashlib.sha256()
     for u in manifest:
         digest.update(json.dumps([u.id, str(Path(u.audio).resolve()), u.text]).encode() + b"\n")
-    return {"utterances": digest.hexdigest()[:16], "model": None if model is None else str(Path(model).resolve()),
-            **settings}
+    out = {"utterances": digest.hexdigest()[:16], "model": None if model is None else str(Path(model).resolve())}
+    if model_files:
+        files = "".join(f"{Path(f).name}\0{file_sha256(f) if Path(f).is_file() else 'missing'}\n" for f in model_files)
+        out["model_sha256"] = hashlib.sha256(files.encode()).hexdigest()[:16]
+    return {**out, **settings}
+
+
+def _codec_files(codec_dir: Path) -> list[Path]:
+    from codec.model import CONFIG_FILE, WEIGHTS_FILE
+
+    return [Path(codec_dir) / CONFIG_FILE, Path(codec_dir) / WEIGHTS_FILE]
 
 
 def _judge(asr: ASR | None) -> str | None:
@@ -296,7 +323,7 @@ def run_codec(name: str, codec_dir: Path, manifest: Manifest, asr: ASR | None, o
               quantize: bool = True) -> dict:
     from codec import Codec
 
-    inputs = _inputs(manifest, codec_dir, decoded_from="codes" if quantize else "z_e")
+    inputs = _inputs(manifest, codec_dir, _codec_files(codec_dir), decoded_from="codes" if quantize else "z_e")
     result = _cached(out_dir, inputs, [codec_dir, manifest.path])
     if result is not None and result.get("results_version") != CODEC_RESULTS_VERSION:
         result = None  # computed by code that measured less (e.g. before the pitch scores): measure again
@@ -317,7 +344,11 @@ def run_tts(name: str, model_dir: Path, manifest: Manifest, asr: ASR | None, out
             device: str = "cpu") -> dict:
     from pipelines.tts import TTSPipeline
 
-    inputs = _inputs(manifest, model_dir, seed=seed)
+    from pipelines.tts import PIPELINE_FILE
+
+    model_files = [Path(model_dir) / PIPELINE_FILE] + sorted(
+        f for part in ("codec", "lm") for f in (Path(model_dir) / part).rglob("*") if f.is_file())
+    inputs = _inputs(manifest, model_dir, model_files, seed=seed)
     result = _cached(out_dir, inputs, [model_dir, manifest.path])
     if result is None or not _judged_by(result, asr):
         pipeline = TTSPipeline.from_pretrained(model_dir, device=device)
@@ -332,7 +363,8 @@ def run_tts_codes(name: str, codec_dir: Path, codes_path: Path, manifest: Manife
                   out_dir: Path) -> dict:
     from codec import Codec
 
-    inputs = _inputs(manifest, codec_dir, codes=str(Path(codes_path).resolve()))
+    inputs = _inputs(manifest, codec_dir, [*_codec_files(codec_dir), Path(codes_path)],
+                     codes=str(Path(codes_path).resolve()))
     result = _cached(out_dir, inputs, [codec_dir, codes_path, manifest.path])
     if result is None or not _judged_by(result, asr):
         codec = Codec.from_pretrained(codec_dir)
@@ -369,6 +401,7 @@ def comparison_report(codecs: dict[str, Path], tts: dict[str, Path], manifest: M
     tts_codes: NAME -> (codec folder, codes file kept by an earlier TTS evaluation): judged as a TTS row.
     asr=None measures without the ASR (no WER cells, no ground-truth row).
     """
+    require_distinct_folders({"codec": list(codecs), "tts": [*tts, *(tts_codes or {})]})
     out_dir.mkdir(parents=True, exist_ok=True)
     truth = run_ground_truth(manifest, asr, out_dir / "ground_truth") if asr is not None else {}
     codec_results = {n: run_codec(n, d, manifest, asr, out_dir / "codec" / _slug(n), batch_size) for n, d in codecs.items()}
@@ -467,6 +500,18 @@ def _slug(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
 
 
+def require_distinct_folders(names: dict[str, list[str]]) -> None:
+    """ValueError when two systems' names give one folder (`_slug`): the second's results would overwrite the
+    first's, and any later comparison of the two would compare one with itself. `names`: folder -> system names."""
+    for folder, systems in names.items():
+        seen: dict[str, str] = {}
+        for name in systems:
+            if _slug(name) in seen:
+                raise ValueError(f"systems {seen[_slug(name)]!r} and {name!r} would share the folder {folder}/{_slug(name)} "
+                                 f"(every character but letters, digits and -_. becomes _): rename one")
+            seen[_slug(name)] = name
+
+
 def _named_dirs(items: list[str], flag: str) -> dict[str, Path]:
     out = {}
     for item in items:
@@ -538,6 +583,14 @@ def main(argv: list[str] | None = None) -> int:
                                   _codes_with_codecs(args.tts_codes))
         if not codecs and not tts and not tts_codes:
             parser.error("compare needs at least one --codec, --tts or --tts-codes")
+        try:  # before anything is measured: these would fail only after the ground truth's judging
+            require_distinct_folders({"codec": list(codecs), "tts": [*tts, *tts_codes]})
+            for name, (codec_dir, codes) in tts_codes.items():
+                from codec import Codec
+
+                require_codes_of(Codec.from_pretrained(codec_dir), codes)
+        except ValueError as e:
+            parser.error(str(e))
     asr = None if args.asr.lower() == "none" else load_asr(args.asr)
     # A single system is a comparison of one: the ground-truth row always stands beside it.
     with torch.inference_mode():  # scoped: callers in the same process (tests, notebooks) keep their grad mode

@@ -302,7 +302,7 @@ def test_codec_comparison_without_a_judge_then_with_one_measures_the_wer_it_lack
 
 
 def test_generate_then_render_is_the_call_and_kept_codes_are_judged_again_elsewhere(tmp_path, tts_dir, pipeline,
-                                                                                  debug_recipe):
+                                                                                  debug_recipe, capsys):
     from pipelines.evaluate import main
     from pipelines.tts import render_codes
 
@@ -349,11 +349,13 @@ def test_generate_then_render_is_the_call_and_kept_codes_are_judged_again_elsewh
     for wav in (tmp_path / "direct" / "tts" / "t" / "samples").iterdir():
         assert not np.array_equal(sf.read(wav)[0], sf.read(tmp_path / "tuned" / "tts" / "tuned" / "samples" / wav.name)[0])
 
-    # codes decoded by another codec would be noise with a WER: refused, naming the mismatch
+    # codes decoded by another codec would be noise with a WER: refused, naming the mismatch, before the ground
+    # truth is judged (nothing written)
     other = debug_recipe / "codec" / "256-sg" / "final"
-    with pytest.raises(ValueError, match="generated for codec"):
-        main(["compare", "--tts-codes", f"x={other}:{kept}", "--out", str(tmp_path / "wrong"), "--asr", "none",
-              *common])
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["compare", "--tts-codes", f"x={other}:{kept}", "--out", str(tmp_path / "wrong"), *common])
+    assert "generated for codec" in capsys.readouterr().err and not (tmp_path / "wrong").exists()
 
 
 class _CountingJudge:
@@ -393,6 +395,25 @@ def test_cached_results_are_reused_only_for_the_same_judge_utterances_and_model(
     assert b["fingerprint"] == Codec.from_pretrained(sg).fingerprint() != a["fingerprint"]
     judged = run_codec("c", sg, first, quiet, tmp_path / "codec")  # only the judging was missing: signal scores stand
     assert judged["judge"] == "quiet" and judged["pesq_wb"] == b["pesq_wb"] and quiet.calls == 2
+    # the same folder holding another model whose files are older than the result (`cp -a`, `rsync -a`)
+    swapped = tmp_path / "swapped"
+    shutil.copytree(sg, swapped)
+    assert run_codec("c", swapped, first, None, tmp_path / "codec2")["fingerprint"] == b["fingerprint"]
+    shutil.rmtree(swapped)
+    shutil.copytree(plain, swapped)  # copytree keeps the old file times: older than codec2's results.json
+    assert run_codec("c", swapped, first, None, tmp_path / "codec2")["fingerprint"] == a["fingerprint"]
+
+
+def test_compare_refuses_names_that_share_a_folder(tmp_path, debug_recipe, capsys):
+    # refused before anything is measured: the second name's results would overwrite the first's
+    from pipelines.evaluate import main
+
+    plain, sg = (debug_recipe / "codec" / v / "final" for v in ("256", "256-sg"))
+    common = ["--manifest", str(debug_recipe / "data" / "test.jsonl"), "--max-utts", "1", "--out", str(tmp_path / "r")]
+    with pytest.raises(SystemExit):
+        main(["compare", "--codec", f"256+SG={sg}", "--codec", f"256_SG={plain}", *common])
+    assert "systems '256+SG' and '256_SG' would share the folder codec/256_SG" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
 
 
 @pytest.mark.parametrize("text, sentences", [
