@@ -34,7 +34,7 @@ def fsq_levels_for(codebook_size: int) -> tuple[int, ...]:
     exponent = int(round(math.log2(codebook_size))) if codebook_size > 0 else -1
     if codebook_size < 16 or 2 ** exponent != codebook_size:
         raise ConfigError(f"codebook_size {codebook_size}: automatic FSQ levels need a power of two >= 16; "
-                          f"pass fsq_levels explicitly")
+                          f"pass the levels explicitly (--fsq-levels), or use --quantizer vq")
     if exponent % 2 == 0:
         return (4,) * (exponent // 2)
     return (8,) + (4,) * ((exponent - 3) // 2)

@@ -104,7 +104,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="let the SG loss's gradient reach the encoder through z_q (default on; off = decoder-only SG, "
                         "an ablation)")
     p.add_argument("--sg-ramp-steps", type=non_negative_int, default=0,
-                   help="raise the SG weight linearly from 0 to its full value over this many steps (a schedule, "
+                   help="raise the SG weight linearly from 1/N of its full value to all of it over the first N steps (a schedule, "
                         "not saved with the codec; default 0: the full weight from the first step, as the paper)")
     p.add_argument("--phase-weight", type=float,
                    help="weight of the phase loss (instantaneous frequency + group delay vs the input; default 0 = off)")
@@ -348,14 +348,18 @@ def main(argv=None) -> Path:
     if ckpt.latest() is not None and not args.resume:  # a fresh run would overwrite its checkpoints and final/
         sys.exit(f"{out} already has checkpoints (latest {ckpt.latest().name}): pass --resume, or use a new --out")
     if args.resume and ckpt.latest() is not None:
-        saved_args = read_versioned_json(ckpt.latest() / "trainer_state.json", CHECKPOINT_FORMAT, CheckpointError)["args"]
-        # checked before loading: the generator's optimizer holds other parameters under the other setting
-        if saved_args.get("freeze_tokenizer", False) != args.freeze_tokenizer:
-            sys.exit(f"{ckpt.latest()}: trained with freeze_tokenizer={saved_args.get('freeze_tokenizer', False)}; "
+        saved = read_versioned_json(ckpt.latest() / "trainer_state.json", CHECKPOINT_FORMAT, CheckpointError)
+        # checked before loading: other sizes fail to load with a message about tensors, and the generator's
+        # optimizer holds other parameters under another freeze_tokenizer
+        if saved["args"].get("freeze_tokenizer", False) != args.freeze_tokenizer:
+            sys.exit(f"{ckpt.latest()}: trained with freeze_tokenizer={saved['args'].get('freeze_tokenizer', False)}; "
                      f"resume with the same setting, or use a new --out")
+        saved_config = dataclasses.asdict(CodecConfig.from_dict(saved["codec_config"]))
+        if differs := [f"{k} {saved_config[k]!r} -> {v!r}" for k, v in dataclasses.asdict(config).items()
+                       if saved_config[k] != v]:
+            sys.exit(f"{ckpt.latest()}: saved with another codec config than these options ({', '.join(differs)}); "
+                     f"resume with the run's options, or use a new --out")
         state = ckpt.load(ckpt.latest(), models, optimizers)
-        if CodecConfig.from_dict(state["codec_config"]) != config:
-            sys.exit(f"{ckpt.latest()}: saved with another codec config than these options ({state['codec_config']})")
         step, nonfinite_state = state["step"], state.get("nonfinite")
         init_fingerprint = state.get("init_fingerprint")  # what the run started from, not what the folder holds now
         start_distance = state.get("quantizer_start_distance")

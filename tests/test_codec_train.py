@@ -185,6 +185,11 @@ def test_resume_refuses_other_data_settings_and_names_a_schedule_change(synth_co
     with pytest.raises(SystemExit, match=r"other data settings \(batch_size 4 -> 2\)"):
         main(args + ["--steps", "3", "--resume", "--batch-size", "2"])
     assert (out / "metrics.jsonl").read_text() == before  # refused before a step was taken
+    # a model option of another size is named, not reported as a checkpoint that cannot be read
+    codebook = json.loads((out / "checkpoints" / "step_00000002" / "trainer_state.json").read_text())["codec_config"]
+    with pytest.raises(SystemExit, match=rf"another codec config than these options \(codebook_size "
+                                         rf"{codebook['codebook_size']} -> 64\); resume with the run's options"):
+        main(args + ["--steps", "3", "--resume", "--codebook-size", "64"])
     capsys.readouterr()
     main(args + ["--steps", "3", "--resume"])  # extending the run is allowed, with a notice
     assert "resuming under another schedule (steps 2 -> 3)" in capsys.readouterr().out
