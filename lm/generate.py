@@ -258,8 +258,8 @@ def generate_codes(model: LlamaForCausalLM, vocab: Vocabulary, tokenizer: TextTo
             generated[row].append(token)
             if len(generated[row]) >= limits[row]:
                 done[row] = True
-                log.warning("text %d reached the length bound of %d frames without SPEECH_END: %r",
-                            row, limits[row], texts[row][:60])
+                log.warning("%r reached the length bound of %d frames without SPEECH_END",
+                            texts[row][:60], limits[row])
         if all(done):
             break
         # Finished rows keep stepping (a batch moves together) on PAD; their outputs are ignored.

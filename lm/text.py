@@ -151,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lm.text", description="Train the text tokenizer on a manifest's transcripts.")
     parser.add_argument("--manifest", type=Path, required=True, action="append", help="repeat for several manifests")
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--vocab-size", type=positive_int, default=TextConfig.vocab_size)
+    parser.add_argument("--vocab-size", type=positive_int, default=TextConfig.vocab_size,
+                        help="the most text pieces (a small corpus may give fewer)")
     parser.add_argument("--model-type", choices=("unigram", "bpe"), default=TextConfig.model_type)
     parser.add_argument("--phonemes", action="store_true", help="train on espeak-ng IPA phonemes")
     args = parser.parse_args(argv)

@@ -55,7 +55,7 @@ from codec.trainloop import (MIXED_PRECISION_HELP, MIXED_PRECISIONS, CheckpointS
                              TrainingStopped, TrainLogger, adamw, build_accelerator, require_same_data_settings,
                              seed_everything, write_json)
 from lm.config import PRESETS, LMConfig
-from lm.identity import CodecIdentity
+from lm.identity import CodecIdentity, CodecMismatchError
 from lm.model import ATTENTION_KINDS, LMLoadError, SpeechLM, use_attention
 from lm.packing import PackedRows, collate_rows
 from lm.text import TextConfig, TextTokenizer
@@ -265,7 +265,10 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
         # load refuses a checkpoint of another number of processes, the one data setting not in the config
         state = ckpt.load(latest, {"model": model}, {"optimizer": optimizer})
         saved = {"init_new_codec": False, **state["config"]}  # checkpoints from before the flag ran without it
-        require_same_data_settings(saved, _as_json(cfg), _DATA_SETTINGS, latest)
+        try:
+            require_same_data_settings(saved, _as_json(cfg), _DATA_SETTINGS, latest)
+        except SystemExit as e:  # a grown corpus is a new run that starts from this one's weights
+            raise SystemExit(f"{e} (to go on with more data: --init {out / 'final'} and a new --out)") from None
         start_step, nonfinite_state = state["step"], state.get("nonfinite")
         best_dev = math.inf if state.get("best_dev_loss") is None else float(state["best_dev_loss"])
     if accelerator.is_main_process:
@@ -365,7 +368,10 @@ def _load_init(cfg: TrainConfig, lm_config: LMConfig, codec: CodecIdentity) -> S
         raise SystemExit(f"--init {cfg.init}: its architecture {init.config} is not the one of --preset {cfg.preset} "
                          f"{'with --row-length ' + str(cfg.row_length) + ' ' if cfg.row_length else ''}({lm_config})")
     if not cfg.init_new_codec:
-        init.check_codec(codec, f"the training tokens {cfg.tokens}")
+        try:
+            init.check_codec(codec, f"the training tokens {cfg.tokens}")
+        except CodecMismatchError as e:  # the one deliberate way across is named where it is needed
+            raise CodecMismatchError(f"{e}; to carry the LM onto another codec's tokens, add --init-new-codec") from None
     return init
 
 
@@ -477,8 +483,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from lm.identity import CodecMismatchError
-    from lm.model import LMLoadError
     from lm.text import TokenizerError
     from lm.tokens import TokenStoreError
 

@@ -5,7 +5,7 @@
 
 `--report` is a `pipelines.evaluate compare` folder (results.json, and per codec frames.npz + per_utterance.json);
 `--runs` holds the training folders (<name>/eval/step_*.json, <name>/metrics.jsonl) for the curves and wall times.
-Writes claims.md, claims.json and training_curves.png into --out. Where the report also decoded each codec from its
+Writes claims.md, claims.json, training_curves.png and training_losses.png into --out. Where the report also decoded each codec from its
 continuous latent (`compare --unquantized`), the rounding cost of every pair is added: fidelity decoded from the
 codes minus fidelity decoded from z_e, per utterance, without and with SG, and SG's change of it (no verdict: the
 paper states no number for it, but narrowing this gap is what SG is meant to do).
@@ -283,9 +283,9 @@ def main(argv: list[str] | None = None) -> int:
             if (args.runs / name / "metrics.jsonl").exists():
                 runs[name], curves[name] = training_summary(args.runs / name), dev_curves(args.runs / name)
                 losses[name] = train_curves(args.runs / name)
-        if not runs:
-            print(f"note: --runs {args.runs} holds no training folder (with metrics.jsonl) of {', '.join(names)}: "
-                  f"no training curves or wall times", file=sys.stderr)
+        if missing := [name for name in names if name not in runs]:
+            print(f"note: --runs {args.runs} holds no training folder (with metrics.jsonl) of {', '.join(missing)}: "
+                  f"no training curves or wall times for {'them' if len(missing) > 1 else 'it'}", file=sys.stderr)
         if curves:
             curves_png(curves, ["hidden_mse", "quantization_error", "mel"], args.out / "training_curves.png",
                        title="dev diagnostics during training")

@@ -516,8 +516,10 @@ def _named_dirs(items: list[str], flag: str) -> dict[str, Path]:
     out = {}
     for item in items:
         name, sep, path = item.partition("=")
-        if not sep:
+        if not sep:  # the folder's name; a run's final/ or best/ by its run's (exp/codec-16384-sg/final: codec-16384-sg)
             name, path = Path(item).name, item
+            if name in ("final", "best") and Path(item).resolve().parent.name:
+                name = Path(item).resolve().parent.name
         if not Path(path).is_dir():
             raise SystemExit(f"error: {flag} {item}: folder {path} not found")
         out[name] = Path(path)

@@ -205,14 +205,15 @@ class TTSPipeline:
                              f"{MAX_TEXT_CHARACTERS} (the whole audio is held in memory): synthesize it in parts")
         sentences, owner = [], []
         for i, text in enumerate(texts):
+            which = "text" if len(texts) == 1 else f"text {i}"  # an index only where there are several
             if not isinstance(text, str):
-                raise TypeError(f"text {i}: expected a str, got {type(text).__name__}")
+                raise TypeError(f"{which}: expected a str, got {type(text).__name__}")
             if not text.strip():
-                raise ValueError(f"text {i}: empty or whitespace-only text; give something to say")
+                raise ValueError(f"{which}: empty or whitespace-only text; give something to say")
             pieces = split_sentences(text)
             parts = [s for s, ids in zip(pieces, self.lm.tokenizer.encode_many(pieces)) if ids]
             if not parts:
-                raise ValueError(f"text {i} ({text[:40]!r}): nothing speakable is left after normalization")
+                raise ValueError(f"{which} ({text[:40]!r}): nothing speakable is left after normalization")
             sentences += parts
             owner += [i] * len(parts)
         return sentences, owner

@@ -34,10 +34,20 @@ from codec.cli import run_main  # noqa: E402
 from pipelines.claims import paired_ci, parse_pairs, per_utterance, same_utterances, word_errors  # noqa: E402
 
 
+def _parts(report: Path, name: str) -> list[str]:
+    """The systems "A+B+..." names; one whose own name holds "+" cannot be told from such a mean."""
+    from pipelines.evaluate import _slug
+
+    if "+" in name and (report / "codec" / _slug(name)).is_dir():
+        raise ValueError(f"{name!r}: a system of {report} whose name holds '+', which this script reads as a mean of "
+                         f"systems; name it without '+' in pipelines.evaluate compare")
+    return name.split("+")
+
+
 def scores(report: Path, name: str, metric: str) -> tuple[list[str], np.ndarray]:
     """(utterance ids, per-utterance `metric` [U]) of one system, or the mean of "A+B+..."'s systems."""
     ids, values = None, []
-    for part in name.split("+"):
+    for part in _parts(report, name):
         rows = per_utterance(report, part)
         if ids is not None and rows["id"] != ids:
             raise ValueError(f"{part!r} was not scored on the same utterances as {name.split('+')[0]!r}")
@@ -51,8 +61,9 @@ def scores(report: Path, name: str, metric: str) -> tuple[list[str], np.ndarray]
 
 def errors(report: Path, name: str) -> tuple[list[tuple], np.ndarray, np.ndarray]:
     """word_errors of one system, or of "A+B+..." with the systems' errors averaged per utterance."""
-    judged = [word_errors(report, part) for part in name.split("+")]
-    for part, (keys, _, _) in zip(name.split("+"), judged):
+    parts = _parts(report, name)
+    judged = [word_errors(report, part) for part in parts]
+    for part, (keys, _, _) in zip(parts, judged):
         if not same_utterances(keys, judged[0][0]):
             raise ValueError(f"{part!r} was not judged on the same utterances as {name.split('+')[0]!r}")
     return judged[0][0], np.mean([e for _, e, _ in judged], axis=0), judged[0][2]

@@ -121,6 +121,14 @@ def test_cli_writes_markdown_and_refuses_mismatched_utterances(tmp_path, capsys)
                  "--out", str(tmp_path / "out")]) == 0
     text = (tmp_path / "out" / "claims.md").read_text()
     assert "Claim 1" in text and "Claim 3" in text and "**reproduced**" in text
+    runs = tmp_path / "runs"  # training folders of two of the four systems: the other two are named, not dropped
+    for name in ("64", "64-sg"):
+        (runs / name).mkdir(parents=True)
+        (runs / name / "metrics.jsonl").write_text('{"step": 1, "mel": 1.0, "sg": 0.1, "time": 0.5}\n')
+    capsys.readouterr()
+    assert main(["--report", str(report), "--pair", "64:64-sg", "--reference", "64", "--candidate", "16-sg",
+                 "--runs", str(runs), "--out", str(tmp_path / "out-runs")]) == 0
+    assert f"--runs {runs} holds no training folder (with metrics.jsonl) of 16-sg" in capsys.readouterr().err
     frames = dict(np.load(report / "codec" / "16-sg" / "frames.npz"))
     frames["frame_counts"] = frames["frame_counts"][::-1]
     np.savez(report / "codec" / "16-sg" / "frames.npz", **frames)

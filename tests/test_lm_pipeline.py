@@ -182,7 +182,7 @@ def test_resume_matches_uninterrupted_run(extracted, tmp_path):
     shutil.rmtree(final)
     with pytest.raises(SystemExit, match="--resume"):
         train(_config(extracted, tmp_path / "run"))
-    with pytest.raises(SystemExit, match=r"other data settings \(seed 0 -> 1\)"):
+    with pytest.raises(SystemExit, match=r"other data settings \(seed 0 -> 1\).*to go on with more data: --init "):
         train(_config(extracted, tmp_path / "run", seed=1), resume=True)
     resumed = load_file(str(train(_config(extracted, tmp_path / "run"), resume=True) / "model.safetensors"))
     assert uninterrupted.keys() == resumed.keys()
@@ -447,7 +447,7 @@ def test_init_new_codec_keeps_the_transformer_and_text_rows_and_starts_the_speec
     first = train(_config(extracted, tmp_path / "first", steps=2))
     target = request.getfixturevalue(other_codec)
     on_other = dict(tokens=str(target["train"]), dev_tokens=str(target["dev"]), text=None, init=str(first), steps=0)
-    with pytest.raises(CodecMismatchError):
+    with pytest.raises(CodecMismatchError, match="to carry the LM onto another codec's tokens, add --init-new-codec"):
         train(_config(extracted, tmp_path / "refused", **on_other))
     moved = train(_config(extracted, tmp_path / "moved", **on_other, init_new_codec=True))
     lm = SpeechLM.from_pretrained(moved, codec=target["codec"])  # the new LM speaks the other codec

@@ -203,6 +203,7 @@ def test_cli_text_file_skips_an_unspeakable_line_and_writes_the_others(tmp_path,
                                     capture_output=True, text=True)
     proc = run("--text-file", str(lines), "-o", str(tmp_path / "many"))
     assert proc.returncode == 1 and f"skipped line 2 of {lines}: " in proc.stderr and "nothing speakable" in proc.stderr
+    assert "text 0" not in proc.stderr  # one text: no index that numbers nothing the user gave
     assert "1 of 3 lines skipped (lines 2)" in proc.stderr
     assert sorted(p.name for p in (tmp_path / "many").iterdir()) == ["0001.wav", "0003.wav"]
     proc = run("--text-file", str(tmp_path / "nope.txt"), "-o", str(tmp_path / "none"))
@@ -431,3 +432,13 @@ def test_compare_refuses_names_that_share_a_folder(tmp_path, debug_recipe, capsy
 def test_sentences_are_not_cut_at_abbreviations_or_initials(text, sentences):
     """Each piece is spoken as its own utterance after a pause: "Dr." alone would be a sentence of one word."""
     assert split_sentences(text) == sentences
+
+
+def test_a_codec_named_by_its_folder_takes_its_runs_name_for_final_and_best(tmp_path):
+    from pipelines.evaluate import _named_dirs
+
+    for leaf in ("final", "best", "at10k"):
+        (tmp_path / "codec-16384-sg" / leaf).mkdir(parents=True)
+    run = tmp_path / "codec-16384-sg"
+    assert list(_named_dirs([str(run / "final"), str(run / "at10k")], "--codec")) == ["codec-16384-sg", "at10k"]
+    assert list(_named_dirs([f"mine={run / 'best'}"], "--codec")) == ["mine"]
