@@ -49,13 +49,21 @@ class CorpusError(RuntimeError):
 # ---------------------------------------------------------------------------------------------------------------
 
 
+def librispeech_subset_dir(root: Path, subset: str) -> Path:
+    """`<root>/<subset>`, or `<root>/LibriSpeech/<subset>` (the archives' own top folder); CorpusError naming both
+    places and the subsets there when neither exists."""
+    for candidate in (root / subset, root / "LibriSpeech" / subset):
+        if candidate.is_dir():
+            return candidate
+    there = sorted(p.name for base in (root, root / "LibriSpeech") if base.is_dir() for p in base.iterdir()
+                   if p.is_dir() and next(p.glob("*/*/*.trans.txt"), None) is not None)
+    raise CorpusError(f"LibriSpeech subset {subset!r}: neither {root / subset} nor {root / 'LibriSpeech' / subset} "
+                      f"is a folder (subsets there: {', '.join(there) or 'none'})")
+
+
 def librispeech_manifest(root: Path, subset: str, out_dir: Path) -> tuple[list[Utterance], list[tuple[str, str]]]:
     """Read `<root>/<subset>/<speaker>/<chapter>/` (flac + `<speaker>-<chapter>.trans.txt`) into utterances."""
-    subset_dir = root / subset
-    if not subset_dir.is_dir() and (root / "LibriSpeech" / subset).is_dir():
-        subset_dir = root / "LibriSpeech" / subset
-    if not subset_dir.is_dir():
-        raise CorpusError(f"LibriSpeech subset {subset!r}: folder {subset_dir} not found")
+    subset_dir = librispeech_subset_dir(root, subset)
     utterances, skipped, transcribed = [], [], set()
     for trans in sorted(subset_dir.glob("*/*/*.trans.txt")):
         speaker = trans.parent.parent.name
@@ -84,6 +92,8 @@ def librispeech_manifest(root: Path, subset: str, out_dir: Path) -> tuple[list[U
 
 
 def build_librispeech(root: Path, subsets: list[str], out_dir: Path) -> dict[str, Path]:
+    for subset in subsets:  # every subset found before any manifest is written
+        librispeech_subset_dir(root, subset)
     outputs = {}
     for subset in subsets:
         utterances, skipped = librispeech_manifest(root, subset, out_dir)

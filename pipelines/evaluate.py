@@ -302,7 +302,8 @@ def _judge(asr: ASR | None) -> str | None:
 
 
 def _cached(out_dir: Path, inputs: dict, sources: list[Path]) -> dict | None:
-    """A previous result of the same inputs (`_inputs`), unless a model or manifest file changed since."""
+    """A previous result of the same inputs (`_inputs`: the model files by their sha256), unless a `sources` file
+    (the manifest) changed since. A model folder's other files (a card written beside the weights) do not count."""
     path = out_dir / "results.json"
     if not path.exists():
         return None
@@ -324,7 +325,7 @@ def run_codec(name: str, codec_dir: Path, manifest: Manifest, asr: ASR | None, o
     from codec import Codec
 
     inputs = _inputs(manifest, codec_dir, _codec_files(codec_dir), decoded_from="codes" if quantize else "z_e")
-    result = _cached(out_dir, inputs, [codec_dir, manifest.path])
+    result = _cached(out_dir, inputs, [manifest.path])
     if result is not None and result.get("results_version") != CODEC_RESULTS_VERSION:
         result = None  # computed by code that measured less (e.g. before the pitch scores): measure again
     if result is None:
@@ -349,7 +350,7 @@ def run_tts(name: str, model_dir: Path, manifest: Manifest, asr: ASR | None, out
     model_files = [Path(model_dir) / PIPELINE_FILE] + sorted(
         f for part in ("codec", "lm") for f in (Path(model_dir) / part).rglob("*") if f.is_file())
     inputs = _inputs(manifest, model_dir, model_files, seed=seed)
-    result = _cached(out_dir, inputs, [model_dir, manifest.path])
+    result = _cached(out_dir, inputs, [manifest.path])
     if result is None or not _judged_by(result, asr):
         pipeline = TTSPipeline.from_pretrained(model_dir, device=device)
         result = {"system": name, "model": str(model_dir), "inputs": inputs, "judge": _judge(asr),
@@ -365,7 +366,7 @@ def run_tts_codes(name: str, codec_dir: Path, codes_path: Path, manifest: Manife
 
     inputs = _inputs(manifest, codec_dir, [*_codec_files(codec_dir), Path(codes_path)],
                      codes=str(Path(codes_path).resolve()))
-    result = _cached(out_dir, inputs, [codec_dir, codes_path, manifest.path])
+    result = _cached(out_dir, inputs, [manifest.path])
     if result is None or not _judged_by(result, asr):
         codec = Codec.from_pretrained(codec_dir)
         result = {"system": name, "model": str(codec_dir), "inputs": inputs, "judge": _judge(asr),

@@ -306,8 +306,9 @@ def card_markdown(facts: dict) -> str:
              "| sentences | this model: TTS WER [95% CI] | ground truth of the same sentences |", "|---|---|---|"]
     for label, rows in facts["wer"].items():
         lines.append(f"| {label} | {_wer_cell(rows['model'])} | {_wer_cell(rows['ground_truth'])} |")
-    lines += ["", "The ground-truth row is the judge's own error on the real recordings (for unseen sentences: the "
-              "training voice's synthesizer speaking them); the model can only be compared with it.", "",
+    lines += ["", "The ground-truth row is the judge's own error on the real recordings (for unseen sentences: a "
+              "synthesizer's voice speaking them, the recipe's first flite voice: the training voice for a synthetic "
+              "corpus); the model can only be compared with it.", "",
               f"## Speed ({speed['threads']} threads, {speed['device']}, torch {speed['torch']}, {speed['date']})", "",
               "| input | audio s | synthesis s | real-time factor |", "|---|---|---|---|"]
     for label, row in speed["inputs"].items():

@@ -118,6 +118,7 @@ for v in "${codec_variants[@]}"; do variant_names+=("${v%%:*}"); done
 
 if run_stage 0; then
   if [ -n "$librispeech" ]; then
+    [ -d "$librispeech" ] || { log "--librispeech $librispeech: no such folder"; exit 2; }
     record_settings corpus "$data" librispeech "$(cd "$librispeech" && pwd)" "$libri_train" "$libri_dev" "$libri_test"
   else
     record_settings corpus "$data" synthetic "voices=$voices" "utterances=$corpus_utts" "seed=$corpus_seed" \
@@ -246,10 +247,19 @@ if run_stage 5; then
       # shellcheck disable=SC2086
       $lm_launch "${train[@]}" --resume
     fi
-    "$py" -m pipelines.package --codec "$exp/codec/$name/final" --lm "$out/final" --out "$exp/tts/$name" \
-      --head-dtype "$tts_head_dtype" --layer-dtype "$tts_layer_dtype" --lm-dtype "$tts_lm_dtype" \
-      --codec-decoder-dtype "$tts_codec_decoder_dtype" ${tts_temperature:+--temperature "$tts_temperature"} \
-      ${tts_max_frames_per_text_token:+--max-frames-per-text-token "$tts_max_frames_per_text_token"}
+    package=(pipelines.package --codec "$exp/codec/$name/final" --lm "$out/final" --out "$exp/tts/$name"
+             --head-dtype "$tts_head_dtype" --layer-dtype "$tts_layer_dtype" --lm-dtype "$tts_lm_dtype"
+             --codec-decoder-dtype "$tts_codec_decoder_dtype" ${tts_temperature:+--temperature "$tts_temperature"}
+             ${tts_max_frames_per_text_token:+--max-frames-per-text-token "$tts_max_frames_per_text_token"})
+    record_settings "tts-$name" "$exp/tts/$name" "${package[@]}" after="lm-$name"
+    # packaged after its LM and codec were last written: done (packaging anew would drop stage 8's card and make
+    # stage 6 measure the same model again)
+    if [ "$exp/tts/$name/pipeline.json" -nt "$out/final/model.safetensors" ] \
+       && [ "$exp/tts/$name/pipeline.json" -nt "$exp/codec/$name/final/model.safetensors" ]; then
+      log "stage 5: TTS $name packaged ($exp/tts/$name)"
+    else
+      "$py" -m "${package[@]}"
+    fi
   done
 fi
 
@@ -297,8 +307,15 @@ if run_stage 8; then
   fi
   "$py" -m pipelines.evaluate compare --tts "$name=$model" --manifest "$exp/unseen/test.jsonl" \
     --out "$exp/report-unseen" --asr "$asr" --seed "$tts_seed"
-  "$py" -m benchmarks tts --device cpu --threads 2 --pipeline "$model" --natural --out "$exp/report/tts-speed.jsonl"
+  if "$py" -c 'import sys; from pathlib import Path; from pipelines.model_card import ModelCardError, speed_summary
+try: speed_summary(Path(sys.argv[1]), Path(sys.argv[2]))
+except ModelCardError: sys.exit(1)' "$exp/report/tts-speed.jsonl" "$model" 2>/dev/null; then
+    log "stage 8: speed of these model files already measured ($exp/report/tts-speed.jsonl)"
+  else
+    "$py" -m benchmarks tts --device cpu --threads 2 --pipeline "$model" --natural --out "$exp/report/tts-speed.jsonl"
+  fi
   reproduce="recipes/run.sh --preset $preset"
+  [ -z "$librispeech" ] || reproduce+=" --librispeech '$librispeech'"
   for kv in "${overrides[@]}"; do reproduce+=" --set '$kv'"; done
   # a codec continued from another (codec_init): the card finds the earlier runs itself (pipelines.model_card,
   # codec_lineage: a run's final/ folder, or a codec.export with its exported_from.json)

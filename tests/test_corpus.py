@@ -50,6 +50,10 @@ def test_librispeech_missing_flac_is_skipped_and_missing_subset_errors(tmp_path)
     assert "84-121123-0001" not in ids and len(ids) == 2
     with pytest.raises(CorpusError, match="test-other"):
         build_librispeech(tmp_path, ["test-other"], tmp_path / "out")
+    # a subset not there is named with the subsets that are, before any manifest is written
+    with pytest.raises(CorpusError, match=r"'test-other': neither .* \(subsets there: dev-clean, train-clean-100\)"):
+        build_librispeech(tmp_path, ["train-clean-100", "test-other"], tmp_path / "out2")
+    assert not (tmp_path / "out2").exists()
 
 
 def test_librispeech_unreadable_transcript_and_untranscribed_flac_are_skipped_and_counted(tmp_path):

@@ -94,6 +94,28 @@ def test_rerun_skips_finished_stages(debug_recipe):
     assert final.stat().st_mtime_ns == mtime
 
 
+def test_rerun_keeps_the_packaged_model_its_card_and_its_measured_speed(debug_recipe):
+    """Packaging anew replaced the TTS folder (stage 8's card lost with it, stage 6 measuring the same model again)
+    and stage 8 timed the same model files again at every rerun."""
+    model = debug_recipe / "tts" / "256"
+    packaged, speed = (model / "pipeline.json").stat().st_mtime_ns, (debug_recipe / "report" / "tts-speed.jsonl")
+    records = speed.read_text()
+    judged = debug_recipe / "report" / "tts" / "256" / "results.json"
+    measured = judged.stat().st_mtime_ns
+    env = {**os.environ, "PYTHON": sys.executable, "TQDM_DISABLE": "1"}
+    said = ""
+    for stage in ("5", "8", "6"):  # 6 after 8: the card written into the model folder is not a new model
+        proc = subprocess.run(["bash", str(ROOT / "recipes" / "run.sh"), "--preset", "debug", "--exp", str(debug_recipe),
+                               "--stage", stage, "--stop-stage", stage, "--set", "codec_steps=16"],
+                              capture_output=True, text=True, env=env, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        said += proc.stderr
+    assert "stage 5: TTS 256 packaged" in said and (model / "pipeline.json").stat().st_mtime_ns == packaged
+    assert (model / "card.json").is_file() and (model / "README.md").is_file()
+    assert "speed of these model files already measured" in said and speed.read_text() == records
+    assert judged.stat().st_mtime_ns == measured  # stage 6 reused its judgement of the same model files
+
+
 def test_rerun_with_other_settings_is_refused_not_skipped(debug_recipe):
     """A finished codec trained for 16 steps is not passed off as the 17-step one asked for (it used to be skipped
     as done): the run stops before training anything, naming the folder and the setting that differs."""
