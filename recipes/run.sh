@@ -39,7 +39,8 @@ py="${PYTHON:-$root/.venv/bin/python}"
 [ -x "$py" ] || py=python3
 # settings every preset may leave out: codec_init, a codec folder to continue from (codec.train --init-from: the
 # codec's own architecture, fresh optimizers); bundle_variant, the TTS model of stage 8 (default: the first LM
-# variant); bundle_install, where stage 8 copies it (empty: nowhere); unseen_utts, how many unseen sentences;
+# variant); bundle_install, where stage 8 copies it (empty: nowhere; a relative path is under the repository's
+# root, as the default preset's pipelines/default_model); unseen_utts, how many unseen sentences;
 # tts_head_dtype, the precision of each TTS pipeline's logit projection (pipelines.package --head-dtype);
 # tts_layer_dtype, that of its LM layers' projections (--layer-dtype); tts_lm_dtype, the precision its LM weights
 # are stored in (--lm-dtype); tts_codec_decoder_dtype, that of its codec's decoder side (--codec-decoder-dtype);
@@ -320,7 +321,8 @@ except ModelCardError: sys.exit(1)' "$exp/report/tts-speed.jsonl" "$model" 2>/de
   # a codec continued from another (codec_init): the card finds the earlier runs itself (pipelines.model_card,
   # codec_lineage: a run's final/ folder, or a codec.export with its exported_from.json)
   runs=(--codec-run "$exp/codec/$name" --lm-run "$exp/lm/$name")
+  case "$bundle_install" in /*) install=$bundle_install ;; *) install="$root/$bundle_install" ;; esac
   "$py" -m pipelines.model_card --model "$model" --name "$name" --report "$exp/report" \
     --unseen-report "$exp/report-unseen" --benchmark "$exp/report/tts-speed.jsonl" --train-manifest "$data/train.jsonl" \
-    ${extra_lm_data:+--train-manifest "$extra_lm_data=$corpus_extra_text"} "${runs[@]}" --reproduce "$reproduce" ${bundle_install:+--install "$root/$bundle_install"}
+    ${extra_lm_data:+--train-manifest "$extra_lm_data=$corpus_extra_text"} "${runs[@]}" --reproduce "$reproduce" ${bundle_install:+--install "$install"}
 fi

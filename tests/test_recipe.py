@@ -94,7 +94,7 @@ def test_rerun_skips_finished_stages(debug_recipe):
     assert final.stat().st_mtime_ns == mtime
 
 
-def test_rerun_keeps_the_packaged_model_its_card_and_its_measured_speed(debug_recipe):
+def test_rerun_keeps_the_packaged_model_its_card_and_its_measured_speed(debug_recipe, tmp_path):
     """Packaging anew replaced the TTS folder (stage 8's card lost with it, stage 6 measuring the same model again)
     and stage 8 timed the same model files again at every rerun."""
     model = debug_recipe / "tts" / "256"
@@ -105,8 +105,10 @@ def test_rerun_keeps_the_packaged_model_its_card_and_its_measured_speed(debug_re
     env = {**os.environ, "PYTHON": sys.executable, "TQDM_DISABLE": "1"}
     said = ""
     for stage in ("5", "8", "6"):  # 6 after 8: the card written into the model folder is not a new model
+        # an absolute bundle_install is that folder (it was taken as under the repository's root)
+        install = ["--set", f"bundle_install={tmp_path / 'installed'}"] if stage == "8" else []
         proc = subprocess.run(["bash", str(ROOT / "recipes" / "run.sh"), "--preset", "debug", "--exp", str(debug_recipe),
-                               "--stage", stage, "--stop-stage", stage, "--set", "codec_steps=16"],
+                               "--stage", stage, "--stop-stage", stage, "--set", "codec_steps=16", *install],
                               capture_output=True, text=True, env=env, timeout=300)
         assert proc.returncode == 0, proc.stderr[-3000:]
         said += proc.stderr
@@ -114,6 +116,7 @@ def test_rerun_keeps_the_packaged_model_its_card_and_its_measured_speed(debug_re
     assert (model / "card.json").is_file() and (model / "README.md").is_file()
     assert "speed of these model files already measured" in said and speed.read_text() == records
     assert judged.stat().st_mtime_ns == measured  # stage 6 reused its judgement of the same model files
+    assert (tmp_path / "installed" / "card.json").is_file()
 
 
 def test_rerun_with_other_settings_is_refused_not_skipped(debug_recipe):
