@@ -276,7 +276,7 @@ def _newest_mtime(path: Path) -> float:
     return max((p.stat().st_mtime for p in files), default=0.0)
 
 
-def _inputs(manifest: Manifest, model: Path | None = None, model_files: list[Path] = (), **settings) -> dict:
+def _inputs(manifest: Manifest, model: Path | None = None, model_sha256: str | None = None, **settings) -> dict:
     """What a result was measured on, kept in its results.json: the utterances (ids, audio paths, texts), the model
     folder, the sha256 of the model's files (a folder replaced by another model, even with older file times, is
     measured again) and the settings that change it (a TTS seed). A cached result is reused only for the same
@@ -285,10 +285,15 @@ def _inputs(manifest: Manifest, model: Path | None = None, model_files: list[Pat
     for u in manifest:
         digest.update(json.dumps([u.id, str(Path(u.audio).resolve()), u.text]).encode() + b"\n")
     out = {"utterances": digest.hexdigest()[:16], "model": None if model is None else str(Path(model).resolve())}
-    if model_files:
-        files = "".join(f"{Path(f).name}\0{file_sha256(f) if Path(f).is_file() else 'missing'}\n" for f in model_files)
-        out["model_sha256"] = hashlib.sha256(files.encode()).hexdigest()[:16]
+    if model_sha256 is not None:
+        out["model_sha256"] = model_sha256[:16]
     return {**out, **settings}
+
+
+def _files_sha256(*paths: Path) -> str:
+    """sha256 of files by name and content (the codec's config and weights, a codes file)."""
+    listing = "".join(f"{Path(f).name}\0{file_sha256(f) if Path(f).is_file() else 'missing'}\n" for f in paths)
+    return hashlib.sha256(listing.encode()).hexdigest()
 
 
 def _codec_files(codec_dir: Path) -> list[Path]:
@@ -324,7 +329,8 @@ def run_codec(name: str, codec_dir: Path, manifest: Manifest, asr: ASR | None, o
               quantize: bool = True) -> dict:
     from codec import Codec
 
-    inputs = _inputs(manifest, codec_dir, _codec_files(codec_dir), decoded_from="codes" if quantize else "z_e")
+    inputs = _inputs(manifest, codec_dir, _files_sha256(*_codec_files(codec_dir)),
+                     decoded_from="codes" if quantize else "z_e")
     result = _cached(out_dir, inputs, [manifest.path])
     if result is not None and result.get("results_version") != CODEC_RESULTS_VERSION:
         result = None  # computed by code that measured less (e.g. before the pitch scores): measure again
@@ -343,13 +349,9 @@ def run_codec(name: str, codec_dir: Path, manifest: Manifest, asr: ASR | None, o
 
 def run_tts(name: str, model_dir: Path, manifest: Manifest, asr: ASR | None, out_dir: Path, seed: int = 0,
             device: str = "cpu") -> dict:
-    from pipelines.tts import TTSPipeline
+    from pipelines.tts import TTSPipeline, pipeline_sha256
 
-    from pipelines.tts import PIPELINE_FILE
-
-    model_files = [Path(model_dir) / PIPELINE_FILE] + sorted(
-        f for part in ("codec", "lm") for f in (Path(model_dir) / part).rglob("*") if f.is_file())
-    inputs = _inputs(manifest, model_dir, model_files, seed=seed)
+    inputs = _inputs(manifest, model_dir, pipeline_sha256(model_dir), seed=seed)
     result = _cached(out_dir, inputs, [manifest.path])
     if result is None or not _judged_by(result, asr):
         pipeline = TTSPipeline.from_pretrained(model_dir, device=device)
@@ -364,7 +366,7 @@ def run_tts_codes(name: str, codec_dir: Path, codes_path: Path, manifest: Manife
                   out_dir: Path) -> dict:
     from codec import Codec
 
-    inputs = _inputs(manifest, codec_dir, [*_codec_files(codec_dir), Path(codes_path)],
+    inputs = _inputs(manifest, codec_dir, _files_sha256(*_codec_files(codec_dir), Path(codes_path)),
                      codes=str(Path(codes_path).resolve()))
     result = _cached(out_dir, inputs, [manifest.path])
     if result is None or not _judged_by(result, asr):
