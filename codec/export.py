@@ -27,6 +27,15 @@ STATE_FILE = "trainer_state.json"
 PROVENANCE_FILE = "exported_from.json"
 
 
+def folder_label(path: str | Path) -> str:
+    """A model folder's name for people: its own, or for a run's final/ or best/ its run's
+    (exp/codec-16384-sg/final -> codec-16384-sg)."""
+    path = Path(path)
+    if path.name in ("final", "best") and path.resolve().parent.name:
+        return path.resolve().parent.name
+    return path.name
+
+
 def codec_from_checkpoint(checkpoint: str | Path) -> tuple[Codec, int]:
     """The generator of a codec.train checkpoint folder and its step; CodecLoadError names what is wrong."""
     checkpoint = Path(checkpoint)

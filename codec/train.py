@@ -45,6 +45,7 @@ from codec.config import QUANTIZERS, SG_LOSSES, SG_TAPS, CodecConfig, ConfigErro
 from codec.data import (CropDataset, ResumableSampler, UtteranceDataset, collate_padded, read_manifest, screen_manifest,
                         usable_sha256)
 from codec.discriminators import Discriminators
+from codec.export import folder_label
 from codec.grow import width_factor
 from codec.model import Codec, CodecLoadError, format_counts, parameter_counts
 from codec.objective import (GeneratorForward, discriminator_objective, generator_gan_losses, loss_weights,
@@ -304,7 +305,7 @@ def main(argv=None) -> Path:
     seed_everything(args.seed)
     source = Codec.from_pretrained(args.init_from) if args.init_from else None
     config = build_config(args, source)
-    label = args.preset or (f"from {Path(args.init_from).name}" if args.init_from else "tiny")
+    label = args.preset or (f"from {folder_label(args.init_from)}" if args.init_from else "tiny")
     weights = loss_weights(config)
     if args.sg_ramp_steps > 0 and not config.sg:
         sys.exit(f"--sg-ramp-steps {args.sg_ramp_steps}: this run trains without self-guidance (add --sg), so there "

@@ -36,6 +36,7 @@ from tqdm import tqdm
 from codec.audio import resample, save_wav
 from codec.cli import positive_int, run_main
 from codec.data import Manifest, UtteranceDataset, collate_padded, read_manifest, screen_manifest
+from codec.export import folder_label
 from codec.trainloop import write_json
 from lm.identity import CodecIdentity
 from lm.tokens import file_sha256
@@ -519,10 +520,8 @@ def _named_dirs(items: list[str], flag: str) -> dict[str, Path]:
     out = {}
     for item in items:
         name, sep, path = item.partition("=")
-        if not sep:  # the folder's name; a run's final/ or best/ by its run's (exp/codec-16384-sg/final: codec-16384-sg)
-            name, path = Path(item).name, item
-            if name in ("final", "best") and Path(item).resolve().parent.name:
-                name = Path(item).resolve().parent.name
+        if not sep:
+            name, path = folder_label(item), item
         if not Path(path).is_dir():
             raise SystemExit(f"error: {flag} {item}: folder {path} not found")
         out[name] = Path(path)

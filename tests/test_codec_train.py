@@ -259,7 +259,8 @@ def test_decoder_fine_tune_with_a_frozen_tokenizer_keeps_codes_and_tokens_valid(
             "--segment-seconds", "0.4", "--seed", "0", "--cpu", "--steps", "3", "--lr", "3e-3",
             "--adv-start-step", "3", "--save-every", "100", "--sg-weight", "5"]
     tuned_dir = main(tune + ["--freeze-tokenizer", "--out", str(tmp_path / "tuned")])
-    assert "tokenizer frozen" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "tokenizer frozen" in said and "codec parameters (from base):" in said  # base/final named by its run
     assert all("sg" in row for row in read_metrics(tmp_path / "tuned").values())
     base, tuned = Codec.from_pretrained(base_dir), Codec.from_pretrained(tuned_dir)
     assert tuned.config.sg_weight == 5 and tuned.config.codebook_size == base.config.codebook_size
