@@ -29,8 +29,9 @@ def pack_first_fit(lengths: list[int], row_length: int) -> list[list[int]]:
     Each item goes to the first row with room for it. The rows' free room sits in the leaves of a max-tree, rows
     not yet opened holding a whole row's room, so the leftmost leaf with room is found in O(log n). Scanning the
     rows instead grows with the square of the corpus, at every start and resume of every process: for 60 000
-    utterances of 300-1000 tokens in rows of 2048, 38 s against 0.5 s (2026-12-07, 2-core Xeon); for 281 000
-    (LibriSpeech 960 h's count) 2.6 s here, ~14 min by scanning. The rows are the same (tests/test_lm_units.py).
+    utterances of 300-1000 tokens in rows of 2048, 17.2 s against 0.27 s (2026-12-07, idle 2-core Xeon); for
+    281 000 (LibriSpeech 960 h's count) 1.75 s here, ~6 min by scanning. The rows are the same
+    (tests/test_lm_units.py).
     """
     order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
     size = 1
