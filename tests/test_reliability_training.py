@@ -79,23 +79,21 @@ def assert_checkpoints_readable(directory: Path) -> list[str]:
     return names
 
 
-def run_and_kill(cmd: list[str], env: dict, marker: str, delay: float | None, timeout: float = 300) -> int:
-    """Run `cmd`; `delay` seconds after `marker` appears on its output (None: never), SIGKILL it. Its exit code."""
+def run_and_kill(cmd: list[str], env: dict, kill_after: Path | None = None, delay: float = 0.0,
+                 timeout: float = 300) -> int:
+    """Run `cmd`; `delay` seconds after the path `kill_after` comes to exist (None: never), SIGKILL it. Its exit
+    code."""
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    seen = threading.Event()
     lines: list[str] = []
-
-    def read():
-        for line in proc.stdout:
-            lines.append(line)
-            if marker in line:
-                seen.set()
-
-    reader = threading.Thread(target=read, daemon=True)
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)  # keeps the pipe drained
     reader.start()
-    if delay is not None and seen.wait(timeout) and proc.poll() is None:
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
+    if kill_after is not None:
+        deadline = time.monotonic() + timeout
+        while not kill_after.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        if kill_after.exists() and proc.poll() is None:
+            time.sleep(delay)
+            proc.send_signal(signal.SIGKILL)
     rc = proc.wait(timeout)
     reader.join(10)
     if rc not in (0, -signal.SIGKILL):
@@ -109,9 +107,9 @@ def max_difference(a: Path, b: Path) -> float:
     return max(float((wa[k].double() - wb[k].double()).abs().max()) if wa[k].numel() else 0.0 for k in wa)
 
 
-def kill_resume_cycle(tmp_path: Path, module: str, args, marker: str, run_inprocess, steps: int, seed: int) -> dict:
+def kill_resume_cycle(tmp_path: Path, module: str, args, run_inprocess, steps: int, seed: int) -> dict:
     """Reference run in-process; then: a run killed mid-checkpoint by the hook, two runs SIGKILLed at seeded random
-    moments after `marker`, and an in-process resume to the end. Returns what happened, for the assertions."""
+    moments (one in each half of the steps), and an in-process resume to the end. Returns what happened, for the assertions."""
     reference = tmp_path / "reference"
     run_inprocess(args(reference, "--steps", str(steps), "--save-every", "2", "--keep-last", "3"))
     faulted = tmp_path / "faulted"
@@ -120,25 +118,29 @@ def kill_resume_cycle(tmp_path: Path, module: str, args, marker: str, run_inproc
            "PYTHONPATH": str(REPO)}
     history = []
     # 1. killed between writing every file of checkpoint 4 and renaming it into place
-    rc = run_and_kill([sys.executable, "-m", module, *run], {**env, FAULT_ENV: "kill_before_rename@4"}, marker, None)
+    rc = run_and_kill([sys.executable, "-m", module, *run], {**env, FAULT_ENV: "kill_before_rename@4"})
     assert rc == -signal.SIGKILL, "the kill_before_rename hook did not fire"
     partial = faulted / "checkpoints" / ".tmp-step_00000004"
     assert partial.is_dir() and any(partial.iterdir()), "the kill should have left checkpoint 4 half-finished"
     history.append(("hook: kill_before_rename@4", rc, assert_checkpoints_readable(faulted / "checkpoints")))
-    # 2. SIGKILL at seeded random moments (anywhere: mid-step, mid-save, mid-log), each time resumed
+    # 2. SIGKILL at seeded random moments (mid-step, mid-save, mid-log), each time resumed. The moment is drawn
+    # relative to the run's progress (a seeded checkpoint, then a seeded fraction of a second), not to its start:
+    # timed from the start, a kill landed after a fast machine had finished the run.
     rng = random.Random(seed)
-    for _ in range(2):
-        delay = rng.uniform(0.3, 2.0)
-        rc = run_and_kill([sys.executable, "-m", module, *run, "--resume"], env, marker, delay)
-        history.append((f"SIGKILL {delay:.2f} s after start", rc, assert_checkpoints_readable(faulted / "checkpoints")))
+    for last_target in (steps // 2, steps - 4):  # the second kill leaves two saves after it
+        resumed_at = int(sorted((faulted / "checkpoints").glob("step_*"))[-1].name.split("_")[1])
+        target = rng.randrange(resumed_at + 2, last_target + 1, 2)
+        delay = rng.uniform(0.0, 0.3)
+        rc = run_and_kill([sys.executable, "-m", module, *run, "--resume"], env,
+                          faulted / "checkpoints" / f"step_{target:08d}", delay)
+        history.append((f"SIGKILL {delay:.2f} s after checkpoint {target} (resumed at {resumed_at})", rc,
+                        assert_checkpoints_readable(faulted / "checkpoints")))
     # 3. resume to the end
     run_inprocess(run + ["--resume"])
     history.append(("resumed to the end", 0, assert_checkpoints_readable(faulted / "checkpoints")))
-    # the hook's kill is checked above; of the two random ones, a run may end before its delay (a fast machine, or
-    # few steps left after the previous kill), so at least one must land, not both
     random_kills = sum(rc == -signal.SIGKILL for what, rc, _ in history if what.startswith("SIGKILL"))
     print("\n".join(f"{what}: exit {rc}, checkpoints on disk {names}" for what, rc, names in history))
-    assert random_kills >= 1, "no random kill landed before the run ended: lower the delays"
+    assert random_kills == 2, "a random kill did not land before the run ended"
     diff = max_difference(reference / "final" / "model.safetensors", faulted / "final" / "model.safetensors")
     print(f"{module}: 1 + {random_kills} kills (hook + random), final weights differ from the uninterrupted run by at "
           f"most {diff:.3g}")
@@ -157,7 +159,7 @@ def test_codec_training_survives_kills(debug_recipe, tmp_path, one_thread):
     from codec.train import main
 
     data = debug_recipe / "data"
-    result = kill_resume_cycle(tmp_path, "codec.train", lambda out, *x: codec_args(data, out, *x), "loss weights:",
+    result = kill_resume_cycle(tmp_path, "codec.train", lambda out, *x: codec_args(data, out, *x),
                                main, steps=16, seed=0)
     metrics = [json.loads(line) for line in (result["faulted"] / "metrics.jsonl").read_text().splitlines()]
     assert {row["step"] for row in metrics} == set(range(1, 17))  # every line whole, every step logged
@@ -167,7 +169,7 @@ def test_codec_training_survives_kills(debug_recipe, tmp_path, one_thread):
 def test_lm_training_survives_kills(debug_recipe, tmp_path, one_thread):
     from lm.train import main
 
-    kill_resume_cycle(tmp_path, "lm.train", lambda out, *x: lm_args(debug_recipe, out, *x), "M parameters",
+    kill_resume_cycle(tmp_path, "lm.train", lambda out, *x: lm_args(debug_recipe, out, *x),
                       main, steps=16, seed=1)
 
 
