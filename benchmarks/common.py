@@ -9,6 +9,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import resource
 import statistics
 import sys
@@ -25,19 +26,22 @@ DEFAULT_RESULTS = Path(__file__).resolve().parent / "results.jsonl"
 # Dense bf16 tensor-core peak (no sparsity) per GPU, the MFU denominator, from NVIDIA's datasheets: H100 SXM 989.4
 # TFLOP/s; H200 (SXM) has the same compute (more and faster memory); the NVL cards (H100 NVL, H200 NVL: PCIe cards
 # at lower power) 835.5 (1671 with sparsity); H100 PCIe 756; A100 312.
+# GH200 (Grace Hopper): its Hopper GPU has the H100 SXM's compute.
 PEAK_BF16_FLOPS = {"H200": 989.4e12, "H200 NVL": 835.5e12, "H100 SXM": 989.4e12, "H100 NVL": 835.5e12,
-                   "H100 PCIe": 756.0e12, "A100": 312.0e12}
+                   "H100 PCIe": 756.0e12, "GH200": 989.4e12, "A100": 312.0e12}
 # (words the device name must all contain, PEAK_BF16_FLOPS key), most specific first: "NVIDIA H100 NVL" and
-# "NVIDIA H100 PCIe" also contain "H100", which alone means the SXM part ("NVIDIA H100 80GB HBM3").
+# "NVIDIA H100 PCIe" also contain "H100", which alone means the SXM part ("NVIDIA H100 80GB HBM3"). Whole words of
+# the name: "A100" is not in "NVIDIA RTX A1000", nor "H200" in "NVIDIA GH200 480GB".
 _GPU_NAMES = ((("H200", "NVL"), "H200 NVL"), (("H200",), "H200"), (("H100", "NVL"), "H100 NVL"),
-              (("H100", "PCIe"), "H100 PCIe"), (("H100",), "H100 SXM"), (("A100",), "A100"))
+              (("H100", "PCIe"), "H100 PCIe"), (("H100",), "H100 SXM"), (("GH200",), "GH200"), (("A100",), "A100"))
 
 
 def gpu_peak_bf16_flops(name: str) -> tuple[float | None, str | None]:
     """(dense bf16 peak FLOP/s, PEAK_BF16_FLOPS key) of the GPU called `name` (torch.cuda.get_device_name), or
     (None, None) for a GPU not listed."""
+    words_of_name = set(re.findall(r"[A-Za-z0-9]+", name))
     for words, key in _GPU_NAMES:
-        if all(word in name for word in words):
+        if all(word in words_of_name for word in words):
             return PEAK_BF16_FLOPS[key], key
     return None, None
 

@@ -309,3 +309,66 @@ def test_lm_generate_defaults_to_the_default_models_vocabulary_and_measures_its_
     record = lm_generate.run(quick=True, threads=1, pipeline=default)
     assert {(r["codebook"], r["vocab_size"], r["model"]) for r in record["results"]} == {(16384, 16645, default)}
     assert all(r["ours_tokens_per_s"]["median"] > 0 and r["precision"].startswith("head ") for r in record["results"])
+
+
+def test_mfu_denominator_matches_whole_words_of_the_gpu_name():
+    """"A100" is no part of an RTX A1000 (a small workstation card), and a GH200 is named as itself, not "H200"."""
+    from benchmarks.common import gpu_peak_bf16_flops
+
+    assert gpu_peak_bf16_flops("NVIDIA RTX A1000 6GB Laptop GPU") == (None, None)
+    assert gpu_peak_bf16_flops("NVIDIA GH200 480GB") == (989.4e12, "GH200")
+    assert gpu_peak_bf16_flops("NVIDIA A100 80GB PCIe") == (312.0e12, "A100")
+    assert gpu_peak_bf16_flops("NVIDIA H100 SXM5 94GB") == (989.4e12, "H100 SXM")
+
+
+def test_codec_flop_count_includes_attention_on_cpu():
+    """codec_train.count_flops counts the attention kernel that sdpa runs on a CPU, with the formulas that
+    FlopCounterMode applies to the CUDA kernels (forward 2 matmuls, backward 5), so CPU and GPU counts agree."""
+    import torch
+    import torch.nn.functional as F
+    from torch.utils.flop_counter import sdpa_backward_flop_count, sdpa_flop_count
+
+    from benchmarks import codec_train
+
+    q, k, v = (torch.randn(2, 4, 50, 16, requires_grad=True) for _ in range(3))
+    mask = torch.ones(2, 1, 1, 50, dtype=torch.bool)
+
+    def step():
+        F.scaled_dot_product_attention(q, k, v, attn_mask=mask).sum().backward()
+    step.eager = step
+    shape = (2, 4, 50, 16)
+    assert codec_train.count_flops(step) == sdpa_flop_count(shape, shape, shape) + sdpa_backward_flop_count(
+        shape, shape, shape, shape)
+
+
+def test_lm_flops_per_token_matches_flop_counter():
+    """lm_train.flops_per_token's two terms against FlopCounterMode over one forward + backward of a debug Llama
+    (eager attention, which computes every query-key pair of a row with matmuls): 6 * N_matmul per token is every
+    matmul of the step (tied lm_head included, embedding lookup excluded); 12 * layers * hidden per (query, key)
+    pair is the attention's."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from benchmarks.lm_train import flops_per_token
+    from lm.config import LMConfig
+    from lm.model import build_llama
+    from lm.train import token_loss_sum
+    from lm.vocab import Vocabulary
+
+    config = LMConfig.preset("debug")
+    vocab = Vocabulary(text_size=64, codebook_size=256)
+    torch.manual_seed(0)
+    model = build_llama(config, vocab)
+    model.set_attn_implementation("eager")
+    rows, width = 2, 48
+    ids = torch.randint(0, vocab.size, (rows, width))
+    ids[ids == vocab.pad] = 0
+    batch = {"input_ids": ids, "labels": ids.clone(), "position_ids": torch.arange(width).repeat(rows, 1)}
+    with FlopCounterMode(display=False) as counter:
+        loss, count = token_loss_sum(model, batch)
+        (loss / count).backward()
+    counts = {str(op): n for op, n in counter.get_flop_counts()["Global"].items()}
+    tokens = rows * width
+    attention_per_token = flops_per_token(model, config, width) - flops_per_token(model, config, 0)
+    assert counts.pop("aten.bmm") == attention_per_token * tokens
+    assert sum(counts.values()) == flops_per_token(model, config, 0) * tokens
