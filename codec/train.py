@@ -40,7 +40,7 @@ from torch.utils.data import DataLoader
 from codec.audio import save_wav
 from codec.checkpoint import FORMAT_VERSION as CHECKPOINT_FORMAT
 from codec.checkpoint import CheckpointError, CheckpointManager, read_versioned_json
-from codec.cli import non_negative_int, positive_float, positive_int
+from codec.cli import clip_norm, non_negative_int, positive_float, positive_int
 from codec.config import QUANTIZERS, SG_LOSSES, SG_TAPS, CodecConfig, ConfigError
 from codec.data import (CropDataset, ResumableSampler, UtteranceDataset, collate_padded, read_manifest, screen_manifest,
                         usable_sha256)
@@ -120,9 +120,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--batch-size", type=positive_int, default=8, help="per process")
     p.add_argument("--segment-seconds", type=positive_float, default=1.0)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--lr", type=float, default=2e-4)
+    p.add_argument("--lr", type=positive_float, default=2e-4)
     p.add_argument("--warmup-steps", type=non_negative_int, default=None, help="default: 2%% of --steps")
-    p.add_argument("--grad-clip", type=float, default=1.0)
+    p.add_argument("--grad-clip", type=clip_norm, default=1.0,
+                   help="the gradient norm each step is clipped to, generator and discriminators alike (inf: no clipping)")
     p.add_argument("--save-every", type=positive_int, default=1000)
     p.add_argument("--keep-last", type=positive_int, default=3)
     p.add_argument("--eval-every", type=positive_int, default=1000)
@@ -194,6 +195,10 @@ def build_config(args, source: Codec | None = None) -> CodecConfig:
             sys.exit(f"--init-from {args.init_from}: {e}")
     if args.freeze_tokenizer:
         sys.exit("--freeze-tokenizer needs --init-from CODEC_DIR: freezing a fresh encoder would fix random codes")
+    if args.semantic_layer is not None and args.semantic_model is None:
+        # it would only change config.json, and with it the tokenizer fingerprint, for the same codes
+        sys.exit(f"--semantic-layer {args.semantic_layer} needs --semantic-model DIR: without a semantic branch it "
+                 f"has nothing to select")
     overrides = {"codebook_size": grid_size(args), "fsq_levels": args.fsq_levels, "quantizer": args.quantizer,
                  "decoder_depth": args.decoder_depth,
                  "semantic_model": args.semantic_model, "semantic_layer": args.semantic_layer, **training}

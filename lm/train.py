@@ -48,7 +48,8 @@ from accelerate.utils import DistributedType
 from torch.utils.data import DataLoader
 
 from codec.checkpoint import CheckpointError, CheckpointManager, atomic_directory
-from codec.cli import non_negative_int, positive_int, run_main
+from codec.cli import (clip_norm, fraction, non_negative_float, non_negative_int, positive_float, positive_int,
+                       run_main)
 from codec.data import ResumableSampler
 from codec.schedule import lr_at, set_lr
 from codec.trainloop import (MIXED_PRECISION_HELP, MIXED_PRECISIONS, CheckpointSaver, NonFiniteGuard, StopOnSignal,
@@ -422,8 +423,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
         parser.add_argument("--" + name.replace("_", "-"), type=positive_int, default=d[name].default)
     parser.add_argument("--warmup-steps", type=non_negative_int, default=d["warmup_steps"].default)
     parser.add_argument("--seed", type=int, default=d["seed"].default)
-    for name in ("lr", "min_lr_ratio", "weight_decay", "grad_clip"):
-        parser.add_argument("--" + name.replace("_", "-"), type=float, default=d[name].default)
+    for name, kind in (("lr", positive_float), ("min_lr_ratio", fraction), ("weight_decay", non_negative_float),
+                       ("grad_clip", clip_norm)):
+        parser.add_argument("--" + name.replace("_", "-"), type=kind, default=d[name].default)
     parser.add_argument("--no-packing", action="store_true", help="one utterance per row (padding baseline)")
     parser.add_argument("--gradient-checkpointing", action="store_true")
     parser.add_argument("--attention", choices=ATTENTION_KINDS, default=d["attention"].default,

@@ -402,3 +402,23 @@ def test_a_schedule_change_notice_gives_the_lr_at_the_resumed_step_under_both_sc
     assert float(found[2]) == pytest.approx(lr_old, rel=5e-3)
     assert codec_train.check_resume_settings(saved, codec_train.parse_args(common + ["--steps", "100", "--lr", "1e-3"]),
                                              step, tmp_path) is None  # the same schedule: no notice
+
+
+def test_a_grad_clip_that_would_zero_or_flip_gradients_and_a_semantic_layer_without_a_model_are_refused(tmp_path, capsys):
+    """Unit-level (no training). clip_grad_norm_ scales gradients by min(1, bound / norm): --grad-clip 0 zeroed every
+    gradient (a run that trained nothing) and a negative bound turned descent into ascent, both without a word;
+    --semantic-layer without --semantic-model only changed config.json and so the tokenizer fingerprint."""
+    common = ["--train-manifest", str(tmp_path / "train.jsonl"), "--out", str(tmp_path / "run")]
+    for bad in ("0", "-1", "nan"):
+        with pytest.raises(SystemExit):
+            codec_train.parse_args(common + ["--grad-clip", bad])
+        assert "must be above 0" in capsys.readouterr().err
+    for bad in ("0", "-0.0002"):  # a negative LR ascends as well
+        with pytest.raises(SystemExit):
+            codec_train.parse_args(common + ["--lr", bad])
+        assert "must be a finite number above 0" in capsys.readouterr().err
+    assert codec_train.parse_args(common + ["--grad-clip", "inf"]).grad_clip == float("inf")  # no clipping
+    assert codec_train.parse_args(common).grad_clip == 1.0
+    with pytest.raises(SystemExit, match="--semantic-layer 7 needs --semantic-model"):
+        codec_train.build_config(codec_train.parse_args(common + ["--preset", "debug", "--semantic-layer", "7"]))
+    assert codec_train.build_config(codec_train.parse_args(common + ["--preset", "debug"])).semantic_layer == 16

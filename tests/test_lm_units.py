@@ -629,6 +629,23 @@ def test_train_config_keeps_text_settings_only_for_a_tokenizer_it_trains(capsys)
         TrainConfig("t", "d", "o", text=None)
 
 
+@pytest.mark.parametrize("option, value, reason", [
+    ("--grad-clip", "0", "above 0"), ("--grad-clip", "-1", "above 0"), ("--grad-clip", "nan", "above 0"),
+    ("--lr", "0", "above 0"), ("--lr", "-0.0003", "above 0"), ("--min-lr-ratio", "1.5", "between 0 and 1"),
+    ("--weight-decay", "-0.1", "0 or more")])
+def test_lm_train_refuses_optimizer_settings_that_would_not_train_or_would_ascend(option, value, reason, capsys):
+    """clip_grad_norm_ scales gradients by min(1, bound / norm): a bound of 0 zeroed every step, a negative one
+    turned descent into ascent; a negative LR ascends too; all were taken without a word."""
+    from lm.train import parse_args
+
+    base = ["--tokens", "t", "--dev-tokens", "d", "--out", "o"]
+    with pytest.raises(SystemExit):
+        parse_args(base + [option, value])
+    err = capsys.readouterr().err
+    assert option in err and reason in err
+    assert parse_args(base + ["--grad-clip", "inf", "--min-lr-ratio", "0", "--weight-decay", "0"])[0].grad_clip == float("inf")
+
+
 def test_half_precision_units_follow_the_cpu_probes(monkeypatch):
     """bfloat16 counts as native with AVX512-BF16 or AMX, float16 only with AMX-FP16, float32 never."""
     from codec.hardware import has_half_precision_units
