@@ -395,6 +395,20 @@ def _wer_cells(result: dict) -> dict:
     return {"WER": w["wer"], "WER 95% CI": w["wer_ci"], "utt-mean WER": w["mean_utterance_wer"]}
 
 
+# a signal metric that is NaN for an utterance could not score it (e.g. PESQ of a silent output); its mean is over
+# the rest, which favours the system that failed there, so the report says so beside the table
+_SIGNAL_METRICS = {"pesq_wb": "PESQ-WB", "pesq_nb": "PESQ-NB", "stoi": "STOI", "mel_distance": "mel dist",
+                   "cepstral_distance": "cep dist"}
+
+
+def _unscored_notes(results: dict[str, dict]) -> list[str]:
+    notes = [f"- {name}: {label} is the mean of {r[key]['n']} of {r['n_utterances']} utterances (the others could "
+             f"not be scored; the evaluation's warnings say why)"
+             for name, r in results.items() for key, label in _SIGNAL_METRICS.items()
+             if key in r and r[key]["n"] < r["n_utterances"]]
+    return notes + [""] if notes else []
+
+
 def comparison_report(codecs: dict[str, Path], tts: dict[str, Path], manifest: Manifest, asr: ASR | None,
                       out_dir: Path, seed: int = 0, batch_size: int = 8, unquantized: bool = False,
                       tts_codes: dict[str, tuple[Path, Path]] | None = None, device: str = "cpu") -> Path:
@@ -445,6 +459,7 @@ def comparison_report(codecs: dict[str, Path], tts: dict[str, Path], manifest: M
                    "perplexity", "QE mean", "QE std", "hidden MSE mean", "hidden MSE std", "hidden energy",
                    "relative hidden MSE"]
         lines += ["## Codec reconstruction", "", markdown_table(rows, columns), ""]
+        lines += _unscored_notes({**codec_results, **bounds})
         table = [{"system": n, "pesq_wb": r["pesq_wb"]["mean"], "pesq_ci": r["pesq_wb"]["ci"],
                   "stoi": r["stoi"]["mean"], "stoi_ci": r["stoi"]["ci"]} for n, r in {**codec_results, **bounds}.items()]
         bar_chart_png(table, "pesq_wb", out_dir / "pesq_wb.png", ci_keys="pesq_ci", title="PESQ-WB (95% CI)")

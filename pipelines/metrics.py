@@ -5,6 +5,7 @@ reference/degraded pairs of different lengths are trimmed to the shorter one.
 """
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Callable, Sequence
 
@@ -18,6 +19,9 @@ from lm.normalize import normalize_text
 # XCodec2 / DAC's multi-scale mel loss: 7 windows 32..2048 with 5..320 mel bins, hop = window / 4.
 MEL_WINDOWS = (32, 64, 128, 256, 512, 1024, 2048)
 MEL_BINS = (5, 10, 20, 40, 80, 160, 320)
+# mel_distance x this = XCodec2's / DAC's mel loss on the same signals (log10 of the mel *magnitude*, power=1 and
+# pow=1 in XCodec2's criterions/mel_loss.py and DAC's conf/base.yml, summed over the 7 scales): 7 / ln 10 ~ 3.04
+XCODEC2_MEL_LOSS_FACTOR = len(MEL_WINDOWS) / math.log(10)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -214,9 +218,11 @@ def pesq_scores(ref, deg, sample_rate: int) -> dict[str, float]:
     """ITU-T P.862 PESQ of degraded `deg [T]` against `ref [T]` -> {'pesq_wb', 'pesq_nb'} (MOS-LQO).
 
     Wide-band is scored at 16 kHz and narrow-band at 8 kHz (both resampled from `sample_rate` as needed); maxima
-    are about 4.64 (WB) and 4.55 (NB). Where PESQ cannot score the pair — no speech in the reference, or a signal
-    shorter than its 0.25 s minimum — it returns NaN with a warning (averages leave NaN out: `mean_with_ci`);
-    other PESQ failures raise ValueError with PESQ's reason.
+    are about 4.64 (WB) and 4.55 (NB). Where PESQ cannot score the pair — no speech in the reference, a signal
+    shorter than its 0.25 s minimum, or a degraded signal without measurable power (digital silence: PESQ's level
+    alignment divides by it, and the library crashes on the NaN) — it returns NaN with a warning that names the
+    cause (averages leave NaN out and count what they kept: `pipelines.evaluate.mean_with_ci`'s `n`); other PESQ
+    failures raise ValueError with PESQ's reason.
     """
     from pesq import BufferTooShortError, NoUtterancesError, PesqError, pesq
 
@@ -230,6 +236,13 @@ def pesq_scores(ref, deg, sample_rate: int) -> dict[str, float]:
             why = "found no speech in the reference" if isinstance(e, NoUtterancesError) else "needs at least 0.25 s"
             warnings.warn(f"pesq_scores: PESQ-{mode.upper()} {why} ({len(ref) / sample_rate:.2f} s); returning NaN",
                           RuntimeWarning, stacklevel=2)
+            out[key] = float("nan")
+        except ValueError as e:
+            if "NaN" not in str(e):  # not the level alignment's division by a zero power
+                raise
+            warnings.warn(f"pesq_scores: PESQ-{mode.upper()} cannot level-align a degraded signal without measurable "
+                          f"power (peak {float(np.abs(deg).max()):.1e}, {len(ref) / sample_rate:.2f} s; the reference "
+                          f"peaks at {float(np.abs(ref).max()):.1e}); returning NaN", RuntimeWarning, stacklevel=2)
             out[key] = float("nan")
         except PesqError as e:
             raise ValueError(f"pesq_scores: PESQ-{mode.upper()} failed on {len(ref) / sample_rate:.2f} s of audio "
@@ -262,8 +275,9 @@ def mel_distance(ref, deg, sample_rate: int, windows: Sequence[int] = MEL_WINDOW
 
     For each (window, mel bins) pair — by default XCodec2's 7 scales, windows 32..2048, 5..320 bins, hop =
     window / 4 — the mean absolute difference of natural-log mel magnitudes (codec.audio.log_mel_spectrogram,
-    floor 1e-5); the result is the mean over scales. (DAC/XCodec2's training loss sums the scales and uses
-    log10 of power, i.e. it is this value x 7 x 2/ln(10) ~ 6.08x.)
+    floor 1e-5, Slaney filters); the result is the mean over scales. XCodec2's mel loss (and DAC's, up to its STFT
+    padding) sums the scales and takes log10 of the same mel magnitudes, not of power, so with the default scales
+    it is this value x XCODEC2_MEL_LOSS_FACTOR = 7 / ln(10) ~ 3.04.
     """
     if len(windows) != len(n_mels):
         raise ValueError(f"mel_distance: {len(windows)} windows but {len(n_mels)} mel-bin counts")
@@ -377,4 +391,4 @@ def codebook_stats(codes, codebook_size: int) -> dict[str, float]:
 
 __all__ = ["bootstrap_ci", "grouped_mean_ci", "summarize", "wer_report", "pesq_scores", "stoi_score", "mel_distance", "cepstral_distance", "codebook_stats",
            "f0_track", "pitch_scores",
-           "MEL_WINDOWS", "MEL_BINS"]
+           "MEL_WINDOWS", "MEL_BINS", "XCODEC2_MEL_LOSS_FACTOR"]

@@ -202,6 +202,41 @@ def test_pesq_silent_reference_returns_nan_with_warning():
     assert any("found no speech" in str(w.message) for w in caught)
 
 
+def test_pesq_silent_degraded_signal_returns_nan_with_warning_not_a_crash():
+    """A decoder that outputs digital silence: PESQ's level alignment divides by the degraded power and the pesq
+    library died with a bare "cannot convert float NaN to integer", stopping the whole evaluation."""
+    x = speechlike(2.0)
+    for silent in (np.zeros_like(x), np.full_like(x, 1e-40)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            scores = pesq_scores(x, silent, SR)
+        assert math.isnan(scores["pesq_wb"]) and math.isnan(scores["pesq_nb"])
+        assert sum("degraded signal without measurable power" in str(w.message) for w in caught) == 2
+    assert pesq_scores(x, 1e-3 * with_noise(np.zeros_like(x) + 1e-3, 0), SR)["pesq_wb"] < 1.5  # faint: scored
+
+
+def test_mel_distance_converts_to_xcodec2_mel_loss():
+    """XCodec2's criterions/mel_loss.py: torchaudio MelSpectrogram(power=1.0, Slaney) at the 7 scales, clamp 1e-5,
+    .pow(1.0).log10(), L1 mean per scale, summed over scales; reimplemented here on torch.stft."""
+    import torch
+
+    from codec.audio import mel_filterbank
+    from pipelines.metrics import MEL_BINS, MEL_WINDOWS, XCODEC2_MEL_LOSS_FACTOR
+
+    def mel_magnitude(x, window, n_mels):
+        spec = torch.stft(torch.from_numpy(x)[None], window, window // 4, window, torch.hann_window(window),
+                          center=True, pad_mode="reflect", return_complex=True).abs()
+        return (mel_filterbank(window, n_mels, SR) @ spec)[0].clamp(1e-5).log10()
+
+    x = speechlike()
+    for snr in (30, 5):
+        y = with_noise(x, snr)
+        xcodec2 = sum(float((mel_magnitude(x, w, m) - mel_magnitude(y, w, m)).abs().mean())
+                      for w, m in zip(MEL_WINDOWS, MEL_BINS))
+        assert mel_distance(x, y, SR) * XCODEC2_MEL_LOSS_FACTOR == pytest.approx(xcodec2, rel=1e-4)
+    assert XCODEC2_MEL_LOSS_FACTOR == pytest.approx(3.04, abs=0.005)
+
+
 def test_signal_metrics_reject_bad_input():
     x = speechlike(1.0)
     with pytest.raises(ValueError, match="mono"):
@@ -305,3 +340,15 @@ def test_common_finite_means_average_every_condition_over_the_same_utterances():
     assert n == 2 and means == {"a": 2.5, "b": 5.5}  # utterances 0 and 3 only, for both
     means, n = common_finite_means({"a": [float("nan")], "b": [1.0]})
     assert n == 0 and np.isnan(means["a"]) and np.isnan(means["b"])
+
+
+@pytest.mark.parametrize("text, spoken", [
+    (".5 percent", "zero point five percent"),  # was "five percent": the point dropped as punctuation
+    ("$.99", "zero dollars ninety nine cents"),  # was "ninety nine"
+    ("-.5", "minus zero point five"),  # was "five"
+    ("v1.2.3 and end.5", "v one point two three and end five"),  # a point after a word or number: unchanged
+])
+def test_normalizer_reads_a_number_that_starts_at_its_decimal_point(text, spoken):
+    from lm.normalize import normalize_text
+
+    assert normalize_text(text) == spoken

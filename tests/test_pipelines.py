@@ -217,6 +217,9 @@ def test_cli_refuses_an_output_of_the_wrong_kind_before_loading_the_model(tmp_pa
     with pytest.raises(SystemExit) as err:
         main(["Hello.", "-o", str(tmp_path), "--model", str(tmp_path / "no-model")])  # the model is never reached
     assert err.value.code == 2 and "a folder; one text is written to a .wav file" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as err:
+        main(["Hello.", "-o", str(tmp_path / "hello.mp3"), "--model", str(tmp_path / "no-model")])
+    assert err.value.code == 2 and "16-bit PCM WAV; give it a .wav name" in capsys.readouterr().err
     (tmp_path / "lines.txt").write_text("Hello.\n")
     (tmp_path / "taken.wav").write_bytes(b"")
     with pytest.raises(SystemExit) as err:
@@ -442,3 +445,44 @@ def test_a_codec_named_by_its_folder_takes_its_runs_name_for_final_and_best(tmp_
     run = tmp_path / "codec-16384-sg"
     assert list(_named_dirs([str(run / "final"), str(run / "at10k")], "--codec")) == ["codec-16384-sg", "at10k"]
     assert list(_named_dirs([f"mine={run / 'best'}"], "--codec")) == ["mine"]
+
+
+def test_the_report_says_when_a_signal_metric_left_utterances_out():
+    """A metric that cannot score an utterance (PESQ of a silent output is NaN) is averaged over the rest, which
+    favours the failing system: the report names the system, the metric and the count beside the table."""
+    from pipelines.evaluate import _unscored_notes
+
+    def result(n_pesq):
+        scored = {"mean": 2.0, "ci": [1.9, 2.1], "n": 100}
+        return {"n_utterances": 100, "pesq_wb": {**scored, "n": n_pesq}, "pesq_nb": scored, "stoi": scored,
+                "mel_distance": scored, "f0_corr": {**scored, "n": 60}}  # F0: only where both are voiced, by design
+
+    notes = _unscored_notes({"A": result(98), "B": result(100)})
+    assert notes == ["- A: PESQ-WB is the mean of 98 of 100 utterances (the others could not be scored; the "
+                     "evaluation's warnings say why)", ""]
+    assert _unscored_notes({"B": result(100)}) == []
+
+
+def test_tts_command_line_answers_an_unwritable_output_and_a_missing_espeak_with_one_error_line(tmp_path, capsys,
+                                                                                              monkeypatch):
+    """`python -m pipelines TEXT -o OUT` spoke the text, then died with a traceback (status 1) when OUT could not be
+    written (its folder a file, /proc), and likewise when espeak-ng was missing: now `error: ...`, status 2."""
+    from pipelines.__main__ import main
+
+    (tmp_path / "taken").write_text("a file, not a folder")
+    assert main(["Hi.", "-o", str(tmp_path / "taken" / "x.wav")]) == 2
+    err = capsys.readouterr().err
+    assert f"error: cannot write {tmp_path / 'taken' / 'x.wav'}: " in err and "Traceback" not in err
+    lines = tmp_path / "lines.txt"
+    lines.write_text("Hi.\nBye.\n")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "0001.wav").mkdir()  # a folder where the first line's wav goes
+    assert main(["--text-file", str(lines), "-o", str(tmp_path / "out")]) == 2
+    assert f"error: cannot write {tmp_path / 'out' / '0001.wav'}: " in capsys.readouterr().err
+
+    import lm.phonemes
+
+    monkeypatch.setattr(lm.phonemes.shutil, "which", lambda name: None)  # a text no earlier call has phonemized
+    assert main(["Quizzical jackdaws vex the seventeenth zebra.", "-o", str(tmp_path / "y.wav")]) == 2
+    assert "error: espeak-ng not found" in capsys.readouterr().err
+    assert not (tmp_path / "y.wav").exists()
