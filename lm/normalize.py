@@ -111,13 +111,14 @@ def normalize_text(text: str, report: list[str] | None = None) -> str:
         raise TypeError(f"normalize_text expects a str, got {type(text).__name__}")
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("\u2019", "'").replace("\u2018", "'")
-    text = re.sub(r"(?<![\w.])-(?=[$£€]?\d)", " minus ", text)  # -5, not the dash of 1-2 or 1st-class
-    text = re.sub(r"([$£€])\s?(\d[\d,]*(?:\.\d+)?)", _currency, text)
+    text = re.sub(r"(?<![\w.])-(?=[$£€]?\.?\d)", " minus ", text)  # -5, not the dash of 1-2 or 1st-class
+    # a number may start at its decimal point (.5, $.99), unless the point ends a word or number (v1.2.3)
+    text = re.sub(r"([$£€])\s?(\d[\d,]*(?:\.\d+)?|\.\d+)", _currency, text)
     # NFKC makes ½ 1⁄2; other slashes between numbers (24/7, dates) are read as the numbers alone
     text = re.sub(r"(?<![\d/\u2044])([1-9])\s?[/\u2044]\s?(10|[2-9])(?![\d/\u2044])",
                   lambda m: _fraction(m) if int(m.group(1)) < int(m.group(2)) else m.group(0), text)
     text = re.sub(r"\b(\d+)(st|nd|rd|th)\b", _ordinal_token, text, flags=re.I)
-    text = re.sub(r"\d[\d,]*(?:\.\d+)?", lambda m: " " + _spell_number(m.group(0)) + " ", text)
+    text = re.sub(r"\d[\d,]*(?:\.\d+)?|(?<![\w.])\.\d+", lambda m: " " + _spell_number(m.group(0)) + " ", text)
     text = re.sub(r"\b([A-Za-z]+)\.", lambda m: _ABBREVIATIONS.get(m.group(1).lower(), m.group(1)) + " ", text)
     for sym, word in _SYMBOLS.items():
         text = text.replace(sym, word)

@@ -33,6 +33,10 @@ def line_chunks(lines: list[tuple[int, str]], max_lines: int, max_characters: in
     return [c for c in chunks if c]
 
 
+class _CannotWrite(Exception):
+    """The output wav could not be written; the message names it."""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines", description="Speak text with a TTS pipeline.")
     parser.add_argument("text", nargs="?", help="the text to speak")
@@ -56,9 +60,12 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     if args.text_file is None and args.out.is_dir():  # checked before the model loads and the text is spoken
         parser.error(f"-o {args.out}: a folder; one text is written to a .wav file (--text-file writes a folder)")
+    if args.text_file is None and args.out.suffix.lower() != ".wav":  # it would hold WAV data under another name
+        parser.error(f"-o {args.out}: the output is 16-bit PCM WAV; give it a .wav name")
     if args.text_file is not None and args.out.exists() and not args.out.is_dir():
         parser.error(f"-o {args.out}: an existing file; --text-file writes one wav per line into a folder")
     from codec.model import CodecLoadError
+    from lm.phonemes import PhonemizerError
     from pipelines.tts import GENERATION_BATCH, MAX_TEXT_CHARACTERS, load_pipeline
 
     try:
@@ -71,36 +78,45 @@ def main(argv: list[str] | None = None) -> int:
 
     def write(target: Path, out: dict) -> None:
         nonlocal seconds
-        save_wav(target, out["audio"], out["sampling_rate"])
+        try:
+            save_wav(target, out["audio"], out["sampling_rate"])
+        except (OSError, RuntimeError, ValueError) as e:  # RuntimeError: soundfile's LibsndfileError
+            raise _CannotWrite(f"cannot write {target}: {e}") from None
         seconds += len(out["audio"]) / out["sampling_rate"]
         print(target)
 
-    if args.text_file is None:
-        try:
-            write(args.out, pipeline(args.text, seed=args.seed, **sampling))
-        except ValueError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 2
-        skipped = []
-    else:
-        # in calls of a few lines, each line's wav written as soon as its call returns; a call refused for one of
-        # its lines is redone line by line, so that only that line is lost
-        skipped = []
-        for chunk in line_chunks(lines, GENERATION_BATCH, MAX_TEXT_CHARACTERS):
+    # An unwritable -o or a missing espeak-ng fails every text alike: one error line and status 2, no traceback.
+    try:
+        if args.text_file is None:
             try:
-                outputs = pipeline([text for _, text in chunk], seed=args.seed, **sampling)
-            except ValueError:
-                outputs = None
-            for k, (number, text) in enumerate(chunk):
-                out = outputs[k] if outputs is not None else None
-                if out is None:
-                    try:
-                        out = pipeline(text, seed=args.seed, **sampling)
-                    except ValueError as e:
-                        print(f"skipped line {number} of {args.text_file}: {e}", file=sys.stderr)
-                        skipped.append(number)
-                        continue
-                write(args.out / f"{number:04d}.wav", out)
+                out = pipeline(args.text, seed=args.seed, **sampling)
+            except ValueError as e:
+                print(f"error: {e}", file=sys.stderr)
+                return 2
+            write(args.out, out)
+            skipped = []
+        else:
+            # in calls of a few lines, each line's wav written as soon as its call returns; a call refused for one of
+            # its lines is redone line by line, so that only that line is lost
+            skipped = []
+            for chunk in line_chunks(lines, GENERATION_BATCH, MAX_TEXT_CHARACTERS):
+                try:
+                    outputs = pipeline([text for _, text in chunk], seed=args.seed, **sampling)
+                except ValueError:
+                    outputs = None
+                for k, (number, text) in enumerate(chunk):
+                    out = outputs[k] if outputs is not None else None
+                    if out is None:
+                        try:
+                            out = pipeline(text, seed=args.seed, **sampling)
+                        except ValueError as e:
+                            print(f"skipped line {number} of {args.text_file}: {e}", file=sys.stderr)
+                            skipped.append(number)
+                            continue
+                    write(args.out / f"{number:04d}.wav", out)
+    except (_CannotWrite, PhonemizerError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     elapsed = time.perf_counter() - start
     print(f"{seconds:.2f} s of audio in {elapsed:.2f} s (real-time factor {elapsed / max(seconds, 1e-9):.3f})",
           file=sys.stderr)
