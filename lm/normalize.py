@@ -3,7 +3,8 @@
 normalize_text("Dr. Smith paid $3.50 for 2 apples & 1st-class tea!") ->
 "doctor smith paid three dollars fifty cents for two apples and first class tea"
 
-Lower case, numbers/currency/percent/ordinals spelled out, common abbreviations expanded, accents folded to ASCII,
+Lower case, numbers/currency/percent/ordinals spelled out (a lone whole number between 1000 and 3000 as a year,
+1990s as decades), common abbreviations expanded, accents folded to ASCII,
 punctuation removed except word-internal apostrophes, whitespace collapsed. Characters it cannot represent in
 plain English letters are dropped (`normalize_text(..., report=list)` collects them for a warning).
 """
@@ -67,6 +68,31 @@ def _integer(digits: str) -> str:
     return number_to_words(int(digits))
 
 
+def _year(n: int) -> str:
+    """A whole number between 1000 and 3000 read as English readers (and flite) read years: 1990 -> nineteen
+    ninety, 1905 -> nineteen oh five, 1900 -> nineteen hundred, 2005 -> two thousand five, 2010 -> twenty ten.
+    (The rule of Tacotron's and VITS's English cleaners; '1500 people' becomes 'fifteen hundred people'.)"""
+    if n == 2000 or 2000 < n < 2010:
+        return number_to_words(n)
+    century, rest = divmod(n, 100)
+    if rest == 0:
+        return number_to_words(century) + " hundred"
+    return number_to_words(century) + " " + (("oh " + _ONES[rest]) if rest < 10 else number_to_words(rest))
+
+
+def _plural(words: str) -> str:
+    """'nineteen ninety' -> 'nineteen nineties', 'nineteen hundred' -> 'nineteen hundreds'."""
+    head, _, last = words.rpartition(" ")
+    last = last[:-1] + "ies" if last.endswith("y") else last + "s"
+    return f"{head} {last}".strip()
+
+
+def _decade(match: re.Match) -> str:
+    """The 1990s -> the nineteen nineties, the '60s / 60s -> the sixties."""
+    digits = match.group(1)
+    return " " + _plural(_year(int(digits)) if len(digits) == 4 else number_to_words(int(digits))) + " "
+
+
 def _spell_number(token: str) -> str:
     """A token of digits, commas and at most one decimal point. Commas count as thousands separators only in
     their places (1,234,567); otherwise they separate numbers (1,2,3)."""
@@ -76,6 +102,14 @@ def _spell_number(token: str) -> str:
             " point " + _digits(frac) if frac else "")
     whole = whole.replace(",", "")
     return (_integer(whole) if whole else "zero") + (" point " + _digits(frac) if frac else "")
+
+
+def _number(match: re.Match) -> str:
+    token = match.group(0).rstrip(",")  # "1990, 1905": the comma after a number is punctuation
+    # a lone four-digit whole number (no thousands comma, decimals or digits around it) is most often a year
+    if re.fullmatch(r"[12]\d{3}", token) and 1000 < int(token) < 3000:
+        return " " + _year(int(token)) + " "
+    return " " + _spell_number(token) + " "
 
 
 def _currency(match: re.Match) -> str:
@@ -118,7 +152,8 @@ def normalize_text(text: str, report: list[str] | None = None) -> str:
     text = re.sub(r"(?<![\d/\u2044])([1-9])\s?[/\u2044]\s?(10|[2-9])(?![\d/\u2044])",
                   lambda m: _fraction(m) if int(m.group(1)) < int(m.group(2)) else m.group(0), text)
     text = re.sub(r"\b(\d+)(st|nd|rd|th)\b", _ordinal_token, text, flags=re.I)
-    text = re.sub(r"\d[\d,]*(?:\.\d+)?|(?<![\w.])\.\d+", lambda m: " " + _spell_number(m.group(0)) + " ", text)
+    text = re.sub(r"(?<![\w.,])'?(1[1-9]\d0|20\d0|[2-9]0)'?s\b", _decade, text)  # before the plain numbers
+    text = re.sub(r"\d[\d,]*(?:\.\d+)?|(?<![\w.])\.\d+", _number, text)
     text = re.sub(r"\b([A-Za-z]+)\.", lambda m: _ABBREVIATIONS.get(m.group(1).lower(), m.group(1)) + " ", text)
     for sym, word in _SYMBOLS.items():
         text = text.replace(sym, word)

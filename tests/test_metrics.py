@@ -47,7 +47,14 @@ def test_wer_spells_numbers_through_the_normalizer():
     ("pages 1-2", "pages one two"),
     ("$3.50 or $3.999", "three dollars fifty cents or three point nine nine nine dollars"),
     ("1/2 cup, ½ cup, 3/4 and 2/3", "one half cup one half cup three quarters and two thirds"),
-    ("24/7 on 12/25/2020", "twenty four seven on twelve twenty five two thousand twenty"),
+    ("24/7 on 12/25/2020", "twenty four seven on twelve twenty five twenty twenty"),
+    # a lone whole number between 1000 and 3000 is read as a year (flite, which speaks our corpora, does too)
+    ("In 1990, 1905, 1900, 2005, 2010 and 1066", "in nineteen ninety nineteen oh five nineteen hundred two thousand "
+                                                 "five twenty ten and ten sixty six"),
+    ("1,500 or 1500 or 1990.5 or 12345", "one thousand five hundred or fifteen hundred or one thousand nine hundred "
+                                         "ninety point five or twelve thousand three hundred forty five"),
+    ("the 1990s, the 1800s, the '60s and the 2000s", "the nineteen nineties the eighteen hundreds the sixties and "
+                                                     "the two thousands"),
     ("agent 007", "agent zero zero seven"),
 ])
 def test_normalizer_reads_numbers_as_people_say_them(text, spoken):
