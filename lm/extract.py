@@ -5,9 +5,9 @@
 
 Utterances are taken in manifest order, `shard_size` per shard; inside a shard they are batched by similar
 duration (less padding) and encoded with their true lengths, so padding never leaks into the codes. Running the
-same command again after an interruption finishes the missing shards only. Unreadable audio, and utterances
-longer than --max-seconds (default 60: an utterance is encoded whole), are skipped with their reason (in the shard
-indexes and in tokens.json, and listed once at the end).
+same command again after an interruption finishes the missing shards only. Unreadable audio, audio shorter than
+one codec frame, and utterances longer than --max-seconds (default 60: an utterance is encoded whole) are skipped
+with their reason (in the shard indexes and in tokens.json, and listed once at the end).
 """
 from __future__ import annotations
 
@@ -95,6 +95,7 @@ def extract(codec, manifest_path: str | Path, out_dir: str | Path, batch_size: i
     num_shards = max(1, -(-len(manifest) // shard_size))
     codec = codec.to(device).eval()
     dtype = code_dtype(identity.codebook_size)
+    hop = int(codec.hop_length)  # samples per code frame
     bar = tqdm(total=len(manifest), desc="extracting", unit="utt", dynamic_ncols=True)
     for shard in range(num_shards):
         indices = list(range(shard * shard_size, min(len(manifest), (shard + 1) * shard_size)))
@@ -102,13 +103,19 @@ def extract(codec, manifest_path: str | Path, out_dir: str | Path, batch_size: i
             bar.update(len(indices))
             continue
         by_duration = sorted(indices, key=lambda i: manifest[i].duration)
+        audio_of = {manifest[i].id: manifest[i].audio for i in indices}
         loader = DataLoader(_Requested(dataset, by_duration), batch_size=batch_size, collate_fn=collate_padded,
                             num_workers=workers)
         found: dict[str, tuple[dict, np.ndarray]] = {}
         skipped = []
         for batch in loader:
-            keep = [r for r, error in enumerate(batch["error"]) if error is None]
-            skipped += [{"id": uid, "reason": error} for uid, error in zip(batch["id"], batch["error"]) if error is not None]
+            # A readable file shorter than one codec frame (or made so by resampling) cannot be encoded: codec.encode
+            # would refuse the whole batch and end the extraction, at the same shard again on every resume.
+            errors = [error if error is not None or n >= hop else
+                      f"{audio_of[uid]}: {n} samples at {codec.sample_rate} Hz, shorter than one codec frame ({hop})"
+                      for uid, error, n in zip(batch["id"], batch["error"], batch["length"].tolist())]
+            keep = [r for r, error in enumerate(errors) if error is None]
+            skipped += [{"id": uid, "reason": error} for uid, error in zip(batch["id"], errors) if error is not None]
             if keep:
                 codes, frames = codec.encode(batch["audio"][keep].to(device), batch["length"][keep].to(device))
                 for row, r in enumerate(keep):

@@ -4,7 +4,8 @@ A token directory holds
   tokens.json            header: format version, codec identity, code dtype, source manifest (path + sha256),
                          shard size, and once finished `complete: true` with totals and the skipped entries;
   shard_00000.codes      the codes of a shard's utterances concatenated, raw int16 (codebook <= 32768) or int32,
-                         read back as a numpy memmap;
+                         read back one utterance at a time (a file opened per read, not held open per shard: a
+                         store of thousands of shards would pass the usual 1024 open-files limit);
   shard_00000.json       that shard's index: per utterance id, text, speaker, offset and length (in frames), and
                          the entries skipped as unreadable. Written last and renamed into place, so a shard whose
                          index exists is complete: an interrupted extraction redoes only the unfinished shards.
@@ -112,9 +113,9 @@ class TokenStore:
                                   f"on the same --out to complete it")
         self.header = header
         self.identity = CodecIdentity.from_dict(header["codec"])
-        dtype = np.dtype(header["dtype"])
+        dtype = self._dtype = np.dtype(header["dtype"])
         self.entries: list[TokenEntry] = []
-        self._codes: list[np.ndarray] = []
+        self._files: list[Path] = []
         for shard in range(header["num_shards"]):
             index = read_shard_index(self.directory, shard)
             codes_path = shard_paths(self.directory, shard)[0]
@@ -125,7 +126,7 @@ class TokenStore:
             if size != expected:
                 raise TokenStoreError(f"{codes_path}: {'missing' if size < 0 else f'{size} bytes'}, "
                                       f"its index expects {expected} (truncated or overwritten?)")
-            self._codes.append(np.memmap(codes_path, dtype=dtype, mode="r") if expected else np.zeros(0, dtype))
+            self._files.append(codes_path)
             for row in index["utterances"]:
                 self.entries.append(TokenEntry(row["id"], row["text"], row["speaker"], shard, row["offset"], row["length"]))
 
@@ -134,7 +135,13 @@ class TokenStore:
 
     def __getitem__(self, i: int) -> np.ndarray:
         e = self.entries[i]
-        return np.asarray(self._codes[e.shard][e.offset : e.offset + e.length], dtype=np.int64)
+        if e.length == 0:
+            return np.zeros(0, np.int64)
+        codes = np.fromfile(self._files[e.shard], dtype=self._dtype, count=e.length,
+                            offset=e.offset * self._dtype.itemsize)
+        if len(codes) != e.length:
+            raise TokenStoreError(f"{self._files[e.shard]}: ends before utterance {e.id!r} (overwritten since opened?)")
+        return codes.astype(np.int64)
 
     @property
     def total_frames(self) -> int:
@@ -155,6 +162,16 @@ class ConcatTokenStore:
         self.identity = first.identity
         self.directory = " + ".join(str(s.directory) for s in self.stores)  # for messages
         self.entries: list[TokenEntry] = [e for s in self.stores for e in s.entries]
+        # An id in two directories is one utterance extracted twice (a directory given twice, or a grown manifest's
+        # store beside the old one): it would be trained on twice, silently. lm.extract makes ids unique per store.
+        first_store: dict[str, int] = {}
+        for k, s in enumerate(self.stores):
+            for e in s.entries:
+                if first_store.setdefault(e.id, k) != k:
+                    earlier = self.stores[first_store[e.id]].directory
+                    raise TokenStoreError(f"utterance id {e.id!r} is in both {earlier} and {s.directory}: the "
+                                          f"directories overlap (their common utterances would be trained on "
+                                          f"twice); give each utterance once")
         self._where = [(k, i) for k, s in enumerate(self.stores) for i in range(len(s))]
 
     def __len__(self) -> int:

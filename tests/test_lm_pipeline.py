@@ -476,3 +476,74 @@ def test_extraction_of_a_manifest_with_nothing_usable_leaves_no_store_to_block_t
         extract_main(["--manifest", str(tmp_path / "m.jsonl"), *args])
     assert not (tmp_path / "tok" / "tokens.json").exists()
     assert extract_main(["--manifest", str(synth_corpus["dev"]), *args]) == 0  # the corrected run is not refused
+
+
+# -- LM data path review: short audio, stores of many shards, overlapping directories ----------------------------
+# (no synthetic corpus or recipe: a fresh debug codec on noise, and token directories written directly)
+
+def _write_store(directory: Path, shards: list[list[tuple[str, np.ndarray]]], codebook_size: int = 64) -> None:
+    from lm.identity import CodecIdentity
+    from lm.tokens import TOKENS_FORMAT_VERSION, code_dtype, write_header, write_shard
+
+    directory.mkdir(parents=True)
+    dtype = code_dtype(codebook_size)
+    for k, shard in enumerate(shards):
+        write_shard(directory, k, [{"id": uid, "text": "a text", "speaker": "s"} for uid, _ in shard],
+                    [codes for _, codes in shard], [], dtype)
+    identity = CodecIdentity("cd" * 32, codebook_size, 50.0, 16000, "ef" * 32)
+    write_header(directory, {"format_version": TOKENS_FORMAT_VERSION, "codec": identity.to_dict(), "dtype": dtype.name,
+                             "complete": True, "num_shards": len(shards)})
+
+
+def test_extraction_skips_audio_shorter_than_one_codec_frame_and_encodes_the_rest(tmp_path):
+    from codec import Codec, CodecConfig
+
+    torch.manual_seed(0)
+    codec = Codec(CodecConfig.preset("debug", codebook_size=64)).eval()
+    rng = np.random.default_rng(0)
+    sizes = {"long": codec.sample_rate // 2, "short": codec.hop_length // 2, "one_frame": codec.hop_length}
+    for uid, n in sizes.items():
+        sf.write(tmp_path / f"{uid}.wav", (0.1 * rng.standard_normal(n)).astype(np.float32), codec.sample_rate)
+    write_manifest(tmp_path / "m.jsonl", [Utterance(uid, str(tmp_path / f"{uid}.wav"), "a text", "s",
+                                                    n / codec.sample_rate, codec.sample_rate)
+                                          for uid, n in sizes.items()])
+    codec.save_pretrained(tmp_path / "codec")
+    # the short file shares a batch with both others: before, codec.encode refused the batch and the run ended
+    args = ["--codec", str(tmp_path / "codec"), "--manifest", str(tmp_path / "m.jsonl"), "--out", str(tmp_path / "tok"),
+            "--batch-size", "3", "--workers", "0"]
+    assert extract_main(args) == 0
+    header = read_header(tmp_path / "tok")
+    assert header["utterances"] == 2 and header["skipped_count"] == 1
+    assert header["skipped"][0]["id"] == "short" and "shorter than one codec frame" in header["skipped"][0]["reason"]
+    store = TokenStore(tmp_path / "tok")
+    assert [e.id for e in store.entries] == ["long", "one_frame"]
+    assert [len(store[i]) for i in range(2)] == [-(-sizes["long"] // codec.hop_length), 1]
+
+
+def test_a_store_of_many_shards_holds_no_file_open_per_shard(tmp_path):
+    fd_dir = Path("/proc/self/fd")
+    if not fd_dir.is_dir():
+        pytest.skip("needs /proc/self/fd")
+    rng = np.random.default_rng(0)
+    shards = [[(f"u{k}_{j}", rng.integers(0, 64, rng.integers(0, 9))) for j in range(2)] for k in range(300)]
+    _write_store(tmp_path / "tok", shards)
+    before = len(list(fd_dir.iterdir()))
+    store = TokenStore(tmp_path / "tok")
+    # one descriptor per shard (a memmap each) passes the usual 1024 open-files limit at ~1000 shards: a corpus of
+    # 10^6 utterances at the default shard size, or LibriSpeech 960 h at --shard-size 250
+    assert len(list(fd_dir.iterdir())) - before < 10
+    flat = [codes for shard in shards for _, codes in shard]
+    assert len(store) == 600 and all(np.array_equal(store[i], flat[i]) for i in range(600))
+    assert all(store[i].dtype == np.int64 for i in (0, -1))
+
+
+def test_token_directories_that_overlap_are_refused_as_one_corpus(tmp_path):
+    codes = np.arange(5)
+    _write_store(tmp_path / "a", [[("x", codes), ("y", codes)]])
+    _write_store(tmp_path / "b", [[("z", codes), ("y", codes)]])
+    _write_store(tmp_path / "c", [[("w", codes)]])
+    assert [e.id for e in open_tokens(f"{tmp_path / 'a'},{tmp_path / 'c'}").entries] == ["x", "y", "w"]
+    with pytest.raises(TokenStoreError, match="utterance id 'y' is in both .*a and .*b"):
+        open_tokens(f"{tmp_path / 'a'},{tmp_path / 'b'}")
+    with pytest.raises(TokenStoreError, match="utterance id 'x'"):  # one directory given twice
+        open_tokens(f"{tmp_path / 'a'},{tmp_path / 'c'},{tmp_path / 'a'}")
