@@ -292,7 +292,7 @@ class CheckpointManager:
                     with open(f, "rb") as fh:
                         os.fsync(fh.fileno())
                 _fault("kill_before_rename", step, tmp)
-                trash = final.with_name(f".trash-{final.name}")
+                trash = _free_trash_name(final)
                 replace_folder(tmp, final, trash)  # a re-saved step (e.g. the final one): the old one kept until then
                 _fsync_dir(self.directory)
                 shutil.rmtree(trash, ignore_errors=True)
@@ -315,7 +315,7 @@ class CheckpointManager:
 
     def _prune(self) -> None:
         for old in self.checkpoints()[: -self.keep_last]:
-            trash = old.with_name(f".trash-{old.name}")
+            trash = _free_trash_name(old)
             os.replace(old, trash)  # rename first: a half-deleted folder is never mistaken for a checkpoint
             shutil.rmtree(trash, ignore_errors=True)
         for stale in self.directory.glob(".t*-" + _PREFIX + "*"):  # leftovers of a run killed mid-save
@@ -358,6 +358,19 @@ class CheckpointManager:
         return state
 
 
+def _free_trash_name(folder: Path) -> Path:
+    """A name to rename `folder` to before deleting it: `.trash-<name>`, with any leftover of that name (a run
+    killed while deleting one, or files a delete could not remove) removed first, or, where that cannot be removed,
+    `.trash-<name>-<n>`. Renaming onto a leftover would fail (not empty), and with it every later save."""
+    trash = folder.with_name(f".trash-{folder.name}")
+    shutil.rmtree(trash, ignore_errors=True)
+    n = 0
+    while trash.exists() or trash.is_symlink():
+        n += 1
+        trash = folder.with_name(f".trash-{folder.name}-{n}")
+    return trash
+
+
 def read_versioned_json(path: str | os.PathLike, version: int, error: type[Exception], hint: str = "") -> dict:
     """The JSON object in `path`, whose "format_version" must be `version`; else `error` naming the file and why.
 
@@ -374,3 +387,13 @@ def read_versioned_json(path: str | os.PathLike, version: int, error: type[Excep
     if found != version:
         raise error(f"{path}: format version {found!r}, this code reads {version}")
     return data
+
+
+def refuse_unknown_keys(path: str | os.PathLike, error: type[Exception], sections: dict[str, tuple[dict, set]]) -> None:
+    """`error` naming every key of a saved JSON file that this code does not read; `sections` maps a section's name
+    ("" for the top level) to (its mapping, the keys read there). A typo ("pause_second") or a setting of another
+    version would otherwise be ignored without a word and its default used."""
+    unknown = [f"{name}.{key}" if name else key for name, (data, known) in sections.items()
+               for key in sorted(set(data) - set(known))]
+    if unknown:
+        raise error(f"{path}: unknown keys {unknown} (a typo, or a setting of another version?)")

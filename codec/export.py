@@ -31,9 +31,12 @@ def folder_label(path: str | Path) -> str:
     """A model folder's name for people: its own, or for a run's final/ or best/ its run's
     (exp/codec-16384-sg/final -> codec-16384-sg)."""
     path = Path(path)
-    if path.name in ("final", "best") and path.resolve().parent.name:
+    # "." and ".." (and "exp/run/..") have no name of their own: theirs is the folder they resolve to. An empty label
+    # or ".." would put a system's results in its parent's folder (pipelines.evaluate joins it to a path).
+    name = path.name if path.name not in ("", ".", "..") else path.resolve().name or str(path.resolve())
+    if name in ("final", "best") and path.resolve().parent.name:
         return path.resolve().parent.name
-    return path.name
+    return name
 
 
 def codec_from_checkpoint(checkpoint: str | Path) -> tuple[Codec, int]:

@@ -9,6 +9,7 @@ from_pretrained(dir, codec=...) refuses a codec whose fingerprint differs from t
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -18,7 +19,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_model, save_model
 from transformers import LlamaForCausalLM
 
-from codec.checkpoint import atomic_directory, read_versioned_json
+from codec.checkpoint import atomic_directory, read_versioned_json, refuse_unknown_keys
 from lm.config import LMConfig
 from lm.identity import CodecIdentity
 from lm.text import TextTokenizer
@@ -105,11 +106,19 @@ class SpeechLM:
         saved = read_versioned_json(config_path, LM_FORMAT_VERSION, LMLoadError, hint)
         if not weights_path.exists():
             raise LMLoadError(f"{weights_path}: file not found{hint}")
+        if saved.get("architecture") != "LlamaForCausalLM":
+            raise LMLoadError(f"{config_path}: architecture {saved.get('architecture')!r}, this code builds "
+                              f"'LlamaForCausalLM'")
         try:
             config, vocab = LMConfig.from_dict(saved["lm"]), Vocabulary.from_dict(saved["vocabulary"])
             identity = CodecIdentity.from_dict(saved["codec"])
         except (KeyError, TypeError, ValueError) as e:
             raise LMLoadError(f"{config_path}: incomplete or inconsistent ({e!r})") from None
+        refuse_unknown_keys(config_path, LMLoadError, {
+            "": (saved, {"format_version", "architecture", "lm", "vocabulary", "codec"}),
+            "lm": (saved["lm"], {f.name for f in dataclasses.fields(LMConfig)}),
+            "vocabulary": (saved["vocabulary"], set(vocab.to_dict())),
+            "codec": (saved["codec"], {f.name for f in dataclasses.fields(CodecIdentity)})})
         tokenizer = TextTokenizer.load(directory)
         model = build_llama(config, vocab)
         try:  # the header first: an unreadable file and weights of another shape get different messages
@@ -133,3 +142,4 @@ class SpeechLM:
         if codec is not None:
             lm.check_codec(codec)
         return lm
+

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import sentencepiece as spm
 
-from codec.checkpoint import read_versioned_json
+from codec.checkpoint import read_versioned_json, refuse_unknown_keys
 from codec.cli import positive_int, run_main
 from lm.normalize import normalize_text
 from lm.phonemes import phonemize, phonemize_many
@@ -133,6 +133,10 @@ class TextTokenizer:
         if not model_path.exists():
             raise TokenizerError(f"{model_path}: file not found")
         settings = read_versioned_json(settings_path, TOKENIZER_FORMAT_VERSION, TokenizerError)
+        expected = {"format_version", *TextConfig.__dataclass_fields__, "alphabet", "pieces"}
+        refuse_unknown_keys(settings_path, TokenizerError, {"": (settings, expected)})
+        if missing := sorted(expected - set(settings)):
+            raise TokenizerError(f"{settings_path}: missing keys {missing}")
         config = TextConfig(**{k: settings[k] for k in TextConfig.__dataclass_fields__})
         try:
             tokenizer = cls(model_path.read_bytes(), config, settings["alphabet"])

@@ -37,7 +37,7 @@ import numpy as np
 import torch
 
 from codec import Codec
-from codec.checkpoint import atomic_directory, read_versioned_json
+from codec.checkpoint import atomic_directory, read_versioned_json, refuse_unknown_keys
 from lm.generate import SamplingConfig, generate_codes
 from lm.model import SpeechLM
 from lm.tokens import file_sha256
@@ -137,6 +137,7 @@ class TTSPipeline:
             raise PipelineLoadError(f"{directory}: TTS model folder not found")
         saved = read_versioned_json(path, PIPELINE_FORMAT_VERSION, PipelineLoadError,
                                     f" (is {directory} a TTS pipeline folder with codec/ and lm/?)")
+        refuse_unknown_keys(path, PipelineLoadError, {"": (saved, {"format_version", "sampling", "pause_seconds"})})
         try:
             sampling = SamplingConfig.from_saved(saved.get("sampling", {}))
         except TypeError as e:

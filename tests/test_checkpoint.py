@@ -1,4 +1,5 @@
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -6,6 +7,8 @@ import torch
 
 from codec.checkpoint import CheckpointError, CheckpointManager, atomic_directory
 from codec.schedule import lr_at, ramp_at
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def model_and_opt(seed=0):
@@ -265,3 +268,78 @@ def test_a_failed_swap_puts_the_old_folder_back_and_leaves_a_siblings_leftovers(
     with atomic_directory(tmp_path / "model") as d:
         (d / "a.txt").write_text("newer")
     assert sorted(p.name for p in tmp_path.iterdir()) == [sibling.name, "model"]
+
+
+# -- persistence review (2026-12): leftovers of deletes, and the LM's config.json keys ------------------------------
+
+def test_a_trash_leftover_fails_neither_a_save_nor_pruning(tmp_path):
+    """A `.trash-step_X` left beside a live step_X (a run killed while deleting a re-saved step's old copy, or files
+    a delete could not remove) made every later save that pruned step_X, or re-saved it, fail (rename onto a
+    non-empty folder) although the checkpoint had been written; keep_last then no longer held."""
+    model, opt = model_and_opt()
+    ckpt = CheckpointManager(tmp_path, keep_last=2)
+    for step in (1, 2):
+        ckpt.save(step, {"model": model}, {"opt": opt})
+    for name in (".trash-step_00000001", ".trash-step_00000002"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "model.safetensors").write_bytes(b"left over")
+    ckpt.save(2, {"model": model}, {"opt": opt})  # a re-saved step
+    ckpt.save(3, {"model": model}, {"opt": opt})  # prunes step 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["step_00000002", "step_00000003"]
+    ckpt.load(ckpt.latest(), {"model": model}, {"opt": opt})
+
+
+def test_lm_config_with_an_unknown_key_or_another_architecture_is_refused_naming_it(tmp_path):
+    """The codec's config.json refuses keys it does not read; the LM's ignored them without a word (a typo such as
+    lm.num_layer, or codec.tokenizer_fingerprnt, loaded as if absent)."""
+    import json
+
+    from lm.config import LMConfig
+    from lm.identity import CodecIdentity
+    from lm.model import LMLoadError, SpeechLM
+    from lm.text import TextConfig, TextTokenizer
+
+    tokenizer = TextTokenizer.train(["the cat sat on the mat", "a dog ran in the park"] * 5, TextConfig(vocab_size=48))
+    torch.manual_seed(0)
+    lm = SpeechLM.create(LMConfig.preset("debug"), tokenizer, CodecIdentity("ab" * 32, 64, 50.0, 16000, "cd" * 32))
+    lm.save_pretrained(tmp_path / "lm")
+    path = tmp_path / "lm" / "config.json"
+    good = json.loads(path.read_text())
+    SpeechLM.from_pretrained(tmp_path / "lm")
+    for edit, message in [(lambda c: c["lm"].update(num_layer=4), r"unknown keys \['lm.num_layer'\]"),
+                          (lambda c: c.update(vocabluary={}), r"unknown keys \['vocabluary'\]"),
+                          (lambda c: c["codec"].update(tokenizer_fingerprnt="x"), "codec.tokenizer_fingerprnt"),
+                          (lambda c: c["vocabulary"].update(bos=1), "vocabulary.bos"),
+                          (lambda c: c.update(architecture="MistralForCausalLM"), "architecture 'MistralForCausalLM'")]:
+        saved = json.loads(json.dumps(good))
+        edit(saved)
+        path.write_text(json.dumps(saved))
+        with pytest.raises(LMLoadError, match=message):
+            SpeechLM.from_pretrained(tmp_path / "lm")
+    # the tokenizer's settings beside it, likewise: a typo loaded, a missing key was a bare KeyError
+    from lm.text import TokenizerError
+
+    path.write_text(json.dumps(good))
+    settings_path = tmp_path / "lm" / "tokenizer.json"
+    settings = json.loads(settings_path.read_text())
+    settings_path.write_text(json.dumps({**settings, "phonemess": True}))
+    with pytest.raises(TokenizerError, match=r"unknown keys \['phonemess'\]"):
+        SpeechLM.from_pretrained(tmp_path / "lm")
+    settings_path.write_text(json.dumps({k: v for k, v in settings.items() if k != "pieces"}))
+    with pytest.raises(TokenizerError, match=r"missing keys \['pieces'\]"):
+        SpeechLM.from_pretrained(tmp_path / "lm")
+
+
+def test_a_pipeline_json_with_an_unknown_key_is_refused_naming_it(tmp_path):
+    """pipeline.json's "pause_second" (a typo) loaded with the default pause of 0.15 s, without a word."""
+    import json
+    import shutil
+
+    from pipelines.tts import PipelineLoadError, TTSPipeline
+
+    model = tmp_path / "model"
+    shutil.copytree(REPO / "pipelines" / "default_model", model)
+    saved = json.loads((model / "pipeline.json").read_text())
+    (model / "pipeline.json").write_text(json.dumps({**saved, "pause_second": 0.5}))
+    with pytest.raises(PipelineLoadError, match=r"pipeline.json: unknown keys \['pause_second'\]"):
+        TTSPipeline.from_pretrained(model)

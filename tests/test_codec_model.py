@@ -553,3 +553,41 @@ def test_fresh_fsq_codec_spreads_speech_over_codes(preset):
     uniform = len(codec.config.levels) / 12  # mean ||z_e - z_q||^2 on the grid if rounding error were uniform
     assert float(codec.quantizer.quantization_error(lat.z_e, lat.z_q).mean()) > 0.3 * uniform
     assert lat.codes.unique().numel() >= 5
+
+
+# -- persistence review (2026-12): float16 decoder storage, folder labels -----------------------------------------
+
+def test_float16_decoder_storage_keeps_the_codes_and_the_tokenizer_fingerprint(tmp_path):
+    """decoder_dtype=float16: the tokenizer's weights come back bitwise, the decoder's as their float16 rounding in
+    float32 parameters; the codes and tokenizer_fingerprint() stay, the full fingerprint does not."""
+    source = make_codec()
+    for p in source.parameters():
+        p.data.add_(0.01 * torch.randn_like(p))
+    source.save_pretrained(tmp_path / "c", decoder_dtype=torch.float16)
+    loaded = Codec.from_pretrained(tmp_path / "c")
+    for name, weight in loaded.state_dict().items():
+        kept = source.state_dict()[name]
+        expected = kept if source.is_tokenizer_weight(name) or not kept.is_floating_point() else kept.half().float()
+        assert weight.dtype == kept.dtype and torch.equal(weight, expected), name
+    wav = torch.randn(2, 4800) * 0.1
+    codes, frames = source.encode(wav)
+    assert torch.equal(loaded.encode(wav)[0], codes)
+    assert torch.allclose(loaded.decode(codes, frames), source.decode(codes, frames), atol=1e-3)
+    assert loaded.tokenizer_fingerprint() == source.tokenizer_fingerprint()
+    assert loaded.fingerprint() != source.fingerprint()
+
+
+def test_folder_label_of_dot_and_dotdot_is_the_folder_they_name(tmp_path, monkeypatch):
+    """`--codec .` was labelled "" and `--codec ..` "..": pipelines.evaluate joins the label to its output folder,
+    so their results landed in codec/ itself or in the output folder's root."""
+    from codec.export import folder_label
+
+    final = tmp_path / "exp" / "codec-16384-sg" / "final"
+    final.mkdir(parents=True)
+    assert folder_label(final) == folder_label(f"{final}/") == "codec-16384-sg"
+    assert folder_label(tmp_path / "exp" / "other") == "other"
+    monkeypatch.chdir(final)
+    assert folder_label(".") == folder_label("./") == folder_label("../final") == "codec-16384-sg"
+    assert folder_label("..") == "codec-16384-sg"
+    monkeypatch.chdir(tmp_path / "exp")
+    assert folder_label(".") == "exp"
