@@ -188,7 +188,14 @@ def write_manifest(path: str | os.PathLike, utterances: list[Utterance]) -> None
 
 
 class _AudioSource(Dataset):
-    """Shared loading: an unreadable file found at load time is counted and replaced by the next usable one."""
+    """Shared loading: an unreadable file found at load time is counted and replaced by the next usable one.
+
+    What an index loads depends only on the files, never on what this process (or a DataLoader worker) loaded
+    before: a file found unreadable is tried again when drawn again (and logged once), so a resumed run, or one
+    with another number of workers, substitutes exactly as the uninterrupted one. (Skipping by a remembered id
+    made it depend on history: another entry under the same id was skipped after the first failed, but loaded
+    after a resume.)
+    """
 
     def __init__(self, manifest: Manifest, sample_rate: int):
         if len(manifest) == 0:
@@ -205,13 +212,12 @@ class _AudioSource(Dataset):
         for k in range(len(self.manifest)):
             i = (index + k) % len(self.manifest)
             utt = self.manifest[i]
-            if utt.id in self.failures:
-                continue
             try:
                 return i, load_audio(utt.audio, self.sample_rate)
             except AudioError as e:
-                self.failures[utt.id] = str(e)
-                log.warning("skipping %s (%d skipped so far): %s", utt.id, len(self.failures), e)
+                if utt.id not in self.failures:  # reported once; tried again next time (see the class doc)
+                    self.failures[utt.id] = str(e)
+                    log.warning("skipping %s (%d skipped so far): %s", utt.id, len(self.failures), e)
         raise AudioError(f"manifest {self.manifest.path}: none of its {len(self.manifest)} files could be read")
 
 
@@ -220,7 +226,9 @@ class CropDataset(_AudioSource):
 
     item -> {"audio": float32 [segment_samples], "length": valid samples, "failed": [(id, reason), ...]}; clips
     shorter than the segment are zero-padded. An index past the end means a later epoch (index // len): the crop
-    offset is a pure function of (seed, epoch, utterance), so runs repeat exactly and every epoch sees other crops.
+    offset is a pure function of (seed, epoch, position index % len), so runs repeat exactly and every epoch sees
+    other crops; a file standing in for an unreadable one is cropped by the position it fills, not as at its own
+    (which would repeat its own crop of that epoch exactly).
     "failed" lists the files found unreadable while loading this item (usually none): a DataLoader worker records
     them in its own copy of `failures`, which the main process never sees, so they travel with the item.
     """
@@ -236,7 +244,7 @@ class CropDataset(_AudioSource):
         failed = list(self.failures.items())[known:]  # `failures` only grows, in insertion order
         n = len(audio)
         if n > self.segment_samples:
-            rng = np.random.default_rng([self.seed, index // len(self), i])
+            rng = np.random.default_rng([self.seed, index // len(self), index % len(self)])
             start = int(rng.integers(0, n - self.segment_samples + 1))
             audio = audio[start : start + self.segment_samples]
             length = self.segment_samples
@@ -289,8 +297,11 @@ def collate_padded(batch: list[dict]) -> dict:
 class ResumableSampler(Sampler[int]):
     """An endless, deterministic stream of dataset indices, sharded across processes, that resumes mid-epoch.
 
-    Epoch e is a permutation drawn from (seed, e); rank r of `world_size` takes every world_size-th index of it.
-    Indices are yielded as e * num_items + i, so a dataset can tell epochs apart (CropDataset draws new crops).
+    Epoch e is a permutation drawn from (seed, e); rank r of `world_size` takes every world_size-th index of it,
+    num_items // world_size of them, so that every rank's epoch is as long: the num_items % world_size items left
+    at the permutation's end are dropped for that epoch (not padded with repeats; other items each epoch, as the
+    permutation changes). Together the ranks cover the rest of the epoch exactly once. Indices are yielded as
+    e * num_items + i, so a dataset can tell epochs apart (CropDataset draws new crops).
     `start` is how many indices this rank has already consumed (step x per-rank batch size), which is why the
     training loops need not save any sampler state beyond their step.
     """

@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 
 import torch
+from accelerate.utils import gather_object
 from torch.utils.data import DataLoader
 
 from codec.audio import save_wav
@@ -234,6 +235,14 @@ SCHEDULE_SETTINGS = ("steps", "lr", "warmup_steps", "adv_start_step", "sg_ramp_s
 ADDED_SCHEDULE_DEFAULTS = {"sg_ramp_steps": 0}
 
 
+def all_failures(failures: dict[str, str]) -> dict[str, str]:
+    """Every process's load-time failures, on every process (a collective: all processes call it)."""
+    merged: dict[str, str] = {}
+    for part in gather_object([failures]):
+        merged.update(part)
+    return merged
+
+
 def warmup_steps(args) -> int:
     return args.warmup_steps if args.warmup_steps is not None else max(1, args.steps // 50)
 
@@ -351,6 +360,7 @@ def main(argv=None) -> Path:
     ckpt = CheckpointManager(out / "checkpoints", keep_last=args.keep_last, accelerator=accelerator)
     models, optimizers = {"generator": generator, "discriminators": disc}, {"generator": opt_g, "discriminators": opt_d}
     step, nonfinite_state, saved_items = 0, None, None
+    failures: dict[str, str] = {}  # training files found unreadable at load time (CropDataset's "failed")
     if ckpt.latest() is not None and not args.resume:  # a fresh run would overwrite its checkpoints and final/
         sys.exit(f"{out} already has checkpoints (latest {ckpt.latest().name}): pass --resume, or use a new --out")
     if args.resume and ckpt.latest() is not None:
@@ -369,6 +379,7 @@ def main(argv=None) -> Path:
         step, nonfinite_state = state["step"], state.get("nonfinite")
         init_fingerprint = state.get("init_fingerprint")  # what the run started from, not what the folder holds now
         start_distance = state.get("quantizer_start_distance")
+        failures = dict(state.get("load_failures", {}))  # found before the kill: the final summary lists them too
         saved_items = state.get("train_items")  # absent in checkpoints written before it was recorded
         notice = check_resume_settings(state["args"], args, step, ckpt.latest())
         if notice is not None:
@@ -394,7 +405,6 @@ def main(argv=None) -> Path:
     batches = iter(DataLoader(train_set, args.batch_size, sampler=sampler, collate_fn=collate_padded,
                               num_workers=workers, pin_memory=accelerator.device.type == "cuda",
                               worker_init_fn=ignore_stop_signals, generator=torch.Generator().manual_seed(args.seed)))
-    failures: dict[str, str] = {}  # training files found unreadable at load time (CropDataset's "failed")
     dev_set = None
     if args.dev_manifest:
         # the codec cannot encode less than one frame: such an utterance would stop the run at its first evaluation
@@ -485,7 +495,8 @@ def main(argv=None) -> Path:
                 guard.good()
             stopping = step < args.steps and stop.requested(step)  # after the last step the run just ends
             if step % args.save_every == 0 or step == args.steps or stopping:
-                saver.save(step, models, optimizers, {**train_state, "nonfinite": guard.state_dict()})
+                saver.save(step, models, optimizers, {**train_state, "nonfinite": guard.state_dict(),
+                                                      "load_failures": all_failures(failures)})
             if stopping:
                 stop.stop(step, ckpt, logger)
             if dev_set is not None and (step % args.eval_every == 0 or step == args.steps):
@@ -496,7 +507,7 @@ def main(argv=None) -> Path:
                     write_json(out / "eval" / f"step_{step:08d}.json", metrics)
                 accelerator.wait_for_everyone()
     logger.close()
-    unusable = train_set.manifest.skipped + sorted(failures.items())
+    unusable = train_set.manifest.skipped + sorted(all_failures(failures).items())
     if unusable:  # the broken entries, once, with their reasons (each was skipped; none stopped the run)
         logger.warn(f"{len(unusable)} training entries skipped:\n" + "\n".join(f"  {n}: {r}" for n, r in unusable))
     if guard.total or saver.failures:

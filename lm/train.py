@@ -278,8 +278,10 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
 
     # The data position is a function of the step: every rank has consumed step * rows_per_rank_step rows.
     sampler = ResumableSampler(len(train_rows), cfg.seed, rank, world, start=start_step * rows_per_rank_step)
+    # its own generator: iter() draws a worker seed from it, which would move the global RNG just restored
     loader = DataLoader(train_rows, batch_size=rows_per_micro, sampler=sampler,
-                        collate_fn=partial(collate_rows, pad_id=vocab.pad))
+                        collate_fn=partial(collate_rows, pad_id=vocab.pad),
+                        generator=torch.Generator().manual_seed(cfg.seed))
     batches = iter(loader)
 
     logger = TrainLogger(accelerator, out / "tensorboard", cfg.steps, start_step, desc="lm")

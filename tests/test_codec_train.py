@@ -173,6 +173,12 @@ def test_unusable_files_are_set_aside_and_reported(synth_corpus, tmp_path, capsy
     assert "1 training entries skipped:\n  broken: " in capsys.readouterr().err
     assert "skipped short: " in caplog.text and "under the minimum of 20 ms (one codec frame)" in caplog.text
     assert json.loads((out / "eval" / "step_00000001.json").read_text())["eval/mel"] > 0
+    # resumed after the file was mended, the final list still names what the steps before the resume set aside
+    # (it was kept only in the killed process's memory)
+    sf.write(tmp_path / "nan.wav", np.full(8000, 0.01, np.float32), 16000, subtype="FLOAT")
+    main(train_args({"train": tmp_path / "train.jsonl"}, out, "--steps", "2", "--adv-start-step", "1",
+                    "--num-workers", "2", "--resume"))
+    assert "1 training entries skipped:\n  broken: " in capsys.readouterr().err
 
 
 def test_resume_refuses_other_data_settings_and_names_a_schedule_change(synth_corpus, tmp_path, capsys):

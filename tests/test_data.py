@@ -152,3 +152,61 @@ def test_crop_items_carry_the_files_found_unreadable_out_of_loader_workers(tmp_p
     failed = dict(pair for item in batch["failed"] for pair in item)
     assert list(failed) == ["u1"] and "not a readable audio file" in failed["u1"]
     assert ds.failures == {}  # a worker's copy recorded it, not the main process's
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Data-path review: substitution independent of history, stand-ins cropped by their position, sampler remainders
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def nan_wav(path, seconds=1.0):
+    # a header that reads (read_manifest keeps the entry) over samples that do not (found only at load time)
+    x = np.zeros(int(16000 * seconds), np.float32)
+    x[3] = np.nan
+    sf.write(path, x, 16000, subtype="FLOAT")
+
+
+def test_what_an_index_loads_does_not_depend_on_what_was_loaded_before(tmp_path):
+    # Two entries under one id, the first unreadable: skipping by the remembered id dropped the second once the
+    # first had failed, but loaded it in a resumed run (fresh dataset), so the resumed run's crops differed.
+    m = read_manifest(make_corpus(tmp_path, durations=(2.0, 2.0)))
+    nan_wav(tmp_path / "wavs" / "bad.wav")
+    utts = list(m) + [Utterance("dup", str(tmp_path / "wavs" / "bad.wav"), "", "s", 1.0, 16000),
+                      Utterance("dup", m[1].audio, "", "s", 2.0, 16000)]
+    write_manifest(tmp_path / "dup.jsonl", utts)
+    m = read_manifest(tmp_path / "dup.jsonl")
+    fresh = CropDataset(m, 16000, 4000, seed=1)[3]  # what a resumed run loads first
+    ran = CropDataset(m, 16000, 4000, seed=1)
+    assert ran[2]["failed"][0][0] == "dup"  # the bad entry, replaced
+    again = ran[3]
+    assert torch.equal(again["audio"], fresh["audio"]) and again["failed"] == []  # reported once
+    assert list(ran.failures) == ["dup"]
+
+
+def test_a_stand_in_is_cropped_by_the_position_it_fills(tmp_path):
+    # u1 unreadable: position 1 loads u2, which must not repeat u2's own crop of that epoch exactly
+    m = read_manifest(make_corpus(tmp_path, durations=(2.0, 2.0, 2.0)))
+    nan_wav(tmp_path / "wavs" / "u1.wav")
+    ds = CropDataset(m, 16000, 4000, seed=5)
+    for epoch in range(3):
+        stand_in, own = ds[epoch * 3 + 1], ds[epoch * 3 + 2]
+        assert stand_in["length"] == own["length"] == 4000
+        assert not torch.equal(stand_in["audio"], own["audio"])
+    assert torch.equal(ds[1]["audio"], CropDataset(m, 16000, 4000, seed=5)[1]["audio"])  # still deterministic
+
+
+@pytest.mark.parametrize("num_items,world_size", [(11, 4), (7, 2), (10, 3)])
+def test_resumable_sampler_drops_each_epochs_remainder_and_resumes_across_epochs(num_items, world_size):
+    per_rank = num_items // world_size
+    streams = [take(ResumableSampler(num_items, seed=2, rank=r, world_size=world_size), 3 * per_rank)
+               for r in range(world_size)]
+    for epoch in range(3):
+        seen = [i for s in streams for i in s[epoch * per_rank : (epoch + 1) * per_rank]]
+        assert len(set(seen)) == len(seen) and all(i // num_items == epoch for i in seen)
+        assert num_items - len(seen) == num_items % world_size  # dropped, not padded with repeats
+    batch = 3  # does not divide the shard: batches straddle epochs
+    for r in range(world_size):
+        full = take(ResumableSampler(num_items, seed=2, rank=r, world_size=world_size), 6 * batch)
+        for step in range(6):
+            resumed = ResumableSampler(num_items, seed=2, rank=r, world_size=world_size, start=step * batch)
+            assert take(resumed, (6 - step) * batch) == full[step * batch :]
