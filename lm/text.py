@@ -23,7 +23,7 @@ import sentencepiece as spm
 from codec.checkpoint import read_versioned_json, refuse_unknown_keys
 from codec.cli import positive_int, run_main
 from lm.normalize import normalize_text
-from lm.phonemes import phonemize, phonemize_many
+from lm.phonemes import PhonemizerError, phonemize, phonemize_many
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,9 @@ class TextTokenizer:
         alphabet = "".join(sorted(set("".join(strings)) - {" "}))
         # unk + the word-boundary piece + one piece per character is the least sentencepiece accepts.
         vocab_size = max(config.vocab_size, len(alphabet) + 2)
+        # sentencepiece skips a sentence longer than max_sentence_length bytes (4192 by default): a character only
+        # such a sentence holds would be in the alphabet, kept by encode(), and come out as <unk>
+        longest = max(len(s.encode("utf-8")) for s in strings)
         model = io.BytesIO()
         try:
             spm.SentencePieceTrainer.train(
@@ -77,7 +80,7 @@ class TextTokenizer:
                 model_type=config.model_type, character_coverage=1.0, hard_vocab_limit=False,
                 normalization_rule_name="identity",  # normalize_text already did it; NFKC would alter IPA
                 unk_id=0, bos_id=-1, eos_id=-1, pad_id=-1,  # the LM has its own specials
-                num_threads=1, minloglevel=2)
+                num_threads=1, minloglevel=2, max_sentence_length=max(4192, longest + 1))
         except RuntimeError as e:
             raise TokenizerError(f"sentencepiece training failed on {len(strings)} sentences: {e}") from e
         return cls(model.getvalue(), config, alphabet)
@@ -168,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     texts = [u.text for m in args.manifest for u in read_manifest(m, verify_audio=False)]
     try:
         tokenizer = TextTokenizer.train(texts, TextConfig(args.vocab_size, args.model_type, args.phonemes))
-    except TokenizerError as e:
+    except (TokenizerError, PhonemizerError) as e:  # espeak-ng missing or failing: its message names the text
         print(f"error: {e}", file=sys.stderr)
         return 2
     with atomic_directory(args.out) as tmp:

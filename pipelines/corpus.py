@@ -15,9 +15,11 @@ import logging
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -31,6 +33,9 @@ from codec.data import Utterance, read_manifest, write_manifest
 log = logging.getLogger("pipelines.corpus")
 
 SAMPLE_RATE = 16000
+# A render whose peak stays below this is silence (flite and espeak-ng answer text with no words with 0.2 s of
+# near-silence, peak < 0.005; their speech peaks at 0.2-0.7), not an utterance to put in a manifest.
+SILENT_PEAK = 0.02
 # Debian's `fortunes` package; SGSPEECH_FORTUNES_DIR points elsewhere (e.g. the package unpacked on a machine
 # without apt, scripts/gpu/env.sh)
 FORTUNES_DIR = Path(os.environ.get("SGSPEECH_FORTUNES_DIR", "/usr/share/games/fortunes"))
@@ -66,6 +71,8 @@ def librispeech_manifest(root: Path, subset: str, out_dir: Path) -> tuple[list[U
     subset_dir = librispeech_subset_dir(root, subset)
     utterances, skipped, transcribed = [], [], set()
     for trans in sorted(subset_dir.glob("*/*/*.trans.txt")):
+        if trans.name.startswith("."):  # macOS's ._ AppleDouble files and other hidden leftovers
+            continue
         speaker = trans.parent.parent.name
         try:
             lines = trans.read_text(encoding="utf-8").splitlines()
@@ -78,6 +85,9 @@ def librispeech_manifest(root: Path, subset: str, out_dir: Path) -> tuple[list[U
             uid, _, text = line.strip().partition(" ")
             audio = trans.parent / f"{uid}.flac"
             transcribed.add(audio)
+            if not any(ch.isalnum() for ch in text):
+                skipped.append((uid, f"{trans}: its line has no words ({text.strip()!r})"))
+                continue
             try:
                 frames, rate = audio_info(audio)
             except AudioError as e:
@@ -85,7 +95,8 @@ def librispeech_manifest(root: Path, subset: str, out_dir: Path) -> tuple[list[U
                 continue
             utterances.append(Utterance(uid, str(audio), text.strip(), speaker, frames / rate, rate))
     skipped += [(flac.stem, f"{flac}: no line in its chapter's transcript")
-                for flac in sorted(subset_dir.glob("*/*/*.flac")) if flac not in transcribed]
+                for flac in sorted(subset_dir.glob("*/*/*.flac"))
+                if flac not in transcribed and not flac.name.startswith(".")]
     if not utterances:
         raise CorpusError(f"LibriSpeech subset {subset!r} in {subset_dir}: no utterances found")
     return utterances, skipped
@@ -154,7 +165,8 @@ def wordnet_examples(wordnet_dir: Path = WORDNET_DIR, held_out: list[str] = (), 
                 example = example.strip()
                 if 4 <= len(example.split()) <= 20 and re.fullmatch(r"[A-Za-z ,.'?!;:-]+", example):
                     examples.add(example)
-    held, known = {normalize_text(t) for t in held_out}, {normalize_text(t) for t in known}
+    # a held-out text with no words normalizes to "", which every example contains: it holds nothing out
+    held, known = {normalize_text(t) for t in held_out} - {""}, {normalize_text(t) for t in known}
     kept = []
     for example in sorted(examples):
         text = normalize_text(example)
@@ -180,6 +192,12 @@ def _check_synthesizers(voices: list[str]) -> None:
             raise CorpusError(f"flite voice(s) {unknown} not available; flite has {available}")
     if any(v.startswith("espeak:") for v in voices) and shutil.which("espeak-ng") is None:
         raise CorpusError("espeak-ng not found: install it with `apt-get install espeak-ng`")
+    for voice in (v for v in voices if v.startswith("espeak:")):  # a failed render is skipped: a voice that fails
+        # them all must be refused here, not leave its share of the sentences out
+        proc = subprocess.run(["espeak-ng", "-q", "-v", voice.split(":", 1)[1], "a"], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise CorpusError(f"espeak-ng voice {voice.split(':', 1)[1]!r} not available: {proc.stderr.strip()} "
+                              "(`espeak-ng --voices` lists them)")
 
 
 def speaker_name(voice: str) -> str:
@@ -187,21 +205,49 @@ def speaker_name(voice: str) -> str:
 
 
 def render(voice: str, text: str, out_path: Path) -> float:
-    """Render `text` with `voice` to a 16 kHz mono wav at `out_path` (atomically); returns its duration in s."""
+    """Render `text` with `voice` to a 16 kHz mono wav at `out_path` (atomically); returns its duration in s.
+
+    CorpusError when the synthesizer fails, writes no samples, or writes silence (text with no words)."""
     with tempfile.TemporaryDirectory() as tmp:
         text_file, raw = os.path.join(tmp, "text.txt"), os.path.join(tmp, "raw.wav")
         Path(text_file).write_text(text + "\n", encoding="utf-8")
         proc = subprocess.run(_synthesizer_command(voice, text_file, raw), capture_output=True, text=True)
         if proc.returncode != 0 or not os.path.exists(raw):
             raise CorpusError(f"{voice} failed on {text!r}: {proc.stderr.strip()}")
-        audio = load_audio(raw, SAMPLE_RATE)
+        try:
+            audio = load_audio(raw, SAMPLE_RATE)
+        except AudioError as e:  # e.g. kal16 writes a wav with no samples for text with no words
+            raise CorpusError(f"{voice} on {text!r}: unusable output ({e})") from None
         peak = float(np.abs(audio).max())
+        if peak < SILENT_PEAK:
+            raise CorpusError(f"{voice} on {text!r}: silent output (peak {peak:.4f})")
         if peak > 0.99:  # resampling can overshoot: keep clear of clipping
             audio *= 0.99 / peak
-        part = out_path.with_name(out_path.name + ".part")
+    # a part name of this call's own: two builds of one folder at once render the same files at the same time
+    # (not mkstemp: its file is private to its owner, and the wav keeps the mode of the file it is written into)
+    part = out_path.with_name(f"{out_path.name}.{os.getpid()}-{threading.get_ident()}.part")
+    try:
         save_wav(part, audio, SAMPLE_RATE)
         os.replace(part, out_path)
+    finally:
+        if os.path.exists(part):
+            os.unlink(part)
     return len(audio) / SAMPLE_RATE
+
+
+def rendered_duration(path: Path) -> float | None:
+    """The duration of a complete render at `path` (a 16 kHz wav whose RIFF size is its file's size), else None: a
+    file cut short (a copy or disk that filled up) still has a readable header, and libsndfile reports the frames
+    that are there, so the header alone would pass half a sentence."""
+    try:
+        frames, rate = audio_info(path)
+        with open(path, "rb") as f:
+            riff, size, wave = struct.unpack("<4sI4s", f.read(12))
+    except (AudioError, OSError, struct.error):
+        return None
+    if riff != b"RIFF" or wave != b"WAVE" or size + 8 != path.stat().st_size or rate != SAMPLE_RATE:
+        return None
+    return frames / rate
 
 
 def split_sizes(n: int, dev_fraction: float, test_fraction: float) -> tuple[int, int, int]:
@@ -225,7 +271,9 @@ def build_synth(out_dir: Path, voices: list[str], max_utts: int | None = None, t
     """Render sentences with the voices and write train/dev/test manifests with disjoint sentences.
 
     Sentences are shuffled by `seed`, split, and each is spoken by one voice drawn by `seed`. Re-running skips
-    files already rendered, so an interrupted build resumes. `held_out_of=N`: dev and test are exactly those of
+    files already rendered (complete ones: a file cut short is rendered again), so an interrupted build resumes. A
+    sentence whose render fails (synthesizer error, no samples, silence) is left out of its split, logged and
+    counted; the others keep their splits. `held_out_of=N`: dev and test are exactly those of
     the corpus of `max_utts=N` (same seed, voices and fractions) and every later sentence goes to train, so that a
     corpus grown later keeps the held-out sets earlier results were measured on.
     """
@@ -255,29 +303,37 @@ def build_synth(out_dir: Path, voices: list[str], max_utts: int | None = None, t
 
     def work(job):
         _, uid, voice, text, path = job
-        if path.exists():
-            try:
-                frames, rate = audio_info(path)
-                return frames / rate
-            except AudioError:
-                pass  # a broken leftover: render again
-        return render(voice, text, path)
+        if path.exists() and (duration := rendered_duration(path)) is not None:
+            return duration, None
+        try:  # a missing file, or a broken or cut-short leftover: render (again)
+            return render(voice, text, path), None
+        except CorpusError as e:
+            return None, str(e)
 
     # Threads suffice: the work happens in the synthesizer subprocesses.
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        durations = list(tqdm(pool.map(work, jobs), total=len(jobs), desc="rendering", unit="utt"))
-    utterances = [Utterance(uid, str(path), text, speaker_name(voice), round(d, 4), SAMPLE_RATE)
-                  for (_, uid, voice, text, path), d in zip(jobs, durations)]
+        results = list(tqdm(pool.map(work, jobs), total=len(jobs), desc="rendering", unit="utt"))
+    failed = [(uid, error) for (_, uid, *_), (_, error) in zip(jobs, results) if error is not None]
+    for uid, error in failed:
+        log.warning("skipped %s: %s", uid, error)
+    if failed and len(failed) == len(jobs):
+        raise CorpusError(f"every one of the {len(jobs)} renders failed, e.g. {failed[0][1]}")
+    # None for a failed render: the splits are cut by rank before it leaves, so no other sentence changes split
+    utterances = [None if d is None else Utterance(uid, str(path), text, speaker_name(voice), round(d, 4), SAMPLE_RATE)
+                  for (_, uid, voice, text, path), (d, _) in zip(jobs, results)]
     split_base = len(utterances) if held_out_of is None else held_out_of  # the sentences dev and test come from
     n_train, n_dev, _ = split_sizes(split_base, dev_fraction, test_fraction)
-    splits = disjoint_splits({"train": utterances[:n_train] + utterances[split_base:],
-                              "dev": utterances[n_train : n_train + n_dev],
-                              "test": utterances[n_train + n_dev : split_base]})
+    rendered = lambda utts: [u for u in utts if u is not None]
+    splits = disjoint_splits({"train": rendered(utterances[:n_train] + utterances[split_base:]),
+                              "dev": rendered(utterances[n_train : n_train + n_dev]),
+                              "test": rendered(utterances[n_train + n_dev : split_base])})
     outputs = {}
     for name, utts in splits.items():
         outputs[name] = out_dir / f"{name}.jsonl"
         write_manifest(outputs[name], utts)
         print(f"{outputs[name]}: {len(utts)} utterances, {sum(u.duration for u in utts) / 60:.1f} min")
+    if failed:
+        print(f"{len(failed)} sentence(s) not rendered, left out (their reasons are logged above)")
     return outputs
 
 
@@ -299,15 +355,27 @@ def disjoint_splits(splits: dict[str, list[Utterance]]) -> dict[str, list[Uttera
 
 def text_lines(path: Path) -> list[str]:
     """The non-empty lines of a text file, one sentence each; a sentence that repeats an earlier one (after the
-    LM's normalizer) is left out, so that it cannot be rendered twice or land in two splits."""
+    LM's normalizer) is left out, so that it cannot be rendered twice or land in two splits, and so is a line with
+    no words (only punctuation: the normalizer leaves nothing, and a synthesizer renders silence).
+    CorpusError for a file that cannot be read as UTF-8."""
     from lm.normalize import normalize_text
 
-    seen, lines = set(), []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise CorpusError(f"{path}: cannot read it as UTF-8 text ({e})") from None
+    seen, lines, wordless = set(), [], 0
+    for line in text.splitlines():
+        if not line.strip():
+            continue
         key = normalize_text(line.strip())
-        if line.strip() and key not in seen:
+        if not key:
+            wordless += 1
+        elif key not in seen:
             seen.add(key)
             lines.append(line.strip())
+    if wordless:
+        log.warning("%s: %d line(s) with no words left out", path, wordless)
     return lines
 
 

@@ -236,3 +236,146 @@ def test_bad_split_fractions_are_refused_before_anything_is_rendered(tmp_path):
     with pytest.raises(CorpusError, match="together at most 1"):
         build_synth(tmp_path / "out", ["slt"], max_utts=4, seed=0, dev_fraction=0.8, test_fraction=0.8)
     assert not (tmp_path / "out" / "wavs").exists() or not any((tmp_path / "out" / "wavs").rglob("*.wav"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Review of the corpus and text front-end: failed, silent, cut-short and concurrent renders; text with no words;
+# unreadable text files; the tokenizer's long sentences and espeak-ng failures
+# ---------------------------------------------------------------------------------------------------------------
+
+from pathlib import Path  # noqa: E402 (this block's own import)
+
+
+def test_text_file_lines_with_no_words_are_left_out_and_non_utf8_is_an_error(tmp_path):
+    """A line of punctuation only normalizes to nothing: flite rendered it as 0.2 s of near-silence into train."""
+    text = tmp_path / "lines.txt"
+    text.write_text("...\nA real sentence here.\n?!\n")
+    assert corpus.text_lines(text) == ["A real sentence here."]
+    text.write_bytes(b"Caf\xe9 au lait is nice.\n")  # Latin-1: a traceback before, not an error line
+    with pytest.raises(CorpusError, match="lines.txt: cannot read it as UTF-8"):
+        corpus.text_lines(text)
+    assert corpus.main(["synth", "--out", str(tmp_path / "out"), "--voices", "slt", "--text", str(text)]) == 2
+
+
+def test_silent_or_empty_synthesizer_output_is_a_render_error(tmp_path):
+    with pytest.raises(CorpusError, match="silent output"):
+        corpus.render("slt", "...", tmp_path / "a.wav")
+    assert not (tmp_path / "a.wav").exists()
+
+
+def test_failed_render_is_skipped_and_counted_and_the_others_keep_their_splits(tmp_path, monkeypatch, capsys):
+    text = tmp_path / "lines.txt"
+    text.write_text("The first line is here.\nA second one follows.\nAnd a third to finish.\n")
+    before = {name: [u.id for u in read_manifest(p)]
+              for name, p in build_synth(tmp_path / "a", ["slt"], text_file=text, dev_fraction=0.34,
+                                         test_fraction=0.34).items()}
+    real_render = corpus.render
+
+    def render(voice, sentence, path):
+        if sentence.startswith("A second"):
+            raise CorpusError(f"{voice} failed on {sentence!r}: synthesizer crashed")
+        return real_render(voice, sentence, path)
+
+    monkeypatch.setattr(corpus, "render", render)
+    after = {name: [u.id for u in read_manifest(p)]
+             for name, p in build_synth(tmp_path / "b", ["slt"], text_file=text, dev_fraction=0.34,
+                                        test_fraction=0.34).items()}
+    assert "1 sentence(s) not rendered" in capsys.readouterr().out
+    lost = {name: [i for i in ids if i not in after[name]] for name, ids in before.items()}
+    assert sum(len(v) for v in lost.values()) == 1  # the failed one only; every other stays in its split
+    assert {name: [i for i in ids if i in after[name]] for name, ids in before.items()} == after
+    monkeypatch.setattr(corpus, "render", lambda *a: (_ for _ in ()).throw(CorpusError("always fails")))
+    with pytest.raises(CorpusError, match="every one of the 3 renders failed"):
+        build_synth(tmp_path / "c", ["slt"], text_file=text)
+
+
+def test_cut_short_render_is_rendered_again(tmp_path):
+    text = tmp_path / "lines.txt"
+    text.write_text("The first line is here.\n")
+    manifest = build_synth(tmp_path / "out", ["slt"], text_file=text, dev_fraction=0, test_fraction=0)["train"]
+    wav = Path(read_manifest(manifest)[0].audio)
+    full = wav.read_bytes()
+    wav.write_bytes(full[: len(full) // 2])  # its header still reads: libsndfile reports the frames there are
+    build_synth(tmp_path / "out", ["slt"], text_file=text, dev_fraction=0, test_fraction=0)
+    assert wav.read_bytes() == full
+    assert json.loads(manifest.read_text())["duration"] == round(sf.info(wav).frames / 16000, 4)
+
+
+def test_two_renders_of_one_file_at_once_do_not_collide(tmp_path, monkeypatch):
+    """Two builds of one folder render the same files at the same time: one shared `.part` name made the second
+    os.replace fail (FileNotFoundError) in most such runs."""
+    import os
+    import threading
+
+    real_replace, out, errors = os.replace, tmp_path / "x.wav", []
+
+    def replace(src, dst):
+        if str(dst) == str(out) and not errors:  # the other build renders the same file in between
+            errors.append(None)
+            other = threading.Thread(target=lambda: errors.append(corpus.render("slt", "Hello there.", out)))
+            other.start()
+            other.join()
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(corpus.os, "replace", replace)
+    duration = corpus.render("slt", "Hello there.", out)
+    assert sf.info(out).frames == round(duration * 16000) and isinstance(errors[1], float)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.wav"]  # no part left
+
+
+def test_librispeech_line_with_no_words_and_hidden_files_are_not_utterances(tmp_path):
+    make_librispeech(tmp_path)
+    chapter = tmp_path / "LibriSpeech/dev-clean/84/121123"
+    (chapter / "84-121123.trans.txt").write_text("84-121123-0000\n84-121123-0001 A LINE WITH WORDS\n")
+    (chapter / "._84-121123.trans.txt").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X")  # AppleDouble
+    (chapter / "._84-121123-0000.flac").write_bytes(b"\x00\x05\x16\x07")
+    utterances, skipped = corpus.librispeech_manifest(tmp_path, "dev-clean", tmp_path)
+    assert [(u.id, u.text) for u in utterances] == [("174-50561-0000", "SENTENCE NUMBER 0 OF CHAPTER 50561"),
+                                                    ("84-121123-0001", "A LINE WITH WORDS")]
+    assert [uid for uid, _ in skipped] == ["84-121123-0000"] and "has no words" in skipped[0][1]
+
+
+def test_wordnet_held_out_sentence_with_no_words_holds_nothing_out(tmp_path):
+    from pipelines.corpus import wordnet_examples
+
+    (tmp_path / "data.noun").write_text('00001 03 n 01 dog 0 000 | a domestic animal; "the dog barked all night"\n'
+                                        '00002 03 n 01 cat 0 000 | a feline; "the cat sat on the mat today"\n')
+    # "..." normalizes to "", which every example contains: it left out all of them
+    assert wordnet_examples(tmp_path, held_out=["The cat sat on the mat today.", "..."]) == [
+        "the dog barked all night"]
+
+
+def test_text_tokenizer_keeps_the_characters_of_sentences_longer_than_sentencepieces_default(caplog):
+    """sentencepiece skipped sentences over 4192 bytes: a character only they held stayed in the alphabet and
+    came out as <unk>, with no warning."""
+    from lm.text import TextConfig, TextTokenizer
+
+    long = " ".join(["the quick brown fox jumps over the lad dog"] * 120) + " jazz"  # 'z' only here
+    tokenizer = TextTokenizer.train(["the cat sat on the mat", "a dog ran in the park"] * 5 + [long],
+                                    TextConfig(vocab_size=64))
+    ids = tokenizer.encode("jazz")
+    assert tokenizer.sp.unk_id() not in ids and tokenizer.decode(ids) == "jazz"
+
+
+def test_text_tokenizer_cli_names_an_espeak_failure_without_traceback(tmp_path, monkeypatch, capsys):
+    import lm.text
+    from lm.phonemes import PhonemizerError
+
+    wav = tmp_path / "a.wav"
+    sf.write(wav, np.zeros(1600, np.float32) + 0.01, 16000)
+    (tmp_path / "m.jsonl").write_text(json.dumps({"id": "a", "audio": "a.wav", "text": "The cat sat."}) + "\n")
+
+    def fail(texts, voice, **kwargs):
+        raise PhonemizerError("espeak-ng failed on 'the cat sat': cannot load phoneme data")
+
+    monkeypatch.setattr(lm.text, "phonemize_many", fail)
+    assert lm.text.main(["--manifest", str(tmp_path / "m.jsonl"), "--out", str(tmp_path / "tok"), "--phonemes"]) == 2
+    assert "error: espeak-ng failed on 'the cat sat'" in capsys.readouterr().err
+    assert not (tmp_path / "tok").exists()
+
+
+def test_unknown_espeak_voice_is_refused_before_rendering(tmp_path):
+    """A failed render is skipped now: a voice that fails every render must not leave its share out quietly."""
+    with pytest.raises(CorpusError, match="espeak-ng voice 'nosuchvoice' not available"):
+        build_synth(tmp_path, ["slt", "espeak:nosuchvoice"], max_utts=2)
+    assert not any(tmp_path.rglob("*.wav"))
