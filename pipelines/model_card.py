@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 from collections import Counter
@@ -241,7 +242,8 @@ def wer_rows(report: Path, name: str) -> dict:
 
 def speed_summary(benchmark: Path, model: Path) -> dict:
     """Real-time factors of the last `benchmarks tts --pipeline MODEL --natural` record in a results file (which may
-    hold other models' records, and fixed-length runs of random weights: neither is this model's speed)."""
+    hold other models' records, fixed-length runs of random weights, and runs whose --precision overrode the model's
+    own settings: none is this model's speed); its --device is recorded with it."""
     try:
         records = [json.loads(line) for line in benchmark.read_text().splitlines() if line.strip()]
     except (OSError, ValueError) as e:
@@ -251,6 +253,8 @@ def speed_summary(benchmark: Path, model: Path) -> dict:
     def ours(record: dict) -> bool:  # by the model files' digest; records written before it was kept, by the path
         params = record.get("params", {})
         if record.get("benchmark") != "tts" or not params.get("natural") or not params.get("pipeline"):
+            return False
+        if params.get("precision"):  # `--precision`: the LM's half precision forced, not pipeline.json's settings
             return False
         if params.get("pipeline_sha256"):
             return params["pipeline_sha256"] == digest
@@ -265,7 +269,9 @@ def speed_summary(benchmark: Path, model: Path) -> dict:
                            "synthesis_s": row["synthesis_s"]["median"] if "synthesis_s" in row else None}
             for row in record["results"]}
     env = record["env"]
+    # torch_device: the --device it ran on (a CUDA record is this model's speed too, but not of `--device cpu`)
     return {"threads": record["params"]["threads"], "device": env.get("gpu") or env.get("cpu"),
+            "torch_device": env.get("device", "cpu"),
             "date": env.get("date"), "torch": env.get("torch"), "inputs": rows}
 
 
@@ -294,7 +300,7 @@ def card_markdown(facts: dict) -> str:
              f"codebook of {facts['codebook_size']}) and a Llama-style LM over {facts['text_input']} and its codes. "
              "`pipelines.synthesize(\"text\")` and `python -m pipelines \"text\" -o out.wav` use it when no model is named.",
              "", "## Files", "",
-             f"{facts['megabytes']:.1f} MB in all (budget {facts['max_megabytes']:.0f} MB), safetensors weights stored "
+             f"{facts['megabytes']:.1f} MB in all (budget {facts['max_megabytes']:g} MB), safetensors weights stored "
              f"in {codec_dtype_phrase(facts['dtype']['codec'])} and {facts['dtype']['lm']} (LM), loaded as float32: "
              f"`codec/` (config.json + model.safetensors, {facts['codec_parameters'] / 1e6:.1f} M parameters), "
              f"`lm/` (config.json + model.safetensors + the text tokenizer, {facts['lm_parameters'] / 1e6:.1f} M "
@@ -316,7 +322,8 @@ def card_markdown(facts: dict) -> str:
             lines.append(f"| {label} | 0 | - | n/a: no audio |")
         else:
             lines.append(f"| {label} | {row['audio_seconds']:.2f} | {row['synthesis_s']:.2f} | {row['rtf']:.3f} |")
-    lines += ["", f"Measured with `python -m benchmarks tts --device cpu --threads {speed['threads']} --pipeline DIR "
+    lines += ["", f"Measured with `python -m benchmarks tts --device {speed.get('torch_device', 'cpu')} "
+              f"--threads {speed['threads']} --pipeline DIR "
               "--natural` (DIR: this folder; `recipes/run.sh` stage 8), from the repository's root.",
               "", "## Training", ""]
     for kind, runs in (("codec", facts["codec_runs"]), ("LM", facts["lm_runs"])):
@@ -402,7 +409,8 @@ def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: 
         raise ModelCardError(f"{model}: not a TTS pipeline folder (no pipeline.json; see pipelines.package)")
     weights = model_bytes(model)
     if weights > max_mb * 1e6:
-        raise ModelCardError(f"{model}: {weights / 1e6:.1f} MB, over the budget of {max_mb:.0f} MB")
+        raise ModelCardError(f"{model}: {weights / 1e6:.1f} MB ({weights} bytes), over the budget of {max_mb:g} MB "
+                             f"({max_mb * 1e6:.0f} bytes)")
     codec = Codec.from_pretrained(model / "codec")
     lm = SpeechLM.from_pretrained(model / "lm", codec=codec)
     history = _history(codec_runs)
@@ -431,8 +439,18 @@ def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: 
         "lm_runs": inherited_lm + [run_summary(r) for r in lm_runs],
         "reproduce": reproduce,
     }
-    (model / FACTS_FILE).write_text(json.dumps(facts, indent=2))
-    (model / CARD_FILE).write_text(card_markdown(facts))
+    # both rendered before either is written (a card that fails to render leaves the old pair as it was), each
+    # written whole (temporary file + rename)
+    texts = {FACTS_FILE: json.dumps(facts, indent=2), CARD_FILE: card_markdown(facts)}
+    temporary = {name: model / f".{name}.tmp" for name in texts}
+    try:
+        for name, text in texts.items():
+            temporary[name].write_text(text)
+        for name in texts:
+            os.replace(temporary[name], model / name)
+    finally:
+        for path in temporary.values():
+            path.unlink(missing_ok=True)
     return facts
 
 

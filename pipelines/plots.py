@@ -28,10 +28,17 @@ def _as_array(x) -> np.ndarray:
 
 
 def _save(fig, path: str | os.PathLike) -> Path:
+    """Write the figure whole or not at all (temporary file + rename: a failed or killed write leaves the previous
+    PNG, not a truncated one), and close it either way."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI, format="png")
-    plt.close(fig)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(tmp, dpi=DPI, format="png")
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        tmp.unlink(missing_ok=True)
     return path
 
 
@@ -58,13 +65,18 @@ def histogram_png(series: dict[str, np.ndarray], path: str | os.PathLike, xlabel
 
     With `log_x` the bins are log-spaced over the positive range of all series and the x axis is logarithmic
     (as for per-frame quantization error or hidden-feature MSE); non-positive values cannot be placed on it and
-    are dropped with a warning naming the series. The image is figsize x 150 dpi pixels (960 x 600 by default).
+    are dropped with a warning naming the series. NaN and Inf values are dropped with a warning too (and left out of
+    the legend's mean and n, which count every finite value). The image is figsize x 150 dpi pixels (960 x 600 by
+    default).
     """
     if not series:
         raise ValueError("histogram_png: no series given")
     data, means = {}, {}
     for name, values in series.items():
         arr = _as_array(values).reshape(-1)
+        if not_finite := int((~np.isfinite(arr)).sum()):
+            warnings.warn(f"histogram_png: series {name!r}: {not_finite} NaN or Inf values left off", RuntimeWarning,
+                          stacklevel=2)
         arr = arr[np.isfinite(arr)]
         means[name] = (float(arr.mean()) if arr.size else float("nan"), arr.size)  # every finite value, plotted or not
         if log_x:
@@ -180,6 +192,8 @@ def bar_chart_png(table: list[dict], metric: str, path: str | os.PathLike, label
 
     `ci_keys` adds asymmetric error bars: either one key whose value is a (low, high) pair (as wer_report's
     'wer_ci') or a (low_key, high_key) pair of keys. Raises KeyError naming the row and key when one is missing.
+    A NaN or Inf value (a metric no utterance could be scored on) has no bar: its place is marked 'n/a', with a
+    warning, so that it does not read as an empty slot or a zero.
     """
     if not table:
         raise ValueError("bar_chart_png: empty table")
@@ -191,13 +205,16 @@ def bar_chart_png(table: list[dict], metric: str, path: str | os.PathLike, label
         if metric not in row:
             raise KeyError(f"bar_chart_png: row {label!r} has no metric {metric!r}")
         value = float(row[metric])
+        if not math.isfinite(value):
+            warnings.warn(f"bar_chart_png: row {label!r}: {metric} is {value}: no bar, marked n/a", RuntimeWarning,
+                          stacklevel=2)
         labels.append(label)
         values.append(value)
         if ci_keys is not None:
             low, high = _ci_bounds(row, ci_keys, label)
             if low > high:  # a swapped pair would draw as no bar at all (matplotlib takes distances, clamped here)
                 raise ValueError(f"bar_chart_png: row {label!r}: CI [{low}, {high}] has its low end above its high end")
-            if not (math.isfinite(low) and math.isfinite(high)) or not low <= value <= high:
+            if math.isfinite(value) and (not (math.isfinite(low) and math.isfinite(high)) or not low <= value <= high):
                 warnings.warn(f"bar_chart_png: row {label!r}: {metric} {value} with CI [{low}, {high}]: the error bar "
                               "is drawn clamped to the value", RuntimeWarning, stacklevel=2)
             lows.append(max(0.0, value - low) if math.isfinite(low) else 0.0)
@@ -205,11 +222,17 @@ def bar_chart_png(table: list[dict], metric: str, path: str | os.PathLike, label
     fig, ax = plt.subplots(figsize=(max(4.0, 0.9 * len(table) + 2.0), 4.0))
     x = np.arange(len(table))
     yerr = np.array([lows, highs]) if ci_keys is not None else None
-    bars = ax.bar(x, values, yerr=yerr, capsize=4, color="tab:blue", alpha=0.8, edgecolor="black")
+    heights = [v if math.isfinite(v) else float("nan") for v in values]  # an Inf bar would break the y scale
+    bars = ax.bar(x, heights, yerr=yerr, capsize=4, color="tab:blue", alpha=0.8, edgecolor="black")
     for bar, value, high in zip(bars, values, highs or [0.0] * len(values)):
         if math.isfinite(value):
             ax.annotate(f"{value:.3g}", (bar.get_x() + bar.get_width() / 2, value + high), ha="center",
                         va="bottom", fontsize=8, xytext=(0, 2), textcoords="offset points")
+        else:  # at the foot of its empty slot, in the axes' height (the data may be all NaN)
+            ax.annotate(f"n/a ({value})", (bar.get_x() + bar.get_width() / 2, 0.0), ha="center", va="bottom",
+                        fontsize=8, color="tab:red", xytext=(0, 2), textcoords="offset points",
+                        xycoords=ax.get_xaxis_transform())
+    ax.set_xlim(-0.6, len(table) - 0.4)  # every row's slot, a bar-less one included
     ax.set_xticks(x, labels, rotation=20 if max(len(s) for s in labels) > 8 else 0, ha="right" if max(
         len(s) for s in labels) > 8 else "center")
     ax.set_ylabel(metric)

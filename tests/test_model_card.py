@@ -265,3 +265,90 @@ def test_a_training_manifest_without_durations_is_named_not_a_key_error(tmp_path
     manifest.write_text(json.dumps({"id": "a", "audio": "a.wav", "text": "x"}) + "\n")
     with pytest.raises(ModelCardError, match=r"train.jsonl: entry 1 has no 'duration', 'speaker'"):
         data_summary(manifest)
+
+
+# --- review of the card's figures (2026-12-07): the speed record it takes, the budget as given, both files or none --
+
+_BUNDLE = Path(__file__).resolve().parents[1] / "pipelines" / "default_model"
+
+
+def _speed_record(path, device="cpu", precision=None, rtf=0.2):
+    from pipelines.tts import pipeline_sha256
+
+    env = {"cpu": "AMD EPYC", "date": "d", "torch": "t", "device": device, **({"gpu": "NVIDIA H100"} if device == "cuda" else {})}
+    return {"benchmark": "tts", "env": env,
+            "params": {"pipeline": str(path), "natural": True, "threads": 2, "precision": precision,
+                       "pipeline_sha256": pipeline_sha256(path)},
+            "results": [{"input": "one_sentence", "audio_seconds": 3.0, "rtf": {"median": rtf},
+                         "synthesis_s": {"median": 3 * rtf}}]}
+
+
+def _facts(**changes):
+    return {"title": "t", "codebook_size": 1, "text_input": "text pieces", "megabytes": 1.0, "max_megabytes": 60.0,
+            "dtype": {"codec": "float32", "lm": "float32"}, "sampling": {}, "codec_parameters": 1, "lm_parameters": 1,
+            "data": [], "wer": {}, "speed": {"threads": 2, "device": "x", "date": "d", "torch": "t", "inputs": {}},
+            "codec_runs": [], "lm_runs": [], "reproduce": [], **changes}
+
+
+def test_the_card_speed_skips_forced_precision_runs_and_names_the_device_it_ran_on(tmp_path):
+    """`benchmarks tts --precision` overrides the model's own half-precision settings (not the settings the card
+    states), and a CUDA record is not one of `--device cpu`, which the card's command line said whatever the record."""
+    from pipelines.model_card import card_markdown, speed_summary
+
+    model = tmp_path / "m"
+    for part in ("codec", "lm"):
+        (model / part).mkdir(parents=True)
+        (model / part / "model.safetensors").write_bytes(b"w")
+    (model / "pipeline.json").write_text("{}")
+    bench = tmp_path / "bench.jsonl"
+    own, forced = _speed_record(model, rtf=0.2), _speed_record(model, precision="float32", rtf=0.5)
+    bench.write_text(json.dumps(own) + "\n" + json.dumps(forced) + "\n")
+    assert speed_summary(bench, model)["inputs"]["one_sentence"]["rtf"] == 0.2
+    bench.write_text(json.dumps(own) + "\n" + json.dumps(_speed_record(model, device="cuda", rtf=0.01)) + "\n")
+    speed = speed_summary(bench, model)
+    card = card_markdown(_facts(speed=speed))
+    assert speed["inputs"]["one_sentence"]["rtf"] == 0.01 and "NVIDIA H100" in card
+    assert "benchmarks tts --device cuda --threads 2" in card and "--device cpu" not in card
+    # a card.json written before the device was recorded: its records were all `--device cpu` (recipe stage 8)
+    del speed["torch_device"]
+    assert "benchmarks tts --device cpu --threads 2" in card_markdown(_facts(speed=speed))
+
+
+def test_the_budget_is_printed_as_given_not_rounded_to_whole_megabytes(tmp_path):
+    from pipelines.model_card import card_markdown
+
+    model = tmp_path / "m"
+    model.mkdir()
+    (model / "pipeline.json").write_text("{}")
+    (model / "weights.bin").write_bytes(b"\0" * 1_500_000)
+    with pytest.raises(ModelCardError, match=r"1.5 MB \(1500002 bytes\), over the budget of 1.4 MB \(1400000 bytes\)"):
+        write_card(model, max_mb=1.4, **_card_args(tmp_path))  # was: '1.5 MB, over the budget of 1 MB'
+    assert "(budget 35.5 MB)" in card_markdown(_facts(megabytes=35.4, max_megabytes=35.5))
+    assert "(budget 60 MB)" in card_markdown(_facts())
+
+
+def test_a_card_that_fails_to_render_leaves_the_previous_card_and_facts(tmp_path):
+    """card.json was written before README.md was rendered: a failure in between left new facts beside the old
+    card. Both are rendered first, then each written whole."""
+    model, carded = tmp_path / "model", tmp_path / "carded"
+    shutil.copytree(_BUNDLE, model)
+    shutil.copytree(_BUNDLE, carded)
+    row = {"wer": {"wer": 0.3, "wer_ci": [0.2, 0.4], "n_utterances": 10, "n_reference_words": 100}}
+    (tmp_path / "report").mkdir()
+    (tmp_path / "report" / "results.json").write_text(json.dumps({"tts": {"m": row}, "ground_truth": row}))
+    args = dict(name="m", wer_reports={"test split": tmp_path / "report"}, benchmark=tmp_path / "bench.jsonl",
+                train_manifests=[], codec_runs=[], lm_runs=[], reproduce=["again"], codec_card=carded, lm_card=carded)
+    before = {name: (model / name).read_text() for name in (CARD_FILE, FACTS_FILE)}
+    settings = json.loads((model / "pipeline.json").read_text())
+    settings["sampling"]["not_a_sampling_setting"] = 1  # the card's sampling sentence cannot be rendered
+    (model / "pipeline.json").write_text(json.dumps(settings))
+    (tmp_path / "bench.jsonl").write_text(json.dumps(_speed_record(model)) + "\n")  # its digest covers pipeline.json
+    with pytest.raises(TypeError, match="not_a_sampling_setting"):
+        write_card(model, **args)
+    assert {name: (model / name).read_text() for name in (CARD_FILE, FACTS_FILE)} == before
+    assert sorted(p.name for p in model.iterdir()) == sorted(p.name for p in _BUNDLE.iterdir())  # no temporary left
+    del settings["sampling"]["not_a_sampling_setting"]
+    (model / "pipeline.json").write_text(json.dumps(settings))
+    (tmp_path / "bench.jsonl").write_text(json.dumps(_speed_record(model)) + "\n")
+    facts = write_card(model, **args)
+    assert json.loads((model / FACTS_FILE).read_text()) == facts and "```bash\nagain\n```" in (model / CARD_FILE).read_text()

@@ -105,3 +105,45 @@ def test_markdown_table():
     assert "0.12" in markdown_table(rows[:1], ["wer"], float_fmt="{:.2f}")
     with pytest.raises(KeyError, match=r"\['pesq'\] appear in no row"):
         markdown_table(rows, ["system", "pesq"])
+
+
+# --- review of the plots (2026-12-07): a NaN bar marked, NaN histogram values counted, a PNG written whole ---
+
+
+def test_bar_chart_png_marks_a_value_that_could_not_be_scored(tmp_path):
+    """A NaN mean (evaluate's PESQ when no utterance could be scored, with a [nan, nan] CI) drew an empty slot with
+    no label and no warning, read as a zero or as a missing system; it is marked n/a in red, with a warning."""
+    table = [{"system": "silent", "pesq": float("nan"), "ci": [float("nan"), float("nan")]},
+             {"system": "ok", "pesq": 2.5, "ci": [2.3, 2.7]}]
+    with pytest.warns(RuntimeWarning, match="row 'silent': pesq is nan: no bar, marked n/a"):
+        image = read_png(bar_chart_png(table, "pesq", tmp_path / "nan.png", ci_keys="ci"))
+    rgb = image[..., :3]
+    red = (rgb[..., 0] > 0.7) & (rgb[..., 1] < 0.35) & (rgb[..., 2] < 0.35)  # tab:red, drawn by nothing else
+    assert red[:, : rgb.shape[1] // 2].sum() > 20
+
+
+def test_histogram_png_counts_nan_and_inf_it_leaves_off(tmp_path):
+    with pytest.warns(RuntimeWarning, match="'a': 3 NaN or Inf values left off"):
+        read_png(histogram_png({"a": np.array([np.nan, np.inf, -np.inf, 0.5, 2.0])}, tmp_path / "h.png", xlabel="x"))
+
+
+def test_a_png_that_fails_to_write_leaves_the_previous_one_whole(tmp_path, monkeypatch):
+    """savefig wrote into the target itself: a write that failed half way (disk full, a kill) left a truncated PNG
+    in place of the previous one. Now the previous PNG stays, no temporary is left, and the figure is closed."""
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    path = tmp_path / "h.png"
+    histogram_png({"a": np.array([0.5, 2.0])}, path, xlabel="x")
+    before = path.read_bytes()
+
+    def half_written(self, fname, **kwargs):
+        with open(fname, "wb") as f:
+            f.write(before[:100])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Figure, "savefig", half_written)
+    with pytest.raises(OSError, match="No space left"):
+        histogram_png({"a": np.array([0.5, 3.0])}, path, xlabel="x")
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["h.png"]
+    assert plt.get_fignums() == []
