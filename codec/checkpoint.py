@@ -27,6 +27,7 @@ import random
 import re
 import shutil
 import signal
+import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -74,6 +75,25 @@ def cwd_relative(path: str | os.PathLike) -> Path:
         return path.relative_to(Path.cwd().resolve())
     except ValueError:
         return path
+
+
+@contextlib.contextmanager
+def atomic_file(target: str | os.PathLike, fsync: bool = False) -> Iterator[Path]:
+    """Yield a temporary sibling path to write; on success it is renamed to `target`, so `target` is never seen
+    half-written, and on any error it is removed. Its name holds the process and thread ids: two writers of one
+    target (two builds of one corpus folder at once) never write into each other's file. `fsync`: flush the file
+    to disk before the rename (what must survive a power cut, not only a killed process)."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    try:
+        yield tmp
+        if fsync:
+            with open(tmp, "rb") as f:
+                os.fsync(f.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager

@@ -19,6 +19,7 @@ import torch
 from torch.utils.data import Dataset, Sampler
 
 from codec.audio import AudioError, audio_info, load_audio
+from codec.checkpoint import atomic_file
 
 log = logging.getLogger(__name__)
 
@@ -181,10 +182,8 @@ def write_manifest(path: str | os.PathLike, utterances: list[Utterance]) -> None
     text = "".join(lines)
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         return
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    with atomic_file(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
 class _AudioSource(Dataset):

@@ -37,7 +37,7 @@ from accelerate import Accelerator
 from accelerate.utils import set_seed
 from tqdm import tqdm
 
-from codec.checkpoint import CheckpointError, CheckpointManager
+from codec.checkpoint import CheckpointError, CheckpointManager, atomic_file
 from codec.hardware import has_half_precision_units
 
 NONFINITE_FAULT_ENV = "SGSPEECH_FAULT_NONFINITE"
@@ -123,11 +123,8 @@ class TrainLogger:
 
 def write_json(path: str | os.PathLike, data: dict) -> None:
     """Write JSON atomically (temporary file + rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str))
-    os.replace(tmp, path)
+    with atomic_file(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2, default=str))
 
 
 def grad_norm(parameters) -> float:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from codec.checkpoint import read_versioned_json
+from codec.checkpoint import atomic_file, read_versioned_json
 from lm.identity import CodecIdentity
 
 TOKENS_FORMAT_VERSION = 1
@@ -49,12 +49,8 @@ def shard_paths(directory: Path, shard: int) -> tuple[Path, Path]:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    with atomic_file(path, fsync=True) as tmp:
+        tmp.write_bytes(data)
 
 
 def write_header(directory: Path, header: dict) -> None:

@@ -34,6 +34,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from codec.audio import resample, save_wav
+from codec.checkpoint import atomic_file
 from codec.cli import positive_int, run_main
 from codec.data import Manifest, UtteranceDataset, collate_padded, read_manifest, screen_manifest
 from codec.export import folder_label
@@ -206,10 +207,8 @@ def save_tts_codes(path: Path, manifest: Manifest, codes: list[list[torch.Tensor
             "codec_identity": json.dumps(CodecIdentity.of(codec).to_dict()),
             "pause_seconds": repr(float(pause_seconds)), "seed": str(seed),
             "sentences": json.dumps({u.id: len(sentences) for u, sentences in zip(manifest, codes)})}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp), metadata=meta)
-    tmp.replace(path)
+    with atomic_file(path) as tmp:
+        save_file(tensors, str(tmp), metadata=meta)
 
 
 def require_codes_of(codec, codes_path: Path) -> None:

@@ -17,6 +17,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from codec.audio import log_mel_spectrogram  # noqa: E402
+from codec.checkpoint import atomic_file  # noqa: E402
 
 DPI = 150
 
@@ -31,14 +32,11 @@ def _save(fig, path: str | os.PathLike) -> Path:
     """Write the figure whole or not at all (temporary file + rename: a failed or killed write leaves the previous
     PNG, not a truncated one), and close it either way."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(tmp, dpi=DPI, format="png")
-        os.replace(tmp, path)
+        with atomic_file(path) as tmp:
+            fig.savefig(tmp, dpi=DPI, format="png")
     finally:
         plt.close(fig)
-        tmp.unlink(missing_ok=True)
     return path
 
 

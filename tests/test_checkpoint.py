@@ -343,3 +343,34 @@ def test_a_pipeline_json_with_an_unknown_key_is_refused_naming_it(tmp_path):
     (model / "pipeline.json").write_text(json.dumps({**saved, "pause_second": 0.5}))
     with pytest.raises(PipelineLoadError, match=r"pipeline.json: unknown keys \['pause_second'\]"):
         TTSPipeline.from_pretrained(model)
+
+
+def test_atomic_file_replaces_whole_leaves_the_old_on_error_and_writers_do_not_share_a_temporary(tmp_path):
+    """Manifests, tokens' indexes, JSON results and TTS codes are written through it. Each wrote a fixed
+    `<name>.tmp` before: two builds of one corpus folder at once wrote into one temporary file."""
+    import threading
+
+    from codec.checkpoint import atomic_file
+
+    target = tmp_path / "train.jsonl"
+    target.write_text("old\n")
+    with pytest.raises(RuntimeError):
+        with atomic_file(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("killed mid-write")
+    assert target.read_text() == "old\n" and sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]
+    names, barrier = [], threading.Barrier(2)
+
+    def write(text):
+        with atomic_file(target, fsync=True) as tmp:
+            names.append(tmp.name)
+            tmp.write_text(text)
+            barrier.wait()  # both temporaries exist at once
+
+    threads = [threading.Thread(target=write, args=(t,)) for t in ("a\n", "b\n")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(names)) == 2 and target.read_text() in ("a\n", "b\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]
