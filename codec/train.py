@@ -93,7 +93,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="the decoder's channels (overrides the preset's; its heads keep their size, so their number "
                         "follows); with --init-from, a multiple of the source codec's widens its decoder: each channel, "
                         "attention head and MLP unit is copied (codec.grow), so training starts from the source "
-                        "codec's exact output")
+                        "codec's output (to float rounding)")
     p.add_argument("--quantizer", choices=QUANTIZERS)
     p.add_argument("--sg", action=argparse.BooleanOptionalAction, default=None,
                    help="self-guidance (default on; with --init-from, the folder's setting)")

@@ -52,10 +52,11 @@ def adamw(params, lr: float, betas: tuple[float, float], eps: float = 1e-8) -> t
 
 
 # --mixed-precision of both trainers. "auto": bf16 autocast on CUDA, float32 on CPU. "bf16" on a CPU with
-# bfloat16 units (AVX512-BF16, AMX) halves a tiny LM's step (docs/PERFORMANCE.md); on one without, it is slower.
+# bfloat16 units (AVX512-BF16, AMX) speeds a tiny LM's packed step x1.7 (docs/PERFORMANCE.md); on one without, it
+# is slower.
 MIXED_PRECISIONS = ("auto", "no", "bf16")
 MIXED_PRECISION_HELP = ("auto (default): bf16 autocast on CUDA, float32 on CPU; no: float32; bf16: autocast on any "
-                        "device (on a CPU only worth it with AVX512-BF16/AMX: x2 for the tiny LM there)")
+                        "device (on a CPU only worth it with AVX512-BF16/AMX: x1.7 for the tiny LM's packed step there)")
 
 
 def build_accelerator(mixed_precision: str = "auto", cpu: bool = False, gradient_accumulation_steps: int = 1) -> Accelerator:
