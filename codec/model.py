@@ -60,7 +60,7 @@ class Codec(nn.Module):
         self.ssl = None
         prior_in = c.encoder_dim
         if c.semantic_model is not None:
-            self.ssl = SSLFeatures(c.semantic_model, c.semantic_layer, c.semantic_dim)
+            self.ssl = SSLFeatures(c.semantic_model, c.semantic_layer, c.semantic_dim, c.sample_rate)
             self.semantic_adapter = ConvAdapter(c.semantic_dim, c.encoder_dim, c.encoder_dim)
             self.semantic_decoder = ConvAdapter(c.latent_dim, c.semantic_dim, c.encoder_dim)
             prior_in += c.encoder_dim

@@ -59,6 +59,13 @@ class FSQQuantizer(nn.Module):
         return self.fsq._indices_to_codes(codes)
 
 
+# A VQ codeword whose EMA count of frames per step falls below this is replaced by a frame of the batch (the
+# library's default, DAC's and EnCodec's). It assumes several frames per code per step: where a step holds fewer
+# (8 x 1 s = 400 frames over 4096 codes: 0.1 each) every code counts as dead and the codebook is rewritten
+# continually (measured 2026-12-07: 402 of 4096 codes a step); codec.train warns of it.
+VQ_DEAD_CODE_HITS = 2
+
+
 class VQQuantizer(nn.Module):
     """Plain VQ (vector-quantize-pytorch's VectorQuantize, EMA codebook) in a `code_dim`-d space.
 
@@ -73,15 +80,19 @@ class VQQuantizer(nn.Module):
         # trick (the library's default) is off: gradients reach the encoder through the straight-through estimator,
         # as documented and as with FSQ, so the SG and reconstruction gradients reach it alike for both quantizers.
         self.vq = VectorQuantize(dim=code_dim, codebook_size=codebook_size, commitment_weight=1.0,
-                                 decay=0.99, threshold_ema_dead_code=2, rotation_trick=False)
+                                 decay=0.99, threshold_ema_dead_code=VQ_DEAD_CODE_HITS, rotation_trick=False)
         self.codebook_size, self.code_dim = codebook_size, code_dim
 
     def project(self, x: torch.Tensor) -> torch.Tensor:
         return self.project_in(x).float()
 
     def round(self, z_e: torch.Tensor, mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, dict]:
-        # mask [B, F] bool keeps padded frames out of the EMA codebook statistics and the commitment loss
-        z_q, codes, commit = self.vq(z_e, mask=mask)
+        # mask [B, F] bool keeps padded frames out of the EMA codebook statistics and the commitment loss.
+        # Float32 under any autocast: vector-quantize-pytorch turns autocast off around its distances on CUDA only,
+        # so under CPU bf16 autocast (--mixed-precision bf16) the nearest-code search, the codewords and the EMA sums
+        # ran in bfloat16 (measured: 2-5 % of frames given a code that is not their nearest).
+        with torch.autocast(z_e.device.type, enabled=False):
+            z_q, codes, commit = self.vq(z_e.float(), mask=mask)
         return z_q, codes.long(), {"vq_commit": commit.sum()}
 
     def embed(self, z: torch.Tensor) -> torch.Tensor:

@@ -1,8 +1,12 @@
 """Optional semantic branch: frozen SSL features (transformers, from a local directory) -> adapter, and back.
 
 XCodec2 uses w2v-BERT 2.0's hidden layer 16 (1024-d, 50 Hz). Any model that AutoFeatureExtractor + AutoModel load
-works (Wav2Vec2, HuBERT, WavLM take raw waveform; w2v-BERT takes fbanks): hidden_states[layer] is linearly
-interpolated to the codec's frame rate when the rates differ (Wav2Vec2's conv stack yields 49 frames/s).
+works (Wav2Vec2, HuBERT, WavLM take raw waveform; w2v-BERT takes fbanks). Those step 320 samples per frame, the
+codec's hop, but read a longer window (400 samples; two stacked 25 ms fbanks, 560, for w2v-BERT), so unpadded they
+make one frame fewer than the codec: the waveform is padded by half the excess on each side, which centres SSL frame
+j on codec frame j and gives exactly the codec's frame count (XCodec2 pads 160 samples each side for w2v-BERT).
+Stretching the shorter sequence instead would shift the targets by up to a frame towards an utterance's end. Only a
+model with another frame step is linearly interpolated to the codec's frame count.
 The SSL model is frozen and kept out of the codec's parameters and weights file: config.semantic_model names it.
 """
 from __future__ import annotations
@@ -25,7 +29,7 @@ class SSLFeatures:
     codec's fingerprint; it follows the input's device lazily.
     """
 
-    def __init__(self, directory: str, layer: int, expected_dim: int):
+    def __init__(self, directory: str, layer: int, expected_dim: int, sample_rate: int = 16000):
         from transformers import AutoFeatureExtractor, AutoModel
 
         path = Path(directory)
@@ -43,35 +47,46 @@ class SSLFeatures:
         if not 0 <= layer <= layers:
             raise SemanticError(f"semantic model {path}: layer {layer} out of range 0..{layers}")
         self.layer = layer
-        self.sample_rate = int(getattr(self.extractor, "sampling_rate", 16000))
-        self.min_samples = receptive_field(self.model.config)
+        self.sample_rate = int(getattr(self.extractor, "sampling_rate", sample_rate))
+        if self.sample_rate != sample_rate:
+            raise SemanticError(f"semantic model {path}: its feature extractor expects {self.sample_rate} Hz audio, "
+                                f"the codec gives it {sample_rate} Hz")
+        self.window, self.step = frame_geometry(self.model.config, self.extractor)
 
     @torch.no_grad()
     def __call__(self, wav: torch.Tensor, lengths: torch.Tensor, frames: int) -> torch.Tensor:
         """wav [B, T] spanning `frames` codec frames, lengths [B] samples -> features [B, ssl_dim, frames].
 
-        Each item is run alone on its valid samples and stretched to its own frame count, zero past it: a padded
-        batch reaches the model without an attention mask (Wav2Vec2-base takes none) and would be stretched by one
-        batch-wide ratio, so an item's features, and its codes, would depend on its batch-mates.
+        Each item is run alone on its valid samples and brought to its own frame count, zero past it: a padded
+        batch reaches the model without an attention mask (Wav2Vec2-base takes none), so an item's features, and its
+        codes, would depend on its batch-mates.
         """
         device = wav.device
         if next(self.model.parameters()).device != device:
             self.model.to(device)
         features = []
+        hop = wav.shape[-1] // frames
         for samples, n in zip(wav, lengths.tolist()):
-            own = -(-n * frames // wav.shape[-1])  # ceil: the codec's frame count for n samples
-            hidden = self._hidden_states(samples[:n])
-            if hidden.shape[-1] != own:
+            own = -(-n // hop)  # ceil: the codec's frame count for n samples
+            hidden = self._hidden_states(samples[:n], own * hop, hop)
+            if hidden.shape[-1] != own:  # only a model whose frame step is not the codec's hop
                 hidden = F.interpolate(hidden, size=own, mode="linear", align_corners=False)
             features.append(F.pad(hidden, (0, frames - own)))
         return torch.cat(features)
 
-    def _hidden_states(self, samples: torch.Tensor) -> torch.Tensor:
-        """One utterance's samples [T] -> the chosen layer's hidden states [1, ssl_dim, S] (float32).
+    def _hidden_states(self, samples: torch.Tensor, span: int, hop: int) -> torch.Tensor:
+        """One utterance's samples [n] covering `span` = its frames * hop -> the chosen layer's hidden states
+        [1, ssl_dim, S] (float32).
 
-        Shorter than the model's receptive field (400 samples for Wav2Vec2's conv stack, where the codec's frame is
-        320), the samples are zero-padded to it: the model would make no frame of them."""
-        samples = F.pad(samples, (0, max(0, self.min_samples - samples.shape[-1])))
+        The samples are zero-padded to `span` (the codec's last frame, as the encoder sees it). With the codec's frame
+        step, the window's excess over the step is split between both ends: S = span / hop frames, frame j centred
+        on codec frame j (320 samples, less than one window, then make one frame too). With another step they are
+        padded to at least one window, and the caller interpolates."""
+        samples = F.pad(samples, (0, span - samples.shape[-1]))
+        if self.step == hop:
+            excess = self.window - self.step
+            samples = F.pad(samples, (excess // 2, excess - excess // 2))
+        samples = F.pad(samples, (0, max(0, self.window - samples.shape[-1])))
         inputs = self.extractor([samples.float().cpu().numpy()], sampling_rate=self.sample_rate, return_tensors="pt")
         inputs = {k: v.to(samples.device) for k, v in inputs.items() if isinstance(v, torch.Tensor)}
         with torch.autocast(samples.device.type, enabled=False):
@@ -79,17 +94,25 @@ class SSLFeatures:
         return hidden.transpose(1, 2)
 
 
-def receptive_field(config) -> int:
-    """Samples a waveform model's conv feature stack needs for one frame (Wav2Vec2/HuBERT/WavLM: conv_kernel,
-    conv_stride), 1 for a model without one (w2v-BERT reads fbanks, padded by its extractor)."""
+def frame_geometry(config, extractor) -> tuple[int, int | None]:
+    """(window, step) of one SSL frame in input samples: the samples it reads and the step to the next frame.
+
+    Waveform models (Wav2Vec2/HuBERT/WavLM) from their conv stack (conv_kernel, conv_stride): (400, 320). Fbank
+    models (w2v-BERT's SeamlessM4T extractor: Kaldi fbanks of 25 ms every 10 ms, `stride` of them stacked per
+    frame): (560, 320) at 16 kHz. Anything else: (1, None), no alignment known (the frames are interpolated)."""
     kernels, strides = getattr(config, "conv_kernel", None), getattr(config, "conv_stride", None)
-    if not kernels or not strides:
-        return 1
-    field, jump = 1, 1
-    for kernel, stride in zip(kernels, strides):
-        field += (kernel - 1) * jump
-        jump *= stride
-    return field
+    if kernels and strides:
+        field, jump = 1, 1
+        for kernel, stride in zip(kernels, strides):
+            field += (kernel - 1) * jump
+            jump *= stride
+        return field, jump
+    stacked = getattr(extractor, "stride", None)
+    if stacked and hasattr(extractor, "num_mel_bins"):
+        rate = int(getattr(extractor, "sampling_rate", 16000))
+        window, shift = rate * 25 // 1000, rate * 10 // 1000
+        return window + (stacked - 1) * shift, stacked * shift
+    return 1, None
 
 
 class ConvAdapter(nn.Module):

@@ -51,6 +51,7 @@ from codec.grow import width_factor
 from codec.model import Codec, CodecLoadError, format_counts, parameter_counts
 from codec.objective import (GeneratorForward, discriminator_objective, generator_gan_losses, loss_weights,
                              multiscale_mel_loss)
+from codec.quantizer import VQ_DEAD_CODE_HITS
 from codec.schedule import lr_at, ramp_at, set_lr
 from codec.trainloop import (MIXED_PRECISION_HELP, MIXED_PRECISIONS, CheckpointSaver, NonFiniteGuard, StopOnSignal,
                              TrainingStopped, TrainLogger, adamw, build_accelerator, ignore_stop_signals,
@@ -343,6 +344,15 @@ def main(argv=None) -> Path:
     if args.freeze_tokenizer:
         codec.freeze_tokenizer()
     disc = Discriminators(config.mpd_channels, config.mrd_channels)
+    frames_per_step = args.batch_size * accelerator.num_processes * round(args.segment_seconds * config.frame_rate)
+    dead_code_churn = config.quantizer == "vq" and frames_per_step < VQ_DEAD_CODE_HITS * config.codebook_size
+    if dead_code_churn and accelerator.is_main_process:
+        print(f"warning: VQ replaces a codeword used by fewer than {VQ_DEAD_CODE_HITS} frames a step (an EMA), and "
+              f"a step here holds {frames_per_step} frames for {config.codebook_size} codes "
+              f"({frames_per_step / config.codebook_size:.2g} each): most codewords will count as dead and be "
+              f"replaced again and again, so the codebook will not settle. Use a larger batch or longer segments "
+              f"(>= {VQ_DEAD_CODE_HITS * config.codebook_size} frames a step), fewer codes, or FSQ (the default)",
+              file=sys.stderr)
     if accelerator.is_main_process:
         print(f"codec parameters ({label}):\n{format_counts(parameter_counts(codec))}")
         print(f"  {'discriminators (training only)':<34} {sum(p.numel() for p in disc.parameters()) / 1e6:9.3f} M")

@@ -591,3 +591,94 @@ def test_folder_label_of_dot_and_dotdot_is_the_folder_they_name(tmp_path, monkey
     assert folder_label("..") == "codec-16384-sg"
     monkeypatch.chdir(tmp_path / "exp")
     assert folder_label(".") == "exp"
+
+
+# -- VQ / semantic-branch review (2026-12): float32 VQ search under CPU autocast, SSL frame alignment --------------
+
+def _tiny_wav2vec2(path, local: bool = False, sampling_rate: int = 16000) -> str:
+    """A random 32-wide Wav2Vec2 saved to `path` (no download). local=True: per-frame conv norm and no waveform
+    normalisation, so hidden_states[0] of a stretch of audio does not depend on audio far from it."""
+    from transformers import Wav2Vec2Config, Wav2Vec2FeatureExtractor, Wav2Vec2Model
+
+    torch.manual_seed(0)
+    config = Wav2Vec2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+                            conv_dim=(16,) * 7, num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=2,
+                            feat_extract_norm="layer" if local else "group", conv_bias=local)
+    Wav2Vec2Model(config).save_pretrained(path)
+    Wav2Vec2FeatureExtractor(sampling_rate=sampling_rate, do_normalize=not local).save_pretrained(path)
+    return str(path)
+
+
+def _tiny_w2v_bert(path) -> str:
+    """A random 32-wide w2v-BERT (XCodec2's SSL family: fbank input, two 10 ms frames stacked per 20 ms frame)."""
+    from transformers import SeamlessM4TFeatureExtractor, Wav2Vec2BertConfig, Wav2Vec2BertModel
+
+    torch.manual_seed(0)
+    config = Wav2Vec2BertConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+                                output_hidden_size=32, conv_depthwise_kernel_size=3)
+    Wav2Vec2BertModel(config).save_pretrained(path)
+    SeamlessM4TFeatureExtractor().save_pretrained(path)
+    return str(path)
+
+
+def test_vq_codes_are_the_nearest_codewords_under_cpu_bf16_autocast():
+    # vector-quantize-pytorch disables autocast around its distances on CUDA only: under CPU bf16 autocast
+    # (--mixed-precision bf16) 2-5 % of frames got a code that is not their nearest, and z_q a bf16-rounded codeword
+    quantizer = make_codec(quantizer="vq", codebook_size=256).quantizer.train()
+    quantizer.vq._codebook.cluster_size.fill_(100.0)  # no dead-code replacement: the search alone
+    codebook = quantizer.vq.codebook.clone()
+    z_e = (torch.randn(8, 50, quantizer.code_dim) * 0.3).requires_grad_()
+    nearest = torch.cdist(z_e.detach().double(), codebook.double()).argmin(-1)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        z_q, codes, aux = quantizer.round(z_e, torch.ones(8, 50, dtype=torch.bool))
+    assert torch.equal(codes, nearest)
+    torch.testing.assert_close(z_q, codebook[nearest], rtol=0, atol=1e-6)
+    assert aux["vq_commit"].dtype == torch.float32
+
+
+@pytest.mark.parametrize("family", ["wav2vec2", "w2v-bert"])
+def test_semantic_targets_are_aligned_to_codec_frames_not_stretched(tmp_path, family):
+    # Both SSL families step 320 samples (50 Hz) but read a longer window, so unpadded they make one frame fewer than
+    # the codec; stretching S -> S + 1 frames shifted frame j's target by ~j/S of a frame (codec frame 40 of 1 s
+    # drew 0.81 of SSL frame 39). Aligned, the target of frame j does not depend on how much audio follows it.
+    import functools
+
+    from codec.semantic import SSLFeatures
+
+    if family == "wav2vec2":
+        ssl = SSLFeatures(_tiny_wav2vec2(tmp_path / "ssl", local=True), layer=0, expected_dim=32)
+    else:  # its extractor normalises each mel bin over the utterance unless told not to
+        ssl = SSLFeatures(_tiny_w2v_bert(tmp_path / "ssl"), layer=0, expected_dim=32)
+        ssl.extractor = functools.partial(ssl.extractor, do_normalize_per_mel_bins=False)
+    gen = torch.Generator().manual_seed(1)
+    wav = torch.randn(1, 32000, generator=gen) * 0.1
+    one_second = ssl(wav[:, :16000], torch.tensor([16000]), 50)[0]
+    in_two_seconds = ssl(wav, torch.tensor([32000]), 100)[0, :, :50]
+    # layer 0 sees +-8 frames (positional conv): compare the frames whose context the 1 s clip holds whole
+    torch.testing.assert_close(one_second[:, :40], in_two_seconds[:, :40], rtol=1e-4, atol=1e-4)
+    # the SSL makes exactly the codec's frame count, odd lengths included: nothing is interpolated
+    for n in (320, 399, 3201, 16000):
+        frames = -(-n // 320)
+        padded = torch.nn.functional.pad(wav[:, :n], (0, frames * 320 - n))
+        hidden = ssl._hidden_states(padded[0, :n], frames * 320, 320)
+        assert hidden.shape == (1, 32, frames), (n, hidden.shape)
+
+
+def test_semantic_branch_with_w2v_bert_takes_one_frame_items(tmp_path):
+    # 320..399 samples (one codec frame, the shortest encode accepts) are less than one 25 ms fbank window: w2v-BERT
+    # got zero frames and crashed in its attention
+    from codec.objective import GeneratorForward
+
+    codec = make_codec(semantic_model=_tiny_w2v_bert(tmp_path / "ssl"), semantic_layer=1, semantic_dim=32)
+    for n in (320, 399):
+        assert codec.encode(torch.randn(1, n) * 0.1)[0].shape == (1, -(-n // 320))
+    out = GeneratorForward(codec.train())(torch.randn(2, 3200) * 0.1, torch.tensor([3200, 350]))
+    assert float(out.losses["semantic"]) > 0
+
+
+def test_semantic_model_expecting_another_sample_rate_is_refused(tmp_path):
+    from codec.semantic import SemanticError
+
+    with pytest.raises(SemanticError, match="expects 24000 Hz"):
+        make_codec(semantic_model=_tiny_wav2vec2(tmp_path / "ssl", sampling_rate=24000), semantic_layer=1,
+                   semantic_dim=32)
