@@ -65,6 +65,23 @@ def main(argv=None) -> int:
         p.error("--natural needs --pipeline: an untrained model has no natural length")
     if args.quick and (args.repeats is not None or args.warmup is not None):
         p.error("--quick sets its own repeats and warm-up (a smoke run); leave out --repeats/--warmup, or --quick")
+    # Preset names checked before any work: an unknown one used to fail only when its turn came, after the presets
+    # before it had been timed, and the record (those rows included) was never written.
+    from codec.config import PRESETS as CODEC_PRESETS
+    from lm.config import PRESETS as LM_PRESETS
+
+    codec_benchmarks, lm_benchmarks = ("codec-infer", "codec-train", "peers"), ("lm-train", "lm-generate")
+    for option, names, known in (
+            ("--presets", args.presets if args.benchmark in codec_benchmarks else None, CODEC_PRESETS),
+            ("--presets", args.presets if args.benchmark in lm_benchmarks else None, LM_PRESETS),
+            ("--codec-presets", args.codec_presets, CODEC_PRESETS), ("--lm-presets", args.lm_presets, LM_PRESETS)):
+        unknown = [n for n in names or () if n not in known]
+        if unknown:
+            p.error(f"{option}: unknown preset(s) {', '.join(map(repr, unknown))} for {args.benchmark}; "
+                    f"choose from {', '.join(sorted(known))}")
+    if args.presets and args.benchmark not in codec_benchmarks + lm_benchmarks:
+        p.error(f"--presets does not apply to {args.benchmark}"
+                + (" (use --codec-presets / --lm-presets)" if args.benchmark == "all" else ""))
 
     def kw(name, **extra):
         d = {"device": args.device, "threads": args.threads, "quick": args.quick}

@@ -74,6 +74,9 @@ def measure(lm: SpeechLM, sampling: SamplingConfig, texts: list[str], new_tokens
                                 eos_token_id=None, use_cache=True)
         assert out.shape[1] == ids.shape[1] + new_tokens
 
+    # generate_codes times both precisions on its first generation at a batch size (CPU, half_precision
+    # "where_faster"); settle that verdict here, untimed, so that it never lands in a timed repeat (--warmup 0)
+    fixtures.decoder_precision(lm.model, batch, sampling)
     with peak_memory(dev, row):
         with torch.inference_mode():
             t_ours = time_fn(ours, dev, warmup, repeats)
