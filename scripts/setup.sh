@@ -17,6 +17,11 @@ apt_install() {  # the named Debian packages, once each, when some are missing
   [ $# -gt 0 ] || return 0
   echo "[setup] apt-get install $*" >&2
   local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  if ! command -v apt-get >/dev/null 2>&1 || { [ -n "$sudo" ] && ! command -v sudo >/dev/null 2>&1; }; then
+    echo "[setup] cannot run ${sudo:+sudo }apt-get here: install these (Debian/Ubuntu names) with your system's" \
+         "package manager, or as root: apt-get install $*; then run this again" >&2
+    exit 1
+  fi
   $sudo apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
 }
@@ -71,7 +76,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   command -v gcc >/dev/null 2>&1 || build+=(gcc)
   "$py" -c "import pesq" >/dev/null 2>&1 || apt_install "${build[@]}"
   echo "[setup] pip install -e .[dev]" >&2
-  pip_install -e ".[dev]"
+  # the torch found or installed above, held: a dependency asking for another torch fails here instead of pip
+  # silently swapping in PyPI's default (on Linux x86-64 the CUDA) build
+  pip_install -e ".[dev]" "torch==$("$py" -c 'import importlib.metadata as m; print(m.version("torch"))')"
   "$py" -c "import codec, lm, pipelines, torch, transformers" || { echo "[setup] install failed" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi
