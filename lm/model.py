@@ -142,4 +142,3 @@ class SpeechLM:
         if codec is not None:
             lm.check_codec(codec)
         return lm
-
