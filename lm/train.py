@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import hashlib
 import math
 import sys
 import time
@@ -164,6 +165,29 @@ def evaluate(model, rows: PackedRows, accelerator, rows_per_batch: int, pad_id: 
     return {"dev/loss": float(nats / targets), "dev/bits_per_second": float(nats / math.log(2) / rows.seconds)}
 
 
+def dev_set_fingerprint(store: TokenStore) -> str:
+    """What a dev loss was measured on: the codec, and every utterance's id and codes (a moved folder keeps it)."""
+    digest = hashlib.sha256(store.identity.fingerprint.encode())
+    for i, entry in enumerate(store.entries):
+        digest.update(f"\0{entry.id}\0{entry.length}\0".encode())
+        digest.update(store[i].tobytes())
+    return digest.hexdigest()
+
+
+def resumed_best_dev(state: dict, dev_set: str, dev_tokens: str) -> tuple[float, str | None]:
+    """The lowest dev loss so far, from a checkpoint's `state`, and a warning when it cannot be used: a loss
+    measured on another dev set than this run's `dev_set` is no bar for this one's (best/ would keep a model
+    that was never measured on it), so the comparison starts over at the next evaluation."""
+    if state.get("best_dev_loss") is None:
+        return math.inf, None
+    saved = state.get("best_dev_set")
+    same = saved == dev_set if saved is not None else state.get("config", {}).get("dev_tokens") == dev_tokens
+    if same:
+        return float(state["best_dev_loss"]), None
+    return math.inf, (f"the checkpoint's best dev loss {float(state['best_dev_loss']):.4f} was measured on another "
+                      f"dev set than --dev-tokens {dev_tokens}: best/ will be replaced at the next evaluation")
+
+
 def require_replicated_optimizer(accelerator) -> None:
     """Stop unless the run is one process or DDP: the loop assumes every process holds the whole optimizer state.
 
@@ -226,6 +250,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     train_store, dev_store = open_tokens(cfg.tokens), TokenStore(cfg.dev_tokens)
     train_store.identity.require_same(dev_store.identity, f"the training tokens {cfg.tokens}", f"the dev tokens {cfg.dev_tokens}")
     init = _load_init(cfg, lm_config, train_store.identity) if cfg.init else None
+    dev_set = dev_set_fingerprint(dev_store)
 
     # The text tokenizer is trained once (main process) on the training transcripts and kept for resumption.
     tokenizer_dir = out / "tokenizer"
@@ -261,7 +286,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     optimizer = adamw(groups, lr=cfg.lr, betas=(0.9, 0.95), eps=1e-8)
     model, optimizer = accelerator.prepare(lm.model, optimizer)
 
-    start_step, nonfinite_state, best_dev = 0, None, math.inf
+    start_step, nonfinite_state, best_dev, best_dev_note = 0, None, math.inf, None
     if resume and latest is not None:
         # load refuses a checkpoint of another number of processes, the one data setting not in the config
         state = ckpt.load(latest, {"model": model}, {"optimizer": optimizer})
@@ -271,7 +296,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
         except SystemExit as e:  # a grown corpus is a new run that starts from this one's weights
             raise SystemExit(f"{e} (to go on with more data: --init {out / 'final'} and a new --out)") from None
         start_step, nonfinite_state = state["step"], state.get("nonfinite")
-        best_dev = math.inf if state.get("best_dev_loss") is None else float(state["best_dev_loss"])
+        best_dev, best_dev_note = resumed_best_dev(state, dev_set, cfg.dev_tokens)
     if accelerator.is_main_process:
         write_json(out / "train_config.json", {**_as_json(cfg), "world_size": world, "rows_per_micro": rows_per_micro,
                                                "parameters": sum(p.numel() for p in params)})
@@ -288,6 +313,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     guard = NonFiniteGuard(accelerator, logger, cfg.max_nonfinite_steps)
     guard.load_state_dict(nonfinite_state)
     saver = CheckpointSaver(ckpt, logger, cfg.max_checkpoint_failures)
+    if best_dev_note:
+        logger.warn(best_dev_note)
     logger.write(f"{sum(p.numel() for p in params) / 1e6:.2f} M parameters; {len(train_store)} utterances in "
                  f"{len(train_rows)} rows of <= {row_length} tokens ({train_rows.too_long} too long); "
                  f"{rows_per_micro} rows x {cfg.grad_accum} micro-batches x {world} processes per step")
@@ -342,7 +369,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
             if (step + 1) % cfg.save_every == 0 or step + 1 == cfg.steps or stopping:
                 saver.save(step + 1, {"model": model}, {"optimizer": optimizer},
                            {"config": _as_json(cfg), "nonfinite": guard.state_dict(),
-                            "best_dev_loss": best_dev if math.isfinite(best_dev) else None})
+                            "best_dev_loss": best_dev if math.isfinite(best_dev) else None, "best_dev_set": dev_set})
             if stopping:
                 accelerator.end_training()
                 stop.stop(step + 1, ckpt, logger)

@@ -712,3 +712,51 @@ def test_a_step_is_exactly_batch_tokens_whatever_the_number_of_processes(tmp_pat
     # train() checks it before reading any data (these token folders do not exist)
     with pytest.raises(SystemExit, match="--batch-tokens 3000: .*rows of 1024 tokens.*use --batch-tokens 2048 or 3072"):
         train(TrainConfig("no-tokens", "no-dev-tokens", str(tmp_path / "run"), preset="debug", batch_tokens=3000))
+
+
+# -- review of the LM training loop: the best dev model across a resume ---------------------------------------
+
+def _tiny_token_store(directory, seed: int, codes_mod: int, n: int) -> str:
+    """A finished token directory written directly (no codec, no audio): `n` utterances of codes below `codes_mod`."""
+    import numpy as np
+
+    from lm.tokens import TOKENS_FORMAT_VERSION, code_dtype, write_header, write_shard
+
+    directory.mkdir(parents=True)
+    rng = np.random.default_rng(seed)
+    utterances = [{"id": f"{seed}-{i}", "text": SENTENCES[i % len(SENTENCES)], "speaker": "s"} for i in range(n)]
+    codes = [rng.integers(0, codes_mod, int(rng.integers(20, 60))) for _ in range(n)]
+    dtype = code_dtype(IDENTITY.codebook_size)
+    write_shard(directory, 0, utterances, codes, [], dtype)
+    write_header(directory, {"format_version": TOKENS_FORMAT_VERSION, "codec": IDENTITY.to_dict(), "dtype": dtype.name,
+                             "complete": True, "num_shards": 1, "utterances": n, "frames": sum(map(len, codes))})
+    return str(directory)
+
+
+def test_a_resumed_run_measures_its_best_dev_model_on_its_own_dev_set(tmp_path, capsys):
+    import json
+
+    from lm.train import TrainConfig, train
+
+    # training and dev A: codes 0..7; dev B: all 64 codes, so its losses stay far above dev A's best
+    train_tokens = _tiny_token_store(tmp_path / "train", 0, 8, 24)
+    dev_a, dev_b = _tiny_token_store(tmp_path / "dev_a", 1, 8, 6), _tiny_token_store(tmp_path / "dev_b", 2, 64, 6)
+    base = dict(tokens=train_tokens, out=str(tmp_path / "run"), preset="debug", batch_tokens=1024, row_length=128,
+                lr=1e-2, warmup_steps=1, eval_every=1, save_every=2, text=TextConfig(vocab_size=64))
+    best = tmp_path / "run" / "best" / "best.json"
+    train(TrainConfig(dev_tokens=dev_a, steps=2, **base))
+    on_a = json.loads(best.read_text())
+    train(TrainConfig(dev_tokens=dev_b, steps=4, **base), resume=True)
+    on_b = json.loads(best.read_text())
+    # before: dev B's losses were compared with dev A's best, and best/ kept the step-2 model, never measured on B
+    assert on_b["step"] in (3, 4) and on_b["dev/loss"] > on_a["dev/loss"], (on_a, on_b)
+    assert "measured on another dev set" in capsys.readouterr().err
+    # the same dev set (its fingerprint, wherever its folder is) keeps the checkpoint's bar
+    from lm.train import resumed_best_dev
+
+    state = {"best_dev_loss": 1.5, "best_dev_set": "abc", "config": {"dev_tokens": "old/path"}}
+    assert resumed_best_dev(state, "abc", "new/path") == (1.5, None)
+    assert resumed_best_dev(state, "xyz", "old/path")[0] == float("inf")
+    assert resumed_best_dev({"best_dev_loss": None}, "abc", "p") == (float("inf"), None)
+    # a checkpoint from before the fingerprint: its dev folder decides
+    assert resumed_best_dev({"best_dev_loss": 1.5, "config": {"dev_tokens": "p"}}, "abc", "p") == (1.5, None)
