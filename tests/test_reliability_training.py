@@ -124,13 +124,13 @@ def kill_resume_cycle(tmp_path: Path, module: str, args, run_inprocess, steps: i
     assert partial.is_dir() and any(partial.iterdir()), "the kill should have left checkpoint 4 half-finished"
     history.append(("hook: kill_before_rename@4", rc, assert_checkpoints_readable(faulted / "checkpoints")))
     # 2. SIGKILL at seeded random moments (mid-step, mid-save, mid-log), each time resumed. The moment is drawn
-    # relative to the run's progress (a seeded checkpoint, then a seeded fraction of a second), not to its start:
+    # relative to the run's progress (a seeded checkpoint, then a seeded 0-0.1 s), not to its start:
     # timed from the start, a kill landed after a fast machine had finished the run.
     rng = random.Random(seed)
     for last_target in (steps // 2, steps - 4):  # the second kill leaves two saves after it
         resumed_at = int(sorted((faulted / "checkpoints").glob("step_*"))[-1].name.split("_")[1])
-        target = rng.randrange(resumed_at + 2, last_target + 1, 2)
-        delay = rng.uniform(0.0, 0.3)
+        target = rng.randrange(resumed_at + 2, max(resumed_at + 2, last_target) + 1, 2)
+        delay = rng.uniform(0.0, 0.1)  # about a debug step here: the kill lands within a step or a save of target
         rc = run_and_kill([sys.executable, "-m", module, *run, "--resume"], env,
                           faulted / "checkpoints" / f"step_{target:08d}", delay)
         history.append((f"SIGKILL {delay:.2f} s after checkpoint {target} (resumed at {resumed_at})", rc,
