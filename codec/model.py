@@ -128,9 +128,11 @@ class Codec(nn.Module):
             wav = wav[None]
         if wav.dim() != 2 or not wav.is_floating_point():
             raise ValueError(f"encode expects float audio [B, T], got {tuple(wav.shape)} {wav.dtype}")
+        if wav.shape[0] == 0:
+            raise ValueError(f"wav is an empty batch {tuple(wav.shape)}: give at least one item")
         if lengths is None:
             lengths = torch.full((wav.shape[0],), wav.shape[-1], dtype=torch.long)
-        lengths = torch.as_tensor(lengths, dtype=torch.long).cpu()
+        lengths = torch.as_tensor(lengths, dtype=torch.long).cpu().reshape(-1)  # an int for a single item too
         if lengths.shape != (wav.shape[0],) or bool((lengths > wav.shape[-1]).any()) or bool((lengths < 0).any()):
             raise ValueError(f"lengths {lengths.tolist()} do not fit audio of shape {tuple(wav.shape)}")
         if sample_rate is not None and sample_rate != self.sample_rate:
@@ -164,14 +166,17 @@ class Codec(nn.Module):
         codes = torch.as_tensor(codes)
         if codes.dim() == 1:
             codes = codes[None]
-        if codes.dim() != 2 or codes.is_floating_point() or codes.shape[-1] == 0:
+        if (codes.dim() != 2 or codes.is_floating_point() or codes.is_complex() or codes.dtype == torch.bool
+                or codes.shape[-1] == 0):
             raise ValueError(f"decode expects integer codes [B, F] with F >= 1, got {tuple(codes.shape)} {codes.dtype}")
+        if codes.shape[0] == 0:
+            raise ValueError(f"codes is an empty batch {tuple(codes.shape)}: give at least one item")
         lengths = torch.full((codes.shape[0],), codes.shape[-1]) if lengths is None else torch.as_tensor(lengths)
-        lengths = lengths.long().cpu()
+        lengths = lengths.long().cpu().reshape(-1)  # an int for a single item too
         if lengths.shape != (codes.shape[0],) or bool((lengths > codes.shape[-1]).any()) or bool((lengths < 1).any()):
             raise ValueError(f"frame lengths {lengths.tolist()} do not fit codes of shape {tuple(codes.shape)}")
         mask = length_mask(lengths, codes.shape[-1])
-        valid = codes.cpu()[mask[:, 0].bool()]
+        valid = codes.cpu()[mask[:, 0].bool()].long()  # compared as int64: in uint8/int16 codebook_size would wrap
         if bool(((valid < 0) | (valid >= self.codebook_size)).any()):
             raise ValueError(f"codes outside [0, {self.codebook_size}): min {int(valid.min())}, max {int(valid.max())}")
         device = next(self.parameters()).device
@@ -245,6 +250,9 @@ class Codec(nn.Module):
             config = CodecConfig.from_dict(json.loads(config_path.read_text()), source=str(config_path))
         except (json.JSONDecodeError, TypeError, ConfigError) as e:  # a ConfigError names the file already
             raise CodecLoadError(str(e) if str(e).startswith(str(config_path)) else f"{config_path}: {e}") from e
+        device = torch.device(map_location)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"map_location {str(map_location)!r}: CUDA is not available on this machine (use 'cpu')")
         codec = cls(config)
         try:
             weights = load_file(str(weights_path), device=str(map_location))

@@ -682,3 +682,39 @@ def test_semantic_model_expecting_another_sample_rate_is_refused(tmp_path):
     with pytest.raises(SemanticError, match="expects 24000 Hz"):
         make_codec(semantic_model=_tiny_wav2vec2(tmp_path / "ssl", sampling_rate=24000), semantic_layer=1,
                    semantic_dim=32)
+
+
+# ---- public API input checking (review of encode/decode/from_pretrained arguments) -------------------------------
+@pytest.mark.parametrize("dtype", [torch.uint8, torch.int8, torch.int16, torch.int32])
+def test_decode_accepts_in_range_codes_of_narrow_integer_dtypes(codec, dtype):
+    # codebook_size compared in the codes' own dtype wrapped (256 -> 0 in uint8) and refused valid codes
+    codes = torch.tensor([[0, 1, 2, 100]])
+    assert torch.equal(codec.decode(codes.to(dtype)), codec.decode(codes))
+    wide = make_codec(codebook_size=65536)
+    assert torch.equal(wide.decode(torch.tensor([[0, 1, 30000]], dtype=torch.int16)),
+                       wide.decode(torch.tensor([[0, 1, 30000]])))
+
+
+def test_empty_batches_and_bool_codes_raise_clear_errors(codec):
+    with pytest.raises(ValueError, match="wav is an empty batch"):
+        codec.encode(torch.zeros(0, 1000))
+    with pytest.raises(ValueError, match="wav is an empty batch"):
+        codec.reconstruct(torch.zeros(0, 1000))
+    with pytest.raises(ValueError, match="codes is an empty batch"):
+        codec.decode(torch.zeros(0, 5, dtype=torch.long))
+    with pytest.raises(ValueError, match="integer codes"):
+        codec.decode(torch.ones(1, 5, dtype=torch.bool))
+
+
+def test_a_single_clip_takes_an_int_length(codec):
+    wav = torch.randn(1000)
+    assert torch.equal(codec.encode(wav, 700)[0], codec.encode(wav[None], torch.tensor([700]))[0])
+    codes, _ = codec.encode(wav)
+    assert torch.equal(codec.decode(codes[0], 2), codec.decode(codes, torch.tensor([2])))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_from_pretrained_onto_missing_cuda_names_map_location_not_the_file(codec, tmp_path):
+    codec.save_pretrained(tmp_path / "c")
+    with pytest.raises(ValueError, match="map_location 'cuda'.*not available"):
+        Codec.from_pretrained(tmp_path / "c", map_location="cuda")
