@@ -19,7 +19,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import numpy as np
 from tqdm import tqdm
 
 from codec.audio import AudioError, audio_info, load_audio, save_wav
+from codec.checkpoint import atomic_file
 from codec.cli import positive_int
 from codec.data import Utterance, read_manifest, write_manifest
 
@@ -223,15 +223,8 @@ def render(voice: str, text: str, out_path: Path) -> float:
             raise CorpusError(f"{voice} on {text!r}: silent output (peak {peak:.4f})")
         if peak > 0.99:  # resampling can overshoot: keep clear of clipping
             audio *= 0.99 / peak
-    # a part name of this call's own: two builds of one folder at once render the same files at the same time
-    # (not mkstemp: its file is private to its owner, and the wav keeps the mode of the file it is written into)
-    part = out_path.with_name(f"{out_path.name}.{os.getpid()}-{threading.get_ident()}.part")
-    try:
+    with atomic_file(out_path) as part:  # its own temporary: two builds of one folder may render a file at once
         save_wav(part, audio, SAMPLE_RATE)
-        os.replace(part, out_path)
-    finally:
-        if os.path.exists(part):
-            os.unlink(part)
     return len(audio) / SAMPLE_RATE
 
 

@@ -17,8 +17,8 @@ anything is written, so nothing larger is ever installed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import os
 import shutil
 import sys
 from collections import Counter
@@ -28,7 +28,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file
 
-from codec.checkpoint import atomic_directory, cwd_relative, require_replaceable
+from codec.checkpoint import atomic_directory, atomic_file, cwd_relative, require_replaceable
 from codec.model import CodecLoadError
 from lm.identity import CodecMismatchError
 from lm.model import LMLoadError
@@ -439,18 +439,12 @@ def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: 
         "lm_runs": inherited_lm + [run_summary(r) for r in lm_runs],
         "reproduce": reproduce,
     }
-    # both rendered before either is written (a card that fails to render leaves the old pair as it was), each
-    # written whole (temporary file + rename)
+    # both rendered and written to temporaries before either is renamed into place: a card that fails to render or
+    # write leaves the old pair as it was
     texts = {FACTS_FILE: json.dumps(facts, indent=2), CARD_FILE: card_markdown(facts)}
-    temporary = {name: model / f".{name}.tmp" for name in texts}
-    try:
+    with contextlib.ExitStack() as files:
         for name, text in texts.items():
-            temporary[name].write_text(text)
-        for name in texts:
-            os.replace(temporary[name], model / name)
-    finally:
-        for path in temporary.values():
-            path.unlink(missing_ok=True)
+            files.enter_context(atomic_file(model / name)).write_text(text)
     return facts
 
 
