@@ -139,7 +139,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--num-workers", type=non_negative_int, default=None, help="default: 0 on CPU, 4 on GPU")
     p.add_argument("--cpu", action="store_true")
     p.add_argument("--mixed-precision", choices=MIXED_PRECISIONS, default="auto", help=MIXED_PRECISION_HELP)
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.warmup_steps is not None and args.warmup_steps >= args.steps:
+        # the learning rate would stay below its peak to the end and never decay: a mistake, not a schedule
+        p.error(f"--warmup-steps {args.warmup_steps} is not below --steps {args.steps}: the learning rate would never "
+                "reach its peak nor decay")
+    return args
 
 
 def fresh_quantizer(args: argparse.Namespace) -> bool:

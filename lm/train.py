@@ -111,6 +111,12 @@ class TrainConfig:
             raise ValueError("text=None needs tokenizer=<a `python -m lm.text` folder> or init=<an LM folder>")
         if self.init_new_codec and self.init is None:
             raise ValueError("init_new_codec needs init=<an LM folder> trained on another codec's tokens")
+        # A warm-up as long as the run leaves the learning rate below its peak to the end and never decays it (a
+        # 20-step run under the default 100-step warm-up trained at a fifth of its lr): a mistake, not a schedule.
+        if self.warmup_steps >= self.steps:
+            raise ValueError(f"warmup_steps={self.warmup_steps} is not below steps={self.steps}: the learning rate "
+                             "would never reach its peak nor decay; give a warm-up shorter than the run "
+                             "(--warmup-steps)")
 
     @property
     def lm_config(self) -> LMConfig:
@@ -488,6 +494,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
     text = None if args.tokenizer or args.init else TextConfig(
         vocab_size=defaults.vocab_size if args.vocab_size is None else args.vocab_size,
         model_type=args.text_model or defaults.model_type, phonemes=args.phonemes)
+    if args.warmup_steps >= args.steps:  # TrainConfig refuses it too; here the message names the options
+        parser.error(f"--warmup-steps {args.warmup_steps} is not below --steps {args.steps}: the learning rate would "
+                     "never reach its peak nor decay")
     cfg = TrainConfig(
         tokens=args.tokens, dev_tokens=args.dev_tokens, out=args.out, preset=args.preset, steps=args.steps,
         batch_tokens=args.batch_tokens, grad_accum=args.grad_accum, row_length=args.row_length,

@@ -426,6 +426,10 @@ def test_a_grad_clip_that_would_zero_or_flip_gradients_and_a_semantic_layer_with
             codec_train.parse_args(common + ["--lr", bad])
         assert "must be a finite number above 0" in capsys.readouterr().err
     assert codec_train.parse_args(common + ["--grad-clip", "inf"]).grad_clip == float("inf")  # no clipping
+    with pytest.raises(SystemExit):  # the lr would stay below its peak to the end and never decay
+        codec_train.parse_args(common + ["--steps", "20", "--warmup-steps", "20"])
+    assert "--warmup-steps 20 is not below --steps 20" in capsys.readouterr().err
+    assert codec_train.warmup_steps(codec_train.parse_args(common + ["--steps", "20"])) == 1  # the default: 2 %
     assert codec_train.parse_args(common).grad_clip == 1.0
     with pytest.raises(SystemExit, match="--semantic-layer 7 needs --semantic-model"):
         codec_train.build_config(codec_train.parse_args(common + ["--preset", "debug", "--semantic-layer", "7"]))

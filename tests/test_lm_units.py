@@ -646,6 +646,20 @@ def test_lm_train_refuses_optimizer_settings_that_would_not_train_or_would_ascen
     assert parse_args(base + ["--grad-clip", "inf", "--min-lr-ratio", "0", "--weight-decay", "0"])[0].grad_clip == float("inf")
 
 
+def test_a_warm_up_as_long_as_the_run_is_refused(capsys):
+    """lr_at warms up linearly to the peak at warmup_steps: a 20-step run under the default 100-step warm-up (the
+    debug recipe's LM) trained at a fifth of its lr and never decayed, without a word."""
+    from lm.train import TrainConfig, parse_args
+
+    base = ["--tokens", "t", "--dev-tokens", "d", "--out", "o"]
+    with pytest.raises(SystemExit):
+        parse_args(base + ["--steps", "20"])
+    assert "--warmup-steps 100 is not below --steps 20" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="warmup_steps=5 is not below steps=5"):
+        TrainConfig("t", "d", "o", steps=5, warmup_steps=5)
+    assert parse_args(base + ["--steps", "20", "--warmup-steps", "2"])[0].warmup_steps == 2
+
+
 def test_half_precision_units_follow_the_cpu_probes(monkeypatch):
     """bfloat16 counts as native with AVX512-BF16 or AMX, float16 only with AMX-FP16, float32 never."""
     from codec.hardware import has_half_precision_units

@@ -22,6 +22,7 @@
 # It must start where seed 1 did, from the bundle of 2026-11-29 (replaced 2026-12-05 by commit f1581ac): for that call
 # check its codec out in place of the bundled one (a copy beside it would not fit the 64 MiB a call carries):
 #   git checkout f1581ac^ -- pipelines/default_model/codec   ...   afterwards: git checkout HEAD -- pipelines/default_model/codec
+# (a run of 50 steps or fewer warms up over 1 step: lm.train and codec.train refuse a warm-up as long as the run)
 # A CPU dry run: OUT=/tmp/o DEVICE=cpu MEL_STEPS=2 GAN_STEPS=2 BATCH=2 TEXTS=3 PY=.venv/bin/python bash scripts/gpu/codec_claims.sh
 set -uo pipefail
 t0=$SECONDS
@@ -64,7 +65,7 @@ for arm in "${ARMS[@]}"; do
   # shellcheck disable=SC2086
   $PY -m codec.train --init-from pipelines/default_model/codec --codebook-size "${name%%-*}" $flags --seed "$SEED" \
     --train-manifest "$data/train.jsonl" --dev-manifest "$WORK/dev/test.jsonl" --out "$WORK/codec/$name" \
-    --steps "$steps" --batch-size "$BATCH" --segment-seconds 1.0 --lr "$LR" --warmup-steps 50 \
+    --steps "$steps" --batch-size "$BATCH" --segment-seconds 1.0 --lr "$LR" --warmup-steps $((steps > 50 ? 50 : 1)) \
     --adv-start-step "$adv" --save-every 200 --keep-last 1 --eval-every "$steps" --num-workers 2 \
     $([ "$DEVICE" = cpu ] && echo --cpu) >"$WORK/logs/codec-$name.log" 2>&1 &
   pids+=($!)

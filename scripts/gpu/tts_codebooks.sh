@@ -81,7 +81,7 @@ for arm in "${ARMS[@]}"; do
   # shellcheck disable=SC2086
   $PY -m codec.train --init-from pipelines/default_model/codec --codebook-size "${name%%-*}" $flags --seed "$CODEC_SEED" \
     --train-manifest $data/train.jsonl --dev-manifest $data/dev.jsonl --out "$WORK/codec/$name" \
-    --steps "$CODEC_STEPS" --batch-size "$CODEC_BATCH" --segment-seconds 1.0 --lr "$CODEC_LR" --warmup-steps 50 \
+    --steps "$CODEC_STEPS" --batch-size "$CODEC_BATCH" --segment-seconds 1.0 --lr "$CODEC_LR" --warmup-steps $((CODEC_STEPS > 50 ? 50 : 1)) \
     --adv-start-step "$CODEC_STEPS" --save-every 500 --keep-last 1 --eval-every "$CODEC_STEPS" \
     $([ "$DEVICE" = cpu ] && echo --cpu) >"$WORK/logs/codec-$name.log" 2>&1 &
   pids+=($!)
@@ -108,7 +108,7 @@ for arm in "${ARMS[@]}"; do
   name=${arm%%:*} T=$WORK/tokens/${arm%%:*}
   $PY -m lm.train --preset tiny --tokens "$T/train" --dev-tokens "$T/dev" --init pipelines/default_model/lm \
     --init-new-codec --out "$WORK/lm/$name" --steps "$LM_STEPS" --batch-tokens "$LM_TOKENS" --lr "$LM_LR" --seed "$LM_SEED" \
-    --warmup-steps 100 --eval-every 200 --save-every 400 --keep-last 1 >"$WORK/logs/lm-$name.log" 2>&1 &
+    --warmup-steps $((LM_STEPS > 100 ? 100 : 1)) --eval-every 200 --save-every 400 --keep-last 1 >"$WORK/logs/lm-$name.log" 2>&1 &
   pids+=($!)
 done
 # the arms are judged at LM_JUDGE_STEP of the LM_STEPS cosine: stopped once each has evaluated that step (SIGTERM
