@@ -135,7 +135,7 @@ def _fraction(match: re.Match) -> str:
 
 
 def _ordinal_token(match: re.Match) -> str:
-    digits = match.group(1)
+    digits = match.group(1).replace(",", "")  # 1,000th: a thousands separator, as in the plain numbers
     return " " + (_digits(digits) + " th" if len(digits) > 15 else _ordinal(int(digits))) + " "
 
 
@@ -145,13 +145,16 @@ def normalize_text(text: str, report: list[str] | None = None) -> str:
         raise TypeError(f"normalize_text expects a str, got {type(text).__name__}")
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("\u2019", "'").replace("\u2018", "'")
+    # U+2212, the typographic minus (−5 °C): NFKC keeps it, and the sign would be dropped with the non-ASCII
+    text = text.replace("\u2212", "-")
     text = re.sub(r"(?<![\w.])-(?=[$£€]?\.?\d)", " minus ", text)  # -5, not the dash of 1-2 or 1st-class
     # a number may start at its decimal point (.5, $.99), unless the point ends a word or number (v1.2.3)
     text = re.sub(r"([$£€])\s?(\d[\d,]*(?:\.\d+)?|\.\d+)", _currency, text)
     # NFKC makes ½ 1⁄2; other slashes between numbers (24/7, dates) are read as the numbers alone
     text = re.sub(r"(?<![\d/\u2044])([1-9])\s?[/\u2044]\s?(10|[2-9])(?![\d/\u2044])",
                   lambda m: _fraction(m) if int(m.group(1)) < int(m.group(2)) else m.group(0), text)
-    text = re.sub(r"\b(\d+)(st|nd|rd|th)\b", _ordinal_token, text, flags=re.I)
+    # with its thousands commas: from "1,000th" the digits alone would read "one zeroth"
+    text = re.sub(r"\b(\d{1,3}(?:,\d{3})+|\d+)(st|nd|rd|th)\b", _ordinal_token, text, flags=re.I)
     text = re.sub(r"(?<![\w.,])'?(1[1-9]\d0|20\d0|[2-9]0)'?s\b", _decade, text)  # before the plain numbers
     text = re.sub(r"\d[\d,]*(?:\.\d+)?|(?<![\w.])\.\d+", _number, text)
     text = re.sub(r"\b([A-Za-z]+)\.", lambda m: _ABBREVIATIONS.get(m.group(1).lower(), m.group(1)) + " ", text)

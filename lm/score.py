@@ -9,8 +9,9 @@ utterance is the negative log2-likelihood of its speech codes and SPEECH_END giv
 training, lm/vocab.py), divided by its duration: bits per second of audio is comparable across codebook sizes,
 per-token loss is not. Utterances are scored one per row, so the LMs can be compared utterance by utterance:
 the CIs (bootstrap over utterances) of each LM's rate and of its paired difference to --reference. An utterance
-longer than an LM's context is not scored (each such omission is reported). A --unigram row scores the utterances
-the LMs scored with the training split's code frequencies alone: the floor any LM must beat.
+longer than an LM's context is not scored, by it nor (the comparison being paired) by the others; each such
+omission is reported. A --unigram row scores the utterances the LMs scored with the training split's code
+frequencies alone: the floor any LM must beat.
 """
 from __future__ import annotations
 
@@ -139,13 +140,22 @@ def main(argv: list[str] | None = None) -> int:
     names = [name for name, _, _ in args.lm + args.unigram]
     if not names or len(set(names)) != len(names):
         p.error(f"give --lm or --unigram entries with distinct names, got {names}")
-    scores = {}
+    scores, too_long = {}, set()
     for name, lm_dir, tokens in args.lm:
         lm, store = SpeechLM.from_pretrained(lm_dir, device=args.device), TokenStore(tokens)
         scores[name] = score_utterances(lm, store, args.batch_size)
         if len(scores[name]) < len(store):
             print(f"--lm {name}: {len(store) - len(scores[name])} of the {len(store)} utterances in {tokens} are "
                   f"longer than its context ({lm.config.max_positions} tokens): not scored", file=sys.stderr)
+            too_long |= {e.id for e in store.entries} - {r["id"] for r in scores[name]}
+    # The LMs are compared utterance by utterance: one too long for any LM's context (a smaller preset's, or a codec's
+    # of a higher frame rate) is left out of every row, or compare() would refuse LMs that merely differ in context.
+    for name in scores:
+        kept = [r for r in scores[name] if r["id"] not in too_long]
+        if len(kept) < len(scores[name]):
+            print(f"--lm {name}: {len(scores[name]) - len(kept)} utterances left out, too long for another LM's "
+                  f"context", file=sys.stderr)
+            scores[name] = kept
     # A baseline has no context limit, but the rows are compared utterance by utterance: it scores what the LMs did.
     scored_by_lms = set.intersection(*({r["id"] for r in s} for s in scores.values())) if scores else None
     for name, train_tokens, tokens in args.unigram:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import random
 
 import shutil
@@ -164,6 +165,18 @@ def test_phonemes_of_a_corpus_come_from_the_disk_cache_the_second_time(tmp_path,
     # an empty SGSPEECH_CACHE_DIR turns it off
     monkeypatch.setenv("SGSPEECH_CACHE_DIR", "")
     assert ph.cache_path() is None and ph.phonemize_many(texts, disk_cache=True) == first
+
+
+@pytest.mark.parametrize("text, spoken", [
+    ("the 1,000th customer", "the one thousandth customer"),  # not "one zeroth"
+    ("its 1,000,001st day", "its one million first day"),  # not "one thousand first"
+    ("\u22125 degrees, \u22120.5", "minus five degrees minus zero point five"),  # U+2212 minus: the sign was dropped
+    ("21st and 12th", "twenty first and twelfth"),
+])
+def test_normalizer_reads_ordinals_with_thousands_commas_and_the_typographic_minus(text, spoken):
+    from lm.normalize import normalize_text
+
+    assert normalize_text(text) == spoken
 
 
 def test_tokenizer_load_names_missing_file(tmp_path, tokenizer):
@@ -774,3 +787,30 @@ def test_a_resumed_run_measures_its_best_dev_model_on_its_own_dev_set(tmp_path, 
     assert resumed_best_dev({"best_dev_loss": None}, "abc", "p") == (float("inf"), None)
     # a checkpoint from before the fingerprint: its dev folder decides
     assert resumed_best_dev({"best_dev_loss": 1.5, "config": {"dev_tokens": "p"}}, "abc", "p") == (1.5, None)
+
+
+def test_score_compares_lms_of_different_contexts_on_the_utterances_all_of_them_scored(tmp_path, tokenizer, capsys):
+    """An utterance too long for one LM's context was left out of that LM's row only, and compare() then refused
+    the two LMs as if their tokens came from different manifests."""
+    import numpy as np
+
+    from lm import score
+    from lm.tokens import TOKENS_FORMAT_VERSION, write_header, write_shard
+
+    store = tmp_path / "tokens"
+    store.mkdir()
+    codes = [np.arange(10) % 64, np.arange(200) % 64, np.arange(20) % 64]  # the second: over 100 tokens
+    write_shard(store, 0, [{"id": f"u{i}", "text": SENTENCES[i], "speaker": "s"} for i in range(3)], codes, [],
+                np.dtype(np.int16))
+    write_header(store, {"format_version": TOKENS_FORMAT_VERSION, "codec": IDENTITY.to_dict(), "dtype": "int16",
+                         "complete": True, "num_shards": 1})
+    for name, context in [("short", 100), ("long", 1024)]:
+        torch.manual_seed(0)
+        SpeechLM.create(LMConfig.preset("debug", max_positions=context), tokenizer, IDENTITY).save_pretrained(
+            tmp_path / name)
+    out = tmp_path / "scores"
+    assert score.main(["--lm", f"short={tmp_path / 'short'}:{store}", "--lm", f"long={tmp_path / 'long'}:{store}",
+                       "--reference", "long", "--out", str(out)]) == 0
+    scores = json.loads((out / "scores.json").read_text())
+    assert [r["id"] for r in scores["short"]] == [r["id"] for r in scores["long"]] == ["u0", "u2"]
+    assert "too long for another LM's context" in capsys.readouterr().err
