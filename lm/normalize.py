@@ -3,8 +3,8 @@
 normalize_text("Dr. Smith paid $3.50 for 2 apples & 1st-class tea!") ->
 "doctor smith paid three dollars fifty cents for two apples and first class tea"
 
-Lower case, numbers/currency/percent/ordinals spelled out (a lone whole number between 1000 and 3000 as a year,
-1990s as decades), common abbreviations expanded, accents folded to ASCII,
+Lower case, numbers/currency/percent/ordinals/times of day spelled out (a lone whole number between 1000 and 3000
+as a year, 1990s as decades), common abbreviations expanded, accents folded to ASCII,
 punctuation removed except word-internal apostrophes, whitespace collapsed. Characters it cannot represent in
 plain English letters are dropped (`normalize_text(..., report=list)` collects them for a warning).
 """
@@ -134,6 +134,14 @@ def _fraction(match: re.Match) -> str:
     return f" {number_to_words(top)} {one if top == 1 else many} "
 
 
+def _clock(match: re.Match) -> str:
+    """A time of day: 12:05 -> twelve oh five, 7:45 -> seven forty five, 10:00 -> ten o'clock (ten before am/pm)."""
+    hour, minute = number_to_words(int(match.group(1))), match.group(2)
+    if minute == "00":
+        return f" {hour} " if match.group(3) else f" {hour} o'clock "
+    return f" {hour} {'oh ' + _ONES[int(minute[1])] if minute[0] == '0' else number_to_words(int(minute))} "
+
+
 def _ordinal_token(match: re.Match) -> str:
     digits = match.group(1).replace(",", "")  # 1,000th: a thousands separator, as in the plain numbers
     return " " + (_digits(digits) + " th" if len(digits) > 15 else _ordinal(int(digits))) + " "
@@ -144,12 +152,15 @@ def normalize_text(text: str, report: list[str] | None = None) -> str:
     if not isinstance(text, str):
         raise TypeError(f"normalize_text expects a str, got {type(text).__name__}")
     text = unicodedata.normalize("NFKC", text)
-    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    # curly quotes and U+02BC (the modifier-letter apostrophe of donʼt) are apostrophes
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u02bc", "'")
     # U+2212, the typographic minus (−5 °C): NFKC keeps it, and the sign would be dropped with the non-ASCII
     text = text.replace("\u2212", "-")
     text = re.sub(r"(?<![\w.])-(?=[$£€]?\.?\d)", " minus ", text)  # -5, not the dash of 1-2 or 1st-class
     # a number may start at its decimal point (.5, $.99), unless the point ends a word or number (v1.2.3)
     text = re.sub(r"([$£€])\s?(\d[\d,]*(?:\.\d+)?|\.\d+)", _currency, text)
+    # h:mm, not a ratio (2:1) nor one part of 12:05:30; its digits alone read "twelve zero five"
+    text = re.sub(r"(?<![\d:.])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])(?=(\s*[ap]\.?m\b)?)", _clock, text, flags=re.I)
     # NFKC makes ½ 1⁄2; other slashes between numbers (24/7, dates) are read as the numbers alone
     text = re.sub(r"(?<![\d/\u2044])([1-9])\s?[/\u2044]\s?(10|[2-9])(?![\d/\u2044])",
                   lambda m: _fraction(m) if int(m.group(1)) < int(m.group(2)) else m.group(0), text)

@@ -56,6 +56,10 @@ def test_wer_spells_numbers_through_the_normalizer():
     ("the 1990s, the 1800s, the '60s and the 2000s", "the nineteen nineties the eighteen hundreds the sixties and "
                                                      "the two thousands"),
     ("agent 007", "agent zero zero seven"),
+    # times of day (the digits alone read "twelve zero five"); a ratio and h:mm:ss are left to the plain numbers
+    ("at 12:05, 7:45 or 10:00; 10:00 pm", "at twelve oh five seven forty five or ten o'clock ten pm"),
+    ("a 2:1 ratio at 12:05:30", "a two one ratio at twelve zero five thirty"),
+    ("don\u02bct", "don't"),  # U+02BC, the modifier-letter apostrophe, was dropped: "don t"
 ])
 def test_normalizer_reads_numbers_as_people_say_them(text, spoken):
     assert normalize_text(text) == spoken
