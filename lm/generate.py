@@ -7,8 +7,10 @@ the length bound comes from the text, and each row samples from its own generato
 
 Reproducibility: row i draws from a torch.Generator seeded by (seed, its prompt), so under the same seed a text
 gives the same codes whether generated alone or in a batch with others (left padding does not change the draws),
-as long as the logits are too: exact in float32; with half-precision layers or head (SamplingConfig) the rounding
-depends on the batch's kernels, and a text may sample differently alone than in a batch.
+as long as the logits are too: in float32 they agree to float rounding (~1e-6: the batch's size and padding change
+the kernels' order of summation), so a draw differs only where it falls that close to a boundary, which is rare;
+with half-precision layers or head (SamplingConfig) the rounding is coarser, and a text may sample differently
+alone than in a batch.
 Identical texts in one call therefore get identical samples; vary the seed for variety.
 """
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import numbers
 import weakref
 from dataclasses import dataclass
 
@@ -32,6 +35,10 @@ COMPUTE_DTYPES = {"float32": None, "bfloat16": torch.bfloat16, "float16": torch.
 HALF_PRECISION_POLICIES = ("where_faster", "always")
 # A CPU verdict stands only where half precision beats float32 by this much: within timing noise, exact float32 wins.
 HALF_PRECISION_MIN_GAIN = 0.95
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)  # True is an int to Python, not a count
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,12 @@ class SamplingConfig:
     half_precision: str = "where_faster"
 
     def __post_init__(self):
+        # A str would fail inside math.isfinite with a message that names no field, and a bool passes as a number
+        # (top_k=True then fails inside torch.topk): refuse both here, by name.
+        for field in ("temperature", "top_p", "repetition_penalty", "max_frames_per_text_token"):
+            value = getattr(self, field)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise ValueError(f"{field} {value!r}: must be a number")
         if not (math.isfinite(self.temperature) and self.temperature >= 0):
             raise ValueError(f"temperature {self.temperature!r}: must be a finite number >= 0 (0 = greedy)")
         if not 0 < self.top_p <= 1:
@@ -77,9 +90,9 @@ class SamplingConfig:
             raise ValueError(f"repetition_penalty {self.repetition_penalty!r}: must be a finite number > 0 (1 = off, "
                              "> 1 discourages repeats)")
         for field in ("top_k", "repetition_window", "min_frames"):  # a negative count would act as 0, silently
-            if not (isinstance(getattr(self, field), int) and getattr(self, field) >= 0):
+            if not (_whole(getattr(self, field)) and getattr(self, field) >= 0):
                 raise ValueError(f"{field} {getattr(self, field)!r}: must be a whole number >= 0 (0 = off)")
-        if not (isinstance(self.max_frames_base, int) and self.max_frames_base >= 0
+        if not (_whole(self.max_frames_base) and self.max_frames_base >= 0
                 and math.isfinite(self.max_frames_per_text_token) and self.max_frames_per_text_token >= 0):
             raise ValueError(f"max_frames_base {self.max_frames_base!r}, max_frames_per_text_token "
                              f"{self.max_frames_per_text_token!r}: the length bound needs a whole number >= 0 and a "

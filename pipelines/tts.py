@@ -25,6 +25,8 @@ import dataclasses
 import hashlib
 import json
 import logging
+import math
+import numbers
 import os
 import re
 import secrets
@@ -106,9 +108,18 @@ def split_sentences(text: str) -> list[str]:
     return [p.strip() for p in pieces if p.strip()]
 
 
+def _pause_seconds(value) -> float:
+    """The pause between sentences as a float, checked when a pipeline is made: at the first synthesis a negative
+    or NaN one would fail inside np.zeros with a message that names nothing."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"pause_seconds {value!r}: must be a finite number >= 0")
+    return float(value)
+
+
 class TTSPipeline:
     def __init__(self, codec: Codec, lm: SpeechLM, sampling: SamplingConfig = SamplingConfig(), pause_seconds: float = 0.15):
         lm.check_codec(codec, "the pipeline's codec")
+        pause_seconds = _pause_seconds(pause_seconds)
         self.codec, self.lm, self.sampling, self.pause_seconds = codec.eval(), lm, sampling, pause_seconds
         self._lock = threading.Lock()  # one generation at a time per pipeline: torch modules share buffers
 
@@ -138,13 +149,20 @@ class TTSPipeline:
         saved = read_versioned_json(path, PIPELINE_FORMAT_VERSION, PipelineLoadError,
                                     f" (is {directory} a TTS pipeline folder with codec/ and lm/?)")
         refuse_unknown_keys(path, PipelineLoadError, {"": (saved, {"format_version", "sampling", "pause_seconds"})})
-        try:
+        if not isinstance(saved.get("sampling", {}), dict):
+            raise PipelineLoadError(f"{path}: bad sampling settings (expected an object of SamplingConfig fields, "
+                                    f"got {saved['sampling']!r})")
+        try:  # TypeError: an unknown field; ValueError: a field's value
             sampling = SamplingConfig.from_saved(saved.get("sampling", {}))
-        except TypeError as e:
+        except (TypeError, ValueError) as e:
             raise PipelineLoadError(f"{path}: bad sampling settings ({e})") from None
+        try:
+            pause_seconds = _pause_seconds(saved.get("pause_seconds", 0.15))
+        except ValueError as e:
+            raise PipelineLoadError(f"{path}: {e}") from None
         codec = Codec.from_pretrained(directory / "codec", map_location=device)
         lm = SpeechLM.from_pretrained(directory / "lm", codec=codec, device=device)
-        return cls(codec, lm, sampling, float(saved.get("pause_seconds", 0.15)))
+        return cls(codec, lm, sampling, pause_seconds)
 
     # -- synthesis -----------------------------------------------------------------------------------------
     def __call__(self, texts: str | list[str], seed: int | None = None, **sampling) -> dict | list[dict]:
@@ -220,10 +238,12 @@ class TTSPipeline:
         return sentences, owner
 
     def _sampling_config(self, overrides: dict) -> SamplingConfig:
-        try:
-            return dataclasses.replace(self.sampling, **overrides)
-        except TypeError as e:
-            raise TypeError(f"unknown sampling option: {e}") from None
+        # Names are checked here, values by SamplingConfig (ValueError naming the field): a TypeError caught from
+        # replace() would also call a known option with a bad value (temperature="hot") unknown.
+        known = {f.name for f in dataclasses.fields(SamplingConfig)}
+        if unknown := sorted(set(overrides) - known):
+            raise TypeError(f"unknown sampling option {', '.join(unknown)}: choose from {', '.join(sorted(known))}")
+        return dataclasses.replace(self.sampling, **overrides)
 
     @staticmethod
     def _seed(seed: int | None) -> int:
