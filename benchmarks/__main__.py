@@ -38,7 +38,7 @@ def main(argv=None) -> int:
                         "overhead; one alone keeps a capped GPU call to one compile)")
     p.add_argument("--mixed-precision", choices=MIXED_PRECISIONS, default="auto",
                    help="codec-train, lm-train: " + MIXED_PRECISION_HELP)
-    p.add_argument("--budget-s", type=float, help="CPU: skip (recorded) configurations estimated to take longer")
+    p.add_argument("--budget-s", type=positive_float, help="CPU: skip (recorded) configurations estimated to take longer")
     p.add_argument("--presets", type=_csv(str), help="codec presets (codec-infer, codec-train, peers) / LM presets "
                                                      "(lm-train, lm-generate) for a single benchmark")
     p.add_argument("--codec-presets", type=_csv(str), help="codec presets for `all` (default per benchmark)")
@@ -46,7 +46,7 @@ def main(argv=None) -> int:
     p.add_argument("--batches", type=_csv(positive_int), help="batch sizes (codec-infer, lm-generate, peers)")
     p.add_argument("--seconds", type=positive_float, help="utterance seconds (codec-infer, peers; default 10)")
     p.add_argument("--new-tokens", type=positive_int, help="lm-generate: new tokens per row (default 200)")
-    p.add_argument("--codebook", type=int, help="lm-train, lm-generate: codebook of the codec the random-weights LM's "
+    p.add_argument("--codebook", type=positive_int, help="lm-train, lm-generate: codebook of the codec the random-weights LM's "
                                                 "vocabulary follows (default 16384, the default model's)")
     p.add_argument("--frames", type=positive_int, help="tts: codes per sentence (default 150 = 3 s)")
     p.add_argument("--pipeline", help="tts, lm-generate: a trained pipeline folder (e.g. pipelines/default_model, "

@@ -1,7 +1,8 @@
-"""Markdown tables from a results file: `python -m benchmarks.tables [benchmarks/results.jsonl]` (latest record per
-benchmark and device). Medians with [min-max]; RTF = compute seconds per second of audio."""
+"""Markdown tables from a results file: `python -m benchmarks.tables [benchmarks/results.jsonl]` (the latest record
+per benchmark, device and training precision). Medians with [min-max]; RTF = compute seconds per second of audio."""
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -109,9 +110,14 @@ def render(records: list[dict]) -> str:
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    path = Path(argv[0]) if argv else DEFAULT_RESULTS
-    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    p = argparse.ArgumentParser(prog="python -m benchmarks.tables", description=__doc__.split("\n\n")[0])
+    p.add_argument("results", type=Path, nargs="?", default=DEFAULT_RESULTS, help=f"default: {DEFAULT_RESULTS}")
+    path = p.parse_args(argv).results
+    try:
+        text = path.read_text()
+    except OSError as e:
+        p.error(f"{path}: cannot read the results file ({e.strerror})")
+    records = [json.loads(line) for line in text.splitlines() if line.strip()]
     print(render(records))
     return 0
 

@@ -103,6 +103,24 @@ def test_natural_length_needs_a_trained_pipeline():
     assert proc.returncode == 2 and "--natural needs --pipeline" in proc.stderr
 
 
+def test_tables_command_line_and_counts_that_must_be_positive(tmp_path, capsys):
+    """`benchmarks.tables --help` read '--help' as the results file (a FileNotFoundError traceback); a missing file
+    is one error line; --codebook 0 and --budget-s -1 were taken."""
+    from benchmarks import __main__ as bench_cli
+    from benchmarks import tables
+
+    with pytest.raises(SystemExit) as exit_:
+        tables.main(["--help"])
+    assert exit_.value.code == 0 and "results" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_:
+        tables.main([str(tmp_path / "none.jsonl")])
+    assert exit_.value.code == 2 and "none.jsonl: cannot read the results file" in capsys.readouterr().err
+    for option, value in (("--codebook", "0"), ("--budget-s", "-1")):
+        with pytest.raises(SystemExit):
+            bench_cli.main(["lm-train", option, value])
+        assert f"argument {option}" in capsys.readouterr().err
+
+
 def test_precision_ab_reports_every_arm_at_every_batch(tmp_path, capsys):
     """benchmarks/precision_ab.py on a debug LM: one JSON record, four precision arms per batch size, float32's
     paired ratio to itself exactly 1."""
