@@ -47,6 +47,10 @@ def to_mono(audio: np.ndarray, file_rate: int, sample_rate: int | None = None, n
         audio = audio[:, None]
     if audio.ndim != 2:
         raise AudioError(f"{name}: expected samples shaped [T] or [T, channels], got {audio.shape}")
+    if audio.shape[1] > audio.shape[0]:
+        # torch's channels-first layout [channels, T] would be read as a few samples of thousands of channels
+        raise AudioError(f"{name}: {audio.shape} has more channels than samples: expected [T, channels], "
+                         f"not [channels, T] (transpose it)")
     return _checked_mono(audio, file_rate, sample_rate, name)
 
 
@@ -69,9 +73,12 @@ def resample(audio: np.ndarray, orig_rate: int, target_rate: int) -> np.ndarray:
 
 
 def save_wav(path: str | os.PathLike, audio: np.ndarray | torch.Tensor, sample_rate: int) -> None:
-    """Write mono audio `[T]` as 16-bit PCM wav, clipped to [-1, 1]; parent folders are created."""
+    """Write mono audio `[T]` (or `[1, T]`) as 16-bit PCM wav, clipped to [-1, 1]; parent folders are created."""
     if isinstance(audio, torch.Tensor):
         audio = audio.detach().float().cpu().numpy()
+    if sum(size > 1 for size in np.shape(audio)) > 1:
+        # flattened, a batch [B, T] or stereo audio would be written as one clip of its rows (or channels) in turn
+        raise AudioError(f"{path}: expected mono audio [T], got shape {np.shape(audio)}: write one clip at a time")
     audio = np.asarray(audio, dtype=np.float32).reshape(-1)
     if not np.isfinite(audio).all():
         raise AudioError(f"{path}: refusing to write NaN or Inf samples")

@@ -108,6 +108,10 @@ class CodecConfig:
         for name in ("strides", "mpd_channels"):
             if not getattr(self, name) or min(getattr(self, name)) < 1:
                 raise ConfigError(f"{name} {getattr(self, name)}: must be one or more sizes, each at least 1")
+        if min(self.strides) < 2:
+            # an encoder block's strided conv (kernel 2 * stride, padding ceil(stride / 2)) maps L samples to L / stride
+            # only for strides of 2 or more: at stride 1 it makes L + 1, and the frames no longer match the mask
+            raise ConfigError(f"strides {self.strides}: each stride must be at least 2 (an encoder block downsamples)")
         if self.decoder_resnet_blocks < 0:
             raise ConfigError(f"decoder_resnet_blocks {self.decoder_resnet_blocks}: must be 0 or more")
         for name in ("phase_weight", "cepstral_weight"):
@@ -185,6 +189,8 @@ class CodecConfig:
 
     @classmethod
     def from_dict(cls, data: dict, source: str = "config") -> "CodecConfig":
+        if not isinstance(data, dict):  # a config.json holding a list, a string or null
+            raise ConfigError(f"{source}: a codec config is a JSON object, not {type(data).__name__}")
         version = data.get("format_version")
         if version != CONFIG_FORMAT_VERSION:
             raise ConfigError(f"{source}: codec config format version {version!r}, this code reads {CONFIG_FORMAT_VERSION}")

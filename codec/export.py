@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from safetensors.torch import load_model
+from safetensors.torch import load_file
 
 from codec.checkpoint import FORMAT_VERSION as CHECKPOINT_FORMAT
 from codec.checkpoint import cwd_relative, read_versioned_json, require_replaceable
@@ -53,12 +53,17 @@ def codec_from_checkpoint(checkpoint: str | Path) -> tuple[Codec, int]:
         raise CodecLoadError(f"{state_path}: no readable codec config ({e})") from e
     generator = GeneratorForward(Codec(config))
     try:
-        missing, unexpected = load_model(generator, str(weights_path), strict=False)
+        weights = load_file(str(weights_path))
     except Exception as e:  # safetensors raises its own error types for truncated or foreign files
         raise CodecLoadError(f"{weights_path}: not a readable safetensors file ({e})") from e
-    if missing or unexpected:
+    expected = generator.state_dict()
+    missing, unexpected = sorted(set(expected) - set(weights)), sorted(set(weights) - set(expected))
+    # checked here: load_state_dict would raise on a wrong shape as if the file itself were unreadable
+    wrong = sorted(k for k in set(expected) & set(weights) if expected[k].shape != weights[k].shape)
+    if missing or unexpected or wrong:
         raise CodecLoadError(f"{weights_path}: weights do not match the config in {state_path} "
-                             f"(missing {sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]})")
+                             f"(missing {missing[:5]}, unexpected {unexpected[:5]}, wrong shape {wrong[:5]})")
+    generator.load_state_dict(weights)
     return generator.codec.eval(), int(state.get("step", -1))
 
 

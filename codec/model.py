@@ -97,7 +97,9 @@ class Codec(nn.Module):
         frame_lengths = self.num_frames(lengths)
         frames = int(frame_lengths.max())
         wav = torch.nn.functional.pad(wav, (0, frames * self.hop_length - wav.shape[-1]))
-        wav = wav * length_mask(lengths, wav.shape[-1])[:, 0]  # whatever lies past a length is padding
+        # whatever lies past a length is padding: replaced, not multiplied by 0 (NaN * 0 is NaN, which would reach
+        # the item's valid frames through the convolutions)
+        wav = torch.where(length_mask(lengths, wav.shape[-1])[:, 0].bool(), wav, 0.0)
         mask = length_mask(frame_lengths, frames)
         x = self.encoder(wav, frame_lengths * self.hop_length)  # [B, encoder_dim, F]
         semantic_target = None
@@ -142,8 +144,18 @@ class Codec(nn.Module):
             for i, x in enumerate(items):
                 wav[i, : len(x)] = torch.from_numpy(x)
         if bool((lengths < self.hop_length).any()):
+            short = (lengths < self.hop_length).nonzero()[:, 0].tolist()
+            # soundfile's stereo layout [T, channels] reads as T items of a few samples: say so, without listing them
+            hint = (f"; audio {tuple(wav.shape)} has more items than samples: [T, channels] audio must be made mono "
+                    f"first (codec.audio.to_mono)" if wav.shape[0] > wav.shape[-1] else "")
             raise ValueError(f"audio shorter than one codec frame ({self.hop_length} samples at {self.sample_rate} Hz): "
-                             f"lengths {lengths.tolist()}")
+                             f"{len(short)} of {len(lengths)} items, lengths {lengths[short[:5]].tolist()} at items "
+                             f"{short[:5]}{hint}")
+        valid = length_mask(lengths.to(wav.device), wav.shape[-1])[:, 0].bool()
+        if not bool((torch.isfinite(wav) | ~valid).all()):
+            # non-finite samples make non-finite latents, which FSQ turns into codes of -2^31, returned as if valid
+            bad = (~torch.isfinite(wav) & valid).any(-1).nonzero()[:, 0].tolist()
+            raise ValueError(f"audio contains NaN or Inf samples (items {bad[:5]})")
         device = next(self.parameters()).device
         return wav.float().to(device), lengths.to(device)
 
@@ -152,7 +164,9 @@ class Codec(nn.Module):
                ) -> tuple[torch.Tensor, torch.Tensor]:
         """wav [B, T] float (lengths [B] samples, or all T) -> (codes [B, F] long, frame_lengths [B] long).
 
-        F = ceil(max length / hop); codes past an item's frame length are 0 and must be ignored.
+        F = ceil(max length / hop); codes past an item's frame length are 0 and must be ignored. Each row is one mono
+        clip: a stereo [2, T] tensor would be read as two clips (average the channels first). ValueError for clips
+        shorter than one hop or NaN/Inf samples within a length.
         """
         self.eval()
         wav, lengths = self._prepare_audio(wav, lengths, sample_rate)
@@ -227,6 +241,9 @@ class Codec(nn.Module):
         decoder_dtype (e.g. torch.float16): store the decoder side's weights in that precision (half the bytes);
         the tokenizer's stay float32, so the codes and `tokenizer_fingerprint()` do not change. from_pretrained
         loads them into float32 parameters either way."""
+        if decoder_dtype is not None and not (isinstance(decoder_dtype, torch.dtype) and decoder_dtype.is_floating_point):
+            # an integer dtype would truncate the weights (to zeros, mostly), saved and loaded without a word
+            raise ValueError(f"decoder_dtype {decoder_dtype}: expected a floating-point torch dtype, e.g. torch.float16")
         weights = self._weights()
         if decoder_dtype is not None:
             weights = {k: v if self.is_tokenizer_weight(k) or not v.is_floating_point() else v.to(decoder_dtype)

@@ -3,7 +3,8 @@ import pytest
 import soundfile as sf
 import torch
 
-from codec.audio import AudioError, audio_info, load_audio, log_mel_spectrogram, mel_filterbank, resample, save_wav
+from codec.audio import (AudioError, audio_info, load_audio, log_mel_spectrogram, mel_filterbank, resample, save_wav,
+                         to_mono)
 
 
 def tone(freq: float, rate: int, seconds: float = 0.5) -> np.ndarray:
@@ -96,6 +97,19 @@ def test_directory_is_not_audio(tmp_path):
 def test_save_refuses_non_finite(tmp_path):
     with pytest.raises(AudioError, match="NaN"):
         save_wav(tmp_path / "x.wav", np.array([0.0, np.nan], np.float32), 16000)
+
+
+def test_channels_first_arrays_and_batches_are_refused_not_scrambled(tmp_path):
+    # to_mono read [channels, T] as 2 samples of 16000 channels; save_wav wrote a batch [B, T] as one clip
+    stereo = np.random.default_rng(0).standard_normal((2, 16000)).astype(np.float32) * 0.1
+    with pytest.raises(AudioError, match=r"more channels than samples: expected \[T, channels\]"):
+        to_mono(stereo, 16000)
+    assert to_mono(stereo.T, 16000).shape == (16000,)
+    with pytest.raises(AudioError, match=r"x.wav: expected mono audio \[T\], got shape \(2, 16000\)"):
+        save_wav(tmp_path / "x.wav", torch.from_numpy(stereo), 16000)
+    assert not (tmp_path / "x.wav").exists()
+    save_wav(tmp_path / "y.wav", stereo[:1], 16000)  # one clip [1, T] is mono
+    assert sf.info(str(tmp_path / "y.wav")).frames == 16000
 
 
 def test_resample_length():

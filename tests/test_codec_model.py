@@ -51,6 +51,7 @@ def test_frame_arithmetic_for_odd_lengths(codec):
     ({"strides": (2, 0)}, "strides (2, 0): must be one or more sizes"),
     ({"latent_dim": 4, "codebook_size": 256}, "latent_dim 4 equals the number of FSQ levels"),
     ({"codebook_size": 2 ** 26}, "FSQ codebooks up to 2^24"),
+    ({"strides": (2, 2, 4, 4, 5, 1)}, "each stride must be at least 2"),  # a stride-1 block made one frame too many
 ])
 def test_config_values_that_cannot_work_are_refused_naming_the_field(field, message):
     """Each of these once built a codec that failed deep inside torch, or (odd head size, negative SG weight)
@@ -718,3 +719,66 @@ def test_from_pretrained_onto_missing_cuda_names_map_location_not_the_file(codec
     codec.save_pretrained(tmp_path / "c")
     with pytest.raises(ValueError, match="map_location 'cuda'.*not available"):
         Codec.from_pretrained(tmp_path / "c", map_location="cuda")
+
+
+def test_non_finite_audio_is_refused_and_whatever_lies_past_a_length_is_ignored(codec):
+    # NaN or Inf within a length once came back as codes of -2^31, as if valid; NaN past a length (NaN * 0 = NaN)
+    # reached the item's valid frames through the convolutions
+    wav = torch.randn(2, 1600) * 0.1
+    for bad in (float("nan"), float("inf")):
+        broken = wav.clone()
+        broken[1, 700] = bad
+        for call in (codec.encode, codec.reconstruct, codec.diagnose):
+            with pytest.raises(ValueError, match=r"NaN or Inf samples \(items \[1\]\)"):
+                call(broken)
+    padded = torch.full((2, 3200), float("nan"))
+    padded[0], padded[1, :1600] = torch.randn(3200) * 0.1, wav[0]
+    codes, frames = codec.encode(padded, torch.tensor([3200, 1600]))
+    assert torch.equal(codes[1, :5], codec.encode(wav[0])[0][0])
+    assert torch.isfinite(codec.reconstruct(padded, torch.tensor([3200, 1600]))[0]).all()
+
+
+def test_samples_first_stereo_gets_a_short_error_that_names_the_layout(codec):
+    # soundfile's [T, channels] read as T clips of 2 samples: the error listed all T lengths (48 kB for 1 s)
+    with pytest.raises(ValueError, match=r"shorter than one codec frame.*\[T, channels\] audio must be made mono") as err:
+        codec.encode(np.random.default_rng(0).standard_normal((16000, 2)).astype(np.float32))
+    assert len(str(err.value)) < 400
+
+
+def test_a_config_json_that_is_not_an_object_is_a_load_error_naming_the_file(codec, tmp_path):
+    for text in ("[]", "null", '"debug"'):
+        folder = codec.save_pretrained(tmp_path / "c")
+        (folder / "config.json").write_text(text)
+        with pytest.raises(CodecLoadError, match=r"config.json: a codec config is a JSON object"):
+            Codec.from_pretrained(folder)
+
+
+def test_export_of_a_checkpoint_that_does_not_fit_its_config_says_so(tmp_path):
+    from safetensors.torch import save_model
+
+    from codec.export import codec_from_checkpoint
+    source = make_codec()
+    save_model(GeneratorForward(source), str(tmp_path / "generator.safetensors"))
+    state = {"format_version": 1, "step": 5, "codec_config": source.config.to_dict()}
+    (tmp_path / "trainer_state.json").write_text(json.dumps(state))
+    codec, step = codec_from_checkpoint(tmp_path)
+    assert step == 5 and codec.fingerprint() == source.fingerprint()
+    # a wrong shape was reported as "not a readable safetensors file"
+    narrower = make_codec(decoder_dim=32).config.to_dict()
+    (tmp_path / "trainer_state.json").write_text(json.dumps({**state, "codec_config": narrower}))
+    with pytest.raises(CodecLoadError, match=r"generator.safetensors: weights do not match the config.*wrong shape"):
+        codec_from_checkpoint(tmp_path)
+    (tmp_path / "trainer_state.json").write_text(json.dumps({**state, "codec_config": [1]}))
+    with pytest.raises(CodecLoadError, match="trainer_state.json: no readable codec config"):
+        codec_from_checkpoint(tmp_path)  # was an AttributeError
+
+
+def test_decoder_storage_in_an_integer_dtype_is_refused(codec, tmp_path):
+    # torch.int8 once truncated the decoder's weights to (mostly) zeros, saved and loaded without a word
+    for dtype in (torch.int8, "float16"):
+        with pytest.raises(ValueError, match="decoder_dtype .*: expected a floating-point torch dtype"):
+            codec.save_pretrained(tmp_path / "c", decoder_dtype=dtype)
+    assert not (tmp_path / "c").exists()
+    codec.save_pretrained(tmp_path / "c", decoder_dtype=torch.bfloat16)
+    codes, frames = codec.encode(torch.randn(1, 1600) * 0.1)
+    torch.testing.assert_close(Codec.from_pretrained(tmp_path / "c").decode(codes), codec.decode(codes), atol=2e-3, rtol=0)
