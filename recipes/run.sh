@@ -22,7 +22,9 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 preset=debug stage=0 stop_stage=8 librispeech="" exp="" overrides=()
 while [ $# -gt 0 ]; do
-  case "$1" in
+  case "$1" in  # an option's value missing at the end of the line: say which (set -u would say "unbound variable")
+    --preset|--stage|--stop-stage|--librispeech|--exp|--set)
+      [ $# -ge 2 ] || { echo "recipes/run.sh: $1 needs a value (see --help)" >&2; exit 2; } ;;&
     --preset) preset=$2; shift 2 ;;
     --stage) stage=$2; shift 2 ;;
     --stop-stage) stop_stage=$2; shift 2 ;;
@@ -32,6 +34,9 @@ while [ $# -gt 0 ]; do
     -h|--help) sed -n 2,19p "$0"; exit 0 ;;
     *) echo "recipes/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
+done
+for n in "$stage" "$stop_stage"; do  # a word that is not a number would skip every stage and report success
+  [[ $n =~ ^[0-9]+$ ]] || { echo "recipes/run.sh: --stage and --stop-stage take a stage number, not '$n'" >&2; exit 2; }
 done
 conf="$here/conf/$preset.sh"
 [ -f "$conf" ] || { echo "recipes/run.sh: no preset '$preset' (expected $conf)" >&2; exit 2; }
@@ -59,12 +64,29 @@ corpus_held_out_of="" corpus_extra_text="" corpus_extra_utts=""
 source "$conf"
 for kv in "${overrides[@]}"; do
   key=${kv%%=*}
+  [[ $kv == *=* ]] || { echo "recipes/run.sh: --set $kv: expected KEY=VALUE" >&2; exit 2; }
+  # the script's own variables are not settings (--set preset=tiny would name debug's settings tiny)
+  case " here root preset stage stop_stage librispeech exp overrides conf py n kv key " in
+    *" $key "*) echo "recipes/run.sh: --set $kv: '$key' is not a setting of the preset (see --help)" >&2; exit 2 ;;
+  esac
   case "$(declare -p "$key" 2>/dev/null)" in
     "declare -- "*) printf -v "$key" '%s' "${kv#*=}" ;;
-    "") echo "recipes/run.sh: --set $kv: preset '$preset' has no setting '$key'" >&2; exit 2 ;;
-    *) echo "recipes/run.sh: --set $kv: '$key' is a list; edit $conf instead" >&2; exit 2 ;;
+    "declare -a "*|"declare -A "*) echo "recipes/run.sh: --set $kv: '$key' is a list; edit $conf instead" >&2; exit 2 ;;
+    *) echo "recipes/run.sh: --set $kv: preset '$preset' has no setting '$key'" >&2; exit 2 ;;
   esac
 done
+# the launch prefixes as words ("$py -m", "accelerate launch ... -m"): $py stays one word, spaces in its path and all
+split_launch() {
+  local -n words=$1
+  local rest=$2 more
+  words=()
+  if [[ $rest == "$py "* ]]; then words=("$py"); rest=${rest#"$py "}; fi
+  read -ra more <<<"$rest"
+  words+=("${more[@]}")
+}
+split_launch codec_cmd "$codec_launch"; split_launch lm_cmd "$lm_launch"
+[[ $codec_parallel =~ ^[1-9][0-9]*$ ]] \
+  || { echo "recipes/run.sh: codec_parallel=$codec_parallel: the variants trained at once, a whole number >= 1" >&2; exit 2; }
 exp="${exp:-$root/exp/$preset}"
 export PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}"
 mkdir -p "$exp"
@@ -117,9 +139,21 @@ record_settings() {
 variant_names=()
 for v in "${codec_variants[@]}"; do variant_names+=("${v%%:*}"); done
 
+# a later stage of a LibriSpeech run started without --librispeech: the corpus is the one stage 0 recorded (taken for
+# a synthetic one, its extra LM text would be looked for and stage 8's card would not name the corpus)
+if [ -z "$librispeech" ] && ! run_stage 0 && [ "$(sed -n 1p "$exp/recipe-settings/corpus" 2>/dev/null)" = librispeech ]
+then
+  librispeech=$(sed -n 2p "$exp/recipe-settings/corpus"); librispeech=${librispeech//<exp>/$exp}
+  log "the corpus of $exp is LibriSpeech from $librispeech (recipe-settings/corpus)"
+fi
+
 if run_stage 0; then
   if [ -n "$librispeech" ]; then
     [ -d "$librispeech" ] || { log "--librispeech $librispeech: no such folder"; exit 2; }
+    for subset in ${libri_train//,/ }; do  # held-out utterances trained on would make every evaluation meaningless
+      [[ ",$libri_dev,$libri_test," != *",$subset,"* ]] \
+        || { log "LibriSpeech subset $subset is in libri_train and in libri_dev or libri_test: give them apart"; exit 2; }
+    done
     record_settings corpus "$data" librispeech "$(cd "$librispeech" && pwd)" "$libri_train" "$libri_dev" "$libri_test"
   else
     record_settings corpus "$data" synthetic "voices=$voices" "utterances=$corpus_utts" "seed=$corpus_seed" \
@@ -130,8 +164,17 @@ if run_stage 0; then
   elif [ -n "$librispeech" ]; then
     log "stage 0: LibriSpeech manifests from $librispeech"
     "$py" -m pipelines.corpus librispeech --root "$librispeech" --subsets "$libri_train,$libri_dev,$libri_test" --out "$data"
-    ln -sf "$libri_train.jsonl" "$data/train.jsonl"; ln -sf "$libri_dev.jsonl" "$data/dev.jsonl"
-    ln -sf "$libri_test.jsonl" "$data/test.jsonl"
+    # each split a link to its subset's manifest (none where the subset is called so: a link to itself would replace
+    # the manifest), or several subsets (libri_train=train-clean-100,train-clean-360) joined; test last
+    for split in train dev test; do
+      subsets=libri_$split
+      if [[ ${!subsets} == *,* ]]; then
+        for subset in ${!subsets//,/ }; do cat "$data/$subset.jsonl"; done >"$data/$split.jsonl.part"
+        mv "$data/$split.jsonl.part" "$data/$split.jsonl"
+      elif [ "${!subsets}" != "$split" ]; then
+        ln -sf "${!subsets}.jsonl" "$data/$split.jsonl"
+      fi
+    done
   else
     log "stage 0: rendering $corpus_utts utterances with voices $voices"
     "$py" -m pipelines.corpus synth --out "$data" --voices "$voices" --max-utts "$corpus_utts" --seed "$corpus_seed" \
@@ -160,31 +203,34 @@ if run_stage 1; then
   cores=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
   parallel_threads=${OMP_NUM_THREADS:-$(( cores > codec_parallel ? cores / codec_parallel : 1 ))}
   launched=()
-  for v in "${codec_variants[@]}"; do
-    IFS=: read -r name codebook sg seed extra <<<"$v"
-    out="$exp/codec/$name"
-    architecture=(--preset "$codec_preset" --codebook-size "$codebook")
-    [ -z "$codec_init" ] || architecture=(--init-from "$codec_init")
-    # shellcheck disable=SC2206
-    train=(codec.train "${architecture[@]}"
-           --"$( [ "$sg" = on ] && echo sg || echo no-sg )" --seed "$seed" --train-manifest "$data/train.jsonl"
-           --dev-manifest "$data/dev.jsonl" --out "$out" --steps "$codec_steps" --batch-size "$codec_batch"
-           --segment-seconds "$codec_segment" --lr "$codec_lr" --adv-start-step "$codec_adv_start" $codec_extra $extra)
-    record_settings "codec-$name" "$out" "${train[@]}" after=corpus
-    if [ -f "$out/final/config.json" ]; then log "stage 1: codec $name done ($out/final)"; continue; fi
-    # shellcheck disable=SC2206
-    cmd=($codec_launch "${train[@]}" --save-every "$codec_save_every" --eval-every "$codec_eval_every" --resume)
-    if [ "$codec_parallel" -le 1 ]; then
-      log "stage 1: training codec $name (codebook $codebook, SG $sg, seed $seed) -> $out"
-      "${cmd[@]}"
-      continue
-    fi
-    while [ "$(jobs -rp | wc -l)" -ge "$codec_parallel" ]; do sleep 2; done
-    mkdir -p "$out" && rm -f "$out/train.rc"
-    log "stage 1: training codec $name (codebook $codebook, SG $sg, seed $seed) -> $out (log: $out/train.log)"
-    # set +e: under the inherited -e a failure would end the subshell before its exit status is written
-    ( set +e; OMP_NUM_THREADS=$parallel_threads "${cmd[@]}" >"$out/train.log" 2>&1; echo $? >"$out/train.rc" ) &
-    launched+=("$name")
+  # two passes: every variant's settings are checked before any trains (a refusal must not leave the variants
+  # launched before it training in the background)
+  for pass in check train; do
+    for v in "${codec_variants[@]}"; do
+      IFS=: read -r name codebook sg seed extra <<<"$v"
+      out="$exp/codec/$name"
+      architecture=(--preset "$codec_preset" --codebook-size "$codebook")
+      [ -z "$codec_init" ] || architecture=(--init-from "$codec_init")
+      # shellcheck disable=SC2206
+      train=(codec.train "${architecture[@]}"
+             --"$( [ "$sg" = on ] && echo sg || echo no-sg )" --seed "$seed" --train-manifest "$data/train.jsonl"
+             --dev-manifest "$data/dev.jsonl" --out "$out" --steps "$codec_steps" --batch-size "$codec_batch"
+             --segment-seconds "$codec_segment" --lr "$codec_lr" --adv-start-step "$codec_adv_start" $codec_extra $extra)
+      if [ "$pass" = check ]; then record_settings "codec-$name" "$out" "${train[@]}" after=corpus; continue; fi
+      if [ -f "$out/final/config.json" ]; then log "stage 1: codec $name done ($out/final)"; continue; fi
+      cmd=("${codec_cmd[@]}" "${train[@]}" --save-every "$codec_save_every" --eval-every "$codec_eval_every" --resume)
+      if [ "$codec_parallel" -le 1 ]; then
+        log "stage 1: training codec $name (codebook $codebook, SG $sg, seed $seed) -> $out"
+        "${cmd[@]}"
+        continue
+      fi
+      while [ "$(jobs -rp | wc -l)" -ge "$codec_parallel" ]; do sleep 2; done
+      mkdir -p "$out" && rm -f "$out/train.rc"
+      log "stage 1: training codec $name (codebook $codebook, SG $sg, seed $seed) -> $out (log: $out/train.log)"
+      # set +e: under the inherited -e a failure would end the subshell before its exit status is written
+      ( set +e; OMP_NUM_THREADS=$parallel_threads "${cmd[@]}" >"$out/train.log" 2>&1; echo $? >"$out/train.rc" ) &
+      launched+=("$name")
+    done
   done
   wait
   for name in "${launched[@]}"; do
@@ -245,8 +291,7 @@ if run_stage 5; then
       log "stage 5: LM $name done ($out/final)"
     else
       log "stage 5: training LM on codec $name tokens -> $out"
-      # shellcheck disable=SC2086
-      $lm_launch "${train[@]}" --resume
+      "${lm_cmd[@]}" "${train[@]}" --resume
     fi
     package=(pipelines.package --codec "$exp/codec/$name/final" --lm "$out/final" --out "$exp/tts/$name"
              --head-dtype "$tts_head_dtype" --layer-dtype "$tts_layer_dtype" --lm-dtype "$tts_lm_dtype"
@@ -302,9 +347,13 @@ if run_stage 8; then
   log "stage 8: model card of TTS model $name -> $model/README.md"
   # sentences of ordinary English outside the corpus, spoken by the synthesizer of the training data's first
   # voice for a ground-truth row (the judge's own error on them)
-  if [ ! -f "$exp/unseen/test.jsonl" ]; then
+  # made anew when unseen_utts or the voice changed (its renders are kept; the manifest, and with it the judgement
+  # cached beside it, only changes with its sentences)
+  unseen="utterances=$unseen_utts voice=${voices%%,*}"
+  if [ ! -f "$exp/unseen/test.jsonl" ] || [ "$(cat "$exp/recipe-settings/unseen" 2>/dev/null)" != "$unseen" ]; then
     "$py" -m pipelines.corpus synth --out "$exp/unseen" --voices "${voices%%,*}" --max-utts "$unseen_utts" \
       --text "$root/recipes/data/unseen_sentences.txt" --dev-fraction 0 --test-fraction 1 --seed 0
+    mkdir -p "$exp/recipe-settings" && printf '%s\n' "$unseen" >"$exp/recipe-settings/unseen"
   fi
   "$py" -m pipelines.evaluate compare --tts "$name=$model" --manifest "$exp/unseen/test.jsonl" \
     --out "$exp/report-unseen" --asr "$asr" --seed "$tts_seed"

@@ -160,6 +160,17 @@ def test_stage_0_reads_librispeech_into_the_splits_the_later_stages_read(tmp_pat
         rows = read_manifest(exp / "data" / f"{split}.jsonl")
         assert sorted(r.id for r in rows) == [r["id"] for r in expected[subset]], split
         assert not rows.skipped and all(Path(r.audio).is_file() for r in rows)
+    # a later stage started without --librispeech is still on this corpus: no extra LM text (synthetic corpora
+    # only) is looked for (it was: lm.extract of data-extra/train.jsonl, which is not there)
+    log = tmp_path / "commands.log"
+    fake = tmp_path / "python"
+    fake.write_text('#!/bin/bash\nprintf "%s\\n" "$*" >>"$FAKE_LOG"\n')
+    fake.chmod(0o755)
+    proc = subprocess.run(["bash", str(ROOT / "recipes" / "run.sh"), "--preset", "debug", "--exp", str(exp),
+                           "--stage", "3", "--stop-stage", "3", "--set", "libri_test=dev-clean"], capture_output=True,
+                          text=True, env={**env, "PYTHON": str(fake), "FAKE_LOG": str(log)}, timeout=120)
+    assert proc.returncode == 0 and "is LibriSpeech from" in proc.stderr, proc.stderr
+    assert "lm.extract" in log.read_text() and "data-extra" not in log.read_text()
 
 
 def test_unknown_preset_is_refused():
@@ -195,3 +206,109 @@ def test_every_preset_variant_is_a_valid_codec_train_command(preset):
         assert config.codebook_size == int(codebook) and config.sg == (sg == "on"), variant
         names.append(name)
     assert len(set(names)) == len(names), f"{preset}: duplicate variant names {names}"
+
+
+def _recipe(*args, env=None, timeout=120):
+    return subprocess.run(["bash", str(ROOT / "recipes" / "run.sh"), "--preset", "debug", *args], capture_output=True,
+                          text=True, env={**os.environ, "TQDM_DISABLE": "1", **(env or {})}, timeout=timeout)
+
+
+@pytest.fixture
+def fake_python(tmp_path):
+    """A stand-in for the recipe's Python, in a folder whose name has a space (a repository under "My Projects"):
+    it logs each command line and answers `pipelines.corpus synth --out DIR` with DIR/test.jsonl; the env to run
+    the recipe with and the log."""
+    folder = tmp_path / "a b"
+    folder.mkdir()
+    fake, log = folder / "python", tmp_path / "commands.log"
+    fake.write_text('#!/bin/bash\nprintf "%s\\n" "$*" >>"$FAKE_LOG"\n'
+                    'if [ "$2 $3" = "pipelines.corpus synth" ]; then\n'
+                    '  while [ $# -gt 0 ]; do [ "$1" = --out ] && mkdir -p "$2" && touch "$2/test.jsonl"; shift; done\n'
+                    'fi\nexit 0\n')
+    fake.chmod(0o755)
+    log.touch()
+    return {"PYTHON": str(fake), "FAKE_LOG": str(log)}, log
+
+
+def test_stage_numbers_and_set_are_checked_before_anything_runs(tmp_path):
+    """`--stage abc` skipped every stage and exited 0; `--set codec_steps` (no value) set codec_steps to the word
+    'codec_steps'; `--set preset=tiny` ran debug's settings under the name tiny (into exp/tiny); codec_parallel=0
+    divided by zero in stage 1; an option without its value at the end of the line was "unbound variable"."""
+    for args, said in [(["--stage", "abc"], "take a stage number, not 'abc'"),
+                       (["--stop-stage", "2x"], "take a stage number, not '2x'"),
+                       (["--set", "codec_steps"], "--set codec_steps: expected KEY=VALUE"),
+                       (["--set", "preset=tiny"], "'preset' is not a setting of the preset"),
+                       (["--set", "stage=3"], "'stage' is not a setting of the preset"),
+                       (["--set", "codec_parallel=0"], "codec_parallel=0: the variants trained at once"),  # was: / 0
+                       (["--set"], "--set needs a value")]:  # was: "overrides[@]: unbound variable"
+        proc = _recipe("--exp", str(tmp_path / "exp"), "--stage", "1", "--stop-stage", "0", *args)
+        assert proc.returncode == 2 and said in proc.stderr, (args, proc.stderr)
+    assert _recipe("--exp", str(tmp_path / "exp"), "--stage", "1", "--stop-stage", "0",
+                   "--set", "codec_steps=3").returncode == 0
+
+
+def test_launch_prefix_keeps_a_python_path_with_spaces_whole(tmp_path, fake_python):
+    """codec_launch="$py -m" was split at the space of the repository's path: every codec and LM failed to start."""
+    env, log = fake_python
+    proc = _recipe("--exp", str(tmp_path / "exp"), "--stage", "1", "--stop-stage", "5", env=env)
+    assert proc.returncode == 0, proc.stderr
+    commands = log.read_text().splitlines()
+    assert sum(c.startswith("-m codec.train ") for c in commands) == 2
+    assert sum(c.startswith("-m lm.train ") for c in commands) == 2
+
+
+def test_codec_settings_are_all_checked_before_any_variant_trains(tmp_path, fake_python):
+    """codec_parallel=2: a variant refused for its changed settings used to stop the recipe while the variants
+    launched before it went on training in the background, unseen."""
+    env, log = fake_python
+    (tmp_path / "python").symlink_to(env["PYTHON"])  # a path without spaces: this test is about the launches only
+    env, exp = {**env, "PYTHON": str(tmp_path / "python")}, tmp_path / "exp"
+    assert _recipe("--exp", str(exp), "--stage", "1", "--stop-stage", "1", env=env).returncode == 0
+    record = exp / "recipe-settings" / "codec-256-sg"  # as if the conf had changed this variant since
+    record.write_text(record.read_text().replace("--steps 20\n", "--steps 30\n"))
+    proc = _recipe("--exp", str(exp), "--stage", "1", "--stop-stage", "1", env=env)
+    assert proc.returncode == 2 and "    < --steps 30" in proc.stderr
+    assert "training codec" not in proc.stderr
+
+
+def test_stage_8_makes_the_unseen_sentences_anew_for_another_unseen_utts(tmp_path, fake_python):
+    """--set unseen_utts=5 over an earlier stage 8 kept its 3 sentences: the card judged the model on those."""
+    env, log = fake_python
+    for n in (3, 3, 5):
+        assert _recipe("--exp", str(tmp_path / "exp"), "--stage", "8", "--set", f"unseen_utts={n}", env=env).returncode == 0
+    made = [c.split("--max-utts ")[1].split()[0] for c in log.read_text().splitlines() if "pipelines.corpus synth" in c]
+    assert made == ["3", "5"]
+
+
+def test_librispeech_subsets_named_as_the_splits_or_joined_become_the_splits(tmp_path):
+    """Subsets called train/dev/test were linked to themselves (ln -sf train.jsonl data/train.jsonl): every manifest
+    replaced by a link loop, and stage 0 said done; libri_train=a,b left a dangling link."""
+    import shutil
+
+    from codec.data import read_manifest
+    from test_corpus import make_librispeech
+
+    make_librispeech(tmp_path)
+    corpus = tmp_path / "custom"
+    for subset, copy in [("train-clean-100", "train"), ("train-clean-100", "train-more"), ("dev-clean", "dev"),
+                         ("dev-clean", "test")]:
+        shutil.copytree(tmp_path / "LibriSpeech" / subset, corpus / copy)
+    env = {"PYTHON": sys.executable}
+    proc = _recipe("--exp", str(tmp_path / "exp"), "--librispeech", str(corpus), "--stop-stage", "0",
+                   "--set", "libri_train=train,train-more", "--set", "libri_dev=dev", "--set", "libri_test=test", env=env)
+    assert proc.returncode == 0, proc.stderr
+    for split, n in [("train", 6), ("dev", 3), ("test", 3)]:
+        rows = read_manifest(tmp_path / "exp" / "data" / f"{split}.jsonl")
+        assert len(rows) == n and not rows.skipped and all(Path(r.audio).is_file() for r in rows), split
+
+
+def test_librispeech_subset_both_trained_on_and_held_out_is_refused(tmp_path):
+    """libri_test=train-clean-100 beside libri_train=train-clean-100 was accepted: the test split was the training
+    split, every evaluation measured on training data."""
+    from test_corpus import make_librispeech
+
+    make_librispeech(tmp_path)
+    proc = _recipe("--exp", str(tmp_path / "exp2"), "--librispeech", str(tmp_path / "LibriSpeech"), "--stop-stage", "0",
+                   "--set", "libri_test=train-clean-100", env={"PYTHON": sys.executable})
+    assert proc.returncode == 2 and "train-clean-100 is in libri_train and in libri_dev or libri_test" in proc.stderr
+    assert not (tmp_path / "exp2" / "data").exists()
