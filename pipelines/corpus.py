@@ -82,8 +82,11 @@ def librispeech_manifest(root: Path, subset: str, out_dir: Path) -> tuple[list[U
         for line in lines:
             if not line.strip():
                 continue
-            uid, _, text = line.strip().partition(" ")
+            uid, text = (line.split(maxsplit=1) + [""])[:2]  # any whitespace after the id: a tab is not part of it
             audio = trans.parent / f"{uid}.flac"
+            if audio in transcribed:  # a repeated line would make two utterances of one id
+                skipped.append((uid, f"{trans}: a second line for {uid}; the first is kept"))
+                continue
             transcribed.add(audio)
             if not any(ch.isalnum() for ch in text):
                 skipped.append((uid, f"{trans}: its line has no words ({text.strip()!r})"))

@@ -379,3 +379,16 @@ def test_unknown_espeak_voice_is_refused_before_rendering(tmp_path):
     with pytest.raises(CorpusError, match="espeak-ng voice 'nosuchvoice' not available"):
         build_synth(tmp_path, ["slt", "espeak:nosuchvoice"], max_utts=2)
     assert not any(tmp_path.rglob("*.wav"))
+
+
+def test_librispeech_tab_after_the_id_and_a_repeated_line(tmp_path):
+    """A tab between id and text made the id '84-121123-0000\\tSOME WORDS' (its flac then counted untranscribed);
+    a repeated line made two utterances of one id."""
+    make_librispeech(tmp_path)
+    chapter = tmp_path / "LibriSpeech/dev-clean/84/121123"
+    (chapter / "84-121123.trans.txt").write_text("84-121123-0000\tSOME WORDS\n84-121123-0001 MORE WORDS\n"
+                                                 "84-121123-0001 MORE WORDS AGAIN\n")
+    utterances, skipped = corpus.librispeech_manifest(tmp_path, "dev-clean", tmp_path)
+    assert [(u.id, u.text) for u in utterances] == [("174-50561-0000", "SENTENCE NUMBER 0 OF CHAPTER 50561"),
+                                                    ("84-121123-0000", "SOME WORDS"), ("84-121123-0001", "MORE WORDS")]
+    assert [uid for uid, _ in skipped] == ["84-121123-0001"] and "a second line" in skipped[0][1]
