@@ -105,9 +105,11 @@ def same_utterances(keys_a: list[tuple], keys_b: list[tuple]) -> bool:
 
 
 def ratio_of_means(report: Path, base: str, other: str, key: str) -> dict:
-    """Mean of a per-frame diagnostic for `other` / for `base`, with a paired CI over utterances."""
+    """Mean of a per-frame diagnostic for `other` / for `base`, with a paired CI over utterances (paired by id: the
+    frame counts alone would pass utterances of equal length in another order)."""
     (a, counts_a), (b, counts_b) = utterance_sums(report, base, key), utterance_sums(report, other, key)
-    if not np.array_equal(counts_a, counts_b):
+    same_ids = per_utterance(report, base)["id"] == per_utterance(report, other)["id"]
+    if not np.array_equal(counts_a, counts_b) or not same_ids:
         raise ValueError(f"claims: {base!r} and {other!r} were not evaluated on the same utterances")
     ci = paired_ci(lambda idx: b[idx].sum(1) / a[idx].sum(1), len(a))
     return {"base": float(a.sum() / counts_a.sum()), "other": float(b.sum() / counts_b.sum()),

@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from pipelines.claims import check_claims, main
+from pipelines.claims import check_claims, main, ratio_of_means
 from pipelines.metrics import grouped_mean_ci
 
 
@@ -176,3 +176,17 @@ def test_training_summary_and_loss_curves_average_windows(tmp_path):
     curves = train_curves(run, window=50)
     assert curves["train mel"] == ([50, 100], [25.5, 75.5])  # the last 20 steps make no full window
     assert curves["train sg"][1][1] == pytest.approx((49 * 0.1 + 0.5) / 50)
+
+
+def test_diagnostic_ratios_pair_utterances_by_id_not_by_frame_counts(tmp_path):
+    # utterances of equal length listed in another order: the frame counts agree, the utterances do not
+    counts = np.full(4, 10)
+    for name, ids, per_utt in (("64", ["u0", "u1", "u2", "u3"], [1.0, 2.0, 3.0, 4.0]),
+                               ("64-sg", ["u3", "u2", "u1", "u0"], [4.0, 3.0, 2.0, 1.0])):
+        d = tmp_path / "codec" / name
+        d.mkdir(parents=True)
+        values = np.repeat(per_utt, counts)
+        np.savez(d / "frames.npz", quantization_error=values, hidden_mse=values, frame_counts=counts)
+        (d / "per_utterance.json").write_text(json.dumps({"id": ids, "pesq_wb": [2.0] * 4}))
+    with pytest.raises(ValueError, match="same utterances"):  # paired as listed, the ratio's CI was [0.43, 2.33]
+        ratio_of_means(tmp_path, "64", "64-sg", "quantization_error")
