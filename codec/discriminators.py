@@ -54,7 +54,11 @@ class STFTDiscriminator(nn.Module):
 
     def forward(self, wav: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         window = torch.hann_window(self.n_fft, device=wav.device)
-        spec = torch.stft(wav.float(), self.n_fft, self.n_fft // 4, window=window, return_complex=True)
+        # reflect padding needs more than n_fft / 2 samples: a shorter crop (--segment-seconds 0.06 at 16 kHz for
+        # n_fft 2048) is zero-padded instead, as log_mel_spectrogram does, rather than fail at --adv-start-step
+        pad_mode = "reflect" if wav.shape[-1] > self.n_fft // 2 else "constant"
+        spec = torch.stft(wav.float(), self.n_fft, self.n_fft // 4, window=window, pad_mode=pad_mode,
+                          return_complex=True)
         x = spec.abs().transpose(1, 2).unsqueeze(1)  # [B, 1, frames, bins]
         return conv_stack(x, self.convs, self.post)
 

@@ -155,7 +155,7 @@ def teacher_features(codec: Codec, z_e: torch.Tensor, mask: torch.Tensor, tap: s
 
 @dataclass
 class GeneratorOutput:
-    fake: torch.Tensor  # [B, T] generated audio (zero past each length)
+    fake: torch.Tensor  # [B, T] generated audio (zero past each item's last frame, frame_lengths * hop samples)
     losses: dict[str, torch.Tensor]  # reconstruction-side losses: mel, phase, cepstral, sg, semantic, vq_commit
     quantization_error: torch.Tensor  # scalar: mean over valid frames of ||z_e - z_q||^2 (detached)
     codes: torch.Tensor  # [B, F]

@@ -289,6 +289,20 @@ def test_a_trash_leftover_fails_neither_a_save_nor_pruning(tmp_path):
     ckpt.load(ckpt.latest(), {"model": model}, {"opt": opt})
 
 
+def test_cuda_rng_states_go_back_to_their_own_devices_past_ten_gpus(tmp_path, monkeypatch):
+    """The saved CUDA states ("cuda0", "cuda1", ..., "cuda11") were put back in string order, so on a machine with
+    more than 10 GPUs device 2 got device 10's state and a resumed run drew other random numbers there."""
+    model, opt = model_and_opt()
+    saved = {f"cuda{i}": torch.full((8,), i, dtype=torch.uint8) for i in range(12)}
+    restored = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_rng_state_all", lambda: list(saved.values()))
+    monkeypatch.setattr(torch.cuda, "set_rng_state_all", lambda states: restored.extend(int(s[0]) for s in states))
+    ckpt = CheckpointManager(tmp_path)
+    ckpt.load(ckpt.save(1, {"model": model}, {"opt": opt}), {"model": model}, {"opt": opt})
+    assert restored == list(range(12))
+
+
 def test_lm_config_with_an_unknown_key_or_another_architecture_is_refused_naming_it(tmp_path):
     """The codec's config.json refuses keys it does not read; the LM's ignored them without a word (a typo such as
     lm.num_layer, or codec.tokenizer_fingerprnt, loaded as if absent)."""

@@ -183,6 +183,16 @@ def test_unusable_files_are_set_aside_and_reported(synth_corpus, tmp_path, capsy
     assert "1 training entries skipped:\n  broken: " in capsys.readouterr().err
 
 
+def test_crops_shorter_than_the_largest_stft_discriminator_window_train_adversarially(synth_corpus, tmp_path):
+    """A 60 ms crop (960 samples) is under half the 2048-sample window of the STFT discriminator: its reflect padding
+    failed, and the run stopped at --adv-start-step after its mel-only steps. Zero-padded now, as the mel loss does."""
+    out = tmp_path / "run"
+    main(train_args(synth_corpus, out, "--segment-seconds", "0.06", "--steps", "3", "--adv-start-step", "2",
+                    "--save-every", "100"))
+    metrics = read_metrics(out)
+    assert "disc" not in metrics[2] and all(np.isfinite(metrics[3][k]) for k in ("disc", "adv", "fm", "total_g"))
+
+
 def test_resume_refuses_other_data_settings_and_names_a_schedule_change(synth_corpus, tmp_path, capsys):
     out = tmp_path / "run"
     args = train_args(synth_corpus, out, "--save-every", "2", "--adv-start-step", "0")
