@@ -91,8 +91,12 @@ class VQQuantizer(nn.Module):
         # Float32 under any autocast: vector-quantize-pytorch turns autocast off around its distances on CUDA only,
         # so under CPU bf16 autocast (--mixed-precision bf16) the nearest-code search, the codewords and the EMA sums
         # ran in bfloat16 (measured: 2-5 % of frames given a code that is not their nearest).
+        # The EMA codebook is updated inside this forward, before the training loop's non-finite guard can skip the
+        # step: a NaN latent (an overflow upstream) would leave NaN codewords behind a skipped step. Frozen then, for
+        # a NaN past a length too (the library's mask multiplies it by 0, which keeps it NaN).
+        freeze = self.training and not bool(torch.isfinite(z_e).all())
         with torch.autocast(z_e.device.type, enabled=False):
-            z_q, codes, commit = self.vq(z_e.float(), mask=mask)
+            z_q, codes, commit = self.vq(z_e.float(), mask=mask, freeze_codebook=freeze)
         return z_q, codes.long(), {"vq_commit": commit.sum()}
 
     def embed(self, z: torch.Tensor) -> torch.Tensor:

@@ -98,6 +98,25 @@ def test_vq_passes_gradients_straight_through():
     assert torch.equal(grad, upstream)
 
 
+def test_vq_codebook_is_not_updated_from_a_non_finite_latent():
+    """The EMA codebook updates inside the forward, before the training loop's guard skips a non-finite step: a NaN
+    latent left NaN codewords (and a later checkpoint holding them) behind the skipped step."""
+    quantizer = make_codec(quantizer="vq", codebook_size=32).quantizer.train()
+    z_e, mask = torch.randn(2, 6, quantizer.code_dim), torch.ones(2, 6, dtype=torch.bool)
+    quantizer.round(z_e, mask)  # a finite step updates the EMA statistics
+    state = {k: v.clone() for k, v in quantizer.vq.state_dict().items()}
+    z_e[1, 2, 0] = float("nan")
+    quantizer.round(z_e, mask)
+    assert all(torch.equal(state[k], v) for k, v in quantizer.vq.state_dict().items())
+    mask[1, 2] = False  # past a length too: the library's mask multiplies a NaN by 0, which keeps it NaN
+    quantizer.round(z_e, mask)
+    assert all(torch.equal(state[k], v) for k, v in quantizer.vq.state_dict().items())
+    z_e[1, 2, 0] = 0.0
+    quantizer.round(z_e, mask)  # finite again: updated
+    assert not torch.equal(state["_codebook.embed_avg"], quantizer.vq.state_dict()["_codebook.embed_avg"])
+    assert torch.isfinite(quantizer.vq.codebook).all()
+
+
 @pytest.mark.parametrize("tap,count", [("last_block", 1), ("all_blocks", 2), ("backbone", 1)])
 def test_self_guidance_teacher_gets_no_gradient(tap, count):
     codec = make_codec(sg_tap=tap, decoder_depth=2).train()
