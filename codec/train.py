@@ -121,7 +121,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--steps", type=positive_int, default=10000)
     p.add_argument("--batch-size", type=positive_int, default=8, help="per process")
     p.add_argument("--segment-seconds", type=positive_float, default=1.0)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=non_negative_int, default=0)  # numpy refuses a negative seed
     p.add_argument("--lr", type=positive_float, default=2e-4)
     p.add_argument("--warmup-steps", type=non_negative_int, default=None, help="default: 2%% of --steps")
     p.add_argument("--grad-clip", type=clip_norm, default=1.0,

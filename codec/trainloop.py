@@ -128,12 +128,6 @@ def write_json(path: str | os.PathLike, data: dict) -> None:
         tmp.write_text(json.dumps(data, indent=2, default=str))
 
 
-def grad_norm(parameters) -> float:
-    """L2 norm of all gradients (for logging; clipping uses accelerator.clip_grad_norm_)."""
-    norms = [p.grad.detach().float().norm() for p in parameters if p.grad is not None]
-    return float(torch.norm(torch.stack(norms))) if norms else 0.0
-
-
 class NonFiniteError(FloatingPointError):
     """Too many optimizer steps in a row had a NaN/Inf loss or gradient; the message says which and where."""
 

@@ -457,7 +457,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
                  "max_nonfinite_steps", "max_checkpoint_failures"):
         parser.add_argument("--" + name.replace("_", "-"), type=positive_int, default=d[name].default)
     parser.add_argument("--warmup-steps", type=non_negative_int, default=d["warmup_steps"].default)
-    parser.add_argument("--seed", type=int, default=d["seed"].default)
+    parser.add_argument("--seed", type=non_negative_int, default=d["seed"].default)  # numpy refuses < 0
     for name, kind in (("lr", positive_float), ("min_lr_ratio", fraction), ("weight_decay", non_negative_float),
                        ("grad_clip", clip_norm)):
         parser.add_argument("--" + name.replace("_", "-"), type=kind, default=d[name].default)

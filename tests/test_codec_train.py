@@ -436,6 +436,9 @@ def test_a_grad_clip_that_would_zero_or_flip_gradients_and_a_semantic_layer_with
             codec_train.parse_args(common + ["--lr", bad])
         assert "must be a finite number above 0" in capsys.readouterr().err
     assert codec_train.parse_args(common + ["--grad-clip", "inf"]).grad_clip == float("inf")  # no clipping
+    with pytest.raises(SystemExit):  # numpy's seeding refuses it, after the set-up
+        codec_train.parse_args(common + ["--seed", "-1"])
+    assert "argument --seed: -1: must be 0 or more" in capsys.readouterr().err
     with pytest.raises(SystemExit):  # the lr would stay below its peak to the end and never decay
         codec_train.parse_args(common + ["--steps", "20", "--warmup-steps", "20"])
     assert "--warmup-steps 20 is not below --steps 20" in capsys.readouterr().err

@@ -645,7 +645,7 @@ def test_train_config_keeps_text_settings_only_for_a_tokenizer_it_trains(capsys)
 @pytest.mark.parametrize("option, value, reason", [
     ("--grad-clip", "0", "above 0"), ("--grad-clip", "-1", "above 0"), ("--grad-clip", "nan", "above 0"),
     ("--lr", "0", "above 0"), ("--lr", "-0.0003", "above 0"), ("--min-lr-ratio", "1.5", "between 0 and 1"),
-    ("--weight-decay", "-0.1", "0 or more")])
+    ("--weight-decay", "-0.1", "0 or more"), ("--seed", "-1", "0 or more")])  # numpy's seeding refuses < 0
 def test_lm_train_refuses_optimizer_settings_that_would_not_train_or_would_ascend(option, value, reason, capsys):
     """clip_grad_norm_ scales gradients by min(1, bound / norm): a bound of 0 zeroed every step, a negative one
     turned descent into ascent; a negative LR ascends too; all were taken without a word."""
