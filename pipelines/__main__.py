@@ -43,8 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--text-file", type=Path, help="a file with one text per line: one wav per line")
     parser.add_argument("-o", "--out", type=Path, required=True, help="output wav (or folder with --text-file)")
     parser.add_argument("--model", type=Path, default=None, help="a TTS pipeline folder (default: the bundled model)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--temperature", type=float, default=None)
+    parser.add_argument("--seed", type=int, default=0,
+                        help="sampling seed: a run repeated with the same seed gives the same audio (default 0)")
+    parser.add_argument("--temperature", type=float, default=None,
+                        help="sampling temperature, 0 = greedy (default: the model's own, its pipeline.json's "
+                             "sampling.temperature)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if (args.text is None) == (args.text_file is None):
@@ -64,6 +67,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"-o {args.out}: the output is 16-bit PCM WAV; give it a .wav name")
     if args.text_file is not None and args.out.exists() and not args.out.is_dir():
         parser.error(f"-o {args.out}: an existing file; --text-file writes one wav per line into a folder")
+    if args.temperature is not None:  # checked before the model loads; with --text-file every line would be refused
+        from lm.generate import SamplingConfig
+
+        try:
+            SamplingConfig(temperature=args.temperature)
+        except ValueError as e:
+            parser.error(f"--temperature: {e}")
     from codec.model import CodecLoadError
     from lm.phonemes import PhonemizerError
     from pipelines.tts import GENERATION_BATCH, MAX_TEXT_CHARACTERS, load_pipeline

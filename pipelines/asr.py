@@ -13,6 +13,7 @@ Benchmark (renders fortunes with flite, transcribes them, prints the real-time f
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -142,6 +143,18 @@ def _asr_kind(config) -> str:
                    "seq2seq model (e.g. WhisperForConditionalGeneration)")
 
 
+def _folder_sha256(directory: Path) -> str:
+    """sha256 of the files directly in `directory` (a save_pretrained folder: config, weights, processor files), by
+    name and content."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in directory.iterdir() if p.is_file()):
+        digest.update(path.name.encode() + b"\0")
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
 class TransformersASR:
     """A local transformers ASR checkpoint: Whisper-style seq2seq (generate) or CTC (greedy argmax) models.
 
@@ -193,10 +206,14 @@ class TransformersASR:
         self.batch_size = batch_size
         self.sample_rate = int(self.processor.feature_extractor.sampling_rate)
         self.model_dir = model_dir
-        self.name = f"transformers {model_dir.resolve()}"
         self.generate_kwargs = dict(generate_kwargs or {})
         if language is not None:
             self.generate_kwargs.setdefault("language", language)
+        # the folder's name and its contents by sha256, not its path: another model saved in the same folder is
+        # another judge (results it judged are judged again), the same model elsewhere is the same judge; and the
+        # settings that change the text
+        self.name = f"transformers {model_dir.resolve().name} {_folder_sha256(model_dir)[:16]}" + (
+            f" {json.dumps(self.generate_kwargs, sort_keys=True, default=str)}" if self.generate_kwargs else "")
         self._max_seconds = None
         if self.kind == "seq2seq" and hasattr(self.processor.feature_extractor, "chunk_length"):
             self._max_seconds = float(self.processor.feature_extractor.chunk_length)  # Whisper: 30 s windows

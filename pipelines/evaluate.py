@@ -8,14 +8,16 @@
 Every result is written as `results.json` (plus per-frame diagnostics in `frames.npz` for codecs) in its folder and
 reused only for the same utterances, model (its files' sha256) and settings, and when newer than the manifest, so
 a comparison can be re-run cheaply; a codec measured with
-`--asr none` (the signal scores alone, fast) and judged later gets only its WER added. The ground-truth row
+`--asr none` (the signal scores alone, fast) and judged later gets only its WER added, and a TTS system so
+synthesised gets the codes it kept judged (not synthesised again). The ground-truth row
 (the ASR on the original audio) is always computed beside the systems. A TTS evaluation keeps the codes it judged
 (`codes.safetensors`); `--tts-codes` judges such codes again with their codec, so synthesis can run on one machine
 (`--asr none --device cuda`) and the judging on another. Two names that give one folder (`16384+SG` and
 `16384_SG`) are refused.
 
 Broken entries never stop an evaluation: before anything runs, every file is decoded once and entries that are
-unreadable, truncated, NaN/Inf or longer than --max-seconds (default 60) are set aside, so all systems are scored
+unreadable, truncated, NaN/Inf, shorter than one frame of a codec compared or longer than --max-seconds
+(default 60) are set aside, so all systems are scored
 on the same utterances; TTS evaluation also sets aside transcripts with nothing speakable. Each appears once, with
 its reason, under "Skipped entries" in report.md and "skipped" in results.json.
 """
@@ -206,7 +208,8 @@ def save_tts_codes(path: Path, manifest: Manifest, codes: list[list[torch.Tensor
     meta = {"format_version": str(TTS_CODES_VERSION), "codec_fingerprint": codec.fingerprint(),
             "codec_identity": json.dumps(CodecIdentity.of(codec).to_dict()),
             "pause_seconds": repr(float(pause_seconds)), "seed": str(seed),
-            "sentences": json.dumps({u.id: len(sentences) for u, sentences in zip(manifest, codes)})}
+            "sentences": json.dumps({u.id: len(sentences) for u, sentences in zip(manifest, codes)}),
+            "texts": json.dumps({u.id: u.text for u in manifest})}  # what each was spoken from
     with atomic_file(path) as tmp:
         save_file(tensors, str(tmp), metadata=meta)
 
@@ -237,7 +240,7 @@ def evaluate_tts_codes(codec, codes_path: str | Path, manifest: Manifest, asr: A
     """Judge codes that `evaluate_tts` kept (another run, another machine): decode them with `codec`, which must be
     the one they were generated for or share its tokenizer (a decoder fine-tuned from it with --freeze-tokenizer;
     checked by fingerprints), and score them as evaluate_tts does. Utterances of the manifest without recorded
-    codes are listed under "skipped"."""
+    codes, or whose codes were generated for another text, are listed under "skipped"."""
     from safetensors import safe_open
 
     from pipelines.tts import render_codes
@@ -248,9 +251,13 @@ def evaluate_tts_codes(codec, codes_path: str | Path, manifest: Manifest, asr: A
         meta = f.metadata()
         counts = json.loads(meta["sentences"])
         recorded = {uid: [f.get_tensor(f"{uid}/{k}").long() for k in range(n)] for uid, n in counts.items()}
+    spoken = json.loads(meta.get("texts", "{}"))  # files written before the texts were kept: not checked
     skipped = [{"id": u.id, "reason": f"no codes recorded for it in {codes_path}"} for u in manifest
                if u.id not in recorded]
-    manifest = Manifest(manifest.path, [u for u in manifest if u.id in recorded])
+    skipped += [{"id": u.id, "reason": f"its codes in {codes_path} speak another text ({spoken[u.id][:40]!r}), "
+                                       f"not {u.text[:40]!r}"}
+                for u in manifest if u.id in recorded and spoken.get(u.id, u.text) != u.text]
+    manifest = Manifest(manifest.path, [u for u in manifest if u.id in recorded and spoken.get(u.id, u.text) == u.text])
     audios = [o["audio"] for o in render_codes(codec, [recorded[u.id] for u in manifest], float(meta["pause_seconds"]))]
     return {"kind": "tts", "seed": int(meta["seed"]), "codes": str(codes_path),
             **_judge_tts(manifest, audios, asr, out_dir, codec.sample_rate), "skipped": skipped}
@@ -353,10 +360,20 @@ def run_tts(name: str, model_dir: Path, manifest: Manifest, asr: ASR | None, out
 
     inputs = _inputs(manifest, model_dir, pipeline_sha256(model_dir), seed=seed)
     result = _cached(out_dir, inputs, [manifest.path])
-    if result is None or not _judged_by(result, asr):
+    codes = out_dir / TTS_CODES_FILE
+    if (result is not None and not _judged_by(result, asr) and codes.is_file()
+            and result.get("codes_sha256") == file_sha256(codes)):
+        # synthesised without this judge (--asr none, or another ASR): the codes it kept are judged, not made again
+        from codec import Codec
+
+        judged = evaluate_tts_codes(Codec.from_pretrained(model_dir / "codec", map_location=device), codes, manifest,
+                                    asr, out_dir)
+        result.update(wer=judged["wer"], judge=_judge(asr))
+        write_json(out_dir / "results.json", result)
+    elif result is None or not _judged_by(result, asr):
         pipeline = TTSPipeline.from_pretrained(model_dir, device=device)
         result = {"system": name, "model": str(model_dir), "inputs": inputs, "judge": _judge(asr),
-                  **evaluate_tts(pipeline, manifest, asr, out_dir, seed)}
+                  **evaluate_tts(pipeline, manifest, asr, out_dir, seed), "codes_sha256": file_sha256(codes)}
         write_json(out_dir / "results.json", result)
     log.info("%s: %s", name, out_dir / "results.json")
     return result
@@ -530,6 +547,19 @@ def require_distinct_folders(names: dict[str, list[str]]) -> None:
             seen[_slug(name)] = name
 
 
+def _frame_seconds(codec_dir: Path) -> float | None:
+    """One frame of the codec in `codec_dir`, in seconds (the shortest audio it encodes); None when its config cannot
+    be read (loading the codec says why)."""
+    from codec.config import CodecConfig
+    from codec.model import CONFIG_FILE
+
+    try:
+        config = CodecConfig.from_dict(json.loads((Path(codec_dir) / CONFIG_FILE).read_text()))
+    except Exception:  # a missing or broken config: Codec.from_pretrained reports it where the codec is loaded
+        return None
+    return config.hop_length / config.sample_rate
+
+
 def _named_dirs(items: list[str], flag: str) -> dict[str, Path]:
     out = {}
     for item in items:
@@ -590,7 +620,6 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--device", default="cpu", help="where the TTS pipelines synthesise (cpu, cuda)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    manifest = screen_manifest(read_manifest(args.manifest), args.max_seconds or None, decode=True, limit=args.max_utts)
     tts_codes = {}
     if args.command == "codec":
         codecs, tts = _named_dirs([str(args.codec)], "--codec"), {}
@@ -609,6 +638,10 @@ def main(argv: list[str] | None = None) -> int:
                 require_codes_of(Codec.from_pretrained(codec_dir), codes)
         except ValueError as e:
             parser.error(str(e))
+    # a clip shorter than one frame of a codec cannot be encoded: set aside with the broken entries, not a crash
+    frames = [s for s in map(_frame_seconds, codecs.values()) if s is not None]
+    manifest = screen_manifest(read_manifest(args.manifest), args.max_seconds or None, decode=True, limit=args.max_utts,
+                               min_seconds=max(frames, default=None))
     asr = None if args.asr.lower() == "none" else load_asr(args.asr)
     # A single system is a comparison of one: the ground-truth row always stands beside it.
     with torch.inference_mode():  # scoped: callers in the same process (tests, notebooks) keep their grad mode

@@ -163,3 +163,24 @@ def test_transformers_whisper_seq2seq_path(tiny_whisper_dir):
     assert len(texts) == 2 and isinstance(texts[0], str) and texts[1] == ""
     with pytest.raises(ASRError, match="longer than the model's 30 s window"):
         asr.transcribe([np.zeros(31 * 16000, np.float32)])
+
+
+def test_another_model_saved_in_the_same_folder_is_another_judge(tmp_path):
+    """The name (what cached results record as their judge) was the folder's path alone: a model replaced in place
+    kept its name, and results judged by the old one were reused as if judged by it."""
+    from transformers import Wav2Vec2ForCTC
+
+    folder = _tiny_ctc(tmp_path, masked=True)
+    before = TransformersASR(folder, device="cpu").name
+    assert TransformersASR(folder, device="cpu").name == before  # the same model: the same judge
+    model = Wav2Vec2ForCTC.from_pretrained(folder)
+    with torch.no_grad():
+        model.lm_head.bias.add_(1.0)
+    model.save_pretrained(folder)
+    assert TransformersASR(folder, device="cpu").name != before
+    assert TransformersASR(folder, device="cpu", language="en").name != TransformersASR(folder, device="cpu").name
+    import shutil
+
+    moved = shutil.copytree(folder, tmp_path / "elsewhere" / folder.name)  # the same model elsewhere: the same judge
+    assert TransformersASR(moved, device="cpu").name == TransformersASR(folder, device="cpu").name
+    assert str(tmp_path) not in TransformersASR(moved, device="cpu").name  # results name no machine's paths

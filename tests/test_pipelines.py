@@ -486,3 +486,93 @@ def test_tts_command_line_answers_an_unwritable_output_and_a_missing_espeak_with
     assert main(["Quizzical jackdaws vex the seventeenth zebra.", "-o", str(tmp_path / "y.wav")]) == 2
     assert "error: espeak-ng not found" in capsys.readouterr().err
     assert not (tmp_path / "y.wav").exists()
+
+
+def _tiny_codec_and_manifest(tmp_path, seconds: list[float]):
+    """An untrained debug codec folder and a manifest of noise clips of those durations (16 kHz)."""
+    from codec.config import CodecConfig
+
+    codec_dir = Codec(CodecConfig.preset("debug")).save_pretrained(tmp_path / "codec")
+    rng = np.random.default_rng(0)
+    lines = []
+    for k, s in enumerate(seconds):
+        sf.write(tmp_path / f"u{k}.wav", (rng.standard_normal(int(s * 16000)) * 0.1).astype(np.float32), 16000)
+        lines.append(json.dumps({"id": f"u{k}", "audio": f"u{k}.wav", "text": "hello there"}))
+    (tmp_path / "m.jsonl").write_text("\n".join(lines) + "\n")
+    return codec_dir, tmp_path / "m.jsonl"
+
+
+def test_a_clip_shorter_than_one_codec_frame_is_set_aside_not_a_crash(tmp_path):
+    """A 5 ms clip (one frame is 20 ms) made the codec's encode raise mid-evaluation, losing every other utterance:
+    now it is screened out before anything runs and listed under the skipped entries."""
+    from pipelines.evaluate import main
+
+    codec_dir, manifest = _tiny_codec_and_manifest(tmp_path, [0.5, 0.005, 0.4])
+    assert main(["codec", "--codec", str(codec_dir), "--manifest", str(manifest), "--out", str(tmp_path / "r"),
+                 "--asr", "none"]) == 0
+    results = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert results["codecs"]["codec"]["n_utterances"] == 2
+    assert [s["id"] for s in results["skipped"]] == ["u1"] and "one codec frame" in results["skipped"][0]["reason"]
+
+
+def test_cli_refuses_a_bad_temperature_before_loading_the_model_and_documents_its_options(tmp_path, capsys):
+    """--temperature -1 with --text-file reported every line as "skipped" (exit 1) after loading the model; --seed
+    and --temperature had no help text."""
+    from pipelines.__main__ import main
+
+    (tmp_path / "lines.txt").write_text("Hello.\nBye.\n")
+    with pytest.raises(SystemExit) as err:
+        main(["--text-file", str(tmp_path / "lines.txt"), "-o", str(tmp_path / "out"), "--temperature", "-1",
+              "--model", str(tmp_path / "no-model")])  # the model is never reached
+    err_text = capsys.readouterr().err
+    assert err.value.code == 2 and "--temperature: temperature -1.0: must be a finite number >= 0" in err_text
+    assert "skipped" not in err_text and not (tmp_path / "out").exists()
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    usage = " ".join(capsys.readouterr().out.split())
+    assert "--seed SEED sampling seed" in usage and "--temperature TEMPERATURE sampling temperature" in usage
+
+
+def _tiny_tts(tmp_path, codec_dir):
+    """An untrained TTS pipeline folder on the codec in `codec_dir`, with a short length bound (fast to speak)."""
+    from lm.config import LMConfig
+    from lm.generate import SamplingConfig
+    from lm.identity import CodecIdentity
+    from lm.model import SpeechLM
+    from lm.text import TextConfig, TextTokenizer
+
+    codec = Codec.from_pretrained(codec_dir)
+    tokenizer = TextTokenizer.train(["hello there", "good bye now", "say it again"] * 5, TextConfig(vocab_size=48))
+    lm = SpeechLM.create(LMConfig.preset("debug"), tokenizer, CodecIdentity.of(codec))
+    sampling = SamplingConfig(max_frames_base=4, max_frames_per_text_token=0.0)
+    return TTSPipeline(codec, lm, sampling).save_pretrained(tmp_path / "tts")
+
+
+def test_tts_judged_later_judges_the_kept_codes_and_codes_of_another_text_are_set_aside(tmp_path, monkeypatch):
+    """A TTS result synthesised with --asr none and judged later was synthesised all over again (the LM run, the
+    expensive part): its kept codes are judged now. And --tts-codes judged codes against the manifest's text of the
+    same id even when the codes were generated for another text: such an utterance is set aside, with the reason."""
+    import dataclasses
+
+    from codec.data import Manifest, read_manifest
+    from pipelines.evaluate import evaluate_tts_codes, run_tts
+
+    codec_dir, manifest = _tiny_codec_and_manifest(tmp_path, [0.3, 0.3])
+    tts_dir = _tiny_tts(tmp_path, codec_dir)
+    manifest = read_manifest(manifest)
+    manifest = Manifest(manifest.path, [dataclasses.replace(u, text=t) for u, t in
+                                        zip(manifest, ["hello there", "good bye now"])])
+    made = run_tts("t", tts_dir, manifest, None, tmp_path / "r")
+    assert "wer" not in made and made["n_utterances"] == 2
+    monkeypatch.setattr(TTSPipeline, "generate", lambda *a, **k: pytest.fail("synthesised again"))
+    judge = _CountingJudge("quiet", "")
+    judged = run_tts("t", tts_dir, manifest, judge, tmp_path / "r")
+    assert judged["judge"] == "quiet" and judged["wer"]["wer"] == 1.0 and judge.calls == 1
+    assert [r["id"] for r in judged["wer"]["per_utterance"]] == ["u0", "u1"]
+
+    edited = Manifest(manifest.path, [dataclasses.replace(manifest.utterances[0], text="say it again"),
+                                      manifest.utterances[1]])
+    again = evaluate_tts_codes(Codec.from_pretrained(codec_dir), tmp_path / "r" / "codes.safetensors", edited,
+                               judge, tmp_path / "again")
+    assert again["n_utterances"] == 1 and [r["id"] for r in again["wer"]["per_utterance"]] == ["u1"]
+    assert [s["id"] for s in again["skipped"]] == ["u0"] and "speak another text" in again["skipped"][0]["reason"]
