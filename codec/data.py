@@ -68,7 +68,7 @@ def read_manifest(path: str | os.PathLike, verify_audio: bool = True) -> Manifes
     if not path.exists():
         raise FileNotFoundError(f"manifest {path}: file not found")
     base = path.parent
-    utterances, skipped = [], []
+    utterances, skipped, first_line = [], [], {}
     with open(path, encoding="utf-8") as f:
         for line_no, line in enumerate(f, 1):
             if not line.strip():
@@ -83,6 +83,10 @@ def read_manifest(path: str | os.PathLike, verify_audio: bool = True) -> Manifes
                 skipped.append((where, "entry has no 'audio' field"))
                 continue
             uid = str(entry.get("id") or where)
+            if uid in first_line:  # everything keyed by id (token stores, kept codes, paired reports) needs one each
+                skipped.append((where, f"id {uid!r} repeats line {first_line[uid]}'s: ids must be unique"))
+                continue
+            first_line[uid] = line_no
             if not isinstance(entry["audio"], str) or not entry["audio"]:
                 skipped.append((uid, f"'audio' is {entry['audio']!r}, not a file path"))
                 continue

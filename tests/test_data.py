@@ -66,6 +66,19 @@ def test_manifest_with_broken_entries_loads_the_rest(tmp_path, caplog):
 
 
 @pytest.mark.parametrize("verify_audio", [True, False])
+def test_a_repeated_id_is_skipped_and_counted(tmp_path, verify_audio):
+    """Token stores, kept TTS codes and paired reports are keyed by id: a second entry of one id overwrote or
+    mispaired the first."""
+    path = make_corpus(tmp_path)
+    first = path.read_text().splitlines()[0]
+    with open(path, "a") as f:
+        f.write(first + "\n")
+    m = read_manifest(path, verify_audio=verify_audio)
+    assert [u.id for u in m] == ["u0", "u1", "u2"]
+    assert m.skipped == [(f"{path.name}:4", "id 'u0' repeats line 1's: ids must be unique")]
+
+
+@pytest.mark.parametrize("verify_audio", [True, False])
 def test_manifest_entries_of_the_wrong_type_are_skipped_not_fatal(tmp_path, verify_audio):
     path = make_corpus(tmp_path)
     with open(path, "a") as f:
