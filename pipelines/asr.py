@@ -214,20 +214,20 @@ class TransformersASR:
         # settings that change the text
         self.name = f"transformers {model_dir.resolve().name} {_folder_sha256(model_dir)[:16]}" + (
             f" {json.dumps(self.generate_kwargs, sort_keys=True, default=str)}" if self.generate_kwargs else "")
-        self._max_seconds = None
+        self.max_seconds = None  # the longest audio it takes (None: any); evaluations set longer utterances aside
         if self.kind == "seq2seq" and hasattr(self.processor.feature_extractor, "chunk_length"):
-            self._max_seconds = float(self.processor.feature_extractor.chunk_length)  # Whisper: 30 s windows
+            self.max_seconds = float(self.processor.feature_extractor.chunk_length)  # Whisper: 30 s windows
 
     @torch.inference_mode()
     def transcribe(self, audios: list[np.ndarray]) -> list[str]:
         """Transcribe mono float32 `[T]` signals at `self.sample_rate` -> one stripped string each ('' for empty)."""
         audios = _check_audios(audios, "TransformersASR")
-        if self._max_seconds is not None:
+        if self.max_seconds is not None:
             for i, audio in enumerate(audios):
-                if len(audio) > self._max_seconds * self.sample_rate:
+                if len(audio) > self.max_seconds * self.sample_rate:
                     raise ASRError(f"TransformersASR ({self.model_dir}): audio #{i} lasts "
                                    f"{len(audio) / self.sample_rate:.1f} s, longer than the model's "
-                                   f"{self._max_seconds:.0f} s window; segment it first")
+                                   f"{self.max_seconds:.0f} s window; segment it first")
         texts = [""] * len(audios)
         order = sorted((i for i, a in enumerate(audios) if a.size > 0), key=lambda i: -len(audios[i]))
         for start in range(0, len(order), self.batch_size):

@@ -264,6 +264,8 @@ def evaluate_tts_codes(codec, codes_path: str | Path, manifest: Manifest, asr: A
 
 
 def _judge_tts(manifest: Manifest, audios: list[np.ndarray], asr: ASR | None, out_dir: Path, sample_rate: int) -> dict:
+    if not audios:  # summarize() would fail with "no values"
+        raise ValueError(f"{out_dir}: no utterance left to judge (each was set aside: see the reasons logged)")
     for utt, audio in list(zip(manifest, audios))[:N_AUDIO_SAMPLES]:
         save_wav(out_dir / "samples" / f"{utt.id}.wav", audio, sample_rate)
     result = {"n_utterances": len(audios), "duration_seconds": summarize([len(a) / sample_rate for a in audios])}
@@ -598,10 +600,11 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--asr", default="pocketsphinx",
                        help="'pocketsphinx', a local transformers ASR folder, or 'none' (measure without judging)")
         p.add_argument("--max-utts", type=positive_int, default=None)
-        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--seed", type=int, default=0, help="TTS: the sampling seed (a codec's evaluation draws nothing)")
         p.add_argument("--batch-size", type=positive_int, default=8)
         p.add_argument("--max-seconds", type=float, default=60.0,
-                       help="set aside longer utterances (each is encoded whole; 0 = no limit)")
+                       help="set aside longer utterances (each is encoded whole; 0 = no limit; a judge's shorter "
+                            "window, Whisper's 30 s, lowers it)")
         if name != "tts":
             p.add_argument("--unquantized", action="store_true",
                            help="also score each codec decoded from its continuous latent z_e (no rounding)")
@@ -638,11 +641,13 @@ def main(argv: list[str] | None = None) -> int:
                 require_codes_of(Codec.from_pretrained(codec_dir), codes)
         except ValueError as e:
             parser.error(str(e))
-    # a clip shorter than one frame of a codec cannot be encoded: set aside with the broken entries, not a crash
-    frames = [s for s in map(_frame_seconds, codecs.values()) if s is not None]
-    manifest = screen_manifest(read_manifest(args.manifest), args.max_seconds or None, decode=True, limit=args.max_utts,
-                               min_seconds=max(frames, default=None))
     asr = None if args.asr.lower() == "none" else load_asr(args.asr)
+    # a clip shorter than one frame of a codec cannot be encoded, one longer than the judge's window (Whisper: 30 s)
+    # cannot be judged: set aside with the broken entries, not a crash in the middle of the run
+    frames = [s for s in map(_frame_seconds, codecs.values()) if s is not None]
+    max_seconds = min((s for s in (args.max_seconds or None, getattr(asr, "max_seconds", None)) if s), default=None)
+    manifest = screen_manifest(read_manifest(args.manifest), max_seconds, decode=True, limit=args.max_utts,
+                               min_seconds=max(frames, default=None))
     # A single system is a comparison of one: the ground-truth row always stands beside it.
     with torch.inference_mode():  # scoped: callers in the same process (tests, notebooks) keep their grad mode
         print(comparison_report(codecs, tts, manifest, asr, args.out, args.seed, args.batch_size,

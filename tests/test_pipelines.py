@@ -515,6 +515,28 @@ def test_a_clip_shorter_than_one_codec_frame_is_set_aside_not_a_crash(tmp_path):
     assert [s["id"] for s in results["skipped"]] == ["u1"] and "one codec frame" in results["skipped"][0]["reason"]
 
 
+def test_a_clip_longer_than_the_judges_window_is_set_aside_and_nothing_left_to_judge_says_so(tmp_path, monkeypatch):
+    """Whisper takes 30 s at most, --max-seconds defaults to 60: a 40 s test clip stopped the judging mid-run with
+    an ASRError. A TTS judgement left with no utterance failed inside summarize() ("no values")."""
+    from pipelines import evaluate
+
+    class Judge:  # a recogniser with Whisper's kind of window, scaled down
+        name, sample_rate, max_seconds = "windowed", 16000, 0.45
+
+        def transcribe(self, audios):
+            assert all(len(a) <= self.max_seconds * self.sample_rate for a in audios), "a clip over the window"
+            return ["" for _ in audios]
+
+    monkeypatch.setattr(evaluate, "load_asr", lambda name: Judge())
+    codec_dir, manifest = _tiny_codec_and_manifest(tmp_path, [0.3, 0.5, 0.4])
+    assert evaluate.main(["codec", "--codec", str(codec_dir), "--manifest", str(manifest), "--out", str(tmp_path / "r"),
+                          "--asr", "windowed"]) == 0
+    results = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert results["codecs"]["codec"]["n_utterances"] == 2 and [s["id"] for s in results["skipped"]] == ["u1"]
+    with pytest.raises(ValueError, match="no utterance left to judge"):
+        evaluate._judge_tts(evaluate.Manifest(manifest, []), [], Judge(), tmp_path / "t", 16000)
+
+
 def test_cli_refuses_a_bad_temperature_before_loading_the_model_and_documents_its_options(tmp_path, capsys):
     """--temperature -1 with --text-file reported every line as "skipped" (exit 1) after loading the model; --seed
     and --temperature had no help text."""
