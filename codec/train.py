@@ -9,7 +9,8 @@ Output directory:
                                `--resume` continues from the latest one (step, weights, optimizers, RNG, data);
                                it refuses other data settings (manifest, batch, segment, seed) or another
                                number of processes, and prints a notice when the schedule (steps, lr,
-                               warm-up, adversarial start) was changed
+                               warm-up, adversarial start, SG ramp) or the gradient clipping was changed;
+                               with no checkpoint yet it says so and starts at step 0
   tb/                          TensorBoard: every loss, grad norms, LR, validation metrics
   metrics.jsonl                the same scalars, one JSON line per step (main process)
   samples/step_XXXXXXXX/       a few dev utterances, original and reconstructed
@@ -236,7 +237,8 @@ def heads_for_width(config: CodecConfig, width: int) -> int:
 DATA_SETTINGS = ("train_manifest", "batch_size", "segment_seconds", "seed")
 # Settings a resumed run may change on purpose (to extend a run, or start the GAN late), with a notice: they
 # reshape the LR schedule from the resumed step on, so the run no longer matches an uninterrupted one.
-SCHEDULE_SETTINGS = ("steps", "lr", "warmup_steps", "adv_start_step", "sg_ramp_steps")
+# --grad-clip is one of them: it changes every update from the resumed step on just as well.
+SCHEDULE_SETTINGS = ("steps", "lr", "warmup_steps", "adv_start_step", "sg_ramp_steps", "grad_clip")
 # schedule settings added after checkpoints were written without them: the value those runs had
 ADDED_SCHEDULE_DEFAULTS = {"sg_ramp_steps": 0}
 
@@ -350,7 +352,9 @@ def main(argv=None) -> Path:
         codec.freeze_tokenizer()
     disc = Discriminators(config.mpd_channels, config.mrd_channels)
     frames_per_step = args.batch_size * accelerator.num_processes * round(args.segment_seconds * config.frame_rate)
-    dead_code_churn = config.quantizer == "vq" and frames_per_step < VQ_DEAD_CODE_HITS * config.codebook_size
+    # a frozen tokenizer keeps the quantizer in eval mode: its codebook neither updates nor replaces dead codes
+    dead_code_churn = (config.quantizer == "vq" and not args.freeze_tokenizer
+                       and frames_per_step < VQ_DEAD_CODE_HITS * config.codebook_size)
     if dead_code_churn and accelerator.is_main_process:
         print(f"warning: VQ replaces a codeword used by fewer than {VQ_DEAD_CODE_HITS} frames a step (an EMA), and "
               f"a step here holds {frames_per_step} frames for {config.codebook_size} codes "
@@ -376,8 +380,15 @@ def main(argv=None) -> Path:
     models, optimizers = {"generator": generator, "discriminators": disc}, {"generator": opt_g, "discriminators": opt_d}
     step, nonfinite_state, saved_items = 0, None, None
     failures: dict[str, str] = {}  # training files found unreadable at load time (CropDataset's "failed")
+    if ckpt.latest() is None and (out / "final").exists():
+        # a finished run whose checkpoints were removed (to save space): with or without --resume, a run here would
+        # start at step 0 and replace the codec that token stores and LMs may have been made with
+        sys.exit(f"{out} already holds a trained codec ({out / 'final'}) and no checkpoint to resume from: a run "
+                 f"there would start at step 0 and replace it; use a new --out")
     if ckpt.latest() is not None and not args.resume:  # a fresh run would overwrite its checkpoints and final/
         sys.exit(f"{out} already has checkpoints (latest {ckpt.latest().name}): pass --resume, or use a new --out")
+    if args.resume and ckpt.latest() is None:  # a mistyped --out would otherwise look like a resumed run
+        accelerator.print(f"--resume: no checkpoint in {ckpt.directory} yet: starting at step 0")
     if args.resume and ckpt.latest() is not None:
         saved = read_versioned_json(ckpt.latest() / "trainer_state.json", CHECKPOINT_FORMAT, CheckpointError)
         # checked before loading: other sizes fail to load with a message about tensors, and the generator's
@@ -392,6 +403,9 @@ def main(argv=None) -> Path:
                      f"resume with the run's options, or use a new --out")
         state = ckpt.load(ckpt.latest(), models, optimizers)
         step, nonfinite_state = state["step"], state.get("nonfinite")
+        if step > args.steps:  # the loop would not run and final/ would be the later checkpoint's model (as lm.train)
+            sys.exit(f"{ckpt.latest()}: the checkpoint is at step {step}, past --steps {args.steps}: resume with "
+                     f"--steps {step} or more (or start from an earlier checkpoint in a new --out)")
         init_fingerprint = state.get("init_fingerprint")  # what the run started from, not what the folder holds now
         start_distance = state.get("quantizer_start_distance")
         failures = dict(state.get("load_failures", {}))  # found before the kill: the final summary lists them too

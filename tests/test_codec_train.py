@@ -447,3 +447,65 @@ def test_a_grad_clip_that_would_zero_or_flip_gradients_and_a_semantic_layer_with
     with pytest.raises(SystemExit, match="--semantic-layer 7 needs --semantic-model"):
         codec_train.build_config(codec_train.parse_args(common + ["--preset", "debug", "--semantic-layer", "7"]))
     assert codec_train.build_config(codec_train.parse_args(common + ["--preset", "debug"])).semantic_layer == 16
+
+
+
+def test_a_resume_that_finds_no_checkpoint_says_it_starts_at_step_0(synth_corpus, tmp_path, capsys):
+    """--resume with no checkpoint in --out (a run killed before its first save, or a mistyped --out) starts afresh,
+    as recipes rely on; it did so without a word, as if it had resumed."""
+    out = tmp_path / "run"
+    main(train_args(synth_corpus, out, "--steps", "1", "--adv-start-step", "1", "--resume"))
+    assert f"--resume: no checkpoint in {out / 'checkpoints'} yet: starting at step 0" in capsys.readouterr().out
+    assert sorted(read_metrics(out)) == [1]
+
+
+def test_a_resume_past_its_steps_is_refused(synth_corpus, tmp_path):
+    """A checkpoint at step 2 resumed with --steps 1 trained nothing and exported the step-2 weights as final/."""
+    out = tmp_path / "run"
+    args = train_args(synth_corpus, out, "--adv-start-step", "1", "--save-every", "2")
+    main(args + ["--steps", "2"])
+    with pytest.raises(SystemExit, match="the checkpoint is at step 2, past --steps 1: resume with --steps 2 or more"):
+        main(args + ["--steps", "1", "--resume"])
+
+
+def test_a_finished_run_whose_checkpoints_were_removed_is_not_trained_over(synth_corpus, tmp_path):
+    """Only the checkpoints guarded a run's folder: a finished run whose checkpoints were removed (to save space) was
+    trained over from step 0 without a word, with or without --resume, its final/ replaced."""
+    out = tmp_path / "run"
+    args = train_args(synth_corpus, out, "--steps", "1", "--adv-start-step", "1")
+    main(args)
+    trained = (out / "final" / "model.safetensors").read_bytes()
+    shutil.rmtree(out / "checkpoints")
+    for extra in ([], ["--resume"]):
+        with pytest.raises(SystemExit, match=rf"{out} already holds a trained codec \({out / 'final'}\) and no "
+                                             rf"checkpoint to resume from"):
+            main(args + ["--seed", "1", *extra])
+    assert (out / "final" / "model.safetensors").read_bytes() == trained
+    assert len((out / "metrics.jsonl").read_text().splitlines()) == 1  # refused before a step was taken
+
+
+def test_a_frozen_vq_tokenizer_gets_no_dead_code_warning(synth_corpus, tmp_path, capsys):
+    """The VQ churn warning is about dead-code replacement, which a frozen tokenizer (its quantizer in eval mode)
+    never does: it told such a run to change its batch, segments or quantizer for nothing."""
+    base = main(train_args(synth_corpus, tmp_path / "base", "--quantizer", "vq", "--steps", "1",
+                           "--adv-start-step", "1"))
+    assert "most codewords will count as dead" in capsys.readouterr().err  # the same step size, trained whole
+    tune = ["--init-from", str(base), *train_args(synth_corpus, tmp_path / "tuned", "--steps", "1",
+                                                   "--adv-start-step", "1")[2:]]
+    tuned = main(tune + ["--freeze-tokenizer"])
+    assert "most codewords will count as dead" not in capsys.readouterr().err
+    # and its codebook indeed stayed as it was: the codes are the base codec's
+    assert Codec.from_pretrained(tuned).tokenizer_fingerprint() == Codec.from_pretrained(base).tokenizer_fingerprint()
+
+
+def test_a_grad_clip_change_on_resume_is_named(tmp_path):
+    """check_resume_settings (unit-level): --grad-clip rescales every update from the resumed step on, as the
+    schedule does, so a resume under another one no longer matches an uninterrupted run; it was not named."""
+    common = ["--train-manifest", str(tmp_path / "train.jsonl"), "--out", str(tmp_path / "run"), "--steps", "100"]
+    saved = json.loads(json.dumps(vars(codec_train.parse_args(common))))  # as trainer_state.json holds them
+    for clip, shown in (("0.5", "0.5"), ("inf", "inf")):
+        notice = codec_train.check_resume_settings(saved, codec_train.parse_args(common + ["--grad-clip", clip]), 10,
+                                                   tmp_path)
+        assert notice is not None and f"resuming under another schedule (grad_clip 1.0 -> {shown})" in notice
+    assert codec_train.check_resume_settings(saved, codec_train.parse_args(common + ["--grad-clip", "1"]), 10,
+                                             tmp_path) is None
