@@ -181,8 +181,8 @@ def run_summary(run: Path, used_until: int | None = None) -> dict:
     if state.get("init_fingerprint"):
         # what --init-from held when the run started (a folder such as an installed bundle may be replaced since)
         summary["settings"]["init_fingerprint"] = state["init_fingerprint"][:12]
-    if settings.get("init_from") and settings.get("codebook_size") is not None:
-        # codec.train --init-from C --codebook-size N: the quantizer (so every code) started fresh in this run; the
+    if settings.get("init_from") and (settings.get("codebook_size") is not None or settings.get("fsq_levels")):
+        # codec.train --init-from C --codebook-size N (or --fsq-levels): the quantizer (so every code) started fresh in this run; the
         # runs before it shaped the encoder and decoder only, and an LM on C's tokens does not fit this codec's
         summary["quantizer_started_fresh"] = True
     if used_until is not None and int(state["step"]) > used_until:

@@ -137,11 +137,11 @@ def test_a_finished_lm_run_without_its_checkpoints_is_read_from_its_config(tmp_p
     assert summary["settings"] == {"preset": "tiny", "steps": 1500, "batch_tokens": 8192, "lr": 0.001, "seed": 0}
 
 
-def _codec_run(path, step, init_from=None, seconds=1.0, codebook_size=None, init_fingerprint=None):
+def _codec_run(path, step, init_from=None, seconds=1.0, codebook_size=None, init_fingerprint=None, fsq_levels=None):
     """A codec.train folder as the card reads it: a checkpoint's trainer_state.json and metrics.jsonl."""
     (path / "checkpoints" / f"step_{step:08d}").mkdir(parents=True)
     args = {"steps": step, "lr": 1e-4, "seed": 0, **({"init_from": str(init_from)} if init_from else {}),
-            "codebook_size": codebook_size}
+            "codebook_size": codebook_size, "fsq_levels": fsq_levels}
     state = {"step": step, "args": args, **({"init_fingerprint": init_fingerprint} if init_fingerprint else {})}
     (path / "checkpoints" / f"step_{step:08d}" / "trainer_state.json").write_text(json.dumps(state))
     (path / "metrics.jsonl").write_text("".join(json.dumps({"step": s, "mel": 1.0, "step_seconds": seconds}) + "\n"
@@ -165,6 +165,9 @@ def test_the_card_follows_a_codec_back_through_exports_and_final_folders(tmp_pat
     # the third run requantized (--init-from with --codebook-size): the card says its codes are new
     assert run_summary(third)["quantizer_started_fresh"] is True
     assert "quantizer_started_fresh" not in run_summary(second)
+    # --fsq-levels alone starts a fresh quantizer too
+    levels = _codec_run(tmp_path / "levels", 5, init_from=second / "final", fsq_levels=[4, 4, 4])
+    assert run_summary(levels)["quantizer_started_fresh"] is True
     history = _history([second, third])  # a run named and also found as an ancestor is listed once
     assert [(r.name, s) for r, s in history] == [("first", 20), ("second", None), ("third", None)]
     summary = run_summary(first, 20)
