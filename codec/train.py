@@ -12,7 +12,9 @@ Output directory:
                                warm-up, adversarial start, SG ramp) or the gradient clipping was changed;
                                with no checkpoint yet it says so and starts at step 0
   tb/                          TensorBoard: every loss, grad norms, LR, validation metrics
-  metrics.jsonl                the same scalars, one JSON line per step (main process)
+  metrics.jsonl                the training scalars (losses, grad norms, LR, step time), one JSON line per step
+                               (main process)
+  eval/step_XXXXXXXX.json      the validation metrics at each --eval-every
   samples/step_XXXXXXXX/       a few dev utterances, original and reconstructed
   final/                       the trained codec (config.json + model.safetensors): Codec.from_pretrained(out/final)
 
