@@ -113,7 +113,9 @@ class TrainConfig:
             raise ValueError("init_new_codec needs init=<an LM folder> trained on another codec's tokens")
         # A warm-up as long as the run leaves the learning rate below its peak to the end and never decays it (a
         # 20-step run under the default 100-step warm-up trained at a fifth of its lr): a mistake, not a schedule.
-        if self.warmup_steps >= self.steps:
+        # A 0-step run (the API's way to write the model a run starts from, e.g. an --init onto another codec) has no
+        # schedule to spoil.
+        if self.steps > 0 and self.warmup_steps >= self.steps:
             raise ValueError(f"warmup_steps={self.warmup_steps} is not below steps={self.steps}: the learning rate "
                              "would never reach its peak nor decay; give a warm-up shorter than the run "
                              "(--warmup-steps)")
@@ -128,6 +130,23 @@ class TrainConfig:
 # the run started from).
 _DATA_SETTINGS = ("tokens", "preset", "batch_tokens", "grad_accum", "row_length", "packing", "seed", "text", "tokenizer",
                   "init", "init_new_codec")
+# Settings a resumed run may change on purpose (to extend a run: --steps N --resume), with a notice: they reshape the
+# LR schedule from the resumed step on, so the run no longer matches an uninterrupted one (as codec.train says).
+_SCHEDULE_SETTINGS = ("steps", "lr", "warmup_steps", "min_lr_ratio")
+
+
+def schedule_change(saved: dict, cfg: "TrainConfig", step: int, source) -> str | None:
+    """A notice naming the schedule settings in which `cfg` differs from the checkpoint's `saved` config, with the
+    LR at the resumed `step` under both schedules; None when they are the same."""
+    current = _as_json(cfg)
+    changed = [f"{k} {saved[k]} -> {current[k]}" for k in _SCHEDULE_SETTINGS if k in saved and saved[k] != current[k]]
+    if not changed:
+        return None
+    old = {k: saved.get(k, current[k]) for k in _SCHEDULE_SETTINGS}
+    lr_old = lr_at(step, old["lr"], old["warmup_steps"], old["steps"], old["min_lr_ratio"])
+    lr_new = lr_at(step, cfg.lr, cfg.warmup_steps, cfg.steps, cfg.min_lr_ratio)
+    return (f"{source}: resuming under another schedule ({'; '.join(changed)}): the LR at step {step} is "
+            f"{lr_new:.3g} (the checkpoint's schedule: {lr_old:.3g}); this run no longer matches an uninterrupted one")
 
 
 def token_losses(model, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
@@ -255,12 +274,18 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
 
     train_store, dev_store = open_tokens(cfg.tokens), TokenStore(cfg.dev_tokens)
     train_store.identity.require_same(dev_store.identity, f"the training tokens {cfg.tokens}", f"the dev tokens {cfg.dev_tokens}")
-    init = _load_init(cfg, lm_config, train_store.identity) if cfg.init else None
+    # The text tokenizer is trained once (main process) on the training transcripts and kept for resumption. A fresh
+    # start writes its own even where <out>/tokenizer exists: one left by a start that stopped before its first
+    # checkpoint may come from other settings (another --vocab-size, --tokenizer or --init), and would be used in
+    # silence (or make --init's weights fail to load).
+    tokenizer_dir = out / "tokenizer"
+    write_tokenizer = latest is None or not (tokenizer_dir / "tokenizer.model").exists()
+    # A resume takes the weights from the checkpoint and the tokenizer from <out>: it must not need the --init folder
+    # to still exist, nor to still hold the same model.
+    init = _load_init(cfg, lm_config, train_store.identity) if cfg.init and write_tokenizer else None
     dev_set = dev_set_fingerprint(dev_store)
 
-    # The text tokenizer is trained once (main process) on the training transcripts and kept for resumption.
-    tokenizer_dir = out / "tokenizer"
-    if accelerator.is_main_process and not (tokenizer_dir / "tokenizer.model").exists():
+    if accelerator.is_main_process and write_tokenizer:
         tokenizer = (init.tokenizer if init else TextTokenizer.load(cfg.tokenizer) if cfg.tokenizer
                      else TextTokenizer.train([e.text for e in train_store.entries], cfg.text))
         with atomic_directory(tokenizer_dir) as tmp:
@@ -292,7 +317,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     optimizer = adamw(groups, lr=cfg.lr, betas=(0.9, 0.95), eps=1e-8)
     model, optimizer = accelerator.prepare(lm.model, optimizer)
 
-    start_step, nonfinite_state, best_dev, best_dev_note = 0, None, math.inf, None
+    start_step, nonfinite_state, best_dev, best_dev_note, schedule_note = 0, None, math.inf, None, None
     if resume and latest is not None:
         # load refuses a checkpoint of another number of processes, the one data setting not in the config
         state = ckpt.load(latest, {"model": model}, {"optimizer": optimizer})
@@ -302,6 +327,10 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
         except SystemExit as e:  # a grown corpus is a new run that starts from this one's weights
             raise SystemExit(f"{e} (to go on with more data: --init {out / 'final'} and a new --out)") from None
         start_step, nonfinite_state = state["step"], state.get("nonfinite")
+        if start_step > cfg.steps:  # the loop would not run and final/ would be the later checkpoint's model
+            raise SystemExit(f"{latest}: the checkpoint is at step {start_step}, past --steps {cfg.steps}: resume "
+                             f"with --steps {start_step} or more (or start from an earlier checkpoint in a new --out)")
+        schedule_note = schedule_change(saved, cfg, start_step, latest)
         best_dev, best_dev_note = resumed_best_dev(state, dev_set, cfg.dev_tokens)
     if accelerator.is_main_process:
         write_json(out / "train_config.json", {**_as_json(cfg), "world_size": world, "rows_per_micro": rows_per_micro,
@@ -319,8 +348,9 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     guard = NonFiniteGuard(accelerator, logger, cfg.max_nonfinite_steps)
     guard.load_state_dict(nonfinite_state)
     saver = CheckpointSaver(ckpt, logger, cfg.max_checkpoint_failures)
-    if best_dev_note:
-        logger.warn(best_dev_note)
+    for note in (schedule_note, best_dev_note):
+        if note:
+            logger.warn(note)
     logger.write(f"{sum(p.numel() for p in params) / 1e6:.2f} M parameters; {len(train_store)} utterances in "
                  f"{len(train_rows)} rows of <= {row_length} tokens ({train_rows.too_long} too long); "
                  f"{rows_per_micro} rows x {cfg.grad_accum} micro-batches x {world} processes per step")

@@ -4,7 +4,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -95,6 +94,8 @@ def _config(extracted, out: Path, **overrides) -> TrainConfig:
     base = dict(tokens=str(extracted["train"]), dev_tokens=str(extracted["dev"]), out=str(out), preset="debug",
                 steps=6, batch_tokens=2048, row_length=512, lr=3e-3, warmup_steps=2, eval_every=3, save_every=3,
                 text=TextConfig(vocab_size=128))
+    # a warm-up below the run's steps (TrainConfig refuses one as long as the run) where a test shortens the run
+    base["warmup_steps"] = min(base["warmup_steps"], max(0, overrides.get("steps", base["steps"]) - 1))
     return TrainConfig(**{**base, **overrides})
 
 
@@ -344,15 +345,19 @@ def test_unigram_baseline_scores_the_utterances_the_lm_scored(extracted, tmp_pat
     assert f"--unigram u: scored on the {len(fits)} utterances the LMs scored, not the other 1" in err
 
 
-def test_extraction_refuses_a_manifest_with_one_id_for_two_utterances(extracted, synth_corpus, tmp_path):
+def test_extraction_skips_and_counts_the_second_utterance_of_one_id(extracted, synth_corpus, tmp_path):
+    """The shards are assembled by id and stores are matched by id: of two utterances given one id, the manifest
+    reader keeps the first and skips the second with its reason (codec.data.read_manifest); tokens.json counts it."""
     utts = list(read_manifest(synth_corpus["train"]).utterances[:3])
     utts[2] = dataclasses.replace(utts[2], id=utts[0].id)
     write_manifest(tmp_path / "m.jsonl", utts)
-    first, second = (re.escape(Path(u.audio).name) for u in (utts[0], utts[2]))
-    with pytest.raises(ValueError, match=rf"id '{utts[0].id}' is given to two utterances \(\S*{first} and \S*{second}\)"):
-        extract_main(["--codec", str(extracted["root"] / "codec"), "--manifest", str(tmp_path / "m.jsonl"),
-                      "--out", str(tmp_path / "tok"), "--workers", "0"])
-    assert not (tmp_path / "tok" / "tokens.json").exists()
+    assert extract_main(["--codec", str(extracted["root"] / "codec"), "--manifest", str(tmp_path / "m.jsonl"),
+                         "--out", str(tmp_path / "tok"), "--workers", "0"]) == 0
+    header = read_header(tmp_path / "tok")
+    assert header["utterances"] == 2 and header["skipped_count"] == 1
+    assert f"id {utts[0].id!r} repeats line 1's" in header["skipped"][0]["reason"]
+    store = TokenStore(tmp_path / "tok")
+    assert [e.id for e in store.entries] == [utts[0].id, utts[1].id] and store.entries[0].text == utts[0].text
 
 
 def test_best_dev_model_is_kept_and_survives_a_resume(extracted, tmp_path, monkeypatch):
@@ -547,3 +552,50 @@ def test_token_directories_that_overlap_are_refused_as_one_corpus(tmp_path):
         open_tokens(f"{tmp_path / 'a'},{tmp_path / 'b'}")
     with pytest.raises(TokenStoreError, match="utterance id 'x'"):  # one directory given twice
         open_tokens(f"{tmp_path / 'a'},{tmp_path / 'c'},{tmp_path / 'a'}")
+
+
+def test_a_fresh_start_replaces_a_tokenizer_left_by_a_start_that_made_no_checkpoint(extracted, tmp_path):
+    """<out>/tokenizer/ of a start that stopped before its first checkpoint (other settings: 64 pieces) is not the
+    one a new start asks for: it trains its own, or takes --init's (whose weights would not even load beside it)."""
+    from lm.text import TextTokenizer
+
+    texts = [e.text for e in TokenStore(extracted["train"]).entries]
+    leftover = TextTokenizer.train(texts, TextConfig(vocab_size=64))
+    wanted = TextTokenizer.train(texts, TextConfig(vocab_size=128))
+    assert leftover.size != wanted.size
+    for run in ("run", "init_run"):
+        (tmp_path / run / "tokenizer").mkdir(parents=True)
+        leftover.save(tmp_path / run / "tokenizer")
+    final = train(_config(extracted, tmp_path / "run", steps=1, warmup_steps=0))
+    assert TextTokenizer.load(final).size == wanted.size
+    assert (tmp_path / "run" / "tokenizer" / "tokenizer.model").read_bytes() == (final / "tokenizer.model").read_bytes()
+    moved = train(_config(extracted, tmp_path / "init_run", text=None, init=str(final), steps=1, warmup_steps=0))
+    assert (moved / "tokenizer.model").read_bytes() == (final / "tokenizer.model").read_bytes()
+
+
+def test_a_resume_needs_no_init_folder(extracted, tmp_path):
+    """--init is what a run started from: its resume takes weights and tokenizer from the checkpoint and <out>."""
+    first = train(_config(extracted, tmp_path / "first", steps=1, warmup_steps=0))
+    on = _config(extracted, tmp_path / "on", text=None, init=str(first), steps=3, warmup_steps=1, save_every=1)
+    whole = load_file(str(train(on) / "model.safetensors"))
+    shutil.rmtree(tmp_path / "on" / "checkpoints" / "step_00000003")
+    shutil.rmtree(tmp_path / "on" / "final")
+    shutil.rmtree(first)  # the init folder cleaned up, or moved
+    resumed = load_file(str(train(on, resume=True) / "model.safetensors"))
+    assert all(torch.equal(whole[k], resumed[k]) for k in whole)
+
+
+def test_a_resume_under_another_schedule_says_so_and_one_past_its_steps_is_refused(extracted, tmp_path, capsys):
+    cfg = _config(extracted, tmp_path / "run", steps=2, warmup_steps=1, save_every=1, eval_every=2)
+    train(cfg)
+    capsys.readouterr()
+    final = train(dataclasses.replace(cfg, steps=3, lr=1e-3), resume=True)  # extended: goes on, with a notice
+    notice = capsys.readouterr().err
+    assert "resuming under another schedule (steps 2 -> 3; lr 0.003 -> 0.001)" in notice, notice
+    assert json.loads((tmp_path / "run" / "train_config.json").read_text())["steps"] == 3
+    weights = load_file(str(final / "model.safetensors"))
+    with pytest.raises(SystemExit, match="at step 3, past --steps 2"):  # final/ would be step 3's model
+        train(cfg, resume=True)
+    assert all(torch.equal(v, load_file(str(final / "model.safetensors"))[k]) for k, v in weights.items())
+    train(dataclasses.replace(cfg, steps=3, lr=1e-3), resume=True)  # the same schedule again: no notice
+    assert "another schedule" not in capsys.readouterr().err
