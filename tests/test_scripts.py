@@ -414,3 +414,37 @@ def test_sg_gradient_refuses_a_codec_trained_with_losses_it_leaves_out(tmp_path)
     source = Codec(config).save_pretrained(tmp_path / "source")
     with pytest.raises(ValueError, match="further losses cepstral"):
         script.main([str(source), "--train-manifest", str(tmp_path / "unused.jsonl")])
+
+
+def test_sg_gradient_norms_and_cosine_are_accumulated_in_float64():
+    # a float32 reduction over millions of weights reads low (the default codec's step-1 norm came out 778.6 against
+    # the logged 779.9): the parts of a gradient must match their float64 values to float32 rounding
+    script = _script("sg_gradient")
+    gen = torch.Generator().manual_seed(0)
+    g_mel = torch.randn(4_000_000, generator=gen)
+    g_sg = 0.3 * g_mel + torch.randn(4_000_000, generator=gen)
+    row = script.compare(g_mel, g_sg)
+    a, b = g_mel.double(), g_sg.double()
+    assert row["mel_norm"] == pytest.approx(float(a.norm()), rel=1e-6)
+    assert row["sg_norm"] == pytest.approx(float(b.norm()), rel=1e-6)
+    assert row["sum_norm"] == pytest.approx(float((a + b).norm()), rel=1e-6)
+    assert row["cosine"] == pytest.approx(float(a @ b / (a.norm() * b.norm())), rel=1e-6)
+
+
+def test_error_kinds_counts_an_empty_output_as_deletions(tmp_path):
+    # docs/results/tts-codebooks-2026-12-04/error_kinds.py: an utterance the TTS left silent lost all its words
+    import subprocess
+    import sys
+
+    root = SCRIPTS.parent
+    rows = [{"reference": "a b c", "hypothesis": "a b c"}, {"reference": "d e", "hypothesis": ""}]
+    for split in ("test", "unseen", "unseen2"):
+        for arm in ("65536", "16384", "16384-sgc"):
+            folder = tmp_path / f"judged-{split}" / "tts" / f"dn-{arm}"
+            folder.mkdir(parents=True)
+            (folder / "results.json").write_text(json.dumps({"wer": {"per_utterance": rows}}))
+    out = subprocess.run([sys.executable, "docs/results/tts-codebooks-2026-12-04/error_kinds.py", str(tmp_path)],
+                         cwd=root, env={**__import__("os").environ, "PYTHONPATH": str(root)},
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    assert len(out) == 9
+    assert out[0] == "test 65536: S 0.000 D 0.400 I 0.000, empty outputs 1"
