@@ -461,11 +461,13 @@ def _load_all_but_speech_rows(lm: SpeechLM, init: SpeechLM) -> None:
 
 
 def _save_best(lm: SpeechLM, accelerator, model, out: Path, step: int, scalars: dict) -> None:
-    """<out>/best/ (save_pretrained, atomic) and best.json in it: the model of the lowest dev loss so far."""
+    """<out>/best/ (save_pretrained) and best.json in it, replaced together in one atomic_directory: the model of the
+    lowest dev loss so far (written one after the other, a kill between them left best/ without its best.json)."""
     if accelerator.is_main_process:
         lm.model = accelerator.unwrap_model(model)
-        lm.save_pretrained(out / "best")
-        write_json(out / "best" / "best.json", {"step": step, **{k: v for k, v in scalars.items() if k.startswith("dev/")}})
+        with atomic_directory(out / "best") as tmp:
+            lm.save_pretrained(tmp)
+            write_json(tmp / "best.json", {"step": step, **{k: v for k, v in scalars.items() if k.startswith("dev/")}})
     accelerator.wait_for_everyone()
 
 

@@ -814,3 +814,27 @@ def test_score_compares_lms_of_different_contexts_on_the_utterances_all_of_them_
     scores = json.loads((out / "scores.json").read_text())
     assert [r["id"] for r in scores["short"]] == [r["id"] for r in scores["long"]] == ["u0", "u2"]
     assert "too long for another LM's context" in capsys.readouterr().err
+
+
+def test_best_model_and_its_best_json_are_replaced_together(tmp_path, tokenizer, monkeypatch):
+    """best/ was written (atomically) and best.json after it: a kill between the two left best/ without best.json,
+    which the GPU scripts read to know which step the packaged model is."""
+    from types import SimpleNamespace
+
+    from lm import train as lm_train
+
+    accelerator = SimpleNamespace(is_main_process=True, unwrap_model=lambda m: m, wait_for_everyone=lambda: None)
+    lm = SpeechLM.create(LMConfig.preset("debug"), tokenizer, IDENTITY)
+    lm_train._save_best(lm, accelerator, lm.model, tmp_path, 1, {"dev/loss": 2.0})
+    before = (tmp_path / "best" / "model.safetensors").read_bytes()
+
+    def killed(path, data):  # the process dies as best.json is written
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(lm_train, "write_json", killed)
+    with torch.no_grad():
+        lm.model.get_input_embeddings().weight.add_(1.0)
+    with pytest.raises(KeyboardInterrupt):
+        lm_train._save_best(lm, accelerator, lm.model, tmp_path, 2, {"dev/loss": 1.0})
+    assert json.loads((tmp_path / "best" / "best.json").read_text())["step"] == 1
+    assert (tmp_path / "best" / "model.safetensors").read_bytes() == before
