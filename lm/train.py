@@ -323,7 +323,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
         state = ckpt.load(latest, {"model": model}, {"optimizer": optimizer})
         saved = {"init_new_codec": False, **state["config"]}  # checkpoints from before the flag ran without it
         try:
-            require_same_data_settings(saved, _as_json(cfg), _DATA_SETTINGS, latest)
+            require_same_data_settings(_paths_resolved(saved), _paths_resolved(_as_json(cfg)), _DATA_SETTINGS, latest)
         except SystemExit as e:  # a grown corpus is a new run that starts from this one's weights
             raise SystemExit(f"{e} (to go on with more data: --init {out / 'final'} and a new --out)") from None
         start_step, nonfinite_state = state["step"], state.get("nonfinite")
@@ -469,6 +469,14 @@ def _save_best(lm: SpeechLM, accelerator, model, out: Path, step: int, scalars: 
             lm.save_pretrained(tmp)
             write_json(tmp / "best.json", {"step": step, **{k: v for k, v in scalars.items() if k.startswith("dev/")}})
     accelerator.wait_for_everyone()
+
+
+def _paths_resolved(config: dict) -> dict:
+    """config with its data paths (tokens: comma-separated folders; tokenizer; init) resolved, so that a resume
+    compares folders, not spellings (x, ./x and x/ are one folder, as codec.train compares its manifest)."""
+    def resolved(value: str | None) -> str | None:
+        return None if value is None else ",".join(str(Path(p).resolve()) for p in value.split(","))
+    return {**config, **{k: resolved(config.get(k)) for k in ("tokens", "tokenizer", "init")}}
 
 
 def _as_json(cfg: TrainConfig) -> dict:

@@ -585,6 +585,17 @@ def test_a_resume_needs_no_init_folder(extracted, tmp_path):
     assert all(torch.equal(whole[k], resumed[k]) for k in whole)
 
 
+def test_a_resume_compares_token_folders_not_their_spelling(extracted, tmp_path, monkeypatch):
+    """`--tokens x` then `--resume --tokens ./x/` was refused as other data (the strings compared, not the folders)."""
+    monkeypatch.chdir(extracted["train"].parent)
+    cfg = _config(extracted, tmp_path / "run", steps=2, save_every=1, eval_every=2, tokens=extracted["train"].name)
+    train(cfg)
+    shutil.rmtree(tmp_path / "run" / "final")
+    train(dataclasses.replace(cfg, tokens=f"./{extracted['train'].name}/"), resume=True)
+    with pytest.raises(SystemExit, match="tokens"):  # another folder is still refused
+        train(dataclasses.replace(cfg, tokens=str(extracted["dev"])), resume=True)
+
+
 def test_a_resume_under_another_schedule_says_so_and_one_past_its_steps_is_refused(extracted, tmp_path, capsys):
     cfg = _config(extracted, tmp_path / "run", steps=2, warmup_steps=1, save_every=1, eval_every=2)
     train(cfg)
