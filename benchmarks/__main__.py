@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import traceback
 
@@ -142,7 +143,11 @@ def main(argv=None) -> int:
     for name in names:
         log(f"== benchmark {name} ({args.device}{', quick' if args.quick else ''})")
         try:
-            emit(modules[name].run(**kw(name)), args.out)
+            # stdout carries the JSON records alone (`--out -`): whatever a benchmark or a library prints goes to
+            # stderr with the logs
+            with contextlib.redirect_stdout(sys.stderr):
+                record = modules[name].run(**kw(name))
+            emit(record, args.out)
         except Exception:  # one broken benchmark must not hide the others' figures
             if args.benchmark != "all":
                 raise

@@ -62,12 +62,23 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def usable_cpus() -> int:
+    """CPUs this process may be scheduled on (its affinity mask), not the machine's count (os.cpu_count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
 def environment(device: str) -> dict:
     import transformers
 
     env = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
            "host": platform.node(), "python": platform.python_version(), "torch": torch.__version__,
            "transformers": transformers.__version__, "cpu": cpu_model(), "cpu_cores": os.cpu_count(),
+           # the CPUs this process may run on (taskset, a container's cpuset): fewer than torch_threads means the
+           # threads share cores, which stalls every parallel op (docs/PERFORMANCE.md, "Read the load averages")
+           "cpu_cores_usable": usable_cpus(),
            "torch_threads": torch.get_num_threads(), "device": device,
            # the same "AMD EPYC" name covers AVX2-only and AVX512-BF16 instances, ~2x apart (docs/PERFORMANCE.md)
            "cpu_isa": torch.backends.cpu.get_cpu_capability(),
@@ -160,14 +171,30 @@ def report(name: str, env: dict, params: dict, results: list[dict], targets: lis
     return out
 
 
+def append_line(path: str | os.PathLike, text: str) -> None:
+    """Appends `text` as one line, in one write() on an O_APPEND descriptor (as the old open(path, "a")), led by
+    a newline if the file's last line is unterminated - what a writer that crashed mid-record
+    (disk full, killed) leaves - so that the partial line stays alone and this record on a line of its own."""
+    data = (text + "\n").encode()
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            data = b"\n" + data
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
 def emit(record: dict, out_path: str | os.PathLike | None) -> None:
     text = json.dumps(record, default=str)
     print(text, flush=True)
     if out_path != "-":
         path = Path(out_path) if out_path else DEFAULT_RESULTS
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a") as f:
-            f.write(text + "\n")
+        append_line(path, text)
 
 
 def log(*args) -> None:

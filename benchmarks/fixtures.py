@@ -8,7 +8,9 @@ only; lengths are what matters.
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from pathlib import Path
 
 import torch
@@ -22,7 +24,10 @@ def corpus(work: Path = DEFAULT_WORK, utterances: int = 48) -> dict:
     out = Path(work) / f"synth-{utterances}"
     if (out / "train.jsonl").exists() and (out / "test.jsonl").exists():
         return {split: out / f"{split}.jsonl" for split in ("train", "dev", "test")}
-    return build_synth(out, ["slt", "rms"], max_utts=utterances, seed=0, dev_fraction=0.05, test_fraction=0.05)
+    # build_synth prints a summary per manifest: to stderr, as every benchmark's log, so that stdout carries the
+    # JSON records alone (`--out -`), also on the first run, which builds this corpus
+    with contextlib.redirect_stdout(sys.stderr):
+        return build_synth(out, ["slt", "rms"], max_utts=utterances, seed=0, dev_fraction=0.05, test_fraction=0.05)
 
 
 def tokens(work: Path = DEFAULT_WORK, utterances: int = 48) -> Path:

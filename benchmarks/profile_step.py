@@ -114,6 +114,10 @@ def main() -> int:
     args = p.parse_args()
     if args.lm and attention_problem(args.attention, args.device):
         p.error(f"--{attention_problem(args.attention, args.device)}")
+    # the environment as the profile starts (its threads set first): its loadavg_start was taken after the
+    # profile, the same as loadavg_end, which hid the load the profile started under
+    setup_device(args.device, args.threads)
+    env = environment(args.device)
     if args.lm:
         row, table = profile_lm_step(args.lm, args.device, args.batch_tokens, args.attention, args.compile,
                                      args.steps, args.warmup, args.threads)
@@ -127,7 +131,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / name).write_text(table)
     row["table"] = name
-    record = report("profile_lm_step" if args.lm else "profile_codec_step", environment(args.device), vars(args), [row],
+    record = report("profile_lm_step" if args.lm else "profile_codec_step", env, vars(args), [row],
                     notes=["dispatched_ops_per_step: one step counted with a TorchDispatchMode (outside the profile)",
                            "wall_s_per_step: median of unprofiled steps; wall_s_per_step_profiled: the same steps "
                            "under the profiler (slower: its overhead)",

@@ -433,3 +433,80 @@ def test_cli_refuses_unknown_or_inapplicable_presets_before_any_work(argv, capsy
         main(argv + ["--out", str(tmp_path / "r.jsonl")])
     assert e.value.code == 2 and "preset" in capsys.readouterr().err
     assert not (tmp_path / "r.jsonl").exists()
+
+
+# ---- review 2026-12-07 (measurement records): stdout, the results file, the env block ----
+
+def test_out_dash_stdout_carries_only_the_json_records(monkeypatch, capsys, tmp_path):
+    """`--out -` leaves the records on stdout alone; the first run's corpus build (pipelines.corpus.build_synth)
+    printed its manifest summaries there too ("/tmp/.../train.jsonl: 10 utterances, 0.6 min"), as would any
+    library print during a benchmark."""
+    import pipelines.corpus
+
+    from benchmarks import fixtures, lm_generate
+    from benchmarks.__main__ import main
+
+    def fake_build_synth(out, *args, **kwargs):
+        out.mkdir(parents=True)
+        paths = {split: out / f"{split}.jsonl" for split in ("train", "dev", "test")}
+        for split, path in paths.items():
+            path.write_text("")
+            print(f"{path}: 0 utterances, 0.0 min")
+        return paths
+
+    monkeypatch.setattr(pipelines.corpus, "build_synth", fake_build_synth)
+    fixtures.corpus(tmp_path / "work", utterances=3)
+    assert capsys.readouterr().out == ""
+
+    def noisy_run(**kwargs):
+        print("some library's progress line")
+        return {"benchmark": "lm_generate", "env": {}, "params": {}, "results": [{}]}
+
+    monkeypatch.setattr(lm_generate, "run", noisy_run)
+    assert main(["lm-generate", "--out", "-"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [json.loads(line)["benchmark"] for line in out] == ["lm_generate"]
+
+
+def test_results_append_survives_a_record_cut_short(tmp_path):
+    """A writer that died mid-record (disk full, killed) leaves an unterminated last line; the next record was
+    appended onto it and both were lost to a JSON-lines reader. Now the next record starts a line of its own."""
+    from benchmarks.common import emit
+
+    path = tmp_path / "results.jsonl"
+    emit({"benchmark": "one"}, path)
+    with open(path, "a") as f:
+        f.write('{"benchmark": "two", "resu')  # the crash
+    emit({"benchmark": "three"}, path)
+    lines = path.read_text().splitlines()
+    assert json.loads(lines[0]) == {"benchmark": "one"} and json.loads(lines[-1]) == {"benchmark": "three"}
+    assert len(lines) == 3 and path.read_text().endswith("\n")
+
+
+def test_env_records_the_cpus_the_process_may_use(monkeypatch):
+    """cpu_cores is the machine's count (os.cpu_count); a process confined to fewer CPUs (taskset, a cpuset)
+    recorded 2 cores for 1 usable, hiding that its 2 torch threads shared one core."""
+    from benchmarks import common
+
+    monkeypatch.setattr(common.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    env = common.environment("cpu")
+    assert env["cpu_cores_usable"] == 1 and env["cpu_cores"] == os.cpu_count()
+
+
+def test_profile_step_records_the_load_at_its_start(monkeypatch, tmp_path, capsys):
+    """profile_step took its environment (loadavg_start included) after the profile, so loadavg_start was the
+    load at the end."""
+    from benchmarks import common, profile_step
+
+    load = [0.0]
+    monkeypatch.setattr(common.os, "getloadavg", lambda: (load[0], 0.0, 0.0))
+
+    def fake_profile(*args, **kwargs):
+        load[0] = 9.0  # the profile runs
+        return {"preset": "debug"}, "table"
+
+    monkeypatch.setattr(profile_step, "profile_codec_step", fake_profile)
+    monkeypatch.setattr(sys, "argv", ["profile_step", "--preset", "debug", "--threads", "1", "--out", str(tmp_path)])
+    assert profile_step.main() == 0
+    env = json.loads((tmp_path / "profile.jsonl").read_text())["env"]
+    assert env["loadavg_start"][0] == 0.0 and env["loadavg_end"][0] == 9.0
