@@ -53,6 +53,8 @@ def render(records: list[dict]) -> str:
                 if "sg_overhead_ratio" in r:
                     pr = r.get("sg_overhead_ratio_paired")  # records before 2026-12-07 interleaved the variants
                     paired = f" (adjacent-step ratios: {_r(pr, 3)})" if pr else ""
+                    if r.get("sg_overhead_ratio_fastest"):  # records from 2026-12-07 on
+                        paired += f" (fastest steps: x{r['sg_overhead_ratio_fastest']:.3f})"
                     out.append(f"| {r['preset']} | **SG overhead x{r['sg_overhead_ratio']:.3f}**{paired} | | | | | | |")
                 elif "skipped" in r:
                     out.append(f"| {r['preset']} | {r['sg']} | | skipped: {r['skipped']} | | | | |")
@@ -117,7 +119,14 @@ def main(argv=None) -> int:
         text = path.read_text()
     except OSError as e:
         p.error(f"{path}: cannot read the results file ({e.strerror})")
-    records = [json.loads(line) for line in text.splitlines() if line.strip()]
+    records = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:  # a record cut short (a writer killed, a full disk): the others still render
+            print(f"{path}:{number}: not a JSON record (cut short?): left out", file=sys.stderr)
     print(render(records))
     return 0
 

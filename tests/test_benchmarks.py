@@ -115,6 +115,9 @@ def test_tables_command_line_and_counts_that_must_be_positive(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         tables.main([str(tmp_path / "none.jsonl")])
     assert exit_.value.code == 2 and "none.jsonl: cannot read the results file" in capsys.readouterr().err
+    results = tmp_path / "results.jsonl"  # a record cut short is left out with a word, the others render
+    results.write_text('{"benchmark": "codec_infer", "env": {}, "res\n')
+    assert tables.main([str(results)]) == 0 and "results.jsonl:1: not a JSON record" in capsys.readouterr().err
     for option, value in (("--codebook", "0"), ("--budget-s", "-1")):
         with pytest.raises(SystemExit):
             bench_cli.main(["lm-train", option, value])
@@ -198,6 +201,9 @@ def test_codec_train_measures_each_sg_variant_alone_in_memory(monkeypatch):
     assert len(in_memory) == 2 * 2 * 3  # presets x variants x (warm-up + repeats)
     assert set(in_memory) == {1}
     assert sum("sg_overhead_ratio" in r for r in record["results"]) == 2
+    off, on, ratio = record["results"][:3]  # the first preset's variants, then their ratios
+    by_sg = {off["sg"]: off["step_s"], on["sg"]: on["step_s"]}
+    assert ratio["sg_overhead_ratio_fastest"] == pytest.approx(by_sg[True]["min"] / by_sg[False]["min"])
 
 
 def test_mfu_denominator_follows_the_gpu_variant():
