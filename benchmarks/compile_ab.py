@@ -19,6 +19,7 @@ import torch
 
 from benchmarks.codec_infer import autocast, compile_codec
 from benchmarks.common import environment, report, setup_device, sync
+from codec.cli import positive_float, positive_int
 from codec.config import CodecConfig
 from codec.model import Codec
 
@@ -27,9 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.compile_ab", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--preset", default="tiny")
-    p.add_argument("--seconds", type=float, default=10.0)
-    p.add_argument("--pairs", type=int, default=12)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seconds", type=positive_float, default=10.0)
+    p.add_argument("--pairs", type=positive_int, default=12)
+    p.add_argument("--threads", type=positive_int, default=2)
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     args = p.parse_args(argv)
     dev = setup_device(args.device, args.threads)

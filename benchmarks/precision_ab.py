@@ -19,6 +19,7 @@ import statistics
 import torch
 
 from benchmarks.common import emit, environment, log, report, setup_device
+from codec.cli import positive_int
 from lm.decoding import step_milliseconds
 
 ARMS = {"float32": {}, "bf16 head": {"head_dtype": torch.bfloat16},
@@ -31,11 +32,11 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--pipeline", help="a TTS pipeline folder (its LM); default: a random-weight --preset LM")
     p.add_argument("--preset", default="tiny")
-    p.add_argument("--codebook", type=int, default=16384, help="vocabulary of the random-weight LM")
+    p.add_argument("--codebook", type=positive_int, default=16384, help="vocabulary of the random-weight LM")
     p.add_argument("--batches", default="1,2,4,8,16")
-    p.add_argument("--rounds", type=int, default=12)
-    p.add_argument("--steps", type=int, default=100)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--rounds", type=positive_int, default=12)
+    p.add_argument("--steps", type=positive_int, default=100)
+    p.add_argument("--threads", type=positive_int, default=2)
     p.add_argument("--out", default=None, help="results file to append to (default: the suite's; '-' = none)")
     args = p.parse_args(argv)
     dev = setup_device("cpu", args.threads)

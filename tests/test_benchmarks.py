@@ -122,6 +122,12 @@ def test_tables_command_line_and_counts_that_must_be_positive(tmp_path, capsys):
         with pytest.raises(SystemExit):
             bench_cli.main(["lm-train", option, value])
         assert f"argument {option}" in capsys.readouterr().err
+    from benchmarks import compile_ab, precision_ab
+
+    for module, option in ((compile_ab, "--pairs"), (precision_ab, "--rounds")):  # 0 crashed on an empty median
+        with pytest.raises(SystemExit):
+            module.main([option, "0"])
+        assert f"argument {option}: 0: must be at least 1" in capsys.readouterr().err
 
 
 def test_precision_ab_reports_every_arm_at_every_batch(tmp_path, capsys):
