@@ -4,8 +4,8 @@
 # - torch: kept where one is already importable (GPU images: the venv then sees system packages);
 #   otherwise the CPU build `torch==$TORCH_VERSION+cpu` is installed *before* the project, so that the
 #   project's loose `torch>=2.4` is already satisfied and pip never pulls the multi-GB CUDA build: from pip's
-#   configured sources first, then from PyTorch's CPU index; PyPI's plain build only where neither has one
-#   (macOS, aarch64: CPU builds there anyway).
+#   configured sources first, then from PyTorch's CPU index; PyPI's plain build only where neither has one and
+#   that is not Linux x86-64 (macOS, aarch64: CPU builds there anyway); on Linux x86-64 it stops instead.
 # - Never installs torchaudio (it breaks `import transformers` on CPU torch).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,10 +40,24 @@ python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
 
 # A virtualenv without pip (one an earlier run left half-made while python3-venv was missing, or one made without
 # pip) gets pip from ensurepip; made again only where that fails. python3-venv only when a venv must be made.
-if [ -x "$VENV/bin/python" ] && ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
+# One whose python is older than 3.11 (left by another Python, or one that no longer runs) is made again too.
+remake=""
+if [ -x "$VENV/bin/python" ] && ! "$VENV/bin/python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1
+then
+  echo "[setup] $VENV runs $("$VENV/bin/python" -V 2>&1 || true), not Python 3.11 or newer: making it again" >&2
+  remake=1
+fi
+if [ -z "$remake" ] && [ -x "$VENV/bin/python" ] && ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
   "$VENV/bin/python" -m ensurepip >/dev/null 2>&1 || echo "[setup] $VENV has no working pip: making it again" >&2
 fi
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
+if [ -n "$remake" ] || [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
+  # `venv --clear` empties the folder: only a virtualenv (its pyvenv.cfg) or an empty folder, never one VENV names by
+  # mistake
+  if [ -e "$VENV" ] && [ ! -f "$VENV/pyvenv.cfg" ] && [ -n "$(ls -A "$VENV" 2>/dev/null)" ]; then
+    echo "[setup] $VENV is neither a virtualenv nor empty: not clearing it; remove it, or set VENV to another" \
+         "folder, then run this again" >&2
+    exit 1
+  fi
   python3 -c "import ensurepip" >/dev/null 2>&1 || apt_install python3-venv  # without it venv leaves a pip-less venv
   if python3 -c "import torch" >/dev/null 2>&1; then
     echo "[setup] torch found on the system python: the virtualenv will use it" >&2
@@ -61,9 +75,16 @@ if ! "$py" -c "import torch" >/dev/null 2>&1; then
   echo "[setup] pip install torch==$TORCH_VERSION+cpu (the CPU build)" >&2
   pip_install "torch==$TORCH_VERSION+cpu" >/dev/null 2>&1 \
     || pip_install "torch==$TORCH_VERSION+cpu" --extra-index-url https://download.pytorch.org/whl/cpu \
-    || { echo "[setup] no CPU build of torch $TORCH_VERSION found: pip install torch==$TORCH_VERSION" \
-              "(on Linux x86-64 that is the CUDA build, several GB)" >&2
-         pip_install "torch==$TORCH_VERSION"; }
+    || if [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ]; then  # PyPI's plain torch here is the CUDA build, GBs
+         echo "[setup] torch==$TORCH_VERSION+cpu (the CPU build) could not be installed from pip's configured" \
+              "indexes nor from https://download.pytorch.org/whl/cpu (pip's errors above; no network?). Not falling" \
+              "back to torch==$TORCH_VERSION: on Linux x86-64 that is the CUDA build, several GB. Set" \
+              "PIP_EXTRA_INDEX_URL to an index that has the CPU build, then run this again" >&2
+         exit 1
+       else
+         echo "[setup] no CPU build of torch $TORCH_VERSION found: pip install torch==$TORCH_VERSION" >&2
+         pip_install "torch==$TORCH_VERSION"
+       fi
 fi
 # Re-install the project only when its dependency list changed.
 stamp="$VENV/.sgspeech-installed"

@@ -448,3 +448,139 @@ def test_error_kinds_counts_an_empty_output_as_deletions(tmp_path):
                          capture_output=True, text=True, check=True).stdout.splitlines()
     assert len(out) == 9
     assert out[0] == "test 65536: S 0.000 D 0.400 I 0.000, empty outputs 1"
+
+
+# --- the set-up scripts (run.sh, test.sh, scripts/setup.sh, .ci/run), run on a copy with fake commands on PATH ---
+
+_FAKE_PYTHON = r'''#!/usr/bin/env bash
+# A stand-in for python3 and for the virtualenv's python: logs each call, answers what setup.sh asks.
+S="$FAKE_STATE"; here="$(cd "$(dirname "$0")" && pwd)"
+echo "$0 $*" >> "$S/log"
+[ "$1" = -P ] && shift
+case "$1 $2" in
+  "-m venv") shift 2; d=""; for a in "$@"; do case "$a" in -*) ;; *) d="$a" ;; esac; done
+             case " $* " in *" --clear "*) rm -rf "$d"/* ;; esac
+             mkdir -p "$d/bin"; cp "$0" "$d/bin/python"; touch "$d/pyvenv.cfg" "$d/has-pip"; exit 0 ;;
+  "-m ensurepip") touch "$here/../has-pip"; exit 0 ;;
+  "-m pip") [ -f "$here/../has-pip" ] || exit 1
+            [ "$3" = install ] || exit 0
+            case " $* " in *" -e "*) touch "$here/../project" ;;
+                           *) [ -z "$FAKE_TORCH_FAILS" ] || { echo "ERROR: no torch here" >&2; exit 1; }
+                              touch "$here/../torch" ;; esac; exit 0 ;;
+  "-m pytest") echo "pytest in $PWD: $*" >> "$S/log"; exit "${FAKE_PYTEST_RC:-0}" ;;
+  "-m pipelines") echo "pipelines in $PWD: $*" >> "$S/log"; exit 0 ;;
+  "-V "*) echo "Python $(cat "$here/../fake-version" 2>/dev/null || echo 3.11.0)"; exit 0 ;;
+esac
+case "$2" in
+  *version_info*) [ ! -f "$here/../fake-version" ]; exit ;;
+  "import torch") [ -f "$here/../torch" ]; exit ;;
+  *'m.version("torch")'*) echo 2.13.0+cpu; exit 0 ;;
+  *"import codec, lm"*) [ -f "$here/../torch" ] && [ -f "$here/../project" ]; exit ;;
+  *) exit 0 ;;  # import ensurepip, Python.h, import pesq
+esac
+'''
+
+
+@pytest.fixture
+def setup_copy(tmp_path):
+    """The set-up scripts in a folder whose path holds spaces, fake python3/apt-get/sudo/uname first on PATH; returns
+    (root, run(cmd, *args, cwd=, **env) -> CompletedProcess, log() -> the calls logged since the last log())."""
+    import os
+    import shutil
+    import subprocess
+
+    repo = SCRIPTS.parent
+    root = tmp_path / "a repo" / "sg speech"
+    for name in ("run.sh", "test.sh", "scripts/setup.sh", ".ci/run", "pyproject.toml"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(repo / name, root / name)
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    fakes = {"python3": _FAKE_PYTHON, "apt-get": '#!/bin/sh\necho "apt-get $*" >> "$FAKE_STATE/log"\n',
+             "sudo": '#!/bin/sh\nexec "$@"\n', "uname": '#!/bin/sh\n[ "$1" = -m ] && echo x86_64 || echo Linux\n',
+             "flite": "#!/bin/sh\n", "espeak-ng": "#!/bin/sh\n", "gcc": "#!/bin/sh\n"}
+    for name, text in fakes.items():
+        (bin_ / name).write_text(text)
+        (bin_ / name).chmod(0o755)
+    state = tmp_path / "state"
+    state.mkdir()
+    base = {k: v for k, v in os.environ.items() if k not in ("VENV", "TORCH_VERSION", "VIRTUAL_ENV")}
+    base.update(PATH=f"{bin_}{os.pathsep}{os.environ['PATH']}", FAKE_STATE=str(state))
+
+    def run(cmd, *args, cwd=root, **env):
+        return subprocess.run([str(root / cmd), *args], cwd=cwd, env={**base, **env}, capture_output=True,
+                              text=True, timeout=60)
+
+    def log():
+        path = state / "log"
+        lines = path.read_text().splitlines() if path.exists() else []
+        path.write_text("")
+        return lines
+
+    return root, run, log
+
+
+def test_setup_installs_once_and_the_scripts_pass_arguments_and_exit_codes(setup_copy, tmp_path):
+    root, run, log = setup_copy
+    first = run("test.sh", "-k", "a b", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    calls = log()
+    assert any(" -m venv --clear " in c for c in calls)
+    assert any(c.endswith("-m pip install -q torch==2.13.0+cpu") for c in calls)
+    assert f"pytest in {root}: -m pytest -q -k a b" in calls
+    again = run("test.sh")  # done already: no venv, no pip install
+    assert again.returncode == 0 and not any(" -m venv" in c or " -m pip install " in c for c in log())
+    assert run("test.sh", FAKE_PYTEST_RC="3").returncode == 3
+    assert run(".ci/run", FAKE_PYTEST_RC="1").returncode == 1
+    assert not any("torchaudio" in c for c in log())
+
+
+def test_setup_stops_rather_than_install_the_cuda_torch(setup_copy):
+    # no CPU build reachable on Linux x86-64: PyPI's plain torch==X there is the CUDA build, several GB
+    root, run, log = setup_copy
+    result = run("test.sh", FAKE_TORCH_FAILS="1")
+    assert result.returncode != 0 and "PIP_EXTRA_INDEX_URL" in result.stderr
+    installs = [c.split(" install -q ", 1)[1] for c in log() if " install -q " in c]
+    assert installs == ["torch==2.13.0+cpu", "torch==2.13.0+cpu --extra-index-url https://download.pytorch.org/whl/cpu"]
+
+
+def test_setup_remakes_a_virtualenv_of_a_python_older_than_3_11(setup_copy):
+    root, run, log = setup_copy
+    assert run("test.sh").returncode == 0
+    (root / ".venv" / "fake-version").write_text("3.10.13")  # the venv's python: 3.10, with pip and torch
+    log()
+    result = run("test.sh")
+    assert result.returncode == 0, result.stderr
+    assert "Python 3.10.13, not Python 3.11 or newer" in result.stderr
+    assert any(" -m venv --clear " in c for c in log())
+    assert not (root / ".venv" / "fake-version").exists()
+
+
+def test_setup_never_clears_a_folder_that_is_not_a_virtualenv(setup_copy, tmp_path):
+    root, run, log = setup_copy
+    folder = tmp_path / "my files"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep")
+    result = run("scripts/setup.sh", VENV=str(folder))  # `venv --clear` would empty it
+    assert (folder / "notes.txt").read_text() == "keep"
+    assert result.returncode != 0 and "neither a virtualenv nor empty" in result.stderr
+    assert not any(" -m venv" in c for c in log())
+
+
+def test_run_sh_and_test_sh_use_the_virtualenv_setup_made(setup_copy, tmp_path):
+    root, run, log = setup_copy
+    venv = tmp_path / "elsewhere"
+    assert run("test.sh", VENV=str(venv)).returncode == 0  # setup.sh made it there: test.sh must run that one
+    assert any(c.startswith(f"{venv}/bin/python -m pytest") for c in log())
+    assert run("run.sh", VENV=str(venv)).returncode == 0
+    assert any(c.startswith(f"{venv}/bin/python -P -m pipelines") for c in log())
+
+
+def test_run_sh_reads_relative_paths_from_the_callers_directory(setup_copy, tmp_path):
+    root, run, log = setup_copy
+    caller = tmp_path / "caller"
+    caller.mkdir()
+    assert run("run.sh", "Hello.", "-o", "x.wav", cwd=caller).returncode == 0
+    assert f"pipelines in {caller}: -m pipelines Hello. -o x.wav" in log()  # x.wav lands in the caller's folder
+    assert run("run.sh", cwd=caller).returncode == 0
+    assert log()[-1].endswith(f"-o {root}/out.wav")  # the default sentence: out.wav in the repository's root
