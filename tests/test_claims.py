@@ -190,3 +190,39 @@ def test_diagnostic_ratios_pair_utterances_by_id_not_by_frame_counts(tmp_path):
         (d / "per_utterance.json").write_text(json.dumps({"id": ids, "pesq_wb": [2.0] * 4}))
     with pytest.raises(ValueError, match="same utterances"):  # paired as listed, the ratio's CI was [0.43, 2.33]
         ratio_of_means(tmp_path, "64", "64-sg", "quantization_error")
+
+
+# -- mutation-testing review (2026-12): each verdict bound on its own --------------------------------------------
+
+def test_each_verdict_needs_the_whole_ci_on_its_side_of_the_margin(tmp_path):
+    # claim 1: a QE that falls by 10 % is no more "almost unchanged" than one that rises by 10 %
+    claims = _one_pair(tmp_path / "qe_down", qe_ratio=0.90)
+    assert claims["quantization_error"]["64 -> 64-sg"]["ratio_ci"][1] < 0.95
+    assert claims["verdicts"]["1 QE unchanged"] == "not reproduced"
+    # claim 2: a hidden-MSE ratio CI across 1 (the std falling) is inconclusive, not a cut
+    rng = np.random.default_rng(5)
+    claims = _one_pair(tmp_path / "mse_across", qe_ratio=1.0,
+                       hidden_sg=lambda heavy: np.minimum(heavy, np.percentile(heavy, 99.5)) * rng.uniform(0.2, 2.0, heavy.size))
+    cut = claims["hidden_mse"]["64 -> 64-sg"]
+    assert cut["ratio_ci"][0] < 1 < cut["ratio_ci"][1] and cut["std_other"] < cut["std_base"], cut
+    assert claims["verdicts"]["2 hidden MSE cut"] == "inconclusive"
+
+    # claim 3: non-inferiority margins PESQ 0.1 and STOI 0.01, decided by the CI's lower end
+    def claim3(name, pesq_shift, stoi_shift, spread=0.0):
+        report = _report(tmp_path / name, candidate_pesq_shift=0.0)
+        path = report / "codec" / "16-sg" / "per_utterance.json"
+        scores = json.loads(path.read_text())
+        noise = np.random.default_rng(1).normal(0, spread, 40)
+        reference = json.loads((report / "codec" / "64" / "per_utterance.json").read_text())
+        scores["pesq_wb"] = list(np.asarray(reference["pesq_wb"]) + pesq_shift + noise)
+        scores["stoi"] = list(np.asarray(reference["stoi"]) + stoi_shift)
+        path.write_text(json.dumps(scores))
+        claims = check_claims(report, [("64", "64-sg")], "64", "16-sg")
+        return claims["verdicts"]["3 smaller codebook + SG matches"], claims["match"]
+
+    assert claim3("pesq_within", -0.05, 0.0)[0] == "reproduced"
+    assert claim3("stoi_within", 0.0, -0.005)[0] == "reproduced"
+    assert claim3("stoi_beyond", 0.0, -0.05)[0] == "not reproduced"  # a loss of 0.05 STOI: 5 x the margin
+    verdict, match = claim3("pesq_across", -0.1, 0.0, spread=0.3)  # the CI spans the margin
+    assert match["pesq_wb"]["difference_ci"][0] < -0.1 < match["pesq_wb"]["difference_ci"][1]
+    assert verdict == "inconclusive"

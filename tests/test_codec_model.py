@@ -801,3 +801,94 @@ def test_decoder_storage_in_an_integer_dtype_is_refused(codec, tmp_path):
     codec.save_pretrained(tmp_path / "c", decoder_dtype=torch.bfloat16)
     codes, frames = codec.encode(torch.randn(1, 1600) * 0.1)
     torch.testing.assert_close(Codec.from_pretrained(tmp_path / "c").decode(codes), codec.decode(codes), atol=2e-3, rtol=0)
+
+
+# -- mutation-testing review (2026-12): the SG tap, the GAN losses, the training mel loss, codes past a length -----
+
+def test_each_sg_tap_takes_the_features_it_names():
+    """"last_block" is the last transformer block's output (not the first's), "all_blocks" every block's in order,
+    "backbone" the final normalised output."""
+    codec = make_codec(decoder_depth=3)
+    outputs = []
+    for block in codec.backbone.blocks:
+        block.register_forward_hook(lambda module, args, out: outputs.append(out))
+    x, mask = torch.randn(2, codec.config.decoder_dim, 6), torch.ones(2, 1, 6)
+    with torch.no_grad():
+        for tap in ("last_block", "all_blocks", "backbone"):
+            outputs.clear()
+            out, taps = codec.backbone(x, mask, tap)
+            expected = {"last_block": outputs[-1:], "all_blocks": outputs, "backbone": [out]}[tap]
+            assert len(outputs) == 3 and len(taps) == len(expected), tap
+            assert all(torch.equal(a, b) for a, b in zip(taps, expected)), tap
+
+
+def test_gan_losses_are_lsgan_and_feature_matching_weighs_every_feature_map_alike():
+    from codec.objective import discriminator_loss, feature_matching_loss, generator_adv_loss
+
+    ones, zeros = [torch.ones(3), torch.ones(2, 4)], [torch.zeros(3), torch.zeros(2, 4)]
+    # the discriminators: real -> 1, fake -> 0; the generator: fake -> 1; summed over sub-discriminators
+    assert float(discriminator_loss(ones, zeros)) == 0.0
+    assert float(discriminator_loss(zeros, ones)) == 4.0
+    assert float(discriminator_loss([torch.full((3,), 0.5)], [torch.full((3,), 0.5)])) == 0.5
+    assert float(generator_adv_loss(ones)) == 0.0 and float(generator_adv_loss(zeros)) == 2.0
+    # feature matching: L1 per feature map, the maps' mean times the number of discriminators, whatever their
+    # layer counts (here 3 maps and 1 map); the real features are targets and get no gradient
+    real = [[torch.zeros(2, 3), torch.zeros(5), torch.zeros(1, 4)], [torch.zeros(7)]]
+    fake = [[torch.full((2, 3), 1.0, requires_grad=True), torch.full((5,), 3.0), torch.full((1, 4), 2.0)],
+            [torch.full((7,), 2.0)]]
+    assert float(feature_matching_loss(real, fake).detach()) == pytest.approx((1 + 3 + 2 + 2) / 4 * 2)
+    real[0][0].requires_grad_(True)
+    feature_matching_loss(real, fake).backward()
+    assert real[0][0].grad is None and fake[0][0].grad is not None
+
+
+def test_training_mel_loss_is_xcodec2s_seven_scale_loss_the_evaluation_measures():
+    """multiscale_mel_loss sums the 7 scales' L1 of natural-log mels (hop = window / 4); pipelines.metrics'
+    mel_distance (checked against XCodec2's own loss in tests/test_metrics.py) averages the same terms."""
+    from codec.objective import MEL_SCALES
+    from pipelines.metrics import MEL_BINS, MEL_WINDOWS, mel_distance
+
+    assert MEL_SCALES == tuple(zip(MEL_WINDOWS, MEL_BINS))
+    torch.manual_seed(0)
+    real = torch.randn(1, 8000) * 0.1
+    fake = real + torch.randn(1, 8000) * 0.03
+    expected = len(MEL_SCALES) * mel_distance(real[0].numpy(), fake[0].numpy(), 16000)
+    assert float(multiscale_mel_loss(fake, real, 16000)) == pytest.approx(expected, rel=1e-4)
+
+
+def test_codes_past_each_length_are_zero(codec):
+    torch.manual_seed(2)
+    wav = torch.randn(2, 3200) * 0.3
+    codes, frames = codec.encode(wav, torch.tensor([3200, 960]))
+    assert frames.tolist() == [10, 3] and torch.all(codes[1, 3:] == 0)
+    padded = codec.encode(torch.cat([wav[1:, :960], torch.zeros(1, 2240)], -1))[0]  # the same, as valid audio
+    assert bool((padded[0, 3:] != 0).any())  # a code of 0 there is not what the encoder makes of the padding
+
+
+def test_gan_losses_of_the_training_step_judge_the_generated_half():
+    """The discriminators see real and generated audio in one batch [real; fake]: the generator's adversarial loss
+    scores the second half, feature matching compares the halves, and the discriminators' loss gives the
+    generator no gradient."""
+    from codec.objective import discriminator_objective, generator_gan_losses
+
+    class Stub(torch.nn.Module):  # one sub-discriminator: logits = the audio, one feature map = twice the audio
+        def forward(self, x):
+            return [x], [[2 * x]]
+
+    real, fake = torch.ones(2, 8), torch.zeros(2, 8, requires_grad=True)
+    losses = generator_gan_losses(Stub(), real, fake)
+    assert float(losses["adv"].detach()) == 1.0 and float(losses["fm"].detach()) == 2.0
+    disc = discriminator_objective(Stub(), real, fake)
+    assert float(disc) == 0.0 and not disc.requires_grad
+
+
+def test_training_quantization_error_is_the_mean_over_valid_frames():
+    codec = make_codec().train()
+    wav, lengths = torch.randn(2, 3200) * 0.1, torch.tensor([3200, 960])
+    with torch.no_grad():
+        out = GeneratorForward(codec)(wav, lengths)
+        lat = codec.encode_latents(wav, lengths)
+    per_frame = codec.quantizer.quantization_error(lat.z_e, lat.z_q)
+    expected = torch.cat([per_frame[0], per_frame[1, :3]]).mean()
+    assert float(per_frame[1, 3:].sum()) > 0  # the padded frames would count
+    torch.testing.assert_close(out.quantization_error, expected, rtol=1e-5, atol=0)

@@ -838,3 +838,49 @@ def test_best_model_and_its_best_json_are_replaced_together(tmp_path, tokenizer,
         lm_train._save_best(lm, accelerator, lm.model, tmp_path, 2, {"dev/loss": 1.0})
     assert json.loads((tmp_path / "best" / "best.json").read_text())["step"] == 1
     assert (tmp_path / "best" / "model.safetensors").read_bytes() == before
+
+
+# -- mutation-testing review (2026-12): the repetition window in the loop, the dev loss per token ------------------
+
+def test_repetition_penalty_looks_at_the_recent_window_only(lm):
+    """Greedy decoding with three close codes A > B > C and a penalty of 2 over the last code only: A, B, A, B, ...
+    (over the whole history the third pick would be C)."""
+    vocab = lm.vocab
+    a, b, c = (vocab.speech_offset + k for k in (5, 9, 2))
+
+    def hook(_module, _inputs, output):
+        output = torch.full_like(output, -20.0)
+        output[..., a], output[..., b], output[..., c] = 5.0, 4.9, 4.8
+        return output
+
+    handle = lm.model.lm_head.register_forward_hook(hook)
+    try:
+        sampling = SamplingConfig(temperature=0, repetition_penalty=2.0, repetition_window=1, max_frames_base=6,
+                                  max_frames_per_text_token=0)
+        codes = generate_codes(lm.model, vocab, lm.tokenizer, [SENTENCES[0]], sampling)[0]
+    finally:
+        handle.remove()
+    assert (codes + vocab.speech_offset).tolist() == [a, b, a, b, a, b]
+
+
+def test_dev_loss_is_per_target_token_over_all_rows(tmp_path, lm):
+    """lm.train.evaluate: nats summed over every target of every (packed) row, divided by the number of targets,
+    and bits per second of the audio: the per-utterance scores of lm.score, pooled."""
+    import math
+    from types import SimpleNamespace
+
+    from lm.packing import PackedRows
+    from lm.score import score_utterances
+    from lm.tokens import TokenStore
+    from lm.train import evaluate
+
+    store = TokenStore(_tiny_token_store(tmp_path / "dev", 3, 64, 7))  # utterances of 20..59 codes
+    rows = PackedRows(store, lm.vocab, lm.tokenizer, 128)
+    assert len(rows) < len(store)  # packed: several utterances share rows
+    accelerator = SimpleNamespace(unwrap_model=lambda m: m, process_index=0, num_processes=1,
+                                  device=torch.device("cpu"), reduce=lambda x, op: x)
+    dev = evaluate(lm.model, rows, accelerator, rows_per_batch=2, pad_id=lm.vocab.pad)
+    records = score_utterances(lm, store)
+    bits, targets = sum(r["bits"] for r in records), sum(r["targets"] for r in records)
+    assert dev["dev/loss"] == pytest.approx(bits * math.log(2) / targets, rel=1e-5)
+    assert dev["dev/bits_per_second"] == pytest.approx(bits / sum(r["seconds"] for r in records), rel=1e-5)

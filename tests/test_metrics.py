@@ -363,3 +363,43 @@ def test_normalizer_reads_a_number_that_starts_at_its_decimal_point(text, spoken
     from lm.normalize import normalize_text
 
     assert normalize_text(text) == spoken
+
+
+# -- mutation-testing review (2026-12): ratio CIs resample pairs, PESQ-NB at 8 kHz --------------------------------
+
+def test_ratio_cis_resample_numerator_and_denominator_together():
+    """Corpus WER and the grouped frame mean are ratios of sums: a resample draws utterances, each with its errors
+    and its words (frames), together. Where every utterance has the same ratio, every resample has it too."""
+    from pipelines.metrics import grouped_mean_ci
+
+    refs = [" ".join(["word"] * n) for n in (4, 8, 12, 16, 20, 24)]
+    hyps = [" ".join(["word"] * (n - n // 4)) for n in (4, 8, 12, 16, 20, 24)]  # a quarter deleted
+    report = wer_report(refs, hyps, n_bootstrap=200)
+    assert report["wer"] == 0.25 and report["wer_ci"] == pytest.approx((0.25, 0.25))
+    sizes = np.array([3, 40, 7, 90, 12, 1])
+    assert grouped_mean_ci(np.full(sizes.sum(), 2.5), sizes, n=200) == pytest.approx((2.5, 2.5))
+
+
+def test_pesq_nb_is_narrow_band_pesq_at_8_khz():
+    from pesq import pesq
+
+    from codec.audio import resample
+
+    x = speechlike()
+    y = with_noise(x, 10)
+    at_8k = [resample(s, SR, 8000).astype(np.float64) for s in (x, y)]
+    assert pesq_scores(x, y, SR)["pesq_nb"] == pytest.approx(pesq(8000, *at_8k, "nb"), abs=1e-4)
+    assert pesq_scores(x, y, SR)["pesq_wb"] == pytest.approx(pesq(SR, x.astype(np.float64), y.astype(np.float64), "wb"),
+                                                             abs=1e-4)
+
+
+def test_bootstrap_ci_covers_its_confidence():
+    """A 95 % CI holds 95 % of the resampled statistics (here 1000 resamples: 25 fall below, 25 above); a
+    90 % CI is narrower."""
+    rng = np.random.default_rng(3)
+    values = rng.normal(0, 1, 200)
+    low, high = bootstrap_ci(values, n=1000, seed=0)
+    stats = values[np.random.default_rng(0).integers(0, 200, size=(1000, 200))].mean(1)
+    assert ((stats >= low) & (stats <= high)).mean() == pytest.approx(0.95, abs=0.003)
+    low90, high90 = bootstrap_ci(values, n=1000, seed=0, confidence=0.9)
+    assert low < low90 < high90 < high
