@@ -220,7 +220,13 @@ def build_config(args, source: Codec | None = None) -> CodecConfig:
         config = dataclasses.replace(config, decoder_dim=args.decoder_width,
                                      decoder_heads=heads_for_width(config, args.decoder_width))
     if args.semantic_model:  # the adapter's input width is the SSL model's hidden size
-        hidden = json.loads((Path(args.semantic_model) / "config.json").read_text())["hidden_size"]
+        ssl_config = Path(args.semantic_model) / "config.json"
+        try:
+            hidden = json.loads(ssl_config.read_text())["hidden_size"]
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            sys.exit(f"--semantic-model {args.semantic_model}: no readable SSL model config with a hidden_size "
+                     f"({ssl_config}: {e.strerror if isinstance(e, OSError) else e!r}); give a local transformers "
+                     f"model folder (save_pretrained)")
         config = dataclasses.replace(config, semantic_dim=int(hidden))
     return config
 

@@ -358,6 +358,8 @@ def text_lines(path: Path) -> list[str]:
 
     try:
         text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CorpusError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError) as e:
         raise CorpusError(f"{path}: cannot read it as UTF-8 text ({e})") from None
     seen, lines, wordless = set(), [], 0

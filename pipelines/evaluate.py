@@ -57,6 +57,10 @@ TTS_CODES_FILE = "codes.safetensors"  # beside each TTS result: the codes it jud
 TTS_CODES_VERSION = 1
 
 
+class EvaluationError(ValueError):
+    """An evaluation that cannot give a figure (nothing left to judge); the message says why."""
+
+
 def subset(manifest: Manifest, max_utts: int | None) -> Manifest:
     return manifest if max_utts is None else Manifest(manifest.path, manifest.utterances[:max_utts], manifest.skipped)
 
@@ -258,6 +262,10 @@ def evaluate_tts_codes(codec, codes_path: str | Path, manifest: Manifest, asr: A
                                        f"not {u.text[:40]!r}"}
                 for u in manifest if u.id in recorded and spoken.get(u.id, u.text) != u.text]
     manifest = Manifest(manifest.path, [u for u in manifest if u.id in recorded and spoken.get(u.id, u.text) == u.text])
+    if not manifest.utterances:
+        reasons = "; ".join(f"{s['id']}: {s['reason']}" for s in skipped[:3])
+        raise EvaluationError(f"{codes_path}: none of its codes can be judged on this manifest "
+                              f"({len(skipped)} utterances set aside, e.g. {reasons})")
     audios = [o["audio"] for o in render_codes(codec, [recorded[u.id] for u in manifest], float(meta["pause_seconds"]))]
     return {"kind": "tts", "seed": int(meta["seed"]), "codes": str(codes_path),
             **_judge_tts(manifest, audios, asr, out_dir, codec.sample_rate), "skipped": skipped}
@@ -265,7 +273,7 @@ def evaluate_tts_codes(codec, codes_path: str | Path, manifest: Manifest, asr: A
 
 def _judge_tts(manifest: Manifest, audios: list[np.ndarray], asr: ASR | None, out_dir: Path, sample_rate: int) -> dict:
     if not audios:  # summarize() would fail with "no values"
-        raise ValueError(f"{out_dir}: no utterance left to judge (each was set aside: see the reasons logged)")
+        raise EvaluationError(f"{out_dir}: no utterance left to judge (each was set aside: see the reasons logged)")
     for utt, audio in list(zip(manifest, audios))[:N_AUDIO_SAMPLES]:
         save_wav(out_dir / "samples" / f"{utt.id}.wav", audio, sample_rate)
     result = {"n_utterances": len(audios), "duration_seconds": summarize([len(a) / sample_rate for a in audios])}
@@ -659,4 +667,4 @@ if __name__ == "__main__":
     from pipelines.asr import ASRError
     from pipelines.tts import PipelineLoadError
 
-    run_main(main, (FileNotFoundError, CodecLoadError, PipelineLoadError, ASRError))
+    run_main(main, (FileNotFoundError, CodecLoadError, PipelineLoadError, ASRError, EvaluationError))

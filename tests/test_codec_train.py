@@ -444,6 +444,8 @@ def test_a_grad_clip_that_would_zero_or_flip_gradients_and_a_semantic_layer_with
     assert "--warmup-steps 20 is not below --steps 20" in capsys.readouterr().err
     assert codec_train.warmup_steps(codec_train.parse_args(common + ["--steps", "20"])) == 1  # the default: 2 %
     assert codec_train.parse_args(common).grad_clip == 1.0
+    with pytest.raises(SystemExit, match="--semantic-model .*none: no readable SSL model config"):  # was: OSError
+        codec_train.build_config(codec_train.parse_args(common + ["--semantic-model", str(tmp_path / "none")]))
     with pytest.raises(SystemExit, match="--semantic-layer 7 needs --semantic-model"):
         codec_train.build_config(codec_train.parse_args(common + ["--preset", "debug", "--semantic-layer", "7"]))
     assert codec_train.build_config(codec_train.parse_args(common + ["--preset", "debug"])).semantic_layer == 16

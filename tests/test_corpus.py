@@ -254,6 +254,8 @@ def test_text_file_lines_with_no_words_are_left_out_and_non_utf8_is_an_error(tmp
     text.write_bytes(b"Caf\xe9 au lait is nice.\n")  # Latin-1: a traceback before, not an error line
     with pytest.raises(CorpusError, match="lines.txt: cannot read it as UTF-8"):
         corpus.text_lines(text)
+    with pytest.raises(CorpusError, match="none.txt: file not found$"):  # not "cannot read it as UTF-8"
+        corpus.text_lines(tmp_path / "none.txt")
     assert corpus.main(["synth", "--out", str(tmp_path / "out"), "--voices", "slt", "--text", str(text)]) == 2
 
 

@@ -577,7 +577,7 @@ def test_tts_judged_later_judges_the_kept_codes_and_codes_of_another_text_are_se
     import dataclasses
 
     from codec.data import Manifest, read_manifest
-    from pipelines.evaluate import evaluate_tts_codes, run_tts
+    from pipelines.evaluate import EvaluationError, evaluate_tts_codes, run_tts
 
     codec_dir, manifest = _tiny_codec_and_manifest(tmp_path, [0.3, 0.3])
     tts_dir = _tiny_tts(tmp_path, codec_dir)
@@ -598,3 +598,9 @@ def test_tts_judged_later_judges_the_kept_codes_and_codes_of_another_text_are_se
                                judge, tmp_path / "again")
     assert again["n_utterances"] == 1 and [r["id"] for r in again["wer"]["per_utterance"]] == ["u1"]
     assert [s["id"] for s in again["skipped"]] == ["u0"] and "speak another text" in again["skipped"][0]["reason"]
+    # codes of none of the manifest's utterances: one error naming why, not "no values" from deep inside
+    others = Manifest(manifest.path, [dataclasses.replace(u, id=f"x{k}") for k, u in enumerate(manifest)])
+    with pytest.raises(EvaluationError, match=r"none of its codes can be judged on this manifest \(2 utterances "
+                                              r"set aside, e.g. x0: no codes recorded for it"):
+        evaluate_tts_codes(Codec.from_pretrained(codec_dir), tmp_path / "r" / "codes.safetensors", others, judge,
+                           tmp_path / "none")
