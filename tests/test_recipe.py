@@ -290,7 +290,8 @@ def test_librispeech_subsets_named_as_the_splits_or_joined_become_the_splits(tmp
 
     make_librispeech(tmp_path)
     corpus = tmp_path / "custom"
-    for subset, copy in [("train-clean-100", "train"), ("train-clean-100", "train-more"), ("dev-clean", "dev"),
+    # train-more: other utterances than train's (one id twice in a manifest is skipped: codec.data.read_manifest)
+    for subset, copy in [("train-clean-100", "train"), ("dev-clean", "train-more"), ("dev-clean", "dev"),
                          ("dev-clean", "test")]:
         shutil.copytree(tmp_path / "LibriSpeech" / subset, corpus / copy)
     env = {"PYTHON": sys.executable}
