@@ -610,3 +610,55 @@ def test_a_resume_under_another_schedule_says_so_and_one_past_its_steps_is_refus
     assert all(torch.equal(v, load_file(str(final / "model.safetensors"))[k]) for k, v in weights.items())
     train(dataclasses.replace(cfg, steps=3, lr=1e-3), resume=True)  # the same schedule again: no notice
     assert "another schedule" not in capsys.readouterr().err
+
+
+def test_a_step_descends_the_mean_loss_over_the_steps_target_tokens(extracted, tmp_path, monkeypatch):
+    """Every target token weighs the same, however the rows were packed: the gradient of a step is that of the summed
+    token losses over the step's targets (not a mean over rows of each row's mean, which weighs a short row's tokens
+    more; mutation testing found no test that told the two apart)."""
+    from lm.vocab import IGNORE_INDEX
+
+    seen = {}
+    real_adamw, real_loss = lm_train.adamw, lm_train.token_loss_sum
+
+    def recording_adamw(groups, **kwargs):
+        optimizer = real_adamw(groups, **kwargs)
+        params = seen["params"] = [p for group in groups for p in group["params"]]
+        seen["start"] = [p.detach().clone() for p in params]
+        step = optimizer.step
+
+        def first_step_recorded(*args, **kw):
+            seen.setdefault("grads", [None if p.grad is None else p.grad.detach().clone() for p in params])
+            return step(*args, **kw)
+
+        optimizer.step = first_step_recorded
+        return optimizer
+
+    def recording_loss(model, batch):
+        if "grads" not in seen:
+            seen.setdefault("batches", []).append(batch)
+            seen["model"] = model
+        return real_loss(model, batch)
+
+    monkeypatch.setattr(lm_train, "adamw", recording_adamw)
+    monkeypatch.setattr(lm_train, "token_loss_sum", recording_loss)
+    train(_config(extracted, tmp_path / "run", steps=1, warmup_steps=0, grad_clip=float("inf"), save_every=1,
+                  eval_every=1))
+    params, model = seen["params"], seen["model"]
+    with torch.no_grad():  # back to the weights the step's gradient was taken at
+        for p, start in zip(params, seen["start"]):
+            p.copy_(start)
+    nats, targets = zip(*(lm_train.token_losses(model, b) for b in seen["batches"]))
+    nats, targets = torch.cat(nats), torch.cat(targets)
+    assert targets.min() < targets.max()  # rows of different lengths: the two weightings differ
+    assert int(targets.sum()) == sum(int((b["labels"][:, 1:] != IGNORE_INDEX).sum()) for b in seen["batches"])
+
+    def gradient(loss):
+        return [torch.zeros_like(p) if g is None else g
+                for p, g in zip(params, torch.autograd.grad(loss, params, retain_graph=True, allow_unused=True))]
+
+    per_token, per_row = gradient(nats.sum() / targets.sum()), gradient((nats / targets).mean())
+    recorded = [torch.zeros_like(p) if g is None else g for p, g in zip(params, seen["grads"])]
+    flat = [torch.cat([g.flatten() for g in grads]) for grads in (recorded, per_token, per_row)]
+    torch.testing.assert_close(flat[0], flat[1], rtol=1e-4, atol=1e-7)
+    assert not torch.allclose(flat[0], flat[2], rtol=1e-3, atol=1e-6)
