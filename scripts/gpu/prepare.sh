@@ -35,7 +35,11 @@ for p in "${wheels[@]}" "${peers[@]}"; do
   spec=$(pinned "$p")
   python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
     "${platforms[@]}" -d .whl "$spec" 2>/dev/null \
-    || python3 -m pip wheel -q --no-deps -w .whl "$spec"  # sources only: pure Python, so a wheel built here fits
+    || python3 -m pip wheel -q --no-deps -w .whl "$spec"  # no 3.12 wheel: pure-Python sources build one that fits
+done  # (a binary package built here gets this Python's wheel: checked below)
+for w in .whl/*.whl; do  # the GPU image's Python is 3.12: pocketsphinx 5.1.1 has no cp312 wheel (cp311 lands here)
+  case "${w##*/}" in *-py3-none-*|*-py2.py3-none-*|*-cp312-*) ;;
+    *) echo "prepare.sh: $w does not install on Python 3.12: env.sh fails on a folder that holds it" >&2 ;; esac
 done
 if ! ls .whl/pesq-*.whl >/dev/null 2>&1; then  # pesq publishes sources only: build it with a local Python 3.12
   py312=""  # the first Python 3.12 that runs (a pyenv shim is on PATH even where no 3.12 is selected)

@@ -29,7 +29,7 @@
 # Returns under $OUT: session.log, results.tar (logs, reports with the codes, LM scores, dev evaluations),
 # bench.jsonl (issue 8, if time was left) and codecs.tar.part-* (the three packaged codecs, 15 MB parts).
 # A local dry run on the CPU (tiny step counts; DATA: a few lines of each rendered manifest): OUT=/tmp/o DEVICE=cpu \
-#   DATA=exp/dry/data CODEC_STEPS=2 LM_STEPS=2 CODEC_BATCH=2 LM_TOKENS=512 MAX_UTTS=2 PY=.venv/bin/python \
+#   DATA=exp/dry/data CODEC_STEPS=2 LM_STEPS=2 CODEC_BATCH=2 LM_TOKENS=1024 MAX_UTTS=2 PY=.venv/bin/python \
 #   bash scripts/gpu/tts_codebooks.sh
 set -uo pipefail
 t0=$SECONDS
