@@ -157,3 +157,10 @@ def test_a_mel_spectrogram_first_taken_in_inference_mode_still_trains():
     trained = wav.clone().requires_grad_(True)
     log_mel_spectrogram(trained, 16000, n_fft=512, hop_length=128, n_mels=40).sum().backward()
     assert trained.grad is not None and torch.isfinite(trained.grad).all()
+
+
+def test_save_wav_writes_full_scale_16_bit_samples(tmp_path):
+    # float x -> round(x * 32768), clipped to the int16 range: -1.0 is -32768 and 0.75 is 24576 exactly
+    save_wav(tmp_path / "a.wav", np.array([0.5, -0.5, 0.75, -1.0, 1.0, 1.5, -1.5], np.float32), 16000)
+    samples, rate = sf.read(tmp_path / "a.wav", dtype="int16")
+    assert rate == 16000 and samples.tolist() == [16384, -16384, 24576, -32768, 32767, 32767, -32768]

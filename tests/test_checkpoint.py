@@ -388,3 +388,58 @@ def test_atomic_file_replaces_whole_leaves_the_old_on_error_and_writers_do_not_s
         t.join()
     assert len(set(names)) == 2 and target.read_text() in ("a\n", "b\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]
+
+
+def _quiet_logger():
+    from types import SimpleNamespace
+
+    return SimpleNamespace(enabled=False, warn=lambda message: None)
+
+
+def test_nonfinite_guard_stops_at_exactly_n_bad_steps_in_a_row_and_a_good_step_resets_the_count():
+    from types import SimpleNamespace
+
+    from codec.trainloop import NonFiniteError, NonFiniteGuard
+
+    accelerator = SimpleNamespace(num_processes=1)
+    guard = NonFiniteGuard(accelerator, _quiet_logger(), max_consecutive=3)
+    assert guard.bad(float("nan"), 1.0) and guard.bad(1.0, float("inf")) and not guard.bad(1.0, None, 2.0)
+    for step in range(1, 3):  # 2 bad, 1 good, 2 bad: never 3 in a row
+        guard.skipped(step, "loss", {"loss": float("nan")})
+    guard.good()
+    guard.skipped(4, "loss", {"loss": float("nan")})
+    guard.skipped(5, "loss", {"loss": float("nan")})
+    assert guard.state_dict() == {"total": 4, "consecutive": 2}
+    # a resumed run keeps counting: the third in a row after the resume stops it
+    resumed = NonFiniteGuard(accelerator, _quiet_logger(), max_consecutive=3)
+    resumed.load_state_dict(guard.state_dict())
+    with pytest.raises(NonFiniteError, match="3 optimizer steps in a row"):
+        resumed.skipped(6, "grad", {"grad_norm": float("inf")})
+    assert resumed.state_dict() == {"total": 5, "consecutive": 3}
+
+
+def test_checkpoint_saver_stops_after_n_failed_saves_in_a_row_only(tmp_path):
+    from codec.trainloop import CheckpointSaver
+
+    class Manager:
+        def __init__(self, failing):
+            self.failing = failing
+
+        def save(self, step, models, optimizers, state=None):
+            if step in self.failing:
+                raise CheckpointError(f"step {step}: disk full")
+            return tmp_path / f"step_{step}"
+
+        def latest(self):
+            return None
+
+    saver = CheckpointSaver(Manager({1, 2, 4, 5}), _quiet_logger(), max_consecutive=3)
+    assert saver.save(1, {}, {}) is None and saver.save(2, {}, {}) is None
+    assert saver.save(3, {}, {}) == tmp_path / "step_3"  # a good save ends the run of failures
+    assert saver.save(4, {}, {}) is None and saver.save(5, {}, {}) is None
+    assert (saver.failures, saver.consecutive) == (4, 2)
+    saver = CheckpointSaver(Manager({1, 2, 3}), _quiet_logger(), max_consecutive=3)
+    saver.save(1, {}, {})
+    saver.save(2, {}, {})
+    with pytest.raises(CheckpointError, match="3 checkpoint saves in a row failed"):
+        saver.save(3, {}, {})

@@ -394,3 +394,27 @@ def test_librispeech_tab_after_the_id_and_a_repeated_line(tmp_path):
     assert [(u.id, u.text) for u in utterances] == [("174-50561-0000", "SENTENCE NUMBER 0 OF CHAPTER 50561"),
                                                     ("84-121123-0000", "SOME WORDS"), ("84-121123-0001", "MORE WORDS")]
     assert [uid for uid, _ in skipped] == ["84-121123-0001"] and "a second line" in skipped[0][1]
+
+
+def test_synth_splits_and_voices_are_drawn_by_the_seed(tmp_path, monkeypatch):
+    from codec.audio import save_wav
+
+    def fake_render(voice, text, out_path):  # no synthesizer: a short tone per sentence
+        save_wav(out_path, 0.1 * np.sin(np.arange(1600, dtype=np.float32)), corpus.SAMPLE_RATE)
+        return 0.1
+
+    monkeypatch.setattr(corpus, "render", fake_render)
+    monkeypatch.setattr(corpus, "_check_synthesizers", lambda voices: None)
+    text = tmp_path / "lines.txt"
+    text.write_text("".join(f"Sentence number {w} is here.\n" for w in
+                            "one two three four five six seven eight nine ten eleven twelve".split()))
+
+    def build(name, seed):
+        paths = build_synth(tmp_path / name, ["slt", "rms"], text_file=text, seed=seed, dev_fraction=0.25,
+                            test_fraction=0.25)
+        return {split: [(u.text, u.speaker) for u in read_manifest(p)] for split, p in paths.items()}
+
+    first, again, other = build("a", 0), build("b", 0), build("c", 1)
+    assert first == again  # the same seed: the same corpus, wherever it is built
+    assert first != other
+    assert sorted(first["test"]) != sorted(other["test"]) or sorted(first["dev"]) != sorted(other["dev"])

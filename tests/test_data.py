@@ -8,8 +8,8 @@ import soundfile as sf
 import torch
 from torch.utils.data import DataLoader
 
-from codec.data import (CropDataset, ResumableSampler, Utterance, UtteranceDataset, collate_padded, read_manifest,
-                        write_manifest)
+from codec.data import (CropDataset, Manifest, ResumableSampler, Utterance, UtteranceDataset, collate_padded,
+                        read_manifest, write_manifest)
 
 
 def make_corpus(tmp_path, durations=(0.3, 1.0, 2.5)):
@@ -186,8 +186,8 @@ def test_what_an_index_loads_does_not_depend_on_what_was_loaded_before(tmp_path)
     nan_wav(tmp_path / "wavs" / "bad.wav")
     utts = list(m) + [Utterance("dup", str(tmp_path / "wavs" / "bad.wav"), "", "s", 1.0, 16000),
                       Utterance("dup", m[1].audio, "", "s", 2.0, 16000)]
-    write_manifest(tmp_path / "dup.jsonl", utts)
-    m = read_manifest(tmp_path / "dup.jsonl")
+    # built directly: read_manifest now skips a repeated id, but the dataset must not depend on it
+    m = Manifest(tmp_path / "dup.jsonl", utts)
     fresh = CropDataset(m, 16000, 4000, seed=1)[3]  # what a resumed run loads first
     ran = CropDataset(m, 16000, 4000, seed=1)
     assert ran[2]["failed"][0][0] == "dup"  # the bad entry, replaced
@@ -223,3 +223,45 @@ def test_resumable_sampler_drops_each_epochs_remainder_and_resumes_across_epochs
         for step in range(6):
             resumed = ResumableSampler(num_items, seed=2, rank=r, world_size=world_size, start=step * batch)
             assert take(resumed, (6 - step) * batch) == full[step * batch :]
+
+
+def test_a_file_unreadable_once_is_tried_again_when_drawn_again(tmp_path):
+    # What an index loads depends only on the files now: a file that failed once (a network share's hiccup) and
+    # reads again is loaded, not remembered as bad and stood in for for the rest of the run.
+    m = read_manifest(make_corpus(tmp_path, durations=(2.0, 2.0, 2.0)))
+    good = (tmp_path / "wavs" / "u1.wav").read_bytes()
+    nan_wav(tmp_path / "wavs" / "u1.wav")
+    ds = UtteranceDataset(m, 16000)
+    assert ds[1]["id"] == "u2" and "u1" in ds.failures
+    (tmp_path / "wavs" / "u1.wav").write_bytes(good)
+    assert ds[1]["id"] == "u1"
+
+
+def test_padded_batch_lengths_are_the_items_valid_samples_not_their_padded_size(tmp_path):
+    # CropDataset pads a short clip to the segment: its length (the loss mask) must stay the clip's own
+    m = read_manifest(make_corpus(tmp_path, durations=(0.3, 2.0)))
+    ds = CropDataset(m, 16000, segment_samples=8000, seed=0)
+    batch = collate_padded([ds[0], ds[1]])
+    assert batch["audio"].shape == (2, 8000)
+    assert batch["length"].tolist() == [4800, 8000]
+    manual = collate_padded([{"audio": torch.ones(6), "length": 4}, {"audio": torch.ones(3), "length": 3}])
+    assert manual["length"].tolist() == [4, 3] and manual["audio"].shape == (2, 6)
+
+
+def test_usable_sha256_follows_the_order_and_files_and_survives_a_moved_corpus(tmp_path):
+    import shutil
+
+    from codec.data import Manifest, usable_sha256
+
+    m = read_manifest(make_corpus(tmp_path / "a"))
+    reordered = Manifest(m.path, list(reversed(m.utterances)))
+    assert usable_sha256(reordered) != usable_sha256(m)  # positions shift: a resumed run would see other data
+    assert usable_sha256(Manifest(m.path, m.utterances[:-1])) != usable_sha256(m)
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    assert usable_sha256(read_manifest(tmp_path / "b" / "m.jsonl")) == usable_sha256(m)
+
+
+def test_resumable_sampler_order_is_a_function_of_its_seed():
+    a, b = take(ResumableSampler(50, seed=0), 50), take(ResumableSampler(50, seed=1), 50)
+    assert sorted(a) == sorted(b) == list(range(50))
+    assert a != b and a == take(ResumableSampler(50, seed=0), 50)

@@ -884,3 +884,77 @@ def test_dev_loss_is_per_target_token_over_all_rows(tmp_path, lm):
     bits, targets = sum(r["bits"] for r in records), sum(r["targets"] for r in records)
     assert dev["dev/loss"] == pytest.approx(bits * math.log(2) / targets, rel=1e-5)
     assert dev["dev/bits_per_second"] == pytest.approx(bits / sum(r["seconds"] for r in records), rel=1e-5)
+
+
+def test_stored_codes_get_a_dtype_that_holds_every_code_of_the_codebook():
+    import numpy as np
+
+    from lm.tokens import code_dtype
+
+    for codebook_size in (2, 64, 16384, 32768, 32769, 65536, 2**20):
+        dtype = code_dtype(codebook_size)
+        largest = np.array([codebook_size - 1])
+        assert int(largest.astype(dtype)[0]) == codebook_size - 1, codebook_size  # no wrap-around
+    assert code_dtype(32768) == np.int16 and code_dtype(32769) == np.int32  # int16 while it suffices (half the disk)
+
+
+def test_codes_are_shared_by_the_same_codec_or_the_same_tokenizer_half_only():
+    base = CodecIdentity("aa" * 32, 64, 50.0, 16000, "11" * 32)
+    fine_tuned_decoder = CodecIdentity("bb" * 32, 64, 50.0, 16000, "11" * 32)
+    other = CodecIdentity("cc" * 32, 64, 50.0, 16000, "22" * 32)
+    assert base.same_codes(base) and base.same_codes(fine_tuned_decoder) and fine_tuned_decoder.same_codes(base)
+    assert not base.same_codes(other)
+    for field, value in (("codebook_size", 128), ("frame_rate", 25.0), ("sample_rate", 24000)):
+        # one fingerprint but another codebook, frame rate or sample rate: not the same codes (a damaged record)
+        assert not base.same_codes(dataclasses.replace(base, **{field: value})), field
+    assert not CodecIdentity("aa" * 32, 64, 50.0, 16000).same_codes(CodecIdentity("bb" * 32, 64, 50.0, 16000))
+    with pytest.raises(CodecMismatchError):
+        base.require_same(other, "mine", "theirs")
+
+
+def test_phoneme_tokenizer_phonemizes_with_its_own_voice(monkeypatch):
+    import lm.text as text_module
+
+    voices = []
+
+    def fake_many(texts, voice="en-us", workers=8, disk_cache=False):
+        voices.append(voice)
+        return list(texts)
+
+    def fake_one(text, voice="en-us"):
+        voices.append(voice)
+        return text
+
+    monkeypatch.setattr(text_module, "phonemize_many", fake_many)
+    monkeypatch.setattr(text_module, "phonemize", fake_one)
+    tok = TextTokenizer.train(SENTENCES, TextConfig(vocab_size=64, phonemes=True, espeak_voice="en-gb"))
+    tok.preprocess("the birch canoe")
+    tok.preprocess_many(["the birch canoe", "glue the sheet"])
+    tok.encode_many(["the birch canoe", "glue the sheet"], disk_cache=True)
+    assert voices and set(voices) == {"en-gb"}
+
+
+def test_extraction_resumed_with_another_codec_is_refused(tmp_path):
+    import numpy as np
+    import soundfile as sf
+
+    from codec import Codec, CodecConfig
+    from codec.data import Utterance, write_manifest
+    from lm.extract import extract
+    from lm.tokens import TokenStoreError
+
+    codecs = []
+    for seed in (0, 1):  # one architecture, other weights: the same codebook size, other codes
+        torch.manual_seed(seed)
+        codecs.append(Codec(CodecConfig.preset("debug", codebook_size=64)).eval())
+    rate = codecs[0].sample_rate
+    rng = np.random.default_rng(0)
+    for uid in ("a", "b"):
+        sf.write(tmp_path / f"{uid}.wav", (0.1 * rng.standard_normal(rate // 4)).astype(np.float32), rate)
+    write_manifest(tmp_path / "m.jsonl", [Utterance(uid, str(tmp_path / f"{uid}.wav"), "a text", "s", 0.25, rate)
+                                          for uid in ("a", "b")])
+    extract(codecs[0], tmp_path / "m.jsonl", tmp_path / "tok", shard_size=1)
+    (tmp_path / "tok" / "shard_00001.json").unlink()  # an interrupted store: its second shard unfinished
+    with pytest.raises(TokenStoreError, match="another codec"):
+        extract(codecs[1], tmp_path / "m.jsonl", tmp_path / "tok", shard_size=1)
+    assert extract(codecs[0], tmp_path / "m.jsonl", tmp_path / "tok", shard_size=1)["utterances"] == 2

@@ -403,3 +403,12 @@ def test_bootstrap_ci_covers_its_confidence():
     assert ((stats >= low) & (stats <= high)).mean() == pytest.approx(0.95, abs=0.003)
     low90, high90 = bootstrap_ci(values, n=1000, seed=0, confidence=0.9)
     assert low < low90 < high90 < high
+
+
+@pytest.mark.parametrize("text,spoken", [
+    ("$1.01, $3.5, $1 and $2.05", "one dollar one cent three dollars fifty cents one dollar and two dollars five cents"),
+    ("£1.01 and €1.10", "one pound one penny and one euro ten cents"),
+    ("the 20th, 30th and 90th", "the twentieth thirtieth and ninetieth"),
+])
+def test_normalizer_reads_cents_singulars_and_tens_ordinals(text, spoken):
+    assert normalize_text(text) == spoken

@@ -604,3 +604,166 @@ def test_tts_judged_later_judges_the_kept_codes_and_codes_of_another_text_are_se
                                               r"set aside, e.g. x0: no codes recorded for it"):
         evaluate_tts_codes(Codec.from_pretrained(codec_dir), tmp_path / "r" / "codes.safetensors", others, judge,
                            tmp_path / "none")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# rendering, batching and caching without a trained model (no debug recipe): stand-in codecs and judges
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class _CodeEchoCodec(torch.nn.Module):
+    """Decodes code c to `hop_length` samples of value c: the audio says which code, in which order, it came from."""
+
+    sample_rate, hop_length, codebook_size = 100, 2, 64
+
+    def __init__(self):
+        super().__init__()
+        self.dummy = torch.nn.Parameter(torch.zeros(1))
+
+    def decode(self, codes, lengths):
+        return codes.float().repeat_interleave(self.hop_length, dim=1)
+
+
+def test_render_codes_joins_each_texts_sentences_in_order_with_exact_pauses():
+    from pipelines.tts import GENERATION_BATCH, render_codes
+
+    codec = _CodeEchoCodec()
+    n = GENERATION_BATCH + 5  # decoded in two batches
+    codes = [[torch.tensor([k + 1] * (1 + k % 3)) for k in range(n - 1)], [torch.tensor([n] * 4)]]
+    first, second = render_codes(codec, codes, pause_seconds=0.1)  # 10 samples of silence
+    pause = [0.0] * 10
+    expected = []
+    for k in range(n - 1):
+        expected += (pause if k else []) + [float(k + 1)] * (2 * (1 + k % 3))
+    assert first["sampling_rate"] == 100 and first["audio"].tolist() == expected
+    assert second["audio"].tolist() == [float(n)] * 8  # one sentence: no pause at all
+
+
+class _Tokenizer:
+    def encode_many(self, texts, disk_cache=False):
+        return [[1] for _ in texts]
+
+
+def _stand_in_pipeline(monkeypatch, pause_seconds=0.1):
+    """A TTSPipeline whose 'LM' speaks sentence 'Word <k>.' as the single code k."""
+    import threading
+    from types import SimpleNamespace
+
+    import pipelines.tts as tts
+    from lm.generate import SamplingConfig
+
+    def fake_generate(model, vocab, tokenizer, sentences, config, seed):
+        return [torch.tensor([int(s.split()[1].rstrip("."))]) for s in sentences]
+
+    monkeypatch.setattr(tts, "generate_codes", fake_generate)
+    pipe = TTSPipeline.__new__(TTSPipeline)
+    pipe.codec, pipe.lm, pipe.sampling = _CodeEchoCodec(), SimpleNamespace(model=None, vocab=None, tokenizer=_Tokenizer()), SamplingConfig()
+    pipe.pause_seconds, pipe._lock = pause_seconds, threading.Lock()
+    return pipe
+
+
+def test_generate_keeps_each_texts_sentences_in_order_across_batches(monkeypatch):
+    from pipelines.tts import GENERATION_BATCH
+
+    pipe = _stand_in_pipeline(monkeypatch)
+    texts = [" ".join(f"Word {k}." for k in range(1, GENERATION_BATCH + 3)), "Word 40. Word 41.", "Word 50."]
+    codes = pipe.generate(texts, seed=0)
+    assert [[int(c[0]) for c in text] for text in codes] == [list(range(1, GENERATION_BATCH + 3)), [40, 41], [50]]
+
+
+def test_stream_yields_sentences_in_order_each_after_the_first_led_by_the_pause(monkeypatch):
+    pipe = _stand_in_pipeline(monkeypatch, pause_seconds=0.05)  # 5 samples
+    pieces = [p["audio"].tolist() for p in pipe.stream("Word 3. Word 1. Word 2.", seed=0)]
+    assert pieces == [[3.0, 3.0], [0.0] * 5 + [1.0, 1.0], [0.0] * 5 + [2.0, 2.0]]
+
+
+def _tone_manifest(tmp_path, texts):
+    import soundfile as sf
+
+    from codec.data import Utterance, read_manifest, write_manifest
+
+    utts = []
+    for k, (uid, text) in enumerate(texts.items()):
+        n = 16000 // 2 + 1600 * k  # distinct lengths: the stand-in judge recognises an utterance by its length
+        x = (0.1 * np.sin(2 * np.pi * 220 * np.arange(n) / 16000)).astype(np.float32)
+        sf.write(tmp_path / f"{uid}.wav", x, 16000)
+        utts.append(Utterance(uid, str(tmp_path / f"{uid}.wav"), text, "s", n / 16000, 16000))
+    write_manifest(tmp_path / "m.jsonl", utts)
+    return read_manifest(tmp_path / "m.jsonl")
+
+
+class _LengthJudge:
+    """An 'ASR' that hears the text of the utterance of each length, and nothing in a quiet signal."""
+
+    name, sample_rate = "length-judge", 16000
+
+    def __init__(self, manifest):
+        self.texts = {round(u.duration * 16000): u.text for u in manifest}
+
+    def transcribe(self, audios):
+        return [self.texts.get(len(a), "") if np.abs(a).max() > 0.08 else "" for a in audios]
+
+
+def test_ground_truth_wer_is_per_utterance_aligned_with_the_manifests_ids(tmp_path):
+    from pipelines.evaluate import evaluate_ground_truth
+
+    manifest = _tone_manifest(tmp_path, {"c": "one two", "a": "three four five", "b": "six"})
+    result = evaluate_ground_truth(manifest, _LengthJudge(manifest), batch_size=2)
+    wer = result["wer"]
+    assert result["n_utterances"] == 3 and wer["wer"] == 0.0
+    assert [u["wer"] for u in wer["per_utterance"]] == [0.0, 0.0, 0.0]
+    assert [u.get("id") for u in wer["per_utterance"]] == ["c", "a", "b"]
+
+
+class _HalfVolumeCodec(torch.nn.Module):
+    """Encodes to zeros and decodes the last encoded audio at half its volume (below the judge's hearing)."""
+
+    sample_rate, hop_length, codebook_size = 16000, 320, 64
+
+    def __init__(self):
+        super().__init__()
+        self.dummy = torch.nn.Parameter(torch.zeros(1))
+
+    def encode(self, audio, lengths):
+        self._audio = audio
+        frames = -(-lengths // self.hop_length)
+        return torch.zeros(audio.shape[0], int(frames.max()), dtype=torch.long), frames
+
+    def decode(self, codes, lengths):
+        return 0.5 * self._audio
+
+    def diagnose(self, audio, lengths):
+        frames = int(-(-lengths.max() // self.hop_length))
+        return {k: torch.full((audio.shape[0], frames), 0.1) for k in ("quantization_error", "hidden_mse", "hidden_energy")}
+
+
+def test_a_codecs_wer_and_per_utterance_scores_are_of_its_resynthesis_in_manifest_order(tmp_path):
+    from pipelines.evaluate import evaluate_codec
+
+    manifest = _tone_manifest(tmp_path, {"c": "one two", "a": "three four five", "b": "six"})
+    result = evaluate_codec(_HalfVolumeCodec(), manifest, _LengthJudge(manifest), tmp_path / "out", batch_size=2)
+    assert result["n_utterances"] == 3
+    assert result["wer"]["wer"] == 1.0  # judged on the (quiet) resynthesis, not on the original audio
+    assert [u.get("id") for u in result["wer"]["per_utterance"]] == ["c", "a", "b"]
+    per_utt = json.loads((tmp_path / "out" / "per_utterance.json").read_text())
+    assert per_utt["id"] == ["c", "a", "b"] and len(per_utt["stoi"]) == 3
+
+
+def test_a_cached_result_is_reused_only_for_the_same_model_and_a_manifest_not_changed_since(tmp_path):
+    import os
+
+    from codec.trainloop import write_json
+    from pipelines.evaluate import _cached, _inputs
+
+    manifest = _tone_manifest(tmp_path, {"a": "one", "b": "two"})
+    (tmp_path / "model").mkdir()
+    inputs = _inputs(manifest, tmp_path / "model", "a" * 64, seed=0)
+    write_json(tmp_path / "out" / "results.json", {"inputs": inputs, "wer": 0.5})
+    old = os.stat(tmp_path / "m.jsonl").st_mtime - 100
+    os.utime(tmp_path / "m.jsonl", (old, old))
+    assert _cached(tmp_path / "out", inputs, [manifest.path])["wer"] == 0.5
+    assert _cached(tmp_path / "out", _inputs(manifest, tmp_path / "model", "b" * 64, seed=0), [manifest.path]) is None
+    assert _cached(tmp_path / "out", _inputs(manifest, tmp_path / "model", "a" * 64, seed=1), [manifest.path]) is None
+    newer = os.stat(tmp_path / "out" / "results.json").st_mtime + 100
+    os.utime(tmp_path / "m.jsonl", (newer, newer))  # the manifest rewritten after the result: measured again
+    assert _cached(tmp_path / "out", inputs, [manifest.path]) is None
