@@ -51,7 +51,10 @@ def test_debug_codec_learns(synth_corpus, tmp_path):
                             "--dev-manifest", str(synth_corpus["dev"])))
     metrics = read_metrics(out)
     mel = [metrics[s]["mel"] for s in range(1, 25)]
-    assert sum(mel[-5:]) / 5 < 0.85 * sum(mel[:5]) / 5, mel
+    # one batch's mel loss varies by +-2 around ~11, and most of the drop is over by step 5: the mean of the last 10
+    # steps against the first 2 (the untrained model). Training seeds 0-4 give 0.69-0.73; with --lr 1e-9 (nothing
+    # learnt) 0.94-0.98. The last 5 against the first 5 gave 0.74-0.90 learning and 0.92-1.03 not: seed 3 failed.
+    assert sum(mel[-10:]) / 10 < 0.85 * sum(mel[:2]) / 2, mel
     assert all(k in metrics[24] for k in ("sg", "adv", "fm", "disc", "lr", "grad_norm/generator", "quantization_error"))
     assert "adv" not in metrics[20] and "adv" in metrics[21]  # the adversarial part starts at --adv-start-step
     evaluation = json.loads((out / "eval" / "step_00000024.json").read_text())

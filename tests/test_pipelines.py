@@ -25,8 +25,16 @@ def pipeline(tts_dir):
     return TTSPipeline.from_pretrained(tts_dir)
 
 
+# The debug LM may sample SPEECH_END first (about 1 seed in 10 per text): a test of what the pipeline does with
+# speech holds it back for a couple of frames, or it would pass or fail with the weights' luck, not the code's.
+SPEAKS = {"min_frames": 2}
+# Seeds differ in what they sample: shown under the model's own distribution (no temperature, top-k or top-p
+# cut), since the debug recipe's LM and temperature 0.5 can leave one code that every seed picks.
+FLAT = {"temperature": 1.0, "top_k": 0, "top_p": 1.0, **SPEAKS}
+
+
 def test_synthesize_returns_non_silent_audio_of_plausible_duration(tts_dir, pipeline):
-    out = pipelines.synthesize("Hello there, how are you today?", model=tts_dir, seed=0)
+    out = pipelines.synthesize("Hello there, how are you today?", model=tts_dir, seed=0, **SPEAKS)
     assert set(out) == {"audio", "sampling_rate"} and out["sampling_rate"] == 16000
     audio = out["audio"]
     assert audio.dtype == np.float32 and audio.ndim == 1 and np.isfinite(audio).all()
@@ -45,8 +53,10 @@ def test_batch_equals_one_by_one_and_seed_reproduces(pipeline):
         assert np.allclose(b["audio"], s["audio"], atol=1e-4)
     again = pipeline(texts[0], seed=3)["audio"]
     assert np.array_equal(again, singles[0]["audio"])
-    other = pipeline(texts[0], seed=4)["audio"]
-    assert other.shape != again.shape or not np.allclose(other, again)
+    flat = pipeline(texts[0], seed=3, **FLAT)["audio"]
+    assert np.array_equal(flat, pipeline(texts[0], seed=3, **FLAT)["audio"])
+    other = pipeline(texts[0], seed=4, **FLAT)["audio"]
+    assert other.shape != flat.shape or not np.allclose(other, flat)
 
 
 def test_long_text_is_split_into_sentences_joined_with_pauses(pipeline):
@@ -76,7 +86,7 @@ def test_unknown_sampling_option_is_refused(pipeline):
 
 
 def test_unrepresentable_characters_are_dropped_with_a_warning(pipeline, caplog):
-    out = pipeline("Hello \u00e9t\u00e9 \u65e5\u672c world.", seed=0)
+    out = pipeline("Hello \u00e9t\u00e9 \u65e5\u672c world.", seed=0, **SPEAKS)
     assert len(out["audio"]) > 0
     assert "dropping characters" in caplog.text
 
@@ -157,7 +167,7 @@ def test_package_sets_the_precisions_and_the_pipeline_speaks_with_them(tmp_path,
     for name, value in pipe.lm.model.state_dict().items():
         assert value.dtype == torch.float32
         assert torch.allclose(value, full[name], rtol=1e-3, atol=1e-4), name
-    audio = pipe("Hello there.", seed=0)["audio"]
+    audio = pipe("Hello there.", seed=0, **SPEAKS)["audio"]
     assert len(audio) > 0 and np.isfinite(audio).all()
     # a folder written before the timed choice carries the row rule it replaced: it loads, with the timed choice
     settings = json.loads((out / "pipeline.json").read_text())
