@@ -522,3 +522,59 @@ def test_profile_step_records_the_load_at_its_start(monkeypatch, tmp_path, capsy
     assert profile_step.main() == 0
     env = json.loads((tmp_path / "profile.jsonl").read_text())["env"]
     assert env["loadavg_start"][0] == 0.0 and env["loadavg_end"][0] == 9.0
+
+
+# ---- mutation testing, round 3 (2026-12-07): the statistics every record carries, and the rates made from them ----
+
+
+def test_timing_statistics_rates_and_real_time_factors_are_exact():
+    from benchmarks.common import inverse, scaled, summarize
+
+    stats = summarize([4.0, 1.0, 3.0, 2.0])  # unsorted, an even count: the median is a mean of the middle two
+    assert stats == {"median": 2.5, "min": 1.0, "max": 4.0, "q1": 1.75, "q3": 3.25, "n": 4}
+    assert summarize([7.0]) == {"median": 7.0, "min": 7.0, "max": 7.0, "q1": 7.0, "q3": 7.0, "n": 1}
+    assert scaled(stats, 0.5) == {"median": 1.25, "min": 0.5, "max": 2.0, "q1": 0.875, "q3": 1.625, "n": 4}
+    # a rate: the fastest run (min seconds) is the highest rate, the quartiles swap likewise
+    assert inverse(stats, 10.0) == pytest.approx({"median": 4.0, "min": 2.5, "max": 10.0, "q1": 10 / 3.25, "q3": 10 / 1.75,
+                                                  "n": 4})
+
+
+def _fixed_times(samples):
+    from benchmarks.common import summarize
+
+    return lambda fn, device, warmup=1, repeats=3: summarize(samples)
+
+
+def test_codec_infer_real_time_factors_are_compute_over_audio_seconds(monkeypatch):
+    from benchmarks import codec_infer
+
+    monkeypatch.setattr(codec_infer, "time_fn", _fixed_times([0.2, 0.1, 0.4]))
+    rows = codec_infer.run(quick=True, threads=1)["results"]
+    assert [r["batch"] for r in rows] == [1, 4]
+    for row in rows:
+        audio_s = row["batch"] * row["seconds_per_item"]
+        assert row["encode_rtf"] == pytest.approx({"median": 0.2 / audio_s, "min": 0.1 / audio_s, "max": 0.4 / audio_s,
+                                                   "q1": 0.15 / audio_s, "q3": 0.3 / audio_s, "n": 3})
+        assert row["decode_rtf"]["median"] == pytest.approx(0.2 / audio_s)
+        assert row["encode_x_realtime"] == pytest.approx(audio_s / 0.2) and row["decode_x_realtime"] == pytest.approx(audio_s / 0.2)
+        assert row["encode_decode_x_realtime"] == pytest.approx(audio_s / 0.4)
+
+
+def test_lm_train_tokens_per_second_and_mean_causal_context(monkeypatch):
+    """tokens/s = real tokens per step / the median step (min and max from the slowest and fastest step); the FLOPs
+    use the mean causal context of the real tokens: an utterance of L tokens alone in its row attends to 1..L keys,
+    (L + 1) / 2 on average."""
+    from benchmarks import lm_train
+
+    batches = []
+    collate = lm_train.collate_rows
+    monkeypatch.setattr(lm_train, "collate_rows", lambda *a, **kw: batches.append(collate(*a, **kw)) or batches[-1])
+    monkeypatch.setattr(lm_train, "time_fn", _fixed_times([0.5, 0.25, 1.0]))
+    (row,) = lm_train.run(quick=True, threads=1, packings=(False,))["results"]
+    batch = batches[-1]  # the timed batch, collated after the epoch's
+    real = row["real_tokens_per_step"]
+    assert (row["tokens_per_s"], row["tokens_per_s_min"], row["tokens_per_s_max"]) == pytest.approx((real / 0.5, real, real / 0.25))
+    lengths = [int(n) for n in batch["position_ids"].max(1).values + 1]  # one utterance per row: positions 0..L-1
+    assert sum(lengths) == real
+    assert row["mean_causal_context"] == pytest.approx(sum(n * (n + 1) / 2 for n in lengths) / real)
+    assert row["achieved_flops"] == pytest.approx(row["flops_per_token"] * real / 0.5)

@@ -897,3 +897,48 @@ def test_training_quantization_error_is_the_mean_over_valid_frames():
     expected = torch.cat([per_frame[0], per_frame[1, :3]]).mean()
     assert float(per_frame[1, 3:].sum()) > 0  # the padded frames would count
     torch.testing.assert_close(out.quantization_error, expected, rtol=1e-5, atol=0)
+
+
+# ---- mutation testing, round 3 (2026-12-07): where the SSL frames sit, a partial last frame, the semantic weight ----
+
+
+def test_ssl_input_is_padded_to_centre_each_ssl_frame_on_its_codec_frame(tmp_path):
+    """Wav2Vec2 reads 400 samples per 320-sample step: the utterance, zero-padded to whole codec frames, gets half the
+    80-sample excess on each side, so SSL frame j covers codec frame j's 320 samples plus 40 either side (padding
+    all of it after the audio would put every target 40 samples, an eighth of a frame, late)."""
+    from codec.semantic import SSLFeatures
+
+    ssl = SSLFeatures(_tiny_wav2vec2(tmp_path / "ssl", local=True), layer=0, expected_dim=32)
+    assert (ssl.window, ssl.step) == (400, 320)
+    seen, extractor = [], ssl.extractor
+    ssl.extractor = lambda audio, **kwargs: (seen.append(audio[0].copy()), extractor(audio, **kwargs))[1]
+    samples = torch.randn(3201, generator=torch.Generator().manual_seed(0)) * 0.1 + 0.5  # no zero among them
+    hidden = ssl._hidden_states(samples, 11 * 320, 320)
+    assert hidden.shape == (1, 32, 11)
+    (fed,) = seen
+    assert len(fed) == 40 + 11 * 320 + 40
+    assert not fed[:40].any() and not fed[40 + 3201:].any()
+    np.testing.assert_array_equal(fed[40:40 + 3201], samples.numpy())
+
+
+def test_a_partial_last_codec_frame_gets_its_own_semantic_target(tmp_path):
+    """3201 samples make 11 codec frames (the last holds one sample): the SSL features cover all 11, zero only past
+    them, not 10 (a floor would leave the encoder's last frame without a target)."""
+    from codec.semantic import SSLFeatures
+
+    ssl = SSLFeatures(_tiny_wav2vec2(tmp_path / "ssl", local=True), layer=0, expected_dim=32)
+    wav = torch.randn(2, 12 * 320, generator=torch.Generator().manual_seed(0)) * 0.1
+    features = ssl(wav, torch.tensor([3201, 12 * 320]), 12)
+    assert features.shape == (2, 32, 12)
+    assert features[0, :, 10].abs().sum() > 0 and not features[0, :, 11].any()
+    assert features[1, :, 11].abs().sum() > 0
+
+
+def test_the_semantic_loss_has_xcodec2s_weight_beside_mel_15():
+    """docs/XCODEC2.md: mel 15, adversarial 1, feature matching 1, semantic reconstruction 5 (when the branch is on)."""
+    from codec.objective import loss_weights
+
+    plain = CodecConfig.preset("debug")
+    assert "semantic" not in loss_weights(plain)
+    weights = loss_weights(CodecConfig.preset("debug", semantic_model="some/ssl"))
+    assert {k: weights[k] for k in ("mel", "adv", "fm", "semantic")} == {"mel": 15.0, "adv": 1.0, "fm": 1.0, "semantic": 5.0}

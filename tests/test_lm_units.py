@@ -958,3 +958,62 @@ def test_extraction_resumed_with_another_codec_is_refused(tmp_path):
     with pytest.raises(TokenStoreError, match="another codec"):
         extract(codecs[1], tmp_path / "m.jsonl", tmp_path / "tok", shard_size=1)
     assert extract(codecs[0], tmp_path / "m.jsonl", tmp_path / "tok", shard_size=1)["utterances"] == 2
+
+
+# ---- mutation testing, round 3 (2026-12-07): left-padded positions, the length bounds, per-prompt seeding, bits/s ----
+
+
+def test_a_fractional_length_bound_is_rounded_up():
+    assert SamplingConfig(max_frames_base=1, max_frames_per_text_token=1.5).max_frames(3) == 6  # 5.5 frames -> 6
+    assert SamplingConfig(max_frames_base=4, max_frames_per_text_token=2.0).max_frames(3) == 10
+
+
+def test_a_row_that_never_stops_ends_where_the_models_context_does(lm):
+    """The text's bound allows 200 codes; a context of prompt + 7 positions allows 7: prompt and codes never run
+    past max_position_embeddings."""
+    model = copy.deepcopy(lm.model)
+    text = "the birch canoe"
+    prompt = len(lm.vocab.prompt(lm.tokenizer.encode(text)))
+    model.config.max_position_embeddings = prompt + 7
+    handle = _force_logits(model, lm.vocab.speech_end, float("-inf"))
+    try:
+        codes = generate_codes(model, lm.vocab, lm.tokenizer, [text],
+                               SamplingConfig(temperature=1.0, max_frames_base=200, max_frames_per_text_token=0))
+    finally:
+        handle.remove()
+    assert len(codes[0]) == 7
+
+
+def test_each_row_draws_from_a_generator_seeded_by_its_own_prompt(lm):
+    """Under one seed, two texts get different draws (not one stream shared by every row), and a text the same draws
+    wherever it stands in the batch. A constant model makes the draws alone decide the codes."""
+    speech = lm.vocab.is_speech(torch.arange(lm.vocab.size))
+
+    def constant(_module, _inputs, output):
+        return torch.where(speech, 0.0, -1e4).expand_as(output).to(output.dtype)
+
+    handle = lm.model.lm_head.register_forward_hook(constant)
+    sampling = SamplingConfig(temperature=1.0, min_frames=12, max_frames_base=12, max_frames_per_text_token=0)
+    try:
+        first = generate_codes(lm.model, lm.vocab, lm.tokenizer, ["the birch canoe", "rice"], sampling, seed=4)
+        swapped = generate_codes(lm.model, lm.vocab, lm.tokenizer, ["rice", "the birch canoe"], sampling, seed=4)
+    finally:
+        handle.remove()
+    assert not torch.equal(first[0], first[1])
+    assert torch.equal(first[0], swapped[1]) and torch.equal(first[1], swapped[0])
+
+
+def test_bits_per_second_pools_the_bits_and_the_seconds_of_all_utterances():
+    """bits/s is total bits over total seconds (a ratio of sums), not the mean of per-utterance rates, which would
+    weigh a short utterance as much as a long one; bits/token likewise."""
+    from lm.score import compare
+
+    records = lambda bits: [{"id": "a", "seconds": 1.0, "bits": bits[0], "targets": 51},
+                            {"id": "b", "seconds": 9.0, "bits": bits[1], "targets": 451}]
+    summary = compare({"x": records([300.0, 900.0]), "y": records([100.0, 900.0])}, reference="y")
+    x = summary["lms"]["x"]
+    assert summary["seconds"] == 10.0
+    assert x["bits_per_second"] == pytest.approx(120.0)  # 1200 bits / 10 s (the mean of the rates would be 200)
+    assert x["bits_per_token"] == pytest.approx(1200 / 502)
+    assert x["difference"] == pytest.approx(20.0)  # (200 more bits) / 10 s
+    assert summary["lms"]["y"]["bits_per_second"] == pytest.approx(100.0)

@@ -412,3 +412,17 @@ def test_bootstrap_ci_covers_its_confidence():
 ])
 def test_normalizer_reads_cents_singulars_and_tens_ordinals(text, spoken):
     assert normalize_text(text) == spoken
+
+
+def test_voicing_error_counts_frames_voiced_in_either_signal_alone():
+    """Voiced in the degraded signal where the reference is silent counts as much as the reverse."""
+    from pipelines.metrics import pitch_scores
+
+    sr, n = 16000, 16000
+    t = np.arange(n) / sr
+    tone = 0.3 * np.sin(2 * np.pi * 150 * t)
+    half = np.where(t < 0.5, 0.0, tone)  # silent, then voiced
+    forward = pitch_scores(half, tone, sr)["voicing_error"]  # deg voiced where ref is not
+    backward = pitch_scores(tone, half, sr)["voicing_error"]  # ref voiced where deg is not
+    assert 0.35 < forward < 0.6 and forward == pytest.approx(backward)
+    assert pitch_scores(tone, tone, sr)["voicing_error"] == 0.0

@@ -355,3 +355,44 @@ def test_a_card_that_fails_to_render_leaves_the_previous_card_and_facts(tmp_path
     (tmp_path / "bench.jsonl").write_text(json.dumps(_speed_record(model)) + "\n")
     facts = write_card(model, **args)
     assert json.loads((model / FACTS_FILE).read_text()) == facts and "```bash\nagain\n```" in (model / CARD_FILE).read_text()
+
+
+# ---- mutation testing, round 3 (2026-12-07): the budget in decimal megabytes, the hours of the training data ----
+
+
+def test_a_folder_exactly_at_the_budget_fits_and_its_size_is_given_in_decimal_megabytes(tmp_path):
+    """The budget is in MB of 10^6 bytes (not MiB): a folder of exactly max_mb * 10^6 bytes is carded, one byte less
+    of budget refuses it, and the card's size is bytes / 10^6."""
+    import math
+
+    from pipelines.model_card import model_bytes
+
+    model, carded = tmp_path / "model", tmp_path / "carded"
+    shutil.copytree(_BUNDLE, model)
+    shutil.copytree(_BUNDLE, carded)
+    row = {"wer": {"wer": 0.3, "wer_ci": [0.2, 0.4], "n_utterances": 10, "n_reference_words": 100}}
+    (tmp_path / "report").mkdir()
+    (tmp_path / "report" / "results.json").write_text(json.dumps({"tts": {"m": row}, "ground_truth": row}))
+    (tmp_path / "bench.jsonl").write_text(json.dumps(_speed_record(model)) + "\n")
+    args = dict(name="m", wer_reports={"test split": tmp_path / "report"}, benchmark=tmp_path / "bench.jsonl",
+                train_manifests=[], codec_runs=[], lm_runs=[], reproduce=["again"], codec_card=carded, lm_card=carded)
+    size = model_bytes(model)
+    exact = size / 1e6
+    while exact * 1e6 < size:  # the float whose budget in bytes is the folder's size
+        exact = math.nextafter(exact, math.inf)
+    with pytest.raises(ModelCardError, match=f"over the budget .*\\({size - 1} bytes\\)"):
+        write_card(model, max_mb=(size - 1) / 1e6, **args)
+    facts = write_card(model, max_mb=exact, **args)
+    assert facts["megabytes"] == size / 1e6 and model_bytes(model) == size
+
+
+def test_the_hours_of_the_training_data_are_its_seconds_over_3600(tmp_path):
+    from pipelines.model_card import data_summary
+
+    manifest = tmp_path / "train.jsonl"
+    rows = [{"id": "a", "audio": "a.wav", "text": "x", "speaker": "s1", "duration": 1800.0},
+            {"id": "b", "audio": "b.wav", "text": "y", "speaker": "s2", "duration": 5400.0},
+            {"id": "c", "audio": "c.wav", "text": "z", "speaker": "s1", "duration": 900.0}]
+    manifest.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    summary = data_summary(manifest)
+    assert summary["hours"] == 2.25 and summary["utterances"] == 3 and summary["speakers"] == {"s1": 2, "s2": 1}

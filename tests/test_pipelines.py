@@ -777,3 +777,59 @@ def test_a_cached_result_is_reused_only_for_the_same_model_and_a_manifest_not_ch
     newer = os.stat(tmp_path / "out" / "results.json").st_mtime + 100
     os.utime(tmp_path / "m.jsonl", (newer, newer))  # the manifest rewritten after the result: measured again
     assert _cached(tmp_path / "out", inputs, [manifest.path]) is None
+
+
+# ---- mutation testing, round 3 (2026-12-07): package's options and pairing check, codebook use over valid frames ----
+
+def test_package_puts_each_precision_option_where_it_names_and_refuses_an_lm_of_another_codec(tmp_path, capsys):
+    """Each option reaches its own setting (the other test gives the same value to each pair, so a swap passed), and
+    an LM trained on another codec's tokens is refused with an error line, before anything is written."""
+    from pathlib import Path
+
+    from safetensors import safe_open
+
+    from codec.config import CodecConfig
+    from pipelines.package import main as package
+
+    bundled = Path(pipelines.__file__).resolve().parent / "default_model"
+    out = tmp_path / "mixed"
+    assert package(["--codec", str(bundled / "codec"), "--lm", str(bundled / "lm"), "--out", str(out),
+                    "--head-dtype", "bfloat16", "--layer-dtype", "float16", "--lm-dtype", "float32",
+                    "--codec-decoder-dtype", "float16"]) == 0
+    sampling = json.loads((out / "pipeline.json").read_text())["sampling"]
+    assert (sampling["head_dtype"], sampling["layer_dtype"]) == ("bfloat16", "float16")
+    with safe_open(str(out / "lm" / "model.safetensors"), "pt") as f:
+        assert {f.get_tensor(k).dtype for k in f.keys()} == {torch.float32}
+    with safe_open(str(out / "codec" / "model.safetensors"), "pt") as f:
+        assert torch.float16 in {f.get_tensor(k).dtype for k in f.keys()}
+    capsys.readouterr()
+    torch.manual_seed(0)
+    other = Codec(CodecConfig.preset("debug")).save_pretrained(tmp_path / "other-codec")
+    assert package(["--codec", str(other), "--lm", str(bundled / "lm"), "--out", str(tmp_path / "pair")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "Traceback" not in err and not (tmp_path / "pair").exists()
+
+
+class _PaddedCodesCodec(_HalfVolumeCodec):
+    """Code 5 on every frame of an utterance, and the last code of the codebook past its frames (batch padding)."""
+
+    def encode(self, audio, lengths):
+        codes, frames = super().encode(audio, lengths)
+        codes[:] = self.codebook_size - 1
+        for row, f in enumerate(frames.tolist()):
+            codes[row, :f] = 5
+        return codes, frames
+
+
+def test_codebook_use_is_counted_over_each_utterances_own_frames_only(tmp_path):
+    """A batch pads its shorter utterances' codes: those frames are no code of the utterance and must not count in
+    the codebook's usage and perplexity."""
+    from pipelines.evaluate import evaluate_codec
+
+    manifest = _tone_manifest(tmp_path, {"c": "one two", "a": "three four five", "b": "six"})
+    result = evaluate_codec(_PaddedCodesCodec(), manifest, None, tmp_path / "out", batch_size=3)
+    frames = np.load(tmp_path / "out" / "frames.npz")["frame_counts"]
+    assert len(set(frames.tolist())) > 1  # the batch was padded
+    codebook = result["codebook"]
+    assert codebook["n_codes"] == int(frames.sum())
+    assert codebook["n_used"] == 1 and codebook["perplexity"] == 1.0

@@ -147,3 +147,41 @@ def test_a_png_that_fails_to_write_leaves_the_previous_one_whole(tmp_path, monke
         histogram_png({"a": np.array([0.5, 3.0])}, path, xlabel="x")
     assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["h.png"]
     assert plt.get_fignums() == []
+
+
+# ---- mutation testing, round 3 (2026-12-07): what the bars and bins are, not only that a PNG was written ----
+
+
+def test_bar_chart_error_bars_reach_from_the_ci_low_to_the_ci_high(tmp_path, monkeypatch):
+    from matplotlib.axes import Axes
+
+    drawn = {}
+    bar = Axes.bar
+    monkeypatch.setattr(Axes, "bar", lambda self, x, heights, *a, **kw: (drawn.update(heights=heights, **kw),
+                                                                          bar(self, x, heights, *a, **kw))[1])
+    table = [{"system": "a", "wer": 0.10, "ci": (0.07, 0.18)}, {"system": "b", "wer": 0.30, "ci": (0.25, 0.32)}]
+    bar_chart_png(table, "wer", tmp_path / "bar.png", ci_keys="ci")
+    np.testing.assert_allclose(drawn["heights"], [0.10, 0.30])
+    # matplotlib's yerr: distances below (row 0) and above (row 1) the bar's top
+    np.testing.assert_allclose(drawn["yerr"], [[0.03, 0.05], [0.08, 0.02]], atol=1e-12)
+
+
+def test_log_histogram_bins_are_geometric_over_the_whole_range_and_the_legend_counts_every_value(tmp_path, monkeypatch):
+    from matplotlib.axes import Axes
+
+    calls = []
+    hist = Axes.hist
+    monkeypatch.setattr(Axes, "hist", lambda self, x, *a, **kw: (calls.append((np.asarray(x), kw)),
+                                                                  hist(self, x, *a, **kw))[1])
+    rng = np.random.default_rng(0)
+    values = {"a": rng.lognormal(-4, 1, 500), "b": np.append(rng.lognormal(0, 1, 500), 1e3)}
+    with pytest.warns(RuntimeWarning, match="'a': 1 non-positive"):
+        histogram_png({"a": np.append(values["a"], -1.0), "b": values["b"]}, tmp_path / "h.png", xlabel="x", bins=40)
+    (a, kw_a), (b, kw_b) = calls
+    edges = np.asarray(kw_a["bins"])
+    assert np.array_equal(edges, kw_b["bins"]) and len(edges) == 41  # one set of bins for every series
+    assert edges[0] == min(a.min(), b.min()) and edges[-1] == 1e3  # every value inside, the outlier too
+    ratios = edges[1:] / edges[:-1]
+    np.testing.assert_allclose(ratios, ratios[0], rtol=1e-9)  # equal widths on the log axis
+    # the legend's mean and n are of every finite value, the one left off the log axis included
+    assert f"mean {np.append(values['a'], -1.0).mean():.3g}, n=501" in kw_a["label"]
