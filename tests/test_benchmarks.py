@@ -524,7 +524,7 @@ def test_profile_step_records_the_load_at_its_start(monkeypatch, tmp_path, capsy
     assert env["loadavg_start"][0] == 0.0 and env["loadavg_end"][0] == 9.0
 
 
-# ---- mutation testing, round 3 (2026-12-07): the statistics every record carries, and the rates made from them ----
+# ---- the statistics every record carries, and the rates made from them ----
 
 
 def test_timing_statistics_rates_and_real_time_factors_are_exact():

@@ -899,7 +899,7 @@ def test_training_quantization_error_is_the_mean_over_valid_frames():
     torch.testing.assert_close(out.quantization_error, expected, rtol=1e-5, atol=0)
 
 
-# ---- mutation testing, round 3 (2026-12-07): where the SSL frames sit, a partial last frame, the semantic weight ----
+# ---- where the SSL frames sit, a partial last frame, the semantic weight ----
 
 
 def test_ssl_input_is_padded_to_centre_each_ssl_frame_on_its_codec_frame(tmp_path):

@@ -960,7 +960,7 @@ def test_extraction_resumed_with_another_codec_is_refused(tmp_path):
     assert extract(codecs[0], tmp_path / "m.jsonl", tmp_path / "tok", shard_size=1)["utterances"] == 2
 
 
-# ---- mutation testing, round 3 (2026-12-07): left-padded positions, the length bounds, per-prompt seeding, bits/s ----
+# ---- left-padded positions, the length bounds, per-prompt seeding, bits/s ----
 
 
 def test_a_fractional_length_bound_is_rounded_up():

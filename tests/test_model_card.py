@@ -330,17 +330,24 @@ def test_the_budget_is_printed_as_given_not_rounded_to_whole_megabytes(tmp_path)
     assert "(budget 60 MB)" in card_markdown(_facts())
 
 
-def test_a_card_that_fails_to_render_leaves_the_previous_card_and_facts(tmp_path):
-    """card.json was written before README.md was rendered: a failure in between left new facts beside the old
-    card. Both are rendered first, then each written whole."""
+def _card_inputs(tmp_path):
+    """A copy of the bundle to card, one to take the codec and LM cards from, a one-row WER report, and
+    write_card's arguments (the benchmark record is the caller's: its digest covers the model's files)."""
     model, carded = tmp_path / "model", tmp_path / "carded"
     shutil.copytree(_BUNDLE, model)
     shutil.copytree(_BUNDLE, carded)
     row = {"wer": {"wer": 0.3, "wer_ci": [0.2, 0.4], "n_utterances": 10, "n_reference_words": 100}}
     (tmp_path / "report").mkdir()
     (tmp_path / "report" / "results.json").write_text(json.dumps({"tts": {"m": row}, "ground_truth": row}))
-    args = dict(name="m", wer_reports={"test split": tmp_path / "report"}, benchmark=tmp_path / "bench.jsonl",
-                train_manifests=[], codec_runs=[], lm_runs=[], reproduce=["again"], codec_card=carded, lm_card=carded)
+    return model, dict(name="m", wer_reports={"test split": tmp_path / "report"}, benchmark=tmp_path / "bench.jsonl",
+                       train_manifests=[], codec_runs=[], lm_runs=[], reproduce=["again"], codec_card=carded,
+                       lm_card=carded)
+
+
+def test_a_card_that_fails_to_render_leaves_the_previous_card_and_facts(tmp_path):
+    """card.json was written before README.md was rendered: a failure in between left new facts beside the old
+    card. Both are rendered first, then each written whole."""
+    model, args = _card_inputs(tmp_path)
     before = {name: (model / name).read_text() for name in (CARD_FILE, FACTS_FILE)}
     settings = json.loads((model / "pipeline.json").read_text())
     settings["sampling"]["not_a_sampling_setting"] = 1  # the card's sampling sentence cannot be rendered
@@ -357,7 +364,7 @@ def test_a_card_that_fails_to_render_leaves_the_previous_card_and_facts(tmp_path
     assert json.loads((model / FACTS_FILE).read_text()) == facts and "```bash\nagain\n```" in (model / CARD_FILE).read_text()
 
 
-# ---- mutation testing, round 3 (2026-12-07): the budget in decimal megabytes, the hours of the training data ----
+# ---- the budget in decimal megabytes, the hours of the training data ----
 
 
 def test_a_folder_exactly_at_the_budget_fits_and_its_size_is_given_in_decimal_megabytes(tmp_path):
@@ -367,15 +374,8 @@ def test_a_folder_exactly_at_the_budget_fits_and_its_size_is_given_in_decimal_me
 
     from pipelines.model_card import model_bytes
 
-    model, carded = tmp_path / "model", tmp_path / "carded"
-    shutil.copytree(_BUNDLE, model)
-    shutil.copytree(_BUNDLE, carded)
-    row = {"wer": {"wer": 0.3, "wer_ci": [0.2, 0.4], "n_utterances": 10, "n_reference_words": 100}}
-    (tmp_path / "report").mkdir()
-    (tmp_path / "report" / "results.json").write_text(json.dumps({"tts": {"m": row}, "ground_truth": row}))
+    model, args = _card_inputs(tmp_path)
     (tmp_path / "bench.jsonl").write_text(json.dumps(_speed_record(model)) + "\n")
-    args = dict(name="m", wer_reports={"test split": tmp_path / "report"}, benchmark=tmp_path / "bench.jsonl",
-                train_manifests=[], codec_runs=[], lm_runs=[], reproduce=["again"], codec_card=carded, lm_card=carded)
     size = model_bytes(model)
     exact = size / 1e6
     while exact * 1e6 < size:  # the float whose budget in bytes is the folder's size

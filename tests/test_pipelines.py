@@ -779,7 +779,7 @@ def test_a_cached_result_is_reused_only_for_the_same_model_and_a_manifest_not_ch
     assert _cached(tmp_path / "out", inputs, [manifest.path]) is None
 
 
-# ---- mutation testing, round 3 (2026-12-07): package's options and pairing check, codebook use over valid frames ----
+# ---- package's options and pairing check, codebook use over valid frames ----
 
 def test_package_puts_each_precision_option_where_it_names_and_refuses_an_lm_of_another_codec(tmp_path, capsys):
     """Each option reaches its own setting (the other test gives the same value to each pair, so a swap passed), and

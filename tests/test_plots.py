@@ -149,7 +149,7 @@ def test_a_png_that_fails_to_write_leaves_the_previous_one_whole(tmp_path, monke
     assert plt.get_fignums() == []
 
 
-# ---- mutation testing, round 3 (2026-12-07): what the bars and bins are, not only that a PNG was written ----
+# ---- what the bars and bins are, not only that a PNG was written ----
 
 
 def test_bar_chart_error_bars_reach_from_the_ci_low_to_the_ci_high(tmp_path, monkeypatch):
