@@ -58,8 +58,8 @@ from codec.quantizer import VQ_DEAD_CODE_HITS
 from codec.schedule import lr_at, ramp_at, set_lr
 from codec.trainloop import (MIXED_PRECISION_HELP, MIXED_PRECISIONS, CheckpointSaver, NonFiniteGuard, StopOnSignal,
                              TrainingStopped, TrainLogger, adamw, build_accelerator, ignore_stop_signals,
-                             mean_over_processes, require_same_data_settings, seed_everything, trim_partial_line,
-                             write_json)
+                             mean_over_processes, require_same_data_settings, schedule_change_notice, seed_everything,
+                             trim_partial_line, write_json)
 
 
 def _fsq_levels(text: str) -> tuple[int, ...]:
@@ -287,13 +287,9 @@ def check_resume_settings(saved: dict, args: argparse.Namespace, step: int, sour
 
     saved = {**ADDED_SCHEDULE_DEFAULTS, **saved}
     require_same_data_settings(normalized(saved), normalized(vars(args)), DATA_SETTINGS, source)
-    changed = [f"{k} {saved[k]} -> {getattr(args, k)}" for k in SCHEDULE_SETTINGS if saved[k] != getattr(args, k)]
-    if not changed:
-        return None
     lr_old = lr_at(step, saved["lr"], warmup_steps(argparse.Namespace(**saved)), saved["steps"])
     lr_new = lr_at(step, args.lr, warmup_steps(args), args.steps)
-    return (f"{source}: resuming under another schedule ({'; '.join(changed)}): the LR at step {step} is "
-            f"{lr_new:.3g} (the checkpoint's schedule: {lr_old:.3g}); this run no longer matches an uninterrupted one")
+    return schedule_change_notice(saved, vars(args), SCHEDULE_SETTINGS, step, lr_old, lr_new, source)
 
 
 @torch.no_grad()

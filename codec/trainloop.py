@@ -150,6 +150,19 @@ def require_same_data_settings(saved: dict, current: dict, keys: tuple[str, ...]
                          f"other data than the interrupted run saw; resume with the same settings, or use a new --out")
 
 
+def schedule_change_notice(saved: dict, current: dict, keys: tuple[str, ...], step: int, lr_saved: float,
+                           lr_current: float, source: str | os.PathLike) -> str | None:
+    """A resume may change its schedule settings `keys` on purpose (to extend a run): a notice naming each change
+    between the checkpoint (`saved`; a key it lacks is taken as unchanged) and this run (`current`), with the LR at
+    the resumed `step` under both schedules; None when nothing changed."""
+    changed = [f"{k} {saved[k]} -> {current[k]}" for k in keys if k in saved and saved[k] != current[k]]
+    if not changed:
+        return None
+    return (f"{source}: resuming under another schedule ({'; '.join(changed)}): the LR at step {step} is "
+            f"{lr_current:.3g} (the checkpoint's schedule: {lr_saved:.3g}); this run no longer matches an "
+            "uninterrupted one")
+
+
 def mean_over_processes(accelerator: Accelerator, values: dict[str, float]) -> dict[str, float]:
     """Each scalar's mean over all processes (each measured it on its own batch), for logging.
 

@@ -55,7 +55,7 @@ from codec.data import ResumableSampler
 from codec.schedule import lr_at, set_lr
 from codec.trainloop import (MIXED_PRECISION_HELP, MIXED_PRECISIONS, CheckpointSaver, NonFiniteGuard, StopOnSignal,
                              TrainingStopped, TrainLogger, adamw, build_accelerator, require_same_data_settings,
-                             seed_everything, write_json)
+                             schedule_change_notice, seed_everything, write_json)
 from lm.config import PRESETS, LMConfig
 from lm.identity import CodecIdentity, CodecMismatchError
 from lm.model import ATTENTION_KINDS, LMLoadError, SpeechLM, use_attention
@@ -139,14 +139,10 @@ def schedule_change(saved: dict, cfg: "TrainConfig", step: int, source) -> str |
     """A notice naming the schedule settings in which `cfg` differs from the checkpoint's `saved` config, with the
     LR at the resumed `step` under both schedules; None when they are the same."""
     current = _as_json(cfg)
-    changed = [f"{k} {saved[k]} -> {current[k]}" for k in _SCHEDULE_SETTINGS if k in saved and saved[k] != current[k]]
-    if not changed:
-        return None
     old = {k: saved.get(k, current[k]) for k in _SCHEDULE_SETTINGS}
     lr_old = lr_at(step, old["lr"], old["warmup_steps"], old["steps"], old["min_lr_ratio"])
     lr_new = lr_at(step, cfg.lr, cfg.warmup_steps, cfg.steps, cfg.min_lr_ratio)
-    return (f"{source}: resuming under another schedule ({'; '.join(changed)}): the LR at step {step} is "
-            f"{lr_new:.3g} (the checkpoint's schedule: {lr_old:.3g}); this run no longer matches an uninterrupted one")
+    return schedule_change_notice(saved, current, _SCHEDULE_SETTINGS, step, lr_old, lr_new, source)
 
 
 def token_losses(model, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
