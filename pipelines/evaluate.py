@@ -158,8 +158,7 @@ def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Pa
     write_json(out_dir / "per_utterance.json", {"id": ids, **per_utt})
     histogram_png({"quantization error": qe}, out_dir / "quantization_error.png", "||z_e - z_q||^2 per frame")
     histogram_png({"hidden MSE": hidden}, out_dir / "hidden_mse.png", "||h_e - h_q||^2 per frame")
-    for uid, audio in list(zip(ids, resynth))[:N_AUDIO_SAMPLES]:
-        save_wav(out_dir / "samples" / f"{uid}.wav", audio, codec.sample_rate)
+    _save_samples(out_dir, ids, resynth, codec.sample_rate)
     result = {
         "kind": "codec",
         "results_version": CODEC_RESULTS_VERSION,
@@ -271,11 +270,19 @@ def evaluate_tts_codes(codec, codes_path: str | Path, manifest: Manifest, asr: A
             **_judge_tts(manifest, audios, asr, out_dir, codec.sample_rate), "skipped": skipped}
 
 
+def _save_samples(out_dir: Path, ids: list[str], audios: list[np.ndarray], sample_rate: int) -> None:
+    """The first N_AUDIO_SAMPLES outputs as out_dir/samples/<id>.wav, in place of an earlier run's (whose wavs of
+    other utterances would otherwise be read as this run's)."""
+    for stale in (out_dir / "samples").glob("*.wav"):
+        stale.unlink()
+    for uid, audio in list(zip(ids, audios))[:N_AUDIO_SAMPLES]:
+        save_wav(out_dir / "samples" / f"{uid}.wav", audio, sample_rate)
+
+
 def _judge_tts(manifest: Manifest, audios: list[np.ndarray], asr: ASR | None, out_dir: Path, sample_rate: int) -> dict:
     if not audios:  # summarize() would fail with "no values"
         raise EvaluationError(f"{out_dir}: no utterance left to judge (each was set aside: see the reasons logged)")
-    for utt, audio in list(zip(manifest, audios))[:N_AUDIO_SAMPLES]:
-        save_wav(out_dir / "samples" / f"{utt.id}.wav", audio, sample_rate)
+    _save_samples(out_dir, [u.id for u in manifest], audios, sample_rate)
     result = {"n_utterances": len(audios), "duration_seconds": summarize([len(a) / sample_rate for a in audios])}
     if asr is not None:
         result["wer"] = wer_report([u.text for u in manifest], transcribe(asr, audios, sample_rate),

@@ -833,3 +833,12 @@ def test_codebook_use_is_counted_over_each_utterances_own_frames_only(tmp_path):
     codebook = result["codebook"]
     assert codebook["n_codes"] == int(frames.sum())
     assert codebook["n_used"] == 1 and codebook["perplexity"] == 1.0
+
+
+def test_samples_of_an_earlier_run_do_not_stay_beside_a_new_runs(tmp_path):
+    """samples/ kept the wavs of an earlier evaluation's utterances beside the new run's, read as this run's."""
+    from pipelines.evaluate import _save_samples
+
+    _save_samples(tmp_path, ["old1", "old2"], [np.zeros(160, np.float32)] * 2, 16000)
+    _save_samples(tmp_path, ["new"], [np.full(160, 0.1, np.float32)], 16000)
+    assert sorted(p.name for p in (tmp_path / "samples").iterdir()) == ["new.wav"]
