@@ -10,7 +10,8 @@ reused only for the same utterances, model (its files' sha256) and settings, and
 a comparison can be re-run cheaply; a codec measured with
 `--asr none` (the signal scores alone, fast) and judged later gets only its WER added, and a TTS system so
 synthesised gets the codes it kept judged (not synthesised again). The ground-truth row
-(the ASR on the original audio) is always computed beside the systems. A TTS evaluation keeps the codes it judged
+(the ASR on the original audio) is always computed beside the systems, and a TTS system that set utterances aside
+gets the ground truth of its own utterances in a row beside it. A TTS evaluation keeps the codes it judged
 (`codes.safetensors`); `--tts-codes` judges such codes again with their codec, so synthesis can run on one machine
 (`--asr none --device cuda`) and the judging on another. Two names that give one folder (`16384+SG` and
 `16384_SG`) are refused.
@@ -45,7 +46,7 @@ from lm.identity import CodecIdentity
 from lm.tokens import file_sha256
 from pipelines.asr import ASR, load_asr
 from pipelines.metrics import (bootstrap_ci, cepstral_distance, codebook_stats, grouped_mean_ci, mel_distance, pesq_scores, pitch_scores,
-                               stoi_score, summarize, wer_report)
+                               stoi_score, summarize, wer_of_utterances, wer_report)
 from pipelines.plots import bar_chart_png, histogram_png, markdown_table, spectrogram_comparison_png
 
 log = logging.getLogger("pipelines.evaluate")
@@ -421,6 +422,17 @@ def run_ground_truth(manifest: Manifest, asr: ASR, out_dir: Path) -> dict:
     return result
 
 
+def _truth_of_judged(truth: dict, result: dict) -> dict | None:
+    """The ground truth's WER over the utterances a TTS result was judged on, where it set some aside (unspeakable
+    text, codes missing): None where it judged all of the ground truth's, or nothing is judged."""
+    if "wer" not in truth or "wer" not in result:
+        return None
+    judged = [u.get("id") for u in result["wer"]["per_utterance"]]
+    if None in judged or judged == [u.get("id") for u in truth["wer"]["per_utterance"]]:
+        return None  # (results judged before utterances carried ids cannot be paired: their count column tells)
+    return wer_of_utterances(truth["wer"], judged)
+
+
 def _wer_cells(result: dict) -> dict:
     if "wer" not in result:
         return {}
@@ -506,11 +518,17 @@ def comparison_report(codecs: dict[str, Path], tts: dict[str, Path], manifest: M
                   "![quantization error](quantization_error.png) ![hidden MSE](hidden_mse.png)", ""]
         lines += _spectrograms(codecs, manifest, out_dir)
     if tts_results:
-        rows = [{"system": "ground truth", **_wer_cells(truth)}]
-        rows += [{"system": n, **_wer_cells(r), "mean seconds": r["duration_seconds"]["mean"]}
-                 for n, r in tts_results.items()]
+        rows = [{"system": "ground truth", **_wer_cells(truth), "utterances": truth.get("n_utterances")}]
+        for name, r in tts_results.items():
+            same = _truth_of_judged(truth, r)
+            if same is not None:  # the system set some utterances aside: the ground truth of the rest beside it
+                r["ground_truth_same_utterances"] = same
+                rows.append({"system": f"ground truth of {name}'s utterances", **_wer_cells({"wer": same}),
+                             "utterances": same["n_utterances"]})
+            rows.append({"system": name, **_wer_cells(r), "utterances": r["n_utterances"],
+                         "mean seconds": r["duration_seconds"]["mean"]})
         judged = ["WER", "WER 95% CI", "utt-mean WER"] if asr is not None else []
-        lines += ["## TTS intelligibility", "", markdown_table(rows, ["system", *judged, "mean seconds"]), ""]
+        lines += ["## TTS intelligibility", "", markdown_table(rows, ["system", *judged, "utterances", "mean seconds"]), ""]
         if asr is not None:
             table = [{"system": n, "wer": r["wer"]["wer"], "wer_ci": r["wer"]["wer_ci"]} for n, r in tts_results.items()]
             bar_chart_png(table, "wer", out_dir / "tts_wer.png", ci_keys="wer_ci", title="TTS WER (95% CI)")

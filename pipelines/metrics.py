@@ -165,6 +165,27 @@ def wer_report(references: list[str], hypotheses: list[str], n_bootstrap: int = 
         rows.append({"reference": ref_n, "hypothesis": hyp_n, "wer": (s + d + ins) / n_words if n_words else None,
                      "errors": s + d + ins, "n_words": n_words, "substitutions": s, "deletions": d,
                      "insertions": ins, **({} if ids is None else {"id": str(ids[i])})})
+    return _wer_summary(rows, n_bootstrap, seed)
+
+
+def wer_of_utterances(report: dict, ids: list[str], n_bootstrap: int = 1000, seed: int = 0) -> dict:
+    """A `wer_report` restricted to the utterances `ids` (its per_utterance rows, re-aggregated with new CIs): the
+    ground truth of exactly the sentences a system was judged on. Raises ValueError where the report holds no ids
+    or lacks some of them."""
+    rows = report["per_utterance"]
+    if any("id" not in r for r in rows):
+        raise ValueError("wer_of_utterances: the report's utterances carry no ids (made without ids=)")
+    by_id = {r["id"]: r for r in rows}
+    missing = [uid for uid in ids if uid not in by_id]
+    if missing:
+        raise ValueError(f"wer_of_utterances: {len(missing)} of the {len(ids)} ids are not in the report "
+                         f"(e.g. {missing[0]!r})")
+    if not ids:
+        raise ValueError("wer_of_utterances: no utterances")
+    return _wer_summary([by_id[uid] for uid in ids], n_bootstrap, seed)
+
+
+def _wer_summary(rows: list[dict], n_bootstrap: int, seed: int) -> dict:
     errors = np.array([r["errors"] for r in rows], dtype=np.float64)
     words = np.array([r["n_words"] for r in rows], dtype=np.float64)
     if words.sum() == 0:

@@ -123,6 +123,18 @@ def test_wer_rows_carry_their_utterance_ids():
         wer_report(["a", "b"], ["a", "b"], ids=["x"])
 
 
+def test_wer_of_some_utterances_is_the_report_of_those_alone():
+    from pipelines.metrics import wer_of_utterances
+
+    refs, hyps, ids = ["one two", "three four five", "six"], ["one", "three four five", "seven eight"], ["a", "b", "c"]
+    whole = wer_report(refs, hyps, ids=ids)
+    assert wer_of_utterances(whole, ["a", "c"]) == wer_report([refs[0], refs[2]], [hyps[0], hyps[2]], ids=["a", "c"])
+    with pytest.raises(ValueError, match="1 of the 2 ids are not in the report \\(e.g. 'z'\\)"):
+        wer_of_utterances(whole, ["a", "z"])
+    with pytest.raises(ValueError, match="carry no ids"):
+        wer_of_utterances(wer_report(refs, hyps), ["a"])
+
+
 def test_wer_ci_contains_estimate_and_is_seeded():
     rng = np.random.default_rng(0)
     words = "alpha beta gamma delta epsilon zeta eta theta".split()

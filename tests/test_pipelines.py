@@ -616,6 +616,38 @@ def test_tts_judged_later_judges_the_kept_codes_and_codes_of_another_text_are_se
                            tmp_path / "none")
 
 
+def test_a_tts_row_that_set_utterances_aside_gets_the_ground_truth_of_the_rest_beside_it(tmp_path):
+    """The TTS table's ground-truth row covered every utterance, also those a TTS system set aside (unspeakable text,
+    codes of another text), so the two WERs were of different sentences. Such a system now gets the ground truth of
+    its own utterances beside it, in the report, in results.json and in the model card's rows."""
+    import dataclasses
+
+    from codec.data import Manifest, read_manifest
+    from pipelines.evaluate import comparison_report, run_tts
+    from pipelines.model_card import wer_rows
+
+    codec_dir, manifest = _tiny_codec_and_manifest(tmp_path, [0.3, 0.3])
+    tts_dir = _tiny_tts(tmp_path, codec_dir)
+    manifest = read_manifest(manifest)
+    spoken = Manifest(manifest.path, [dataclasses.replace(u, text=t) for u, t in
+                                      zip(manifest, ["hello there", "good bye now"])])
+    run_tts("t", tts_dir, spoken, None, tmp_path / "r")  # keeps the codes of both
+    edited = Manifest(manifest.path, [dataclasses.replace(spoken.utterances[0], text="say it again"),
+                                      spoken.utterances[1]])  # u0's kept codes now speak another text: set aside
+    judge = _CountingJudge("echo", "good bye now")  # right for u1, wrong for u0
+    comparison_report({}, {}, edited, judge, tmp_path / "cmp",
+                      tts_codes={"t": (codec_dir, tmp_path / "r" / "codes.safetensors")})
+    results = json.loads((tmp_path / "cmp" / "results.json").read_text())
+    assert results["ground_truth"]["wer"]["wer"] == 0.5 and results["ground_truth"]["n_utterances"] == 2
+    same = results["tts"]["t"]["ground_truth_same_utterances"]
+    assert same["n_utterances"] == 1 and same["wer"] == 0.0 and [r["id"] for r in same["per_utterance"]] == ["u1"]
+    report = (tmp_path / "cmp" / "report.md").read_text()
+    assert "| ground truth of t's utterances | 0.000 |" in report and "| ground truth | 0.500 |" in report
+    rows = wer_rows(tmp_path / "cmp", "t")  # refused before: 1 sentence judged against a ground truth of 2
+    assert rows["ground_truth"]["n_utterances"] == rows["model"]["n_utterances"] == 1
+    assert rows["ground_truth"]["wer"] == 0.0
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # rendering, batching and caching without a trained model (no debug recipe): stand-in codecs and judges
 # ---------------------------------------------------------------------------------------------------------------
