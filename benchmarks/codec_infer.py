@@ -99,4 +99,5 @@ def run(device: str = "cpu", presets=PRESETS, batches=(1, 32), seconds: float = 
                                        "threads": threads, "warmup": warmup, "repeats": repeats, "budget_s": budget_s,
                                        "quick": quick, "compile": compile}, rows, targets,
                   notes=["RTF = compute seconds / audio seconds (lower is better); x_realtime = 1 / RTF.",
-                         "peak_rss_mb is the process peak so far (monotone); peak_cuda_mb is per row."])
+                         "peak_rss_mb is per row where peak_rss_scope is 'block', the process peak so far where 'process'; "
+                         "peak_cuda_mb is per row."])

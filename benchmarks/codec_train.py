@@ -14,7 +14,7 @@ import time
 import torch
 from torch.utils.flop_counter import FlopCounterMode, sdpa_backward_flop_count, sdpa_flop_count
 
-from benchmarks.common import (environment, log, maxrss_mb, peak_bf16_flops, peak_memory, precision_label, report,
+from benchmarks.common import (environment, log, peak_bf16_flops, peak_memory, precision_label, report,
                                setup_device, summarize, sync)
 from codec.config import CodecConfig
 from codec.discriminators import Discriminators
@@ -167,7 +167,6 @@ def run(device: str = "cpu", presets=PRESETS, batch: int = 8, segment_seconds: f
             if "skipped" in row:
                 log(f"codec-train {name} sg={sg}: skipped ({row['skipped']})")
                 continue
-            row["peak_rss_mb"] = round(maxrss_mb(), 1)
             if "flops_per_step" in row:
                 row["achieved_flops"] = row["flops_per_step"] / row["step_s"]["median"]
                 if peak:

@@ -130,22 +130,44 @@ def time_fn(fn, device, warmup: int = 1, repeats: int = 3) -> dict:
     return summarize(samples)
 
 
+def reset_peak_rss() -> bool:
+    """Start a new peak-RSS window for this process: Linux (since 4.0) resets VmHWM when "5" is written to
+    /proc/self/clear_refs. False where it cannot (another OS, a locked-down /proc): peaks are then the process's."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
 def maxrss_mb() -> float:
-    """Peak resident set size of this process so far (MiB; Linux reports KiB). Monotone: it never goes down,
-    so per-row CPU figures are the process peak up to that row (rows run smallest first)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident set size (MiB) since the last successful `reset_peak_rss` (Linux VmHWM), else since the
+    process began (getrusage: KiB on Linux, bytes on macOS)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
 
 
 @contextmanager
 def peak_memory(device, out: dict):
-    """Record peak memory of the block into out: CUDA max_memory_allocated, CPU process max RSS."""
+    """Record peak memory of the block into out: CUDA max_memory_allocated, and the CPU's resident set — the
+    block's own peak where the OS lets the window be reset (out["peak_rss_scope"] = "block"), else the process's
+    peak so far ("process", monotone)."""
     if torch.device(device).type == "cuda":
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats()
+    scope = "block" if reset_peak_rss() else "process"
     yield
     if torch.device(device).type == "cuda":
         out["peak_cuda_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
-    out["peak_rss_mb"] = round(maxrss_mb(), 1)
+    out["peak_rss_mb"], out["peak_rss_scope"] = round(maxrss_mb(), 1), scope
 
 
 def scaled(stats: dict, factor: float) -> dict:

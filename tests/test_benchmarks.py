@@ -578,3 +578,22 @@ def test_lm_train_tokens_per_second_and_mean_causal_context(monkeypatch):
     assert sum(lengths) == real
     assert row["mean_causal_context"] == pytest.approx(sum(n * (n + 1) / 2 for n in lengths) / real)
     assert row["achieved_flops"] == pytest.approx(row["flops_per_token"] * real / 0.5)
+
+
+def test_peak_memory_is_each_blocks_own_where_linux_lets_the_window_be_reset():
+    """Rows reported the process's peak so far (ru_maxrss never falls): a small configuration measured after a
+    large one carried the large one's peak. Where /proc/self/clear_refs resets it, each block has its own."""
+    import numpy as np
+
+    from benchmarks.common import peak_memory, reset_peak_rss
+
+    if not reset_peak_rss():
+        pytest.skip("this OS cannot reset the peak resident set (rows say peak_rss_scope 'process')")
+    large, small = {}, {}
+    with peak_memory("cpu", large):
+        block = np.ones(50 * 2**20 // 8)  # 50 MiB, touched
+        del block
+    with peak_memory("cpu", small):
+        pass
+    assert large["peak_rss_scope"] == small["peak_rss_scope"] == "block"
+    assert large["peak_rss_mb"] - small["peak_rss_mb"] > 40
