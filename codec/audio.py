@@ -24,15 +24,10 @@ def load_audio(path: str | os.PathLike, sample_rate: int | None = None) -> np.nd
     """Read any file soundfile reads (wav, flac, ogg, mp3, ...) as mono float32 `[T]`.
 
     Channels are averaged; the signal is resampled to `sample_rate` when given. Raises AudioError naming the
-    file for a missing or empty file, non-audio bytes, a broken header, no samples, or NaN/Inf samples.
+    file for a missing, unreadable or empty file, non-audio bytes, a broken header, a WAV cut short, no samples
+    (also after resampling), or NaN/Inf samples.
     """
-    path = Path(path)
-    if not path.exists():
-        raise AudioError(f"{path}: file not found")
-    if path.is_dir():
-        raise AudioError(f"{path}: is a directory, not an audio file")
-    if path.stat().st_size == 0:
-        raise AudioError(f"{path}: empty file (0 bytes)")
+    path = _existing_file(path)
     try:
         data, file_rate = sf.read(str(path), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, EOFError) as e:
@@ -40,9 +35,45 @@ def load_audio(path: str | os.PathLike, sample_rate: int | None = None) -> np.nd
     return _checked_mono(data, file_rate, sample_rate, name=str(path))
 
 
+def _existing_file(path: str | os.PathLike) -> Path:
+    """`path` as a Path once it is known to be a non-empty regular file that is whole where its header tells (a
+    WAV); else AudioError with the reason (an OSError such as a denied folder or a name too long is one too)."""
+    path = Path(path)
+    try:
+        if not path.exists():
+            raise AudioError(f"{path}: file not found")
+        if path.is_dir():
+            raise AudioError(f"{path}: is a directory, not an audio file")
+        size = path.stat().st_size
+        if size == 0:
+            raise AudioError(f"{path}: empty file (0 bytes)")
+        with open(path, "rb") as f:
+            head = f.read(12)
+    except OSError as e:
+        raise AudioError(f"{path}: cannot be read ({e.strerror or e})") from None
+    # libsndfile reads the frames a WAV cut short still holds (a copy or a disk that filled up): its header would
+    # pass half a sentence as the whole. A size of 0 or near 4 GiB is a recorder's placeholder, not a promise.
+    if len(head) == 12 and head[:4] == b"RIFF" and head[8:] == b"WAVE":
+        declared = int.from_bytes(head[4:8], "little") + 8
+        if 8 < declared < 0x7F000000 and declared > size + 1:  # one byte: a writer that left out the pad byte
+            raise AudioError(f"{path}: cut short ({size} bytes; its header says {declared})")
+    return path
+
+
 def to_mono(audio: np.ndarray, file_rate: int, sample_rate: int | None = None, name: str = "audio") -> np.ndarray:
-    """Array version of `load_audio`'s checks: `[T]` or `[T, C]` samples -> mono float32 `[T]` at `sample_rate`."""
-    audio = np.asarray(audio, dtype=np.float32)
+    """Array version of `load_audio`'s checks: `[T]` or `[T, C]` samples -> mono float32 `[T]` at `sample_rate`.
+
+    Integer PCM (scipy.io.wavfile's int16, int32, uint8) is scaled to [-1, 1) as soundfile reads it."""
+    audio = np.asarray(audio)
+    if audio.dtype.kind in "iu":
+        info = np.iinfo(audio.dtype)
+        if audio.dtype.kind == "u" and audio.dtype != np.uint8:  # WAV's only unsigned format is 8-bit
+            raise AudioError(f"{name}: {audio.dtype} samples: expected float, signed integer or uint8 PCM")
+        offset = 128 if audio.dtype == np.uint8 else 0
+        audio = (audio.astype(np.float64) - offset) / (-info.min if offset == 0 else 128)
+    elif audio.dtype.kind != "f":
+        raise AudioError(f"{name}: {audio.dtype} samples: expected float or integer PCM")
+    audio = audio.astype(np.float32)
     if audio.ndim == 1:
         audio = audio[:, None]
     if audio.ndim != 2:
@@ -62,6 +93,8 @@ def _checked_mono(data: np.ndarray, file_rate: int, sample_rate: int | None, nam
     mono = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
     if sample_rate is not None and file_rate != sample_rate:
         mono = resample(mono, file_rate, sample_rate)
+        if mono.shape[0] == 0:  # a click of a sample or two at 48 kHz is nothing at 16 kHz
+            raise AudioError(f"{name}: {data.shape[0]} sample(s) at {file_rate} Hz leave none at {sample_rate} Hz")
     return np.ascontiguousarray(mono, dtype=np.float32)
 
 
@@ -89,11 +122,7 @@ def save_wav(path: str | os.PathLike, audio: np.ndarray | torch.Tensor, sample_r
 
 def audio_info(path: str | os.PathLike) -> tuple[int, int]:
     """(frames, sample_rate) from the header alone; AudioError if the header cannot be read."""
-    path = Path(path)
-    if not path.exists():
-        raise AudioError(f"{path}: file not found")
-    if path.stat().st_size == 0:
-        raise AudioError(f"{path}: empty file (0 bytes)")
+    path = _existing_file(path)
     try:
         info = sf.info(str(path))
     except (sf.LibsndfileError, RuntimeError) as e:

@@ -25,6 +25,23 @@ class ConfigError(ValueError):
     """A codec configuration that cannot be built or read."""
 
 
+def _is_kind(value, kind: str) -> bool:
+    """Whether `value` is of a CodecConfig field's annotated kind (one part of its annotation string)."""
+    if kind == "None":
+        return value is None
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "float":  # an int is a float's value (JSON writes 5.0 as 5 in some tools)
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "str":
+        return isinstance(value, str)
+    if kind == "tuple[int, ...]":  # a list from JSON
+        return isinstance(value, (tuple, list)) and all(_is_kind(v, "int") for v in value)
+    raise TypeError(f"CodecConfig: no check for the annotation {kind!r}")  # a new field's kind: add it above
+
+
 def fsq_levels_for(codebook_size: int) -> tuple[int, ...]:
     """FSQ levels whose product is `codebook_size` (a power of two): 4s as XCodec2, one 8 for odd exponents.
 
@@ -89,6 +106,10 @@ class CodecConfig:
     mrd_channels: int = 32
 
     def __post_init__(self):
+        for field in dataclasses.fields(self):  # a config.json edited by hand or by a tool that writes 64.0 for 64
+            value = getattr(self, field.name)
+            if not any(_is_kind(value, kind) for kind in field.type.split(" | ")):
+                raise ConfigError(f"{field.name} {value!r}: expected {field.type}, not {type(value).__name__}")
         # tuples survive JSON as lists; normalise so that from_pretrained restores an equal config
         object.__setattr__(self, "strides", tuple(self.strides))
         object.__setattr__(self, "mpd_channels", tuple(self.mpd_channels))

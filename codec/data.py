@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -69,11 +70,16 @@ def read_manifest(path: str | os.PathLike, verify_audio: bool = True) -> Manifes
         raise FileNotFoundError(f"manifest {path}: file not found")
     base = path.parent
     utterances, skipped, first_line = [], [], {}
-    with open(path, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, 1):
+    with open(path, "rb") as f:  # bytes: one line in another encoding is skipped, not the whole manifest lost
+        for line_no, raw in enumerate(f, 1):
+            where = f"{path.name}:{line_no}"
+            try:
+                line = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")  # -sig: a BOM (Notepad) opens line 1
+            except UnicodeDecodeError as e:
+                skipped.append((where, f"not UTF-8 text (byte {raw[e.start]:#04x} at column {e.start + 1})"))
+                continue
             if not line.strip():
                 continue
-            where = f"{path.name}:{line_no}"
             try:
                 entry = json.loads(line)
             except json.JSONDecodeError as e:
@@ -96,8 +102,11 @@ def read_manifest(path: str | os.PathLike, verify_audio: bool = True) -> Manifes
             if not verify_audio:  # the header is not read: the manifest's own figures are used, so they must parse
                 try:
                     duration, rate = float(duration or 0.0), int(rate or 0)
-                except (TypeError, ValueError):
-                    skipped.append((uid, f"'duration' {duration!r} or 'sample_rate' {rate!r} is not a number"))
+                    if not (math.isfinite(duration) and duration >= 0 and rate >= 0):
+                        raise ValueError
+                except (TypeError, ValueError, OverflowError):
+                    skipped.append((uid, f"'duration' {duration!r} or 'sample_rate' {rate!r} is not a number "
+                                         f"of seconds or Hz"))
                     continue
             if verify_audio:
                 try:
@@ -106,9 +115,16 @@ def read_manifest(path: str | os.PathLike, verify_audio: bool = True) -> Manifes
                 except AudioError as e:
                     skipped.append((uid, str(e)))
                     continue
-            elif not audio.exists():
-                skipped.append((uid, f"{audio}: file not found"))
-                continue
+            else:
+                try:
+                    found = audio.exists()
+                except OSError as e:  # a name too long, a folder this user may not enter
+                    found, e_text = False, f"cannot be read ({e.strerror or e})"
+                else:
+                    e_text = "file not found"
+                if not found:
+                    skipped.append((uid, f"{audio}: {e_text}"))
+                    continue
             text = entry.get("text") or ""
             utterances.append(Utterance(uid, str(audio), str(text), str(entry.get("speaker") or "unknown"),
                                         float(duration or 0.0), int(rate or 0)))
@@ -181,7 +197,10 @@ def write_manifest(path: str | os.PathLike, utterances: list[Utterance]) -> None
     lines = []
     for u in utterances:
         row = asdict(u)
-        row["audio"] = os.path.relpath(u.audio, path.parent)
+        # from the real folders: the kernel resolves ".." past a symlinked folder from where the link points, so a
+        # path relative to the link's spelling would lead elsewhere once read back
+        audio = Path(os.path.realpath(Path(u.audio).parent)) / Path(u.audio).name
+        row["audio"] = os.path.relpath(audio, os.path.realpath(path.parent))
         lines.append(json.dumps({k: row[k] for k in MANIFEST_FIELDS}, ensure_ascii=False) + "\n")
     text = "".join(lines)
     if path.is_file() and path.read_text(encoding="utf-8") == text:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,8 +133,17 @@ class Codec(nn.Module):
             raise ValueError(f"encode expects float audio [B, T], got {tuple(wav.shape)} {wav.dtype}")
         if wav.shape[0] == 0:
             raise ValueError(f"wav is an empty batch {tuple(wav.shape)}: give at least one item")
+        if sample_rate is not None:
+            try:  # soxr would take 22050.5 Hz as given, and a string fails deep inside it
+                sample_rate = operator.index(sample_rate)
+            except TypeError:
+                raise ValueError(f"sample_rate {sample_rate!r}: must be a whole number of Hz") from None
+            if sample_rate < 1:
+                raise ValueError(f"sample_rate {sample_rate}: must be at least 1 Hz")
         if lengths is None:
             lengths = torch.full((wav.shape[0],), wav.shape[-1], dtype=torch.long)
+        if torch.as_tensor(lengths).is_floating_point():  # a cast to long would cut 1599.7 to 1599 without a word
+            raise ValueError(f"lengths of {torch.as_tensor(lengths).dtype}: must be whole sample counts (integers)")
         lengths = torch.as_tensor(lengths, dtype=torch.long).cpu().reshape(-1)  # an int for a single item too
         if lengths.shape != (wav.shape[0],) or bool((lengths > wav.shape[-1]).any()) or bool((lengths < 0).any()):
             raise ValueError(f"lengths {lengths.tolist()} do not fit audio of shape {tuple(wav.shape)}")

@@ -16,7 +16,7 @@ from codec.audio import save_wav
 
 def read_lines(path: Path) -> list[tuple[int, str]]:
     """The non-empty lines of a text file as (line number, stripped text)."""
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8-sig")  # -sig: a BOM (Notepad) is not text
     return [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
 
 

@@ -75,7 +75,7 @@ def librispeech_manifest(root: Path, subset: str, out_dir: Path) -> tuple[list[U
             continue
         speaker = trans.parent.parent.name
         try:
-            lines = trans.read_text(encoding="utf-8").splitlines()
+            lines = trans.read_text(encoding="utf-8-sig").splitlines()  # -sig: a BOM (Notepad) is not part of the first id
         except (OSError, UnicodeDecodeError) as e:
             skipped.append((trans.name, f"{trans}: transcript unreadable ({e}); its chapter is left out"))
             continue
@@ -357,7 +357,7 @@ def text_lines(path: Path) -> list[str]:
     from lm.normalize import normalize_text
 
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise CorpusError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError) as e:
@@ -386,7 +386,7 @@ def _sentences_of(paths: list[Path]) -> list[str]:
             sentences += text_lines(path)
             continue
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            lines = path.read_text(encoding="utf-8-sig").splitlines()
         except (OSError, UnicodeDecodeError) as e:
             raise CorpusError(f"{path}: cannot read it ({e})") from None
         found = []

@@ -64,6 +64,8 @@ def bad_files(tmp_path):
     good = tmp_path / "good.wav"
     sf.write(good, tone(440, 16000), 16000)
     (tmp_path / "truncated.wav").write_bytes(good.read_bytes()[:30])  # cut inside the header
+    # cut in its data (a copy or a disk that filled up): libsndfile reads the 0.1 s left as if it were all
+    (tmp_path / "cut.wav").write_bytes(good.read_bytes()[:44 + 3200])
     sf.write(tmp_path / "nosamples.wav", np.zeros(0, np.float32), 16000)
     nan = tone(440, 16000)
     nan[100] = np.nan
@@ -75,7 +77,9 @@ def bad_files(tmp_path):
         "missing.wav": "not found",
         "empty.wav": "empty file",
         "text.wav": "not a readable audio file",
-        "truncated.wav": "not a readable audio file",
+        "truncated.wav": "cut short (30 bytes; its header says 16044)",
+        "cut.wav": "cut short (3244 bytes; its header says 16044)",
+        "é" * 200 + ".wav": "cannot be read (File name too long)",  # an OSError, not a crash mid-corpus
         "nosamples.wav": "no samples",
         "nan.wav": "NaN or Inf",
         "inf.wav": "NaN or Inf",
@@ -87,6 +91,22 @@ def test_bad_inputs_raise_audio_error_naming_file_and_reason(tmp_path):
         with pytest.raises(AudioError) as err:
             load_audio(tmp_path / name, 16000)
         assert name in str(err.value) and reason in str(err.value), str(err.value)
+
+
+def test_integer_pcm_is_scaled_as_soundfile_reads_it_and_a_click_that_resamples_to_nothing_is_refused(tmp_path):
+    """to_mono took scipy's int16 samples as floats 32768 times too loud (Codec.encode refuses int16 and points to
+    to_mono); a sample or two at 48 kHz resampled to an empty array, which load_audio returned as audio."""
+    from codec.audio import to_mono
+
+    sf.write(tmp_path / "pcm.wav", tone(440, 16000), 16000, subtype="PCM_16")
+    as_int = sf.read(tmp_path / "pcm.wav", dtype="int16")[0]
+    assert np.array_equal(to_mono(as_int, 16000), load_audio(tmp_path / "pcm.wav"))
+    assert to_mono(np.array([0, 128, 255], np.uint8), 16000).tolist() == [-1.0, 0.0, 127 / 128]
+    with pytest.raises(AudioError, match="uint16 samples"):
+        to_mono(np.zeros(10, np.uint16), 16000)
+    sf.write(tmp_path / "click.wav", np.array([0.5], np.float32), 48000)
+    with pytest.raises(AudioError, match="click.wav: 1 sample\\(s\\) at 48000 Hz leave none at 16000 Hz"):
+        load_audio(tmp_path / "click.wav", 16000)
 
 
 def test_directory_is_not_audio(tmp_path):

@@ -777,6 +777,36 @@ def test_a_config_json_that_is_not_an_object_is_a_load_error_naming_the_file(cod
             Codec.from_pretrained(folder)
 
 
+def test_config_values_of_the_wrong_kind_are_a_load_error_naming_the_field(codec, tmp_path):
+    """A config.json rewritten by a tool that stores numbers as floats (64.0) or strings failed deep inside torch
+    (TypeError from torch.empty), or loaded and failed later (a float sample rate in save_wav)."""
+    cases = [("encoder_dim", 64.0, "encoder_dim 64.0: expected int, not float"),
+             ("sample_rate", "16000", "sample_rate '16000': expected int, not str"),
+             ("sg", 1, "sg 1: expected bool, not int"),
+             ("strides", [2, 4.0], "strides [2, 4.0]: expected tuple[int, ...], not list"),
+             ("sg_weight", "5", "sg_weight '5': expected float | None, not str")]
+    for field, value, message in cases:
+        folder = codec.save_pretrained(tmp_path / "c")
+        config = json.loads((folder / "config.json").read_text())
+        (folder / "config.json").write_text(json.dumps({**config, field: value}))
+        with pytest.raises(CodecLoadError) as err:
+            Codec.from_pretrained(folder)
+        assert str(err.value) == f"{folder / 'config.json'}: {message}"
+    assert make_codec(sg_weight=5).config.sg_weight == 5  # an int where a float is asked: the same value
+
+
+def test_a_sample_rate_or_lengths_that_are_not_whole_numbers_are_refused(codec):
+    """soxr resampled from 22050.5 Hz as given, and float lengths were cut to whole samples without a word."""
+    wav = torch.zeros(1, 3200)
+    with pytest.raises(ValueError, match="sample_rate 22050.5: must be a whole number of Hz"):
+        codec.encode(wav, sample_rate=22050.5)
+    with pytest.raises(ValueError, match="sample_rate 0: must be at least 1 Hz"):
+        codec.encode(wav, sample_rate=0)
+    with pytest.raises(ValueError, match=r"lengths of torch.float32: must be whole sample counts"):
+        codec.encode(wav, [1599.7])
+    assert codec.encode(wav, sample_rate=np.int64(16000))[0].shape == (1, 10)
+
+
 def test_export_of_a_checkpoint_that_does_not_fit_its_config_says_so(tmp_path):
     from safetensors.torch import save_model
 

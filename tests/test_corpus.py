@@ -396,6 +396,17 @@ def test_librispeech_tab_after_the_id_and_a_repeated_line(tmp_path):
     assert [uid for uid, _ in skipped] == ["84-121123-0001"] and "a second line" in skipped[0][1]
 
 
+def test_librispeech_transcript_opening_with_a_bom(tmp_path):
+    """A transcript saved with a BOM (Notepad) made its first id '\\ufeff84-121123-0000': that utterance was lost,
+    counted twice (file not found, and its flac untranscribed)."""
+    make_librispeech(tmp_path)
+    chapter = tmp_path / "LibriSpeech/dev-clean/84/121123"
+    (chapter / "84-121123.trans.txt").write_text("84-121123-0000 SOME WORDS\n84-121123-0001 MORE WORDS\n",
+                                                 encoding="utf-8-sig")
+    utterances, skipped = corpus.librispeech_manifest(tmp_path, "dev-clean", tmp_path)
+    assert [u.id for u in utterances] == ["174-50561-0000", "84-121123-0000", "84-121123-0001"] and skipped == []
+
+
 def test_synth_splits_and_voices_are_drawn_by_the_seed(tmp_path, monkeypatch):
     from codec.audio import save_wav
 

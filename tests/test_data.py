@@ -94,6 +94,47 @@ def test_manifest_entries_of_the_wrong_type_are_skipped_not_fatal(tmp_path, veri
         assert [u.id for u in m] == ["u0", "u1", "u2"] and "'duration' 'n/a'" in reasons["duration"]
 
 
+def test_a_line_not_in_utf8_a_bom_and_a_path_the_os_refuses_cost_only_their_own_entries(tmp_path):
+    """One latin-1 line stopped the whole read (UnicodeDecodeError, naming neither file nor line), a BOM made line 1
+    invalid JSON, and a path the OS refuses (a name too long) raised OSError out of the read."""
+    path = make_corpus(tmp_path)
+    rows = path.read_text().splitlines()
+    latin = json.dumps({"id": "café", "audio": "wavs/u0.wav"}, ensure_ascii=False).encode("latin-1")
+    too_long = json.dumps({"id": "long", "audio": "é" * 200 + ".wav"})
+    path.write_bytes(("\ufeff" + rows[0] + "\n").encode() + latin + b"\n" + "\n".join(rows[1:] + [too_long]).encode() + b"\n")
+    for verify_audio in (True, False):
+        m = read_manifest(path, verify_audio=verify_audio)
+        assert [u.id for u in m] == ["u0", "u1", "u2"]
+        reasons = dict(m.skipped)
+        assert reasons[f"{path.name}:2"] == "not UTF-8 text (byte 0xe9 at column 12)"
+        assert reasons["long"].endswith(".wav: cannot be read (File name too long)")
+
+
+def test_durations_that_are_not_a_length_are_skipped_unread(tmp_path):
+    """Unread headers (verify_audio=False) take the manifest's figures: 1e999 raised OverflowError out of the read,
+    and a NaN or negative duration passed every length limit."""
+    path = make_corpus(tmp_path)
+    with open(path, "a") as f:
+        for uid, duration, rate in (("inf", 1.0, 1e999), ("nan", float("nan"), 16000), ("neg", -1.0, 16000)):
+            f.write(json.dumps({"id": uid, "audio": "wavs/u0.wav", "duration": duration, "sample_rate": rate}) + "\n")
+    m = read_manifest(path, verify_audio=False)
+    assert [u.id for u in m] == ["u0", "u1", "u2"]
+    assert sorted(uid for uid, _ in m.skipped) == ["inf", "nan", "neg"]
+    assert all("is not a number of seconds or Hz" in reason for _, reason in m.skipped)
+
+
+def test_a_manifest_written_into_a_symlinked_folder_reads_back(tmp_path):
+    """Paths were made relative to the link's spelling; the kernel resolves '..' from where the link points, so
+    every entry read back as 'file not found'."""
+    path = make_corpus(tmp_path / "corpus")
+    (tmp_path / "disk" / "vol1" / "data").mkdir(parents=True)  # deeper than the link: ".." leads elsewhere
+    (tmp_path / "exp").mkdir()
+    (tmp_path / "exp" / "data").symlink_to(tmp_path / "disk" / "vol1" / "data")
+    write_manifest(tmp_path / "exp" / "data" / "m.jsonl", list(read_manifest(path)))
+    m = read_manifest(tmp_path / "exp" / "data" / "m.jsonl")
+    assert [u.id for u in m] == ["u0", "u1", "u2"] and m.skipped == []
+
+
 def test_missing_manifest_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothere.jsonl"):
         read_manifest(tmp_path / "nothere.jsonl")

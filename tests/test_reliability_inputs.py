@@ -41,7 +41,8 @@ EXPECTED = {
     "good-1": "ok", "good-2": "ok", "good-3": "ok",
     "stereo": "ok",  # downmixed
     "rate-8k": "ok", "rate-48k": "ok",  # resampled
-    "truncated-wav": "ok",  # the samples before the cut are read
+    # a WAV cut short: libsndfile reads the samples before the cut as if they were all, beside the whole transcript
+    "truncated-wav": "cut short (9000 bytes; its header says",
     "empty-text": "ok", "non-ascii-text": "ok",  # the codec needs no text
     "missing-file": "file not found",
     "empty-file": "empty file (0 bytes)",
@@ -55,7 +56,7 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def broken_corpus(debug_recipe, tmp_path_factory) -> Path:
-    """A manifest with 3 good utterances, 6 odd-but-usable ones and 7 broken ones (plus 2 malformed lines)."""
+    """A manifest with 3 good utterances, 5 odd-but-usable ones and 8 broken ones (plus 2 malformed lines)."""
     root = tmp_path_factory.mktemp("broken-corpus")
     src = [json.loads(line) for line in (debug_recipe / "data" / "train.jsonl").read_text().splitlines()]
     good = [dict(u, audio=str((debug_recipe / "data" / u["audio"]).resolve())) for u in src[:3]]
@@ -111,7 +112,7 @@ def test_codec_training_on_a_broken_corpus(broken_corpus, tmp_path, capsys):
     summary = err[err.index("training entries skipped:"):]
     for line in ("broken.jsonl:17: not valid JSON", "broken.jsonl:18: entry has no 'audio' field"):
         assert line in summary
-    for uid in ("missing-file", "empty-file", "zero-samples", "not-audio"):  # found from their headers
+    for uid in ("missing-file", "empty-file", "zero-samples", "not-audio", "truncated-wav"):  # found from their headers
         assert summary.count(f"  {uid}: ") == 1 and EXPECTED[uid] in summary
     # the ones that only fail when decoded are listed only if training drew them, but never twice
     for uid in ("truncated-flac", "nan-samples"):
@@ -132,7 +133,7 @@ def test_token_extraction_on_a_broken_corpus(broken_corpus, debug_recipe, tmp_pa
     assert sorted(e.id for e in TokenStore(out).entries) == good
     skipped = [(s["id"], s["reason"]) for s in header["skipped"]]
     _listed_once(skipped, {k: v for k, v in EXPECTED.items() if v != "ok"})
-    assert len(skipped) == 7 + 2  # the 7 broken entries and the 2 malformed lines, nothing else
+    assert len(skipped) == 8 + 2  # the 8 broken entries and the 2 malformed lines, nothing else
 
 
 def test_evaluation_on_a_broken_corpus(broken_corpus, debug_recipe, tmp_path):
@@ -148,7 +149,7 @@ def test_evaluation_on_a_broken_corpus(broken_corpus, debug_recipe, tmp_path):
     assert codec["n_utterances"] == len(good) and np.isfinite(codec["stoi"]["mean"])
     _listed_once([(s["id"], s["reason"]) for s in results["skipped"]], {k: v for k, v in EXPECTED.items() if v != "ok"})
     report = (out / "report.md").read_text()
-    assert "## Skipped entries (9)" in report and report.count("`ten-minutes`") == 1
+    assert "## Skipped entries (10)" in report and report.count("`ten-minutes`") == 1
 
 
 # ---------------------------------------------------------------------------------------------------------------
