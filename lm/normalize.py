@@ -4,7 +4,8 @@ normalize_text("Dr. Smith paid $3.50 for 2 apples & 1st-class tea!") ->
 "doctor smith paid three dollars fifty cents for two apples and first class tea"
 
 Lower case, numbers/currency/percent/ordinals/times of day spelled out (a lone whole number between 1000 and 3000
-as a year, 1990s as decades), common abbreviations expanded, accents folded to ASCII,
+as a year, 1990s as decades, $5 million as "five million dollars", 1½ as "one and one half", 10² as "ten squared"),
+common abbreviations expanded, accents folded to ASCII (ß, æ, ø, ł and their like spelled ss, ae, o, l),
 punctuation removed except word-internal apostrophes, whitespace collapsed. Characters it cannot represent in
 plain English letters are dropped (`normalize_text(..., report=list)` collects them for a warning).
 """
@@ -113,10 +114,16 @@ def _number(match: re.Match) -> str:
 
 
 def _currency(match: re.Match) -> str:
-    one, many, sub_one, sub_many = _CURRENCY[match.group(1)]
-    whole, _, frac = match.group(2).partition(".")
+    return _currency_parts(match.group(1), match.group(2), match.group(3))
+
+
+def _currency_parts(symbol: str, amount: str, scale: str | None) -> str:
+    one, many, sub_one, sub_many = _CURRENCY[symbol]
+    if scale:  # $2.5 billion: two point five billion dollars
+        return f" {_spell_number(amount)} {scale.strip().lower()} {many} "
+    whole, _, frac = amount.partition(".")
     if len(frac) > 2:  # not cents: $3.999 is three point nine nine nine dollars
-        return f" {_spell_number(match.group(2))} {many} "
+        return f" {_spell_number(amount)} {many} "
     out = f"{_spell_number(whole)} {one if whole.replace(',', '') == '1' else many}"
     cents = int((frac + "0")[:2]) if frac else 0
     if cents:
@@ -125,6 +132,21 @@ def _currency(match: re.Match) -> str:
 
 
 _FRACTION_NAMES = {2: ("half", "halves"), 4: ("quarter", "quarters")}
+_ROUND_PLURALS = {"10": "tens", "100": "hundreds", "1000": "thousands"}
+_TRANSLITERATION = str.maketrans({"ß": "ss", "\u1e9e": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o",
+                                  "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th",
+                                  "Þ": "TH", "ı": "i"})
+_SUPERSCRIPT_DIGITS = str.maketrans("\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079", "0123456789")
+
+
+def _superscript(match: re.Match) -> str:
+    """m² -> m squared, 10³ -> 10 cubed, 2¹⁰ -> 2 to the power of 10; after a word, any other run is a footnote
+    mark (Smith¹), dropped. (NFKC would make them digits of the number before: 10² -> 102.)"""
+    digits = match.group(0).translate(_SUPERSCRIPT_DIGITS)
+    before = match.string[match.start() - 1] if match.start() else " "
+    if digits in ("2", "3") and before.isalnum():
+        return " squared " if digits == "2" else " cubed "
+    return f" to the power of {digits} " if before.isdigit() else " "
 
 
 def _fraction(match: re.Match) -> str:
@@ -151,14 +173,24 @@ def normalize_text(text: str, report: list[str] | None = None) -> str:
     """Normalize for TTS and ASR scoring (see module doc); `report` receives characters that were dropped."""
     if not isinstance(text, str):
         raise TypeError(f"normalize_text expects a str, got {type(text).__name__}")
+    # before NFKC, which makes 1½ "11⁄2" (eleven halves), 10² "102" and the acute of don´t a combining accent
+    text = re.sub(r"(\d)\s?([\u00bc-\u00be\u2150-\u215e])", r"\1 and \2", text)  # 1½: one and one half
+    text = re.sub(r"[\u00b2\u00b3\u00b9\u2070\u2074-\u2079]+", _superscript, text)
+    text = re.sub(r"(?<=[^\W\d_])[\u00b4`\u2032](?=[^\W\d_])", "'", text)  # don´t, don`t, don′t
     text = unicodedata.normalize("NFKC", text)
     # curly quotes and U+02BC (the modifier-letter apostrophe of donʼt) are apostrophes
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u02bc", "'")
     # U+2212, the typographic minus (−5 °C): NFKC keeps it, and the sign would be dropped with the non-ASCII
     text = text.replace("\u2212", "-")
+    text = re.sub(r"([$£€])-(?=\.?\d)", r"-\1", text)  # $-5 is -$5: the sign first, for the amount to keep its symbol
     text = re.sub(r"(?<![\w.])-(?=[$£€]?\.?\d)", " minus ", text)  # -5, not the dash of 1-2 or 1st-class
     # a number may start at its decimal point (.5, $.99), unless the point ends a word or number (v1.2.3)
-    text = re.sub(r"([$£€])\s?(\d[\d,]*(?:\.\d+)?|\.\d+)", _currency, text)
+    # (never ending at a comma: in "$5,000, and" that comma is punctuation; a scale word after it: $5 million)
+    text = re.sub(r"([$£€])\s?(\d(?:[\d,]*\d)?(?:\.\d+)?|\.\d+)(\s+(?:thousand|million|billion|trillion)\b)?",
+                  _currency, text, flags=re.I)
+    # the symbol after the amount (5€, 100 $), where nothing follows that reads as another amount
+    text = re.sub(r"(?<![\w.,])(\d(?:[\d,]*\d)?(?:\.\d+)?)\s?([$£€])(?![\w$£€])",
+                  lambda m: _currency_parts(m.group(2), m.group(1), None), text)
     # h:mm, not a ratio (2:1) nor one part of 12:05:30; its digits alone read "twelve zero five"
     text = re.sub(r"(?<![\d:.])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])(?=(\s*[ap]\.?m\b)?)", _clock, text, flags=re.I)
     # NFKC makes ½ 1⁄2; other slashes between numbers (24/7, dates) are read as the numbers alone
@@ -167,12 +199,18 @@ def normalize_text(text: str, report: list[str] | None = None) -> str:
     # with its thousands commas: from "1,000th" the digits alone would read "one zeroth"
     text = re.sub(r"\b(\d{1,3}(?:,\d{3})+|\d+)(st|nd|rd|th)\b", _ordinal_token, text, flags=re.I)
     text = re.sub(r"(?<![\w.,])'?(1[1-9]\d0|20\d0|[2-9]0)'?s\b", _decade, text)  # before the plain numbers
+    text = re.sub(r"(?<![\w.,])(10|100|1000)s\b", lambda m: f" {_ROUND_PLURALS[m.group(1)]} ", text)  # 1000s of people
+    text = re.sub(r"(?<=\d)\s?ms\b\.?", " milliseconds ", text)  # after a number, not Ms. ("five miss")
     text = re.sub(r"\d[\d,]*(?:\.\d+)?|(?<![\w.])\.\d+", _number, text)
     text = re.sub(r"\b([A-Za-z]+)\.", lambda m: _ABBREVIATIONS.get(m.group(1).lower(), m.group(1)) + " ", text)
+    # without the period too (British usage): Mr and Mrs always, Dr, Ms and Prof where a capitalised name follows
+    # (Baker Dr is a drive)
+    text = re.sub(r"\b(?:(Mrs?)|(Ms|Dr|Prof)(?=\s+[A-Z]))\b", lambda m: _ABBREVIATIONS[m.group(0).lower()], text)
     for sym, word in _SYMBOLS.items():
         text = text.replace(sym, word)
-    # Fold accents (café -> cafe); what is still not ASCII has no English spelling here: drop it.
-    folded = unicodedata.normalize("NFKD", text)
+    # Fold accents (café -> cafe); letters without a decomposition take their usual ASCII spelling (Straße ->
+    # strasse, Łódź -> lodz); what is still not ASCII has no English spelling here: drop it.
+    folded = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATION))
     kept = []
     for ch in folded:
         if unicodedata.combining(ch):

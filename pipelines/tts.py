@@ -42,6 +42,7 @@ from codec import Codec
 from codec.checkpoint import atomic_directory, read_versioned_json, refuse_unknown_keys
 from lm.generate import SamplingConfig, generate_codes
 from lm.model import SpeechLM
+from lm.normalize import normalize_text
 from lm.tokens import file_sha256
 
 log = logging.getLogger("pipelines.tts")
@@ -49,7 +50,7 @@ log = logging.getLogger("pipelines.tts")
 PIPELINE_FORMAT_VERSION = 1
 PIPELINE_FILE = "pipeline.json"
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default_model"
-MAX_SENTENCE_WORDS = 40  # longer sentences are cut at commas, then every 40 words: the LM was trained on sentences
+MAX_SENTENCE_WORDS = 40  # longer sentences (in spoken words) are cut at commas, then every 40: the LM was trained on sentences
 GENERATION_BATCH = 16  # sentences generated together (bounds memory for very long inputs)
 MAX_TEXT_CHARACTERS = 20_000  # per call, all texts together: the audio of one call is held in memory
 
@@ -98,14 +99,23 @@ def split_sentences(text: str) -> list[str]:
         sentences += in_line
     pieces = []
     for sentence in sentences:
-        words = sentence.split()
-        if len(words) <= MAX_SENTENCE_WORDS:
+        if _spoken_words(sentence) <= MAX_SENTENCE_WORDS:
             pieces.append(sentence)
             continue
         for clause in re.split(r"(?<=,)\s+", sentence):
-            clause_words = clause.split()
-            pieces += [" ".join(clause_words[i : i + MAX_SENTENCE_WORDS]) for i in range(0, len(clause_words), MAX_SENTENCE_WORDS)]
+            chunk: list[str] = []
+            for word in clause.split():
+                if chunk and _spoken_words(" ".join(chunk + [word])) > MAX_SENTENCE_WORDS:
+                    pieces.append(" ".join(chunk))
+                    chunk = []
+                chunk.append(word)
+            pieces.append(" ".join(chunk))
     return [p.strip() for p in pieces if p.strip()]
+
+
+def _spoken_words(text: str) -> int:
+    """Words as spoken, not as written: "$1,234,567.89" is one written word and thirteen spoken ones."""
+    return len(normalize_text(text).split())
 
 
 def _pause_seconds(value) -> float:

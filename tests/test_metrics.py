@@ -426,6 +426,28 @@ def test_normalizer_reads_cents_singulars_and_tens_ordinals(text, spoken):
     assert normalize_text(text) == spoken
 
 
+@pytest.mark.parametrize("text,spoken", [
+    # a comma after an amount read its thousands digit by digit ("five zero zero zero dollars")
+    ("It cost $5,000, and more", "it cost five thousand dollars and more"),
+    ("£2,500, or so", "two thousand five hundred pounds or so"),
+    # a scale word after the amount ("five dollars million", "two dollars fifty cents billion")
+    ("$5 million and $2.5 billion", "five million dollars and two point five billion dollars"),
+    ("$-5, 5€ and 100$", "minus five dollars five euros and one hundred dollars"),
+    # mixed fractions and superscripts: NFKC made 1½ "11⁄2" and 10² "102"
+    ("Bake for 1½ hours, 2¾ cups", "bake for one and one half hours two and three quarters cups"),
+    ("10² m, 5 km², 2¹⁰ and Smith¹", "ten squared m five km squared two to the power of ten and smith"),
+    # letters without a decomposition were dropped, splitting the word
+    ("Straße, Łódź, æther, Øre", "strasse lodz aether ore"),
+    ("don´t, don`t, don′t", "don't don't don't"),
+    ("1000s of people, 100s and 10s", "thousands of people hundreds and tens"),
+    ("5 ms. and 10ms, Ms. Smith", "five milliseconds and ten milliseconds miss smith"),
+    ("Mr Smith, Mrs Jones, Dr Who on Baker Dr", "mister smith missus jones doctor who on baker dr"),
+])
+def test_normalizer_reads_amounts_fractions_powers_and_letters_as_spoken(text, spoken):
+    """Found by a randomized round against a hand-written speller (2026-12-07); each read wrongly before."""
+    assert normalize_text(text) == spoken
+
+
 def test_voicing_error_counts_frames_voiced_in_either_signal_alone():
     """Voiced in the degraded signal where the reference is silent counts as much as the reverse."""
     from pipelines.metrics import pitch_scores

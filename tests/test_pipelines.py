@@ -12,6 +12,7 @@ import torch
 import pipelines
 from codec import Codec
 from lm.identity import CodecMismatchError
+from lm.normalize import normalize_text
 from pipelines.tts import PipelineLoadError, TTSPipeline, split_sentences
 
 
@@ -63,6 +64,9 @@ def test_long_text_is_split_into_sentences_joined_with_pauses(pipeline):
     assert split_sentences("First one. Second one! Third?\nFourth") == ["First one.", "Second one!", "Third?", "Fourth"]
     long = " ".join(["word"] * 100)
     assert [len(p.split()) for p in split_sentences(long)] == [40, 40, 20]
+    # counted as spoken: 6 written words of 34 spoken ones, six times (36 written words: one sentence before)
+    amounts = " ".join(["from $1,234,567.89 to $2,345,678.90 in 2020"] * 6)
+    assert [len(normalize_text(p).split()) for p in split_sentences(amounts)] == [35, 34, 34, 34, 34, 33]
     two = pipeline("First one. Second one.", seed=0)["audio"]
     parts = [pipeline(t, seed=0)["audio"] for t in ("First one.", "Second one.")]
     assert len(two) == len(parts[0]) + len(parts[1]) + int(pipeline.pause_seconds * 16000)
