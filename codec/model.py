@@ -269,6 +269,9 @@ class Codec(nn.Module):
         if not directory.is_dir():
             raise CodecLoadError(f"{directory}: codec directory not found")
         config_path, weights_path = directory / CONFIG_FILE, directory / WEIGHTS_FILE
+        if not config_path.is_file() and (directory / "trainer_state.json").is_file():
+            raise CodecLoadError(f"{directory}: a training checkpoint, not a codec folder: export it first "
+                                 f"(python -m codec.export {directory} OUT)")
         if not config_path.is_file():
             raise CodecLoadError(f"{config_path}: missing (a codec directory holds {CONFIG_FILE} and {WEIGHTS_FILE})")
         if not weights_path.is_file():

@@ -100,7 +100,9 @@ class TrainLogger:
             if value is not None and math.isfinite(value):
                 self.writer.add_scalar(name, value, step)
         if show:
-            self.bar.set_postfix({k.split("/")[-1]: f"{scalars[k]:.3g}" for k in show if k in scalars}, refresh=False)
+            # "train/loss" shows as loss, "dev/loss" as dev_loss (cut to its last part, it overwrote the training loss)
+            self.bar.set_postfix({k.removeprefix("train/").replace("/", "_"): f"{scalars[k]:.3g}" for k in show
+                                  if k in scalars}, refresh=False)
 
     def advance(self, n: int = 1) -> None:
         if self.bar is not None:

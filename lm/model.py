@@ -103,6 +103,9 @@ class SpeechLM:
         directory = Path(directory)
         config_path, weights_path = directory / CONFIG_FILE, directory / WEIGHTS_FILE
         hint = f" (is {directory} an LM save_pretrained directory?)"
+        if not config_path.is_file() and (directory / "trainer_state.json").is_file():
+            raise LMLoadError(f"{directory}: a training checkpoint, not an LM folder: export it first "
+                              f"(python -m lm.export {directory} OUT)")
         saved = read_versioned_json(config_path, LM_FORMAT_VERSION, LMLoadError, hint)
         if not weights_path.exists():
             raise LMLoadError(f"{weights_path}: file not found{hint}")
@@ -121,24 +124,30 @@ class SpeechLM:
             "codec": (saved["codec"], {f.name for f in dataclasses.fields(CodecIdentity)})})
         tokenizer = TextTokenizer.load(directory)
         model = build_llama(config, vocab)
-        try:  # the header first: an unreadable file and weights of another shape get different messages
-            with safe_open(str(weights_path), "pt") as f:
-                shapes = {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
-        except (SafetensorError, OSError) as e:
-            raise LMLoadError(f"{weights_path}: unreadable or truncated ({e})") from None
-        expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
-        wrong = sorted(k for k in shapes.keys() & expected.keys() if shapes[k] != expected[k])
-        if wrong:
-            raise LMLoadError(f"{weights_path}: weights do not match {config_path} (wrong shape: "
-                              + ", ".join(f"{k} {shapes[k]} vs {expected[k]}" for k in wrong[:3]) + ")")
-        try:
-            missing, unexpected = load_model(model, str(weights_path), strict=False, device=str(device))
-        except (SafetensorError, OSError, RuntimeError) as e:
-            raise LMLoadError(f"{weights_path}: unreadable or truncated ({e})") from None
-        if missing or unexpected:
-            raise LMLoadError(f"{weights_path}: weights do not match {config_path} "
-                              f"(missing {sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]})")
+        load_weights(model, weights_path, config_path, device)
         lm = cls(model.to(device).eval(), config, vocab, tokenizer, identity)
         if codec is not None:
             lm.check_codec(codec)
         return lm
+
+
+def load_weights(model: torch.nn.Module, weights_path: Path, config_path: Path, device: str | torch.device = "cpu") -> None:
+    """Load a safetensors file into `model` (tied weights included); LMLoadError where it is unreadable or its
+    tensors do not match the model that `config_path` describes."""
+    try:  # the header first: an unreadable file and weights of another shape get different messages
+        with safe_open(str(weights_path), "pt") as f:
+            shapes = {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
+    except (SafetensorError, OSError) as e:
+        raise LMLoadError(f"{weights_path}: unreadable or truncated ({e})") from None
+    expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    wrong = sorted(k for k in shapes.keys() & expected.keys() if shapes[k] != expected[k])
+    if wrong:
+        raise LMLoadError(f"{weights_path}: weights do not match {config_path} (wrong shape: "
+                          + ", ".join(f"{k} {shapes[k]} vs {expected[k]}" for k in wrong[:3]) + ")")
+    try:
+        missing, unexpected = load_model(model, str(weights_path), strict=False, device=str(device))
+    except (SafetensorError, OSError, RuntimeError) as e:
+        raise LMLoadError(f"{weights_path}: unreadable or truncated ({e})") from None
+    if missing or unexpected:
+        raise LMLoadError(f"{weights_path}: weights do not match {config_path} "
+                          f"(missing {sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]})")

@@ -122,8 +122,13 @@ class TrainConfig:
 
     @property
     def lm_config(self) -> LMConfig:
-        config = LMConfig.preset(self.preset)
-        return config if self.row_length is None else dataclasses.replace(config, max_positions=self.row_length)
+        return lm_config_for(self.preset, self.row_length)
+
+
+def lm_config_for(preset: str, row_length: int | None) -> LMConfig:
+    """The LM a run of `preset` trains: the preset's, its context set to --row-length where one was given."""
+    config = LMConfig.preset(preset)
+    return config if row_length is None else dataclasses.replace(config, max_positions=row_length)
 
 
 # Settings a resumed run must share with the checkpoint: they decide which rows each step sees (and `init`, what

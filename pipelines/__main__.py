@@ -67,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"-o {args.out}: the output is 16-bit PCM WAV; give it a .wav name")
     if args.text_file is not None and args.out.exists() and not args.out.is_dir():
         parser.error(f"-o {args.out}: an existing file; --text-file writes one wav per line into a folder")
+    if args.text_file is not None and not args.out.exists() and args.out.suffix.lower() == ".wav":
+        # a folder named like a file is what a user who expects one wav would get
+        parser.error(f"-o {args.out}: a .wav name; --text-file writes one wav per line into a folder: give a folder")
     if args.temperature is not None:  # checked before the model loads; with --text-file every line would be refused
         from lm.generate import SamplingConfig
 

@@ -135,6 +135,9 @@ def test_resumed_run_matches_uninterrupted(synth_corpus, tmp_path, monkeypatch, 
     assert origin["step"] == 6 and Path(origin["run"]).resolve() == out.resolve()
     with pytest.raises(CodecLoadError, match="trainer_state.json: missing"):
         codec_from_checkpoint(out / "final")  # a codec folder is not a training checkpoint
+    with pytest.raises(CodecLoadError, match=r"step_00000006: a training checkpoint, not a codec folder: export it "
+                                             r"first \(python -m codec.export .*step_00000006 OUT\)"):
+        Codec.from_pretrained(out / "checkpoints" / "step_00000006")  # and the reverse: named, with the way out
     with pytest.raises(SystemExit) as err:  # the run folder itself as the export's target: refused, run kept
         export_main([str(out / "checkpoints" / "step_00000006"), str(out)])
     assert err.value.code == 2 and (out / "checkpoints" / "step_00000006").is_dir()
@@ -514,3 +517,17 @@ def test_a_grad_clip_change_on_resume_is_named(tmp_path):
         assert notice is not None and f"resuming under another schedule (grad_clip 1.0 -> {shown})" in notice
     assert codec_train.check_resume_settings(saved, codec_train.parse_args(common + ["--grad-clip", "1"]), 10,
                                              tmp_path) is None
+
+
+def test_the_progress_bar_shows_the_dev_loss_beside_the_training_loss(tmp_path, monkeypatch):
+    """Both cut to "loss", the dev loss of an evaluation step overwrote the training loss on the LM's bar."""
+    from types import SimpleNamespace
+
+    from codec.trainloop import TrainLogger
+
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    logger = TrainLogger(SimpleNamespace(is_main_process=True), tmp_path / "tb", total_steps=2)
+    logger.log(1, {"train/loss": 5.5, "dev/loss": 4.25, "mel": 1.0},
+               show=("train/loss", "dev/loss", "mel"))
+    assert logger.bar.postfix == "loss=5.5, dev_loss=4.25, mel=1"
+    logger.bar.close()

@@ -24,7 +24,7 @@ from codec.trainloop import SIGNAL_FAULT_ENV, StopOnSignal
 from lm.extract import main as extract_main
 from lm.generate import SamplingConfig, generate_codes
 from lm.identity import CodecMismatchError
-from lm.model import SpeechLM
+from lm.model import LMLoadError, SpeechLM
 from lm.text import TextConfig
 from lm.tokens import TokenStore, TokenStoreError, open_tokens, read_header, shard_paths
 import lm.train as lm_train
@@ -662,3 +662,25 @@ def test_a_step_descends_the_mean_loss_over_the_steps_target_tokens(extracted, t
     flat = [torch.cat([g.flatten() for g in grads]) for grads in (recorded, per_token, per_row)]
     torch.testing.assert_close(flat[0], flat[1], rtol=1e-4, atol=1e-7)
     assert not torch.allclose(flat[0], flat[2], rtol=1e-3, atol=1e-6)
+
+
+def test_a_checkpoint_exports_to_the_lm_of_its_step(extracted, tmp_path, capsys):
+    """codec.export had no LM counterpart: a run's checkpoint could not be packaged or evaluated, only final/ and
+    best/. The export of the last checkpoint is final/, row length (512, not the preset's) and tokenizer included."""
+    from lm.export import main as export_main
+
+    train(_config(extracted, tmp_path / "run", steps=3, save_every=3))
+    out = export_main([str(tmp_path / "run" / "checkpoints" / "step_00000003"), str(tmp_path / "at_3")])
+    assert "LM of step 3 of" in capsys.readouterr().out
+    exported, final = SpeechLM.from_pretrained(out), SpeechLM.from_pretrained(tmp_path / "run" / "final")
+    assert exported.config == final.config and exported.config.max_positions == 512
+    assert exported.codec == final.codec and exported.tokenizer.encode("hello") == final.tokenizer.encode("hello")
+    weights = final.model.state_dict()
+    assert all(torch.equal(v, weights[k]) for k, v in exported.model.state_dict().items())
+    with pytest.raises(SystemExit) as err:  # a folder that is not a checkpoint: named, no traceback
+        export_main([str(tmp_path / "run" / "final"), str(tmp_path / "x")])
+    assert err.value.code == 2 and "trainer_state.json: missing (not an lm.train checkpoint folder" in capsys.readouterr().err
+    # given where a model folder is asked for, a checkpoint is named as such, with the way out
+    with pytest.raises(LMLoadError, match=r"step_00000003: a training checkpoint, not an LM folder: export it first "
+                                          r"\(python -m lm.export .*step_00000003 OUT\)"):
+        SpeechLM.from_pretrained(tmp_path / "run" / "checkpoints" / "step_00000003")

@@ -239,6 +239,10 @@ def test_cli_refuses_an_output_of_the_wrong_kind_before_loading_the_model(tmp_pa
     with pytest.raises(SystemExit) as err:
         main(["--text-file", str(tmp_path / "lines.txt"), "-o", str(tmp_path / "taken.wav")])
     assert err.value.code == 2 and "an existing file" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as err:  # it made a folder named b.wav holding 0001.wav
+        main(["--text-file", str(tmp_path / "lines.txt"), "-o", str(tmp_path / "b.wav")])
+    assert err.value.code == 2 and "a .wav name; --text-file writes" in capsys.readouterr().err
+    assert not (tmp_path / "b.wav").exists()
 
 
 def test_text_file_lines_go_in_calls_of_bounded_size():

@@ -1,0 +1,65 @@
+"""A training checkpoint -> an LM folder (config.json + model.safetensors + tokenizer), e.g. to evaluate or package a
+run mid-way, as codec.export does for codecs.
+
+    python -m lm.export exp/tiny/lm/16384/checkpoints/step_00002000 exp/tiny/lm/16384/at_2000
+    python -m pipelines.package --codec CODEC_DIR --lm exp/tiny/lm/16384/at_2000 --out exp/tiny/tts/16384-at-2000
+
+A checkpoint holds the weights and the optimizer; the rest comes from its run's folder (the checkpoint's
+grandparent): train_config.json (the preset and row length), tokenizer/ (the text tokenizer) and the header of the
+training tokens it names (the codec). The optimizer and RNG states are left behind.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from codec.checkpoint import FORMAT_VERSION as CHECKPOINT_FORMAT
+from codec.checkpoint import cwd_relative, read_versioned_json, require_replaceable
+from lm.model import LMLoadError, SpeechLM, load_weights
+from lm.text import TextTokenizer
+from lm.tokens import open_tokens
+from lm.train import lm_config_for
+
+STATE_FILE = "trainer_state.json"
+WEIGHTS_FILE = "model.safetensors"
+
+
+def lm_from_checkpoint(checkpoint: str | Path) -> tuple[SpeechLM, int]:
+    """The LM of an lm.train checkpoint folder and its step; LMLoadError names what is missing or wrong."""
+    checkpoint = Path(checkpoint)
+    run = checkpoint.resolve().parent.parent
+    for path in (checkpoint / STATE_FILE, checkpoint / WEIGHTS_FILE, run / "train_config.json",
+                 run / "tokenizer" / "tokenizer.model"):
+        if not path.is_file():
+            raise LMLoadError(f"{path}: missing (not an lm.train checkpoint folder, in its run's checkpoints/?)")
+    state = read_versioned_json(checkpoint / STATE_FILE, CHECKPOINT_FORMAT, LMLoadError)
+    try:
+        settings = json.loads((run / "train_config.json").read_text())
+        config = lm_config_for(settings["preset"], settings["row_length"])
+        identity = open_tokens(settings["tokens"]).identity
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError, OSError) as e:
+        raise LMLoadError(f"{run / 'train_config.json'}: cannot rebuild the run's LM from it ({e})") from None
+    tokenizer = TextTokenizer.load(run / "tokenizer")
+    lm = SpeechLM.create(config, tokenizer, identity)
+    load_weights(lm.model, checkpoint / WEIGHTS_FILE, run / "train_config.json")
+    return lm, int(state["step"])
+
+
+def main(argv: list[str] | None = None) -> Path:
+    parser = argparse.ArgumentParser(prog="python -m lm.export", description=__doc__.split("\n")[0])
+    parser.add_argument("checkpoint", help="a checkpoint folder, e.g. <run>/checkpoints/step_00002000")
+    parser.add_argument("out", help="the LM folder to write (config.json + model.safetensors + tokenizer)")
+    args = parser.parse_args(argv)
+    try:
+        lm, step = lm_from_checkpoint(args.checkpoint)
+        require_replaceable(args.out, "config.json", "LM")
+    except (LMLoadError, FileExistsError) as e:
+        parser.exit(2, f"lm.export: {e}\n")
+    lm.save_pretrained(args.out)
+    print(f"LM of step {step} of {cwd_relative(Path(args.checkpoint).resolve().parent.parent)} -> {args.out}")
+    return Path(args.out)
+
+
+if __name__ == "__main__":
+    main()
