@@ -263,7 +263,8 @@ def split_sizes(n: int, dev_fraction: float, test_fraction: float) -> tuple[int,
 
 def build_synth(out_dir: Path, voices: list[str], max_utts: int | None = None, text_file: Path | None = None,
                 seed: int = 0, dev_fraction: float = 0.05, test_fraction: float = 0.05,
-                workers: int | None = None, held_out_of: int | None = None) -> dict[str, Path]:
+                workers: int | None = None, held_out_of: int | None = None,
+                replace_held_out: bool = False) -> dict[str, Path]:
     """Render sentences with the voices and write train/dev/test manifests with disjoint sentences.
 
     Sentences are shuffled by `seed`, split, and each is spoken by one voice drawn by `seed`. Re-running skips
@@ -271,7 +272,9 @@ def build_synth(out_dir: Path, voices: list[str], max_utts: int | None = None, t
     sentence whose render fails (synthesizer error, no samples, silence) is left out of its split, logged and
     counted; the others keep their splits. `held_out_of=N`: dev and test are exactly those of
     the corpus of `max_utts=N` (same seed, voices and fractions) and every later sentence goes to train, so that a
-    corpus grown later keeps the held-out sets earlier results were measured on.
+    corpus grown later keeps the held-out sets earlier results were measured on. A build into a folder whose dev or
+    test manifest holds other utterances is refused (results measured on them would silently stop matching), unless
+    `replace_held_out`.
     """
     _check_synthesizers(voices)
     if text_file is not None:
@@ -323,6 +326,8 @@ def build_synth(out_dir: Path, voices: list[str], max_utts: int | None = None, t
     splits = disjoint_splits({"train": rendered(utterances[:n_train] + utterances[split_base:]),
                               "dev": rendered(utterances[n_train : n_train + n_dev]),
                               "test": rendered(utterances[n_train + n_dev : split_base])})
+    if not replace_held_out:
+        _require_same_held_out(out_dir, {name: splits[name] for name in ("dev", "test")})
     outputs = {}
     for name, utts in splits.items():
         outputs[name] = out_dir / f"{name}.jsonl"
@@ -331,6 +336,21 @@ def build_synth(out_dir: Path, voices: list[str], max_utts: int | None = None, t
     if failed:
         print(f"{len(failed)} sentence(s) not rendered, left out (their reasons are logged above)")
     return outputs
+
+
+def _require_same_held_out(out_dir: Path, held_out: dict[str, list[Utterance]]) -> None:
+    """CorpusError where out_dir's dev or test manifest exists and holds other utterances than `held_out`'s."""
+    for name, utts in held_out.items():
+        path = out_dir / f"{name}.jsonl"
+        if not path.is_file():
+            continue
+        before = {u.id for u in read_manifest(path, verify_audio=False)}
+        now = {u.id for u in utts}
+        if before and before != now:
+            raise CorpusError(f"{path} holds {len(before - now)} utterance(s) this build would drop and "
+                              f"{len(now - before)} it would add: results measured on it would no longer match. "
+                              f"Use a new --out, --held-out-of N to grow a corpus keeping its held-out sets, or "
+                              f"--replace-held-out to replace them")
 
 
 def disjoint_splits(splits: dict[str, list[Utterance]]) -> dict[str, list[Utterance]]:
@@ -422,6 +442,9 @@ def main(argv: list[str] | None = None) -> int:
     synth.add_argument("--dev-fraction", type=float, default=0.05)
     synth.add_argument("--test-fraction", type=float, default=0.05)
     synth.add_argument("--workers", type=positive_int, default=None)
+    synth.add_argument("--replace-held-out", action="store_true",
+                       help="replace the dev and test manifests of an earlier build in --out that held other "
+                            "utterances (refused without it)")
     synth.add_argument("--held-out-of", type=int, default=None, metavar="N",
                        help="dev and test as in the corpus of --max-utts N (same seed, voices, fractions); the "
                             "sentences beyond N all go to train: grow a corpus and keep its held-out sets")
@@ -445,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.out}: {len(sentences)} sentences, {sum(len(s.split()) for s in sentences)} words")
         else:
             build_synth(args.out, [v for v in args.voices.split(",") if v], args.max_utts, args.text, args.seed,
-                        args.dev_fraction, args.test_fraction, args.workers, args.held_out_of)
+                        args.dev_fraction, args.test_fraction, args.workers, args.held_out_of, args.replace_held_out)
     except CorpusError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

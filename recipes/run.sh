@@ -352,7 +352,7 @@ if run_stage 8; then
   unseen="utterances=$unseen_utts voice=${voices%%,*}"
   if [ ! -f "$exp/unseen/test.jsonl" ] || [ "$(cat "$exp/recipe-settings/unseen" 2>/dev/null)" != "$unseen" ]; then
     "$py" -m pipelines.corpus synth --out "$exp/unseen" --voices "${voices%%,*}" --max-utts "$unseen_utts" \
-      --text "$root/recipes/data/unseen_sentences.txt" --dev-fraction 0 --test-fraction 1 --seed 0
+      --text "$root/recipes/data/unseen_sentences.txt" --dev-fraction 0 --test-fraction 1 --seed 0 --replace-held-out
     mkdir -p "$exp/recipe-settings" && printf '%s\n' "$unseen" >"$exp/recipe-settings/unseen"
   fi
   "$py" -m pipelines.evaluate compare --tts "$name=$model" --manifest "$exp/unseen/test.jsonl" \

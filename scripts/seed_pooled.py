@@ -16,8 +16,8 @@ words, as scripts/paired_wer.py), pooled as the replicates' error differences av
 With exactly two replicates the row also holds their contrast, the second's difference minus the first's, utterance
 by utterance, with its CI: the interaction when the two replicates are one effect under two conditions (SG's effect
 with a 12-block decoder minus its effect with a 6-block one), not seeds.
-A side of a pair may name several systems joined by "+" (e.g. `plain-s3+null-s3:sg-s3`): their mean score per
-utterance (for WER, their mean errors) stands as one system — two twin runs without SG averaged into one
+A side of a pair may name several systems joined by "+" (e.g. `plain-s3+null-s3:sg-s3`; a system scored under
+a name holding "+", such as 16384+SG, is itself): their mean score per utterance (for WER, their mean errors) stands as one system — two twin runs without SG averaged into one
 baseline, whose own run-to-run drift is then half as large in variance.
 """
 from __future__ import annotations
@@ -35,13 +35,17 @@ from pipelines.claims import paired_ci, parse_pairs, per_utterance, same_utteran
 
 
 def _parts(report: Path, name: str) -> list[str]:
-    """The systems "A+B+..." names; one whose own name holds "+" cannot be told from such a mean."""
+    """The systems "A+B+..." names: itself where compare scored a system of that very name (the README's
+    "16384+SG"), else its parts; refused where both exist, as it cannot say which is meant."""
     from pipelines.evaluate import _slug
 
-    if "+" in name and (report / "codec" / _slug(name)).is_dir():
-        raise ValueError(f"{name!r}: a system of {report} whose name holds '+', which this script reads as a mean of "
-                         f"systems; name it without '+' in pipelines.evaluate compare")
-    return name.split("+")
+    parts = name.split("+")
+    if len(parts) == 1 or not (report / "codec" / _slug(name)).is_dir():
+        return parts
+    if all((report / "codec" / _slug(part)).is_dir() for part in parts):
+        raise ValueError(f"{name!r}: both a system of {report} and the mean of its systems {parts}; rename one "
+                         f"in pipelines.evaluate compare")
+    return [name]
 
 
 def scores(report: Path, name: str, metric: str) -> tuple[list[str], np.ndarray]:

@@ -429,3 +429,13 @@ def test_synth_splits_and_voices_are_drawn_by_the_seed(tmp_path, monkeypatch):
     assert first == again  # the same seed: the same corpus, wherever it is built
     assert first != other
     assert sorted(first["test"]) != sorted(other["test"]) or sorted(first["dev"]) != sorted(other["dev"])
+    # built again into a folder with other settings, it replaced the held-out sets results were measured on, silently
+    assert build("a", 0) == first  # the same build again: allowed, nothing changes
+    before = (tmp_path / "a" / "test.jsonl").read_text()
+    with pytest.raises(CorpusError, match=r"dev.jsonl holds \d+ utterance\(s\) this build would drop .* "
+                                          r"--replace-held-out to replace them"):
+        build("a", 1)
+    assert (tmp_path / "a" / "test.jsonl").read_text() == before
+    paths = build_synth(tmp_path / "a", ["slt", "rms"], text_file=text, seed=1, dev_fraction=0.25,
+                        test_fraction=0.25, replace_held_out=True)
+    assert {split: [(u.text, u.speaker) for u in read_manifest(p)] for split, p in paths.items()} == other

@@ -226,8 +226,11 @@ def test_seed_pooled_averages_replicates_and_reports_their_spread(tmp_path, caps
     assert "'plain-s0-sg-s0': expected BASE:OTHER" in capsys.readouterr().err
     with pytest.raises(ValueError, match="--metric stoi: not scored per utterance for 'plain-s0' \\(there: pesq_wb"):
         script.seed_pooled(tmp_path, [("plain-s0", "sg-s0")], "stoi")
-    codec("16384_SG", [2.0, 2.5, 3.0, 2.0])  # compare's folder of a system named "16384+SG"
-    with pytest.raises(ValueError, match="'16384\\+SG': a system of .* whose name holds '\\+'"):
+    codec("16384_SG", [2.1, 2.6, 3.1, 2.1])  # compare's folder of a system named "16384+SG" (the README's names)
+    assert script.seed_pooled(tmp_path, [("plain-s0", "16384+SG")], "pesq_wb")["pooled"] == pytest.approx(0.1)
+    codec("16384", [2.0, 2.5, 3.0, 2.0])
+    codec("SG", [2.0, 2.5, 3.0, 2.0])
+    with pytest.raises(ValueError, match="'16384\\+SG': both a system of .* and the mean of its systems"):
         script.seed_pooled(tmp_path, [("plain-s0", "16384+SG")], "pesq_wb")
 
 
