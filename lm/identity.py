@@ -48,8 +48,15 @@ class CodecIdentity:
     def require_same(self, other: "CodecIdentity", mine: str, theirs: str) -> None:
         """Raise CodecMismatchError naming both sides (e.g. mine="the LM in out/final", theirs="codec ckpt/")."""
         if not self.same_codes(other):
+            # the tokenizer fingerprint decides, and is the one codec.train prints: show it where both have one
+            def name(identity: "CodecIdentity") -> str:
+                return (f"tokenizer {identity.tokenizer_fingerprint[:16]}" if identity.tokenizer_fingerprint
+                        and other.tokenizer_fingerprint and self.tokenizer_fingerprint
+                        else f"codec {identity.fingerprint[:16]}")
+
             raise CodecMismatchError(
-                f"codec mismatch: {mine} was made with codec {self.fingerprint[:16]} (codebook {self.codebook_size}, "
-                f"{self.frame_rate:g} Hz) but {theirs} is codec {other.fingerprint[:16]} (codebook "
+                f"codec mismatch: {mine} was made with {name(self)} (codebook {self.codebook_size}, "
+                f"{self.frame_rate:g} Hz) but {theirs} is {name(other)} (codebook "
                 f"{other.codebook_size}, {other.frame_rate:g} Hz); tokens of one codec are meaningless to another "
-                f"unless its encoder and quantizer are the same (a decoder fine-tuned with --freeze-tokenizer)")
+                f"unless its encoder and quantizer are the same (a decoder fine-tuned with --freeze-tokenizer; "
+                f"Codec.tokenizer_fingerprint() tells)")

@@ -496,12 +496,17 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
     parser.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
     for name in ("steps", "batch_tokens", "grad_accum", "row_length", "eval_every", "save_every", "keep_last",
                  "max_nonfinite_steps", "max_checkpoint_failures"):
-        parser.add_argument("--" + name.replace("_", "-"), type=positive_int, default=d[name].default)
-    parser.add_argument("--warmup-steps", type=non_negative_int, default=d["warmup_steps"].default)
-    parser.add_argument("--seed", type=non_negative_int, default=d["seed"].default)  # numpy refuses < 0
+        parser.add_argument("--" + name.replace("_", "-"), type=positive_int, default=d[name].default,
+                            help="tokens per packed row (default: the preset's context length)"
+                            if name == "row_length" else "(default %(default)s)")
+    parser.add_argument("--warmup-steps", type=non_negative_int, default=d["warmup_steps"].default,
+                        help="steps of linear learning-rate warm-up, below --steps (default %(default)s)")
+    parser.add_argument("--seed", type=non_negative_int, default=d["seed"].default,  # numpy refuses < 0
+                        help="(default %(default)s)")
     for name, kind in (("lr", positive_float), ("min_lr_ratio", fraction), ("weight_decay", non_negative_float),
                        ("grad_clip", clip_norm)):
-        parser.add_argument("--" + name.replace("_", "-"), type=kind, default=d[name].default)
+        parser.add_argument("--" + name.replace("_", "-"), type=kind, default=d[name].default,
+                            help="(default %(default)s)")
     parser.add_argument("--no-packing", action="store_true", help="one utterance per row (padding baseline)")
     parser.add_argument("--gradient-checkpointing", action="store_true")
     parser.add_argument("--attention", choices=ATTENTION_KINDS, default=d["attention"].default,

@@ -34,7 +34,7 @@ from lm.identity import CodecMismatchError
 from lm.model import LMLoadError
 from lm.text import TokenizerError
 from pipelines.claims import training_summary
-from pipelines.tts import pipeline_sha256
+from pipelines.tts import DEFAULT_MODEL_DIR, pipeline_sha256
 
 CARD_FILE, FACTS_FILE = "README.md", "card.json"
 DATA_LICENSES = {  # where the bundled models' data comes from, by kind of corpus
@@ -300,7 +300,10 @@ def card_markdown(facts: dict) -> str:
              "A text-to-speech model of sgspeech: a speech codec "
              f"({facts.get('sample_rate', 16000) / 1000:g} kHz, {facts.get('frame_rate', 50.0):g} codes/s, one "
              f"codebook of {facts['codebook_size']}) and a Llama-style LM over {facts['text_input']} and its codes. "
-             "`pipelines.synthesize(\"text\")` and `python -m pipelines \"text\" -o out.wav` use it when no model is named.",
+             + ("`pipelines.synthesize(\"text\")` and `python -m pipelines \"text\" -o out.wav` use it when no model is named."
+              if facts.get("default_model", True) else  # cards written before the key were the bundled model's
+              "Speak with it: `pipelines.synthesize(\"text\", model=\"THIS_FOLDER\")` or "
+              "`python -m pipelines \"text\" -o out.wav --model THIS_FOLDER`."),
              "", "## Files", "",
              f"{facts['megabytes']:.1f} MB in all (budget {facts['max_megabytes']:g} MB), safetensors weights stored "
              f"in {codec_dtype_phrase(facts['dtype']['codec'])} and {facts['dtype']['lm']} (LM), loaded as float32: "
@@ -397,13 +400,14 @@ def _same_weights(path: Path, weights: dict[str, torch.Tensor]) -> bool:
 
 def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: Path, train_manifests: list,
                codec_runs: list[Path], lm_runs: list[Path], reproduce: list[str], max_mb: float = 60.0,
-               codec_card: Path | None = None, lm_card: Path | None = None) -> dict:
+               codec_card: Path | None = None, lm_card: Path | None = None, default_model: bool = False) -> dict:
     """Check the folder against the budget, gather the facts, write README.md + card.json into it; returns the facts.
     `codec_card`: a carded model folder with the same codec weights, or whose codec one of `codec_runs` started from,
     whose codec history the card takes over (the `codec_runs` given, if any, follow it). `lm_card`: a carded model
     folder with the same LM weights, whose LM runs and training data the card takes over (`lm_runs` and
     `train_manifests` given follow them, a manifest already listed once). `train_manifests`: `PATH` or
-    `PATH=TEXT_SOURCE` each (manifest_spec)."""
+    `PATH=TEXT_SOURCE` each (manifest_spec). `default_model`: the folder is to be installed as the bundled default
+    model, which the card then says is spoken with when no model is named."""
     from codec import Codec
     from lm.model import SpeechLM
 
@@ -439,7 +443,7 @@ def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: 
         # the codec's whole history: each named run preceded by the runs it continued (codec_lineage), once each
         "codec_runs": inherited + [run_summary(r, step) for r, step in history if r.resolve() not in carded],
         "lm_runs": inherited_lm + [run_summary(r) for r in lm_runs],
-        "reproduce": reproduce,
+        "reproduce": reproduce, "default_model": default_model,
     }
     # both rendered and written to temporaries before either is renamed into place: a card that fails to render or
     # write leaves the old pair as it was
@@ -488,7 +492,8 @@ def main(argv: list[str] | None = None) -> int:
     reports = {"test split": args.report, **({"unseen sentences": args.unseen_report} if args.unseen_report else {})}
     try:
         facts = write_card(args.model, args.name, reports, args.benchmark, args.train_manifest, args.codec_run,
-                           args.lm_run, args.reproduce, args.max_mb, args.codec_card, args.lm_card)
+                           args.lm_run, args.reproduce, args.max_mb, args.codec_card, args.lm_card,
+                           default_model=args.install is not None and args.install.resolve() == DEFAULT_MODEL_DIR)
         if args.install:
             print(f"installed {install(args.model, args.install)}")
     except (ModelCardError, CodecLoadError, LMLoadError, TokenizerError, CodecMismatchError) as e:  # each names its file

@@ -163,7 +163,9 @@ def curves_png(curves: dict[str, dict[str, tuple[list, list]]], metrics: list[st
         ax.set_xlabel(xlabel)
         ax.set_title(metric, fontsize=10)
         ax.grid(alpha=0.3)
-    axes[0][0].legend(fontsize=8)
+    drawn = [ax for ax in axes[0] if ax.get_legend_handles_labels()[0]]
+    if drawn:  # on the first panel with a line (an empty first panel made matplotlib warn, with no legend at all)
+        drawn[0].legend(fontsize=8)
     if title:
         fig.suptitle(title)
     fig.tight_layout()

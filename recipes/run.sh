@@ -243,7 +243,7 @@ codec_args=()
 for name in "${variant_names[@]}"; do codec_args+=(--codec "$name=$exp/codec/$name/final"); done
 
 if run_stage 2; then
-  log "stage 2: codec evaluation on $eval_utts test utterances -> $exp/report"
+  log "stage 2: codec evaluation on up to $eval_utts test utterances -> $exp/report"
   # --unquantized: each codec also decoded from its continuous latent z_e, the rounding-free bound that tells
   # whether the codebook or the rest of the codec limits fidelity
   "$py" -m pipelines.evaluate compare "${codec_args[@]}" --manifest "$data/test.jsonl" --max-utts "$eval_utts" \
@@ -313,7 +313,7 @@ tts_args=()
 for name in "${lm_variants[@]}"; do tts_args+=(--tts "$name=$exp/tts/$name"); done
 
 if run_stage 6; then
-  log "stage 6: TTS evaluation on $eval_utts test sentences -> $exp/report"
+  log "stage 6: TTS evaluation on up to $eval_utts test sentences -> $exp/report"
   "$py" -m pipelines.evaluate compare "${tts_args[@]}" --manifest "$data/test.jsonl" --max-utts "$eval_utts" \
     --out "$exp/report" --asr "$asr" --seed "$tts_seed"
   # how well each LM predicts the test split's tokens, in bits per second of audio (comparable across codebooks),

@@ -396,3 +396,12 @@ def test_the_hours_of_the_training_data_are_its_seconds_over_3600(tmp_path):
     manifest.write_text("".join(json.dumps(r) + "\n" for r in rows))
     summary = data_summary(manifest)
     assert summary["hours"] == 2.25 and summary["utterances"] == 3 and summary["speakers"] == {"s1": 2, "s2": 1}
+
+
+def test_only_the_bundled_default_models_card_says_it_speaks_when_no_model_is_named():
+    """Every card said `synthesize("text")` used the model, also one never installed as the default."""
+    from pipelines.model_card import card_markdown
+
+    assert "use it when no model is named" in card_markdown(_facts(default_model=True))
+    other = card_markdown(_facts(default_model=False))
+    assert "no model is named" not in other and "`python -m pipelines \"text\" -o out.wav --model THIS_FOLDER`" in other

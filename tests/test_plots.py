@@ -185,3 +185,20 @@ def test_log_histogram_bins_are_geometric_over_the_whole_range_and_the_legend_co
     np.testing.assert_allclose(ratios, ratios[0], rtol=1e-9)  # equal widths on the log axis
     # the legend's mean and n are of every finite value, the one left off the log axis included
     assert f"mean {np.append(values['a'], -1.0).mean():.3g}, n=501" in kw_a["label"]
+
+
+def test_curves_keep_their_legend_when_the_first_panel_is_empty(tmp_path, monkeypatch):
+    """The legend went on the first panel; with no run holding its metric, matplotlib warned and none was drawn."""
+    import warnings
+
+    from pipelines import plots
+    from pipelines.plots import curves_png
+
+    figures, real_save = [], plots._save
+    monkeypatch.setattr(plots, "_save", lambda fig, path: (figures.append(fig), real_save(fig, path))[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        curves_png({"a": {"mel": ([1, 2], [3.0, 2.0])}, "b": {"mel": ([1, 2], [3.5, 2.5])}}, ["qe", "mel"],
+                   tmp_path / "c.png")
+    empty, drawn = figures[0].axes
+    assert empty.get_legend() is None and [t.get_text() for t in drawn.get_legend().get_texts()] == ["a", "b"]
