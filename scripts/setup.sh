@@ -88,7 +88,7 @@ if ! "$py" -c "import torch" >/dev/null 2>&1; then
 fi
 # Re-install the project only when its dependency list changed.
 stamp="$VENV/.sgspeech-installed"
-want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+want="$(sha256sum pyproject.toml | cut -d' ' -f1) compat"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   # pesq publishes no wheels: pip compiles it, with the Python headers and a C compiler
   build=()
@@ -99,7 +99,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "[setup] pip install -e .[dev]" >&2
   # the torch found or installed above, held: a dependency asking for another torch fails here instead of pip
   # silently swapping in PyPI's default (on Linux x86-64 the CUDA) build
-  pip_install -e ".[dev]" "torch==$("$py" -c 'import importlib.metadata as m; print(m.version("torch"))')"
+  # editable_mode=compat: the repository goes on sys.path as a path entry, so its packages win over folders of the
+  # same name in the working directory (a run's codec/ or lm/ output), which setuptools' default finder let shadow them
+  pip_install -e ".[dev]" --config-settings editable_mode=compat \
+    "torch==$("$py" -c 'import importlib.metadata as m; print(m.version("torch"))')"
   "$py" -c "import codec, lm, pipelines, torch, transformers" || { echo "[setup] install failed" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi

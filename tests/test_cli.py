@@ -63,3 +63,16 @@ def test_a_scripts_bad_input_is_one_error_line(tmp_path, args, message):
     assert proc.returncode in (1, 2), proc.stderr[-2000:]  # 1: SystemExit with a message (the plotting scripts)
     assert message.format(tmp=tmp_path) in proc.stderr and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     assert not (tmp_path / "out").exists()
+
+
+def test_folders_named_like_the_packages_in_the_working_directory_do_not_shadow_them(tmp_path):
+    """A run's output folders codec/ and lm/ in the directory a command runs from made `import codec` find them
+    (setuptools' default editable finder comes after the working directory): ImportError of 'Codec' from 'codec'
+    (unknown location). The project is installed as a path entry (scripts/setup.sh, editable_mode=compat)."""
+    for name in ("codec", "lm", "pipelines"):
+        (tmp_path / name).mkdir()
+    proc = subprocess.run([sys.executable, "-c", "import codec, lm, pipelines; from codec import Codec; "
+                           "print(codec.__file__, lm.__file__, pipelines.__file__)"],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert all(Path(f).parent.parent == ROOT for f in proc.stdout.split()), proc.stdout
