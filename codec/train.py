@@ -30,6 +30,7 @@ or Ctrl-C ends the run after the step under way, with a checkpoint of it (exit s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import math
@@ -58,8 +59,8 @@ from codec.quantizer import VQ_DEAD_CODE_HITS
 from codec.schedule import lr_at, ramp_at, set_lr
 from codec.trainloop import (MIXED_PRECISION_HELP, MIXED_PRECISIONS, CheckpointSaver, NonFiniteGuard, StopOnSignal,
                              TrainingStopped, TrainLogger, adamw, build_accelerator, ignore_stop_signals,
-                             mean_over_processes, require_same_data_settings, schedule_change_notice, seed_everything,
-                             trim_partial_line, write_json)
+                             mean_over_processes, require_same_data_settings, run_lock, schedule_change_notice,
+                             seed_everything, trim_partial_line, write_json)
 
 
 def _fsq_levels(text: str) -> tuple[int, ...]:
@@ -325,6 +326,11 @@ def evaluate(codec: Codec, dataset: UtteranceDataset, out_dir: Path, step: int, 
 
 
 def main(argv=None) -> Path:
+    with contextlib.ExitStack() as held:  # the run's lock, taken once its settings are known to be good
+        return _main(argv, held)
+
+
+def _main(argv, held: contextlib.ExitStack) -> Path:
     args = parse_args(argv)
     accelerator = build_accelerator(args.mixed_precision, cpu=args.cpu)
     out = Path(args.out)
@@ -380,6 +386,7 @@ def main(argv=None) -> Path:
     opt_d = adamw(disc.parameters(), lr=args.lr, betas=(0.8, 0.9))
     generator, disc, opt_g, opt_d = accelerator.prepare(GeneratorForward(codec), disc, opt_g, opt_d)
 
+    held.enter_context(run_lock(out))  # before the checkpoints are looked at: another live run may be writing them
     ckpt = CheckpointManager(out / "checkpoints", keep_last=args.keep_last, accelerator=accelerator)
     models, optimizers = {"generator": generator, "discriminators": disc}, {"generator": opt_g, "discriminators": opt_d}
     step, nonfinite_state, saved_items = 0, None, None

@@ -14,6 +14,9 @@ between them lives here, including the two failure policies (docs/RELIABILITY.md
 - StopOnSignal: SIGTERM (a cancelled or preempted job, `kill`) or SIGINT (Ctrl-C) ends the run after the step
   under way, with a checkpoint of that step, so no step since the last periodic save is lost; the loop raises
   TrainingStopped and the CLI exits 128 + the signal's number. A second signal acts at once, as without this.
+- run_lock: one run at a time in an --out folder. A second run started there while the first lives (a job queued
+  again while it still runs, a command typed twice) is refused by name; it would have written its checkpoints
+  between the first's, and a --resume would have gone on from the other run's.
 
 Fault injection for the tests (inert unless set): SGSPEECH_FAULT_NONFINITE="loss@<steps>;grad@<steps>" (steps
 1-based, comma-separated) turns those steps' loss into NaN, or one gradient into Inf after backward ("disc@<steps>":
@@ -23,14 +26,18 @@ signals as that (1-based) step ends, just before the loop asks StopOnSignal: the
 """
 from __future__ import annotations
 
+import datetime
+import fcntl
 import json
 import math
 import os
 import signal
+import socket
 import sys
 import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Iterator, NoReturn
 
 import torch
 from accelerate import Accelerator
@@ -290,6 +297,34 @@ class TrainingStopped(Exception):
         """The shell's convention for a process ended by a signal (SIGTERM 143, SIGINT 130): a script that chains
         stages with `set -e` stops here instead of going on to a stage whose input is unfinished."""
         return 128 + self.signum
+
+
+@contextmanager
+def run_lock(out: Path) -> Iterator[None]:
+    """Hold `out`'s lock of this process's rank (`RANK`, 0 alone) while the block runs; SystemExit naming the holder
+    where another live process holds it. An flock: the kernel drops it when its process ends, however it ends, so a
+    killed run leaves nothing stale behind."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f".run-lock-rank{os.environ.get('RANK', '0')}"
+    handle = open(path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "a process"
+        handle.close()
+        raise SystemExit(f"{out}: another run is training into it ({holder}, per {path.name}): wait for it to end "
+                         f"or stop it, or use another --out") from None
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()} since "
+                     f"{datetime.datetime.now().isoformat(timespec='seconds')}\n")
+        handle.flush()
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
 
 
 def ignore_stop_signals(_worker_id: int = 0) -> None:

@@ -55,7 +55,7 @@ from codec.data import ResumableSampler
 from codec.schedule import lr_at, set_lr
 from codec.trainloop import (MIXED_PRECISION_HELP, MIXED_PRECISIONS, CheckpointSaver, NonFiniteGuard, StopOnSignal,
                              TrainingStopped, TrainLogger, adamw, build_accelerator, require_same_data_settings,
-                             schedule_change_notice, seed_everything, write_json)
+                             run_lock, schedule_change_notice, seed_everything, write_json)
 from lm.config import PRESETS, LMConfig
 from lm.identity import CodecIdentity, CodecMismatchError
 from lm.model import ATTENTION_KINDS, LMLoadError, SpeechLM, use_attention
@@ -257,6 +257,11 @@ def require_rows_for_every_process(num_rows: int, world: int, row_length: int, t
 
 
 def train(cfg: TrainConfig, resume: bool = False) -> Path:
+    with contextlib.ExitStack() as held:  # the run's lock, taken once its settings are known to be good
+        return _train(cfg, resume, held)
+
+
+def _train(cfg: TrainConfig, resume: bool, held: contextlib.ExitStack) -> Path:
     out = Path(cfg.out)
     accelerator = build_accelerator(cfg.mixed_precision)
     require_replicated_optimizer(accelerator)
@@ -268,13 +273,13 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
     rows_per_micro = rows_per_micro_batch(cfg.batch_tokens, row_length, world, cfg.grad_accum)
     rows_per_rank_step = rows_per_micro * cfg.grad_accum
 
+    train_store, dev_store = open_tokens(cfg.tokens), TokenStore(cfg.dev_tokens)
+    train_store.identity.require_same(dev_store.identity, f"the training tokens {cfg.tokens}", f"the dev tokens {cfg.dev_tokens}")
+    held.enter_context(run_lock(out))  # before the checkpoints are looked at: another live run may be writing them
     ckpt = CheckpointManager(out / "checkpoints", cfg.keep_last, accelerator)
     latest = ckpt.latest()
     if latest is not None and not resume:
         raise SystemExit(f"{out} already has checkpoints (latest {latest.name}): pass --resume, or use a new --out")
-
-    train_store, dev_store = open_tokens(cfg.tokens), TokenStore(cfg.dev_tokens)
-    train_store.identity.require_same(dev_store.identity, f"the training tokens {cfg.tokens}", f"the dev tokens {cfg.dev_tokens}")
     # The text tokenizer is trained once (main process) on the training transcripts and kept for resumption. A fresh
     # start writes its own even where <out>/tokenizer exists: one left by a start that stopped before its first
     # checkpoint may come from other settings (another --vocab-size, --tokenizer or --init), and would be used in

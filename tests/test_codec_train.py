@@ -531,3 +531,17 @@ def test_the_progress_bar_shows_the_dev_loss_beside_the_training_loss(tmp_path, 
                show=("train/loss", "dev/loss", "mel"))
     assert logger.bar.postfix == "loss=5.5, dev_loss=4.25, mel=1"
     logger.bar.close()
+
+
+def test_a_second_run_into_a_folder_another_live_run_trains_in_is_refused(synth_corpus, tmp_path):
+    """Two runs in one --out (a job queued again while it still runs) wrote their checkpoints between each other's,
+    and a --resume went on from the other run's. The lock is an flock: held here as another process would hold it."""
+    from codec.trainloop import run_lock
+
+    out = tmp_path / "run"
+    with run_lock(out):
+        with pytest.raises(SystemExit, match=r"run: another run is training into it \(pid \d+ on .* since "
+                                             r"20\d\d-.*, per \.run-lock-rank0\): wait for it to end or stop it"):
+            main(train_args(synth_corpus, out, "--steps", "1", "--resume"))
+    assert not (out / "checkpoints").exists()  # nothing of the refused run written
+    assert (main(train_args(synth_corpus, out, "--steps", "1", "--save-every", "1")) / "model.safetensors").exists()

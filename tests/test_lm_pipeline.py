@@ -686,3 +686,12 @@ def test_a_checkpoint_exports_to_the_lm_of_its_step(extracted, tmp_path, capsys)
     with pytest.raises(LMLoadError, match=r"step_00000003: a training checkpoint, not an LM folder: export it first "
                                           r"\(python -m lm.export .*step_00000003 OUT\)"):
         SpeechLM.from_pretrained(tmp_path / "run" / "checkpoints" / "step_00000003")
+
+
+def test_a_second_lm_run_into_a_folder_another_live_run_trains_in_is_refused(extracted, tmp_path):
+    from codec.trainloop import run_lock
+
+    with run_lock(tmp_path / "run"):
+        with pytest.raises(SystemExit, match=r"another run is training into it \(pid \d+"):
+            train(_config(extracted, tmp_path / "run", steps=1, eval_every=1, save_every=1), resume=True)
+    assert (train(_config(extracted, tmp_path / "run", steps=1, eval_every=1, save_every=1)) / "model.safetensors").exists()
