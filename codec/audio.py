@@ -67,8 +67,8 @@ def to_mono(audio: np.ndarray, file_rate: int, sample_rate: int | None = None, n
     audio = np.asarray(audio)
     if audio.dtype.kind in "iu":
         info = np.iinfo(audio.dtype)
-        if audio.dtype.kind == "u" and audio.dtype != np.uint8:  # WAV's only unsigned format is 8-bit
-            raise AudioError(f"{name}: {audio.dtype} samples: expected float, signed integer or uint8 PCM")
+        if audio.dtype not in (np.uint8, np.int8, np.int16, np.int32):  # PCM's kinds (WAV's only unsigned is 8-bit)
+            raise AudioError(f"{name}: {audio.dtype} samples: expected float, or PCM of int8/16/32 or uint8")
         offset = 128 if audio.dtype == np.uint8 else 0
         audio = (audio.astype(np.float64) - offset) / (-info.min if offset == 0 else 128)
     elif audio.dtype.kind != "f":
