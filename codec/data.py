@@ -117,13 +117,11 @@ def read_manifest(path: str | os.PathLike, verify_audio: bool = True) -> Manifes
                     continue
             else:
                 try:
-                    found = audio.exists()
+                    reason = None if audio.exists() else "file not found"
                 except OSError as e:  # a name too long, a folder this user may not enter
-                    found, e_text = False, f"cannot be read ({e.strerror or e})"
-                else:
-                    e_text = "file not found"
-                if not found:
-                    skipped.append((uid, f"{audio}: {e_text}"))
+                    reason = f"cannot be read ({e.strerror or e})"
+                if reason is not None:
+                    skipped.append((uid, f"{audio}: {reason}"))
                     continue
             text = entry.get("text") or ""
             utterances.append(Utterance(uid, str(audio), str(text), str(entry.get("speaker") or "unknown"),
