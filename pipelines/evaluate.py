@@ -427,8 +427,8 @@ def _truth_of_judged(truth: dict, result: dict) -> dict | None:
     text, codes missing): None where it judged all of the ground truth's, or nothing is judged."""
     if "wer" not in truth or "wer" not in result:
         return None
-    judged = [u.get("id") for u in result["wer"]["per_utterance"]]
-    if None in judged or judged == [u.get("id") for u in truth["wer"]["per_utterance"]]:
+    judged, truths = ([u.get("id") for u in r["wer"]["per_utterance"]] for r in (result, truth))
+    if None in judged or None in truths or judged == truths:
         return None  # (results judged before utterances carried ids cannot be paired: their count column tells)
     return wer_of_utterances(truth["wer"], judged)
 
