@@ -97,6 +97,9 @@ class SamplingConfig:
             raise ValueError(f"max_frames_base {self.max_frames_base!r}, max_frames_per_text_token "
                              f"{self.max_frames_per_text_token!r}: the length bound needs a whole number >= 0 and a "
                              "finite number >= 0")
+        if self.max_frames_base == 0 and self.max_frames_per_text_token == 0:
+            raise ValueError("max_frames_base 0 and max_frames_per_text_token 0: the length bound would allow no "
+                             "speech at all")
         for field in ("head_dtype", "layer_dtype"):
             if getattr(self, field) not in COMPUTE_DTYPES:
                 raise ValueError(f"{field} {getattr(self, field)!r}: choose one of {sorted(COMPUTE_DTYPES)}")
@@ -110,7 +113,8 @@ class SamplingConfig:
         return cls(**{key: value for key, value in settings.items() if key != "half_precision_max_rows"})
 
     def max_frames(self, num_text_tokens: int) -> int:
-        return int(math.ceil(self.max_frames_base + self.max_frames_per_text_token * num_text_tokens))
+        # rounded first: 1.1 * 50 is 55.000000000000007 in binary floating point, which ceil made 56
+        return int(math.ceil(round(self.max_frames_base + self.max_frames_per_text_token * num_text_tokens, 6)))
 
 
 @dataclass(frozen=True)
@@ -181,6 +185,8 @@ def _next_tokens(logits: torch.Tensor, allowed: torch.Tensor, recent: list[list[
     logits = logits.masked_fill(~allowed, float("-inf"))
     if sampling.temperature <= 0:
         return logits.argmax(dim=-1)
+    if sampling.temperature < 1e-3:  # logits / 1e-39 overflow to inf (NaN probabilities): shifted first, the same softmax
+        logits = logits - logits.max(dim=-1, keepdim=True).values
     logits = logits / sampling.temperature
     if sampling.top_k > 0:
         # Top-p within the top k (sorted by topk), and the draw among those k alone: the same distribution as

@@ -472,6 +472,10 @@ def test_sampler_draws_from_the_top_k_top_p_distribution_with_a_windowed_penalty
     assert torch.allclose(freq, expected, atol=0.025), (freq[expected > 0], expected[expected > 0])
     greedy = _next_tokens(logits, allowed, [[]], SamplingConfig(temperature=0), generators)
     assert int(greedy) == int(logits.masked_fill(~allowed, float("-inf")).argmax())
+    # a temperature the config accepts but so small that logits / it overflow (NaN probabilities: multinomial
+    # raised): its limit, greedy
+    for tiny in (1e-39, 1e-30, 1e-4):
+        assert int(_next_tokens(logits, allowed, [[]], SamplingConfig(temperature=tiny), generators)) == int(greedy)
 
 
 def _random_debug_llama():
@@ -1017,3 +1021,15 @@ def test_bits_per_second_pools_the_bits_and_the_seconds_of_all_utterances():
     assert x["bits_per_token"] == pytest.approx(1200 / 502)
     assert x["difference"] == pytest.approx(20.0)  # (200 more bits) / 10 s
     assert summary["lms"]["y"]["bits_per_second"] == pytest.approx(100.0)
+
+
+def test_length_bounds_are_the_documented_formula_and_never_zero():
+    """ceil(0 + 1.1 * 50) gave 56 (binary floating point: 55.000000000000007); a bound of 0 frames was accepted and
+    still produced one code."""
+    from lm.generate import SamplingConfig
+
+    assert SamplingConfig(max_frames_base=0, max_frames_per_text_token=1.1).max_frames(50) == 55
+    assert SamplingConfig(max_frames_base=0, max_frames_per_text_token=2.2).max_frames(25) == 55
+    assert SamplingConfig(max_frames_base=3, max_frames_per_text_token=0.5).max_frames(3) == 5  # 4.5 rounds up
+    with pytest.raises(ValueError, match="the length bound would allow no speech at all"):
+        SamplingConfig(max_frames_base=0, max_frames_per_text_token=0.0)

@@ -13,7 +13,7 @@ import pipelines
 from codec import Codec
 from lm.identity import CodecMismatchError
 from lm.normalize import normalize_text
-from pipelines.tts import PipelineLoadError, TTSPipeline, split_sentences
+from pipelines.tts import MAX_SENTENCE_WORDS, PipelineLoadError, TTSPipeline, split_sentences
 
 
 @pytest.fixture(scope="module")
@@ -62,11 +62,17 @@ def test_batch_equals_one_by_one_and_seed_reproduces(pipeline):
 
 def test_long_text_is_split_into_sentences_joined_with_pauses(pipeline):
     assert split_sentences("First one. Second one! Third?\nFourth") == ["First one.", "Second one!", "Third?", "Fourth"]
-    long = " ".join(["word"] * 100)
-    assert [len(p.split()) for p in split_sentences(long)] == [40, 40, 20]
-    # counted as spoken: 6 written words of 34 spoken ones, six times (36 written words: one sentence before)
-    amounts = " ".join(["from $1,234,567.89 to $2,345,678.90 in 2020"] * 6)
-    assert [len(normalize_text(p).split()) for p in split_sentences(amounts)] == [35, 34, 34, 34, 34, 33]
+    long = " ".join(["word"] * 60)
+    assert [len(p.split()) for p in split_sentences(long)] == [MAX_SENTENCE_WORDS] * 2 + [60 - 2 * MAX_SENTENCE_WORDS]
+    # counted as spoken: 6 written words of 34 spoken ones, three times (18 written words: one sentence before)
+    amounts = " ".join(["from $1,234,567.89 to $2,345,678.90 in 2020"] * 3)
+    pieces = split_sentences(amounts)
+    assert " ".join(pieces) == amounts and all(len(normalize_text(p).split()) <= MAX_SENTENCE_WORDS for p in pieces)
+    assert len(pieces) == 6
+    # one written word of 100 spoken ones (an account number) goes in as its spoken words, cut like any others
+    digits = split_sentences("My account number is " + "1234567890" * 10 + ".")
+    assert [len(normalize_text(p).split()) for p in digits] == [25, 25, 25, 25, 4]
+    assert normalize_text(" ".join(digits)) == normalize_text("My account number is " + "1234567890" * 10)
     two = pipeline("First one. Second one.", seed=0)["audio"]
     parts = [pipeline(t, seed=0)["audio"] for t in ("First one.", "Second one.")]
     assert len(two) == len(parts[0]) + len(parts[1]) + int(pipeline.pause_seconds * 16000)
