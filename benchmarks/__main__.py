@@ -148,7 +148,10 @@ def main(argv=None) -> int:
             with contextlib.redirect_stdout(sys.stderr):
                 record = modules[name].run(**kw(name))
             emit(record, args.out)
-        except Exception:  # one broken benchmark must not hide the others' figures
+        except Exception as e:  # one broken benchmark must not hide the others' figures
+            if args.benchmark != "all" and isinstance(e, (ValueError, FileNotFoundError)):
+                log(f"error: {e}")  # settings it cannot run with (--row-length below every utterance ...): named
+                return 2
             if args.benchmark != "all":
                 raise
             failed.append(name)

@@ -135,12 +135,14 @@ class CodecConfig:
             raise ConfigError(f"strides {self.strides}: each stride must be at least 2 (an encoder block downsamples)")
         if self.decoder_resnet_blocks < 0:
             raise ConfigError(f"decoder_resnet_blocks {self.decoder_resnet_blocks}: must be 0 or more")
-        for name in ("phase_weight", "cepstral_weight"):
-            if getattr(self, name) < 0:
-                raise ConfigError(f"{name} {getattr(self, name)}: a loss weight must be >= 0 (0 turns the loss off)")
-        if self.sg_weight is not None and self.sg_weight < 0:
-            raise ConfigError(f"sg_weight {self.sg_weight}: a loss weight must be >= 0 (a negative one pushes h_q away "
-                              f"from h_e; sg=False turns self-guidance off)")
+        for name in ("phase_weight", "cepstral_weight"):  # NaN passed a "< 0" test and turned the loss off
+            if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
+                raise ConfigError(f"{name} {getattr(self, name)}: a loss weight must be a finite number >= 0 (0 turns "
+                                  f"the loss off)")
+        if self.sg_weight is not None and not (math.isfinite(self.sg_weight) and self.sg_weight >= 0):
+            # NaN made every step non-finite (skipped), and config.json invalid JSON
+            raise ConfigError(f"sg_weight {self.sg_weight}: a loss weight must be a finite number >= 0 (a negative "
+                              f"one pushes h_q away from h_e; sg=False turns self-guidance off)")
         if self.decoder_dim % self.decoder_heads:
             raise ConfigError(f"decoder_dim {self.decoder_dim} is not divisible by decoder_heads {self.decoder_heads}")
         if (self.decoder_dim // self.decoder_heads) % 2:

@@ -207,6 +207,10 @@ def write_manifest(path: str | os.PathLike, utterances: list[Utterance]) -> None
         tmp.write_text(text, encoding="utf-8")
 
 
+class EmptyManifestError(ValueError):
+    """A manifest with no utterance left to load; the message names it and why its entries were set aside."""
+
+
 class _AudioSource(Dataset):
     """Shared loading: an unreadable file found at load time is counted and replaced by the next usable one.
 
@@ -219,7 +223,9 @@ class _AudioSource(Dataset):
 
     def __init__(self, manifest: Manifest, sample_rate: int):
         if len(manifest) == 0:
-            raise ValueError(f"manifest {manifest.path}: no usable utterances")
+            reasons = "; ".join(f"{uid}: {reason}" for uid, reason in manifest.skipped[:2])
+            raise EmptyManifestError(f"manifest {manifest.path}: no usable utterances"
+                                     + (f" ({len(manifest.skipped)} set aside, e.g. {reasons})" if reasons else ""))
         self.manifest = manifest
         self.sample_rate = sample_rate
         self.failures: dict[str, str] = {}

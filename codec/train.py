@@ -47,8 +47,8 @@ from codec.checkpoint import FORMAT_VERSION as CHECKPOINT_FORMAT
 from codec.checkpoint import CheckpointError, CheckpointManager, read_versioned_json
 from codec.cli import clip_norm, non_negative_int, positive_float, positive_int
 from codec.config import QUANTIZERS, SG_LOSSES, SG_TAPS, CodecConfig, ConfigError
-from codec.data import (CropDataset, ResumableSampler, UtteranceDataset, collate_padded, read_manifest, screen_manifest,
-                        usable_sha256)
+from codec.data import (CropDataset, EmptyManifestError, ResumableSampler, UtteranceDataset, collate_padded,
+                        read_manifest, screen_manifest, usable_sha256)
 from codec.discriminators import Discriminators
 from codec.export import folder_label
 from codec.grow import width_factor
@@ -361,7 +361,8 @@ def _main(argv, held: contextlib.ExitStack) -> Path:
     if args.freeze_tokenizer:
         codec.freeze_tokenizer()
     disc = Discriminators(config.mpd_channels, config.mrd_channels)
-    frames_per_step = args.batch_size * accelerator.num_processes * round(args.segment_seconds * config.frame_rate)
+    # (a segment holds at least one frame: the crop below rounds it up so)
+    frames_per_step = args.batch_size * accelerator.num_processes * max(1, round(args.segment_seconds * config.frame_rate))
     # a frozen tokenizer keeps the quantizer in eval mode: its codebook neither updates nor replaces dead codes
     dead_code_churn = (config.quantizer == "vq" and not args.freeze_tokenizer
                        and frames_per_step < VQ_DEAD_CODE_HITS * config.codebook_size)
@@ -567,6 +568,6 @@ if __name__ == "__main__":
         sys.exit(stopped.exit_code)
     except CheckpointError as e:  # a checkpoint this run cannot resume from: the message says why and what to do
         sys.exit(f"error: {e}")
-    except (FileNotFoundError, CodecLoadError) as e:  # a missing manifest, an --init-from that is no codec folder
+    except (FileNotFoundError, CodecLoadError, EmptyManifestError) as e:  # a missing or empty manifest, a bad --init-from
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)

@@ -303,7 +303,9 @@ class TrainingStopped(Exception):
 def run_lock(out: Path) -> Iterator[None]:
     """Hold `out`'s lock of this process's rank (`RANK`, 0 alone) while the block runs; SystemExit naming the holder
     where another live process holds it. An flock: the kernel drops it when its process ends, however it ends, so a
-    killed run leaves nothing stale behind."""
+    killed run leaves nothing stale behind. A folder it made for a run that then wrote nothing (refused on its
+    data, say) is removed again."""
+    made = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     path = out / f".run-lock-rank{os.environ.get('RANK', '0')}"
     handle = open(path, "a+")
@@ -325,6 +327,9 @@ def run_lock(out: Path) -> Iterator[None]:
     finally:
         fcntl.flock(handle, fcntl.LOCK_UN)
         handle.close()
+        if made and [p.name for p in out.iterdir()] == [path.name]:
+            path.unlink()
+            out.rmdir()
 
 
 def ignore_stop_signals(_worker_id: int = 0) -> None:

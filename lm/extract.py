@@ -21,7 +21,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
-from codec.cli import non_negative_int, positive_int, run_main
+from codec.cli import non_negative_float, non_negative_int, positive_int, run_main
 from codec.data import Manifest, UtteranceDataset, collate_padded, read_manifest, screen_manifest, usable_sha256
 from lm.identity import CodecIdentity
 from lm.tokens import (TOKENS_FORMAT_VERSION, TokenStoreError, code_dtype, file_sha256, read_header,
@@ -77,7 +77,9 @@ def extract(codec, manifest_path: str | Path, out_dir: str | Path, batch_size: i
                                       f"({previous.get(key)!r} vs now {header[key]!r}); use a new --out directory")
     manifest = read_manifest(manifest_path)
     require_unique_ids(manifest)
-    manifest = screen_manifest(manifest, max_seconds)
+    # clips shorter than one codec frame by their headers are set aside here, so that a manifest of nothing else is
+    # refused before a store is begun (the loop below still catches one that resampling makes too short)
+    manifest = screen_manifest(manifest, max_seconds, min_seconds=codec.hop_length / codec.sample_rate)
     if len(manifest) == 0:  # before the header is written: a store begun on it would refuse the corrected manifest
         raise ValueError(f"manifest {manifest_path}: no usable utterances ({len(manifest.skipped)} skipped; the reasons "
                          f"are logged above)")
@@ -150,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shard-size", type=positive_int, default=1000, help="utterances per shard (the unit of resumption)")
     parser.add_argument("--workers", type=non_negative_int, default=2, help="DataLoader processes reading audio")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--max-seconds", type=float, default=60.0,
+    parser.add_argument("--max-seconds", type=non_negative_float, default=60.0,
                         help="skip longer utterances (each is encoded whole; 0 = no limit)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

@@ -17,7 +17,7 @@ import torch
 from torch.utils.data import Dataset
 
 from lm.text import TextTokenizer
-from lm.tokens import TokenStore
+from lm.tokens import TokenStore, TokenStoreError
 from lm.vocab import IGNORE_INDEX, Vocabulary
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,8 @@ class PackedRows(Dataset):
             log.warning("%s: %d of %d utterances are longer than the row length %d tokens and are left out",
                         store.directory, self.too_long, len(lengths), row_length)
         if not usable:
-            raise ValueError(f"{store.directory}: no utterance fits in a row of {row_length} tokens")
+            raise TokenStoreError(f"{store.directory}: no utterance fits in a row of {row_length} tokens "
+                                  f"({len(lengths)} utterances; the shortest needs {min(lengths, default=0)})")
         if pack:
             self.rows = [[usable[j] for j in row] for row in pack_first_fit([lengths[i] for i in usable], row_length)]
         else:

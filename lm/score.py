@@ -166,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"--unigram {name}: scored on the {len(kept)} utterances the LMs scored, not the other "
                       f"{len(scores[name]) - len(kept)} in {tokens}", file=sys.stderr)
             scores[name] = kept
+    if empty := [name for name, rows in scores.items() if not rows]:  # compare() would say "bootstrap_ci: no values"
+        p.error(f"{', '.join(empty)}: no utterance left to score (an empty token store, or every utterance too long "
+                f"for an LM's context or left out by another row)")
     try:
         summary = compare(scores, args.reference)
     except ValueError as e:

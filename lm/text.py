@@ -159,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--manifest", type=Path, required=True, action="append", help="repeat for several manifests")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--vocab-size", type=positive_int, default=TextConfig.vocab_size,
-                        help="the most text pieces (a small corpus may give fewer)")
+                        help="the most text pieces (a small corpus may give fewer; at least the corpus's distinct "
+                             "characters + 2, which sentencepiece needs)")
     parser.add_argument("--model-type", choices=("unigram", "bpe"), default=TextConfig.model_type)
     parser.add_argument("--phonemes", action="store_true", help="train on espeak-ng IPA phonemes")
     args = parser.parse_args(argv)
@@ -172,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         tokenizer = TextTokenizer.train(texts, TextConfig(args.vocab_size, args.model_type, args.phonemes))
     except (TokenizerError, PhonemizerError) as e:  # espeak-ng missing or failing: its message names the text
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {', '.join(map(str, args.manifest))}: {e}", file=sys.stderr)
         return 2
     with atomic_directory(args.out) as tmp:
         tokenizer.save(tmp)

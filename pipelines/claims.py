@@ -200,6 +200,11 @@ def check_claims(report: Path, pairs: list[tuple[str, str]], reference: str, can
     qe = {f"{b} -> {s}": ratio_of_means(report, b, s, "quantization_error") for b, s in pairs}
     hidden = {f"{b} -> {s}": ratio_of_means(report, b, s, "hidden_mse") for b, s in pairs}
     results = json.loads((report / "results.json").read_text())["codecs"]
+    # a later compare into the same folder that named only some systems leaves the others out of results.json
+    # (their folders stay, which the ratios above read): KeyError further down
+    if missing := sorted({n for pair in pairs for n in pair} - set(results)):
+        raise ValueError(f"{report / 'results.json'}: no codec {', '.join(missing)} in it (its last compare named "
+                         f"{', '.join(sorted(results)) or 'none'}): run pipelines.evaluate compare with all of them")
     for (b, s), h in zip(pairs, hidden.values()):
         h["std_base"], h["std_other"] = results[b]["hidden_mse"]["std"], results[s]["hidden_mse"]["std"]
         h["p99_base"], h["p99_other"] = results[b]["hidden_mse"]["p99"], results[s]["hidden_mse"]["p99"]
@@ -275,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--runs {args.runs}: not a folder (the codec training folders, e.g. exp/<preset>/codec)")
     try:
         claims = check_claims(args.report, pairs, args.reference, args.candidate)
-    except FileNotFoundError as e:  # a system the report lacks: the message names it and what to run
+    except (FileNotFoundError, ValueError) as e:  # a system the report lacks, systems of other utterances: named
         print(f"error: {e}", file=sys.stderr)
         return 2
     names = list(dict.fromkeys([n for p in pairs for n in p] + [args.reference, args.candidate]))

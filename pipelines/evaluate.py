@@ -38,7 +38,7 @@ from tqdm import tqdm
 
 from codec.audio import resample, save_wav
 from codec.checkpoint import atomic_file
-from codec.cli import positive_int, run_main
+from codec.cli import non_negative_float, positive_int, run_main
 from codec.data import Manifest, UtteranceDataset, collate_padded, read_manifest, screen_manifest
 from codec.export import folder_label
 from codec.trainloop import write_json
@@ -595,6 +595,17 @@ def _frame_seconds(codec_dir: Path) -> float | None:
     return config.hop_length / config.sample_rate
 
 
+def _system_name(name: str, flag: str, item: str, taken: dict) -> str:
+    """`name` once it can name a system of its own: given once (a second was kept in place of the first, which
+    vanished from the report), and not "." or ".." (its results folder would be the report's own, or above it)."""
+    if name in taken:
+        raise SystemExit(f"error: {flag} {item}: a second system named {name!r}: give each its own name")
+    if _slug(name).strip(".") == "":
+        raise SystemExit(f"error: {flag} {item}: {name!r} cannot name a system (its results folder would be "
+                         f"{_slug(name) or 'empty'}): give it a name")
+    return name
+
+
 def _named_dirs(items: list[str], flag: str) -> dict[str, Path]:
     out = {}
     for item in items:
@@ -603,7 +614,7 @@ def _named_dirs(items: list[str], flag: str) -> dict[str, Path]:
             name, path = folder_label(item), item
         if not Path(path).is_dir():
             raise SystemExit(f"error: {flag} {item}: folder {path} not found")
-        out[name] = Path(path)
+        out[_system_name(name, flag, item, out)] = Path(path)
     return out
 
 
@@ -618,7 +629,7 @@ def _codes_with_codecs(items: list[str]) -> dict[str, tuple[Path, Path]]:
             raise SystemExit(f"error: --tts-codes {item}: codec folder {codec_dir} not found")
         if not Path(codes).is_file():
             raise SystemExit(f"error: --tts-codes {item}: codes file {codes} not found")
-        out[name] = (Path(codec_dir), Path(codes))
+        out[_system_name(name, "--tts-codes", item, out)] = (Path(codec_dir), Path(codes))
     return out
 
 
@@ -635,7 +646,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--max-utts", type=positive_int, default=None)
         p.add_argument("--seed", type=int, default=0, help="TTS: the sampling seed (a codec's evaluation draws nothing)")
         p.add_argument("--batch-size", type=positive_int, default=8)
-        p.add_argument("--max-seconds", type=float, default=60.0,
+        p.add_argument("--max-seconds", type=non_negative_float, default=60.0,
                        help="set aside longer utterances (each is encoded whole; 0 = no limit; a judge's shorter "
                             "window, Whisper's 30 s, lowers it)")
         if name != "tts":
@@ -681,6 +692,10 @@ def main(argv: list[str] | None = None) -> int:
     max_seconds = min((s for s in (args.max_seconds or None, getattr(asr, "max_seconds", None)) if s), default=None)
     manifest = screen_manifest(read_manifest(args.manifest), max_seconds, decode=True, limit=args.max_utts,
                                min_seconds=max(frames, default=None))
+    if not manifest.utterances:  # before any folder is made
+        reasons = "; ".join(f"{uid}: {reason}" for uid, reason in manifest.skipped[:2])
+        raise EvaluationError(f"manifest {args.manifest}: no usable utterances ({len(manifest.skipped)} set aside, "
+                              f"e.g. {reasons})")
     # A single system is a comparison of one: the ground-truth row always stands beside it.
     with torch.inference_mode():  # scoped: callers in the same process (tests, notebooks) keep their grad mode
         print(comparison_report(codecs, tts, manifest, asr, args.out, args.seed, args.batch_size,
@@ -692,4 +707,6 @@ if __name__ == "__main__":
     from pipelines.asr import ASRError
     from pipelines.tts import PipelineLoadError
 
-    run_main(main, (FileNotFoundError, CodecLoadError, PipelineLoadError, ASRError, EvaluationError))
+    from codec.data import EmptyManifestError
+
+    run_main(main, (FileNotFoundError, CodecLoadError, PipelineLoadError, ASRError, EvaluationError, EmptyManifestError))

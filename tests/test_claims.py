@@ -140,6 +140,18 @@ def test_cli_writes_markdown_and_refuses_mismatched_utterances(tmp_path, capsys)
     assert main(["--report", str(report), "--pair", "64:64-sg", "--pair", "8:8-sg", "--reference", "64",
                  "--candidate", "16-sg", "--out", str(tmp_path / "out2")]) == 2
     assert "'8'" in capsys.readouterr().err
+    # systems on other utterances, and one whose folder stays but a later compare left out of results.json: a
+    # traceback each (ValueError, KeyError)
+    assert main(["--report", str(report), "--pair", "16:16-sg", "--reference", "64", "--candidate", "16-sg",
+                 "--out", str(tmp_path / "out2")]) == 2
+    assert "same utterances" in capsys.readouterr().err  # 16-sg's frames were shuffled above
+    results = json.loads((report / "results.json").read_text())
+    (report / "results.json").write_text(json.dumps({"codecs": {k: v for k, v in results["codecs"].items() if k != "64"}}))
+    with pytest.raises(ValueError, match=r"results.json: no codec 64 in it \(its last compare named 16, 16-sg, 64-sg\)"):
+        check_claims(report, [("64", "64-sg")], "16", "16-sg")
+    assert main(["--report", str(report), "--pair", "64:64-sg", "--reference", "16", "--candidate", "16-sg",
+                 "--out", str(tmp_path / "out2")]) == 2
+    assert "no codec 64 in it" in capsys.readouterr().err
     # a system against itself passes every claim: refused as the typo it is, as is a --runs folder that is not one
     for bad, message in [(["--pair", "64:64", "--reference", "64", "--candidate", "16-sg"], "paired with itself"),
                          (["--pair", "64:64-sg", "--reference", "64", "--candidate", "64"], "both '64'"),

@@ -76,3 +76,34 @@ def test_folders_named_like_the_packages_in_the_working_directory_do_not_shadow_
                           cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert all(Path(f).parent.parent == ROOT for f in proc.stdout.split()), proc.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["codec.train", "--preset", "debug", "--train-manifest", "{tmp}/broken.jsonl", "--out", "{tmp}/out", "--cpu",
+      "--steps", "1"], "error: manifest {tmp}/broken.jsonl: no usable utterances (1 set aside, e.g. bad: "),
+    (["pipelines.evaluate", "codec", "--codec", str(BUNDLE / "codec"), "--manifest", "{tmp}/one.jsonl", "--out",
+      "{tmp}/out", "--asr", "none", "--max-seconds", "0.1"], "no usable utterances (1 set aside, e.g. a: "),
+    (["pipelines.evaluate", "compare", "--codec", "a=" + str(BUNDLE / "codec"), "--codec", "a=" + str(BUNDLE / "codec"),
+      "--manifest", "{tmp}/one.jsonl", "--out", "{tmp}/out"], "a second system named 'a': give each its own name"),
+    (["pipelines.evaluate", "compare", "--codec", "..=" + str(BUNDLE / "codec"), "--manifest", "{tmp}/one.jsonl",
+      "--out", "{tmp}/out"], "'..' cannot name a system"),
+    (["pipelines.evaluate", "codec", "--codec", str(BUNDLE / "codec"), "--manifest", "{tmp}/one.jsonl", "--out",
+      "{tmp}/out", "--max-seconds", "-1"], "argument --max-seconds: -1"),
+    (["codec.train", "--preset", "debug", "--train-manifest", "{tmp}/one.jsonl", "--out", "{tmp}/out", "--sg-weight",
+      "nan"], "sg_weight nan: a loss weight must be a finite number >= 0"),
+])
+def test_a_corpus_or_setting_that_leaves_nothing_to_run_is_one_error_line(tmp_path, args, message):
+    """Each of these ended in a traceback (a ValueError from deep inside), or (a repeated name, '..', NaN) ran on."""
+    import numpy as np
+    import soundfile as sf
+
+    (tmp_path / "bad.wav").write_bytes(b"not audio at all" * 10)
+    (tmp_path / "broken.jsonl").write_text('{"id": "bad", "audio": "bad.wav", "text": "a"}\n')
+    sf.write(tmp_path / "a.wav", np.zeros(8000, np.float32), 16000)
+    (tmp_path / "one.jsonl").write_text('{"id": "a", "audio": "a.wav", "text": "a", "duration": 0.5, "sample_rate": 16000}\n')
+    args = [a.format(tmp=tmp_path) for a in args]
+    proc = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)})
+    assert proc.returncode in (1, 2), proc.stderr[-2000:]  # 1: a SystemExit with its message
+    assert message.format(tmp=tmp_path) in proc.stderr and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert not (tmp_path / "out").exists()

@@ -45,7 +45,10 @@ def test_frame_arithmetic_for_odd_lengths(codec):
     ({"decoder_heads": 0}, "decoder_heads 0: must be at least 1"),
     ({"decoder_depth": 0}, "decoder_depth 0: must be at least 1"),
     ({"decoder_dim": 96, "decoder_heads": 32}, "the head size must be even"),
-    ({"sg_weight": -5.0}, "sg_weight -5.0: a loss weight must be >= 0"),
+    ({"sg_weight": -5.0}, "sg_weight -5.0: a loss weight must be a finite number >= 0"),
+    ({"sg_weight": float("nan")}, "sg_weight nan: a loss weight must be a finite number >= 0"),  # every step skipped
+    ({"cepstral_weight": float("nan")}, "cepstral_weight nan: a loss weight must be a finite"),  # the loss silently off
+    ({"phase_weight": float("inf")}, "phase_weight inf: a loss weight must be a finite"),
     ({"sample_rate": 0}, "sample_rate 0: must be at least 1"),
     ({"mpd_channels": ()}, "mpd_channels (): must be one or more sizes"),
     ({"strides": (2, 0)}, "strides (2, 0): must be one or more sizes"),

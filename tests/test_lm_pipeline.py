@@ -521,10 +521,18 @@ def test_extraction_skips_audio_shorter_than_one_codec_frame_and_encodes_the_res
     assert extract_main(args) == 0
     header = read_header(tmp_path / "tok")
     assert header["utterances"] == 2 and header["skipped_count"] == 1
-    assert header["skipped"][0]["id"] == "short" and "shorter than one codec frame" in header["skipped"][0]["reason"]
+    assert header["skipped"][0]["id"] == "short" and "under the minimum of 20 ms (one codec frame)" in header["skipped"][0]["reason"]
     store = TokenStore(tmp_path / "tok")
     assert [e.id for e in store.entries] == ["long", "one_frame"]
     assert [len(store[i]) for i in range(2)] == [-(-sizes["long"] // codec.hop_length), 1]
+    # a manifest of nothing but such clips wrote a complete store of 0 utterances, which then refused the corrected
+    # manifest (another manifest_sha256): refused before any store is begun, as a manifest of unreadable files is
+    write_manifest(tmp_path / "short.jsonl", [Utterance("short", str(tmp_path / "short.wav"), "a text", "s",
+                                                        sizes["short"] / codec.sample_rate, codec.sample_rate)])
+    with pytest.raises(ValueError, match=r"short.jsonl: no usable utterances \(1 skipped"):
+        extract_main(["--codec", str(tmp_path / "codec"), "--manifest", str(tmp_path / "short.jsonl"),
+                      "--out", str(tmp_path / "none")])
+    assert not (tmp_path / "none" / "tokens.json").exists()
 
 
 def test_a_store_of_many_shards_holds_no_file_open_per_shard(tmp_path):
@@ -695,3 +703,25 @@ def test_a_second_lm_run_into_a_folder_another_live_run_trains_in_is_refused(ext
         with pytest.raises(SystemExit, match=r"another run is training into it \(pid \d+"):
             train(_config(extracted, tmp_path / "run", steps=1, eval_every=1, save_every=1), resume=True)
     assert (train(_config(extracted, tmp_path / "run", steps=1, eval_every=1, save_every=1)) / "model.safetensors").exists()
+
+
+def test_the_training_tokens_as_the_dev_set_are_refused(extracted, tmp_path):
+    """best/ was chosen on the training data (the lowest "dev" loss is the most overfit model)."""
+    with pytest.raises(SystemExit, match="is one of the training token folders: give a held-out set"):
+        train(_config(extracted, tmp_path / "run", dev_tokens=str(extracted["train"]), steps=1, eval_every=1))
+    assert not (tmp_path / "run").exists()
+
+
+def test_rows_shorter_than_every_utterance_and_empty_score_rows_are_named(extracted, tmp_path, capsys):
+    """A --row-length below every utterance ended lm.train, lm.score and the benchmark in a ValueError traceback;
+    a store with nothing to score in lm.score in "bootstrap_ci: no values"."""
+    from lm.score import main as score_main
+    from lm.tokens import TokenStoreError
+
+    with pytest.raises(TokenStoreError, match=r"no utterance fits in a row of 8 tokens \(\d+ utterances; the shortest "
+                                              r"needs \d+\)"):
+        train(_config(extracted, tmp_path / "run", row_length=8, batch_tokens=8, steps=1, eval_every=1))
+    final = train(_config(extracted, tmp_path / "ok", steps=1, eval_every=1, save_every=1))
+    with pytest.raises(SystemExit) as err:  # the unigram row scores only what the LM scored: here nothing (other ids)
+        score_main(["--lm", f"a={final}:{extracted['dev']}", "--unigram", f"u={extracted['train']}:{extracted['train']}"])
+    assert err.value.code == 2 and "u: no utterance left to score" in capsys.readouterr().err
