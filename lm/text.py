@@ -172,7 +172,10 @@ def main(argv: list[str] | None = None) -> int:
     texts = [u.text for m in args.manifest for u in read_manifest(m, verify_audio=False)]
     try:
         tokenizer = TextTokenizer.train(texts, TextConfig(args.vocab_size, args.model_type, args.phonemes))
-    except (TokenizerError, PhonemizerError) as e:  # espeak-ng missing or failing: its message names the text
+    except PhonemizerError as e:  # espeak-ng missing or failing: its message names the text
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except TokenizerError as e:  # e.g. no text left: which manifests gave none
         print(f"error: {', '.join(map(str, args.manifest))}: {e}", file=sys.stderr)
         return 2
     with atomic_directory(args.out) as tmp:

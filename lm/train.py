@@ -275,9 +275,12 @@ def _train(cfg: TrainConfig, resume: bool, held: contextlib.ExitStack) -> Path:
 
     train_store, dev_store = open_tokens(cfg.tokens), TokenStore(cfg.dev_tokens)
     train_store.identity.require_same(dev_store.identity, f"the training tokens {cfg.tokens}", f"the dev tokens {cfg.dev_tokens}")
-    if any(Path(d).resolve() == Path(cfg.dev_tokens).resolve() for d in cfg.tokens.split(",") if d):
-        # best/ would be chosen on the training data, which a model fits better the more it overfits
-        raise SystemExit(f"--dev-tokens {cfg.dev_tokens} is one of the training token folders: give a held-out set")
+    if accelerator.is_main_process and any(Path(d).resolve() == Path(cfg.dev_tokens).resolve()
+                                           for d in cfg.tokens.split(",") if d):
+        # allowed (an overfitting check does it on purpose), but best/ is then the model that fits training data best
+        print(f"warning: --dev-tokens {cfg.dev_tokens} is one of the training token folders: the dev loss measures "
+              f"the fit to training data, and best/ is chosen on it; give a held-out set for a real dev loss",
+              file=sys.stderr)
     held.enter_context(run_lock(out))  # before the checkpoints are looked at: another live run may be writing them
     ckpt = CheckpointManager(out / "checkpoints", cfg.keep_last, accelerator)
     latest = ckpt.latest()

@@ -705,11 +705,11 @@ def test_a_second_lm_run_into_a_folder_another_live_run_trains_in_is_refused(ext
     assert (train(_config(extracted, tmp_path / "run", steps=1, eval_every=1, save_every=1)) / "model.safetensors").exists()
 
 
-def test_the_training_tokens_as_the_dev_set_are_refused(extracted, tmp_path):
-    """best/ was chosen on the training data (the lowest "dev" loss is the most overfit model)."""
-    with pytest.raises(SystemExit, match="is one of the training token folders: give a held-out set"):
-        train(_config(extracted, tmp_path / "run", dev_tokens=str(extracted["train"]), steps=1, eval_every=1))
-    assert not (tmp_path / "run").exists()
+def test_the_training_tokens_as_the_dev_set_are_named(extracted, tmp_path, capsys):
+    """best/ was chosen on the training data (the lowest "dev" loss is the most overfit model) without a word; an
+    overfitting check does so on purpose, so it runs, with a warning."""
+    train(_config(extracted, tmp_path / "run", dev_tokens=str(extracted["train"]), steps=1, eval_every=1))
+    assert "is one of the training token folders: the dev loss measures the fit to training data" in capsys.readouterr().err
 
 
 def test_rows_shorter_than_every_utterance_and_empty_score_rows_are_named(extracted, tmp_path, capsys):
