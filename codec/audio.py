@@ -47,17 +47,40 @@ def _existing_file(path: str | os.PathLike) -> Path:
         size = path.stat().st_size
         if size == 0:
             raise AudioError(f"{path}: empty file (0 bytes)")
-        with open(path, "rb") as f:
-            head = f.read(12)
+        end = _wav_data_end(path)
     except OSError as e:
         raise AudioError(f"{path}: cannot be read ({e.strerror or e})") from None
     # libsndfile reads the frames a WAV cut short still holds (a copy or a disk that filled up): its header would
-    # pass half a sentence as the whole. A size of 0 or near 4 GiB is a recorder's placeholder, not a promise.
-    if len(head) == 12 and head[:4] == b"RIFF" and head[8:] == b"WAVE":
-        declared = int.from_bytes(head[4:8], "little") + 8
-        if 8 < declared < 0x7F000000 and declared > size + 1:  # one byte: a writer that left out the pad byte
-            raise AudioError(f"{path}: cut short ({size} bytes; its header says {declared})")
+    # pass half a sentence as the whole
+    if end is not None and end > size:
+        raise AudioError(f"{path}: cut short ({size} bytes; its data ends at byte {end})")
     return path
+
+
+def _wav_data_end(path: Path) -> int | None:
+    """Where a RIFF or RF64 WAV's data chunk says its samples end (bytes from the start); None for another format, a
+    header too short to tell (libsndfile names that), or a size a recorder left as a placeholder (0, ~4 GiB)."""
+    with open(path, "rb") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] not in (b"RIFF", b"RF64") or head[8:] != b"WAVE":
+            return None
+        offset, data64 = 12, None
+        for _ in range(64):  # the chunks before the samples: fmt, fact, LIST, ds64 (RF64's 64-bit sizes), ...
+            f.seek(offset)
+            chunk = f.read(8)
+            if len(chunk) < 8:
+                return None
+            kind, chunk_size = chunk[:4], int.from_bytes(chunk[4:], "little")
+            if kind == b"ds64":
+                data64 = int.from_bytes(f.read(16)[8:16].ljust(8, b"\0"), "little")  # riffSize, then dataSize
+            if kind == b"data":
+                if head[:4] == b"RF64" and chunk_size == 0xFFFFFFFF:
+                    chunk_size = data64 or 0
+                if chunk_size == 0 or (head[:4] == b"RIFF" and chunk_size >= 0x7F000000):
+                    return None
+                return offset + 8 + chunk_size
+            offset += 8 + chunk_size + (chunk_size & 1)  # chunks are padded to an even size
+    return None
 
 
 def to_mono(audio: np.ndarray, file_rate: int, sample_rate: int | None = None, name: str = "audio") -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import numbers
 from dataclasses import dataclass
 
 CONFIG_FORMAT_VERSION = 1
@@ -23,6 +24,15 @@ QUANTIZERS = ("fsq", "vq")
 
 class ConfigError(ValueError):
     """A codec configuration that cannot be built or read."""
+
+
+def _plain(value):
+    """NumPy (or any numbers-registered) scalars as Python int/float, sequences of them as tuples; the rest as is."""
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):  # numpy scalars and arrays
+        value = value.tolist()
+    if isinstance(value, list):
+        return tuple(_plain(v) for v in value) if all(isinstance(v, numbers.Number) for v in value) else value
+    return value
 
 
 def _is_kind(value, kind: str) -> bool:
@@ -107,9 +117,10 @@ class CodecConfig:
 
     def __post_init__(self):
         for field in dataclasses.fields(self):  # a config.json edited by hand or by a tool that writes 64.0 for 64
-            value = getattr(self, field.name)
+            value = _plain(getattr(self, field.name))  # NumPy scalars and arrays as Python's own (JSON holds those)
             if not any(_is_kind(value, kind) for kind in field.type.split(" | ")):
                 raise ConfigError(f"{field.name} {value!r}: expected {field.type}, not {type(value).__name__}")
+            object.__setattr__(self, field.name, value)
         # tuples survive JSON as lists; normalise so that from_pretrained restores an equal config
         object.__setattr__(self, "strides", tuple(self.strides))
         object.__setattr__(self, "mpd_channels", tuple(self.mpd_channels))

@@ -195,10 +195,13 @@ def write_manifest(path: str | os.PathLike, utterances: list[Utterance]) -> None
     lines = []
     for u in utterances:
         row = asdict(u)
-        # from the real folders: the kernel resolves ".." past a symlinked folder from where the link points, so a
-        # path relative to the link's spelling would lead elsewhere once read back
-        audio = Path(os.path.realpath(Path(u.audio).parent)) / Path(u.audio).name
-        row["audio"] = os.path.relpath(audio, os.path.realpath(path.parent))
+        row["audio"] = os.path.relpath(u.audio, path.parent)
+        if os.path.realpath(path.parent / row["audio"]) != os.path.realpath(u.audio):
+            # the kernel resolves ".." past a symlinked folder from where the link points: this relative path leads
+            # elsewhere, so it is taken from the real folders instead (only here: a path that reads back as it is
+            # stays relative to the corpus, which may move whole)
+            audio = Path(os.path.realpath(Path(u.audio).parent)) / Path(u.audio).name
+            row["audio"] = os.path.relpath(audio, os.path.realpath(path.parent))
         lines.append(json.dumps({k: row[k] for k in MANIFEST_FIELDS}, ensure_ascii=False) + "\n")
     text = "".join(lines)
     if path.is_file() and path.read_text(encoding="utf-8") == text:

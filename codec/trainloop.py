@@ -306,17 +306,28 @@ def run_lock(out: Path) -> Iterator[None]:
     killed run leaves nothing stale behind. A folder it made for a run that then wrote nothing (refused on its
     data, say) is removed again."""
     made = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)
     path = out / f".run-lock-rank{os.environ.get('RANK', '0')}"
-    handle = open(path, "a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "a process"
+    for _ in range(3):
+        out.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "a process"
+            handle.close()
+            raise SystemExit(f"{out}: another run is training into it ({holder}, per {path.name}): wait for it to "
+                             f"end or stop it, or use another --out") from None
+        # a run that ended between our open and our lock may have removed the file: the lock would then be on a
+        # file no later run sees, so it is taken again on the one the path names now
+        try:
+            if os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:
+                break
+        except FileNotFoundError:
+            pass
         handle.close()
-        raise SystemExit(f"{out}: another run is training into it ({holder}, per {path.name}): wait for it to end "
-                         f"or stop it, or use another --out") from None
+    else:
+        raise SystemExit(f"{out}: could not take {path.name} (removed again and again by other runs)")
     try:
         handle.seek(0)
         handle.truncate()
@@ -325,11 +336,15 @@ def run_lock(out: Path) -> Iterator[None]:
         handle.flush()
         yield
     finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
+        # removed while still held, so that no run can lock the removed file after this one lets go of it
         if made and [p.name for p in out.iterdir()] == [path.name]:
             path.unlink()
-            out.rmdir()
+            try:
+                out.rmdir()
+            except OSError:  # another run made something there meanwhile
+                pass
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
 
 
 def ignore_stop_signals(_worker_id: int = 0) -> None:

@@ -5,8 +5,9 @@ run mid-way, as codec.export does for codecs.
     python -m pipelines.package --codec CODEC_DIR --lm exp/tiny/lm/16384/at_2000 --out exp/tiny/tts/16384-at-2000
 
 A checkpoint holds the weights and the optimizer; the rest comes from its run's folder (the checkpoint's
-grandparent): train_config.json (the preset and row length), tokenizer/ (the text tokenizer) and the header of the
-training tokens it names (the codec). The optimizer and RNG states are left behind.
+grandparent): train_config.json (the preset and row length), tokenizer/ (the text tokenizer), and the codec from a
+model the run saved (best/ or final/) or else from the header of the training tokens it names. The optimizer
+and RNG states are left behind.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from codec.checkpoint import FORMAT_VERSION as CHECKPOINT_FORMAT
 from codec.checkpoint import cwd_relative, read_versioned_json, require_replaceable
+from lm.identity import CodecIdentity
 from lm.model import LMLoadError, SpeechLM, load_weights
 from lm.text import TextTokenizer
 from lm.tokens import open_tokens
@@ -37,13 +39,22 @@ def lm_from_checkpoint(checkpoint: str | Path) -> tuple[SpeechLM, int]:
     try:
         settings = json.loads((run / "train_config.json").read_text())
         config = lm_config_for(settings["preset"], settings["row_length"])
-        identity = open_tokens(settings["tokens"]).identity
+        identity = _codec_identity(run, settings["tokens"])
     except (json.JSONDecodeError, KeyError, TypeError, ValueError, OSError) as e:
         raise LMLoadError(f"{run / 'train_config.json'}: cannot rebuild the run's LM from it ({e})") from None
     tokenizer = TextTokenizer.load(run / "tokenizer")
     lm = SpeechLM.create(config, tokenizer, identity)
     load_weights(lm.model, checkpoint / WEIGHTS_FILE, run / "train_config.json")
     return lm, int(state["step"])
+
+
+def _codec_identity(run: Path, tokens: str) -> CodecIdentity:
+    """The codec the run trained on: from a model it saved (final/ or best/: no token store needed, wherever the
+    command runs), else from the header of its training tokens (their path as the run was given it)."""
+    for saved in (run / "final" / "config.json", run / "best" / "config.json"):
+        if saved.is_file():
+            return CodecIdentity.from_dict(json.loads(saved.read_text())["codec"])
+    return open_tokens(tokens).identity
 
 
 def main(argv: list[str] | None = None) -> Path:

@@ -140,13 +140,19 @@ _SUPERSCRIPT_DIGITS = str.maketrans("\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\
 
 
 def _superscript(match: re.Match) -> str:
-    """m² -> m squared, 10³ -> 10 cubed, 2¹⁰ -> 2 to the power of 10; after a word, any other run is a footnote
-    mark (Smith¹), dropped. (NFKC would make them digits of the number before: 10² -> 102.)"""
-    digits = match.group(0).translate(_SUPERSCRIPT_DIGITS)
-    before = match.string[match.start() - 1] if match.start() else " "
-    if digits in ("2", "3") and before.isalnum():
+    """An exponent: m² -> m squared, (a+b)³ -> cubed, 2¹⁰ -> 2 to the power of 10, 10⁻³ -> to the power of minus
+    3. (NFKC would make them digits of the number before: 10² -> 102.) Left to NFKC: the numerator or denominator
+    of a fraction (¹⁄₄, which it makes 1⁄4) and a mark after a word that is not a square or cube (a footnote,
+    Smith¹)."""
+    run, text = match.group(0), match.string
+    before = text[match.start() - 1] if match.start() else ""
+    after = text[match.end()] if match.end() < len(text) else ""
+    if (before and before in "/\u2044") or (after and after in "/\u2044"):
+        return run
+    digits = run.translate(_SUPERSCRIPT_DIGITS).replace("\u207b", "minus ")
+    if digits in ("2", "3") and (before.isalnum() or before == ")"):
         return " squared " if digits == "2" else " cubed "
-    return f" to the power of {digits} " if before.isdigit() else " "
+    return f" to the power of {digits} " if before.isdigit() or before == ")" else run
 
 
 def _fraction(match: re.Match) -> str:
@@ -175,21 +181,22 @@ def normalize_text(text: str, report: list[str] | None = None) -> str:
         raise TypeError(f"normalize_text expects a str, got {type(text).__name__}")
     # before NFKC, which makes 1½ "11⁄2" (eleven halves), 10² "102" and the acute of don´t a combining accent
     text = re.sub(r"(\d)\s?([\u00bc-\u00be\u2150-\u215e])", r"\1 and \2", text)  # 1½: one and one half
-    text = re.sub(r"[\u00b2\u00b3\u00b9\u2070\u2074-\u2079]+", _superscript, text)
+    text = re.sub(r"\u207b?[\u00b2\u00b3\u00b9\u2070\u2074-\u2079]+", _superscript, text)
     text = re.sub(r"(?<=[^\W\d_])[\u00b4`\u2032](?=[^\W\d_])", "'", text)  # don´t, don`t, don′t
     text = unicodedata.normalize("NFKC", text)
     # curly quotes and U+02BC (the modifier-letter apostrophe of donʼt) are apostrophes
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u02bc", "'")
     # U+2212, the typographic minus (−5 °C): NFKC keeps it, and the sign would be dropped with the non-ASCII
     text = text.replace("\u2212", "-")
-    text = re.sub(r"([$£€])-(?=\.?\d)", r"-\1", text)  # $-5 is -$5: the sign first, for the amount to keep its symbol
+    text = re.sub(r"(?<!\d)([$£€])-(?=\.?\d)", r"-\1", text)  # $-5 is -$5: the sign first, the amount keeps its symbol
     text = re.sub(r"(?<![\w.])-(?=[$£€]?\.?\d)", " minus ", text)  # -5, not the dash of 1-2 or 1st-class
     # a number may start at its decimal point (.5, $.99), unless the point ends a word or number (v1.2.3)
     # (never ending at a comma: in "$5,000, and" that comma is punctuation; a scale word after it: $5 million)
     text = re.sub(r"([$£€])\s?(\d(?:[\d,]*\d)?(?:\.\d+)?|\.\d+)(\s+(?:thousand|million|billion|trillion)\b)?",
                   _currency, text, flags=re.I)
-    # the symbol after the amount (5€, 100 $), where nothing follows that reads as another amount
-    text = re.sub(r"(?<![\w.,])(\d(?:[\d,]*\d)?(?:\.\d+)?)\s?([$£€])(?![\w$£€])",
+    # the euro or pound sign after the amount (5€, 100 £: European usage), where nothing follows that reads as
+    # another amount; not the dollar, which closes TeX math ($x=5$)
+    text = re.sub(r"(?<![\w.,])(\d(?:[\d,]*\d)?(?:\.\d+)?)\s?([£€])(?![\w$£€])",
                   lambda m: _currency_parts(m.group(2), m.group(1), None), text)
     # h:mm, not a ratio (2:1) nor one part of 12:05:30; its digits alone read "twelve zero five"
     text = re.sub(r"(?<![\d:.])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])(?=(\s*[ap]\.?m\b)?)", _clock, text, flags=re.I)
@@ -199,7 +206,8 @@ def normalize_text(text: str, report: list[str] | None = None) -> str:
     # with its thousands commas: from "1,000th" the digits alone would read "one zeroth"
     text = re.sub(r"\b(\d{1,3}(?:,\d{3})+|\d+)(st|nd|rd|th)\b", _ordinal_token, text, flags=re.I)
     text = re.sub(r"(?<![\w.,])'?(1[1-9]\d0|20\d0|[2-9]0)'?s\b", _decade, text)  # before the plain numbers
-    text = re.sub(r"(?<![\w.,])(10|100|1000)s\b", lambda m: f" {_ROUND_PLURALS[m.group(1)]} ", text)  # 1000s of people
+    # 1000s of people (not "wait 10s", seconds)
+    text = re.sub(r"(?<![\w.,])(10|100|1000)s(?=\s+of\b)", lambda m: f" {_ROUND_PLURALS[m.group(1)]} ", text)
     text = re.sub(r"(?<=\d)\s?ms\b\.?", " milliseconds ", text)  # after a number, not Ms. ("five miss")
     text = re.sub(r"\d[\d,]*(?:\.\d+)?|(?<![\w.])\.\d+", _number, text)
     text = re.sub(r"\b([A-Za-z]+)\.", lambda m: _ABBREVIATIONS.get(m.group(1).lower(), m.group(1)) + " ", text)

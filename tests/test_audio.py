@@ -77,8 +77,8 @@ def bad_files(tmp_path):
         "missing.wav": "not found",
         "empty.wav": "empty file",
         "text.wav": "not a readable audio file",
-        "truncated.wav": "cut short (30 bytes; its header says 16044)",
-        "cut.wav": "cut short (3244 bytes; its header says 16044)",
+        "truncated.wav": "not a readable audio file",
+        "cut.wav": "cut short (3244 bytes; its data ends at byte 16044)",
         "é" * 200 + ".wav": "cannot be read (File name too long)",  # an OSError, not a crash mid-corpus
         "nosamples.wav": "no samples",
         "nan.wav": "NaN or Inf",
@@ -91,6 +91,24 @@ def test_bad_inputs_raise_audio_error_naming_file_and_reason(tmp_path):
         with pytest.raises(AudioError) as err:
             load_audio(tmp_path / name, 16000)
         assert name in str(err.value) and reason in str(err.value), str(err.value)
+
+
+def test_a_wav_is_cut_short_only_where_its_data_chunk_runs_past_the_end(tmp_path):
+    """The check compares the data chunk's end with the file, not the RIFF size: a RIFF size overstated (a LIST chunk
+    after the samples dropped without updating it) leaves every sample there; an RF64 file cut short is cut short."""
+    import struct
+
+    x = tone(440, 16000)
+    sf.write(tmp_path / "w.wav", x, 16000, subtype="PCM_16")
+    whole = (tmp_path / "w.wav").read_bytes()
+    (tmp_path / "riff_overstated.wav").write_bytes(whole[:4] + struct.pack("<I", len(whole) + 100) + whole[8:])
+    assert load_audio(tmp_path / "riff_overstated.wav").shape == x.shape
+    sf.write(tmp_path / "r.wav", x, 16000, subtype="PCM_16", format="RF64")
+    rf64 = (tmp_path / "r.wav").read_bytes()
+    assert rf64[:4] == b"RF64" and load_audio(tmp_path / "r.wav").shape == x.shape
+    (tmp_path / "rf64_cut.wav").write_bytes(rf64[:1500])
+    with pytest.raises(AudioError, match=r"rf64_cut.wav: cut short \(1500 bytes; its data ends at byte \d+\)"):
+        load_audio(tmp_path / "rf64_cut.wav")
 
 
 def test_integer_pcm_is_scaled_as_soundfile_reads_it_and_a_click_that_resamples_to_nothing_is_refused(tmp_path):

@@ -786,7 +786,7 @@ def test_config_values_of_the_wrong_kind_are_a_load_error_naming_the_field(codec
     cases = [("encoder_dim", 64.0, "encoder_dim 64.0: expected int, not float"),
              ("sample_rate", "16000", "sample_rate '16000': expected int, not str"),
              ("sg", 1, "sg 1: expected bool, not int"),
-             ("strides", [2, 4.0], "strides [2, 4.0]: expected tuple[int, ...], not list"),
+             ("strides", [2, 4.0], "strides (2, 4.0): expected tuple[int, ...], not tuple"),
              ("sg_weight", "5", "sg_weight '5': expected float | None, not str")]
     for field, value, message in cases:
         folder = codec.save_pretrained(tmp_path / "c")
@@ -796,6 +796,9 @@ def test_config_values_of_the_wrong_kind_are_a_load_error_naming_the_field(codec
             Codec.from_pretrained(folder)
         assert str(err.value) == f"{folder / 'config.json'}: {message}"
     assert make_codec(sg_weight=5).config.sg_weight == 5  # an int where a float is asked: the same value
+    # NumPy's scalars and arrays are numbers of those kinds (accepted before the check), kept as Python's own
+    config = make_codec(codebook_size=np.int64(256), sg_weight=np.float32(5.0), strides=np.array([2, 4, 5, 8])).config
+    assert type(config.codebook_size) is int and config.strides == (2, 4, 5, 8) and json.loads(config.to_json())
 
 
 def test_a_sample_rate_or_lengths_that_are_not_whole_numbers_are_refused(codec):

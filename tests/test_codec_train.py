@@ -545,3 +545,51 @@ def test_a_second_run_into_a_folder_another_live_run_trains_in_is_refused(synth_
             main(train_args(synth_corpus, out, "--steps", "1", "--resume"))
     assert not (out / "checkpoints").exists()  # nothing of the refused run written
     assert (main(train_args(synth_corpus, out, "--steps", "1", "--save-every", "1")) / "model.safetensors").exists()
+
+
+def test_a_run_lock_released_while_the_next_run_opens_it_still_admits_one_run_at_a_time(tmp_path, monkeypatch):
+    """A run that wrote nothing removes its folder as it ends. Removed after its unlock, the next run (which had
+    opened the file just before) locked a file no later run could see, and a third run then took a lock of its own:
+    two live runs in one folder."""
+    import fcntl
+    import threading
+    import types
+
+    import codec.trainloop as trainloop
+
+    out, opened, ended, release = tmp_path / "run", threading.Event(), threading.Event(), threading.Event()
+
+    def flock(handle, op):  # the second run stops between opening the lock file and locking it, until the first ends
+        if threading.current_thread().name == "second" and op & fcntl.LOCK_EX and not opened.is_set():
+            opened.set()
+            ended.wait(10)
+        return fcntl.flock(handle, op)
+
+    monkeypatch.setattr(trainloop, "fcntl", types.SimpleNamespace(flock=flock, LOCK_EX=fcntl.LOCK_EX,
+                                                                  LOCK_NB=fcntl.LOCK_NB, LOCK_UN=fcntl.LOCK_UN))
+    holding = []
+
+    def second():
+        with trainloop.run_lock(out):
+            holding.append(True)
+            release.wait(10)
+
+    first = trainloop.run_lock(out)
+    first.__enter__()
+    thread = threading.Thread(target=second, name="second")
+    thread.start()
+    opened.wait(10)
+    first.__exit__(None, None, None)  # a run that wrote nothing: its folder goes
+    ended.set()
+    for _ in range(100):
+        if holding:
+            break
+        threading.Event().wait(0.05)
+    try:
+        assert holding == [True]
+        with pytest.raises(SystemExit, match="another run is training into it"):
+            with trainloop.run_lock(out):
+                pass
+    finally:
+        release.set()
+        thread.join()

@@ -1,6 +1,7 @@
 import json
 import logging
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -306,3 +307,15 @@ def test_resumable_sampler_order_is_a_function_of_its_seed():
     a, b = take(ResumableSampler(50, seed=0), 50), take(ResumableSampler(50, seed=1), 50)
     assert sorted(a) == sorted(b) == list(range(50))
     assert a != b and a == take(ResumableSampler(50, seed=0), 50)
+
+
+def test_a_symlinked_audio_folder_inside_the_corpus_keeps_paths_that_move_with_it(tmp_path):
+    """Resolving every path made data/wavs -> /store/wavs a path through the store ('../../store/wavs/a.wav'), which
+    no longer reads back once the corpus moves; a relative path that reads back as it is stays as it was."""
+    make_corpus(tmp_path / "store")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "wavs").symlink_to(tmp_path / "store" / "wavs")
+    utts = [Utterance(u.id, str(tmp_path / "data" / "wavs" / Path(u.audio).name), u.text, u.speaker, u.duration,
+                      u.sample_rate) for u in read_manifest(tmp_path / "store" / "m.jsonl")]
+    write_manifest(tmp_path / "data" / "m.jsonl", utts)
+    assert json.loads((tmp_path / "data" / "m.jsonl").read_text().splitlines()[0])["audio"] == "wavs/u0.wav"

@@ -674,7 +674,7 @@ def test_a_step_descends_the_mean_loss_over_the_steps_target_tokens(extracted, t
     assert not torch.allclose(flat[0], flat[2], rtol=1e-3, atol=1e-6)
 
 
-def test_a_checkpoint_exports_to_the_lm_of_its_step(extracted, tmp_path, capsys):
+def test_a_checkpoint_exports_to_the_lm_of_its_step(extracted, tmp_path, capsys, monkeypatch):
     """codec.export had no LM counterpart: a run's checkpoint could not be packaged or evaluated, only final/ and
     best/. The export of the last checkpoint is final/, row length (512, not the preset's) and tokenizer included."""
     from lm.export import main as export_main
@@ -687,6 +687,12 @@ def test_a_checkpoint_exports_to_the_lm_of_its_step(extracted, tmp_path, capsys)
     assert exported.codec == final.codec and exported.tokenizer.encode("hello") == final.tokenizer.encode("hello")
     weights = final.model.state_dict()
     assert all(torch.equal(v, weights[k]) for k, v in exported.model.state_dict().items())
+    # from another working directory, its training tokens named by a relative path: the codec comes from best/
+    settings = json.loads((tmp_path / "run" / "train_config.json").read_text())
+    (tmp_path / "run" / "train_config.json").write_text(json.dumps({**settings, "tokens": extracted["train"].name}))
+    monkeypatch.chdir(tmp_path)  # where no folder of that name is
+    assert SpeechLM.from_pretrained(export_main([str(tmp_path / "run" / "checkpoints" / "step_00000003"),
+                                                 str(tmp_path / "again")])).codec == final.codec
     with pytest.raises(SystemExit) as err:  # a folder that is not a checkpoint: named, no traceback
         export_main([str(tmp_path / "run" / "final"), str(tmp_path / "x")])
     assert err.value.code == 2 and "trainer_state.json: missing (not an lm.train checkpoint folder" in capsys.readouterr().err

@@ -432,14 +432,17 @@ def test_normalizer_reads_cents_singulars_and_tens_ordinals(text, spoken):
     ("£2,500, or so", "two thousand five hundred pounds or so"),
     # a scale word after the amount ("five dollars million", "two dollars fifty cents billion")
     ("$5 million and $2.5 billion", "five million dollars and two point five billion dollars"),
-    ("$-5, 5€ and 100$", "minus five dollars five euros and one hundred dollars"),
+    ("$-5, 5€ and 100 £", "minus five dollars five euros and one hundred pounds"),
+    ("let $x=5$ hold", "let x equals five hold"),  # the dollar after a number closes TeX math: no currency
     # mixed fractions and superscripts: NFKC made 1½ "11⁄2" and 10² "102"
     ("Bake for 1½ hours, 2¾ cups", "bake for one and one half hours two and three quarters cups"),
-    ("10² m, 5 km², 2¹⁰ and Smith¹", "ten squared m five km squared two to the power of ten and smith"),
+    ("10² m, 5 km², 2¹⁰, 10⁻³ and (a+b)²", "ten squared m five km squared two to the power of ten ten to the power "
+                                          "of minus three and a plus b squared"),
+    ("³⁄₄ cup, ¹/₂ and Smith¹", "three quarters cup one half and smith one"),  # fractions and footnotes: as before
     # letters without a decomposition were dropped, splitting the word
     ("Straße, Łódź, æther, Øre", "strasse lodz aether ore"),
     ("don´t, don`t, don′t", "don't don't don't"),
-    ("1000s of people, 100s and 10s", "thousands of people hundreds and tens"),
+    ("1000s of people, 100s of them, wait 10s", "thousands of people hundreds of them wait ten s"),
     ("5 ms. and 10ms, Ms. Smith", "five milliseconds and ten milliseconds miss smith"),
     ("Mr Smith, Mrs Jones, Dr Who on Baker Dr", "mister smith missus jones doctor who on baker dr"),
 ])
