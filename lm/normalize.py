@@ -119,8 +119,9 @@ def _currency(match: re.Match) -> str:
 
 def _currency_parts(symbol: str, amount: str, scale: str | None) -> str:
     one, many, sub_one, sub_many = _CURRENCY[symbol]
-    if scale:  # $2.5 billion: two point five billion dollars
-        return f" {_spell_number(amount)} {scale.strip().lower()} {many} "
+    if scale:  # $2.5 billion, $2.5bn: two point five billion dollars
+        scale = scale.strip().lower()
+        return f" {_spell_number(amount)} {_SCALE_ABBREVIATIONS.get(scale, scale)} {many} "
     whole, _, frac = amount.partition(".")
     if len(frac) > 2:  # not cents: $3.999 is three point nine nine nine dollars
         return f" {_spell_number(amount)} {many} "
@@ -132,6 +133,8 @@ def _currency_parts(symbol: str, amount: str, scale: str | None) -> str:
 
 
 _FRACTION_NAMES = {2: ("half", "halves"), 4: ("quarter", "quarters")}
+_SCALE_ABBREVIATIONS = {"k": "thousand", "m": "million", "mn": "million", "b": "billion", "bn": "billion",
+                        "tn": "trillion"}  # written against the amount: $1.5m, €2bn
 _ROUND_PLURALS = {"10": "tens", "100": "hundreds", "1000": "thousands"}
 _TRANSLITERATION = str.maketrans({"ß": "ss", "\u1e9e": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o",
                                   "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th",
@@ -192,7 +195,8 @@ def normalize_text(text: str, report: list[str] | None = None) -> str:
     text = re.sub(r"(?<![\w.])-(?=[$£€]?\.?\d)", " minus ", text)  # -5, not the dash of 1-2 or 1st-class
     # a number may start at its decimal point (.5, $.99), unless the point ends a word or number (v1.2.3)
     # (never ending at a comma: in "$5,000, and" that comma is punctuation; a scale word after it: $5 million)
-    text = re.sub(r"([$£€])\s?(\d(?:[\d,]*\d)?(?:\.\d+)?|\.\d+)(\s+(?:thousand|million|billion|trillion)\b)?",
+    text = re.sub(r"([$£€])\s?(\d(?:[\d,]*\d)?(?:\.\d+)?|\.\d+)(\s+(?:thousand|million|billion|trillion)\b|"
+                  r"(?:k|m|mn|bn|b|tn)\b)?",
                   _currency, text, flags=re.I)
     # the euro or pound sign after the amount (5€, 100 £: European usage), where nothing follows that reads as
     # another amount; not the dollar, which closes TeX math ($x=5$)

@@ -432,6 +432,7 @@ def test_normalizer_reads_cents_singulars_and_tens_ordinals(text, spoken):
     ("£2,500, or so", "two thousand five hundred pounds or so"),
     # a scale word after the amount ("five dollars million", "two dollars fifty cents billion")
     ("$5 million and $2.5 billion", "five million dollars and two point five billion dollars"),
+    ("$1.5m, €2bn and $5k", "one point five million dollars two billion euros and five thousand dollars"),
     ("$-5, 5€ and 100 £", "minus five dollars five euros and one hundred pounds"),
     ("let $x=5$ hold", "let x equals five hold"),  # the dollar after a number closes TeX math: no currency
     # mixed fractions and superscripts: NFKC made 1½ "11⁄2" and 10² "102"
