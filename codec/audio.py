@@ -177,7 +177,8 @@ def _mel_to_hz(m: np.ndarray) -> np.ndarray:
 def mel_filterbank(n_fft: int, n_mels: int, sample_rate: int, f_min: float = 0.0, f_max: float | None = None) -> torch.Tensor:
     """Slaney-normalised triangular filters `[n_mels, n_fft // 2 + 1]` (the same as librosa.filters.mel)."""
     f_max = sample_rate / 2 if f_max is None else f_max
-    fft_freqs = np.linspace(0, sample_rate / 2, n_fft // 2 + 1)
+    # (the bins of an odd n_fft stop short of Nyquist: rfftfreq's; an even one keeps the values it always had)
+    fft_freqs = np.linspace(0, sample_rate / 2, n_fft // 2 + 1) if n_fft % 2 == 0 else np.fft.rfftfreq(n_fft, 1 / sample_rate)
     mel_points = _mel_to_hz(np.linspace(_hz_to_mel(np.array([f_min]))[0], _hz_to_mel(np.array([f_max]))[0], n_mels + 2))
     widths = np.diff(mel_points)
     ramps = mel_points[:, None] - fft_freqs[None, :]

@@ -165,6 +165,13 @@ def test_mel_filterbank_matches_slaney_properties():
     assert (peaks[1:] >= peaks[:-1]).all()  # centres rise with the index
 
 
+def test_mel_filterbank_of_an_odd_fft_size_weighs_each_bin_at_its_own_frequency():
+    """The bins were spaced as if the last sat at Nyquist, which an odd size's does not (bin 200 of 401 is at
+    7980 Hz, not 8000): weights up to 44 % off. Bin k of 401 lies where bin 2k of 802 does."""
+    odd, even = mel_filterbank(401, 40, 16000), mel_filterbank(802, 40, 16000)
+    assert torch.allclose(odd, even[:, ::2][:, : odd.shape[1]], atol=1e-6)
+
+
 @pytest.mark.parametrize("n_fft,hop,n_mels", [(1024, 256, 80), (32, 8, 5), (2048, 512, 320)])
 def test_log_mel_shapes_and_batching(n_fft, hop, n_mels):
     wav = torch.randn(3, 16000)
