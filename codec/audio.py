@@ -239,9 +239,17 @@ def dct_matrix(n_out: int, n_in: int) -> torch.Tensor:
     return basis.float()
 
 
-def mel_cepstra(wav: torch.Tensor, sample_rate: int) -> torch.Tensor:
+def mel_cepstra(wav: torch.Tensor, sample_rate: int, floor_db: float | None = None) -> torch.Tensor:
     """Mean-normalised mel cepstra (MFCC 0-12 of CEPSTRAL_FRONT_END, each utterance's mean over time removed, as
-    a recogniser's cepstral mean normalisation does) of [B, T] audio -> [B, 13, frames]."""
-    log_mel = log_mel_spectrogram(wav, sample_rate, **CEPSTRAL_FRONT_END)  # [B, 40, N]
+    a recogniser's cepstral mean normalisation does) of [B, T] audio -> [B, 13, frames].
+
+    The log mel energies are floored at 1e-5 (the training loss's floor), or with `floor_db` at that many dB below
+    each utterance's loudest: a floor that moves with the gain, so that a fixed gain changes nothing even where
+    there is digital silence (a fixed floor made one cost 0.16 at gain 0.5 with pauses of exact zeros)."""
+    if floor_db is None:
+        log_mel = log_mel_spectrogram(wav, sample_rate, **CEPSTRAL_FRONT_END)  # [B, 40, N]
+    else:
+        log_mel = log_mel_spectrogram(wav, sample_rate, eps=1e-12, **CEPSTRAL_FRONT_END)
+        log_mel = torch.maximum(log_mel, log_mel.amax(dim=(-2, -1), keepdim=True) - floor_db / 20 * math.log(10))
     cepstra = torch.einsum("cm,bmn->bcn", dct_matrix(N_CEPSTRA, log_mel.shape[1]).to(log_mel.device), log_mel)
     return cepstra - cepstra.mean(-1, keepdim=True)

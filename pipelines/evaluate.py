@@ -51,8 +51,9 @@ from pipelines.plots import bar_chart_png, histogram_png, markdown_table, spectr
 
 log = logging.getLogger("pipelines.evaluate")
 N_AUDIO_SAMPLES = 3  # resynthesised / synthesised examples written beside each result
-CODEC_RESULTS_VERSION = 4  # 2: pitch scores; 3: decoded_from; 4: F0 tracked after a 1.5 kHz low-pass. A cached
-# result of another version is measured again
+# 2: pitch scores; 3: decoded_from; 4: F0 after a 1.5 kHz low-pass, cepstra floored relatively. A cached result of
+# another version is measured again
+CODEC_RESULTS_VERSION = 4
 UNQUANTIZED_SUFFIX = " (z_e)"  # the row of a codec decoded from its continuous latent (compare --unquantized)
 UNQUANTIZED_FOLDER = "codec_unquantized"  # where those rows' results lie in a comparison folder
 TTS_CODES_FILE = "codes.safetensors"  # beside each TTS result: the codes it judged

@@ -314,12 +314,12 @@ def mel_distance(ref, deg, sample_rate: int, windows: Sequence[int] = MEL_WINDOW
 def cepstral_distance(ref, deg, sample_rate: int) -> float:
     """Mean absolute difference of the mean-normalised mel cepstra (MFCC 0-12, 40 filters; windows of 400 and hops
     of 160 samples, a recogniser's 25 ms / 10 ms at 16 kHz, shorter at higher rates; see codec.audio.mel_cepstra) of
-    `ref [T]` and `deg [T]`: 0 for identical signals, and blind to a fixed gain where the mel energies stay above
-    the log floor (1e-5): digital silence, or bands with next to no energy, make a gain cost a little (0.16 at gain
-    0.5 with 0.2 s pauses of exact zeros). It measures the smoothed spectral envelope that a speech recogniser's
-    front end keeps, not the fine structure; compare it only between systems of one sample rate."""
+    `ref [T]` and `deg [T]`: 0 for identical signals and blind to a fixed gain (each signal's mel energies floored
+    at 80 dB below its own loudest, so digital silence scales with it). It measures the smoothed spectral envelope
+    that a speech recogniser's front end keeps, not the fine structure; compare it only between systems of one
+    sample rate."""
     ref, deg = _pair(ref, deg, "cepstral_distance")
-    cepstra = mel_cepstra(torch.from_numpy(np.stack([ref, deg])), sample_rate)
+    cepstra = mel_cepstra(torch.from_numpy(np.stack([ref, deg])), sample_rate, floor_db=80.0)
     return float((cepstra[0] - cepstra[1]).abs().mean())
 
 

@@ -193,6 +193,9 @@ def test_pesq_stoi_mel_at_maxima_for_identical_signals():
     assert mel_distance(x, x, SR) == pytest.approx(0.0, abs=1e-6)
     assert cepstral_distance(x, x, SR) == pytest.approx(0.0, abs=1e-6)
     assert cepstral_distance(x, 0.5 * x, SR) < 0.01  # a gain is no envelope change
+    # nor with digital silence between the sounds: a fixed log floor made a gain of 0.5 cost 0.16 there
+    paused = np.concatenate([x, np.zeros(SR // 5, np.float32), x])
+    assert cepstral_distance(paused, 0.5 * paused, SR) < 1e-4 and cepstral_distance(paused, 0.25 * paused, SR) < 1e-4
 
 
 def test_signal_metrics_fall_monotonically_with_noise():

@@ -1,5 +1,5 @@
-"""Pitch scores of the bundled codec's resynthesis under f0_track before (commit a75a6ef) and after its 1.5 kHz
-low-pass, on 40 utterances of the four flite voices. From the repository root:
+"""Pitch scores and cepstral distance of the bundled codec's resynthesis before (commit a75a6ef) and after f0_track's
+1.5 kHz low-pass and the cepstra's relative floor, on 40 utterances of the four flite voices. From the repository root:
 
     .venv/bin/python -m pipelines.corpus synth --out /tmp/f0corpus --voices slt,rms,awb,kal16 --max-utts 40 \
         --seed 3 --dev-fraction 0 --test-fraction 1
@@ -32,7 +32,8 @@ for u in read_manifest(sys.argv[1]):
         codes, n = codec.encode(torch.from_numpy(wav)[None])
         out = codec.decode(codes, n)[0, : len(wav)].float().numpy()
     for name, m in (("before", old), ("after", new)):
-        rows[name].append(m.pitch_scores(wav, out, codec.sample_rate))
+        rows[name].append({**m.pitch_scores(wav, out, codec.sample_rate),
+                           "cepstral_distance": m.cepstral_distance(wav, out, codec.sample_rate)})
 for name, r in rows.items():
     print(name, {k: round(float(np.nanmean([x[k] for x in r])), 4) for k in ("f0_corr", "gross_pitch_error",
-                                                                               "voicing_error")}, len(r), "utterances")
+                                                                               "voicing_error", "cepstral_distance")}, len(r), "utterances")
