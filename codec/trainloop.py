@@ -305,11 +305,15 @@ def run_lock(out: Path) -> Iterator[None]:
     where another live process holds it. An flock: the kernel drops it when its process ends, however it ends, so a
     killed run leaves nothing stale behind. A folder it made for a run that then wrote nothing (refused on its
     data, say) is removed again."""
-    made = not out.exists()
-    path = out / f".run-lock-rank{os.environ.get('RANK', '0')}"
+    made, path = False, out / f".run-lock-rank{os.environ.get('RANK', '0')}"
     for _ in range(3):
-        out.mkdir(parents=True, exist_ok=True)
-        handle = open(path, "a+")
+        if not out.exists():  # made here (again, where a run that wrote nothing removed it meanwhile)
+            out.mkdir(parents=True, exist_ok=True)
+            made = True
+        try:
+            handle = open(path, "a+")
+        except FileNotFoundError:  # the folder went between the two lines above: make it again
+            continue
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

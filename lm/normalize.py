@@ -147,15 +147,22 @@ def _superscript(match: re.Match) -> str:
     3. (NFKC would make them digits of the number before: 10² -> 102.) Left to NFKC: the numerator or denominator
     of a fraction (¹⁄₄, which it makes 1⁄4) and a mark after a word that is not a square or cube (a footnote,
     Smith¹)."""
-    run, text = match.group(0), match.string
-    before = text[match.start() - 1] if match.start() else ""
-    after = text[match.end()] if match.end() < len(text) else ""
-    if (before and before in "/\u2044") or (after and after in "/\u2044"):
-        return run
+    run, text, start, end = match.group(0), match.string, match.start(), match.end()
+    slash, digit = "/\u2044", lambda ch: ch.isdigit()  # isdigit: 0-9 and their super- and subscript forms alike
+    before = text[start - 1] if start else ""
+    if start >= 2 and before in slash and digit(text[start - 2]):
+        return run  # a denominator (¹/²): NFKC makes the fraction, which is read as one
+    if end + 1 < len(text) and text[end] in slash and digit(text[end + 1]):  # a numerator (¹⁄₄, ¹/₂) ...
+        if before.isdigit():
+            return f" and {run}"  # ... of a mixed number (1¹/₂: one and one half)
+        if not (before.isalnum() or before == ")"):
+            return run  # (after a letter or ")" it is an exponent: mv²/2)
     digits = run.translate(_SUPERSCRIPT_DIGITS).replace("\u207b", "minus ")
     if digits in ("2", "3") and (before.isalnum() or before == ")"):
         return " squared " if digits == "2" else " cubed "
-    return f" to the power of {digits} " if before.isdigit() or before == ")" else run
+    if before.isdigit() or before == ")" or "\u207b" in run:  # a negative exponent is never a footnote mark
+        return f" to the power of {digits} "
+    return run
 
 
 def _fraction(match: re.Match) -> str:

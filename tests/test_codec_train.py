@@ -593,3 +593,4 @@ def test_a_run_lock_released_while_the_next_run_opens_it_still_admits_one_run_at
     finally:
         release.set()
         thread.join()
+    assert not out.exists()  # the second made the folder again and wrote nothing: it goes too (it stayed, locked file)

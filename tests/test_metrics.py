@@ -443,6 +443,8 @@ def test_normalizer_reads_cents_singulars_and_tens_ordinals(text, spoken):
     ("10² m, 5 km², 2¹⁰, 10⁻³ and (a+b)²", "ten squared m five km squared two to the power of ten ten to the power "
                                           "of minus three and a plus b squared"),
     ("³⁄₄ cup, ¹/₂ and Smith¹", "three quarters cup one half and smith one"),  # fractions and footnotes: as before
+    ("1.5 m²/s, E = mv²/2, m s⁻² and 1¹/₂ cups", "one point five m squared s e equals mv squared two m s to the power "
+                                              "of minus two and one and one half cups"),  # an exponent before a slash
     # letters without a decomposition were dropped, splitting the word
     ("Straße, Łódź, æther, Øre", "strasse lodz aether ore"),
     ("don´t, don`t, don′t", "don't don't don't"),
