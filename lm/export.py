@@ -17,14 +17,12 @@ from pathlib import Path
 
 from codec.checkpoint import FORMAT_VERSION as CHECKPOINT_FORMAT
 from codec.checkpoint import cwd_relative, read_versioned_json, require_replaceable
+from codec.export import STATE_FILE
 from lm.identity import CodecIdentity
-from lm.model import LMLoadError, SpeechLM, load_weights
+from lm.model import WEIGHTS_FILE, LMLoadError, SpeechLM, load_weights
 from lm.text import TextTokenizer
 from lm.tokens import open_tokens
 from lm.train import lm_config_for
-
-STATE_FILE = "trainer_state.json"
-WEIGHTS_FILE = "model.safetensors"
 
 
 def lm_from_checkpoint(checkpoint: str | Path) -> tuple[SpeechLM, int]:

@@ -107,10 +107,12 @@ def split_sentences(text: str) -> list[str]:
             continue
         for clause in re.split(r"(?<=,)\s+", sentence):
             chunk: list[str] = []
-            # a written word longer than a piece (a 100-digit account number) goes in as its spoken words, which can
-            # be cut like any others (the normalizer reads them back unchanged)
-            words = [part for word in clause.split() for part in
-                     (normalize_text(word).split() if _spoken_words(word) > MAX_SENTENCE_WORDS else [word])]
+            words = []
+            for word in clause.split():
+                spoken = normalize_text(word).split()
+                # a written word longer than a piece (a 100-digit account number) goes in as its spoken words, which
+                # can be cut like any others (the normalizer reads them back unchanged)
+                words += spoken if len(spoken) > MAX_SENTENCE_WORDS else [word]
             for word in words:
                 if chunk and _spoken_words(" ".join(chunk + [word])) > MAX_SENTENCE_WORDS:
                     pieces.append(" ".join(chunk))
