@@ -1,9 +1,10 @@
-"""The commands the docs, recipes and result scripts give use options that their programs accept.
+"""The docs hold: their commands use options their programs accept, their links lead to files.
 
 Every `python -m <our module> ...` and every `<our script>.py ...` written in a tracked text file (the README, docs/,
 docs/results/ scripts, recipes, the GPU plan, error messages in the code) is read, and each `--option` in it is
 looked up in that program's own argparse parser. A renamed or removed option would otherwise leave a documented
-command or a result's reproduction script failing only when a user runs it.
+command or a result's reproduction script failing only when a user runs it. The links and images of the
+hand-written Markdown pages lead to tracked files.
 """
 from __future__ import annotations
 
@@ -85,19 +86,27 @@ def _words(rest: str, in_code: bool) -> list[str]:
     return words
 
 
-def documented_commands() -> list[tuple[str, int, str, list[str]]]:
-    """(file, line, program, words) for every invocation of one of our programs in a tracked text file."""
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True,
+def tracked_text_files() -> list[tuple[str, str]]:
+    """(name, text) of every tracked text file outside tests/."""
+    names = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True,
                            check=True).stdout.split("\0")
-    found = []
-    for name in files:
+    files = []
+    for name in names:
         path = ROOT / name
         if not name or path.suffix not in TEXT_SUFFIXES or not path.is_file() or name.startswith("tests/"):
             continue
         try:
-            text = path.read_text()
+            files.append((name, path.read_text()))
         except UnicodeDecodeError:
             continue
+    return files
+
+
+def documented_commands() -> list[tuple[str, int, str, list[str]]]:
+    """(file, line, program, words) for every invocation of one of our programs in a tracked text file."""
+    found = []
+    for name, text in tracked_text_files():
+        path = ROOT / name
         joined = text.replace("\\\n", "  ")  # shell line continuations, offsets kept
         arrays = _shell_arrays(joined) if path.suffix == ".sh" else {}
         for match in INVOCATION.finditer(joined):
@@ -197,3 +206,22 @@ def test_every_documented_command_uses_options_its_program_accepts():
     bad = [f"{name}:{line}: {program}: {'; '.join(problems(program, words))}"
            for name, line, program, words in commands if problems(program, words)]
     assert not bad, "documented commands their programs would refuse:\n" + "\n".join(bad)
+
+
+def test_the_links_of_the_hand_written_pages_lead_to_tracked_files():
+    tracked = set(subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                                 check=True).stdout.splitlines())
+    folders = {str(Path(name).parent) for name in tracked}
+    pages = [(name, text) for name, text in tracked_text_files() if name.endswith(".md")
+             # evaluation reports and claims pages are program output, kept without most of their plots
+             and not re.fullmatch(r"docs/results/.*/[^/]*(report|claims)[^/]*\.md", name)]
+    assert "README.md" in dict(pages) and "docs/RESULTS.md" in dict(pages)
+    broken = []
+    for name, text in pages:
+        for match in re.finditer(r"\]\(([^)\s#]+)(?:#[^)]*)?\)", text):
+            if "://" in match[1] or match[1].startswith("mailto:"):
+                continue
+            target = os.path.normpath(str(Path(name).parent / match[1]))
+            if target not in tracked and target not in folders:
+                broken.append(f"{name}:{text.count(chr(10), 0, match.start()) + 1}: {match[1]}")
+    assert not broken, "links to files that are not tracked:\n" + "\n".join(broken)
