@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import inspect
 import json
 import random
-
 import shutil
 import weakref
 
@@ -498,16 +498,18 @@ def test_static_cache_decoder_matches_transformers_with_left_padding():
     mask[2, :8] = 0
     positions = (mask.cumsum(-1) - 1).clamp(min=0)
     decoder = StaticCacheDecoder(model, batch=3, max_len=14)
-    cache = DynamicCache()
+    # transformers 5.x renamed past_key_values to cache (the old name warns, and goes in 5.40)
+    cache_arg = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+    cache = {cache_arg: DynamicCache()}
     with torch.no_grad():
-        ref = model(input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache, use_cache=True)
+        ref = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, **cache)
         ours = decoder.step(ids, positions, mask.bool())
         assert torch.allclose(ours, ref.logits[:, -1], atol=1e-5)
         for _ in range(5):
             feed = torch.randint(0, vocab.size, (3, 1))
             mask = torch.cat([mask, mask.new_ones(3, 1)], 1)
             positions = positions[:, -1:] + 1
-            ref = model(input_ids=feed, attention_mask=mask, position_ids=positions, past_key_values=cache, use_cache=True)
+            ref = model(input_ids=feed, attention_mask=mask, position_ids=positions, use_cache=True, **cache)
             ours = decoder.step(feed, positions, torch.ones(3, 1, dtype=torch.bool))
             assert torch.allclose(ours, ref.logits[:, -1], atol=1e-5)
     with pytest.raises(ValueError, match="exceed the cache of 14"):
