@@ -3,7 +3,7 @@
 # - python3 >= 3.11 with venv, its headers and gcc (pesq publishes no wheels: pip compiles it).
 # - torch: kept where one is already importable (GPU images: the venv then sees system packages);
 #   otherwise the CPU build `torch==$TORCH_VERSION+cpu` is installed *before* the project, so that the
-#   project's loose `torch>=2.4` is already satisfied and pip never pulls the multi-GB CUDA build: from pip's
+#   project's loose `torch>=2.11` is already satisfied and pip never pulls the multi-GB CUDA build: from pip's
 #   configured sources first, then from PyTorch's CPU index; PyPI's plain build only where neither has one and
 #   that is not Linux x86-64 (macOS, aarch64: CPU builds there anyway); on Linux x86-64 it stops instead.
 # - Never installs torchaudio (it breaks `import transformers` on CPU torch).
@@ -85,6 +85,18 @@ if ! "$py" -c "import torch" >/dev/null 2>&1; then
          echo "[setup] no CPU build of torch $TORCH_VERSION found: pip install torch==$TORCH_VERSION" >&2
          pip_install "torch==$TORCH_VERSION"
        fi
+fi
+# A torch older than the project's lower bound (one the system or a GPU image brought): one line that says so, where
+# pip's resolver would fail on the held version with a page of its own.
+torch_found="$("$py" -c 'import importlib.metadata as m; print(m.version("torch"))')"
+torch_needed="$(sed -n 's/^ *"torch>=\([0-9.]*\)".*/\1/p' pyproject.toml)"
+if [ -n "$torch_needed" ] && \
+   [ "$(printf '%s\n' "$torch_needed" "${torch_found%%+*}" | sort -V | head -n 1)" != "$torch_needed" ]; then
+  where="$("$py" -c 'import os, torch; print(os.path.dirname(torch.__file__))' 2>/dev/null || true)"
+  echo "[setup] torch $torch_found is installed${where:+ ($where)};" \
+       "sgspeech needs torch $torch_needed or newer (pyproject.toml): upgrade it, or set VENV to a new folder on a" \
+       "machine without a system torch, then run this again" >&2
+  exit 1
 fi
 # Re-install the project only when its dependency list changed.
 stamp="$VENV/.sgspeech-installed"

@@ -477,7 +477,7 @@ esac
 case "$2" in
   *version_info*) [ ! -f "$here/../fake-version" ]; exit ;;
   "import torch") [ -f "$here/../torch" ]; exit ;;
-  *'m.version("torch")'*) echo 2.13.0+cpu; exit 0 ;;
+  *'m.version("torch")'*) cat "$here/../fake-torch-version" 2>/dev/null || echo 2.13.0+cpu; exit 0 ;;
   *"import codec, lm"*) [ -f "$here/../torch" ] && [ -f "$here/../project" ]; exit ;;
   *) exit 0 ;;  # import ensurepip, Python.h, import pesq
 esac
@@ -557,6 +557,20 @@ def test_setup_remakes_a_virtualenv_of_a_python_older_than_3_11(setup_copy):
     assert "Python 3.10.13, not Python 3.11 or newer" in result.stderr
     assert any(" -m venv --clear " in c for c in log())
     assert not (root / ".venv" / "fake-version").exists()
+
+
+def test_setup_refuses_a_torch_older_than_the_projects_lower_bound_in_one_line(setup_copy):
+    root, run, log = setup_copy
+    assert run("test.sh").returncode == 0
+    (root / ".venv" / "fake-torch-version").write_text("2.9.1+cu128")  # e.g. a GPU image's system torch
+    log()
+    result = run("test.sh")
+    assert result.returncode != 0 and "torch 2.9.1+cu128 is installed" in result.stderr
+    assert "needs torch 2.11 or newer" in result.stderr and not any(" -m pytest" in c for c in log())
+    (root / ".venv" / "fake-torch-version").write_text("2.11.0+cu130")  # the bound itself, and a newer one, pass
+    assert run("test.sh").returncode == 0
+    (root / ".venv" / "fake-torch-version").write_text("2.13.0")
+    assert run("test.sh").returncode == 0
 
 
 def test_setup_never_clears_a_folder_that_is_not_a_virtualenv(setup_copy, tmp_path):
