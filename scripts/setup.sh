@@ -94,8 +94,8 @@ if [ -n "$torch_needed" ] && \
    [ "$(printf '%s\n' "$torch_needed" "${torch_found%%+*}" | sort -V | head -n 1)" != "$torch_needed" ]; then
   where="$("$py" -c 'import os, torch; print(os.path.dirname(torch.__file__))' 2>/dev/null || true)"
   echo "[setup] torch $torch_found is installed${where:+ ($where)};" \
-       "sgspeech needs torch $torch_needed or newer (pyproject.toml): upgrade it, or set VENV to a new folder on a" \
-       "machine without a system torch, then run this again" >&2
+       "sgspeech needs torch $torch_needed or newer (pyproject.toml): upgrade it, or remove $VENV and run this" \
+       "again with a python3 that has no torch (set-up then installs the CPU build)" >&2
   exit 1
 fi
 # Re-install the project only when its dependency list changed.
