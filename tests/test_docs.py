@@ -88,14 +88,19 @@ def _words(rest: str, in_code: bool) -> list[str]:
     return words
 
 
+@lru_cache(maxsize=None)
+def tracked_files() -> tuple[str, ...]:
+    """The repository's tracked files, relative to its root."""
+    return tuple(n for n in subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True,
+                                           check=True).stdout.split("\0") if n)
+
+
 def tracked_text_files() -> list[tuple[str, str]]:
     """(name, text) of every tracked text file outside tests/."""
-    names = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True,
-                           check=True).stdout.split("\0")
     files = []
-    for name in names:
+    for name in tracked_files():
         path = ROOT / name
-        if not name or path.suffix not in TEXT_SUFFIXES or not path.is_file() or name.startswith("tests/"):
+        if path.suffix not in TEXT_SUFFIXES or not path.is_file() or name.startswith("tests/"):
             continue
         try:
             files.append((name, path.read_text()))
@@ -211,8 +216,7 @@ def test_every_documented_command_uses_options_its_program_accepts():
 
 
 def test_the_links_of_the_hand_written_pages_lead_to_tracked_files():
-    tracked = set(subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
-                                 check=True).stdout.splitlines())
+    tracked = set(tracked_files())
     folders = {str(Path(name).parent) for name in tracked}
     pages = [(name, text) for name, text in tracked_text_files() if name.endswith(".md")
              # evaluation reports and claims pages are program output, kept without most of their plots
