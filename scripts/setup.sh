@@ -114,7 +114,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   # editable_mode=compat: the repository goes on sys.path as a path entry, so its packages win over folders of the
   # same name in the working directory (a run's codec/ or lm/ output), which setuptools' default finder let shadow them
   pip_install -e ".[dev]" --config-settings editable_mode=compat \
-    "torch==$("$py" -c 'import importlib.metadata as m; print(m.version("torch"))')"
+    "torch==$torch_found"
   "$py" -c "import codec, lm, pipelines, torch, transformers" || { echo "[setup] install failed" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi
