@@ -76,7 +76,7 @@ def build_step(preset: str, sg: bool, batch: int, segment_seconds: float, device
 # torch's FlopCounterMode has formulas for the CUDA attention kernels (flash, efficient, cuDNN) but not for the one
 # that F.scaled_dot_product_attention runs on a CPU, so the decoder's attention counted on CUDA and not on a CPU; the
 # same formulas, mapped onto the CPU kernel, count it alike on both.
-_CPU_ATTENTION_FLOPS = {
+CPU_ATTENTION_FLOPS = {
     torch.ops.aten._scaled_dot_product_flash_attention_for_cpu:
         lambda q, k, v, *args, out_shape=None, **kwargs: sdpa_flop_count(q, k, v),
     torch.ops.aten._scaled_dot_product_flash_attention_for_cpu_backward:
@@ -87,7 +87,7 @@ _CPU_ATTENTION_FLOPS = {
 def count_flops(step) -> int:
     """FLOPs of one eager step: matmuls, convolutions and attention (forward and backward); not FFTs (the STFTs of
     the discriminators and losses, the ISTFT head's irfft: ~0.01-0.2 % of the count), nor element-wise ops."""
-    with FlopCounterMode(display=False, custom_mapping=_CPU_ATTENTION_FLOPS) as counter:
+    with FlopCounterMode(display=False, custom_mapping=CPU_ATTENTION_FLOPS) as counter:
         step.eager()
     return int(counter.get_total_flops())
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = {"codec_infer", "codec_train", "lm_train", "lm_generate", "tts", "peers"}
@@ -600,3 +601,103 @@ def test_peak_memory_is_each_blocks_own_where_linux_lets_the_window_be_reset():
         pass
     assert large["peak_rss_scope"] == small["peak_rss_scope"] == "block"
     assert large["peak_rss_mb"] - small["peak_rss_mb"] > 40
+
+
+# --- benchmarks/roofline.py: operator FLOPs and bytes, their extrapolation, the bounds ---
+
+@pytest.fixture
+def bf16_accelerator_state():
+    """The roofline records its steps under bf16 autocast; Accelerate keeps one precision per process, and other
+    tests of this process built float32 Accelerators: reset it around the test (a real run builds only bf16 ones)."""
+    from accelerate.state import AcceleratorState
+
+    AcceleratorState._reset_state(reset_partial_state=True)
+    yield
+    AcceleratorState._reset_state(reset_partial_state=True)
+
+
+def test_roofline_records_flops_and_bytes_of_each_operator():
+    """A Linear is one addmm of 2*m*n*k FLOPs that reads x, W and b and writes y (its transpose is a view: no
+    traffic); an in-place add reads and writes its tensor; a broadcast operand is read once, not per repeat."""
+    from benchmarks.roofline import OpRecorder
+
+    linear = torch.nn.Linear(16, 32)
+    x = torch.randn(8, 16)
+    with OpRecorder() as rec:
+        y = linear(x)
+    ops = {name: (flops, moved) for name, flops, moved in rec.ops}
+    assert ops["aten.t"] == (0, 0)
+    assert ops["aten.addmm"] == (2 * 8 * 16 * 32, 4 * (8 * 16 + 32 * 16 + 32 + 8 * 32))
+    with OpRecorder() as rec:
+        y.add_(1.0)
+        y.mul(linear.bias.expand(8, 32))
+    (_, f_add, b_add), (_, _, b_expand), (_, f_mul, b_mul) = rec.ops
+    assert (f_add, b_add) == (0, 2 * 4 * 8 * 32)
+    assert b_expand == 0 and f_mul == 0 and b_mul == 4 * (8 * 32 + 32 + 8 * 32)
+
+
+def test_roofline_extrapolation_predicts_a_third_batch_exactly(bf16_accelerator_state):
+    """What the roofline of a large batch rests on: each operator's FLOPs and bytes at batch 4, extrapolated from
+    the debug codec's training step at batches 2 and 3, equal those recorded at batch 4; batch 1 dispatches other
+    operators (views where larger batches copy), which the extrapolation refuses by name."""
+    from benchmarks.codec_train import build_step
+    from benchmarks.roofline import codec_ops, extrapolate, record
+
+    torch.set_num_threads(1)
+    predicted = codec_ops("debug", True, 4, 0.2)
+    step = build_step("debug", True, 4, 0.2, torch.device("cpu"), mixed_precision="bf16")[0]
+    assert [(n, float(f), float(b)) for n, f, b in record(step)] == predicted
+    assert sum(f for _, f, _ in predicted) > 0
+    one, two = ([op for op in record(build_step("debug", True, n, 0.2, torch.device("cpu"),
+                                                     mixed_precision="bf16")[0])] for n in (1, 2))
+    with pytest.raises(ValueError, match="other operators at batch 1 and 2"):
+        extrapolate(one, two, 1, 2, 32)
+
+
+def test_roofline_extrapolates_the_lm_step_exactly_too(tmp_path, bf16_accelerator_state):
+    """The LM step (packed rows, bf16 autocast) at 4 rows, extrapolated from 2 and 3, equals its recording at 4."""
+    from benchmarks import fixtures
+    from benchmarks.lm_train import build_step as build_lm_step
+    from benchmarks.roofline import row_length, lm_ops, record
+    from lm.tokens import TokenStore
+
+    torch.set_num_threads(1)
+    work, length = tmp_path / "work", row_length("debug")
+    predicted, rows = lm_ops("debug", 4 * length, utterances=12, work=work)
+    step = build_lm_step("debug", torch.device("cpu"), TokenStore(fixtures.tokens(work, 12)),
+                         fixtures.tokenizer(work, 12), 4 * length, mixed_precision="bf16")
+    assert rows == 4 and step.row["rows_per_step"] == 4
+    assert [(n, float(f), float(b)) for n, f, b in record(step.step)] == predicted
+
+
+def test_roofline_bounds():
+    """Eager: every operator at max(FLOPs / peak, bytes / bandwidth); fused: the FLOP-counted ones and the
+    optimizer's passes over the parameters alone."""
+    from benchmarks.roofline import roofline
+
+    ops = [("aten.mm", 2e12, 1e9), ("aten.mul", 0, 4e9), ("aten.mm", 1e9, 1e9),  # peak 1e15, bandwidth 1e12
+           ("aten._fused_adamw_", 0, 1e9)]
+    r = roofline(ops, peak=1e15, bandwidth=1e12)
+    assert r["eager_bound_s"] == pytest.approx(2e-3 + 4e-3 + 1e-3 + 1e-3)
+    assert r["fused_bound_s"] == pytest.approx(2e-3 + 1e-3 + 1e-3)
+    assert r["eager_mfu_ceiling"] == pytest.approx(2.001e12 / 8e-3 / 1e15)
+    assert r["fused_mfu_ceiling"] == pytest.approx(2.001e12 / 4e-3 / 1e15)
+    assert r["memory_bound_share_of_eager"] == pytest.approx(6 / 8)  # the mul, the second mm, AdamW
+    assert [t["op"] for t in r["top_operators"]] == ["aten.mul", "aten.mm", "aten._fused_adamw_"]
+    assert r["top_operators"][1]["calls"] == 2
+
+
+def test_roofline_cli_prints_a_record_per_gpu(tmp_path):
+    """python -m benchmarks.roofline on the debug codec: one JSON record, a row per GPU with its ceilings."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    out = tmp_path / "r.jsonl"
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.roofline", "--preset", "debug", "--batch", "8",
+                           "--segment-seconds", "0.2", "--threads", "1", "--out", str(out)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    record = json.loads(proc.stdout)
+    assert json.loads(out.read_text()) == record and record["benchmark"] == "roofline"
+    assert [r["gpu"] for r in record["results"]] == ["H100 SXM", "H200"]
+    for row in record["results"]:
+        assert 0 < row["eager_mfu_ceiling"] < row["fused_mfu_ceiling"] <= 1
+        assert row["batch"] == 8 and row["top_operators"]
