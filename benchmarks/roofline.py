@@ -16,7 +16,8 @@ memory is needed. Then, for each GPU of `GPUS`, an operator takes at least max(F
   gradient norms and clipping: outside the model's graph, never fused into it), every element-wise chain, cast and
   reduction of the model fused away into them for free: `fused_mfu_ceiling` bounds what `torch.compile` can reach.
 Both are optimistic (peak bf16 tensor-core rate at any shape and for every counted operator, no cache misses or
-layout transposes, no launch cost), so a target above the eager ceiling cannot be met in eager mode at all. Prints one JSON record and appends it to --out.
+layout transposes, no launch cost), so a target above the eager ceiling cannot be met in eager mode at all.
+Prints one JSON record and appends it to --out.
 """
 from __future__ import annotations
 
@@ -31,8 +32,10 @@ from torch.utils._pytree import tree_flatten
 from torch.utils.flop_counter import flop_registry, shape_wrapper
 
 from benchmarks import fixtures
+from benchmarks.codec_train import PRESETS as CODEC_PRESETS
 from benchmarks.codec_train import CPU_ATTENTION_FLOPS, build_step
 from benchmarks.common import PEAK_BF16_FLOPS, emit, environment, report, setup_device
+from benchmarks.lm_train import PRESETS as LM_PRESETS
 from benchmarks.lm_train import build_step as build_lm_step
 from lm.config import LMConfig
 from lm.tokens import TokenStore
@@ -73,7 +76,8 @@ class OpRecorder(TorchDispatchMode):
             # each tensor read once (x * x reads x once) and each written once; an in-place operator reads and
             # writes the same tensor
             for tensors in tree_flatten((args, kwargs))[0], tree_flatten(out)[0]:
-                moved += sum(tensor_bytes(t) for t in {id(t): t for t in tensors if isinstance(t, torch.Tensor)}.values())
+                distinct = {id(t): t for t in tensors if isinstance(t, torch.Tensor)}
+                moved += sum(tensor_bytes(t) for t in distinct.values())
         count = _FLOPS.get(func) or _FLOPS.get(func._overloadpacket)
         self.ops.append((name, int(count(*args, **kwargs, out_val=out)) if count else 0, moved))
         return out
@@ -149,9 +153,9 @@ def row_length(preset: str) -> int:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--preset", default="tiny", help="codec preset (unless --lm)")
-    p.add_argument("--lm", metavar="PRESET", help="the LM training step of this LM preset instead")
-    p.add_argument("--batch", type=int, default=32, help="codec: segments per step (default 32, the recipes' GPU batch)")
+    p.add_argument("--preset", default="tiny", choices=CODEC_PRESETS, help="codec preset (unless --lm)")
+    p.add_argument("--lm", choices=LM_PRESETS, help="the LM training step of this LM preset instead")
+    p.add_argument("--batch", type=int, default=32, help="codec: segments per step (default: the recipes' GPU batch)")
     p.add_argument("--segment-seconds", type=float, default=1.0)
     p.add_argument("--sg", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--batch-tokens", type=int, default=65536, help="--lm: row tokens per step")
@@ -174,7 +178,8 @@ def main() -> int:
     record_ = report("roofline", env, vars(args), rows_out,
                      notes=["operators recorded on this CPU under bf16 autocast, extrapolated to the batch",
                             "bound per operator: max(FLOPs / peak bf16, bytes / HBM bandwidth)",
-                            "eager: every operator its own kernel; fused: only the FLOP-counted operators"])
+                            "eager: every operator its own kernel; fused: only the FLOP-counted operators and the "
+                            "optimizer's passes over the parameters"])
     emit(record_, args.out)
     return 0
 
