@@ -12,6 +12,8 @@ memory is needed. Then, for each GPU of `GPUS`, an operator takes at least max(F
 - `eager_bound_s`: the sum over operators, each its own kernel reading and writing memory, as eager PyTorch runs
   them; `eager_mfu_ceiling` = counted FLOPs / that time / peak. No eager step of this model can do better, however
   good its kernels and however little host overhead it has.
+- `eager_bound_l2_s`: the same with every operator that moves less than the GPU's L2 cache (50 MB) taken as free
+  of memory traffic, as if its tensors never left the cache: `eager_mfu_ceiling_l2` holds even then.
 - `fused_bound_s`: only the FLOP-counted operators and the optimizer's passes over the parameters (AdamW, the
   gradient norms and clipping: outside the model's graph, never fused into it), every element-wise chain, cast and
   reduction of the model fused away into them for free: `fused_mfu_ceiling` bounds what `torch.compile` can reach.
@@ -40,8 +42,9 @@ from benchmarks.lm_train import build_step as build_lm_step
 from lm.config import LMConfig
 from lm.tokens import TokenStore
 
-# HBM bandwidth per GPU (bytes/s), NVIDIA's datasheets; the peaks are common.PEAK_BF16_FLOPS's
+# HBM bandwidth per GPU (bytes/s), NVIDIA's datasheets; the peaks are common.PEAK_BF16_FLOPS's. Each has 50 MB of L2.
 HBM_BANDWIDTH = {"H100 SXM": 3.35e12, "H100 NVL": 3.9e12, "H100 PCIe": 2.0e12, "H200": 4.8e12, "H200 NVL": 4.8e12}
+L2_BYTES = 50e6
 GPUS = ("H100 SXM", "H200")
 
 # the optimizer's and the clipping's operators (fused AdamW, foreach norms and scaling): each a pass over every
@@ -104,10 +107,11 @@ def extrapolate(ops_a: list, ops_b: list, size_a: int, size_b: int, size: int) -
             for (name, fa, ba), (_, fb, bb) in zip(ops_a, ops_b)]
 
 
-def roofline(ops: list, peak: float, bandwidth: float, top: int = 12) -> dict:
+def roofline(ops: list, peak: float, bandwidth: float, top: int = 12, l2: float = L2_BYTES) -> dict:
     """The bounds of the module doc for one GPU, and the operators that cost most under the eager bound."""
     flops = sum(f for _, f, _ in ops)
     eager = sum(max(f / peak, b / bandwidth) for _, f, b in ops)
+    eager_l2 = sum(max(f / peak, b / bandwidth if b >= l2 else 0.0) for _, f, b in ops)
     fused = sum(max(f / peak, b / bandwidth) for name, f, b in ops if f > 0 or name.startswith(_PARAMETER_PASSES))
     by_op = defaultdict(lambda: [0, 0.0, 0.0, 0.0])
     for name, f, b in ops:
@@ -119,6 +123,7 @@ def roofline(ops: list, peak: float, bandwidth: float, top: int = 12) -> dict:
     ranked = sorted(by_op.items(), key=lambda kv: -kv[1][3])[:top]
     return {"counted_flops": flops, "bytes_moved": sum(b for _, _, b in ops), "operators": len(ops),
             "eager_bound_s": eager, "eager_mfu_ceiling": flops / eager / peak if eager else None,
+            "eager_bound_l2_s": eager_l2, "eager_mfu_ceiling_l2": flops / eager_l2 / peak if eager_l2 else None,
             "fused_bound_s": fused, "fused_mfu_ceiling": flops / fused / peak if fused else None,
             "memory_bound_share_of_eager": (sum(b / bandwidth for _, f, b in ops if b / bandwidth >= f / peak) / eager
                                             if eager else None),

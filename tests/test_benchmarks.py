@@ -680,6 +680,8 @@ def test_roofline_bounds():
     r = roofline(ops, peak=1e15, bandwidth=1e12)
     assert r["eager_bound_s"] == pytest.approx(2e-3 + 4e-3 + 1e-3 + 1e-3)
     assert r["fused_bound_s"] == pytest.approx(2e-3 + 1e-3 + 1e-3)
+    # operators moving less than the L2 cache (here 2e9 bytes) cost only their FLOPs there
+    assert roofline(ops, peak=1e15, bandwidth=1e12, l2=2e9)["eager_bound_l2_s"] == pytest.approx(2e-3 + 4e-3 + 1e-6)
     assert r["eager_mfu_ceiling"] == pytest.approx(2.001e12 / 8e-3 / 1e15)
     assert r["fused_mfu_ceiling"] == pytest.approx(2.001e12 / 4e-3 / 1e15)
     assert r["memory_bound_share_of_eager"] == pytest.approx(6 / 8)  # the mul, the second mm, AdamW
@@ -699,5 +701,6 @@ def test_roofline_cli_prints_a_record_per_gpu(tmp_path):
     assert json.loads(out.read_text()) == record and record["benchmark"] == "roofline"
     assert [r["gpu"] for r in record["results"]] == ["H100 SXM", "H200"]
     for row in record["results"]:
-        assert 0 < row["eager_mfu_ceiling"] < row["fused_mfu_ceiling"] <= 1
+        assert 0 < row["eager_mfu_ceiling"] <= row["eager_mfu_ceiling_l2"]
+        assert row["eager_mfu_ceiling"] < row["fused_mfu_ceiling"] <= 1
         assert row["batch"] == 8 and row["top_operators"]
