@@ -9,17 +9,19 @@ must move (every tensor it reads and writes, once; views move nothing). The step
 sizes and each operator's FLOPs and bytes extrapolated linearly to the asked one (both are affine in the batch at a
 fixed segment or row length; the test checks a third size against its prediction), so no GPU and no GPU-sized
 memory is needed. Then, for each GPU of `GPUS`, an operator takes at least max(FLOPs / peak, bytes / bandwidth):
-- `eager_bound_s`: the sum over operators, each its own kernel reading and writing memory, as eager PyTorch runs
-  them; `eager_mfu_ceiling` = counted FLOPs / that time / peak. No eager step of this model can do better, however
-  good its kernels and however little host overhead it has.
-- `eager_bound_l2_s`: the same with every operator that moves less than the GPU's L2 cache (50 MB) taken as free
-  of memory traffic, as if its tensors never left the cache: `eager_mfu_ceiling_l2` holds even then.
+- `eager_bound_s`: the sum over operators, each its own kernel reading its inputs from HBM and writing its outputs
+  there, as eager PyTorch runs them; `eager_mfu_ceiling` = counted FLOPs / that time / peak. These operators cannot
+  do better, however good their kernels and however little host overhead, unless the cache serves them (next).
+- `eager_bound_l2_s`: the same with 50 MB (the GPU's L2 cache) taken off every operator's traffic, as if each
+  found that much of its tensors in the cache: the most the cache could save; `eager_mfu_ceiling_l2` holds even
+  then. (The plain eager bound takes all traffic from HBM, so a cache can beat it.)
 - `fused_bound_s`: only the FLOP-counted operators and the optimizer's passes over the parameters (AdamW, the
   gradient norms and clipping: outside the model's graph, never fused into it), every element-wise chain, cast and
   reduction of the model fused away into them for free: `fused_mfu_ceiling` bounds what `torch.compile` can reach.
-Both are optimistic (peak bf16 tensor-core rate at any shape and for every counted operator, no cache misses or
-layout transposes, no launch cost), so a target above the eager ceiling cannot be met in eager mode at all.
-Prints one JSON record and appends it to --out.
+All are optimistic about everything but memory (peak bf16 tensor-core rate at any shape and for every counted
+operator, no layout transposes, no launch cost): a target above `eager_mfu_ceiling_l2` is out of reach of these
+operators, however they are launched.
+Prints one JSON record and appends it to --out (default benchmarks/profiles/roofline.jsonl, beside the profiles).
 """
 from __future__ import annotations
 
@@ -55,11 +57,48 @@ _FLOPS = {**flop_registry, **{op: shape_wrapper(f) for op, f in CPU_ATTENTION_FL
 _NO_TRAFFIC = {"aten._unsafe_view", "aten.transpose_", "aten.t_", "aten.squeeze_", "aten.unsqueeze_",
                "aten.as_strided_", "aten.detach_", "aten.resize_", "aten.empty", "aten.empty_like",
                "aten.empty_strided", "aten.new_empty", "aten.new_empty_strided"}
+# operators whose destination is written, never read (out= arguments are too, by their schema)
+_WRITE_ONLY = {"aten.copy_", "aten.fill_", "aten.zero_"}
+# arguments an operator reads for their shape, dtype or device only (or a few gathered elements of: the NLL's
+# log-probabilities, one per target)
+_SHAPE_ONLY = {"aten.zeros_like": ("self",), "aten.ones_like": ("self",), "aten.full_like": ("self",),
+               "aten.new_zeros": ("self",), "aten.new_ones": ("self",), "aten.new_full": ("self",),
+               "aten.nll_loss_forward": ("self",), "aten.nll_loss_backward": ("self",)}
 
 
 def tensor_bytes(t: torch.Tensor) -> int:
-    """Bytes of the distinct elements of t: a broadcast (stride 0) dimension is read once, not per repeat."""
-    return math.prod(n for n, s in zip(t.shape, t.stride()) if s != 0) * t.element_size()
+    """Bytes of the distinct elements t addresses: a broadcast (stride 0) dimension once, not per repeat, and
+    overlapping windows (unfold, STFT frames) once: the smaller of the element count and the memory span."""
+    if t.numel() == 0:
+        return 0
+    dims = [(n, abs(s)) for n, s in zip(t.shape, t.stride()) if s != 0]
+    span = 1 + sum((n - 1) * s for n, s in dims)
+    return min(math.prod(n for n, _ in dims), span) * t.element_size()
+
+
+def _tensors(tree) -> dict[int, torch.Tensor]:
+    return {id(t): t for t in tree_flatten(tree)[0] if isinstance(t, torch.Tensor)}
+
+
+def traffic(func, args: tuple, kwargs: dict, out) -> int:
+    """Bytes an operator must read and write: each distinct tensor it reads once, each it writes once (an in-place
+    operator reads and writes its tensor; copy_, fill_ and out= destinations are only written); views move
+    nothing."""
+    name, schema = str(func._overloadpacket), func._schema
+    if name in _NO_TRAFFIC or any(r.alias_info is not None and not r.alias_info.is_write for r in schema.returns):
+        return 0
+    bound = {**{a.name: v for a, v in zip(schema.arguments, args)}, **kwargs}
+    mutated = {}  # written in place: self of add_, out=, the tensor lists of _foreach_*_ and fused AdamW
+    for a in schema.arguments:
+        # fused AdamW marks its gradients mutable for an optional grad_scale's unscale only: it reads them
+        if a.alias_info is not None and a.alias_info.is_write and a.name in bound and not (
+                name.startswith("aten._fused_adam") and a.name == "grads"):
+            mutated.update(_tensors(bound[a.name]))
+    write_only = mutated if name in _WRITE_ONLY else _tensors([bound.get(a.name) for a in schema.arguments if a.is_out])
+    shape_only = _tensors([bound.get(arg) for arg in _SHAPE_ONLY.get(name, ())])
+    reads = {k: t for k, t in _tensors((args, kwargs)).items() if k not in write_only and k not in shape_only}
+    writes = {**_tensors(out), **mutated}
+    return sum(map(tensor_bytes, reads.values())) + sum(map(tensor_bytes, writes.values()))
 
 
 class OpRecorder(TorchDispatchMode):
@@ -72,17 +111,9 @@ class OpRecorder(TorchDispatchMode):
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         out = func(*args, **kwargs)
-        name = str(func._overloadpacket)
-        view = any(r.alias_info is not None and not r.alias_info.is_write for r in func._schema.returns)
-        moved = 0
-        if not view and name not in _NO_TRAFFIC:
-            # each tensor read once (x * x reads x once) and each written once; an in-place operator reads and
-            # writes the same tensor
-            for tensors in tree_flatten((args, kwargs))[0], tree_flatten(out)[0]:
-                distinct = {id(t): t for t in tensors if isinstance(t, torch.Tensor)}
-                moved += sum(tensor_bytes(t) for t in distinct.values())
         count = _FLOPS.get(func) or _FLOPS.get(func._overloadpacket)
-        self.ops.append((name, int(count(*args, **kwargs, out_val=out)) if count else 0, moved))
+        self.ops.append((str(func._overloadpacket), int(count(*args, **kwargs, out_val=out)) if count else 0,
+                         traffic(func, args, kwargs, out)))
         return out
 
 
@@ -100,8 +131,10 @@ def extrapolate(ops_a: list, ops_b: list, size_a: int, size_b: int, size: int) -
     names_a, names_b = [o[0] for o in ops_a], [o[0] for o in ops_b]
     if names_a != names_b:
         first = next((i for i, (x, y) in enumerate(zip(names_a, names_b)) if x != y), min(len(names_a), len(names_b)))
+        at = lambda names: names[first] if first < len(names) else "the end"  # noqa: E731
         raise ValueError(f"the step dispatches other operators at batch {size_a} and {size_b} ({len(names_a)} "
-                         f"against {len(names_b)}; first difference at operator {first}): not extrapolable")
+                         f"against {len(names_b)}; operator {first} is {at(names_a)} against {at(names_b)}): "
+                         "not extrapolable")
     scale = (size - size_a) / (size_b - size_a)
     return [(name, fa + (fb - fa) * scale, ba + (bb - ba) * scale)
             for (name, fa, ba), (_, fb, bb) in zip(ops_a, ops_b)]
@@ -111,7 +144,7 @@ def roofline(ops: list, peak: float, bandwidth: float, top: int = 12, l2: float 
     """The bounds of the module doc for one GPU, and the operators that cost most under the eager bound."""
     flops = sum(f for _, f, _ in ops)
     eager = sum(max(f / peak, b / bandwidth) for _, f, b in ops)
-    eager_l2 = sum(max(f / peak, b / bandwidth if b >= l2 else 0.0) for _, f, b in ops)
+    eager_l2 = sum(max(f / peak, max(b - l2, 0.0) / bandwidth) for _, f, b in ops)
     fused = sum(max(f / peak, b / bandwidth) for name, f, b in ops if f > 0 or name.startswith(_PARAMETER_PASSES))
     by_op = defaultdict(lambda: [0, 0.0, 0.0, 0.0])
     for name, f, b in ops:
@@ -158,18 +191,32 @@ def row_length(preset: str) -> int:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--preset", default="tiny", choices=CODEC_PRESETS, help="codec preset (unless --lm)")
-    p.add_argument("--lm", choices=LM_PRESETS, help="the LM training step of this LM preset instead")
-    p.add_argument("--batch", type=int, default=32, help="codec: segments per step (default: the recipes' GPU batch)")
-    p.add_argument("--segment-seconds", type=float, default=1.0)
-    p.add_argument("--sg", action=argparse.BooleanOptionalAction, default=True)
-    p.add_argument("--batch-tokens", type=int, default=65536, help="--lm: row tokens per step")
-    p.add_argument("--gpus", nargs="+", choices=sorted(HBM_BANDWIDTH), default=list(GPUS))
+    p.add_argument("--preset", choices=CODEC_PRESETS, help="codec preset (default tiny)")
+    p.add_argument("--batch", type=int, help="codec: segments per step (default 32, the recipes' GPU batch)")
+    p.add_argument("--segment-seconds", type=float, help="codec: seconds per segment (default 1)")
+    p.add_argument("--sg", action=argparse.BooleanOptionalAction, help="codec: with self-guidance (default on)")
+    p.add_argument("--lm", choices=LM_PRESETS, help="the LM training step of this LM preset instead of a codec's")
+    p.add_argument("--batch-tokens", type=int, help="--lm: row tokens per step, in whole rows (default 65536)")
+    # the names hold spaces: "H100 SXM", or H100-SXM
+    p.add_argument("--gpus", nargs="+", type=lambda name: name.replace("-", " "), choices=sorted(HBM_BANDWIDTH),
+                   default=list(GPUS))
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--out", default=None, help="results file to append to (default benchmarks/results.jsonl; - = none)")
+    p.add_argument("--out", default="benchmarks/profiles/roofline.jsonl", help="file to append the record to (- = none)")
     args = p.parse_args()
+    codec_flags = [f"--{k.replace('_', '-')}" for k in ("preset", "batch", "segment_seconds", "sg")
+                   if getattr(args, k) is not None]
+    if args.lm and codec_flags:
+        p.error(f"{', '.join(codec_flags)}: codec options, not for --lm")
+    if not args.lm and args.batch_tokens is not None:
+        p.error("--batch-tokens: an --lm option")
+    defaults = {"preset": "tiny", "batch": 32, "segment_seconds": 1.0, "sg": True, "batch_tokens": 65536}
+    for key, value in defaults.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
     if args.batch < 1 or args.batch_tokens < 1 or args.segment_seconds <= 0:
         p.error("--batch, --batch-tokens and --segment-seconds must be positive")
+    if args.lm and args.batch_tokens < row_length(args.lm):
+        p.error(f"--batch-tokens {args.batch_tokens}: less than one row of the {args.lm} LM ({row_length(args.lm)})")
     setup_device("cpu", args.threads)
     env = environment("cpu")
     if args.lm:
@@ -183,7 +230,8 @@ def main() -> int:
     record_ = report("roofline", env, vars(args), rows_out,
                      notes=["operators recorded on this CPU under bf16 autocast, extrapolated to the batch",
                             "bound per operator: max(FLOPs / peak bf16, bytes / HBM bandwidth)",
-                            "eager: every operator its own kernel; fused: only the FLOP-counted operators and the "
+                            "eager: every operator its own kernel, all traffic from HBM; eager_l2: 50 MB (the L2) "
+                            "taken off each operator's traffic; fused: only the FLOP-counted operators and the "
                             "optimizer's passes over the parameters"])
     emit(record_, args.out)
     return 0

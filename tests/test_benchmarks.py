@@ -636,6 +636,30 @@ def test_roofline_records_flops_and_bytes_of_each_operator():
     assert b_expand == 0 and f_mul == 0 and b_mul == 4 * (8 * 32 + 32 + 8 * 32)
 
 
+def test_roofline_counts_the_writes_of_in_place_operators_and_no_reads_of_destinations():
+    """Operators that write in place and return nothing (the optimizer's) are charged their writes; copy_ and out=
+    destinations are written, not read; overlapping windows are read once."""
+    from benchmarks.roofline import OpRecorder
+
+    params = [torch.zeros(100), torch.zeros(50)]
+    grads, m, v = ([torch.ones(100), torch.ones(50)] for _ in range(3))
+    steps = [torch.tensor(1.0), torch.tensor(1.0)]
+    dst, x = torch.empty(100), torch.randn(4000)
+    with OpRecorder() as rec:
+        torch._foreach_mul_(params, 0.5)
+        torch._fused_adamw_(params, grads, m, v, [], steps, lr=1e-3, beta1=0.9, beta2=0.999, weight_decay=0.0,
+                            eps=1e-8, amsgrad=False, maximize=False)
+        dst.copy_(grads[0])
+        torch.add(grads[0], grads[0], out=dst)
+        x.unfold(0, 100, 10).sum(dim=1)
+    moved = dict((name, b) for name, _, b in rec.ops)
+    assert moved["aten._foreach_mul_"] == 2 * 4 * 150  # read and written
+    assert moved["aten._fused_adamw_"] == 4 * 150 * (4 + 3) + 2 * 4  # p, g, m, v (and the steps) read; p, m, v written
+    assert moved["aten.copy_"] == 2 * 4 * 100
+    assert [b for name, _, b in rec.ops if name == "aten.add"] == [2 * 4 * 100]  # x read once, out= written
+    assert moved["aten.sum"] == 4 * 4000 + 4 * 391  # the windows' 39 100 elements are the 4000 of x
+
+
 def test_roofline_extrapolation_predicts_a_third_batch_exactly(bf16_accelerator_state):
     """What the roofline of a large batch rests on: each operator's FLOPs and bytes at batch 4, extrapolated from
     the debug codec's training step at batches 2 and 3, equal those recorded at batch 4; batch 1 dispatches other
@@ -680,8 +704,8 @@ def test_roofline_bounds():
     r = roofline(ops, peak=1e15, bandwidth=1e12)
     assert r["eager_bound_s"] == pytest.approx(2e-3 + 4e-3 + 1e-3 + 1e-3)
     assert r["fused_bound_s"] == pytest.approx(2e-3 + 1e-3 + 1e-3)
-    # operators moving less than the L2 cache (here 2e9 bytes) cost only their FLOPs there
-    assert roofline(ops, peak=1e15, bandwidth=1e12, l2=2e9)["eager_bound_l2_s"] == pytest.approx(2e-3 + 4e-3 + 1e-6)
+    # an L2 cache (here 2e9 bytes) takes its size off every operator's traffic
+    assert roofline(ops, peak=1e15, bandwidth=1e12, l2=2e9)["eager_bound_l2_s"] == pytest.approx(2e-3 + 2e-3 + 1e-6)
     assert r["eager_mfu_ceiling"] == pytest.approx(2.001e12 / 8e-3 / 1e15)
     assert r["fused_mfu_ceiling"] == pytest.approx(2.001e12 / 4e-3 / 1e15)
     assert r["memory_bound_share_of_eager"] == pytest.approx(6 / 8)  # the mul, the second mm, AdamW
@@ -700,6 +724,9 @@ def test_roofline_cli_prints_a_record_per_gpu(tmp_path):
     record = json.loads(proc.stdout)
     assert json.loads(out.read_text()) == record and record["benchmark"] == "roofline"
     assert [r["gpu"] for r in record["results"]] == ["H100 SXM", "H200"]
+    bad = subprocess.run([sys.executable, "-m", "benchmarks.roofline", "--lm", "debug", "--batch", "4"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "--batch: codec options, not for --lm" in bad.stderr
     for row in record["results"]:
         assert 0 < row["eager_mfu_ceiling"] <= row["eager_mfu_ceiling_l2"]
         assert row["eager_mfu_ceiling"] < row["fused_mfu_ceiling"] <= 1

@@ -1,8 +1,10 @@
 """The rooflines (roofline.jsonl, run.sh) beside the GPU measurements of the same steps (H200, 2026-12-04:
 benchmarks/results-cuda-h200-2026-12-04.jsonl). From the repository's root:
-python3 docs/results/roofline-2026-12-07/compare.py"""
+.venv/bin/python docs/results/roofline-2026-12-07/compare.py"""
 import json
 from pathlib import Path
+
+from benchmarks.common import PEAK_BF16_FLOPS
 
 here = Path(__file__).parent
 roof = [json.loads(line) for line in (here / "roofline.jsonl").read_text().splitlines()]
@@ -10,12 +12,12 @@ gpu = [json.loads(line) for line in Path("benchmarks/results-cuda-h200-2026-12-0
 codec_gpu = {(r["preset"], r["sg"], r["batch"]): r for rec in gpu if rec["benchmark"] == "codec_train"
              for r in rec["results"] if "step_s" in r}
 lm_gpu = next(r for rec in gpu if rec["benchmark"] == "lm_train" for r in rec["results"] if r["packing"])
-PEAK = 989.4e12
-print("| step | GPU | counted TFLOP | GB moved | eager bound ms | eager ceiling | the same, L2-sized operators free |"
+print("| step | GPU | counted TFLOP | GB moved | eager bound ms | eager ceiling | the same, 50 MB of each from the L2 |"
       " fused bound ms | fused ceiling | measured (H200) |")
 print("|---|---|---|---|---|---|---|---|---|---|")
 for rec in roof:
     for row in rec["results"]:
+        PEAK = PEAK_BF16_FLOPS[row["gpu"]]
         if "lm" in row:
             # the LM's MFU counts useful FLOPs (6N + causal attention within utterances, real tokens only),
             # not what the dense-mask sdpa runs: the ceilings on that basis too

@@ -5,14 +5,16 @@ A measurement of the bound only: the model is unchanged. From the repository's r
 OMP_NUM_THREADS=2 .venv/bin/python docs/results/roofline-2026-12-07/snake_bf16.py {fp32,bf16}"""
 import sys, torch
 import codec.encoder as enc
-from benchmarks.roofline import codec_ops, roofline
+from benchmarks.common import PEAK_BF16_FLOPS
+from benchmarks.roofline import HBM_BANDWIDTH, codec_ops, roofline
 def forward(self, x):
     alpha, inv_beta = self.log_alpha.exp().to(x.dtype), (1.0 / (self.log_beta.exp() + 1e-9)).to(x.dtype)
     return x + torch.sin(x * alpha).pow(2) * inv_beta
 if sys.argv[1] == "bf16":
     enc.SnakeBeta.forward = forward
 ops = codec_ops("xcodec2", False, 32, 1.0)
-for gpu, bw in (("H100 SXM", 3.35e12), ("H200", 4.8e12)):
-    r = roofline(ops, 989.4e12, bw)
-    print(sys.argv[1], gpu, f"GB {r['bytes_moved']/1e9:.0f} eager {r['eager_bound_s']*1e3:.1f} ms ceiling {r['eager_mfu_ceiling']:.3f}",
+for gpu in ("H100 SXM", "H200"):
+    r = roofline(ops, PEAK_BF16_FLOPS[gpu], HBM_BANDWIDTH[gpu])
+    print(sys.argv[1], gpu, f"GB {r['bytes_moved']/1e9:.0f} eager {r['eager_bound_s']*1e3:.1f} ms ceiling "
+          f"{r['eager_mfu_ceiling']:.3f}, 50 MB of each from the L2 {r['eager_mfu_ceiling_l2']:.3f}",
           [(t['op'], round(t['share_of_eager'], 3)) for t in r['top_operators'][:5]])
