@@ -61,9 +61,10 @@ class LMStep:
 
 def build_step(name: str, dev: torch.device, store: TokenStore, tokenizer, batch_tokens: int, packing: bool = True,
                codebook: int = 16384, mixed_precision: str = "auto", compile: bool = False,  # noqa: A002
-               attention: str = "sdpa", row_length: int | None = None) -> LMStep:
+               attention: str = "sdpa", row_length: int | None = None, full_rows: bool = False) -> LMStep:
     """The LM of preset `name` with AdamW under the Accelerator, and its step on the epoch's first batch_tokens of
-    rows (wrapping around a corpus with fewer rows)."""
+    rows (wrapping around a corpus with fewer rows), padded to the longest row or, with full_rows, to the row
+    length (a batch's shape then depends on its number of rows only)."""
     config = LMConfig.preset(name)
     if row_length is not None:
         config = dataclasses.replace(config, max_positions=row_length)
@@ -85,7 +86,8 @@ def build_step(name: str, dev: torch.device, store: TokenStore, tokenizer, batch
     # the timed batch: the epoch's first rows_per_micro rows, wrapping around a corpus with fewer rows
     # (48 utterances pack into ~4 rows of 2048: a larger --batch-tokens repeats them; speed ignores content)
     order = np.random.default_rng([0, 0]).permutation(len(rows))
-    timed = collate_rows([rows[int(order[i % len(rows)])] for i in range(rows_per_micro)], vocab.pad)
+    timed = collate_rows([rows[int(order[i % len(rows)])] for i in range(rows_per_micro)], vocab.pad,
+                         width=config.max_positions if full_rows else 0)
     batch = {k: (v.to(accelerator.device) if torch.is_tensor(v) else v) for k, v in timed.items()}
     real_mask = batch["input_ids"] != vocab.pad
     row = {"preset": name, "packing": packing, "row_length": config.max_positions, "rows_per_step": rows_per_micro,

@@ -8,7 +8,8 @@ torch.utils.flop_counter, the same count as the MFU figures: matmuls, convolutio
 must move (every tensor it reads and writes, once; views move nothing). The step is recorded at two small batch
 sizes and each operator's FLOPs and bytes extrapolated linearly to the asked one (both are affine in the batch at a
 fixed segment or row length; the test checks a third size against its prediction), so no GPU and no GPU-sized
-memory is needed. Then, for each GPU of `GPUS`, an operator takes at least max(FLOPs / peak, bytes / bandwidth):
+memory is needed (the LM's rows are padded to the row length for that, so that its batches differ in their number
+of rows only). Then, for each GPU of `GPUS`, an operator takes at least max(FLOPs / peak, bytes / bandwidth):
 - `eager_bound_s`: the sum over operators, each its own kernel reading its inputs from HBM and writing its outputs
   there, as eager PyTorch runs them; `eager_mfu_ceiling` = counted FLOPs / that time / peak. These operators cannot
   do better, however good their kernels and however little host overhead, unless the cache serves them (next).
@@ -21,6 +22,8 @@ memory is needed. Then, for each GPU of `GPUS`, an operator takes at least max(F
 All are optimistic about everything but memory (peak bf16 tensor-core rate at any shape and for every counted
 operator, no layout transposes, no launch cost): a target above `eager_mfu_ceiling_l2` is out of reach of these
 operators, however they are launched.
+For the LM each ceiling is also given on the useful FLOPs `benchmarks lm-train` divides for its MFU (`*_useful`:
+6N + causal attention over the real tokens), beside the executed ones (sdpa computes every masked pair).
 Prints one JSON record and appends it to --out (default benchmarks/profiles/roofline.jsonl, beside the profiles).
 """
 from __future__ import annotations
@@ -41,6 +44,7 @@ from benchmarks.codec_train import CPU_ATTENTION_FLOPS, build_step
 from benchmarks.common import PEAK_BF16_FLOPS, emit, environment, report, setup_device
 from benchmarks.lm_train import PRESETS as LM_PRESETS
 from benchmarks.lm_train import build_step as build_lm_step
+from benchmarks.lm_train import flops_per_token
 from lm.config import LMConfig
 from lm.tokens import TokenStore
 
@@ -173,15 +177,22 @@ def codec_ops(preset: str, sg: bool, batch: int, segment_seconds: float, sizes: 
 
 
 def lm_ops(preset: str, batch_tokens: int, rows: tuple[int, int] = (2, 3), utterances: int = 48,
-           work: Path = fixtures.DEFAULT_WORK) -> tuple[list, int]:
-    """The LM training step's operators (packed rows of the preset's length, sdpa) at `batch_tokens`, extrapolated
-    from `rows` rows per step; -> (operators, the rows they stand for)."""
+           work: Path = fixtures.DEFAULT_WORK, length: int | None = None) -> tuple[list, int, float]:
+    """The LM training step's operators (packed rows of `length` tokens, default the preset's; sdpa) at
+    `batch_tokens`, extrapolated from `rows` rows per step; -> (operators, the rows they stand for, the useful FLOPs
+    of that step as `benchmarks lm-train` counts them for its MFU: 6N + causal attention over its real tokens)."""
     dev = torch.device("cpu")
+    length = length or row_length(preset)
     store, tokenizer = TokenStore(fixtures.tokens(work, utterances)), fixtures.tokenizer(work, utterances)
-    steps = [build_lm_step(preset, dev, store, tokenizer, n * row_length(preset), mixed_precision="bf16")
-             for n in rows]
-    target_rows = max(1, batch_tokens // row_length(preset))
-    return extrapolate(*(record(s.step) for s in steps), *rows, target_rows), target_rows
+    # every row padded to the row length, so that the batches' shapes differ in their number of rows only (padded
+    # to their longest row, 2 and 3 rows of `small` were 1978 and 2024 tokens wide, 32 rows 2048)
+    build = lambda n: build_lm_step(preset, dev, store, tokenizer, n * length, mixed_precision="bf16",  # noqa: E731
+                                    row_length=length, full_rows=True)
+    target_rows = max(1, batch_tokens // length)
+    ops = extrapolate(*(record(build(n).step) for n in rows), *rows, target_rows)
+    target = build(target_rows)  # built, not run: its batch's real tokens and context
+    useful = flops_per_token(target.model, target.config, target.context) * target.row["real_tokens_per_step"]
+    return ops, target_rows, useful
 
 
 def row_length(preset: str) -> int:
@@ -197,6 +208,7 @@ def main() -> int:
     p.add_argument("--sg", action=argparse.BooleanOptionalAction, help="codec: with self-guidance (default on)")
     p.add_argument("--lm", choices=LM_PRESETS, help="the LM training step of this LM preset instead of a codec's")
     p.add_argument("--batch-tokens", type=int, help="--lm: row tokens per step, in whole rows (default 65536)")
+    p.add_argument("--row-length", type=int, help="--lm: tokens per packed row (default: the preset's context)")
     # the names hold spaces: "H100 SXM", or H100-SXM
     p.add_argument("--gpus", nargs="+", type=lambda name: name.replace("-", " "), choices=sorted(HBM_BANDWIDTH),
                    default=list(GPUS))
@@ -207,26 +219,39 @@ def main() -> int:
                    if getattr(args, k) is not None]
     if args.lm and codec_flags:
         p.error(f"{', '.join(codec_flags)}: codec options, not for --lm")
-    if not args.lm and args.batch_tokens is not None:
-        p.error("--batch-tokens: an --lm option")
+    lm_flags = [f"--{k.replace('_', '-')}" for k in ("batch_tokens", "row_length") if getattr(args, k) is not None]
+    if not args.lm and lm_flags:
+        p.error(f"{', '.join(lm_flags)}: --lm options")
     defaults = {"preset": "tiny", "batch": 32, "segment_seconds": 1.0, "sg": True, "batch_tokens": 65536}
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
     if args.batch < 1 or args.batch_tokens < 1 or args.segment_seconds <= 0:
         p.error("--batch, --batch-tokens and --segment-seconds must be positive")
-    if args.lm and args.batch_tokens < row_length(args.lm):
-        p.error(f"--batch-tokens {args.batch_tokens}: less than one row of the {args.lm} LM ({row_length(args.lm)})")
+    if args.lm:
+        args.row_length = args.row_length or row_length(args.lm)
+        if not 1 <= args.row_length <= args.batch_tokens:
+            p.error(f"--row-length {args.row_length}: from 1 to --batch-tokens ({args.batch_tokens})")
     setup_device("cpu", args.threads)
     env = environment("cpu")
+    useful = None
     if args.lm:
-        ops, rows = lm_ops(args.lm, args.batch_tokens)
-        what = {"lm": args.lm, "rows_per_step": rows, "row_length": row_length(args.lm), "attention": "sdpa"}
+        ops, rows, useful = lm_ops(args.lm, args.batch_tokens, length=args.row_length)
+        what = {"lm": args.lm, "rows_per_step": rows, "row_length": args.row_length, "attention": "sdpa",
+                "useful_flops": useful}
     else:
         ops = codec_ops(args.preset, args.sg, args.batch, args.segment_seconds)
         what = {"preset": args.preset, "sg": args.sg, "batch": args.batch, "segment_seconds": args.segment_seconds}
-    rows_out = [{**what, "gpu": gpu, "peak_bf16_flops": PEAK_BF16_FLOPS[gpu], "hbm_bandwidth": HBM_BANDWIDTH[gpu],
-                 **roofline(ops, PEAK_BF16_FLOPS[gpu], HBM_BANDWIDTH[gpu])} for gpu in args.gpus]
+    rows_out = []
+    for gpu in args.gpus:
+        peak = PEAK_BF16_FLOPS[gpu]
+        row = {**what, "gpu": gpu, "peak_bf16_flops": peak, "hbm_bandwidth": HBM_BANDWIDTH[gpu],
+               **roofline(ops, peak, HBM_BANDWIDTH[gpu])}
+        if useful:  # the LM's MFU counts useful FLOPs, not the executed ones (the dense-mask attention of sdpa)
+            row.update({ceiling + "_useful": useful / row[bound] / peak for ceiling, bound in (
+                ("eager_mfu_ceiling", "eager_bound_s"), ("eager_mfu_ceiling_l2", "eager_bound_l2_s"),
+                ("fused_mfu_ceiling", "fused_bound_s"))})
+        rows_out.append(row)
     record_ = report("roofline", env, vars(args), rows_out,
                      notes=["operators recorded on this CPU under bf16 autocast, extrapolated to the batch",
                             "bound per operator: max(FLOPs / peak bf16, bytes / HBM bandwidth)",

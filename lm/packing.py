@@ -97,10 +97,11 @@ class PackedRows(Dataset):
         return {"input_ids": torch.cat(ids), "labels": torch.cat(labels), "position_ids": torch.cat(positions)}
 
 
-def collate_rows(items: list[dict], pad_id: int) -> dict:
-    """Right-pad rows to the longest in the batch. Padding gets its own restarting positions: causal attention
-    keeps real tokens from seeing it, and its labels are ignored. "padding" = the fraction of pad tokens."""
-    width = max(len(item["input_ids"]) for item in items)
+def collate_rows(items: list[dict], pad_id: int, width: int = 0) -> dict:
+    """Right-pad rows to the longest in the batch (or to `width`, if longer). Padding gets its own restarting
+    positions: causal attention keeps real tokens from seeing it, and its labels are ignored. "padding" = the
+    fraction of pad tokens."""
+    width = max(width, *(len(item["input_ids"]) for item in items))
     batch = {"input_ids": torch.full((len(items), width), pad_id, dtype=torch.long),
              "labels": torch.full((len(items), width), IGNORE_INDEX, dtype=torch.long),
              "position_ids": torch.arange(width).repeat(len(items), 1)}

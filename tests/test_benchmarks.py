@@ -679,19 +679,23 @@ def test_roofline_extrapolation_predicts_a_third_batch_exactly(bf16_accelerator_
 
 
 def test_roofline_extrapolates_the_lm_step_exactly_too(tmp_path, bf16_accelerator_state):
-    """The LM step (packed rows, bf16 autocast) at 4 rows, extrapolated from 2 and 3, equals its recording at 4."""
+    """The LM step (packed rows, bf16 autocast) at 4 rows, extrapolated from 2 and 3, equals its recording at 4
+    (rows of another length too), and its useful FLOPs are those `benchmarks lm-train` counts for that step."""
     from benchmarks import fixtures
     from benchmarks.lm_train import build_step as build_lm_step
-    from benchmarks.roofline import row_length, lm_ops, record
+    from benchmarks.lm_train import flops_per_token
+    from benchmarks.roofline import lm_ops, record
     from lm.tokens import TokenStore
 
     torch.set_num_threads(1)
-    work, length = tmp_path / "work", row_length("debug")
-    predicted, rows = lm_ops("debug", 4 * length, utterances=12, work=work)
+    work, length = tmp_path / "work", 512  # the debug preset's rows are 1024 long
+    predicted, rows, useful = lm_ops("debug", 4 * length, utterances=12, work=work, length=length)
     step = build_lm_step("debug", torch.device("cpu"), TokenStore(fixtures.tokens(work, 12)),
-                         fixtures.tokenizer(work, 12), 4 * length, mixed_precision="bf16")
-    assert rows == 4 and step.row["rows_per_step"] == 4
+                         fixtures.tokenizer(work, 12), 4 * length, mixed_precision="bf16", row_length=length,
+                         full_rows=True)
+    assert rows == 4 and step.row["rows_per_step"] == 4 and step.row["batch_shape"] == [4, length]
     assert [(n, float(f), float(b)) for n, f, b in record(step.step)] == predicted
+    assert useful == flops_per_token(step.model, step.config, step.context) * step.row["real_tokens_per_step"] > 0
 
 
 def test_roofline_bounds():

@@ -21,11 +21,11 @@ for rec in roof:
         if "lm" in row:
             # the LM's MFU counts useful FLOPs (6N + causal attention within utterances, real tokens only),
             # not what the dense-mask sdpa runs: the ceilings on that basis too
-            useful = lm_gpu["flops_per_token"] * lm_gpu["real_tokens_per_step"]
+            useful = row["useful_flops"]
             name = f"LM {row['lm']}, {row['rows_per_step']} x {row['row_length']} packed"
             ceil = lambda t: f"{useful / t / PEAK:.3f} ({row['counted_flops'] / t / PEAK:.3f} counted)"
             measured = (f"{lm_gpu['step_s']['median'] * 1e3:.0f} ms, MFU {lm_gpu['mfu']:.3f} eager"
-                        if row["gpu"] == "H200" else "")
+                        if row["gpu"] == "H200" and row["row_length"] == 2048 else "")
         else:
             name = f"codec {row['preset']}, SG {'on' if row['sg'] else 'off'}, {row['batch']} x {row['segment_seconds']:g} s"
             ceil = lambda t: f"{row['counted_flops'] / t / PEAK:.3f}"

@@ -10,3 +10,4 @@ $py -m benchmarks.roofline --preset xcodec2 --batch 32 --no-sg --out $out    # S
 $py -m benchmarks.roofline --preset xcodec2 --batch 8 --out $out             # the 2026-11-27 batch
 $py -m benchmarks.roofline --preset tiny --batch 32 --out $out
 $py -m benchmarks.roofline --lm small --batch-tokens 65536 --out $out        # the LM target's row
+$py -m benchmarks.roofline --lm small --batch-tokens 65536 --row-length 1024 --out $out   # rows half as long
