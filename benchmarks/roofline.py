@@ -213,7 +213,8 @@ def main() -> int:
     p.add_argument("--gpus", nargs="+", type=lambda name: name.replace("-", " "), choices=sorted(HBM_BANDWIDTH),
                    default=list(GPUS))
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--out", default="benchmarks/profiles/roofline.jsonl", help="file to append the record to (- = none)")
+    p.add_argument("--out", default="benchmarks/profiles/roofline.jsonl",
+                   help="file to append the record to (- = none)")
     args = p.parse_args()
     codec_flags = [f"--{k.replace('_', '-')}" for k in ("preset", "batch", "segment_seconds", "sg")
                    if getattr(args, k) is not None]
