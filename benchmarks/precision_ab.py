@@ -4,12 +4,13 @@
         [--steps 100] [--threads 2] [--out FILE]
 
 Half-precision copies of the weights halve the bytes a step reads, which is what a memory-bound matrix-vector
-step on CPU costs; but a CPU without bf16/fp16 matrix instructions converts them on every call, which costs more
-than it saves once the step is a matrix product of several rows. Where the crossover lies is a property of the
-machine, so this measures it: for each batch size, StaticCacheDecoder steps (prefill of 20 tokens, then --steps
-one-token steps at fixed ids) with float32 weights, a bfloat16 head, bfloat16 head and layers, and float16 head and
-layers, the arms interleaved round by round so that drift on a shared machine hits all of them; the ratio to float32
-is taken per round. Prints one JSON record (the suite's shape) and appends it to --out.
+step on CPU costs; but a CPU without bf16 matrix instructions converts bfloat16 copies on every call, which costs
+more than it saves once the step is a matrix product of several rows. float16 copies on an x86 CPU are packed for
+fbgemm instead (float32 inputs, no conversion per call; lm.decoding.PackedFloat16). Where the crossovers lie is a
+property of the machine, so this measures them: for each batch size, StaticCacheDecoder steps (prefill of 20
+tokens, then --steps one-token steps at fixed ids) with float32 weights, a bfloat16 head, bfloat16 head and layers,
+and float16 head and layers, the arms interleaved round by round so that drift on a shared machine hits all of
+them; the ratio to float32 is taken per round. Prints one JSON record (the suite's shape) and appends it to --out.
 """
 from __future__ import annotations
 

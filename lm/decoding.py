@@ -11,7 +11,9 @@ and not in the future. A padding position attends to itself alone, so its (unuse
 """
 from __future__ import annotations
 
+import functools
 import time
+import weakref
 from typing import NamedTuple
 
 import torch
@@ -26,6 +28,47 @@ class Concatenated(NamedTuple):
     sizes: list[int]  # each projection's output size, to split the product
 
 
+class PackedFloat16(NamedTuple):
+    """Projection weights stacked like Concatenated, rounded to float16 and packed for fbgemm's matmul on x86 CPUs
+    (quantized::linear_dynamic_fp16: float32 in, float32 arithmetic and out; only the weights are rounded)."""
+
+    packed: object  # quantized::linear_prepack_fp16's opaque handle
+    sizes: list[int]
+
+
+@functools.cache
+def packed_float16_available() -> bool:
+    """Whether this torch build packs float16 weights for the CPU (fbgemm: x86 builds; not on ARM)."""
+    try:
+        torch.ops.quantized.linear_dynamic_fp16(torch.ones(1, 8), torch.ops.quantized.linear_prepack_fp16(
+            torch.ones(8, 8), None))
+    except (AttributeError, RuntimeError, NotImplementedError):
+        return False
+    return True
+
+
+# model -> {(head or layers, dtype): (the source weights' identity, the copies, the sources)}: on a CPU the copies
+# are made once per model and precision, not once per decoder (packing the default model's head for fbgemm takes
+# ~70 ms, a twentieth of a sentence's synthesis), and made again when a weight is replaced or changed in place (its
+# _version moves).
+_COPIES: "weakref.WeakKeyDictionary[LlamaForCausalLM, dict]" = weakref.WeakKeyDictionary()
+
+
+def _cached_copies(model: LlamaForCausalLM, key: tuple, weights: list[torch.Tensor], make):
+    if weights[0].device.type != "cpu":  # a GPU makes them in microseconds and its memory is dearer: not kept,
+        _COPIES.pop(model, None)  # and those made while the model was on the CPU are let go
+        return make()
+    if any(w.is_inference() for w in weights):  # made under inference_mode: no version counter tells a change
+        return make()
+    identity = tuple((w.data_ptr(), w._version, w.dtype, w.shape) for w in weights)
+    cached = _COPIES.setdefault(model, {}).get(key)
+    if cached is None or cached[0] != identity:
+        # the sources are held (detached: their storage and version counter, not their autograd) so that no new
+        # weight can be given a freed one's address and pass for it
+        cached = _COPIES[model][key] = (identity, make(), [w.detach() for w in weights])
+    return cached[1]
+
+
 class StaticCacheDecoder:
     """Prefill then one-token steps for a batch of `batch` rows, at most `max_len` positions each.
 
@@ -33,8 +76,12 @@ class StaticCacheDecoder:
     once here, instead of through the model's head module (whose forward hooks then do not run); None keeps the
     module. Logits come back in float32 either way.
     layer_dtype: likewise for the transformer layers' seven projections (q, k, v, o, gate, up, down): copies in that
-    precision, made once here; their inputs are cast to it and their outputs back, so the residual stream, the
-    norms, the attention and the KV cache keep the model's own precision. None uses the model's weights.
+    precision; their inputs are cast to it and their outputs back, so the residual stream, the norms, the attention
+    and the KV cache keep the model's own precision. None uses the model's weights.
+    float16 copies on a CPU are packed for fbgemm where this build has it (packed_float16_available): there the
+    inputs stay float32 and only the weights are rounded, and on CPUs without half-precision units this reads
+    the weights far faster than a float16 or bfloat16 matmul, which converts them on every call (docs/
+    PERFORMANCE.md). On a CPU the copies are kept per model and precision across decoders, until a weight changes.
     """
 
     def __init__(self, model: LlamaForCausalLM, batch: int, max_len: int, head_dtype: torch.dtype | None = None,
@@ -60,30 +107,40 @@ class StaticCacheDecoder:
         self.slots = torch.arange(max_len, device=weight.device)
         self.length = 0  # slots filled so far (the same for every row: padding is on the left)
         head = model.lm_head.weight
-        self.head = None if head_dtype is None or head_dtype == head.dtype else head.detach().to(head_dtype)
+        self.head = None
+        if head_dtype is not None and head_dtype != head.dtype:
+            self.head = _cached_copies(model, ("head", head_dtype), [head], lambda: self._copy([head], head_dtype))
         if layer_dtype == weight.dtype:
             layer_dtype = None
-        self.projections = [self._projections(layer, layer_dtype) for layer in self.layers]
+        groups = [self._groups(layer) for layer in self.layers]
+        self.projections = groups
+        if layer_dtype is not None:
+            weights = [w for layer in groups for ws in layer.values() for w in ws]
+            self.projections = _cached_copies(model, ("layers", layer_dtype), weights, lambda: [
+                {name: self._copy(ws, layer_dtype) for name, ws in layer.items()} for layer in groups])
 
     @staticmethod
-    def _projections(layer, dtype: torch.dtype | None) -> dict[str, "tuple[torch.Tensor, ...] | Concatenated"]:
-        """A layer's projection weights in four groups, each applied to one input: the model's own weights (dtype
-        None: no copy, which keeps a large model's memory), or copies in `dtype` with q/k/v and gate/up each
-        concatenated into one matrix, so that a step makes 4 matmuls and 6 casts per layer instead of 7 and 8."""
+    def _groups(layer) -> dict[str, tuple[torch.Tensor, ...]]:
+        """A layer's projection weights in four groups, each applied to one input. Copies in a precision (`_copy`)
+        concatenate each group into one matrix, so that a step makes 4 matmuls and 6 casts per layer instead of 7
+        and 8; without copies the model's own weights serve (which keeps a large model's memory)."""
         attn, mlp = layer.self_attn, layer.mlp
-        groups = {"qkv": (attn.q_proj.weight, attn.k_proj.weight, attn.v_proj.weight), "o": (attn.o_proj.weight,),
-                  "gate_up": (mlp.gate_proj.weight, mlp.up_proj.weight), "down": (mlp.down_proj.weight,)}
-        if dtype is None:
-            return groups
-        return {name: Concatenated(torch.cat(ws).detach().to(dtype), [w.shape[0] for w in ws])
-                for name, ws in groups.items()}
+        return {"qkv": (attn.q_proj.weight, attn.k_proj.weight, attn.v_proj.weight), "o": (attn.o_proj.weight,),
+                "gate_up": (mlp.gate_proj.weight, mlp.up_proj.weight), "down": (mlp.down_proj.weight,)}
+
+    @staticmethod
+    def _copy(weights, dtype: torch.dtype) -> "Concatenated | PackedFloat16":
+        stacked, sizes = torch.cat(weights).detach(), [w.shape[0] for w in weights]
+        if dtype == torch.float16 and stacked.device.type == "cpu" and packed_float16_available():
+            return PackedFloat16(torch.ops.quantized.linear_prepack_fp16(stacked.float(), None), sizes)
+        return Concatenated(stacked.to(dtype), sizes)
 
     @staticmethod
     def _project(x: torch.Tensor, group, dtype: torch.dtype | None) -> tuple[torch.Tensor, ...]:
         """x through one group of `_projections` -> one output per original projection, cast to `dtype` (None:
         left in the weights' precision, for a following projection of the same group kind)."""
-        if isinstance(group, Concatenated):  # one matmul, split after
-            out = F.linear(x.to(group.weight.dtype), group.weight)
+        if isinstance(group, (Concatenated, PackedFloat16)):  # one matmul, split after
+            out = _linear(x, group)
             return (out if dtype is None else out.to(dtype)).split(group.sizes, dim=-1)
         return tuple(F.linear(x, w) for w in group)
 
@@ -164,8 +221,14 @@ class StaticCacheDecoder:
             hidden = hidden + self._project(F.silu(gate) * up, w["down"], dtype)[0]
         last = self._norm(hidden[:, -1], self.model.model.norm.weight)
         if self.head is not None:
-            return F.linear(last.to(self.head.dtype), self.head).float()
+            return _linear(last, self.head).float()
         return self.model.lm_head(last)  # the module, not its weight: forward hooks on the head still apply
+
+
+def _linear(x: torch.Tensor, copy: "Concatenated | PackedFloat16") -> torch.Tensor:
+    if isinstance(copy, PackedFloat16):
+        return torch.ops.quantized.linear_dynamic_fp16(x.float().contiguous(), copy.packed)
+    return F.linear(x.to(copy.weight.dtype), copy.weight)
 
 
 def step_milliseconds(model: LlamaForCausalLM, batch: int, steps: int, head_dtype: torch.dtype | None = None,

@@ -57,7 +57,9 @@ class SamplingConfig:
     min_frames: int = 0
     # The precision of the last projection (hidden -> logits over the whole vocabulary). On CPU a small LM's step
     # is memory-bound there (the head is its largest matrix); "bfloat16" reads half the bytes (logits then carry
-    # bf16 rounding, ~0.4 % relative). "float32" keeps the model's own head module.
+    # bf16 rounding, ~0.4 % relative), and so does "float16", which on an x86 CPU rounds the weights only (fbgemm's
+    # packed matmul takes float32 inputs: exact for weights stored in float16) and is the faster of the two there on
+    # CPUs without half-precision units (docs/PERFORMANCE.md). "float32" keeps the model's own head module.
     head_dtype: str = "float32"
     # The same for the transformer layers' projections (the rest of a step's bytes): the residual stream, norms,
     # attention and KV cache stay float32. On 2 CPU threads the default model's projections take 2.4 ms of a step

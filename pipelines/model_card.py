@@ -70,7 +70,10 @@ def compute_precision(sampling: dict) -> str:
     limit = ("" if config.half_precision == "always" else
              " where that is faster than float32, and float32 elsewhere (on CUDA: where the GPU has the units; on a "
              "CPU: as timed at the batch's size on first use)")
-    return f" At synthesis the LM computes {' and '.join(parts)}{limit}."
+    packed = ("" if "float16" not in (config.layer_dtype, config.head_dtype) else
+              " On an x86 CPU the float16 copies are packed for fbgemm: only the weights are rounded to float16, the "
+              "arithmetic stays float32.")
+    return f" At synthesis the LM computes {' and '.join(parts)}{limit}.{packed}"
 
 
 def sampling_sentence(sampling: dict) -> str:

@@ -594,6 +594,51 @@ def test_half_precision_layers_keep_the_step_close_to_float32_and_apply_where_me
         SamplingConfig(half_precision="sometimes")
 
 
+def test_float16_copies_on_a_cpu_round_only_the_weights_and_are_kept_until_a_weight_changes():
+    """float16 copies on an x86 CPU are packed for fbgemm: the inputs stay float32, so for weights that float16
+    holds exactly (the bundled LM is stored in float16) the logits equal float32's to float32 rounding, where a
+    float16 matmul would round every input too. The copies are made once per model and precision and made anew
+    when a weight changes in place, so no decoder computes with stale weights."""
+    from lm.decoding import PackedFloat16, StaticCacheDecoder, packed_float16_available
+
+    if not packed_float16_available():
+        pytest.skip("this torch build has no fbgemm (packed float16 is x86 only)")
+    vocab, model = _random_debug_llama()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(p.half().float())
+    ids = torch.randint(0, vocab.size, (2, 7))
+    positions = torch.arange(7).expand(2, 7)
+    real = torch.ones(2, 7, dtype=torch.bool)
+    half = dict(head_dtype=torch.float16, layer_dtype=torch.float16)
+    exact, packed = StaticCacheDecoder(model, 2, 9), StaticCacheDecoder(model, 2, 9, **half)
+    assert isinstance(packed.head, PackedFloat16) and isinstance(packed.projections[0]["gate_up"], PackedFloat16)
+    for step in range(2):
+        a, b = exact.step(ids, positions, real), packed.step(ids, positions, real)
+        assert b.dtype == torch.float32 and torch.allclose(a, b, rtol=0, atol=2e-6 * a.abs().max()), step
+        ids, positions, real = ids[:, -1:], positions[:, -1:] + 1, real[:, -1:]
+    again = StaticCacheDecoder(model, 1, 4, **half)
+    assert again.head is packed.head and again.projections is packed.projections
+    with torch.no_grad():
+        model.model.layers[1].mlp.down_proj.weight.mul_(2)
+        model.lm_head.weight.mul_(2)
+    ids, positions, real = ids.new_tensor([[3, 5]]), torch.arange(2)[None], torch.ones(1, 2, dtype=torch.bool)
+    changed = StaticCacheDecoder(model, 1, 4, **half)
+    assert changed.head is not packed.head and changed.projections is not packed.projections
+    a = StaticCacheDecoder(model, 1, 4).step(ids, positions, real)
+    assert torch.allclose(changed.step(ids, positions, real), a, rtol=0, atol=2e-6 * a.abs().max())
+    with torch.inference_mode():  # weights loaded under inference_mode have no version counter: never kept
+        _, model = _random_debug_llama()
+        for p in model.parameters():
+            p.copy_(p.half().float())
+        first, second = (StaticCacheDecoder(model, 1, 4, **half) for _ in range(2))
+        assert first.head is not second.head
+        model.lm_head.weight.mul_(2)
+        a = StaticCacheDecoder(model, 1, 4).step(ids, positions, real)
+        assert torch.allclose(StaticCacheDecoder(model, 1, 4, **half).step(ids, positions, real), a, rtol=0,
+                              atol=2e-6 * a.abs().max())
+
+
 def test_step_timing_leaves_the_random_state_alone(lm):
     """step_milliseconds (what the CPU verdict and benchmarks.precision_ab time) gives a positive time per step for
     each precision and draws no random numbers: measuring must not change what a seeded caller samples next."""

@@ -49,12 +49,12 @@ lm_variants=("default")
 lm_preset=tiny lm_steps=7000 lm_batch_tokens=8192 lm_lr=1e-3 lm_seed=0
 lm_extra="--warmup-steps 100 --save-every 250 --eval-every 250 --keep-last 1"
 tts_seed=0
-# the LM's logit projection in bfloat16 at synthesis: ~20 % faster per second of audio on 2 CPU threads, WER
-# unchanged within noise (docs/RESULTS.md, "The default TTS model")
-tts_head_dtype=bfloat16
-# its layers' projections too (at the batch sizes where they time faster, sampling.half_precision): one short
-# sentence's step x0.55 on 2 CPU threads, WER unchanged (docs/RESULTS.md, docs/PERFORMANCE.md)
-tts_layer_dtype=bfloat16
+# the LM's logit projection and layers' projections in half precision at synthesis (at the batch sizes where they
+# time faster, sampling.half_precision): bfloat16 made a short sentence's step x0.55 on 2 CPU threads, WER unchanged
+# (docs/RESULTS.md, "The default TTS model"); float16 since 2026-12-07, packed for fbgemm on x86 CPUs (float32
+# arithmetic, weights stored in float16 held exactly): on an AVX2 CPU x0.67 of float32 at one row and x0.40-0.64 at
+# 2-32, where bfloat16's copies lost from 8 (docs/PERFORMANCE.md, "float16 copies packed for fbgemm")
+tts_head_dtype=float16 tts_layer_dtype=float16
 # sampling temperature 0.2 instead of 0.8: TTS WER 0.620 -> 0.538 on the test split, 0.399 -> 0.283 on 60 unseen
 # sentences (paired, significant; 40 others: no difference), chosen on the dev split among 0 / 0.2 / 0.3 / 0.4 / 0.6 / 0.8
 # (docs/RESULTS.md, "Sampling temperature 0.2")
