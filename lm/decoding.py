@@ -36,9 +36,14 @@ class PackedFloat16(NamedTuple):
     sizes: list[int]
 
 
-@functools.cache
 def packed_float16_available() -> bool:
-    """Whether this torch build packs float16 weights for the CPU (fbgemm: x86 builds; not on ARM)."""
+    """Whether this torch build packs float16 weights for the CPU under its present quantized engine (fbgemm: x86
+    builds; not on ARM, nor under torch.backends.quantized.engine "qnnpack")."""
+    return _packs_float16(torch.backends.quantized.engine)
+
+
+@functools.cache
+def _packs_float16(engine: str) -> bool:
     try:
         torch.ops.quantized.linear_dynamic_fp16(torch.ones(1, 8), torch.ops.quantized.linear_prepack_fp16(
             torch.ones(8, 8), None))
@@ -50,23 +55,24 @@ def packed_float16_available() -> bool:
 # model -> {(head or layers, dtype): (the source weights' identity, the copies, the sources)}: on a CPU the copies
 # are made once per model and precision, not once per decoder (packing the default model's head for fbgemm takes
 # ~70 ms, a twentieth of a sentence's synthesis), and made again when a weight is replaced or changed in place (its
-# _version moves).
+# address, layout or version counter moves). Not seen: a change through `.data` (it bypasses the version counter);
+# forget_copies(model) after one. The sources are held (detached) so that no new weight can be given a freed one's
+# address and pass for it; entries whose sources are no longer the model's are dropped by the next decoder made for
+# the model, and all of a model's when it is decoded off the CPU. Weights made under inference_mode have no version
+# counter: their copies are never kept.
 _COPIES: "weakref.WeakKeyDictionary[LlamaForCausalLM, dict]" = weakref.WeakKeyDictionary()
 
 
-def _cached_copies(model: LlamaForCausalLM, key: tuple, weights: list[torch.Tensor], make):
-    if weights[0].device.type != "cpu":  # a GPU makes them in microseconds and its memory is dearer: not kept,
-        _COPIES.pop(model, None)  # and those made while the model was on the CPU are let go
-        return make()
-    if any(w.is_inference() for w in weights):  # made under inference_mode: no version counter tells a change
-        return make()
-    identity = tuple((w.data_ptr(), w._version, w.dtype, w.shape) for w in weights)
-    cached = _COPIES.setdefault(model, {}).get(key)
-    if cached is None or cached[0] != identity:
-        # the sources are held (detached: their storage and version counter, not their autograd) so that no new
-        # weight can be given a freed one's address and pass for it
-        cached = _COPIES[model][key] = (identity, make(), [w.detach() for w in weights])
-    return cached[1]
+def forget_copies(model: LlamaForCausalLM) -> None:
+    """Drop the precision copies StaticCacheDecoder keeps for `model` (after changing its weights through `.data`)."""
+    _COPIES.pop(model, None)
+
+
+def _identity(weights: list[torch.Tensor]) -> tuple | None:
+    """What tells the copies of `weights` still hold (None: weights whose changes cannot be told, never kept)."""
+    if weights[0].device.type != "cpu" or any(w.is_inference() for w in weights):
+        return None
+    return tuple((w.data_ptr(), w.storage_offset(), w.stride(), w.shape, w.dtype, w._version) for w in weights)
 
 
 class StaticCacheDecoder:
@@ -107,16 +113,27 @@ class StaticCacheDecoder:
         self.slots = torch.arange(max_len, device=weight.device)
         self.length = 0  # slots filled so far (the same for every row: padding is on the left)
         head = model.lm_head.weight
+        groups = [self._groups(layer) for layer in self.layers]
+        sources = {"head": [head], "layers": [w for layer in groups for ws in layer.values() for w in ws]}
+        identities = {kind: _identity(weights) for kind, weights in sources.items()}
+        kept = _COPIES.get(model, {})
+        for key in [key for key, entry in kept.items() if entry[0] != identities[key[0]]]:
+            del kept[key]  # made from weights the model no longer has (or has off the CPU): let go
+
+        def copies(kind: str, dtype: torch.dtype, make):
+            if identities[kind] is None:
+                return make()
+            entry = _COPIES.setdefault(model, {}).get((kind, dtype))
+            if entry is None:
+                entry = _COPIES[model][kind, dtype] = (identities[kind], make(), [w.detach() for w in sources[kind]])
+            return entry[1]
+
         self.head = None
         if head_dtype is not None and head_dtype != head.dtype:
-            self.head = _cached_copies(model, ("head", head_dtype), [head], lambda: self._copy([head], head_dtype))
-        if layer_dtype == weight.dtype:
-            layer_dtype = None
-        groups = [self._groups(layer) for layer in self.layers]
+            self.head = copies("head", head_dtype, lambda: self._copy([head], head_dtype))
         self.projections = groups
-        if layer_dtype is not None:
-            weights = [w for layer in groups for ws in layer.values() for w in ws]
-            self.projections = _cached_copies(model, ("layers", layer_dtype), weights, lambda: [
+        if layer_dtype is not None and layer_dtype != weight.dtype:
+            self.projections = copies("layers", layer_dtype, lambda: [
                 {name: self._copy(ws, layer_dtype) for name, ws in layer.items()} for layer in groups])
 
     @staticmethod
@@ -131,17 +148,22 @@ class StaticCacheDecoder:
     @staticmethod
     def _copy(weights, dtype: torch.dtype) -> "Concatenated | PackedFloat16":
         stacked, sizes = torch.cat(weights).detach(), [w.shape[0] for w in weights]
+        if dtype == torch.float16 and (largest := stacked.abs().max().item()) > torch.finfo(torch.float16).max:
+            # fbgemm would clamp it without a word, a float16 matmul make it inf
+            raise ValueError(f"StaticCacheDecoder: a weight of magnitude {largest:g} is beyond float16's range "
+                             "(65504): use bfloat16 or float32 copies for this model")
         if dtype == torch.float16 and stacked.device.type == "cpu" and packed_float16_available():
             return PackedFloat16(torch.ops.quantized.linear_prepack_fp16(stacked.float(), None), sizes)
         return Concatenated(stacked.to(dtype), sizes)
 
     @staticmethod
     def _project(x: torch.Tensor, group, dtype: torch.dtype | None) -> tuple[torch.Tensor, ...]:
-        """x through one group of `_projections` -> one output per original projection, cast to `dtype` (None:
-        left in the weights' precision, for a following projection of the same group kind)."""
+        """x through one group of weights (`_groups`, or its `_copy`) -> one output per original projection, cast to
+        `dtype` (None: left in the weights' precision, for a following projection of the same group kind)."""
         if isinstance(group, (Concatenated, PackedFloat16)):  # one matmul, split after
             out = _linear(x, group)
-            return (out if dtype is None else out.to(dtype)).split(group.sizes, dim=-1)
+            out = out if dtype is None else out.to(dtype)
+            return (out,) if len(group.sizes) == 1 else out.split(group.sizes, dim=-1)  # a split costs ~5 us
         return tuple(F.linear(x, w) for w in group)
 
     def _norm(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
@@ -222,7 +244,7 @@ class StaticCacheDecoder:
         last = self._norm(hidden[:, -1], self.model.model.norm.weight)
         if self.head is not None:
             return _linear(last, self.head).float()
-        return self.model.lm_head(last)  # the module, not its weight: forward hooks on the head still apply
+        return self.model.lm_head(last).float()  # the module, not its weight: forward hooks on the head still apply
 
 
 def _linear(x: torch.Tensor, copy: "Concatenated | PackedFloat16") -> torch.Tensor:

@@ -62,14 +62,15 @@ class SamplingConfig:
     # CPUs without half-precision units (docs/PERFORMANCE.md). "float32" keeps the model's own head module.
     head_dtype: str = "float32"
     # The same for the transformer layers' projections (the rest of a step's bytes): the residual stream, norms,
-    # attention and KV cache stay float32. On 2 CPU threads the default model's projections take 2.4 ms of a step
+    # attention and KV cache stay float32. On 2 CPU threads the default model's projections took 2.4 ms of a step
     # in float32 and 1.0 ms in bfloat16 (docs/PERFORMANCE.md).
     layer_dtype: str = "float32"
     # Where the two above apply. "where_faster": on CUDA where the GPU multiplies in that precision
     # (codec.hardware); on a CPU where they measure faster, since the crossover is a property of the CPU, not of
-    # the model: for the default model they win at 1-32 rows on 2 AVX512-BF16 threads (x0.46-0.58 per step), win
-    # at 1-4 rows and lose from 8 on AVX2 (x1.3-1.7: oneDNN converts the weights on every call), and lose at one
-    # row but win at 32 on an Intel Xeon with AMX (x1.47, x0.79; docs/PERFORMANCE.md). The first generation at a
+    # the model: for the default model bfloat16 copies win at 1-32 rows on 2 AVX512-BF16 threads (x0.46-0.58 per
+    # step), win at 1-4 rows and lose from 8 on AVX2 (x1.15-2.8: oneDNN converts the weights on every call), and lose
+    # at one row but win at 32 on an Intel Xeon with AMX (x1.47, x0.79); its float16 copies (packed for fbgemm, its
+    # setting since 2026-12-07) win at 1-32 rows on AVX2 (x0.40-0.67; docs/PERFORMANCE.md). The first generation at a
     # batch size (rounded up to a power of two) times a few one-token steps both ways, and the process keeps the
     # verdict for that model and size. "always": at any batch on any hardware. Half-precision logits differ from
     # float32 ones by rounding, so where the verdicts differ between batch sizes a text alone and the same text in

@@ -275,8 +275,10 @@ def speed_summary(benchmark: Path, model: Path) -> dict:
             for row in record["results"]}
     env = record["env"]
     # torch_device: the --device it ran on (a CUDA record is this model's speed too, but not of `--device cpu`)
+    # isa: the CPU's vector extensions (AVX2, AVX512, ...; benchmarks record them since 2026-11-28), which move a
+    # CPU's figures more than its name says
     return {"threads": record["params"]["threads"], "device": env.get("gpu") or env.get("cpu"),
-            "torch_device": env.get("device", "cpu"),
+            "isa": None if env.get("gpu") else env.get("cpu_isa"), "torch_device": env.get("device", "cpu"),
             "date": env.get("date"), "torch": env.get("torch"), "inputs": rows}
 
 
@@ -323,7 +325,8 @@ def card_markdown(facts: dict) -> str:
     lines += ["", "The ground-truth row is the judge's own error on the real recordings (for unseen sentences: a "
               "synthesizer's voice speaking them, the recipe's first flite voice: the training voice for a synthetic "
               "corpus); the model can only be compared with it.", "",
-              f"## Speed ({speed['threads']} threads, {speed['device']}, torch {speed['torch']}, {speed['date']})", "",
+              f"## Speed ({speed['threads']} threads, {speed['device']}{', ' + speed['isa'] if speed.get('isa') else ''}, "
+              f"torch {speed['torch']}, {speed['date']})", "",
               "| input | audio s | synthesis s | real-time factor |", "|---|---|---|---|"]
     for label, row in speed["inputs"].items():
         if row["rtf"] is None:

@@ -217,10 +217,11 @@ class TTSPipeline:
         as it is decoded, every sentence after the first led by the pause, so playback can start after one
         sentence's synthesis instead of the whole text's. With float32 layers and head, joined, the pieces are
         `self(text, seed)`'s audio (sampling is seeded per sentence; the decoder's padding in a batch changes the
-        samples by float rounding only). With half-precision ones (SamplingConfig.layer_dtype / head_dtype, e.g.
-        the bundled model's bfloat16 on CPUs where it is faster) the logits' rounding depends on the batch, so a
-        sentence may sample differently at batch 1 than inside the call's batch: the same voice and text, not the
-        same samples. Each sentence runs at batch 1, so a long text takes longer in all than one call.
+        samples by float rounding only); so with the bundled model's float16 copies on an x86 CPU, which compute in
+        float32. With half-precision arithmetic (SamplingConfig.layer_dtype / head_dtype bfloat16, or float16 off
+        x86 and on GPUs) the logits' rounding depends on the batch, so a sentence may sample differently at batch 1
+        than inside the call's batch: the same voice and text, not the same samples. Each sentence runs at batch 1,
+        so a long text takes longer in all than one call.
         """
         if not isinstance(text, str):
             raise TypeError(f"stream speaks one text: expected a str, got {type(text).__name__}")

@@ -594,12 +594,12 @@ def test_half_precision_layers_keep_the_step_close_to_float32_and_apply_where_me
         SamplingConfig(half_precision="sometimes")
 
 
-def test_float16_copies_on_a_cpu_round_only_the_weights_and_are_kept_until_a_weight_changes():
+def test_float16_copies_on_a_cpu_round_only_the_weights():
     """float16 copies on an x86 CPU are packed for fbgemm: the inputs stay float32, so for weights that float16
     holds exactly (the bundled LM is stored in float16) the logits equal float32's to float32 rounding, where a
-    float16 matmul would round every input too. The copies are made once per model and precision and made anew
-    when a weight changes in place, so no decoder computes with stale weights."""
-    from lm.decoding import PackedFloat16, StaticCacheDecoder, packed_float16_available
+    float16 matmul would round every input too; a weight beyond float16's range is refused, not clamped; another
+    quantized engine gets a plain float16 copy."""
+    from lm.decoding import Concatenated, PackedFloat16, StaticCacheDecoder, forget_copies, packed_float16_available
 
     if not packed_float16_available():
         pytest.skip("this torch build has no fbgemm (packed float16 is x86 only)")
@@ -617,26 +617,64 @@ def test_float16_copies_on_a_cpu_round_only_the_weights_and_are_kept_until_a_wei
         a, b = exact.step(ids, positions, real), packed.step(ids, positions, real)
         assert b.dtype == torch.float32 and torch.allclose(a, b, rtol=0, atol=2e-6 * a.abs().max()), step
         ids, positions, real = ids[:, -1:], positions[:, -1:] + 1, real[:, -1:]
-    again = StaticCacheDecoder(model, 1, 4, **half)
-    assert again.head is packed.head and again.projections is packed.projections
     with torch.no_grad():
-        model.model.layers[1].mlp.down_proj.weight.mul_(2)
-        model.lm_head.weight.mul_(2)
-    ids, positions, real = ids.new_tensor([[3, 5]]), torch.arange(2)[None], torch.ones(1, 2, dtype=torch.bool)
-    changed = StaticCacheDecoder(model, 1, 4, **half)
-    assert changed.head is not packed.head and changed.projections is not packed.projections
-    a = StaticCacheDecoder(model, 1, 4).step(ids, positions, real)
-    assert torch.allclose(changed.step(ids, positions, real), a, rtol=0, atol=2e-6 * a.abs().max())
-    with torch.inference_mode():  # weights loaded under inference_mode have no version counter: never kept
-        _, model = _random_debug_llama()
-        for p in model.parameters():
-            p.copy_(p.half().float())
-        first, second = (StaticCacheDecoder(model, 1, 4, **half) for _ in range(2))
-        assert first.head is not second.head
-        model.lm_head.weight.mul_(2)
+        model.model.layers[1].mlp.down_proj.weight[0, 0] = 1e5
+    with pytest.raises(ValueError, match="magnitude 100000 is beyond float16's range"):
+        StaticCacheDecoder(model, 1, 4, layer_dtype=torch.float16)
+    engine = torch.backends.quantized.engine
+    try:
+        torch.backends.quantized.engine = "qnnpack"
+        assert not packed_float16_available()
+        forget_copies(model)  # (packed ones made before the switch still run under it)
+        assert isinstance(StaticCacheDecoder(model, 1, 4, head_dtype=torch.float16).head, Concatenated)
+    finally:
+        torch.backends.quantized.engine = engine
+    assert packed_float16_available()
+
+
+def test_cpu_copies_are_kept_per_model_and_precision_until_a_weight_changes():
+    """Copies are made once per model and precision and made anew when a weight changes in place or is replaced,
+    so no decoder computes with stale weights; copies of weights the model no longer has are let go; weights made
+    under inference_mode (no version counter) are never kept."""
+    from lm import decoding
+    from lm.decoding import StaticCacheDecoder, forget_copies
+
+    vocab, model = _random_debug_llama()
+    ids, positions, real = torch.tensor([[3, 5]]), torch.arange(2)[None], torch.ones(1, 2, dtype=torch.bool)
+    bf16 = dict(head_dtype=torch.bfloat16, layer_dtype=torch.bfloat16)
+
+    def logits_agree(decoder):
         a = StaticCacheDecoder(model, 1, 4).step(ids, positions, real)
-        assert torch.allclose(StaticCacheDecoder(model, 1, 4, **half).step(ids, positions, real), a, rtol=0,
-                              atol=2e-6 * a.abs().max())
+        return torch.allclose(decoder.step(ids, positions, real), a, rtol=0, atol=0.03 * a.abs().max())
+
+    first, again = StaticCacheDecoder(model, 1, 4, **bf16), StaticCacheDecoder(model, 1, 4, **bf16)
+    assert again.head is first.head and again.projections is first.projections
+    assert StaticCacheDecoder(model, 1, 4, head_dtype=torch.float16).head is not first.head  # kept per precision
+    model.load_state_dict({k: v * 0.5 for k, v in model.state_dict().items()}, assign=True)  # new tensors, version 0
+    replaced = StaticCacheDecoder(model, 1, 4, **bf16)
+    assert replaced.head is not first.head and replaced.projections is not first.projections
+    assert logits_agree(replaced)
+    with torch.no_grad():  # in place: the version counter moves
+        model.model.layers[1].mlp.down_proj.weight.mul_(2)
+        model.lm_head.weight.mul_(-1)
+    fresh = StaticCacheDecoder(model, 1, 4, head_dtype=torch.float16)  # the bfloat16 copies are now of old weights
+    assert set(decoding._COPIES[model]) == {("head", torch.float16)} and logits_agree(fresh)
+    changed = StaticCacheDecoder(model, 1, 4, **bf16)
+    assert changed.head is not replaced.head and changed.projections is not replaced.projections
+    assert logits_agree(changed)
+    o_proj = model.model.layers[0].self_attn.o_proj  # square: its transpose is a view of the same storage and version
+    o_proj.weight = torch.nn.Parameter(o_proj.weight.detach().t())
+    transposed = StaticCacheDecoder(model, 1, 4, **bf16)
+    assert transposed.projections is not changed.projections and logits_agree(transposed)
+    forget_copies(model)
+    assert model not in decoding._COPIES
+    # logits come back float32 from a half-precision model too (its own head module: no copy)
+    assert StaticCacheDecoder(model.to(torch.bfloat16), 1, 4).step(ids, positions, real).dtype == torch.float32
+    with torch.inference_mode():
+        _, model = _random_debug_llama()
+        assert StaticCacheDecoder(model, 1, 4, **bf16).head is not StaticCacheDecoder(model, 1, 4, **bf16).head
+        model.lm_head.weight.mul_(2)
+        assert logits_agree(StaticCacheDecoder(model, 1, 4, **bf16))
 
 
 def test_step_timing_leaves_the_random_state_alone(lm):

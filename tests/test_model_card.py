@@ -279,7 +279,8 @@ _BUNDLE = Path(__file__).resolve().parents[1] / "pipelines" / "default_model"
 def _speed_record(path, device="cpu", precision=None, rtf=0.2):
     from pipelines.tts import pipeline_sha256
 
-    env = {"cpu": "AMD EPYC", "date": "d", "torch": "t", "device": device, **({"gpu": "NVIDIA H100"} if device == "cuda" else {})}
+    env = {"cpu": "AMD EPYC", "cpu_isa": "AVX2", "date": "d", "torch": "t", "device": device,
+           **({"gpu": "NVIDIA H100"} if device == "cuda" else {})}
     return {"benchmark": "tts", "env": env,
             "params": {"pipeline": str(path), "natural": True, "threads": 2, "precision": precision,
                        "pipeline_sha256": pipeline_sha256(path)},
@@ -308,10 +309,12 @@ def test_the_card_speed_skips_forced_precision_runs_and_names_the_device_it_ran_
     own, forced = _speed_record(model, rtf=0.2), _speed_record(model, precision="float32", rtf=0.5)
     bench.write_text(json.dumps(own) + "\n" + json.dumps(forced) + "\n")
     assert speed_summary(bench, model)["inputs"]["one_sentence"]["rtf"] == 0.2
+    # the CPU's vector extensions named beside it: an AVX2 and an AVX512-BF16 "AMD EPYC" differ ~2x
+    assert "## Speed (2 threads, AMD EPYC, AVX2, torch t, d)" in card_markdown(_facts(speed=speed_summary(bench, model)))
     bench.write_text(json.dumps(own) + "\n" + json.dumps(_speed_record(model, device="cuda", rtf=0.01)) + "\n")
     speed = speed_summary(bench, model)
     card = card_markdown(_facts(speed=speed))
-    assert speed["inputs"]["one_sentence"]["rtf"] == 0.01 and "NVIDIA H100" in card
+    assert speed["inputs"]["one_sentence"]["rtf"] == 0.01 and "NVIDIA H100" in card and "AVX2" not in card
     assert "benchmarks tts --device cuda --threads 2" in card and "--device cpu" not in card
     # a card.json written before the device was recorded: its records were all `--device cpu` (recipe stage 8)
     del speed["torch_device"]
