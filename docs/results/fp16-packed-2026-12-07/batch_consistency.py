@@ -7,13 +7,14 @@ import sys
 
 import torch
 
-torch.set_num_threads(1)
 from pipelines.tts import TTSPipeline
-p = TTSPipeline.from_pretrained(sys.argv[1])
+
+torch.set_num_threads(1)
+pipeline = TTSPipeline.from_pretrained(sys.argv[1])
 texts = ["The sun was setting behind the hills.", "A small boat drifted slowly across the lake.",
          "Nobody on the shore seemed to notice it.", "Later that night, the wind began to rise."]
-batch = p.generate(texts, seed=0)
-alone = [p.generate([t], seed=0)[0] for t in texts]
+batch = pipeline.generate(texts, seed=0)
+alone = [pipeline.generate([t], seed=0)[0] for t in texts]
 for t, b, a in zip(texts, batch, alone):
     same = len(a) == len(b) and all(torch.equal(x, y) for x, y in zip(a, b))
     print(same, [len(x) for x in b], [len(x) for x in a])
