@@ -104,11 +104,13 @@ class StaticCacheDecoder:
         self.head_dim = getattr(config, "head_dim", None) or config.hidden_size // self.heads
         self.eps = config.rms_norm_eps
         weight = model.model.embed_tokens.weight
-        self.inv_freq = model.model.rotary_emb.inv_freq.to(weight.device, torch.float32)
+        inv_freq = model.model.rotary_emb.inv_freq.to(weight.device, torch.float32)
+        self.inv_freq = torch.cat((inv_freq, inv_freq))  # [D]: rotary angles are repeated over both halves
         self.attention_scaling = model.model.rotary_emb.attention_scaling
         shape = (len(self.layers), batch, self.kv_heads, max_len, self.head_dim)
         self.keys = torch.zeros(shape, dtype=weight.dtype, device=weight.device)
         self.values = torch.zeros(shape, dtype=weight.dtype, device=weight.device)
+        self.layer_keys, self.layer_values = self.keys.unbind(0), self.values.unbind(0)  # views made once, not per step
         self.valid = torch.zeros(batch, max_len, dtype=torch.bool, device=weight.device)
         self.slots = torch.arange(max_len, device=weight.device)
         self.length = 0  # slots filled so far (the same for every row: padding is on the left)
@@ -133,8 +135,8 @@ class StaticCacheDecoder:
             self.head = copies("head", head_dtype, lambda: self._copy([head], head_dtype))
         self.projections = groups
         if layer_dtype is not None and layer_dtype != weight.dtype:
-            self.projections = copies("layers", layer_dtype, lambda: [
-                {name: self._copy(ws, layer_dtype) for name, ws in layer.items()} for layer in groups])
+            self.projections = copies("layers", layer_dtype, lambda: [self._copy_layer(layer, layer_dtype)
+                                                                      for layer in groups])
 
     @staticmethod
     def _groups(layer) -> dict[str, tuple[torch.Tensor, ...]]:
@@ -144,6 +146,19 @@ class StaticCacheDecoder:
         attn, mlp = layer.self_attn, layer.mlp
         return {"qkv": (attn.q_proj.weight, attn.k_proj.weight, attn.v_proj.weight), "o": (attn.o_proj.weight,),
                 "gate_up": (mlp.gate_proj.weight, mlp.up_proj.weight), "down": (mlp.down_proj.weight,)}
+
+    def _copy_layer(self, group: dict[str, tuple[torch.Tensor, ...]], dtype: torch.dtype) -> dict:
+        """A layer's groups (`_groups`) copied in `dtype`, the query and key rows rotated by half a head appended to
+        the first: its one matmul then yields q and k, their rotate_half and v ([q k], R[q k], v), so that rotary
+        embedding costs two element-wise ops a layer instead of eight (rotate_half only moves and negates rows:
+        exact in any precision). These copies hold q and k twice."""
+        q, k, v = group["qkv"]
+        qk = torch.cat((q, k))
+        heads = qk.view(-1, self.head_dim, qk.shape[-1])  # [H + KV, D, hidden]
+        half = self.head_dim // 2
+        rotated = torch.cat((-heads[:, half:], heads[:, :half]), dim=1).view_as(qk)
+        return {"qkv": self._copy((qk, rotated, v), dtype), **{name: self._copy(ws, dtype) for name, ws in group.items()
+                                                            if name != "qkv"}}
 
     @staticmethod
     def _copy(weights, dtype: torch.dtype) -> "Concatenated | PackedFloat16":
@@ -162,8 +177,10 @@ class StaticCacheDecoder:
         `dtype` (None: left in the weights' precision, for a following projection of the same group kind)."""
         if isinstance(group, (Concatenated, PackedFloat16)):  # one matmul, split after
             out = _linear(x, group)
-            out = out if dtype is None else out.to(dtype)
-            return (out,) if len(group.sizes) == 1 else out.split(group.sizes, dim=-1)  # a split costs ~5 us
+            if dtype is not None and out.dtype != dtype:  # (a cast to the same dtype still costs a dispatch)
+                out = out.to(dtype)
+            # split_with_sizes, not split: Tensor.split's Python wrapper costs more than the split (~5 us)
+            return (out,) if len(group.sizes) == 1 else out.split_with_sizes(group.sizes, dim=-1)
         return tuple(F.linear(x, w) for w in group)
 
     def _norm(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
@@ -173,14 +190,24 @@ class StaticCacheDecoder:
         return weight * F.rms_norm(x.float(), weight.shape, None, self.eps).to(x.dtype)
 
     def _rotary(self, positions: torch.Tensor, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
-        freqs = positions[..., None].float() * self.inv_freq  # [B, S, D/2]
-        emb = torch.cat((freqs, freqs), dim=-1)[:, None]  # [B, 1, S, D]
-        return (emb.cos() * self.attention_scaling).to(dtype), (emb.sin() * self.attention_scaling).to(dtype)
+        angles = positions[:, :, None, None].float() * self.inv_freq  # [B, S, 1, D]
+        cos, sin = angles.cos(), angles.sin()
+        if self.attention_scaling != 1.0:
+            cos, sin = cos * self.attention_scaling, sin * self.attention_scaling
+        return (cos, sin) if dtype == torch.float32 else (cos.to(dtype), sin.to(dtype))
 
-    @staticmethod
-    def _rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-        half = x.shape[-1] // 2
-        return x * cos + torch.cat((-x[..., half:], x[..., :half]), dim=-1) * sin
+    def _queries_keys_values(self, x: torch.Tensor, group, dtype: torch.dtype):
+        """x [B, S, hidden] -> q and k side by side ([B, S, H + KV, D]), their rotate_half, and v [B, S, KV*D]."""
+        batch, width = x.shape[:2]
+        if isinstance(group, (Concatenated, PackedFloat16)):  # rotated rows made with the copy (_copy_layer)
+            qk, qk_rotated, v = self._project(x, group, dtype)
+            qk, qk_rotated = (t.view(batch, width, -1, self.head_dim) for t in (qk, qk_rotated))
+        else:
+            q, k, v = self._project(x, group, dtype)
+            qk = torch.cat((q, k), dim=-1).view(batch, width, -1, self.head_dim)
+            half = self.head_dim // 2
+            qk_rotated = torch.cat((-qk[..., half:], qk[..., :half]), dim=-1)
+        return qk, qk_rotated, v
 
     @torch.no_grad()
     def step(self, input_ids: torch.Tensor, positions: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
@@ -197,9 +224,10 @@ class StaticCacheDecoder:
         mask |= self.slots[None, :end] == query_slots
 
         def store(i, k, v):
-            self.keys[i, :, :, start:end] = k
-            self.values[i, :, :, start:end] = v
-            return self.keys[i, :, :, :end], self.values[i, :, :, :end]
+            keys, values = self.layer_keys[i], self.layer_values[i]
+            keys.narrow(2, start, width).copy_(k)
+            values.narrow(2, start, width).copy_(v)
+            return keys.narrow(2, 0, end), values.narrow(2, 0, end)
 
         return self._forward(input_ids, positions, mask, store)
 
@@ -229,11 +257,12 @@ class StaticCacheDecoder:
         cos, sin = self._rotary(positions, dtype)
         for i, layer in enumerate(self.layers):
             w = self.projections[i]
-            q, k, v = self._project(self._norm(hidden, layer.input_layernorm.weight), w["qkv"], dtype)
-            q = q.view(batch, width, self.heads, self.head_dim).transpose(1, 2)
-            k = k.view(batch, width, self.kv_heads, self.head_dim).transpose(1, 2)
+            qk, qk_rotated, v = self._queries_keys_values(self._norm(hidden, layer.input_layernorm.weight), w["qkv"],
+                                                          dtype)
+            # rotary embedding, q and k in one piece: x cos + rotate_half(x) sin, then [B, H + KV, S, D]
+            q, k = torch.addcmul(qk * cos, qk_rotated, sin).transpose(1, 2).split_with_sizes(
+                [self.heads, self.kv_heads], dim=1)
             v = v.view(batch, width, self.kv_heads, self.head_dim).transpose(1, 2)
-            q, k = self._rotate(torch.cat([q, k], dim=1), cos, sin).split([self.heads, self.kv_heads], dim=1)
             keys, values = store(i, k, v)
             out = F.scaled_dot_product_attention(q, keys, values, attn_mask=mask, scale=layer.self_attn.scaling,
                                                  enable_gqa=self.heads != self.kv_heads)
@@ -249,8 +278,16 @@ class StaticCacheDecoder:
 
 def _linear(x: torch.Tensor, copy: "Concatenated | PackedFloat16") -> torch.Tensor:
     if isinstance(copy, PackedFloat16):
-        return torch.ops.quantized.linear_dynamic_fp16(x.float().contiguous(), copy.packed)
-    return F.linear(x.to(copy.weight.dtype), copy.weight)
+        return _packed_float16_linear()(x if x.dtype == torch.float32 else x.float(), copy.packed)
+    return F.linear(x if x.dtype == copy.weight.dtype else x.to(copy.weight.dtype), copy.weight)
+
+
+@functools.cache
+def _packed_float16_linear():
+    """quantized::linear_dynamic_fp16 without torch.ops' Python wrapper, which looks through the arguments for fake
+    script objects on every call (~5 us, 25 calls a step for the default model; measured in docs/PERFORMANCE.md)."""
+    op = torch.ops.quantized.linear_dynamic_fp16.default
+    return getattr(op, "_op", op)
 
 
 def step_milliseconds(model: LlamaForCausalLM, batch: int, steps: int, head_dtype: torch.dtype | None = None,

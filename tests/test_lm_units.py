@@ -433,8 +433,30 @@ def test_load_names_missing_and_truncated_files(tmp_path, lm):
         SpeechLM.from_pretrained(tmp_path / "lm")
 
 
+def test_sampler_draws_what_torch_multinomial_draws_and_refuses_nan_logits():
+    """The sampler's draw is torch.multinomial's, token for token from the same generator states (so seeded
+    synthesis keeps its samples), without multinomial's checks; NaN logits are refused naming the row."""
+    from lm.generate import _mask_bias, _next_tokens
+
+    torch.manual_seed(0)
+    logits = torch.randn(3, 500) * 4
+    bias = _mask_bias(torch.arange(500) >= 20)
+    sampling = SamplingConfig(temperature=0.8, top_k=40, top_p=0.9, repetition_penalty=1.0)
+    ours, theirs = [torch.Generator().manual_seed(r) for r in range(3)], [torch.Generator().manual_seed(r) for r in range(3)]
+    for _ in range(300):
+        values, candidates = torch.topk((logits + bias) / 0.8, 40)
+        probs = values.softmax(-1)
+        values = values.masked_fill(probs.cumsum(-1) - probs > 0.9, float("-inf"))
+        expected = candidates.gather(1, torch.stack([torch.multinomial(p, 1, generator=g)
+                                                     for p, g in zip(values.softmax(-1), theirs)])).squeeze(1)
+        assert torch.equal(_next_tokens(logits, bias, [[], [], []], sampling, ours), expected)
+    logits[1, 30] = float("nan")
+    with pytest.raises(ValueError, match=r"not finite in batch row\(s\) \[1\]"):
+        _next_tokens(logits, bias, [[], [], []], sampling, ours)
+
+
 def test_sampler_draws_from_the_top_k_top_p_distribution_with_a_windowed_penalty():
-    from lm.generate import _next_tokens
+    from lm.generate import _mask_bias, _next_tokens
 
     torch.manual_seed(0)
     logits = torch.randn(1, 300) * 3
@@ -466,16 +488,17 @@ def test_sampler_draws_from_the_top_k_top_p_distribution_with_a_windowed_penalty
     assert int((expected > 0).sum()) > 2  # several tokens share the draws, the penalised ones among them
 
     generators = [torch.Generator().manual_seed(1)]
-    draws = torch.stack([_next_tokens(logits, allowed, recent, sampling, generators) for _ in range(4000)]).reshape(-1)
+    bias = _mask_bias(allowed)
+    draws = torch.stack([_next_tokens(logits, bias, recent, sampling, generators) for _ in range(4000)]).reshape(-1)
     freq = torch.bincount(draws, minlength=300).float() / draws.numel()
     assert set(draws.tolist()) <= set(torch.nonzero(expected).reshape(-1).tolist())
     assert torch.allclose(freq, expected, atol=0.025), (freq[expected > 0], expected[expected > 0])
-    greedy = _next_tokens(logits, allowed, [[]], SamplingConfig(temperature=0), generators)
+    greedy = _next_tokens(logits, bias, [[]], SamplingConfig(temperature=0), generators)
     assert int(greedy) == int(logits.masked_fill(~allowed, float("-inf")).argmax())
     # a temperature the config accepts but so small that logits / it overflow (NaN probabilities: multinomial
     # raised): its limit, greedy
     for tiny in (1e-39, 1e-30, 1e-4):
-        assert int(_next_tokens(logits, allowed, [[]], SamplingConfig(temperature=tiny), generators)) == int(greedy)
+        assert int(_next_tokens(logits, bias, [[]], SamplingConfig(temperature=tiny), generators)) == int(greedy)
 
 
 def _random_debug_llama():
@@ -486,32 +509,40 @@ def _random_debug_llama():
     return vocab, build_llama(LMConfig.preset("debug"), vocab).eval()
 
 
-def test_static_cache_decoder_matches_transformers_with_left_padding():
+@pytest.mark.parametrize("weights", ["the model's", "copies"])
+def test_static_cache_decoder_matches_transformers_with_left_padding(weights):
+    """The decoder's logits equal transformers' through a prefill with left padding and five one-token steps, on
+    the model's own weights (q, k, v apart, rotate_half computed) and on copies (a float64 model with float32
+    copies of its head and layers: q and k with their rows rotated by half a head, one matmul with v)."""
     from transformers import DynamicCache
 
-    from lm.decoding import StaticCacheDecoder
+    from lm.decoding import Concatenated, StaticCacheDecoder
 
     vocab, model = _random_debug_llama()
+    copies = {}
+    if weights == "copies":
+        model, copies = model.double(), {"head_dtype": torch.float32, "layer_dtype": torch.float32}
     ids = torch.randint(0, vocab.size, (3, 9))
     mask = torch.ones(3, 9, dtype=torch.long)
     mask[1, :4] = 0  # left padding
     mask[2, :8] = 0
     positions = (mask.cumsum(-1) - 1).clamp(min=0)
-    decoder = StaticCacheDecoder(model, batch=3, max_len=14)
+    decoder = StaticCacheDecoder(model, batch=3, max_len=14, **copies)
+    assert isinstance(decoder.projections[0]["qkv"], Concatenated) == (weights == "copies")
     # transformers 5.x renamed past_key_values to cache (the old name warns, and goes in 5.40)
     cache_arg = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
     cache = {cache_arg: DynamicCache()}
     with torch.no_grad():
         ref = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, **cache)
         ours = decoder.step(ids, positions, mask.bool())
-        assert torch.allclose(ours, ref.logits[:, -1], atol=1e-5)
+        assert ours.dtype == torch.float32 and torch.allclose(ours, ref.logits[:, -1].float(), atol=1e-5)
         for _ in range(5):
             feed = torch.randint(0, vocab.size, (3, 1))
             mask = torch.cat([mask, mask.new_ones(3, 1)], 1)
             positions = positions[:, -1:] + 1
             ref = model(input_ids=feed, attention_mask=mask, position_ids=positions, use_cache=True, **cache)
             ours = decoder.step(feed, positions, torch.ones(3, 1, dtype=torch.bool))
-            assert torch.allclose(ours, ref.logits[:, -1], atol=1e-5)
+            assert torch.allclose(ours, ref.logits[:, -1].float(), atol=1e-5)
     with pytest.raises(ValueError, match="exceed the cache of 14"):
         decoder.step(torch.zeros(3, 1, dtype=torch.long), positions + 1, torch.ones(3, 1, dtype=torch.bool))
 
