@@ -106,6 +106,8 @@ class StaticCacheDecoder:
         weight = model.model.embed_tokens.weight
         inv_freq = model.model.rotary_emb.inv_freq.to(weight.device, torch.float32)
         self.inv_freq = torch.cat((inv_freq, inv_freq))  # [D]: rotary angles are repeated over both halves
+        # rotate_half(x) = [-x2, x1] = [x2, x1] * [-1, 1]: the sign goes into sin, once a step (_rotary)
+        self.rotate_sign = torch.cat((-torch.ones_like(inv_freq), torch.ones_like(inv_freq)))
         self.attention_scaling = model.model.rotary_emb.attention_scaling
         shape = (len(self.layers), batch, self.kv_heads, max_len, self.head_dim)
         self.keys = torch.zeros(shape, dtype=weight.dtype, device=weight.device)
@@ -147,18 +149,13 @@ class StaticCacheDecoder:
         return {"qkv": (attn.q_proj.weight, attn.k_proj.weight, attn.v_proj.weight), "o": (attn.o_proj.weight,),
                 "gate_up": (mlp.gate_proj.weight, mlp.up_proj.weight), "down": (mlp.down_proj.weight,)}
 
-    def _copy_layer(self, group: dict[str, tuple[torch.Tensor, ...]], dtype: torch.dtype) -> dict:
-        """A layer's groups (`_groups`) copied in `dtype`, the query and key rows rotated by half a head appended to
-        the first: its one matmul then yields q and k, their rotate_half and v ([q k], R[q k], v), so that rotary
-        embedding costs two element-wise ops a layer instead of eight (rotate_half only moves and negates rows:
-        exact in any precision). These copies hold q and k twice."""
+    @staticmethod
+    def _copy_layer(group: dict[str, tuple[torch.Tensor, ...]], dtype: torch.dtype) -> dict:
+        """A layer's groups (`_groups`) copied in `dtype`, each one matrix, with q and k as one projection: rotary
+        embedding treats them alike, so they stay side by side ([B, S, H + KV, D])."""
         q, k, v = group["qkv"]
-        qk = torch.cat((q, k))
-        heads = qk.view(-1, self.head_dim, qk.shape[-1])  # [H + KV, D, hidden]
-        half = self.head_dim // 2
-        rotated = torch.cat((-heads[:, half:], heads[:, :half]), dim=1).view_as(qk)
-        return {"qkv": self._copy((qk, rotated, v), dtype), **{name: self._copy(ws, dtype) for name, ws in group.items()
-                                                            if name != "qkv"}}
+        return {name: StaticCacheDecoder._copy((torch.cat((q, k)), v) if name == "qkv" else weights, dtype)
+                for name, weights in group.items()}
 
     @staticmethod
     def _copy(weights, dtype: torch.dtype) -> "Concatenated | PackedFloat16":
@@ -191,23 +188,19 @@ class StaticCacheDecoder:
 
     def _rotary(self, positions: torch.Tensor, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
         angles = positions[:, :, None, None].float() * self.inv_freq  # [B, S, 1, D]
-        cos, sin = angles.cos(), angles.sin()
+        cos, sin = angles.cos(), angles.sin() * self.rotate_sign  # sin with its first half negated (rotate_half's sign)
         if self.attention_scaling != 1.0:
             cos, sin = cos * self.attention_scaling, sin * self.attention_scaling
         return (cos, sin) if dtype == torch.float32 else (cos.to(dtype), sin.to(dtype))
 
     def _queries_keys_values(self, x: torch.Tensor, group, dtype: torch.dtype):
-        """x [B, S, hidden] -> q and k side by side ([B, S, H + KV, D]), their rotate_half, and v [B, S, KV*D]."""
-        batch, width = x.shape[:2]
-        if isinstance(group, (Concatenated, PackedFloat16)):  # rotated rows made with the copy (_copy_layer)
-            qk, qk_rotated, v = self._project(x, group, dtype)
-            qk, qk_rotated = (t.view(batch, width, -1, self.head_dim) for t in (qk, qk_rotated))
+        """x [B, S, hidden] -> q and k side by side [B, S, H + KV, D], and v [B, S, KV * D]."""
+        if isinstance(group, (Concatenated, PackedFloat16)):  # q and k one projection (_copy_layer)
+            qk, v = self._project(x, group, dtype)
         else:
             q, k, v = self._project(x, group, dtype)
-            qk = torch.cat((q, k), dim=-1).view(batch, width, -1, self.head_dim)
-            half = self.head_dim // 2
-            qk_rotated = torch.cat((-qk[..., half:], qk[..., :half]), dim=-1)
-        return qk, qk_rotated, v
+            qk = torch.cat((q, k), dim=-1)
+        return qk.view(*x.shape[:2], -1, self.head_dim), v
 
     @torch.no_grad()
     def step(self, input_ids: torch.Tensor, positions: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
@@ -257,10 +250,11 @@ class StaticCacheDecoder:
         cos, sin = self._rotary(positions, dtype)
         for i, layer in enumerate(self.layers):
             w = self.projections[i]
-            qk, qk_rotated, v = self._queries_keys_values(self._norm(hidden, layer.input_layernorm.weight), w["qkv"],
-                                                          dtype)
-            # rotary embedding, q and k in one piece: x cos + rotate_half(x) sin, then [B, H + KV, S, D]
-            q, k = torch.addcmul(qk * cos, qk_rotated, sin).transpose(1, 2).split_with_sizes(
+            qk, v = self._queries_keys_values(self._norm(hidden, layer.input_layernorm.weight), w["qkv"], dtype)
+            # rotary embedding, q and k in one piece: x cos + rotate_half(x) sin, with rotate_half's sign in sin
+            # (_rotary) and its halves swapped by one flip; then [B, H + KV, S, D]
+            swapped = qk.view(batch, width, -1, 2, self.head_dim // 2).flip(3).view_as(qk)
+            q, k = torch.addcmul(qk * cos, swapped, sin).transpose(1, 2).split_with_sizes(
                 [self.heads, self.kv_heads], dim=1)
             v = v.view(batch, width, self.kv_heads, self.head_dim).transpose(1, 2)
             keys, values = store(i, k, v)

@@ -512,8 +512,8 @@ def _random_debug_llama():
 @pytest.mark.parametrize("weights", ["the model's", "copies"])
 def test_static_cache_decoder_matches_transformers_with_left_padding(weights):
     """The decoder's logits equal transformers' through a prefill with left padding and five one-token steps, on
-    the model's own weights (q, k, v apart, rotate_half computed) and on copies (a float64 model with float32
-    copies of its head and layers: q and k with their rows rotated by half a head, one matmul with v)."""
+    the model's own weights (q, k, v three matmuls) and on copies (a float64 model with float32 copies of its head
+    and layers: q, k and v one matmul, q and k one projection)."""
     from transformers import DynamicCache
 
     from lm.decoding import Concatenated, StaticCacheDecoder
