@@ -56,7 +56,7 @@ def fresh(cls, model, length):
 def main(rounds: int):
     torch.set_num_threads(2)
     model = TTSPipeline.from_pretrained("pipelines/default_model").lm.model.requires_grad_(False)
-    length = 20 + 20 * (rounds + 1)
+    length = 21 + 20 * (rounds + 1)  # the prompt, then rounds + 1 runs of 20 steps
     results = {}
     with torch.inference_mode():
         for arm in ("manual_rms", "manual_attention", "compiled", "compiled_cpp"):
