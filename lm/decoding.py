@@ -94,8 +94,9 @@ class StaticCacheDecoder:
                  layer_dtype: torch.dtype | None = None):
         config = model.config
         rope = getattr(config, "rope_parameters", None) or {"rope_type": "default"}
-        if rope.get("rope_type", "default") != "default" or config.hidden_act != "silu" \
-                or getattr(config, "attention_bias", False) or getattr(config, "mlp_bias", False):
+        if rope.get("rope_type", "default") != "default" or model.model.rotary_emb.attention_scaling != 1.0 \
+                or config.hidden_act != "silu" or getattr(config, "attention_bias", False) \
+                or getattr(config, "mlp_bias", False):
             raise ValueError("StaticCacheDecoder supports plain Llama (default RoPE, SiLU, no biases): "
                              f"got rope {rope}, act {config.hidden_act}")
         self.model = model
@@ -108,7 +109,6 @@ class StaticCacheDecoder:
         self.inv_freq = torch.cat((inv_freq, inv_freq))  # [D]: rotary angles are repeated over both halves
         # rotate_half(x) = [-x2, x1] = [x2, x1] * [-1, 1]: the sign goes into sin, once a step (_rotary)
         self.rotate_sign = torch.cat((-torch.ones_like(inv_freq), torch.ones_like(inv_freq)))
-        self.attention_scaling = model.model.rotary_emb.attention_scaling
         shape = (len(self.layers), batch, self.kv_heads, max_len, self.head_dim)
         self.keys = torch.zeros(shape, dtype=weight.dtype, device=weight.device)
         self.values = torch.zeros(shape, dtype=weight.dtype, device=weight.device)
@@ -189,8 +189,6 @@ class StaticCacheDecoder:
     def _rotary(self, positions: torch.Tensor, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
         angles = positions[:, :, None, None].float() * self.inv_freq  # [B, S, 1, D]
         cos, sin = angles.cos(), angles.sin() * self.rotate_sign  # sin with its first half negated (rotate_half's sign)
-        if self.attention_scaling != 1.0:
-            cos, sin = cos * self.attention_scaling, sin * self.attention_scaling
         return (cos, sin) if dtype == torch.float32 else (cos.to(dtype), sin.to(dtype))
 
     def _queries_keys_values(self, x: torch.Tensor, group, dtype: torch.dtype):
@@ -237,9 +235,10 @@ class StaticCacheDecoder:
         mask |= self.slots == slot
 
         def store(i, k, v):
-            self.keys[i].index_copy_(2, slot, k)
-            self.values[i].index_copy_(2, slot, v)
-            return self.keys[i], self.values[i]
+            keys, values = self.layer_keys[i], self.layer_values[i]
+            keys.index_copy_(2, slot, k)
+            values.index_copy_(2, slot, v)
+            return keys, values
 
         return self._forward(input_ids, positions, mask, store)
 
@@ -252,10 +251,10 @@ class StaticCacheDecoder:
             w = self.projections[i]
             qk, v = self._queries_keys_values(self._norm(hidden, layer.input_layernorm.weight), w["qkv"], dtype)
             # rotary embedding, q and k in one piece: x cos + rotate_half(x) sin, with rotate_half's sign in sin
-            # (_rotary) and its halves swapped by one flip; then [B, H + KV, S, D]
+            # (_rotary) and its halves swapped by one flip; then [B, H + KV, S, D]. Two products and a sum, as
+            # transformers rounds them (addcmul would round once: other numbers, in half precision visibly so)
             swapped = qk.view(batch, width, -1, 2, self.head_dim // 2).flip(3).view_as(qk)
-            q, k = torch.addcmul(qk * cos, swapped, sin).transpose(1, 2).split_with_sizes(
-                [self.heads, self.kv_heads], dim=1)
+            q, k = (qk * cos + swapped * sin).transpose(1, 2).split_with_sizes([self.heads, self.kv_heads], dim=1)
             v = v.view(batch, width, self.kv_heads, self.head_dim).transpose(1, 2)
             keys, values = store(i, k, v)
             out = F.scaled_dot_product_attention(q, keys, values, attn_mask=mask, scale=layer.self_attn.scaling,
@@ -281,7 +280,7 @@ def _packed_float16_linear():
     """quantized::linear_dynamic_fp16 without torch.ops' Python wrapper, which looks through the arguments for fake
     script objects on every call (~5 us, 25 calls a step for the default model; measured in docs/PERFORMANCE.md)."""
     op = torch.ops.quantized.linear_dynamic_fp16.default
-    return getattr(op, "_op", op)
+    return getattr(op, "op", op)
 
 
 def step_milliseconds(model: LlamaForCausalLM, batch: int, steps: int, head_dtype: torch.dtype | None = None,

@@ -177,10 +177,19 @@ def _mask_bias(allowed: torch.Tensor) -> torch.Tensor:
     return torch.zeros(allowed.shape, device=allowed.device).masked_fill(~allowed, float("-inf"))
 
 
+def _refuse_nan(t: torch.Tensor) -> None:
+    if bool(t.isnan().any()):
+        rows = torch.nonzero(t.isnan().any(dim=-1)).reshape(-1).tolist()
+        raise ValueError(f"the LM's logits are not finite in batch row(s) {rows}: its weights or activations overflow "
+                         "(a half-precision copy?) or are NaN")
+
+
 def _next_tokens(logits: torch.Tensor, mask_bias: torch.Tensor, recent: list[list[int]], sampling: SamplingConfig,
                  generators: list[torch.Generator]) -> torch.Tensor:
     """Pick one token per row from last-position logits [B, V] (float32), among the tokens where mask_bias [V]
-    (`_mask_bias`) is 0."""
+    (`_mask_bias`) is 0. NaN logits, and +inf ones on masked tokens, are refused (ValueError naming the rows)."""
+    if not mask_bias.is_floating_point():  # a bool mask would be added as 0 / 1, masking nothing
+        raise TypeError(f"mask_bias: expected _mask_bias(allowed) (0 / -inf), got a {mask_bias.dtype} tensor")
     if sampling.repetition_penalty != 1.0 and any(recent):
         # Only the window's tokens change: gather them, penalise, scatter back (O(window), not O(vocabulary)).
         # Rows are padded with their own first token (a no-op repeat); a token repeated in the window is penalised
@@ -194,6 +203,7 @@ def _next_tokens(logits: torch.Tensor, mask_bias: torch.Tensor, recent: list[lis
         logits = logits.scatter(1, ids, torch.where(empty, picked, penalised))
     logits = logits + mask_bias
     if sampling.temperature <= 0:
+        _refuse_nan(logits)  # argmax would take a NaN for the largest
         return logits.argmax(dim=-1)
     if sampling.temperature < 1e-3:  # logits / 1e-39 overflow to inf (NaN probabilities): shifted first, the same softmax
         logits = logits - logits.max(dim=-1, keepdim=True).values
@@ -209,10 +219,7 @@ def _next_tokens(logits: torch.Tensor, mask_bias: torch.Tensor, recent: list[lis
         outside = probs.cumsum(dim=-1) - probs > sampling.top_p  # the most likely token always stays
         values = values.masked_fill(outside, float("-inf"))
     probs = values.softmax(dim=-1).cpu()
-    if bool(probs.isnan().any()):  # NaN or inf logits (torch.multinomial refused them too)
-        rows = torch.nonzero(probs.isnan().any(dim=-1)).reshape(-1).tolist()
-        raise ValueError(f"the LM's logits are not finite in batch row(s) {rows}: its weights or activations overflow "
-                         "(a half-precision copy?) or are NaN")
+    _refuse_nan(probs)  # NaN or +inf among the logits (torch.multinomial refused them too)
     # torch.multinomial(p, 1)'s own method, the same draw from the same generator: p / Exp(1) noise, argmax; without
     # its checks of p (a softmax, checked above), which cost more than the draw (21 us a row against 9)
     picks = [torch.argmax(p / torch.empty_like(p).exponential_(1, generator=g), dim=-1, keepdim=True)

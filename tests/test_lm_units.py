@@ -435,7 +435,8 @@ def test_load_names_missing_and_truncated_files(tmp_path, lm):
 
 def test_sampler_draws_what_torch_multinomial_draws_and_refuses_nan_logits():
     """The sampler's draw is torch.multinomial's, token for token from the same generator states (so seeded
-    synthesis keeps its samples), without multinomial's checks; NaN logits are refused naming the row."""
+    synthesis keeps its samples), without multinomial's checks; NaN logits are refused naming the row, greedy
+    decoding's too (a NaN on a masked token included), and a bool mask in place of the bias."""
     from lm.generate import _mask_bias, _next_tokens
 
     torch.manual_seed(0)
@@ -453,6 +454,11 @@ def test_sampler_draws_what_torch_multinomial_draws_and_refuses_nan_logits():
     logits[1, 30] = float("nan")
     with pytest.raises(ValueError, match=r"not finite in batch row\(s\) \[1\]"):
         _next_tokens(logits, bias, [[], [], []], sampling, ours)
+    logits[1, 30], logits[2, 5] = 0.0, float("nan")  # on a masked token: greedy would have picked it
+    with pytest.raises(ValueError, match=r"not finite in batch row\(s\) \[2\]"):
+        _next_tokens(logits, bias, [[], [], []], SamplingConfig(temperature=0), ours)
+    with pytest.raises(TypeError, match="mask_bias: expected _mask_bias"):
+        _next_tokens(logits, torch.arange(500) >= 20, [[], [], []], sampling, ours)
 
 
 def test_sampler_draws_from_the_top_k_top_p_distribution_with_a_windowed_penalty():
@@ -509,11 +515,12 @@ def _random_debug_llama():
     return vocab, build_llama(LMConfig.preset("debug"), vocab).eval()
 
 
-@pytest.mark.parametrize("weights", ["the model's", "copies"])
+@pytest.mark.parametrize("weights", ["the model's", "copies", "bfloat16"])
 def test_static_cache_decoder_matches_transformers_with_left_padding(weights):
     """The decoder's logits equal transformers' through a prefill with left padding and five one-token steps, on
     the model's own weights (q, k, v three matmuls) and on copies (a float64 model with float32 copies of its head
-    and layers: q, k and v one matmul, q and k one projection)."""
+    and layers: q, k and v one matmul, q and k one projection) to float32 rounding, and for a bfloat16 model to the
+    bit: the same operations rounded in the same order (rotary embedding included)."""
     from transformers import DynamicCache
 
     from lm.decoding import Concatenated, StaticCacheDecoder
@@ -522,6 +529,9 @@ def test_static_cache_decoder_matches_transformers_with_left_padding(weights):
     copies = {}
     if weights == "copies":
         model, copies = model.double(), {"head_dtype": torch.float32, "layer_dtype": torch.float32}
+    if weights == "bfloat16":
+        model = model.to(torch.bfloat16)
+    atol = 0.0 if weights == "bfloat16" else 1e-5
     ids = torch.randint(0, vocab.size, (3, 9))
     mask = torch.ones(3, 9, dtype=torch.long)
     mask[1, :4] = 0  # left padding
@@ -535,14 +545,14 @@ def test_static_cache_decoder_matches_transformers_with_left_padding(weights):
     with torch.no_grad():
         ref = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, **cache)
         ours = decoder.step(ids, positions, mask.bool())
-        assert ours.dtype == torch.float32 and torch.allclose(ours, ref.logits[:, -1].float(), atol=1e-5)
+        assert ours.dtype == torch.float32 and torch.allclose(ours, ref.logits[:, -1].float(), atol=atol, rtol=0)
         for _ in range(5):
             feed = torch.randint(0, vocab.size, (3, 1))
             mask = torch.cat([mask, mask.new_ones(3, 1)], 1)
             positions = positions[:, -1:] + 1
             ref = model(input_ids=feed, attention_mask=mask, position_ids=positions, use_cache=True, **cache)
             ours = decoder.step(feed, positions, torch.ones(3, 1, dtype=torch.bool))
-            assert torch.allclose(ours, ref.logits[:, -1].float(), atol=1e-5)
+            assert torch.allclose(ours, ref.logits[:, -1].float(), atol=atol, rtol=0)
     with pytest.raises(ValueError, match="exceed the cache of 14"):
         decoder.step(torch.zeros(3, 1, dtype=torch.long), positions + 1, torch.ones(3, 1, dtype=torch.bool))
 
