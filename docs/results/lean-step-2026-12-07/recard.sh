@@ -1,6 +1,6 @@
 #!/bin/bash
-# The bundled default model re-timed under the LM code of 2026-12-07 (second session: rotate_half folded into the
-# layer copies, fewer dispatches per step, a leaner sampler) and re-carded. Its files (weights, pipeline.json)
+# The bundled default model re-timed under the LM code of 2026-12-07 (second session: q and k rotated in one piece,
+# fewer dispatches per step, a leaner sampler) and re-carded. Its files (weights, pipeline.json)
 # are unchanged, and so are the codes it samples: ab.py REV codes found every judged sentence's codes identical
 # under the old and the new code (codes_ab.json), so the card's WER rows are the judging of
 # docs/results/fp16-packed-2026-12-07/bundle.sh, read from its committed results files; only the speed record
@@ -18,10 +18,10 @@ for set in test unseen; do
   mkdir -p $T/report-$set && cp $B/results-$set.json $T/report-$set/results.json
 done
 [ -f $D/tts-speed.jsonl ] || OMP_NUM_THREADS=2 \
-  $P -m benchmarks tts --device cpu --pipeline pipelines/default_model --natural --repeats 5 --warmup 1 --out $D/tts-speed.jsonl
-R=()
-while IFS= read -r line; do R+=(--reproduce "$line"); done < <($P -c 'import json, sys
-print("\n".join(json.load(open(sys.argv[1]))["reproduce"]))' pipelines/default_model/card.json)
+  $P -m benchmarks tts --device cpu --pipeline pipelines/default_model --natural --repeats 9 --warmup 1 --out $D/tts-speed.jsonl
+R=()  # the card's lines as docs/results/fp16-packed-2026-12-07/bundle.sh wrote them (commit e4429c2), then ours
+while IFS= read -r line; do R+=(--reproduce "$line"); done < <(git show e4429c2:pipelines/default_model/card.json \
+  | $P -c 'import json, sys; print("\n".join(json.load(sys.stdin)["reproduce"]))')
 R+=(--reproduce "# Re-timed under the LM code of 2026-12-07 (its codes unchanged; the WER rows are the judging above):")
 R+=(--reproduce "# docs/results/lean-step-2026-12-07/recard.sh.")
 install=()
