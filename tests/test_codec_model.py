@@ -297,6 +297,40 @@ def test_batched_equals_one_by_one(codec):
         torch.testing.assert_close(audio[i, : n * 320], single_audio[0], atol=1e-4, rtol=1e-4)
 
 
+def test_encoder_runs_channels_last_on_cpu_without_autograd_with_the_same_features(codec, monkeypatch):
+    """Encoding on a CPU without autograd, every convolution after the input one sees a channels-last input (the
+    layout survives SnakeBeta, masks and residual sums) and the features of a padded batch equal those of the
+    [B, C, T] layout to float rounding; with autograd (training, where it measured slower) the layout stays
+    [B, C, T]. The output is contiguous [B, D, F] either way."""
+    from codec import encoder as enc
+
+    model = codec.encoder
+    torch.manual_seed(3)
+    wav, lengths = torch.randn(2, 3200) * 0.2, torch.tensor([3200, 1920])
+    wav[1, 1920:] = 0
+    seen = []
+    hooks = [m.register_forward_pre_hook(lambda m, args: seen.append(enc.is_channels_last(args[0])))
+             for m in model.modules() if isinstance(m, torch.nn.Conv1d) and m is not model.input]
+    try:
+        with torch.no_grad():
+            out = model(wav, lengths)
+        assert len(seen) == 3 * 5 * 2 + 5 + 1 and all(seen)  # 3 units x 2 convs, a down conv per block, the output
+        assert out.is_contiguous() and out.shape == (2, model.output.out_channels, 10)
+        seen.clear()
+        trained = model(wav, lengths)
+        assert len(seen) == 36 and not any(seen) and trained.requires_grad
+        monkeypatch.setattr(enc, "channels_last", lambda x: x)  # the [B, C, T] layout throughout
+        seen.clear()
+        with torch.no_grad():
+            ref = model(wav, lengths)
+        assert not any(seen)
+    finally:
+        for h in hooks:
+            h.remove()
+    torch.testing.assert_close(out, ref, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(trained.detach(), ref, atol=1e-5, rtol=1e-5)
+
+
 def test_reconstruct_quantized_is_decode_of_encode_and_unquantized_skips_rounding(codec, monkeypatch):
     wav, lengths = torch.randn(2, 3000) * 0.1, torch.tensor([3000, 1000])
     codes, frames = codec.encode(wav, lengths)
