@@ -123,9 +123,9 @@ class AcousticEncoder(nn.Module):
         # Lengths are multiples of hop: an unpadded batch stays unpadded at every stride (one host sync, here).
         padded = bool((lengths < wav.shape[-1]).any())
         x = apply_mask(self.input(wav.unsqueeze(1)), padding_mask(lengths, wav.shape[-1], padded))
-        # Channels-last where it was measured faster: a CPU without autograd (encoding x0.69-0.71 of the time). A
-        # training step gained nothing from it (x0.98-1.15 in four runs), and on CUDA it is not measured: there
-        # the layout stays [B, C, T].
+        # Channels-last where it was measured faster: a CPU without autograd (encoding x0.69-0.71 of the time on
+        # AVX2; other CPUs not measured), which includes a frozen encoder's forward in training. A training step
+        # through it gained nothing (x1.04), and on CUDA it is not measured: there the layout stays [B, C, T].
         if x.device.type == "cpu" and not torch.is_grad_enabled():
             x = channels_last(x)  # and so it stays: convolutions, SnakeBeta, masks and sums keep the layout
         for block in self.blocks:

@@ -299,9 +299,10 @@ def test_batched_equals_one_by_one(codec):
 
 def test_encoder_runs_channels_last_on_cpu_without_autograd_with_the_same_features(codec, monkeypatch):
     """Encoding on a CPU without autograd, every convolution after the input one sees a channels-last input (the
-    layout survives SnakeBeta, masks and residual sums) and the features of a padded batch equal those of the
-    [B, C, T] layout to float rounding; with autograd (training, where it measured slower) the layout stays
-    [B, C, T]. The output is contiguous [B, D, F] either way."""
+    layout survives SnakeBeta, masks and residual sums; not at a single frame in a batch of 1, where a [1, C, 1]
+    tensor is both layouts) and the features of a padded batch equal those of the [B, C, T] layout to float
+    rounding; with autograd (training, where it gained nothing) the layout stays [B, C, T]. The output is
+    contiguous [B, D, F] either way."""
     from codec import encoder as enc
 
     model = codec.encoder
