@@ -97,8 +97,9 @@ class StaticCacheDecoder:
         if rope.get("rope_type", "default") != "default" or model.model.rotary_emb.attention_scaling != 1.0 \
                 or config.hidden_act != "silu" or getattr(config, "attention_bias", False) \
                 or getattr(config, "mlp_bias", False):
-            raise ValueError("StaticCacheDecoder supports plain Llama (default RoPE, SiLU, no biases): "
-                             f"got rope {rope}, act {config.hidden_act}")
+            raise ValueError("StaticCacheDecoder supports plain Llama (default RoPE unscaled, SiLU, no biases): got "
+                             f"rope {rope} (attention scaling {model.model.rotary_emb.attention_scaling}), act "
+                             f"{config.hidden_act}")
         self.model = model
         self.layers = model.model.layers
         self.heads, self.kv_heads = config.num_attention_heads, config.num_key_value_heads

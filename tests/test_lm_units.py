@@ -557,6 +557,17 @@ def test_static_cache_decoder_matches_transformers_with_left_padding(weights):
         decoder.step(torch.zeros(3, 1, dtype=torch.long), positions + 1, torch.ones(3, 1, dtype=torch.bool))
 
 
+def test_static_cache_decoder_refuses_a_scaled_rotary_embedding():
+    """RoPE variants that scale the attention (transformers' attention_scaling != 1) are not what the decoder
+    computes: refused by name, not decoded wrongly."""
+    from lm.decoding import StaticCacheDecoder
+
+    _, model = _random_debug_llama()
+    model.model.rotary_emb.attention_scaling = 0.5
+    with pytest.raises(ValueError, match="attention scaling 0.5"):
+        StaticCacheDecoder(model, batch=1, max_len=4)
+
+
 def test_half_precision_head_gives_float32_logits_within_its_rounding():
     """head_dtype=bfloat16: the logits of the whole vocabulary come from a bf16 copy of the head (half the bytes
     read per step on CPU), within bf16 rounding of the float32 head's, and still float32; a bad name is refused."""
