@@ -10,13 +10,47 @@ Self-guidance feeds z_e and z_q through the same `embed`, so teacher and student
 """
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
-from vector_quantize_pytorch import FSQ, VectorQuantize
+
+
+class FSQGrid(nn.Module):
+    """Finite scalar quantization's grid (Mentzer et al. 2023) as vector-quantize-pytorch's FSQ lays it out, without
+    that package: the same projections (so checkpoints keep their keys), levels, mixed-radix code numbering and
+    numbers (tests/test_quantizer.py holds them equal). The package costs ~1.7 s of imports (einx pulls in
+    torch._dynamo) in every process that builds a codec; its VectorQuantize is imported only for VQQuantizer.
+
+    Levels are all >= 3 (CodecConfig checks): the package's symmetry-preserving variant, needed for 2, is not
+    implemented."""
+
+    def __init__(self, levels: tuple[int, ...], dim: int):
+        super().__init__()
+        self.register_buffer("_levels", torch.tensor(levels, dtype=torch.int32), persistent=False)
+        # code = sum over dimensions of digit * basis, basis = cumulative product of the levels before it
+        self.register_buffer("_basis", torch.cumprod(torch.tensor([1, *levels[:-1]]), 0, dtype=torch.int32),
+                             persistent=False)
+        code_dim = len(levels)
+        self.project_in = nn.Linear(dim, code_dim) if dim != code_dim else nn.Identity()
+        self.project_out = nn.Linear(code_dim, dim) if dim != code_dim else nn.Identity()
+        self.codebook_size = math.prod(levels)
+
+    def codes_to_indices(self, z_q: torch.Tensor) -> torch.Tensor:
+        """Grid points z_q [..., d] (each dimension k / (level // 2)) -> code numbers [...] (int32)."""
+        half_width = self._levels // 2
+        digits = (z_q * half_width + half_width).round().to(self._basis.dtype)
+        return (digits * self._basis).sum(dim=-1, dtype=self._basis.dtype)
+
+    def indices_to_codes(self, indices: torch.Tensor) -> torch.Tensor:
+        """Code numbers [...] -> grid points [..., d] (float32)."""
+        digits = (indices.unsqueeze(-1) // self._basis) % self._levels
+        half_width = self._levels // 2
+        return (digits - half_width) / half_width
 
 
 class FSQQuantizer(nn.Module):
-    """vector-quantize-pytorch's FSQ, split at the rounding so that z_e (bounded, unrounded) is available."""
+    """FSQ split at the rounding so that z_e (bounded, unrounded) is available."""
 
     def __init__(self, dim: int, levels: tuple[int, ...]):
         super().__init__()
@@ -25,12 +59,13 @@ class FSQQuantizer(nn.Module):
         # 1 code in use after 500 steps in every variant). Normalising first puts the bounded values across the
         # levels from the start (std ~0.6 before tanh).
         self.norm = nn.LayerNorm(dim)
-        self.fsq = FSQ(levels=list(levels), dim=dim)
+        self.fsq = FSQGrid(tuple(levels), dim)
         self.codebook_size = int(self.fsq.codebook_size)
         self.code_dim = len(levels)
 
     def project(self, x: torch.Tensor) -> torch.Tensor:
-        # FSQ.bound without its final round: tanh-bounded values scaled like the codes, i.e. z_q = round-to-grid(z_e)
+        # vector-quantize-pytorch's FSQ.bound without its final round: tanh-bounded values scaled like the codes,
+        # i.e. z_q = round-to-grid(z_e)
         z = self.fsq.project_in(self.norm(x)).float()
         levels = self.fsq._levels
         eps = 1e-3
@@ -56,7 +91,7 @@ class FSQQuantizer(nn.Module):
         return (((z_e - z_q) * (self.fsq._levels // 2)) ** 2).sum(-1)
 
     def lookup(self, codes: torch.Tensor) -> torch.Tensor:
-        return self.fsq._indices_to_codes(codes)
+        return self.fsq.indices_to_codes(codes)
 
 
 # A VQ codeword whose EMA count of frames per step falls below this is replaced by a frame of the batch (the
@@ -74,6 +109,8 @@ class VQQuantizer(nn.Module):
 
     def __init__(self, dim: int, codebook_size: int, code_dim: int):
         super().__init__()
+        from vector_quantize_pytorch import VectorQuantize  # here, not at the top: see FSQGrid
+
         self.project_in = nn.Linear(dim, code_dim)
         self.project_out = nn.Linear(code_dim, dim)
         # commitment weight 1 here: the loss weight lives in the training loop's single weights dict. The rotation

@@ -21,6 +21,58 @@ def private_phoneme_cache(tmp_path_factory):
         os.environ["SGSPEECH_CACHE_DIR"] = previous
 
 
+@pytest.fixture
+def run_command(monkeypatch, capsys):
+    """`python -m MODULE ARGS...` (or `python SCRIPT.py ARGS...`, SCRIPT under scripts/) run in this process from
+    the repository root, as a subprocess.CompletedProcess with its exit status, stdout and stderr. A subprocess would
+    pay ~2-5 s of imports per case for the same code path: argv parsed, main() run, its errors turned into one line
+    by codec.cli.run_main. A `sys.exit("text")` reads as the interpreter makes it (status 1, the text on stderr);
+    an uncaught exception fails the test with its traceback. What a command may leave behind in this process
+    (torch's thread count, logging handlers on the captured streams, sys.path, os.environ) is put back."""
+    import logging
+    import os
+    import runpy
+    import subprocess
+    import sys
+    import warnings
+
+    import torch
+
+    root = Path(__file__).resolve().parent.parent
+
+    def run(target: str, *args: str) -> subprocess.CompletedProcess:
+        monkeypatch.chdir(root)
+        monkeypatch.setattr(sys, "argv", [target, *args])
+        monkeypatch.setattr(sys, "path", list(sys.path))
+        threads, environ = torch.get_num_threads(), dict(os.environ)
+        handlers, level = list(logging.root.handlers), logging.root.level
+        capsys.readouterr()
+        try:
+            with warnings.catch_warnings():
+                # the module was imported by an earlier test (a fresh `python -m` would not have it yet): harmless
+                warnings.filterwarnings("ignore", "'.*' found in sys.modules after import of package", RuntimeWarning)
+                if target.endswith(".py"):
+                    runpy.run_path(str(root / "scripts" / target), run_name="__main__")
+                else:
+                    runpy.run_module(target, run_name="__main__", alter_sys=True)
+            status = 0
+        except SystemExit as done:
+            status = done.code
+            if not isinstance(status, int | None):  # sys.exit("text"): the interpreter prints it, exits with 1
+                print(status, file=sys.stderr)
+                status = 1
+        finally:
+            torch.set_num_threads(threads)
+            logging.root.handlers[:] = handlers
+            logging.root.setLevel(level)
+            os.environ.clear()
+            os.environ.update(environ)
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess([target, *args], status or 0, out, err)
+
+    return run
+
+
 @pytest.fixture(scope="module")
 def one_torch_thread():
     """Tiny LM matrices: extra torch threads only contend with other processes on a small CI machine."""

@@ -1,5 +1,6 @@
 """The command lines' answer to the commonest mistakes: one `error:` line naming the thing and why, exit status 2,
-no traceback and nothing written (codec/cli.py)."""
+no traceback and nothing written (codec/cli.py). Each runs in this process (conftest's run_command), as
+`python -m` would run it, without a new interpreter's imports."""
 import subprocess
 import sys
 from pathlib import Path
@@ -26,10 +27,8 @@ BUNDLE = ROOT / "pipelines" / "default_model"
     (["benchmarks", "codec-infer", "--repeats", "0"], "argument --repeats: 0: must be at least 1"),
     (["benchmarks", "codec-infer", "--quick", "--repeats", "3"], "--quick sets its own repeats"),  # was ignored
 ])
-def test_a_bad_input_is_one_error_line(tmp_path, args, message):
-    args = [a.format(tmp=tmp_path) for a in args]
-    proc = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                          env={"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)})
+def test_a_bad_input_is_one_error_line(tmp_path, args, message, run_command):
+    proc = run_command(*[a.format(tmp=tmp_path) for a in args])
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert message.format(tmp=tmp_path) in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "out").exists()
@@ -50,16 +49,14 @@ def test_a_bad_input_is_one_error_line(tmp_path, args, message):
     (["plot_lm_progress.py", "--out", "{tmp}/out/p.png"], "nothing to draw"),
     (["plot_hidden_energy.py", "{tmp}/empty.jsonl", "--out", "{tmp}/out/p.png"], "no rows"),
 ])
-def test_a_scripts_bad_input_is_one_error_line(tmp_path, args, message):
+def test_a_scripts_bad_input_is_one_error_line(tmp_path, args, message, run_command):
     import numpy as np
     import soundfile as sf
 
     (tmp_path / "empty.jsonl").write_text("")
     sf.write(tmp_path / "a.wav", np.zeros(8000, np.float32), 16000)
     (tmp_path / "one.jsonl").write_text('{"id": "a", "audio": "a.wav", "text": "a", "duration": 0.5, "sample_rate": 16000}\n')
-    args = [a.format(tmp=tmp_path) for a in args]
-    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / args[0]), *args[1:]], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"})
+    proc = run_command(*[a.format(tmp=tmp_path) for a in args])
     assert proc.returncode in (1, 2), proc.stderr[-2000:]  # 1: SystemExit with a message (the plotting scripts)
     assert message.format(tmp=tmp_path) in proc.stderr and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     assert not (tmp_path / "out").exists()
@@ -92,7 +89,7 @@ def test_folders_named_like_the_packages_in_the_working_directory_do_not_shadow_
     (["codec.train", "--preset", "debug", "--train-manifest", "{tmp}/one.jsonl", "--out", "{tmp}/out", "--sg-weight",
       "nan"], "sg_weight nan: a loss weight must be a finite number >= 0"),
 ])
-def test_a_corpus_or_setting_that_leaves_nothing_to_run_is_one_error_line(tmp_path, args, message):
+def test_a_corpus_or_setting_that_leaves_nothing_to_run_is_one_error_line(tmp_path, args, message, run_command):
     """Each of these ended in a traceback (a ValueError from deep inside), or (a repeated name, '..', NaN) ran on."""
     import numpy as np
     import soundfile as sf
@@ -101,9 +98,7 @@ def test_a_corpus_or_setting_that_leaves_nothing_to_run_is_one_error_line(tmp_pa
     (tmp_path / "broken.jsonl").write_text('{"id": "bad", "audio": "bad.wav", "text": "a"}\n')
     sf.write(tmp_path / "a.wav", np.zeros(8000, np.float32), 16000)
     (tmp_path / "one.jsonl").write_text('{"id": "a", "audio": "a.wav", "text": "a", "duration": 0.5, "sample_rate": 16000}\n')
-    args = [a.format(tmp=tmp_path) for a in args]
-    proc = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env={"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)})
+    proc = run_command(*[a.format(tmp=tmp_path) for a in args])
     assert proc.returncode in (1, 2), proc.stderr[-2000:]  # 1: a SystemExit with its message
     assert message.format(tmp=tmp_path) in proc.stderr and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     assert not (tmp_path / "out").exists()

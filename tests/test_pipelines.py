@@ -197,30 +197,27 @@ def test_package_refuses_a_bad_temperature_by_name(tmp_path, tts_dir, capsys):
     assert "temperature -1.0: must be a finite number >= 0" in capsys.readouterr().err and not out.exists()
 
 
-def test_cli_writes_wavs(tmp_path, tts_dir):
+def test_cli_writes_wavs(tmp_path, tts_dir, run_command):
     out = tmp_path / "one.wav"
     proc = subprocess.run([sys.executable, "-m", "pipelines", "Hello there.", "-o", str(out), "--model", str(tts_dir),
-                           "--seed", "1"], capture_output=True, text=True)
+                           "--seed", "1"], capture_output=True, text=True)  # a process of its own, as users run it
     assert proc.returncode == 0, proc.stderr
     info = sf.info(out)
     assert info.samplerate == 16000 and info.frames > 0
     lines = tmp_path / "lines.txt"
     lines.write_text("First line.\n\nSecond line.\n")
-    proc = subprocess.run([sys.executable, "-m", "pipelines", "--text-file", str(lines), "-o", str(tmp_path / "many"),
-                           "--model", str(tts_dir)], capture_output=True, text=True)
+    proc = run_command("pipelines", "--text-file", str(lines), "-o", str(tmp_path / "many"), "--model", str(tts_dir))
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in (tmp_path / "many").iterdir()) == ["0001.wav", "0003.wav"]  # by line number
-    proc = subprocess.run([sys.executable, "-m", "pipelines", "   ", "-o", str(out), "--model", str(tts_dir)],
-                          capture_output=True, text=True)
+    proc = run_command("pipelines", "   ", "-o", str(out), "--model", str(tts_dir))
     assert proc.returncode == 2 and "empty" in proc.stderr
 
 
-def test_cli_text_file_skips_an_unspeakable_line_and_writes_the_others(tmp_path, tts_dir):
+def test_cli_text_file_skips_an_unspeakable_line_and_writes_the_others(tmp_path, tts_dir, run_command):
     """One bad line used to abort every line (the whole file was one call); the file is read before the model."""
     lines = tmp_path / "lines.txt"
     lines.write_text("Hello there.\n!!!\nGood bye.\n")
-    run = lambda *a: subprocess.run([sys.executable, "-m", "pipelines", *a, "--model", str(tts_dir)],
-                                    capture_output=True, text=True)
+    run = lambda *a: run_command("pipelines", *a, "--model", str(tts_dir))
     proc = run("--text-file", str(lines), "-o", str(tmp_path / "many"))
     assert proc.returncode == 1 and f"skipped line 2 of {lines}: " in proc.stderr and "nothing speakable" in proc.stderr
     assert "text 0" not in proc.stderr  # one text: no index that numbers nothing the user gave
@@ -258,12 +255,11 @@ def test_text_file_lines_go_in_calls_of_bounded_size():
     assert [[n for n, _ in c] for c in line_chunks(lines, max_lines=2, max_characters=12)] == [[1, 2], [3], [4], [5]]
 
 
-def test_a_model_folder_with_a_broken_part_is_an_error_line_not_a_traceback(tmp_path, tts_dir):
+def test_a_model_folder_with_a_broken_part_is_an_error_line_not_a_traceback(tmp_path, tts_dir, run_command):
     broken = tmp_path / "broken"
     shutil.copytree(tts_dir, broken)
     (broken / "codec" / "model.safetensors").unlink()
-    proc = subprocess.run([sys.executable, "-m", "pipelines", "Hello.", "-o", str(tmp_path / "x.wav"), "--model",
-                           str(broken)], capture_output=True, text=True)
+    proc = run_command("pipelines", "Hello.", "-o", str(tmp_path / "x.wav"), "--model", str(broken))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert f"error: {broken / 'codec' / 'model.safetensors'}" in proc.stderr
     from pipelines.package import main as package
