@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from codec.hardware import has_half_precision_units
+from codec.hardware import cpu_model, has_half_precision_units
 
 DEFAULT_RESULTS = Path(__file__).resolve().parent / "results.jsonl"
 
@@ -50,16 +50,6 @@ def peak_bf16_flops(device: str) -> tuple[float | None, str | None]:
     if device != "cuda" or not torch.cuda.is_available():
         return None, None
     return gpu_peak_bf16_flops(torch.cuda.get_device_name())
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def usable_cpus() -> int:

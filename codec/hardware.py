@@ -7,6 +7,9 @@ costs more than it saves on anything compute-bound: training steps and batched d
 """
 from __future__ import annotations
 
+import platform
+from pathlib import Path
+
 import torch
 
 _CPU_PROBES = {torch.bfloat16: ("_is_avx512_bf16_supported", "_is_amx_tile_supported"),
@@ -29,3 +32,14 @@ def has_half_precision_units(dtype: torch.dtype, device: torch.device | str = "c
     if device.type != "cpu":
         return False
     return any(getattr(torch.cpu, probe, lambda: False)() for probe in _CPU_PROBES[dtype])
+
+
+def cpu_model() -> str:
+    """The CPU's model name (/proc/cpuinfo), or what the platform module knows elsewhere."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()

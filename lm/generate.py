@@ -19,13 +19,15 @@ import hashlib
 import logging
 import math
 import numbers
+import time
 import weakref
 from dataclasses import dataclass
 
 import torch
 from transformers import LlamaForCausalLM
 
-from codec.hardware import has_half_precision_units
+from codec.hardware import cpu_model, has_half_precision_units
+from lm import user_cache
 from lm.decoding import GraphedStep, StaticCacheDecoder, step_milliseconds
 from lm.text import TextTokenizer
 from lm.vocab import Vocabulary
@@ -71,8 +73,11 @@ class SamplingConfig:
     # step), win at 1-4 rows and lose from 8 on AVX2 (x1.15-2.8: oneDNN converts the weights on every call), and lose
     # at one row but win at 32 on an Intel Xeon with AMX (x1.47, x0.79); its float16 copies (packed for fbgemm, its
     # setting since 2026-12-07) win at 1-32 rows on AVX2 (x0.40-0.67; docs/PERFORMANCE.md). The first generation at a
-    # batch size (rounded up to a power of two) times a few one-token steps both ways, and the process keeps the
-    # verdict for that model and size. "always": at any batch on any hardware. Half-precision logits differ from
+    # batch size (rounded up to a power of two) times a few one-token steps both ways (0.3-0.5 s), and the verdict
+    # is kept for that model's shapes and size: by the process, and in the user cache ($SGSPEECH_CACHE_DIR/
+    # half_precision.json, lm/user_cache.py) for this CPU, torch version and thread count, so later processes start
+    # without timing and sample alike (a verdict measured anew could flip where the two are close, and with it the
+    # codes a seed draws); delete the file to measure again. "always": at any batch on any hardware. Half-precision logits differ from
     # float32 ones by rounding, so where the verdicts differ between batch sizes a text alone and the same text in
     # a batch may sample differently; float32 dtypes (the defaults) are exact everywhere.
     half_precision: str = "where_faster"
@@ -131,26 +136,50 @@ class Reference:
 # model -> {(head dtype, layer dtype, rows rounded up to a power of two, torch threads): whether the copies are
 # faster there}
 _CPU_VERDICTS: "weakref.WeakKeyDictionary[LlamaForCausalLM, dict]" = weakref.WeakKeyDictionary()
+VERDICTS_FILE = "half_precision.json"  # in the user cache: the verdicts of earlier processes on this machine
+
+
+def _verdict_name(model: LlamaForCausalLM, head: torch.dtype | None, layer: torch.dtype | None, rows: int,
+                  threads: int) -> str:
+    """What a verdict depends on, as its key in VERDICTS_FILE: the CPU and its instruction set, torch, the thread
+    count, the model's shapes and weight dtype (not its weights), the copies' dtypes and the batch size."""
+    c = model.config
+    head_dim = getattr(c, "head_dim", None) or c.hidden_size // c.num_attention_heads
+    shape = (f"{c.num_hidden_layers} layers, hidden {c.hidden_size}, mlp {c.intermediate_size}, heads "
+             f"{c.num_attention_heads}/{c.num_key_value_heads}x{head_dim}, vocabulary {c.vocab_size}, {model.dtype}")
+    return (f"{cpu_model()} ({torch.backends.cpu.get_cpu_capability()}), torch {torch.__version__}, {threads} "
+            f"threads | {shape} | copies: head {head}, layers {layer} | {rows} rows")
 
 
 def _half_precision_faster(model: LlamaForCausalLM, rows: int, head: torch.dtype | None,
                            layer: torch.dtype | None) -> bool:
     """Whether one-token steps with the copies beat float32 on this CPU at `rows` rows: measured on first use (3
-    rounds after a warm-up, the arms interleaved, the paired ratios' median), then remembered."""
+    rounds after a warm-up, the arms interleaved, the paired ratios' median), then remembered by this process and
+    in the user cache (VERDICTS_FILE), where a later process finds it."""
     bucket = 1 << (rows - 1).bit_length()
     verdicts = _CPU_VERDICTS.setdefault(model, {})
     key = (head, layer, bucket, torch.get_num_threads())  # the crossover moves with the thread count
-    if key not in verdicts:
-        ratios = []
-        for round_ in range(4):  # round 0 warms the kernels up
-            exact = step_milliseconds(model, bucket, 6, prefill=8)
-            half = step_milliseconds(model, bucket, 6, head_dtype=head, layer_dtype=layer, prefill=8)
-            if round_:
-                ratios.append(half / exact)
-        ratio = sorted(ratios)[1]
-        verdicts[key] = ratio < HALF_PRECISION_MIN_GAIN
-        log.info("half-precision copies (head %s, layers %s), batch of %d: x%.2f of float32 per step -> %s", head, layer,
-                 bucket, ratio, "used" if verdicts[key] else "float32")
+    if key in verdicts:
+        return verdicts[key]
+    name = _verdict_name(model, *key)
+    remembered = user_cache.read_json(VERDICTS_FILE).get(name)
+    if isinstance(remembered, dict) and isinstance(remembered.get("faster"), bool):
+        verdicts[key] = remembered["faster"]
+        log.info("half-precision copies (head %s, layers %s), batch of %d: %s, as measured on %s (%s)", head, layer,
+                 bucket, "used" if verdicts[key] else "float32", remembered.get("measured"), VERDICTS_FILE)
+        return verdicts[key]
+    ratios = []
+    for round_ in range(4):  # round 0 warms the kernels up
+        exact = step_milliseconds(model, bucket, 6, prefill=8)
+        half = step_milliseconds(model, bucket, 6, head_dtype=head, layer_dtype=layer, prefill=8)
+        if round_:
+            ratios.append(half / exact)
+    ratio = sorted(ratios)[1]
+    verdicts[key] = ratio < HALF_PRECISION_MIN_GAIN
+    log.info("half-precision copies (head %s, layers %s), batch of %d: x%.2f of float32 per step -> %s", head, layer,
+             bucket, ratio, "used" if verdicts[key] else "float32")
+    user_cache.update_json(VERDICTS_FILE, name, {"faster": verdicts[key], "ratio": round(ratio, 3),
+                                                 "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())})
     return verdicts[key]
 
 

@@ -14,13 +14,14 @@ Synthesis does not use it: what users have spoken stays in memory only, and neve
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import sqlite3
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
+
+from lm.user_cache import cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +80,8 @@ def espeak_version() -> str | None:
 
 
 def cache_path() -> Path | None:
-    root = os.environ.get("SGSPEECH_CACHE_DIR", str(Path.home() / ".cache" / "sgspeech"))
-    return Path(root) / "phonemes.sqlite" if root else None
+    folder = cache_dir()
+    return folder / "phonemes.sqlite" if folder else None
 
 
 def _open_cache() -> sqlite3.Connection | None:

@@ -1,24 +1,69 @@
-"""Shared fixtures: a tiny offline speech corpus rendered once per test session."""
+"""Shared fixtures: a tiny offline speech corpus rendered once per test session, the debug recipe run once (in the
+background from the end of collection), commands run in-process."""
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parent.parent
+CACHE_DIR = pytest.StashKey[Path]()
+RECIPE = pytest.StashKey[tuple]()  # (exp folder, the recipe's process, its log)
+
+
+def _private_cache(config: pytest.Config) -> Path:
+    if CACHE_DIR not in config.stash:
+        config.stash[CACHE_DIR] = config._tmp_path_factory.mktemp("cache")
+    return config.stash[CACHE_DIR]
+
 
 @pytest.fixture(scope="session", autouse=True)
-def private_phoneme_cache(tmp_path_factory):
-    """espeak-ng's answers cached for this session only (lm/phonemes.py), never read from the user's ~/.cache,
-    where an entry could hide a change in what espeak-ng is asked; subprocesses (the debug recipe) inherit it."""
-    import os
-
+def private_phoneme_cache(pytestconfig):
+    """espeak-ng's answers (and the half-precision verdicts) cached for this session only (lm/user_cache.py), never
+    read from the user's ~/.cache, where an entry could hide a change in what espeak-ng is asked; subprocesses (the
+    debug recipe) get it too."""
     previous = os.environ.get("SGSPEECH_CACHE_DIR")
-    os.environ["SGSPEECH_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    os.environ["SGSPEECH_CACHE_DIR"] = str(_private_cache(pytestconfig))
     yield
     if previous is None:
         del os.environ["SGSPEECH_CACHE_DIR"]
     else:
         os.environ["SGSPEECH_CACHE_DIR"] = previous
+
+
+def _start_debug_recipe(config: pytest.Config) -> None:
+    exp = config._tmp_path_factory.mktemp("exp-debug")
+    log = exp.parent / f"{exp.name}.log"
+    env = {**os.environ, "PYTHON": sys.executable, "TQDM_DISABLE": "1",
+           "SGSPEECH_CACHE_DIR": str(_private_cache(config))}
+    env.setdefault("OMP_NUM_THREADS", "1")  # beside the tests: a thread per process, no cores oversubscribed
+    # --set: the preset's 20 codec steps become 16 (test_recipe checks that the override took effect)
+    with open(log, "w") as out:  # a file, not a pipe: a pipe nobody reads would stall the recipe once full
+        proc = subprocess.Popen(["bash", str(ROOT / "recipes" / "run.sh"), "--preset", "debug", "--exp", str(exp),
+                                 "--set", "codec_steps=16"], stdout=out, stderr=subprocess.STDOUT, env=env,
+                                start_new_session=True)  # its own process group: ended whole at session end
+    config.stash[RECIPE] = (exp, proc, log)
+
+
+@pytest.hookimpl(trylast=True)  # after -k / -m deselection: only the tests that will run count
+def pytest_collection_modifyitems(config, items):
+    """The debug recipe, the suite's longest fixture (~3 min on 2 cores), starts as soon as the tests to run are known
+    and one of them needs it: it runs beside the tests before its first user instead of holding that one up."""
+    if not config.option.collectonly and any("debug_recipe" in item.fixturenames for item in items):
+        _start_debug_recipe(config)
+
+
+def pytest_sessionfinish(session):
+    """A run that ends before the recipe does (-x, a Ctrl-C, no test left that needs it) takes it down with it."""
+    if RECIPE in session.config.stash:
+        proc = session.config.stash[RECIPE][1]
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait()
 
 
 @pytest.fixture
@@ -30,18 +75,14 @@ def run_command(monkeypatch, capsys):
     an uncaught exception fails the test with its traceback. What a command may leave behind in this process
     (torch's thread count, logging handlers on the captured streams, sys.path, os.environ) is put back."""
     import logging
-    import os
     import runpy
-    import subprocess
-    import sys
     import warnings
 
     import torch
 
-    root = Path(__file__).resolve().parent.parent
 
     def run(target: str, *args: str) -> subprocess.CompletedProcess:
-        monkeypatch.chdir(root)
+        monkeypatch.chdir(ROOT)
         monkeypatch.setattr(sys, "argv", [target, *args])
         monkeypatch.setattr(sys, "path", list(sys.path))
         threads, environ = torch.get_num_threads(), dict(os.environ)
@@ -52,7 +93,7 @@ def run_command(monkeypatch, capsys):
                 # the module was imported by an earlier test (a fresh `python -m` would not have it yet): harmless
                 warnings.filterwarnings("ignore", "'.*' found in sys.modules after import of package", RuntimeWarning)
                 if target.endswith(".py"):
-                    runpy.run_path(str(root / "scripts" / target), run_name="__main__")
+                    runpy.run_path(str(ROOT / "scripts" / target), run_name="__main__")
                 else:
                     runpy.run_module(target, run_name="__main__", alter_sys=True)
             status = 0
@@ -93,20 +134,18 @@ def synth_corpus(tmp_path_factory) -> dict:
 
 
 @pytest.fixture(scope="session")
-def debug_recipe(tmp_path_factory) -> Path:
-    """The whole debug recipe (corpus -> codecs -> tokens -> LMs -> TTS -> report), run once: its exp folder."""
-    import os
-    import subprocess
-    import sys
-    exp = tmp_path_factory.mktemp("exp-debug")
-    root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "PYTHON": sys.executable, "TQDM_DISABLE": "1"}
-    # --set: the preset's 20 codec steps become 16 (test_recipe checks that the override took effect)
-    proc = subprocess.run(["bash", str(root / "recipes" / "run.sh"), "--preset", "debug", "--exp", str(exp),
-                           "--set", "codec_steps=16"],
-                          capture_output=True, text=True, env=env, timeout=900)
-    assert proc.returncode == 0, f"debug recipe failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
-    (exp / "recipe.log").write_text(proc.stdout + proc.stderr)
+def debug_recipe(pytestconfig) -> Path:
+    """The whole debug recipe (corpus -> codecs -> tokens -> LMs -> TTS -> report), run once: its exp folder. Started
+    at the end of collection (pytest_collection_modifyitems); here its end is awaited."""
+    if RECIPE not in pytestconfig.stash:
+        _start_debug_recipe(pytestconfig)
+    exp, proc, log = pytestconfig.stash[RECIPE]
+    try:
+        status = proc.wait(timeout=900)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGTERM)
+        pytest.fail(f"the debug recipe ran over 15 minutes: killed (its log: {log})")
+    assert status == 0, f"debug recipe failed (its log: {log}):\n{log.read_text()[-8000:]}"
     return exp
 
 
@@ -115,9 +154,6 @@ def signal_at_step(monkeypatch):
     """`signal_at_step(module, step, *signals)`: the training loop of `module` (codec.train, lm.train) sends itself
     `signals` when it sets the LR of its (0-based) `step`, i.e. while that step is under way. SIGINT gets Python's
     own handler for the test, whatever the test process inherited (a background launch starts it ignored)."""
-    import os
-    import signal
-
     def arm(module, at_step: int, *signals: int) -> None:
         lr_at = module.lr_at
 
@@ -132,3 +168,4 @@ def signal_at_step(monkeypatch):
     inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
     yield arm
     signal.signal(signal.SIGINT, inherited)
+

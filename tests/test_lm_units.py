@@ -592,7 +592,8 @@ def test_half_precision_head_gives_float32_logits_within_its_rounding():
         SamplingConfig(temperature=float("nan"))
 
 
-def test_half_precision_layers_keep_the_step_close_to_float32_and_apply_where_measured_faster(lm, monkeypatch):
+def test_half_precision_layers_keep_the_step_close_to_float32_and_apply_where_measured_faster(lm, monkeypatch,
+                                                                                               tmp_path):
     """layer_dtype=bfloat16: the seven projections of every layer run from bf16 copies (q/k/v and gate/up each one
     matmul), prefill and one-token steps stay within bf16 rounding of float32 and keep a float32 cache; on a CPU
     generation uses the copies at the batch sizes where they time faster than float32 (measured once per model and
@@ -629,6 +630,7 @@ def test_half_precision_layers_keep_the_step_close_to_float32_and_apply_where_me
 
     monkeypatch.setattr(gen, "step_milliseconds", fake_timing)
     monkeypatch.setattr(gen, "_CPU_VERDICTS", weakref.WeakKeyDictionary())  # no verdict from an earlier test
+    monkeypatch.setenv("SGSPEECH_CACHE_DIR", str(tmp_path))  # nor one on disk
     config = SamplingConfig(head_dtype="bfloat16", layer_dtype="bfloat16", max_frames_base=3,
                             max_frames_per_text_token=0)
     three = ["the birch canoe", "glue the sheet", "makes fine punch"]
@@ -644,6 +646,58 @@ def test_half_precision_layers_keep_the_step_close_to_float32_and_apply_where_me
     assert timed == [2] * 8 + [4] * 8  # 4 rounds x 2 arms per size, each size once
     with pytest.raises(ValueError, match="half_precision 'sometimes'"):
         SamplingConfig(half_precision="sometimes")
+
+
+def test_a_precision_verdict_is_remembered_on_disk_for_this_machine_and_shape(monkeypatch, tmp_path, caplog):
+    """A process's first generation at a batch size used to time both precisions (0.47 s of the default model's
+    first call: docs/results/lean-step-2026-12-07/cold_call.json); the verdict is now kept in the user cache, read
+    by later processes (here: an emptied in-process memory) for the same CPU, torch, threads, model shapes, dtypes
+    and batch bucket, measured again where any of those differ, not kept where caching is off, and a cache file
+    that is not JSON is named in a warning and replaced."""
+    import json
+    import logging
+
+    from lm import generate as gen
+
+    timed = []
+
+    def fake_timing(model, batch, steps, head_dtype=None, layer_dtype=None, prefill=20):
+        timed.append(batch)
+        return 1.0 if head_dtype is None else 0.5
+
+    monkeypatch.setattr(gen, "step_milliseconds", fake_timing)
+    monkeypatch.setenv("SGSPEECH_CACHE_DIR", str(tmp_path))
+    _, model = _random_debug_llama()
+    f16 = torch.float16
+
+    def verdict(rows=1, threads=1):
+        monkeypatch.setattr(gen, "_CPU_VERDICTS", weakref.WeakKeyDictionary())  # as a new process
+        torch.set_num_threads(threads)
+        return gen._half_precision_faster(model, rows, f16, f16)
+
+    threads = torch.get_num_threads()
+    try:
+        assert verdict() and len(timed) == 8  # measured: 4 rounds x 2 arms
+        saved = json.loads((tmp_path / gen.VERDICTS_FILE).read_text())
+        (name, entry), = saved.items()
+        assert "1 threads" in name and "1 rows" in name and "head torch.float16, layers torch.float16" in name
+        assert entry["faster"] is True and entry["ratio"] == 0.5
+        assert verdict() and len(timed) == 8  # remembered: not timed again
+        saved[name]["faster"] = False  # what the file says is what is used
+        (tmp_path / gen.VERDICTS_FILE).write_text(json.dumps(saved))
+        assert not verdict()
+        assert verdict(rows=3) and timed[8:] == [4] * 8  # another batch bucket: measured, and added
+        assert verdict(threads=2) and len(timed) == 24  # another thread count: measured
+        assert len(json.loads((tmp_path / gen.VERDICTS_FILE).read_text())) == 3
+        (tmp_path / gen.VERDICTS_FILE).write_text("{not json")
+        with caplog.at_level(logging.WARNING, logger="lm.user_cache"):
+            assert verdict() and len(timed) == 32
+        assert f"cache file {tmp_path / gen.VERDICTS_FILE} unreadable" in caplog.text
+        assert len(json.loads((tmp_path / gen.VERDICTS_FILE).read_text())) == 1  # replaced, readable again
+        monkeypatch.setenv("SGSPEECH_CACHE_DIR", "")  # caching off: measured every time, nothing written
+        assert verdict() and verdict() and len(timed) == 48
+    finally:
+        torch.set_num_threads(threads)
 
 
 def test_float16_copies_on_a_cpu_round_only_the_weights():
