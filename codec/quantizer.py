@@ -19,7 +19,7 @@ from torch import nn
 class FSQGrid(nn.Module):
     """Finite scalar quantization's grid (Mentzer et al. 2023) as vector-quantize-pytorch's FSQ lays it out, without
     that package: the same projections (so checkpoints keep their keys), levels, mixed-radix code numbering and
-    numbers (tests/test_quantizer.py holds them equal). The package costs ~1.7 s of imports (einx pulls in
+    numbers (tests/test_codec_model.py holds them equal). The package costs ~1.7 s of imports (einx pulls in
     torch._dynamo) in every process that builds a codec; its VectorQuantize is imported only for VQQuantizer.
 
     Levels are all >= 3 (CodecConfig checks): the package's symmetry-preserving variant, needed for 2, is not

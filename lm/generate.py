@@ -15,13 +15,16 @@ Identical texts in one call therefore get identical samples; vary the seed for v
 """
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import logging
 import math
 import numbers
 import time
 import weakref
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from transformers import LlamaForCausalLM
@@ -75,11 +78,12 @@ class SamplingConfig:
     # setting since 2026-12-07) win at 1-32 rows on AVX2 (x0.40-0.67; docs/PERFORMANCE.md). The first generation at a
     # batch size (rounded up to a power of two) times a few one-token steps both ways (0.3-0.5 s), and the verdict
     # is kept for that model's shapes and size: by the process, and in the user cache ($SGSPEECH_CACHE_DIR/
-    # half_precision.json, lm/user_cache.py) for this CPU, torch version and thread count, so later processes start
-    # without timing and sample alike (a verdict measured anew could flip where the two are close, and with it the
-    # codes a seed draws); delete the file to measure again. "always": at any batch on any hardware. Half-precision logits differ from
-    # float32 ones by rounding, so where the verdicts differ between batch sizes a text alone and the same text in
-    # a batch may sample differently; float32 dtypes (the defaults) are exact everywhere.
+    # half_precision.json, lm/user_cache.py) for this CPU, torch version, thread count and decoder code, so later
+    # processes start without timing and sample alike (a verdict measured anew could flip where the two are close,
+    # and with it the codes a seed draws); delete the file to measure again. "always": at any batch on any hardware.
+    # Half-precision logits differ from float32 ones by rounding, so where the verdicts differ between batch sizes a
+    # text alone and the same text in a batch may sample differently; float32 dtypes (the defaults) are exact
+    # everywhere.
     half_precision: str = "where_faster"
 
     def __post_init__(self):
@@ -142,13 +146,21 @@ VERDICTS_FILE = "half_precision.json"  # in the user cache: the verdicts of earl
 def _verdict_name(model: LlamaForCausalLM, head: torch.dtype | None, layer: torch.dtype | None, rows: int,
                   threads: int) -> str:
     """What a verdict depends on, as its key in VERDICTS_FILE: the CPU and its instruction set, torch, the thread
-    count, the model's shapes and weight dtype (not its weights), the copies' dtypes and the batch size."""
+    count, the decoder's code (how the copies are made and run), the model's shapes and weight dtype (not its
+    weights), the copies' dtypes and the batch size."""
     c = model.config
     head_dim = getattr(c, "head_dim", None) or c.hidden_size // c.num_attention_heads
     shape = (f"{c.num_hidden_layers} layers, hidden {c.hidden_size}, mlp {c.intermediate_size}, heads "
              f"{c.num_attention_heads}/{c.num_key_value_heads}x{head_dim}, vocabulary {c.vocab_size}, {model.dtype}")
     return (f"{cpu_model()} ({torch.backends.cpu.get_cpu_capability()}), torch {torch.__version__}, {threads} "
-            f"threads | {shape} | copies: head {head}, layers {layer} | {rows} rows")
+            f"threads | lm/decoding.py {_decoder_digest()} | {shape} | copies: head {head}, layers {layer} | "
+            f"{rows} rows")
+
+
+@functools.cache
+def _decoder_digest() -> str:
+    """lm/decoding.py's text as a short hash: a verdict timed with other decoder code is measured again."""
+    return hashlib.sha256(Path(inspect.getfile(StaticCacheDecoder)).read_bytes()).hexdigest()[:12]
 
 
 def _half_precision_faster(model: LlamaForCausalLM, rows: int, head: torch.dtype | None,

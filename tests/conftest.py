@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,7 @@ def _start_debug_recipe(config: pytest.Config) -> None:
     log = exp.parent / f"{exp.name}.log"
     env = {**os.environ, "PYTHON": sys.executable, "TQDM_DISABLE": "1",
            "SGSPEECH_CACHE_DIR": str(_private_cache(config))}
-    env.setdefault("OMP_NUM_THREADS", "1")  # beside the tests: a thread per process, no cores oversubscribed
+    env.setdefault("OMP_NUM_THREADS", "1")  # beside the tests: a thread per process (unless the user set a count)
     # --set: the preset's 20 codec steps become 16 (test_recipe checks that the override took effect)
     with open(log, "w") as out:  # a file, not a pipe: a pipe nobody reads would stall the recipe once full
         proc = subprocess.Popen(["bash", str(ROOT / "recipes" / "run.sh"), "--preset", "debug", "--exp", str(exp),
@@ -49,12 +50,26 @@ def _start_debug_recipe(config: pytest.Config) -> None:
     config.stash[RECIPE] = (exp, proc, log)
 
 
-@pytest.hookimpl(trylast=True)  # after -k / -m deselection: only the tests that will run count
-def pytest_collection_modifyitems(config, items):
+def pytest_collection_finish(session):
     """The debug recipe, the suite's longest fixture (~3 min on 2 cores), starts as soon as the tests to run are known
-    and one of them needs it: it runs beside the tests before its first user instead of holding that one up."""
-    if not config.option.collectonly and any("debug_recipe" in item.fixturenames for item in items):
-        _start_debug_recipe(config)
+    (after -k, -m, --deselect and --lf have had their say) and one of them needs it: it runs beside the tests before
+    its first user instead of holding that one up."""
+    if not session.config.option.collectonly and any("debug_recipe" in item.fixturenames for item in session.items):
+        _start_debug_recipe(session.config)
+
+
+def _end_process_group(proc: subprocess.Popen) -> None:
+    """SIGTERM to the recipe's process group, then wait for all of it (a training process saves its step first:
+    seconds), and SIGKILL what is left after 30 s."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        for _ in range(300):
+            time.sleep(0.1)
+            proc.poll()  # reaps the recipe's shell: a zombie still counts as a member of its group
+            os.killpg(proc.pid, 0)  # ProcessLookupError once no process of the group is left
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def pytest_sessionfinish(session):
@@ -62,8 +77,8 @@ def pytest_sessionfinish(session):
     if RECIPE in session.config.stash:
         proc = session.config.stash[RECIPE][1]
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait()
+            _end_process_group(proc)
+        proc.wait()
 
 
 @pytest.fixture
@@ -71,25 +86,34 @@ def run_command(monkeypatch, capsys):
     """`python -m MODULE ARGS...` (or `python SCRIPT.py ARGS...`, SCRIPT under scripts/) run in this process from
     the repository root, as a subprocess.CompletedProcess with its exit status, stdout and stderr. A subprocess would
     pay ~2-5 s of imports per case for the same code path: argv parsed, main() run, its errors turned into one line
-    by codec.cli.run_main. A `sys.exit("text")` reads as the interpreter makes it (status 1, the text on stderr);
-    an uncaught exception fails the test with its traceback. What a command may leave behind in this process
-    (torch's thread count, logging handlers on the captured streams, sys.path, os.environ) is put back."""
+    by codec.cli.run_main. As in a process of its own, logging starts with no handler (a command's basicConfig
+    takes effect; records reach stderr) and warnings are printed to stderr; a `sys.exit("text")` reads as the
+    interpreter makes it (status 1, the text on stderr); an uncaught exception fails the test with its traceback.
+    What a command may leave behind in this process is put back: torch's thread count, the random states (the
+    training commands seed them), logging's handlers and level, sys.path, os.environ, the working directory."""
     import logging
+    import random
     import runpy
     import warnings
 
+    import numpy as np
     import torch
 
+    def show_on_stderr(message, category, filename, lineno, file=None, line=None):
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
     def run(target: str, *args: str) -> subprocess.CompletedProcess:
         monkeypatch.chdir(ROOT)
         monkeypatch.setattr(sys, "argv", [target, *args])
         monkeypatch.setattr(sys, "path", list(sys.path))
         threads, environ = torch.get_num_threads(), dict(os.environ)
+        states = torch.get_rng_state(), np.random.get_state(), random.getstate()
         handlers, level = list(logging.root.handlers), logging.root.level
+        logging.root.handlers[:] = []  # pytest's own capture handlers, back in `finally`
         capsys.readouterr()
         try:
             with warnings.catch_warnings():
+                warnings.showwarning = show_on_stderr  # not into pytest's record of the test's warnings
                 # the module was imported by an earlier test (a fresh `python -m` would not have it yet): harmless
                 warnings.filterwarnings("ignore", "'.*' found in sys.modules after import of package", RuntimeWarning)
                 if target.endswith(".py"):
@@ -104,6 +128,11 @@ def run_command(monkeypatch, capsys):
                 status = 1
         finally:
             torch.set_num_threads(threads)
+            torch.set_rng_state(states[0])
+            np.random.set_state(states[1])
+            random.setstate(states[2])
+            for handler in logging.root.handlers:  # the command's own, on a captured stream about to close
+                handler.close()
             logging.root.handlers[:] = handlers
             logging.root.setLevel(level)
             os.environ.clear()
@@ -143,7 +172,7 @@ def debug_recipe(pytestconfig) -> Path:
     try:
         status = proc.wait(timeout=900)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGTERM)
+        _end_process_group(proc)
         pytest.fail(f"the debug recipe ran over 15 minutes: killed (its log: {log})")
     assert status == 0, f"debug recipe failed (its log: {log}):\n{log.read_text()[-8000:]}"
     return exp

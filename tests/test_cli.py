@@ -102,3 +102,23 @@ def test_a_corpus_or_setting_that_leaves_nothing_to_run_is_one_error_line(tmp_pa
     assert proc.returncode in (1, 2), proc.stderr[-2000:]  # 1: a SystemExit with its message
     assert message.format(tmp=tmp_path) in proc.stderr and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     assert not (tmp_path / "out").exists()
+
+
+def test_run_command_shows_what_a_process_of_its_own_would_and_leaves_no_trace(tmp_path, monkeypatch, run_command):
+    """conftest's in-process runner: a command's logging (after its own basicConfig) and warnings reach its stderr as
+    in a process of its own (pytest's handlers and warning record would take them), sys.exit("text") is status 1
+    with the text, and the random seeds it sets do not leak into later tests."""
+    import random
+
+    import torch
+
+    (tmp_path / "probe_cli.py").write_text(
+        "import logging, random, sys, warnings\nimport torch\nlogging.basicConfig(level=logging.INFO)\n"
+        "logging.getLogger('probe').info('logged')\nwarnings.warn('warned')\ntorch.manual_seed(1)\nrandom.seed(1)\n"
+        "sys.exit('said')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = torch.get_rng_state(), random.getstate()
+    proc = run_command("probe_cli")
+    assert proc.returncode == 1 and proc.stderr.endswith("said\n"), proc.stderr
+    assert "INFO:probe:logged" in proc.stderr and "UserWarning: warned" in proc.stderr, proc.stderr
+    assert torch.equal(torch.get_rng_state(), before[0]) and random.getstate() == before[1]

@@ -651,13 +651,14 @@ def test_half_precision_layers_keep_the_step_close_to_float32_and_apply_where_me
 def test_a_precision_verdict_is_remembered_on_disk_for_this_machine_and_shape(monkeypatch, tmp_path, caplog):
     """A process's first generation at a batch size used to time both precisions (0.47 s of the default model's
     first call: docs/results/lean-step-2026-12-07/cold_call.json); the verdict is now kept in the user cache, read
-    by later processes (here: an emptied in-process memory) for the same CPU, torch, threads, model shapes, dtypes
-    and batch bucket, measured again where any of those differ, not kept where caching is off, and a cache file
-    that is not JSON is named in a warning and replaced."""
+    by later processes (here: an emptied in-process memory) for the same CPU, torch, threads, decoder code, model
+    shapes and dtype, copies' dtypes and batch bucket, measured again where any of those differ or the entry is not
+    a verdict, not kept where caching is off, and a cache file that is not JSON is named in a warning and replaced."""
     import json
     import logging
 
     from lm import generate as gen
+    from lm.model import build_llama
 
     timed = []
 
@@ -667,37 +668,69 @@ def test_a_precision_verdict_is_remembered_on_disk_for_this_machine_and_shape(mo
 
     monkeypatch.setattr(gen, "step_milliseconds", fake_timing)
     monkeypatch.setenv("SGSPEECH_CACHE_DIR", str(tmp_path))
-    _, model = _random_debug_llama()
-    f16 = torch.float16
+    vocab, model = _random_debug_llama()
+    saved_file, f16 = tmp_path / gen.VERDICTS_FILE, torch.float16
 
-    def verdict(rows=1, threads=1):
+    def verdict(rows=1, threads=1, of=model, head=f16):
         monkeypatch.setattr(gen, "_CPU_VERDICTS", weakref.WeakKeyDictionary())  # as a new process
         torch.set_num_threads(threads)
-        return gen._half_precision_faster(model, rows, f16, f16)
+        before = len(timed)
+        faster = gen._half_precision_faster(of, rows, head, f16)
+        return faster, len(timed) > before  # (the verdict, whether it was timed)
 
     threads = torch.get_num_threads()
     try:
-        assert verdict() and len(timed) == 8  # measured: 4 rounds x 2 arms
-        saved = json.loads((tmp_path / gen.VERDICTS_FILE).read_text())
-        (name, entry), = saved.items()
-        assert "1 threads" in name and "1 rows" in name and "head torch.float16, layers torch.float16" in name
+        assert verdict() == (True, True) and len(timed) == 8  # measured: 4 rounds x 2 arms
+        (name, entry), = json.loads(saved_file.read_text()).items()
+        assert name.startswith(f"{gen.cpu_model()} (") and f"torch {torch.__version__}, 1 threads" in name
+        assert f"lm/decoding.py {gen._decoder_digest()}" in name and "2 layers, hidden 64" in name
+        assert "copies: head torch.float16, layers torch.float16 | 1 rows" in name
         assert entry["faster"] is True and entry["ratio"] == 0.5
-        assert verdict() and len(timed) == 8  # remembered: not timed again
-        saved[name]["faster"] = False  # what the file says is what is used
-        (tmp_path / gen.VERDICTS_FILE).write_text(json.dumps(saved))
-        assert not verdict()
-        assert verdict(rows=3) and timed[8:] == [4] * 8  # another batch bucket: measured, and added
-        assert verdict(threads=2) and len(timed) == 24  # another thread count: measured
-        assert len(json.loads((tmp_path / gen.VERDICTS_FILE).read_text())) == 3
-        (tmp_path / gen.VERDICTS_FILE).write_text("{not json")
+        assert verdict() == (True, False)  # remembered: not timed again
+        saved_file.write_text(json.dumps({name: {**entry, "faster": False}}))
+        assert verdict() == (False, False)  # what the file says is what is used
+        # each of these is another key: measured, and added
+        wider = build_llama(dataclasses.replace(LMConfig.preset("debug"), hidden_size=96), vocab).eval()
+        for other in ({"rows": 3}, {"threads": 2}, {"of": wider}, {"of": model.to(torch.float64)},
+                      {"head": None}):
+            assert verdict(**other)[1], other
+        model.to(torch.float32)
+        monkeypatch.setattr(gen, "cpu_model", lambda: "another CPU")
+        assert verdict()[1]
+        assert len(json.loads(saved_file.read_text())) == 7
+        monkeypatch.undo()
+        monkeypatch.setattr(gen, "step_milliseconds", fake_timing)
+        monkeypatch.setenv("SGSPEECH_CACHE_DIR", str(tmp_path))
+        for not_a_verdict in ({"faster": "yes"}, ["x"], None, 3):  # an entry edited by hand: measured anew
+            saved_file.write_text(json.dumps({name: not_a_verdict}))
+            assert verdict() == (True, True), not_a_verdict
+        saved_file.write_text("{not json")
         with caplog.at_level(logging.WARNING, logger="lm.user_cache"):
-            assert verdict() and len(timed) == 32
-        assert f"cache file {tmp_path / gen.VERDICTS_FILE} unreadable" in caplog.text
-        assert len(json.loads((tmp_path / gen.VERDICTS_FILE).read_text())) == 1  # replaced, readable again
+            assert verdict() == (True, True)
+        assert caplog.text.count(f"cache file {saved_file} unreadable") == 1
+        assert len(json.loads(saved_file.read_text())) == 1  # replaced, readable again
         monkeypatch.setenv("SGSPEECH_CACHE_DIR", "")  # caching off: measured every time, nothing written
-        assert verdict() and verdict() and len(timed) == 48
+        assert verdict()[1] and verdict()[1]
     finally:
         torch.set_num_threads(threads)
+
+
+def test_the_user_cache_is_off_for_a_user_without_a_home(monkeypatch):
+    """Path.home() raises for a user ID with no passwd entry and no HOME (some containers): synthesis on a CPU
+    reached it through the verdict cache and crashed; now caching is off there."""
+    from pathlib import Path
+
+    from lm import user_cache
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("SGSPEECH_CACHE_DIR", raising=False)
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert user_cache.cache_dir() is None and user_cache.read_json("x.json") == {}
+    user_cache.update_json("x.json", "k", 1)  # nothing to write to, no error
+    monkeypatch.setenv("SGSPEECH_CACHE_DIR", "/somewhere")  # set: the home folder is never asked for
+    assert user_cache.cache_dir() == Path("/somewhere")
 
 
 def test_float16_copies_on_a_cpu_round_only_the_weights():
