@@ -47,10 +47,24 @@ then
   echo "[setup] $VENV runs $("$VENV/bin/python" -V 2>&1 || true), not Python 3.11 or newer: making it again" >&2
   remake=1
 fi
-if [ -z "$remake" ] && [ -x "$VENV/bin/python" ] && ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
-  "$VENV/bin/python" -m ensurepip >/dev/null 2>&1 || echo "[setup] $VENV has no working pip: making it again" >&2
+py="$VENV/bin/python"
+stamp="$VENV/.sgspeech-installed"
+installed_as() {  # what a finished install writes last into $stamp, for torch version $1
+  echo "$(sha256sum pyproject.toml | cut -d' ' -f1) compat torch==$1"
+}
+torch_version() { "$py" -c 'import importlib.metadata as m; print(m.version("torch"))'; }
+# A virtualenv that a finished set-up stamped (the stamp comes last, after its imports worked) for this dependency
+# list and the torch still installed needs none of the checks below that start pip or import torch: ~3 s of every
+# ./run.sh and ./test.sh. A changed pyproject.toml or another torch version goes through all of them again.
+ready=""
+if [ -z "$remake" ] && [ -x "$py" ] && [ -f "$stamp" ] && \
+   [ "$(cat "$stamp")" = "$(installed_as "$(torch_version 2>/dev/null)")" ]; then
+  ready=1
 fi
-if [ -n "$remake" ] || [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
+if [ -z "$ready$remake" ] && [ -x "$py" ] && ! "$py" -m pip --version >/dev/null 2>&1; then
+  "$py" -m ensurepip >/dev/null 2>&1 || echo "[setup] $VENV has no working pip: making it again" >&2
+fi
+if [ -z "$ready" ] && { [ -n "$remake" ] || [ ! -x "$py" ] || ! "$py" -m pip --version >/dev/null 2>&1; }; then
   # `venv --clear` empties the folder: only a virtualenv (its pyvenv.cfg) or an empty folder, never one VENV names by
   # mistake
   if [ -e "$VENV" ] && [ ! -f "$VENV/pyvenv.cfg" ] && [ -n "$(ls -A "$VENV" 2>/dev/null)" ]; then
@@ -66,12 +80,11 @@ if [ -n "$remake" ] || [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -m pi
     python3 -m venv --clear "$VENV"
   fi
 fi
-py="$VENV/bin/python"
 pip_install() {  # quiet, but keep pip's exit status (this machine's pip config prints a warning per index miss)
   "$py" -m pip install -q "$@" 2>&1 | { grep -v "^WARNING: Location" || true; }
   return "${PIPESTATUS[0]}"
 }
-if ! "$py" -c "import torch" >/dev/null 2>&1; then
+if [ -z "$ready" ] && ! "$py" -c "import torch" >/dev/null 2>&1; then
   echo "[setup] pip install torch==$TORCH_VERSION+cpu (the CPU build)" >&2
   pip_install "torch==$TORCH_VERSION+cpu" >/dev/null 2>&1 \
     || pip_install "torch==$TORCH_VERSION+cpu" --extra-index-url https://download.pytorch.org/whl/cpu \
@@ -88,7 +101,7 @@ if ! "$py" -c "import torch" >/dev/null 2>&1; then
 fi
 # A torch older than the project's lower bound (one the system or a GPU image brought): one line that says so, where
 # pip's resolver would fail on the held version with a page of its own.
-torch_found="$("$py" -c 'import importlib.metadata as m; print(m.version("torch"))')"
+torch_found="$(torch_version)"
 torch_needed="$(sed -n 's/^ *"torch>=\([0-9.]*\)".*/\1/p' pyproject.toml)"
 if [ -n "$torch_needed" ] && \
    [ "$(printf '%s\n' "$torch_needed" "${torch_found%%+*}" | sort -V | head -n 1)" != "$torch_needed" ]; then
@@ -98,9 +111,8 @@ if [ -n "$torch_needed" ] && \
        "again with a python3 that has no torch (set-up then installs the CPU build)" >&2
   exit 1
 fi
-# Re-install the project only when its dependency list changed.
-stamp="$VENV/.sgspeech-installed"
-want="$(sha256sum pyproject.toml | cut -d' ' -f1) compat"
+# Re-install the project only when its dependency list or torch changed.
+want="$(installed_as "$torch_found")"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   # pesq publishes no wheels: pip compiles it, with the Python headers and a C compiler
   build=()

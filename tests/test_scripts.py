@@ -538,6 +538,28 @@ def test_setup_installs_once_and_the_scripts_pass_arguments_and_exit_codes(setup
     assert not any("torchaudio" in c for c in log())
 
 
+def test_setup_done_before_starts_neither_pip_nor_torch_until_something_changes(setup_copy):
+    # each of these costs seconds of every ./run.sh; the stamp of a finished install stands for them
+    root, run, log = setup_copy
+    assert run("test.sh").returncode == 0
+    log()
+    assert run("run.sh").returncode == 0
+    calls = log()
+    assert not any(" -m pip " in c or "import torch" in c for c in calls), calls
+    assert any(" -P -m pipelines " in c for c in calls)
+    (root / ".venv" / "fake-torch-version").write_text("2.14.0+cpu")  # another torch: checked and installed against
+    assert run("test.sh").returncode == 0
+    calls = log()
+    assert any("import torch" in c for c in calls) and any(c.endswith("torch==2.14.0+cpu") for c in calls), calls
+    assert (root / ".venv" / ".sgspeech-installed").read_text().split()[-1] == "torch==2.14.0+cpu"
+    with open(root / "pyproject.toml", "a") as f:  # another dependency list
+        f.write("\n# changed\n")
+    assert run("test.sh").returncode == 0
+    assert any(" -m pip install -q -e " in c for c in log())
+    assert run("test.sh").returncode == 0
+    assert not any(" -m pip " in c for c in log())
+
+
 def test_setup_stops_rather_than_install_the_cuda_torch(setup_copy):
     # no CPU build reachable on Linux x86-64: PyPI's plain torch==X there is the CUDA build, several GB
     root, run, log = setup_copy
