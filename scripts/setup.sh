@@ -50,16 +50,18 @@ fi
 py="$VENV/bin/python"
 stamp="$VENV/.sgspeech-installed"
 installed_as() {  # what a finished install writes last into $stamp, for torch version $1
-  echo "$(sha256sum pyproject.toml | cut -d' ' -f1) compat torch==$1"
+  # (the repository's path too: a virtualenv shared by two clones holds the editable install of one of them)
+  echo "$(sha256sum pyproject.toml | cut -d' ' -f1) compat torch==$1 $root"
 }
 torch_version() { "$py" -c 'import importlib.metadata as m; print(m.version("torch"))'; }
 # A virtualenv that a finished set-up stamped (the stamp comes last, after its imports worked) for this dependency
-# list and the torch still installed needs none of the checks below that start pip or import torch: ~3 s of every
-# ./run.sh and ./test.sh. A changed pyproject.toml or another torch version goes through all of them again.
+# list, this repository and the torch still installed needs none of the checks below that start pip or import torch:
+# ~3 s of every ./run.sh and ./test.sh. A changed pyproject.toml or another torch goes through all of them again.
 ready=""
-if [ -z "$remake" ] && [ -x "$py" ] && [ -f "$stamp" ] && \
-   [ "$(cat "$stamp")" = "$(installed_as "$(torch_version 2>/dev/null)")" ]; then
-  ready=1
+torch_found=""
+if [ -z "$remake" ] && [ -x "$py" ] && [ -f "$stamp" ]; then
+  torch_found="$(torch_version 2>/dev/null || true)"
+  if [ "$(cat "$stamp")" = "$(installed_as "$torch_found")" ]; then ready=1; fi
 fi
 if [ -z "$ready$remake" ] && [ -x "$py" ] && ! "$py" -m pip --version >/dev/null 2>&1; then
   "$py" -m ensurepip >/dev/null 2>&1 || echo "[setup] $VENV has no working pip: making it again" >&2
@@ -101,7 +103,7 @@ if [ -z "$ready" ] && ! "$py" -c "import torch" >/dev/null 2>&1; then
 fi
 # A torch older than the project's lower bound (one the system or a GPU image brought): one line that says so, where
 # pip's resolver would fail on the held version with a page of its own.
-torch_found="$(torch_version)"
+[ -n "$ready" ] || torch_found="$(torch_version)"  # (not the one read above: torch may have been installed since)
 torch_needed="$(sed -n 's/^ *"torch>=\([0-9.]*\)".*/\1/p' pyproject.toml)"
 if [ -n "$torch_needed" ] && \
    [ "$(printf '%s\n' "$torch_needed" "${torch_found%%+*}" | sort -V | head -n 1)" != "$torch_needed" ]; then
@@ -120,6 +122,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     >/dev/null 2>&1 || build+=(python3-dev)
   command -v gcc >/dev/null 2>&1 || build+=(gcc)
   "$py" -c "import pesq" >/dev/null 2>&1 || apt_install "${build[@]}"
+  rm -f "$stamp"  # an install cut short must not leave the stamp of an earlier one, for a later run to trust
   echo "[setup] pip install -e .[dev]" >&2
   # the torch found or installed above, held: a dependency asking for another torch fails here instead of pip
   # silently swapping in PyPI's default (on Linux x86-64 the CUDA) build

@@ -467,7 +467,7 @@ case "$1 $2" in
   "-m ensurepip") touch "$here/../has-pip"; exit 0 ;;
   "-m pip") [ -f "$here/../has-pip" ] || exit 1
             [ "$3" = install ] || exit 0
-            case " $* " in *" -e "*) touch "$here/../project" ;;
+            case " $* " in *" -e "*) [ -z "$FAKE_EDITABLE_FAILS" ] || exit 1; touch "$here/../project" ;;
                            *) [ -z "$FAKE_TORCH_FAILS" ] || { echo "ERROR: no torch here" >&2; exit 1; }
                               touch "$here/../torch" ;; esac; exit 0 ;;
   "-m pytest") echo "pytest in $PWD: $*" >> "$S/log"; exit "${FAKE_PYTEST_RC:-0}" ;;
@@ -477,7 +477,8 @@ esac
 case "$2" in
   *version_info*) [ ! -f "$here/../fake-version" ]; exit ;;
   "import torch") [ -f "$here/../torch" ]; exit ;;
-  *'m.version("torch")'*) cat "$here/../fake-torch-version" 2>/dev/null || echo 2.13.0+cpu; exit 0 ;;
+  *'m.version("torch")'*) [ -f "$here/../torch" ] || exit 1  # no torch, no metadata
+                         cat "$here/../fake-torch-version" 2>/dev/null || echo 2.13.0+cpu; exit 0 ;;
   *"import codec, lm"*) [ -f "$here/../torch" ] && [ -f "$here/../project" ]; exit ;;
   *) exit 0 ;;  # import ensurepip, Python.h, import pesq
 esac
@@ -551,13 +552,36 @@ def test_setup_done_before_starts_neither_pip_nor_torch_until_something_changes(
     assert run("test.sh").returncode == 0
     calls = log()
     assert any("import torch" in c for c in calls) and any(c.endswith("torch==2.14.0+cpu") for c in calls), calls
-    assert (root / ".venv" / ".sgspeech-installed").read_text().split()[-1] == "torch==2.14.0+cpu"
+    assert " torch==2.14.0+cpu " in (root / ".venv" / ".sgspeech-installed").read_text()
+    stamped = (root / "pyproject.toml").read_text()
     with open(root / "pyproject.toml", "a") as f:  # another dependency list
         f.write("\n# changed\n")
     assert run("test.sh").returncode == 0
-    assert any(" -m pip install -q -e " in c for c in log())
+    calls = log()
+    assert any("import torch" in c for c in calls) and any(" -m pip install -q -e " in c for c in calls), calls
     assert run("test.sh").returncode == 0
     assert not any(" -m pip " in c for c in log())
+    # an install cut short leaves no stamp: back at the stamped dependency list, the next run installs again
+    (root / "pyproject.toml").write_text(stamped)
+    assert run("test.sh", FAKE_EDITABLE_FAILS="1").returncode != 0
+    log()
+    (root / "pyproject.toml").write_text(stamped + "\n# changed\n")
+    assert run("test.sh").returncode == 0
+    assert any(" -m pip install -q -e " in c for c in log())
+
+
+def test_a_virtualenv_shared_by_two_clones_holds_the_install_of_the_one_that_runs(setup_copy, tmp_path):
+    import shutil
+
+    root, run, log = setup_copy
+    venv = tmp_path / "shared venv"
+    assert run("test.sh", VENV=str(venv)).returncode == 0
+    other = tmp_path / "another clone"
+    shutil.copytree(root, other)
+    log()
+    result = run(other / "test.sh", cwd=other, VENV=str(venv))  # (an absolute path: the other clone's script)
+    assert result.returncode == 0, result.stderr
+    assert any(" -m pip install -q -e " in c for c in log())  # the editable install now points at this clone
 
 
 def test_setup_stops_rather_than_install_the_cuda_torch(setup_copy):

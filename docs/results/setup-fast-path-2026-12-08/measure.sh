@@ -19,7 +19,7 @@ seconds() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null 2>&1; t1=$(date +%s%N
 arm() {  # arm name, then the setup.sh and the stamp of that arm
   case "$1" in
     before) git show "$rev:scripts/setup.sh" > scripts/setup.sh; echo "$sha compat" > "$stamp" ;;
-    after) cp "$keep" scripts/setup.sh; echo "$sha compat torch==$torch" > "$stamp" ;;
+    after) cp "$keep" scripts/setup.sh; echo "$sha compat torch==$torch $root" > "$stamp" ;;
   esac
 }
 for r in $(seq 1 "$rounds"); do
