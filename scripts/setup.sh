@@ -113,7 +113,7 @@ if [ -n "$torch_needed" ] && \
        "again with a python3 that has no torch (set-up then installs the CPU build)" >&2
   exit 1
 fi
-# Re-install the project only when its dependency list or torch changed.
+# Re-install the project only when its dependency list, torch or the repository changed.
 want="$(installed_as "$torch_found")"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   # pesq publishes no wheels: pip compiles it, with the Python headers and a C compiler
