@@ -143,8 +143,12 @@ def save_wav(path: str | os.PathLike, audio: np.ndarray | torch.Tensor, sample_r
     sf.write(str(path), np.clip(audio, -1.0, 1.0), sample_rate, subtype="PCM_16", format="WAV")
 
 
-def audio_info(path: str | os.PathLike) -> tuple[int, int]:
-    """(frames, sample_rate) from the header alone; AudioError if the header cannot be read."""
+def audio_info(path: str | os.PathLike, check_end: bool = False) -> tuple[int, int]:
+    """(frames, sample_rate) from the header; AudioError if the header cannot be read.
+
+    check_end: also decode the last frames the header promises, which a file cut short (a download or copy that
+    stopped, its header intact) does not hold; under a millisecond a file, where decoding all of it would take
+    seconds."""
     path = _existing_file(path)
     try:
         info = sf.info(str(path))
@@ -152,6 +156,16 @@ def audio_info(path: str | os.PathLike) -> tuple[int, int]:
         raise AudioError(f"{path}: not a readable audio file ({e})") from None
     if info.frames <= 0:
         raise AudioError(f"{path}: contains no samples")
+    if check_end:
+        tail = min(int(info.frames), 64)
+        try:
+            with sf.SoundFile(str(path)) as f:
+                f.seek(int(info.frames) - tail)
+                got = len(f.read(tail, dtype="float32"))
+        except (sf.LibsndfileError, RuntimeError) as e:
+            raise AudioError(f"{path}: cut short or damaged: its last samples cannot be decoded ({e})") from None
+        if got < tail:
+            raise AudioError(f"{path}: cut short: the header promises {info.frames} samples, the data ends before")
     return int(info.frames), int(info.samplerate)
 
 

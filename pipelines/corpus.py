@@ -56,7 +56,11 @@ class CorpusError(RuntimeError):
 
 def librispeech_subset_dir(root: Path, subset: str) -> Path:
     """`<root>/<subset>`, or `<root>/LibriSpeech/<subset>` (the archives' own top folder); CorpusError naming both
-    places and the subsets there when neither exists."""
+    places and the subsets there when neither exists, or when `subset` is a path rather than a subset's name (its
+    manifest is `<out>/<subset>.jsonl`: a path would put it elsewhere)."""
+    if subset in ("", ".", "..") or "/" in subset or os.sep in subset:
+        raise CorpusError(f"LibriSpeech subset {subset!r}: give a subset's name (e.g. dev-clean), not a path; --root "
+                          "is the folder that holds the subsets (or their LibriSpeech/ folder)")
     for candidate in (root / subset, root / "LibriSpeech" / subset):
         if candidate.is_dir():
             return candidate
@@ -69,7 +73,7 @@ def librispeech_subset_dir(root: Path, subset: str) -> Path:
 def librispeech_manifest(root: Path, subset: str, out_dir: Path) -> tuple[list[Utterance], list[tuple[str, str]]]:
     """Read `<root>/<subset>/<speaker>/<chapter>/` (flac + `<speaker>-<chapter>.trans.txt`) into utterances."""
     subset_dir = librispeech_subset_dir(root, subset)
-    utterances, skipped, transcribed = [], [], set()
+    utterances, skipped, transcribed, unreadable = [], [], set(), {}
     for trans in sorted(subset_dir.glob("*/*/*.trans.txt")):
         if trans.name.startswith("."):  # macOS's ._ AppleDouble files and other hidden leftovers
             continue
@@ -77,7 +81,8 @@ def librispeech_manifest(root: Path, subset: str, out_dir: Path) -> tuple[list[U
         try:
             lines = trans.read_text(encoding="utf-8-sig").splitlines()  # -sig: a BOM (Notepad) is not part of the first id
         except (OSError, UnicodeDecodeError) as e:
-            skipped.append((trans.name, f"{trans}: transcript unreadable ({e}); its chapter is left out"))
+            # its chapter's utterances are left out, each counted with this reason (below)
+            unreadable[trans.parent] = (trans.name, f"{trans}: transcript unreadable ({e}); its chapter is left out")
             continue
         for line in lines:
             if not line.strip():
@@ -92,27 +97,42 @@ def librispeech_manifest(root: Path, subset: str, out_dir: Path) -> tuple[list[U
                 skipped.append((uid, f"{trans}: its line has no words ({text.strip()!r})"))
                 continue
             try:
-                frames, rate = audio_info(audio)
+                frames, rate = audio_info(audio, check_end=True)  # a download cut short keeps its header
             except AudioError as e:
                 skipped.append((uid, str(e)))
                 continue
             utterances.append(Utterance(uid, str(audio), text.strip(), speaker, frames / rate, rate))
-    skipped += [(flac.stem, f"{flac}: no line in its chapter's transcript")
-                for flac in sorted(subset_dir.glob("*/*/*.flac"))
-                if flac not in transcribed and not flac.name.startswith(".")]
+    flacs = [flac for flac in sorted(subset_dir.glob("*/*/*.flac")) if not flac.name.startswith(".")]
+    skipped += [(flac.stem, unreadable[flac.parent][1] if flac.parent in unreadable
+                 else f"{flac}: no line in its chapter's transcript") for flac in flacs if flac not in transcribed]
+    skipped += [entry for folder, entry in unreadable.items()  # a chapter without flacs: the transcript itself
+                if not any(flac.parent == folder for flac in flacs)]
     if not utterances:
-        raise CorpusError(f"LibriSpeech subset {subset!r} in {subset_dir}: no utterances found")
+        reasons = "; ".join(reason for _, reason in skipped[:3]) + (" ..." if len(skipped) > 3 else "")
+        raise CorpusError(f"LibriSpeech subset {subset!r} in {subset_dir}: no utterances found"
+                          + (f" ({len(skipped)} skipped: {reasons})" if skipped else ""))
     return utterances, skipped
 
 
 def build_librispeech(root: Path, subsets: list[str], out_dir: Path) -> dict[str, Path]:
-    for subset in subsets:  # every subset found before any manifest is written
+    if not subsets:
+        raise CorpusError("no LibriSpeech subset given (e.g. --subsets train-clean-100,dev-clean,test-clean)")
+    for subset in subsets:  # every subset found, and the output folder made, before any file is read
         librispeech_subset_dir(root, subset)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise CorpusError(f"--out {out_dir}: cannot make the folder for the manifests ({e.strerror or e})") from None
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise CorpusError(f"--out {out_dir}: not writable; the manifests could not be written there")
     outputs = {}
     for subset in subsets:
         utterances, skipped = librispeech_manifest(root, subset, out_dir)
         path = out_dir / f"{subset}.jsonl"
-        write_manifest(path, utterances)
+        try:
+            write_manifest(path, utterances)
+        except OSError as e:
+            raise CorpusError(f"{path}: cannot write the manifest ({e.strerror or e})") from None
         for uid, reason in skipped:
             log.warning("skipped %s: %s", uid, reason)
         hours = sum(u.duration for u in utterances) / 3600
@@ -460,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         if args.command == "librispeech":
-            build_librispeech(args.root, [s for s in args.subsets.split(",") if s], args.out)
+            build_librispeech(args.root, [s.strip().rstrip("/") for s in args.subsets.split(",") if s.strip()], args.out)
         elif args.command == "wordnet-text":
             sentences = wordnet_examples(WORDNET_DIR, _sentences_of(args.held_out), _sentences_of(args.known))
             args.out.parent.mkdir(parents=True, exist_ok=True)

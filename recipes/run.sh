@@ -141,10 +141,20 @@ for v in "${codec_variants[@]}"; do variant_names+=("${v%%:*}"); done
 
 # a later stage of a LibriSpeech run started without --librispeech: the corpus is the one stage 0 recorded (taken for
 # a synthetic one, its extra LM text would be looked for and stage 8's card would not name the corpus)
-if [ -z "$librispeech" ] && ! run_stage 0 && [ "$(sed -n 1p "$exp/recipe-settings/corpus" 2>/dev/null)" = librispeech ]
-then
-  librispeech=$(sed -n 2p "$exp/recipe-settings/corpus"); librispeech=${librispeech//<exp>/$exp}
-  log "the corpus of $exp is LibriSpeech from $librispeech (recipe-settings/corpus)"
+# a later stage given --librispeech: it must be the corpus stage 0 recorded (stage 8's card names it as the data)
+if ! run_stage 0 && [ -f "$exp/recipe-settings/corpus" ]; then
+  recorded_kind=$(sed -n 1p "$exp/recipe-settings/corpus")
+  recorded=$(sed -n 2p "$exp/recipe-settings/corpus"); recorded=${recorded//<exp>/$exp}
+  if [ -z "$librispeech" ] && [ "$recorded_kind" = librispeech ]; then
+    librispeech=$recorded
+    log "the corpus of $exp is LibriSpeech from $librispeech (recipe-settings/corpus)"
+  elif [ -n "$librispeech" ] && { [ "$recorded_kind" != librispeech ] \
+      || [ "$(cd "$librispeech" 2>/dev/null && pwd)" != "$(cd "$recorded" 2>/dev/null && pwd)" ]; }; then
+    built=$recorded_kind; [ "$recorded_kind" != librispeech ] || built="LibriSpeech from $recorded"
+    log "--librispeech $librispeech: the corpus of $exp was built from $built (recipe-settings/corpus); give that" \
+      "folder, or no --librispeech, for its later stages"
+    exit 2
+  fi
 fi
 
 if run_stage 0; then

@@ -65,9 +65,49 @@ def test_librispeech_unreadable_transcript_and_untranscribed_flac_are_skipped_an
     utterances, skipped = corpus.librispeech_manifest(tmp_path, "dev-clean", tmp_path / "out")
     assert [u.id for u in utterances] == ["174-50561-0000"]
     reasons = dict(skipped)
-    assert "transcript unreadable" in reasons["84-121123.trans.txt"]
     assert "no line in its chapter's transcript" in reasons["174-50561-0009"]
-    assert "84-121123-0000" in reasons and "84-121123-0001" in reasons  # its chapter's flacs, untranscribed now
+    # its chapter's flacs, each counted once, with the transcript's fault as the reason
+    assert sorted(reasons) == ["174-50561-0009", "84-121123-0000", "84-121123-0001"]
+    for uid in ("84-121123-0000", "84-121123-0001"):
+        assert "84-121123.trans.txt: transcript unreadable" in reasons[uid]
+
+
+def test_librispeech_bad_requests_are_refused_by_name_before_anything_is_written(tmp_path, capsys):
+    make_librispeech(tmp_path)
+    subset_path = str(tmp_path / "LibriSpeech/dev-clean")
+    for subset in (subset_path, "LibriSpeech/dev-clean", "..", "dev-clean/.."):  # manifests would land elsewhere
+        with pytest.raises(CorpusError, match="give a subset's name .* not a path"):
+            build_librispeech(tmp_path, [subset], tmp_path / "out")
+    with pytest.raises(CorpusError, match="no LibriSpeech subset given"):
+        build_librispeech(tmp_path, [], tmp_path / "out")
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(CorpusError, match="--out .*afile: cannot make the folder"):
+        build_librispeech(tmp_path, ["dev-clean"], tmp_path / "afile")
+    assert not (tmp_path / "out").exists()
+    assert not list(tmp_path.glob("LibriSpeech/*.jsonl")) and not list(tmp_path.glob("**/.jsonl"))
+    # the command line: a tab-completed "dev-clean/" is the subset; "," alone names none
+    out = tmp_path / "cli"
+    assert corpus.main(["librispeech", "--root", str(tmp_path), "--subsets", "dev-clean/", "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["dev-clean.jsonl"]
+    assert corpus.main(["librispeech", "--root", str(tmp_path), "--subsets", ",", "--out", str(out)]) == 2
+    assert "no LibriSpeech subset given" in capsys.readouterr().err
+
+
+def test_librispeech_flac_cut_short_is_skipped_and_a_subset_of_only_bad_files_says_why(tmp_path):
+    make_librispeech(tmp_path)
+    cut = tmp_path / "LibriSpeech/dev-clean/84/121123/84-121123-0001.flac"  # header intact, the data cut off
+    sf.write(cut, np.random.default_rng(0).uniform(-0.5, 0.5, 16000).astype(np.float32), 16000)
+    data = cut.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    assert sf.info(cut).frames == 16000  # what a header-only check would take for the truth
+    utterances, skipped = corpus.librispeech_manifest(tmp_path, "dev-clean", tmp_path)
+    assert [u.id for u in utterances] == ["174-50561-0000", "84-121123-0000"]
+    assert "cut short" in dict(skipped)["84-121123-0001"]
+    # every utterance skipped: the error carries the reasons, not only "no utterances found"
+    (tmp_path / "LibriSpeech/train-clean-100/19/198/19-198.trans.txt").write_bytes(b"19-198-0000 CAF\xc9\n")
+    with pytest.raises(CorpusError, match=r"no utterances found \(3 skipped: .*19-198.trans.txt: transcript "
+                                          r"unreadable"):
+        corpus.librispeech_manifest(tmp_path, "train-clean-100", tmp_path)
 
 
 def test_splits_share_no_sentence_after_normalization():

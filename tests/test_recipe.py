@@ -145,6 +145,8 @@ def test_rerun_with_other_settings_is_refused_not_skipped(debug_recipe):
 def test_stage_0_reads_librispeech_into_the_splits_the_later_stages_read(tmp_path):
     """--librispeech DIR: the preset's subsets (libri_train/dev/test) become train/dev/test.jsonl, whose audio
     resolves; the extra text for synthetic corpora is declined with a message, not rendered."""
+    import shutil
+
     from codec.data import read_manifest
     from test_corpus import make_librispeech
 
@@ -171,6 +173,16 @@ def test_stage_0_reads_librispeech_into_the_splits_the_later_stages_read(tmp_pat
                           text=True, env={**env, "PYTHON": str(fake), "FAKE_LOG": str(log)}, timeout=120)
     assert proc.returncode == 0 and "is LibriSpeech from" in proc.stderr, proc.stderr
     assert "lm.extract" in log.read_text() and "data-extra" not in log.read_text()
+    # a later stage given --librispeech: the recorded corpus (spelled another way) goes on; another is refused (the
+    # stages would go on from this corpus's data, and stage 8's card would name the other as the model's data)
+    later = lambda folder: subprocess.run(
+        ["bash", str(ROOT / "recipes" / "run.sh"), "--preset", "debug", "--exp", str(exp), "--librispeech", folder,
+         "--stage", "3", "--stop-stage", "3", "--set", "libri_test=dev-clean"], capture_output=True, text=True,
+        env={**env, "PYTHON": str(fake), "FAKE_LOG": str(log)}, timeout=120, cwd=tmp_path)
+    assert later("LibriSpeech/").returncode == 0
+    shutil.copytree(tmp_path / "LibriSpeech", tmp_path / "other")
+    proc = later(str(tmp_path / "other"))
+    assert proc.returncode == 2 and f"the corpus of {exp} was built from LibriSpeech from" in proc.stderr, proc.stderr
 
 
 def test_unknown_preset_is_refused():
