@@ -225,11 +225,21 @@ def data_summary(manifest: Path, text_source: str = "fortunes") -> dict:
             "license": DATA_LICENSES[kind].format(text=TEXT_SOURCES[text_source])}
 
 
-def wer_rows(report: Path, name: str) -> dict:
-    """TTS WER of `name` and the ground truth of the same sentences, from a comparison report's results.json."""
+def wer_rows(report: Path, name: str, model: Path | None = None) -> dict:
+    """TTS WER of `name` and the ground truth of the same sentences, from a comparison report's results.json;
+    `model`: refused unless the result was measured on that folder's files (by their digest, as `speed_summary`;
+    results that kept none, by the folder's path)."""
     results = _read_json(report / "results.json")
     if name not in results.get("tts", {}):
         raise ModelCardError(f"{report}/results.json: no TTS result named {name!r} (has {sorted(results.get('tts', {}))})")
+    inputs = results["tts"][name].get("inputs") or {}
+    if model is not None:
+        digest = pipeline_sha256(model)[:16]
+        measured = inputs.get("model_sha256")
+        if measured != digest if measured else Path(inputs.get("model") or "").resolve() != model.resolve():
+            raise ModelCardError(f"{report}/results.json: TTS {name!r} was measured on other model files than "
+                                 f"{model}'s ({measured or inputs.get('model')}, not {digest}); evaluate this "
+                                 f"model again (python -m pipelines.evaluate compare --tts {name}={model} ...)")
     pick = lambda r: {k: r["wer"][k] for k in ("wer", "wer_ci", "n_utterances", "n_reference_words")}
     # where the model set sentences aside, the comparison kept the ground truth of the rest beside it
     same = results["tts"][name].get("ground_truth_same_utterances")
@@ -444,7 +454,7 @@ def write_card(model: Path, name: str, wer_reports: dict[str, Path], benchmark: 
         "codec_parameters": sum(p.numel() for p in codec.parameters()),
         "lm_parameters": sum(p.numel() for p in lm.model.parameters()),
         "data": data,
-        "wer": {label: wer_rows(report, name) for label, report in wer_reports.items()},
+        "wer": {label: wer_rows(report, name, model) for label, report in wer_reports.items()},
         "speed": speed_summary(benchmark, model),
         # the codec's whole history: each named run preceded by the runs it continued (codec_lineage), once each
         "codec_runs": inherited + [run_summary(r, step) for r, step in history if r.resolve() not in carded],

@@ -334,15 +334,23 @@ def test_the_budget_is_printed_as_given_not_rounded_to_whole_megabytes(tmp_path)
     assert "(budget 60 MB)" in card_markdown(_facts())
 
 
+def _wer_report(report, model, name="m"):
+    """A one-row comparison report whose TTS row was measured on `model`'s files as they are now."""
+    from pipelines.tts import pipeline_sha256
+
+    row = {"wer": {"wer": 0.3, "wer_ci": [0.2, 0.4], "n_utterances": 10, "n_reference_words": 100}}
+    report.mkdir(exist_ok=True)
+    tts = {**row, "inputs": {"model": str(model), "model_sha256": pipeline_sha256(model)[:16]}}
+    (report / "results.json").write_text(json.dumps({"tts": {name: tts}, "ground_truth": row}))
+
+
 def _card_inputs(tmp_path):
     """A copy of the bundle to card, one to take the codec and LM cards from, a one-row WER report, and
     write_card's arguments (the benchmark record is the caller's: its digest covers the model's files)."""
     model, carded = tmp_path / "model", tmp_path / "carded"
     shutil.copytree(_BUNDLE, model)
     shutil.copytree(_BUNDLE, carded)
-    row = {"wer": {"wer": 0.3, "wer_ci": [0.2, 0.4], "n_utterances": 10, "n_reference_words": 100}}
-    (tmp_path / "report").mkdir()
-    (tmp_path / "report" / "results.json").write_text(json.dumps({"tts": {"m": row}, "ground_truth": row}))
+    _wer_report(tmp_path / "report", model)
     return model, dict(name="m", wer_reports={"test split": tmp_path / "report"}, benchmark=tmp_path / "bench.jsonl",
                        train_manifests=[], codec_runs=[], lm_runs=[], reproduce=["again"], codec_card=carded,
                        lm_card=carded)
@@ -357,6 +365,7 @@ def test_a_card_that_fails_to_render_leaves_the_previous_card_and_facts(tmp_path
     settings["sampling"]["not_a_sampling_setting"] = 1  # the card's sampling sentence cannot be rendered
     (model / "pipeline.json").write_text(json.dumps(settings))
     (tmp_path / "bench.jsonl").write_text(json.dumps(_speed_record(model)) + "\n")  # its digest covers pipeline.json
+    _wer_report(tmp_path / "report", model)  # so does the report's
     with pytest.raises(TypeError, match="not_a_sampling_setting"):
         write_card(model, **args)
     assert {name: (model / name).read_text() for name in (CARD_FILE, FACTS_FILE)} == before
@@ -364,6 +373,9 @@ def test_a_card_that_fails_to_render_leaves_the_previous_card_and_facts(tmp_path
     del settings["sampling"]["not_a_sampling_setting"]
     (model / "pipeline.json").write_text(json.dumps(settings))
     (tmp_path / "bench.jsonl").write_text(json.dumps(_speed_record(model)) + "\n")
+    with pytest.raises(ModelCardError, match="TTS 'm' was measured on other model files than"):
+        write_card(model, **args)  # the report's WER was measured on the model before this change
+    _wer_report(tmp_path / "report", model)
     facts = write_card(model, **args)
     assert json.loads((model / FACTS_FILE).read_text()) == facts and "```bash\nagain\n```" in (model / CARD_FILE).read_text()
 
