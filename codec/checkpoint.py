@@ -33,6 +33,7 @@ from typing import Iterator
 
 import numpy as np
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, load_model, save_file, save_model
 
 FORMAT_VERSION = 1
@@ -300,7 +301,10 @@ class CheckpointManager:
                 full_state = {"format_version": FORMAT_VERSION, "step": step, "num_processes": self._num_processes,
                               **(state or {})}
                 (tmp / "trainer_state.json").write_text(json.dumps(full_state, indent=2))
-        except OSError as e:
+        except (OSError, RuntimeError, SafetensorError) as e:
+            # a full disk or an I/O error reaches us as OSError from Python's own writes, but as RuntimeError from
+            # torch.save ("[enforce fail at inline_container.cc] ... file write failed") and as SafetensorError from
+            # safetensors ("No space left on device (os error 28)")
             error = e
         # Every rank learns whether any rank failed, so all of them raise (or none does) and none hangs later.
         if self._any(error is not None):
@@ -310,7 +314,9 @@ class CheckpointManager:
             raise CheckpointError(f"checkpoint {final}: could not be written ({reason}); earlier checkpoints are intact") from error
         try:
             if self._is_main:
+                mode = tmp.stat().st_mode & 0o666  # as atomic_directory: safetensors writes its files 0600
                 for f in tmp.iterdir():
+                    os.chmod(f, mode)
                     with open(f, "rb") as fh:
                         os.fsync(fh.fileno())
                 _fault("kill_before_rename", step, tmp)
@@ -372,10 +378,12 @@ class CheckpointManager:
                 opt.load_state_dict(torch.load(current, map_location="cpu", weights_only=True))
             current = path / f"rng_rank{self._rank}.json"
             if restore_rng and current.exists():
-                set_rng_state(json.loads(current.read_text()), load_file(str(path / f"rng_rank{self._rank}.safetensors")))
+                meta = json.loads(current.read_text())
+                current = path / f"rng_rank{self._rank}.safetensors"
+                set_rng_state(meta, load_file(str(current)))
         except CheckpointError:
             raise
-        except (OSError, ValueError, RuntimeError, KeyError, pickle.UnpicklingError) as e:
+        except (OSError, ValueError, RuntimeError, KeyError, pickle.UnpicklingError, SafetensorError) as e:
             raise CheckpointError(f"checkpoint {current}: could not be read ({e})") from e
         return state
 

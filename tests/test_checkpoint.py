@@ -443,3 +443,61 @@ def test_checkpoint_saver_stops_after_n_failed_saves_in_a_row_only(tmp_path):
     saver.save(2, {}, {})
     with pytest.raises(CheckpointError, match="3 checkpoint saves in a row failed"):
         saver.save(3, {}, {})
+
+
+_DISK_FULL = r"""
+import resource, signal, sys, torch
+from codec.checkpoint import CheckpointError, CheckpointManager
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails with EFBIG, as on a full disk
+model = torch.nn.Linear(256, 256)  # 263 kB of safetensors; AdamW's state twice that in torch.save's file
+opt = torch.optim.AdamW(model.parameters())
+model(torch.randn(2, 256)).sum().backward()
+opt.step()
+ckpt = CheckpointManager(sys.argv[1])
+ckpt.save(1, {"model": model}, {"opt": opt})
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[2]), resource.RLIM_INFINITY))
+try:
+    ckpt.save(2, {"model": model}, {"opt": opt})
+except CheckpointError as e:
+    print("CheckpointError:", e)
+"""
+
+
+@pytest.mark.parametrize("limit, writer", [(100_000, "safetensors"), (400_000, "torch.save")])
+def test_a_real_write_failure_of_either_writer_is_a_checkpoint_error_and_leaves_nothing_behind(tmp_path, limit, writer):
+    """A full disk reached the run as torch.save's RuntimeError or safetensors' SafetensorError, which the save did
+    not catch (only OSError): the run died with a traceback and left its half-written folder filling the disk."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", _DISK_FULL, str(tmp_path), str(limit)], capture_output=True,
+                          text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 0, (writer, proc.stderr[-2000:])
+    assert "CheckpointError: checkpoint" in proc.stdout and "earlier checkpoints are intact" in proc.stdout, proc.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["step_00000001"]
+
+
+def test_a_damaged_weights_or_rng_file_is_named_on_load(tmp_path):
+    model, opt = model_and_opt()
+    ckpt = CheckpointManager(tmp_path)
+    path = ckpt.save(1, {"model": model}, {"opt": opt})
+    for name in ("model.safetensors", "rng_rank0.safetensors"):
+        data = (path / name).read_bytes()
+        (path / name).write_bytes(data[:5])
+        with pytest.raises(CheckpointError, match=f"checkpoint .*{name}: could not be read"):
+            ckpt.load(path, {"model": model}, {"opt": opt})
+        (path / name).write_bytes(data)
+
+
+def test_checkpoint_files_get_the_ordinary_file_mode(tmp_path):
+    import os
+    import stat
+
+    model, opt = model_and_opt()
+    old = os.umask(0o022)
+    try:
+        path = CheckpointManager(tmp_path).save(1, {"model": model}, {"opt": opt})
+    finally:
+        os.umask(old)
+    assert {f.name: stat.S_IMODE(f.stat().st_mode) for f in path.iterdir()} == {
+        f.name: 0o644 for f in path.iterdir()}
