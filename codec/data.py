@@ -68,6 +68,8 @@ def read_manifest(path: str | os.PathLike, verify_audio: bool = True) -> Manifes
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"manifest {path}: file not found")
+    if path.is_dir():  # a FileNotFoundError too: every command line names it in one line
+        raise FileNotFoundError(f"manifest {path}: a folder, not a manifest file (a .jsonl written by pipelines.corpus)")
     base = path.parent
     utterances, skipped, first_line = [], [], {}
     with open(path, "rb") as f:  # bytes: one line in another encoding is skipped, not the whole manifest lost

@@ -42,11 +42,11 @@ import torch
 from accelerate.utils import gather_object
 from torch.utils.data import DataLoader
 
-from codec.audio import save_wav
+from codec.audio import AudioError, save_wav
 from codec.checkpoint import FORMAT_VERSION as CHECKPOINT_FORMAT
 from codec.checkpoint import CheckpointError, CheckpointManager, read_versioned_json
 from codec.cli import clip_norm, non_negative_int, positive_float, positive_int
-from codec.config import QUANTIZERS, SG_LOSSES, SG_TAPS, CodecConfig, ConfigError
+from codec.config import PRESETS, QUANTIZERS, SG_LOSSES, SG_TAPS, CodecConfig, ConfigError
 from codec.data import (CropDataset, EmptyManifestError, ResumableSampler, UtteranceDataset, collate_padded,
                         read_manifest, screen_manifest, usable_sha256)
 from codec.discriminators import Discriminators
@@ -174,6 +174,15 @@ def build_config(args, source: Codec | None = None) -> CodecConfig:
                 "sg_encoder_grad": args.sg_encoder_grad, "phase_weight": args.phase_weight,
                 "cepstral_weight": args.cepstral_weight}
     training = {k: v for k, v in training.items() if v is not None}
+    base = source.config if source is not None else PRESETS.get(args.preset or "tiny")
+    if not (args.sg if args.sg is not None else getattr(base, "sg", True)):
+        # a grid's options common to every arm (the recipes' codec_extra) reach its plain arms too: there they have
+        # no effect, and written into the config they would only change its fingerprint
+        ignored = [k for k in ("sg_weight", "sg_tap", "sg_loss", "sg_encoder_grad") if k in training]
+        if ignored:
+            print(f"ignored without self-guidance: {', '.join('--' + k.replace('_', '-') for k in ignored)} (this run "
+                  "trains without it; add --sg to use them)", file=sys.stderr)
+        training = {k: v for k, v in training.items() if k not in ignored}
     architecture = {"--preset": args.preset, "--quantizer": args.quantizer, "--semantic-model": args.semantic_model,
                     "--semantic-layer": args.semantic_layer}
     if args.decoder_depth is not None and args.decoder_depth < 1:
@@ -250,6 +259,12 @@ DATA_SETTINGS = ("train_manifest", "batch_size", "segment_seconds", "seed")
 SCHEDULE_SETTINGS = ("steps", "lr", "warmup_steps", "adv_start_step", "sg_ramp_steps", "grad_clip")
 # schedule settings added after checkpoints were written without them: the value those runs had
 ADDED_SCHEDULE_DEFAULTS = {"sg_ramp_steps": 0}
+
+
+def numerics(accelerator) -> dict[str, str]:
+    """The device kind and the precision a run computes in (--mixed-precision "auto" resolved): a resume under
+    others continues the run, with other rounding."""
+    return {"device": accelerator.device.type, "mixed_precision": str(accelerator.mixed_precision)}
 
 
 def all_failures(failures: dict[str, str]) -> dict[str, str]:
@@ -425,9 +440,14 @@ def _main(argv, held: contextlib.ExitStack) -> Path:
         notice = check_resume_settings(state["args"], args, step, ckpt.latest())
         if notice is not None:
             accelerator.print(notice)
+        if (saved_numerics := state.get("numerics")) not in (None, numerics(accelerator)):
+            # another machine or --mixed-precision: allowed (a run moved to other hardware), but not silently
+            accelerator.print(f"{ckpt.latest()}: resuming with other numerics ({saved_numerics} -> "
+                              f"{numerics(accelerator)}): this run no longer matches an uninterrupted one")
         accelerator.print(f"resumed from {ckpt.latest()} at step {step}")
     if accelerator.is_main_process:
-        trim_partial_line(out / "metrics.jsonl")  # a run killed mid-append leaves half a line
+        # a run killed mid-append leaves half a line, and one killed after a checkpoint the lines of steps it takes again
+        trim_partial_line(out / "metrics.jsonl", after_step=step)
 
     # segments are whole frames; the data position is a pure function of the step (see ResumableSampler)
     segment = max(1, round(args.segment_seconds * config.frame_rate)) * config.hop_length
@@ -459,7 +479,8 @@ def _main(argv, held: contextlib.ExitStack) -> Path:
     guard.load_state_dict(nonfinite_state)
     saver = CheckpointSaver(ckpt, logger, args.max_checkpoint_failures)
     train_state = {"codec_config": config.to_dict(), "args": vars(args), "init_fingerprint": init_fingerprint,
-                   "quantizer_start_distance": start_distance, "train_items": train_items}
+                   "quantizer_start_distance": start_distance, "train_items": train_items,
+                   "numerics": numerics(accelerator)}
     generator.train(), disc.train()
     with StopOnSignal(accelerator) as stop:  # SIGTERM/SIGINT: finish the step, save it, stop
         while step < args.steps:
@@ -534,12 +555,8 @@ def _main(argv, held: contextlib.ExitStack) -> Path:
                 guard.skipped(step, skipped, {k: v for k, v in scalars.items() if k != "lr" and k != "step_seconds"})
             else:
                 guard.good()
-            stopping = step < args.steps and stop.requested(step)  # after the last step the run just ends
-            if step % args.save_every == 0 or step == args.steps or stopping:
-                saver.save(step, models, optimizers, {**train_state, "nonfinite": guard.state_dict(),
-                                                      "load_failures": all_failures(failures)})
-            if stopping:
-                stop.stop(step, ckpt, logger)
+            # evaluated before the checkpoint of the same step: a run killed between the two resumes from the step
+            # before and evaluates this one again, where the other order would lose its evaluation for good
             if dev_set is not None and (step % args.eval_every == 0 or step == args.steps):
                 if accelerator.is_main_process:
                     metrics = evaluate(accelerator.unwrap_model(generator).codec, dev_set, out, step)
@@ -547,6 +564,12 @@ def _main(argv, held: contextlib.ExitStack) -> Path:
                     logger.write(f"step {step}: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics.items()))
                     write_json(out / "eval" / f"step_{step:08d}.json", metrics)
                 accelerator.wait_for_everyone()
+            stopping = step < args.steps and stop.requested(step)  # after the last step the run just ends
+            if step % args.save_every == 0 or step == args.steps or stopping:
+                saver.save(step, models, optimizers, {**train_state, "nonfinite": guard.state_dict(),
+                                                      "load_failures": all_failures(failures)})
+            if stopping:
+                stop.stop(step, ckpt, logger)
     logger.close()
     unusable = train_set.manifest.skipped + sorted(all_failures(failures).items())
     if unusable:  # the broken entries, once, with their reasons (each was skipped; none stopped the run)
@@ -568,6 +591,7 @@ if __name__ == "__main__":
         sys.exit(stopped.exit_code)
     except CheckpointError as e:  # a checkpoint this run cannot resume from: the message says why and what to do
         sys.exit(f"error: {e}")
-    except (FileNotFoundError, CodecLoadError, EmptyManifestError) as e:  # a missing or empty manifest, a bad --init-from
+    # a missing or empty manifest, one whose files all fail to decode, a bad --init-from
+    except (FileNotFoundError, CodecLoadError, EmptyManifestError, AudioError) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)

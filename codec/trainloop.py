@@ -183,15 +183,29 @@ def mean_over_processes(accelerator: Accelerator, values: dict[str, float]) -> d
     return dict(zip(values, accelerator.reduce(stacked, "mean").tolist()))
 
 
-def trim_partial_line(path: str | os.PathLike) -> None:
-    """Cut a JSONL file back to its last complete line (what a process killed mid-append leaves)."""
+def trim_partial_line(path: str | os.PathLike, after_step: int | None = None) -> None:
+    """Cut a JSONL file back to its last complete line (what a process killed mid-append leaves); with `after_step`,
+    also drop the lines of steps after it (logged after the checkpoint a run resumes from, and logged again when the
+    resumed run takes those steps anew), so that each step keeps one line."""
     path = Path(path)
     if not path.exists():
         return
     data = path.read_bytes()
     if data and not data.endswith(b"\n"):
+        data = data[: data.rfind(b"\n") + 1]
+    if after_step is not None:
+        def later(line: bytes) -> bool:
+            try:
+                step = json.loads(line).get("step")
+            except (ValueError, AttributeError):
+                return False
+            return isinstance(step, int) and step > after_step
+
+        data = b"".join(line for line in data.splitlines(keepends=True) if not later(line))
+    if data != path.read_bytes():
         with open(path, "r+b") as f:
-            f.truncate(data.rfind(b"\n") + 1)
+            f.write(data)
+            f.truncate(len(data))
 
 
 class NonFiniteGuard:
@@ -306,6 +320,8 @@ def run_lock(out: Path) -> Iterator[None]:
     killed run leaves nothing stale behind. A folder it made for a run that then wrote nothing (refused on its
     data, say) is removed again."""
     made, path = False, out / f".run-lock-rank{os.environ.get('RANK', '0')}"
+    if out.exists() and not out.is_dir():
+        raise SystemExit(f"--out {out}: a file, not a folder; give a folder for the run")
     for _ in range(3):
         if not out.exists():  # made here (again, where a run that wrote nothing removed it meanwhile)
             out.mkdir(parents=True, exist_ok=True)

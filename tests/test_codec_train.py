@@ -455,6 +455,14 @@ def test_a_grad_clip_that_would_zero_or_flip_gradients_and_a_semantic_layer_with
     with pytest.raises(SystemExit, match="--semantic-layer 7 needs --semantic-model"):
         codec_train.build_config(codec_train.parse_args(common + ["--preset", "debug", "--semantic-layer", "7"]))
     assert codec_train.build_config(codec_train.parse_args(common + ["--preset", "debug"])).semantic_layer == 16
+    # SG's options on a run without SG (a grid's options common to every arm): no effect, so not in the config,
+    # whose fingerprint they changed for the same weights; said, not silent
+    capsys.readouterr()
+    config = lambda *extra: codec_train.build_config(codec_train.parse_args(common + ["--preset", "debug", *extra]))
+    plain = config("--no-sg")
+    assert config("--no-sg", "--sg-loss", "centered", "--sg-weight", "3", "--no-sg-encoder-grad") == plain
+    assert "ignored without self-guidance: --sg-weight, --sg-loss, --sg-encoder-grad" in capsys.readouterr().err
+    assert config("--sg-loss", "centered").sg_loss == "centered"  # with SG (the preset's default) they hold
 
 
 

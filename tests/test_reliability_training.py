@@ -162,7 +162,7 @@ def test_codec_training_survives_kills(debug_recipe, tmp_path, one_thread):
     result = kill_resume_cycle(tmp_path, "codec.train", lambda out, *x: codec_args(data, out, *x),
                                main, steps=16, seed=0)
     metrics = [json.loads(line) for line in (result["faulted"] / "metrics.jsonl").read_text().splitlines()]
-    assert {row["step"] for row in metrics} == set(range(1, 17))  # every line whole, every step logged
+    assert [row["step"] for row in metrics] == list(range(1, 17))  # every line whole, every step logged once
 
 
 @pytest.mark.slow
@@ -359,6 +359,13 @@ def test_trim_partial_line_cuts_a_half_written_last_line_only(tmp_path):
     missing = tmp_path / "missing.jsonl"
     trim_partial_line(missing)  # a run that never logged: nothing to do, nothing created
     assert not missing.exists()
+
+    # resumed from the checkpoint of step 1: the lines of the steps it takes again go (with the half line)
+    killed.write_bytes(complete + b'{"step": 3, "me')
+    trim_partial_line(killed, after_step=1)
+    assert killed.read_bytes() == b'{"step": 1, "mel": 1.5}\n'
+    trim_partial_line(killed, after_step=0)  # no checkpoint: every step is taken again
+    assert killed.read_bytes() == b""
 
 
 class _SignalsInWorker(torch.utils.data.Dataset):
