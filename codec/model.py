@@ -24,7 +24,7 @@ from torch import nn
 
 from codec.audio import resample
 from codec.checkpoint import atomic_directory
-from codec.config import CodecConfig, ConfigError
+from codec.config import SG_TAPS, CodecConfig, ConfigError
 from codec.decoder import Backbone, ISTFTHead
 from codec.encoder import AcousticEncoder, length_mask
 from codec.grow import widen_decoder
@@ -222,20 +222,23 @@ class Codec(nn.Module):
         return self.synthesize(lat.z_q if quantize else lat.z_e, lat.mask).float(), lat.frame_lengths
 
     @torch.inference_mode()
-    def diagnose(self, wav: torch.Tensor, lengths: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    def diagnose(self, wav: torch.Tensor, lengths: torch.Tensor | None = None, tap: str = "last_block") -> dict[str, torch.Tensor]:
         """The paper's two diagnostics per frame, for wav [B, T] at the codec's rate.
 
-        quantization_error [B, F] = ||z_e - z_q||^2 in code space (FSQ: on its integer grid); hidden_mse [B, F] = ||h_e - h_q||^2 at the
-        self-guidance tap (summed over channels, and over blocks for the "all_blocks" tap); hidden_energy [B, F] =
-        ||h_e||^2 at the same tap, the scale hidden_mse is measured in (the "last_block" tap is the raw residual
-        stream, whose scale is free under the final norm: hidden_mse / hidden_energy is the scale-free part);
-        frame_lengths [B]. Runs the backbone twice (on z_e and on z_q); padded frames are 0.
+        quantization_error [B, F] = ||z_e - z_q||^2 in code space (FSQ: on its integer grid); hidden_mse [B, F] = ||h_e - h_q||^2 at
+        `tap` (summed over channels, and over blocks for "all_blocks"): by default the paper's, the last transformer
+        block, whichever tap the codec's self-guidance trained (config.sg_tap), so that codecs trained with other
+        taps are measured alike; hidden_energy [B, F] = ||h_e||^2 at the same tap, the scale hidden_mse is measured
+        in (the "last_block" tap is the raw residual stream, whose scale is free under the final norm: hidden_mse /
+        hidden_energy is the scale-free part); frame_lengths [B]. Runs the backbone twice (on z_e and on z_q); padded
+        frames are 0.
         """
+        if tap not in SG_TAPS:
+            raise ValueError(f"diagnose: tap {tap!r}: expected one of {SG_TAPS}")
         self.eval()
         wav, lengths = self._prepare_audio(wav, lengths, None)
         lat = self.encode_latents(wav, lengths)
         frame_mask = lat.mask[:, 0]
-        tap = self.config.sg_tap
         _, h_e = self.backbone(self.decoder_input(lat.z_e), lat.mask, tap)
         _, h_q = self.backbone(self.decoder_input(lat.z_q), lat.mask, tap)
         hidden = sum(((a - b) ** 2).sum(-1) for a, b in zip(h_e, h_q))

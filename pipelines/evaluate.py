@@ -28,6 +28,7 @@ import argparse
 import hashlib
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -46,14 +47,15 @@ from lm.identity import CodecIdentity
 from lm.tokens import file_sha256
 from pipelines.asr import ASR, load_asr
 from pipelines.metrics import (bootstrap_ci, cepstral_distance, codebook_stats, grouped_mean_ci, mel_distance, pesq_scores, pitch_scores,
-                               stoi_score, summarize, wer_of_utterances, wer_report)
+                               stoi_score, summarize, wer_normalizer, wer_of_utterances, wer_report)
 from pipelines.plots import bar_chart_png, histogram_png, markdown_table, spectrogram_comparison_png
 
 log = logging.getLogger("pipelines.evaluate")
 N_AUDIO_SAMPLES = 3  # resynthesised / synthesised examples written beside each result
-# 2: pitch scores; 3: decoded_from; 4: F0 after a 1.5 kHz low-pass, cepstra floored relatively. A cached result of
-# another version is measured again
-CODEC_RESULTS_VERSION = 4
+# 2: pitch scores; 3: decoded_from; 4: F0 after a 1.5 kHz low-pass, cepstra floored relatively; 5: hidden MSE at the
+# last transformer block whatever tap the codec trained (it followed config.sg_tap). A cached result of another
+# version is measured again
+CODEC_RESULTS_VERSION = 5
 UNQUANTIZED_SUFFIX = " (z_e)"  # the row of a codec decoded from its continuous latent (compare --unquantized)
 UNQUANTIZED_FOLDER = "codec_unquantized"  # where those rows' results lie in a comparison folder
 TTS_CODES_FILE = "codes.safetensors"  # beside each TTS result: the codes it judged
@@ -173,6 +175,7 @@ def evaluate_codec(codec, manifest: Manifest, asr: ASR | None, out_dir: str | Pa
         "hidden_mse": {**summarize(hidden), "ci": grouped_mean_ci(hidden, frame_counts)},
         # ||h_e||^2 at the tap: hidden MSE is measured in its scale, which training may change (Codec.diagnose)
         "hidden_energy": {**summarize(energy), "ci": grouped_mean_ci(energy, frame_counts)},
+        "hidden_tap": "last_block",  # the paper's, for every codec (Codec.diagnose's default)
     }
     if asr is not None:
         result["wer"] = wer_report(texts, transcribe(asr, resynth, codec.sample_rate), ids=ids)
@@ -303,14 +306,26 @@ def _newest_mtime(path: Path) -> float:
     return max((p.stat().st_mtime for p in files), default=0.0)
 
 
-def _inputs(manifest: Manifest, model: Path | None = None, model_sha256: str | None = None, **settings) -> dict:
-    """What a result was measured on, kept in its results.json: the utterances (ids, audio paths, texts), the model
-    folder, the sha256 of the model's files (a folder replaced by another model, even with older file times, is
-    measured again) and the settings that change it (a TTS seed). A cached result is reused only for the same
-    inputs."""
+def _audio_stamp(path: str) -> list:
+    """Size and modification time of an audio file: one replaced in place (the same path) reads as another."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ["missing"]
+    return [st.st_size, st.st_mtime_ns]
+
+
+def _inputs(manifest: Manifest, model: Path | None = None, model_sha256: str | None = None, audio: bool = True,
+            **settings) -> dict:
+    """What a result was measured on, kept in its results.json: the utterances (ids, audio paths, texts, and with
+    `audio` each audio file's size and modification time: a result that reads the recordings is measured again when
+    one is replaced), the model folder, the sha256 of the model's files (a folder replaced by another model, even
+    with older file times, is measured again) and the settings that change it (a TTS seed). A cached result is
+    reused only for the same inputs."""
     digest = hashlib.sha256()
     for u in manifest:
-        digest.update(json.dumps([u.id, str(Path(u.audio).resolve()), u.text]).encode() + b"\n")
+        stamp = _audio_stamp(u.audio) if audio else []
+        digest.update(json.dumps([u.id, str(Path(u.audio).resolve()), u.text, *stamp]).encode() + b"\n")
     out = {"utterances": digest.hexdigest()[:16], "model": None if model is None else str(Path(model).resolve())}
     if model_sha256 is not None:
         out["model_sha256"] = model_sha256[:16]
@@ -348,8 +363,10 @@ def _cached(out_dir: Path, inputs: dict, sources: list[Path]) -> dict | None:
 
 
 def _judged_by(result: dict, asr: ASR | None) -> bool:
-    """Whether a result holds the judgement now asked for: the same ASR's WER, or none asked (asr=None)."""
-    return asr is None or ("wer" in result and result.get("judge") == _judge(asr))
+    """Whether a result holds the judgement now asked for: the same ASR's WER under the same text normalisation
+    (pipelines.metrics.wer_normalizer), or none asked (asr=None)."""
+    return asr is None or ("wer" in result and result.get("judge") == _judge(asr)
+                           and result["wer"].get("normalizer") == wer_normalizer())
 
 
 def run_codec(name: str, codec_dir: Path, manifest: Manifest, asr: ASR | None, out_dir: Path, batch_size: int = 8,
@@ -363,6 +380,9 @@ def run_codec(name: str, codec_dir: Path, manifest: Manifest, asr: ASR | None, o
         result = None  # computed by code that measured less (e.g. before the pitch scores): measure again
     if result is None:
         codec = Codec.from_pretrained(codec_dir)
+        # the per-utterance and per-frame files are written before the judging: a run that fails there must not
+        # leave them beside an earlier results.json, which would then be reused with another run's files
+        (out_dir / "results.json").unlink(missing_ok=True)
         result = {"system": name, "model": str(codec_dir), "fingerprint": codec.fingerprint(), "inputs": inputs,
                   "judge": _judge(asr), **evaluate_codec(codec, manifest, asr, out_dir, batch_size, quantize)}
         write_json(out_dir / "results.json", result)
@@ -378,7 +398,9 @@ def run_tts(name: str, model_dir: Path, manifest: Manifest, asr: ASR | None, out
             device: str = "cpu") -> dict:
     from pipelines.tts import TTSPipeline, pipeline_sha256
 
-    inputs = _inputs(manifest, model_dir, pipeline_sha256(model_dir), seed=seed)
+    # the recordings are not read (only the texts), and the text normaliser is part of the TTS front end
+    inputs = _inputs(manifest, model_dir, pipeline_sha256(model_dir), audio=False, seed=seed,
+                     normalizer=wer_normalizer())
     result = _cached(out_dir, inputs, [manifest.path])
     codes = out_dir / TTS_CODES_FILE
     if (result is not None and not _judged_by(result, asr) and codes.is_file()
@@ -403,7 +425,7 @@ def run_tts_codes(name: str, codec_dir: Path, codes_path: Path, manifest: Manife
                   out_dir: Path) -> dict:
     from codec import Codec
 
-    inputs = _inputs(manifest, codec_dir, _files_sha256(*_codec_files(codec_dir), Path(codes_path)),
+    inputs = _inputs(manifest, codec_dir, _files_sha256(*_codec_files(codec_dir), Path(codes_path)), audio=False,
                      codes=str(Path(codes_path).resolve()))
     result = _cached(out_dir, inputs, [manifest.path])
     if result is None or not _judged_by(result, asr):

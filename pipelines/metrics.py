@@ -5,8 +5,12 @@ reference/degraded pairs of different lengths are trimmed to the shorter one.
 """
 from __future__ import annotations
 
+import functools
+import hashlib
+import inspect
 import math
 import warnings
+from pathlib import Path
 from typing import Callable, Sequence
 
 import jiwer
@@ -165,7 +169,14 @@ def wer_report(references: list[str], hypotheses: list[str], n_bootstrap: int = 
         rows.append({"reference": ref_n, "hypothesis": hyp_n, "wer": (s + d + ins) / n_words if n_words else None,
                      "errors": s + d + ins, "n_words": n_words, "substitutions": s, "deletions": d,
                      "insertions": ins, **({} if ids is None else {"id": str(ids[i])})})
-    return _wer_summary(rows, n_bootstrap, seed)
+    return {**_wer_summary(rows, n_bootstrap, seed), "normalizer": wer_normalizer()}
+
+
+@functools.cache
+def wer_normalizer() -> str:
+    """Which text normalisation a WER was counted under: the sha256 (16 hex digits) of `lm/normalize.py`, whose
+    `normalize_text` both sides go through. A cached judgement of another is judged again (pipelines.evaluate)."""
+    return hashlib.sha256(Path(inspect.getsourcefile(normalize_text)).read_bytes()).hexdigest()[:16]
 
 
 def wer_of_utterances(report: dict, ids: list[str], n_bootstrap: int = 1000, seed: int = 0) -> dict:
@@ -182,7 +193,8 @@ def wer_of_utterances(report: dict, ids: list[str], n_bootstrap: int = 1000, see
                          f"(e.g. {missing[0]!r})")
     if not ids:
         raise ValueError("wer_of_utterances: no utterances")
-    return _wer_summary([by_id[uid] for uid in ids], n_bootstrap, seed)
+    return {**_wer_summary([by_id[uid] for uid in ids], n_bootstrap, seed),
+            **({"normalizer": report["normalizer"]} if "normalizer" in report else {})}
 
 
 def _wer_summary(rows: list[dict], n_bootstrap: int, seed: int) -> dict:

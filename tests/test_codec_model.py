@@ -304,6 +304,20 @@ def test_diagnose_shapes_and_padding(codec):
     torch.testing.assert_close(diag["hidden_energy"][0], (h_e[0][0] ** 2).sum(-1), rtol=1e-5, atol=1e-5)
 
 
+def test_diagnose_measures_at_the_last_block_whatever_tap_trained():
+    """The hidden MSE followed config.sg_tap, a training setting: the same weights scored 40 / 170 / 12 under the
+    three taps, and a report compared such codecs with last-block ones as the paper's ||h_e - h_q||^2."""
+    wav = torch.randn(1, 3200) * 0.1
+    diags = {tap: make_codec(decoder_depth=2, sg_tap=tap).diagnose(wav) for tap in SG_TAPS}  # same seed, same weights
+    for tap, diag in diags.items():
+        for key in ("hidden_mse", "hidden_energy", "quantization_error"):
+            torch.testing.assert_close(diag[key], diags["last_block"][key], msg=f"{tap} {key}")
+    codec = make_codec(decoder_depth=2)
+    assert not torch.allclose(codec.diagnose(wav, tap="all_blocks")["hidden_mse"], diags["last_block"]["hidden_mse"])
+    with pytest.raises(ValueError, match="tap 'middle'"):
+        codec.diagnose(wav, tap="middle")
+
+
 def test_batched_equals_one_by_one(codec):
     torch.manual_seed(1)
     lengths = [4000, 2345, 700]
