@@ -38,6 +38,7 @@ from lm.vocab import Vocabulary
 log = logging.getLogger(__name__)
 COMPUTE_DTYPES = {"float32": None, "bfloat16": torch.bfloat16, "float16": torch.float16}
 HALF_PRECISION_POLICIES = ("where_faster", "always")
+MAX_FRAMES_LIMIT = 10**9  # the length bound's settings: far beyond any context (a frame is 20 ms: 230 days)
 # A CPU verdict stands only where half precision beats float32 by this much: within timing noise, exact float32 wins.
 HALF_PRECISION_MIN_GAIN = 0.95
 
@@ -95,6 +96,10 @@ class SamplingConfig:
                 raise ValueError(f"{field} {value!r}: must be a number")
         if not (math.isfinite(self.temperature) and self.temperature >= 0):
             raise ValueError(f"temperature {self.temperature!r}: must be a finite number >= 0 (0 = greedy)")
+        if self.temperature > 0 and not 0 < torch.tensor(self.temperature, dtype=torch.float32).item() < math.inf:
+            # the float32 logits are divided by it: 0 or inf there makes NaN probabilities
+            raise ValueError(f"temperature {self.temperature!r}: beyond float32's range (1.4e-45 to 3.4e38), in which "
+                             "the logits are divided by it; 0 samples greedily")
         if not 0 < self.top_p <= 1:
             raise ValueError(f"top_p {self.top_p!r}: must be in (0, 1] (1 = off)")
         # 0 would divide logits by zero (NaN probabilities); a negative penalty would favour repeats instead.
@@ -109,6 +114,11 @@ class SamplingConfig:
             raise ValueError(f"max_frames_base {self.max_frames_base!r}, max_frames_per_text_token "
                              f"{self.max_frames_per_text_token!r}: the length bound needs a whole number >= 0 and a "
                              "finite number >= 0")
+        if self.max_frames_base > MAX_FRAMES_LIMIT or self.max_frames_per_text_token > MAX_FRAMES_LIMIT:
+            # no model's context holds that many, and the bound's arithmetic would overflow
+            raise ValueError(f"max_frames_base {self.max_frames_base!r}, max_frames_per_text_token "
+                             f"{self.max_frames_per_text_token!r}: the length bound takes numbers up to "
+                             f"{MAX_FRAMES_LIMIT:g} (generation also stops at the model's context)")
         if self.max_frames_base == 0 and self.max_frames_per_text_token == 0:
             raise ValueError("max_frames_base 0 and max_frames_per_text_token 0: the length bound would allow no "
                              "speech at all")

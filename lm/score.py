@@ -186,5 +186,6 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     from lm.identity import CodecMismatchError
     from lm.model import LMLoadError
+    from lm.phonemes import PhonemizerError
 
-    run_main(main, (FileNotFoundError, LMLoadError, TokenStoreError, CodecMismatchError))
+    run_main(main, (FileNotFoundError, LMLoadError, TokenStoreError, CodecMismatchError, PhonemizerError))

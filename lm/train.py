@@ -580,7 +580,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    from lm.phonemes import PhonemizerError
     from lm.text import TokenizerError
     from lm.tokens import TokenStoreError
 
-    run_main(main, (FileNotFoundError, LMLoadError, TokenizerError, TokenStoreError, CodecMismatchError))
+    run_main(main, (FileNotFoundError, LMLoadError, TokenizerError, TokenStoreError, CodecMismatchError,
+                    PhonemizerError))

@@ -88,6 +88,13 @@ def test_folders_named_like_the_packages_in_the_working_directory_do_not_shadow_
       "{tmp}/out", "--max-seconds", "-1"], "argument --max-seconds: -1"),
     (["codec.train", "--preset", "debug", "--train-manifest", "{tmp}/one.jsonl", "--out", "{tmp}/out", "--sg-weight",
       "nan"], "sg_weight nan: a loss weight must be a finite number >= 0"),
+    # these three ended in tracebacks (IsADirectoryError, NotADirectoryError, AudioError)
+    (["codec.train", "--preset", "debug", "--train-manifest", "{tmp}", "--out", "{tmp}/out"],
+     "error: manifest {tmp}: a folder, not a manifest file"),
+    (["codec.train", "--preset", "debug", "--train-manifest", "{tmp}/one.jsonl", "--out", "{tmp}/a.wav"],
+     "--out {tmp}/a.wav: a file, not a folder"),
+    (["codec.train", "--preset", "debug", "--train-manifest", "{tmp}/nan.jsonl", "--out", "{tmp}/run", "--steps", "1",
+      "--cpu"], "error: manifest {tmp}/nan.jsonl: none of its 1 files could be read"),  # (found once it has started)
 ])
 def test_a_corpus_or_setting_that_leaves_nothing_to_run_is_one_error_line(tmp_path, args, message, run_command):
     """Each of these ended in a traceback (a ValueError from deep inside), or (a repeated name, '..', NaN) ran on."""
@@ -98,6 +105,8 @@ def test_a_corpus_or_setting_that_leaves_nothing_to_run_is_one_error_line(tmp_pa
     (tmp_path / "broken.jsonl").write_text('{"id": "bad", "audio": "bad.wav", "text": "a"}\n')
     sf.write(tmp_path / "a.wav", np.zeros(8000, np.float32), 16000)
     (tmp_path / "one.jsonl").write_text('{"id": "a", "audio": "a.wav", "text": "a", "duration": 0.5, "sample_rate": 16000}\n')
+    sf.write(tmp_path / "nan.wav", np.full(8000, np.nan, np.float32), 16000, subtype="FLOAT")  # a header, no audio
+    (tmp_path / "nan.jsonl").write_text('{"id": "n", "audio": "nan.wav", "text": "a", "duration": 0.5, "sample_rate": 16000}\n')
     proc = run_command(*[a.format(tmp=tmp_path) for a in args])
     assert proc.returncode in (1, 2), proc.stderr[-2000:]  # 1: a SystemExit with its message
     assert message.format(tmp=tmp_path) in proc.stderr and "Traceback" not in proc.stderr, proc.stderr[-2000:]
@@ -122,3 +131,20 @@ def test_run_command_shows_what_a_process_of_its_own_would_and_leaves_no_trace(t
     assert proc.returncode == 1 and proc.stderr.endswith("said\n"), proc.stderr
     assert "INFO:probe:logged" in proc.stderr and "UserWarning: warned" in proc.stderr, proc.stderr
     assert torch.equal(torch.get_rng_state(), before[0]) and random.getstate() == before[1]
+
+
+def test_espeak_ng_missing_is_one_error_line_for_the_commands_that_phonemize(debug_recipe, tmp_path, monkeypatch,
+                                                                              run_command):
+    """lm.train --phonemes and lm.score of a phoneme LM ended in a traceback (status 1) without espeak-ng on PATH,
+    where lm.text and python -m pipelines said so in one line."""
+    monkeypatch.setenv("SGSPEECH_CACHE_DIR", "")  # no phonemes from an earlier run's cache
+    tokens = debug_recipe / "tokens" / "256"
+    train = lambda out: run_command("lm.train", "--tokens", str(tokens / "train"), "--dev-tokens", str(tokens / "dev"),
+                                    "--out", str(out), "--preset", "debug", "--steps", "2", "--warmup-steps", "1",
+                                    "--phonemes")
+    assert train(tmp_path / "lm").returncode == 0  # a phoneme LM of these tokens, for lm.score below
+    monkeypatch.setenv("PATH", str(tmp_path))  # no espeak-ng there
+    proc = train(tmp_path / "out")
+    assert proc.returncode == 2 and "error: espeak-ng not found" in proc.stderr, proc.stderr[-2000:]
+    proc = run_command("lm.score", "--lm", f"a={tmp_path / 'lm' / 'final'}:{tokens / 'dev'}")
+    assert proc.returncode == 2 and "error: espeak-ng not found" in proc.stderr, proc.stderr[-2000:]

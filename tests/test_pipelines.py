@@ -1,8 +1,10 @@
 """synthesize / TTSPipeline / CLI on the debug recipe's models (untrained: they babble, but the mechanics are real)."""
 import json
+import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -228,7 +230,7 @@ def test_cli_text_file_skips_an_unspeakable_line_and_writes_the_others(tmp_path,
     assert "Traceback" not in proc.stderr and not (tmp_path / "none").exists()
 
 
-def test_cli_refuses_an_output_of_the_wrong_kind_before_loading_the_model(tmp_path, capsys):
+def test_cli_refuses_an_output_of_the_wrong_kind_before_loading_the_model(tmp_path, capsys, monkeypatch):
     from pipelines.__main__ import main
 
     with pytest.raises(SystemExit) as err:
@@ -246,6 +248,22 @@ def test_cli_refuses_an_output_of_the_wrong_kind_before_loading_the_model(tmp_pa
         main(["--text-file", str(tmp_path / "lines.txt"), "-o", str(tmp_path / "b.wav")])
     assert err.value.code == 2 and "a .wav name; --text-file writes" in capsys.readouterr().err
     assert not (tmp_path / "b.wav").exists()
+    # a folder this user cannot write into (root writes anywhere, so its answer is stood in for): said before the
+    # model loads and the text is spoken, which took minutes for a long text before the write failed
+    import pipelines.__main__ as cli
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(cli.os, "access", lambda path, mode: Path(path) != locked and real_access(path, mode))
+    for args in (["Hello.", "-o", str(locked / "new" / "x.wav")], ["--text-file", str(tmp_path / "lines.txt"), "-o",
+                                                                    str(locked / "out")]):
+        with pytest.raises(SystemExit) as err:
+            main([*args, "--model", str(tmp_path / "no-model")])
+        assert err.value.code == 2 and f"{locked} is not writable" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as err:
+        main(["Hello.", "-o", str(tmp_path / "x.wav"), "--seed", "1.5"])
+    assert err.value.code == 2 and "--seed" in capsys.readouterr().err
 
 
 def test_text_file_lines_go_in_calls_of_bounded_size():
@@ -419,6 +437,18 @@ def test_cached_results_are_reused_only_for_the_same_judge_utterances_and_model(
     assert b["fingerprint"] == Codec.from_pretrained(sg).fingerprint() != a["fingerprint"]
     judged = run_codec("c", sg, first, quiet, tmp_path / "codec")  # only the judging was missing: signal scores stand
     assert judged["judge"] == "quiet" and judged["pesq_wb"] == b["pesq_wb"] and quiet.calls == 2
+    # a run on other utterances that fails in its judging has written their per-utterance and per-frame files by
+    # then: the earlier results.json goes with it, so that it is not reused beside them
+    class Failing(_CountingJudge):
+        def transcribe(self, audios):
+            raise RuntimeError("the judge fell over")
+
+    with pytest.raises(RuntimeError, match="fell over"):
+        run_codec("c", sg, second, Failing("failing", ""), tmp_path / "codec")
+    assert not (tmp_path / "codec" / "results.json").exists()
+    again = run_codec("c", sg, first, None, tmp_path / "codec")
+    assert json.loads((tmp_path / "codec" / "per_utterance.json").read_text())["id"] == [u.id for u in first]
+    assert again["pesq_wb"] == b["pesq_wb"]
     # the same folder holding another model whose files are older than the result (`cp -a`, `rsync -a`)
     swapped = tmp_path / "swapped"
     shutil.copytree(sg, swapped)
@@ -819,6 +849,37 @@ def test_a_cached_result_is_reused_only_for_the_same_model_and_a_manifest_not_ch
     newer = os.stat(tmp_path / "out" / "results.json").st_mtime + 100
     os.utime(tmp_path / "m.jsonl", (newer, newer))  # the manifest rewritten after the result: measured again
     assert _cached(tmp_path / "out", inputs, [manifest.path]) is None
+    # a recording replaced in place (same path, manifest untouched, even its old time put back): measured again by
+    # what reads the recordings; the TTS rows read only the texts
+    os.utime(tmp_path / "m.jsonl", (old, old))
+    stat = os.stat(tmp_path / "a.wav")
+    data = (tmp_path / "a.wav").read_bytes()
+    text_only = _inputs(manifest, tmp_path / "model", "a" * 64, audio=False, seed=0)
+    (tmp_path / "a.wav").write_bytes(data + b"\0\0")
+    os.utime(tmp_path / "a.wav", ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert _inputs(manifest, tmp_path / "model", "a" * 64, seed=0) != inputs
+    assert _inputs(manifest, tmp_path / "model", "a" * 64, audio=False, seed=0) == text_only
+
+
+def test_a_judgement_under_another_text_normalisation_is_judged_again(tmp_path):
+    """The WER's normalisation (lm/normalize.py) changed nothing in a cached result's key: a ground truth judged
+    under the old rules (0.278) was reused beside new ones (0.067)."""
+    import json
+
+    from pipelines.evaluate import run_ground_truth
+    from pipelines.metrics import wer_normalizer
+
+    manifest = _tone_manifest(tmp_path, {"a": "one", "b": "two"})
+    judge = _CountingJudge("quiet", "one")
+    first = run_ground_truth(manifest, judge, tmp_path / "gt")
+    assert first["wer"]["normalizer"] == wer_normalizer() and judge.calls == 1
+    run_ground_truth(manifest, judge, tmp_path / "gt")
+    assert judge.calls == 1  # the same rules: reused
+    saved = json.loads((tmp_path / "gt" / "results.json").read_text())
+    saved["wer"]["normalizer"] = "0" * 16  # as judged under other rules
+    (tmp_path / "gt" / "results.json").write_text(json.dumps(saved))
+    assert run_ground_truth(manifest, judge, tmp_path / "gt")["wer"]["normalizer"] == wer_normalizer()
+    assert judge.calls == 2
 
 
 # ---- package's options and pairing check, codebook use over valid frames ----

@@ -3,6 +3,7 @@ SamplingConfig, pipelines/tts.py), on a tiny untrained codec + LM: seconds on CP
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import torch
@@ -82,3 +83,22 @@ def test_a_pipeline_with_a_negative_pause_is_refused_when_made(pipeline, saved):
         TTSPipeline(pipeline.codec, pipeline.lm, pipeline.sampling, pause_seconds=-1)
     again = TTSPipeline.from_pretrained(saved[0])  # the saved folder itself loads and speaks
     assert again.pause_seconds == pipeline.pause_seconds and len(again("Rice.", seed=0, min_frames=1)["audio"]) > 0
+
+
+def test_settings_that_pass_as_numbers_but_break_the_arithmetic_are_refused_by_name():
+    """temperature 1e-46 or 1e39 is 0 or inf in the float32 the logits are divided in (NaN probabilities, reported
+    as the model's overflow); a length bound of 1e308 overflowed to a bare OverflowError; seed 1.9 spoke as seed 1."""
+    from lm.generate import SamplingConfig
+    from pipelines.tts import TTSPipeline
+
+    for temperature in (1e-46, 1e39):
+        with pytest.raises(ValueError, match=re.escape(f"temperature {temperature!r}: beyond float32's range")):
+            SamplingConfig(temperature=temperature)
+    assert SamplingConfig(temperature=1e-40).temperature == 1e-40  # tiny but representable: as greedy as it looks
+    for settings in ({"max_frames_per_text_token": 1e308}, {"max_frames_base": 10**400}):
+        with pytest.raises(ValueError, match="the length bound takes numbers up to"):
+            SamplingConfig(**settings)
+    for seed in (1.5, "1", True, float("nan"), -1, 2**63):
+        with pytest.raises(ValueError, match="seed .*: must be a whole number"):
+            TTSPipeline._seed(seed)
+    assert TTSPipeline._seed(torch.tensor(7).numpy()[()]) == 7 and 0 <= TTSPipeline._seed(None) < 2**31
