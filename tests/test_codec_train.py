@@ -216,8 +216,17 @@ def test_resume_refuses_other_data_settings_and_names_a_schedule_change(synth_co
         main(args + ["--steps", "3", "--resume", "--codebook-size", "64"])
     capsys.readouterr()
     main(args + ["--steps", "3", "--resume"])  # extending the run is allowed, with a notice
-    assert "resuming under another schedule (steps 2 -> 3)" in capsys.readouterr().out
+    out_text = capsys.readouterr().out
+    assert "resuming under another schedule (steps 2 -> 3)" in out_text and "other numerics" not in out_text
     assert sorted(read_metrics(out)) == [1, 2, 3]
+    # another precision (or machine) is allowed too, and said: it changed the weights without a word
+    # (in a process of its own: Accelerate's precision is set once per process)
+    proc = subprocess.run([sys.executable, "-m", "codec.train", *args, "--steps", "4", "--resume", "--mixed-precision",
+                           "bf16"], capture_output=True, text=True, cwd=Path(__file__).parents[1], timeout=300,
+                          env={**os.environ, "TQDM_DISABLE": "1", "OMP_NUM_THREADS": "1"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert ("resuming with other numerics ({'device': 'cpu', 'mixed_precision': 'no'} -> {'device': 'cpu', "
+            "'mixed_precision': 'bf16'})") in proc.stdout
 
 
 def test_resume_refuses_a_training_set_that_changed_under_the_same_path(synth_corpus, tmp_path):
