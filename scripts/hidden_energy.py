@@ -38,7 +38,7 @@ def hidden_scale(codec: Codec, waves: list) -> dict:
     energy = mse = constant = frames = 0.0
     for wav in waves:
         wav = torch.as_tensor(wav)[None]
-        diag = codec.diagnose(wav, tap=codec.config.sg_tap)  # this script's figures are at the trained tap
+        diag = codec.diagnose(wav, tap=codec.config.sg_tap)  # at the codec's own tap, or --tap (main)
         energy += float(diag["hidden_energy"].sum())
         mse += float(diag["hidden_mse"].sum())
         frames += int(diag["frame_lengths"].sum())
