@@ -350,7 +350,18 @@ def _main(argv, held: contextlib.ExitStack) -> Path:
     accelerator = build_accelerator(args.mixed_precision, cpu=args.cpu)
     out = Path(args.out)
     seed_everything(args.seed)
-    source = Codec.from_pretrained(args.init_from) if args.init_from else None
+    source, started = None, None
+    if args.init_from:
+        started = CheckpointManager(out / "checkpoints").latest() if args.resume else None
+        if started is not None and not Path(args.init_from).exists():
+            # a resumed run's checkpoint holds its codec whole (and what it started from): the start's folder, gone
+            # since (a bundle replaced, a scratch run removed), is needed only for the architecture it gives
+            saved = read_versioned_json(started / "trainer_state.json", CHECKPOINT_FORMAT, CheckpointError)
+            source = Codec(CodecConfig.from_dict(saved["codec_config"]))
+            print(f"note: --init-from {args.init_from} is gone; resuming from {started}, whose codec config is the "
+                  "run's", file=sys.stderr)
+        else:
+            source, started = Codec.from_pretrained(args.init_from), None
     config = build_config(args, source)
     label = args.preset or (f"from {folder_label(args.init_from)}" if args.init_from else "tiny")
     weights = loss_weights(config)
@@ -360,11 +371,11 @@ def _main(argv, held: contextlib.ExitStack) -> Path:
     codec = Codec(config)
     # the start's weights, by fingerprint: the folder --init-from names may later hold another codec (an installed
     # bundle is replaced), and the model card must know what this run really started from
-    init_fingerprint = source.fingerprint() if source is not None else None
+    init_fingerprint = source.fingerprint() if source is not None and started is None else None  # (a resume: saved)
     # a new quantizer's distance from the source's own (same shapes only), kept in the checkpoints: a run whose
     # "fresh" quantizer was its source's own start says so in its folder, not only at launch
     start_distance = None
-    if source is not None:  # same architecture (build_config), perhaps with a deeper decoder or a new quantizer
+    if source is not None and started is None:  # the same architecture (build_config), perhaps grown or requantized
         codec.load_grown(source, fresh_quantizer=fresh_quantizer(args))
         start_distance = quantizer_distance(codec, source) if fresh_quantizer(args) else None
         if start_distance is not None and start_distance < FRESH_QUANTIZER_MIN_DISTANCE and accelerator.is_main_process:

@@ -408,6 +408,16 @@ def test_decoder_fine_tune_with_a_frozen_tokenizer_keeps_codes_and_tokens_valid(
     main(tune + ["--freeze-tokenizer", "--out", str(tmp_path / "tuned"), "--resume", "--steps", "4"])
     resumed = json.loads(max((tmp_path / "tuned" / "checkpoints").glob("step_*/trainer_state.json")).read_text())
     assert resumed["step"] == 4 and resumed["init_fingerprint"] == base.fingerprint() != free.fingerprint()
+    # and after that folder is gone, the same command resumes from the checkpoint alone (it was refused: "codec
+    # directory not found", though the checkpoint holds the run whole), with the same record
+    shutil.rmtree(base_dir)
+    capsys.readouterr()
+    main(tune + ["--freeze-tokenizer", "--out", str(tmp_path / "tuned"), "--resume", "--steps", "5"])
+    assert f"--init-from {base_dir} is gone; resuming from" in capsys.readouterr().err
+    resumed = json.loads(max((tmp_path / "tuned" / "checkpoints").glob("step_*/trainer_state.json")).read_text())
+    assert resumed["step"] == 5 and resumed["init_fingerprint"] == base.fingerprint()
+    with pytest.raises(CodecLoadError, match="codec directory not found"):  # a fresh run still needs its start
+        main(tune + ["--out", str(tmp_path / "fresh")])
 
 
 def test_a_schedule_change_notice_gives_the_lr_at_the_resumed_step_under_both_schedules(tmp_path):
