@@ -111,7 +111,7 @@ def atomic_directory(target: str | os.PathLike) -> Iterator[Path]:
     Every file and folder inside is fsynced before the rename, subfolders included.
     On any error the temporary folder is removed and `target` (if it existed) is left untouched.
     """
-    target = Path(target)
+    target = Path(os.path.abspath(target))  # "." or "out/..": the folder's own name and parent, not ".tmp--<pid>"
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".tmp-{target.name}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)

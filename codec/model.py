@@ -11,6 +11,7 @@ the backbone on z_e for self-guidance; the inference path here never does.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import operator
@@ -23,7 +24,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from codec.audio import resample
-from codec.checkpoint import atomic_directory
+from codec.checkpoint import atomic_directory, require_replaceable
 from codec.config import SG_TAPS, CodecConfig, ConfigError
 from codec.decoder import Backbone, ISTFTHead
 from codec.encoder import AcousticEncoder, length_mask
@@ -49,6 +50,20 @@ class Latents:
     frame_lengths: torch.Tensor  # [B] long
     aux_losses: dict  # quantizer losses (VQ commitment)
     semantic_target: torch.Tensor | None = None  # [B, ssl_dim, F] frozen SSL features when the branch is on
+
+
+def _in_eval_mode(method):
+    """Run an inference method with every submodule in eval mode, then give each back the mode it had: a training
+    loop that encodes a batch on the side keeps training (a VQ codebook's EMA would stop without a word)."""
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        modes = [(module, module.training) for module in self.modules()]
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            for module, training in modes:
+                module.training = training
+    return run
 
 
 class Codec(nn.Module):
@@ -157,10 +172,11 @@ class Codec(nn.Module):
             short = (lengths < self.hop_length).nonzero()[:, 0].tolist()
             # soundfile's stereo layout [T, channels] reads as T items of a few samples: say so, without listing them
             hint = (f"; audio {tuple(wav.shape)} has more items than samples: [T, channels] audio must be made mono "
-                    f"first (codec.audio.to_mono)" if wav.shape[0] > wav.shape[-1] else "")
+                    f"first (codec.audio.to_mono)" if wav.shape[0] > wav.shape[-1] > 0 else "")
             raise ValueError(f"audio shorter than one codec frame ({self.hop_length} samples at {self.sample_rate} Hz): "
                              f"{len(short)} of {len(lengths)} items, lengths {lengths[short[:5]].tolist()} at items "
                              f"{short[:5]}{hint}")
+        wav = wav.float()  # before the check: float64 samples beyond float32's range become Inf here
         valid = length_mask(lengths.to(wav.device), wav.shape[-1])[:, 0].bool()
         if not bool((torch.isfinite(wav) | ~valid).all()):
             # non-finite samples make non-finite latents, which FSQ turns into codes of -2^31, returned as if valid
@@ -170,6 +186,7 @@ class Codec(nn.Module):
         return wav.float().to(device), lengths.to(device)
 
     @torch.inference_mode()
+    @_in_eval_mode
     def encode(self, wav: torch.Tensor, lengths: torch.Tensor | None = None, sample_rate: int | None = None
                ) -> tuple[torch.Tensor, torch.Tensor]:
         """wav [B, T] float (lengths [B] samples, or all T) -> (codes [B, F] long, frame_lengths [B] long).
@@ -178,15 +195,22 @@ class Codec(nn.Module):
         clip: a stereo [2, T] tensor would be read as two clips (average the channels first). ValueError for clips
         shorter than one hop or NaN/Inf samples within a length.
         """
-        self.eval()
         wav, lengths = self._prepare_audio(wav, lengths, sample_rate)
         lat = self.encode_latents(wav, lengths)
+        frames = lat.mask[:, 0].bool()
+        if not bool((torch.isfinite(lat.z_e).all(-1) | ~frames).all()):
+            # finite audio far beyond [-1, 1] (1e24, say) overflows inside the encoder: FSQ would return codes of
+            # -2^31 as if they were valid
+            bad = (~torch.isfinite(lat.z_e).all(-1) & frames).any(-1).nonzero()[:, 0].tolist()
+            peak = float(wav.abs().max())
+            raise ValueError(f"audio of items {bad[:5]} overflows the encoder (peak amplitude {peak:.3g}; audio is "
+                             f"expected in [-1, 1])")
         return lat.codes * lat.mask[:, 0].long(), lat.frame_lengths
 
     @torch.inference_mode()
+    @_in_eval_mode
     def decode(self, codes: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """codes [B, F] in [0, codebook_size) (frame lengths [B] or all F) -> wav [B, F * hop], zero past lengths."""
-        self.eval()
         codes = torch.as_tensor(codes)
         if codes.dim() == 1:
             codes = codes[None]
@@ -196,6 +220,8 @@ class Codec(nn.Module):
         if codes.shape[0] == 0:
             raise ValueError(f"codes is an empty batch {tuple(codes.shape)}: give at least one item")
         lengths = torch.full((codes.shape[0],), codes.shape[-1]) if lengths is None else torch.as_tensor(lengths)
+        if lengths.is_floating_point() or lengths.dtype == torch.bool:  # a cast would cut 2.9 frames to 2 silently
+            raise ValueError(f"frame lengths of {lengths.dtype}: must be whole frame counts (integers)")
         lengths = lengths.long().cpu().reshape(-1)  # an int for a single item too
         if lengths.shape != (codes.shape[0],) or bool((lengths > codes.shape[-1]).any()) or bool((lengths < 1).any()):
             raise ValueError(f"frame lengths {lengths.tolist()} do not fit codes of shape {tuple(codes.shape)}")
@@ -208,6 +234,7 @@ class Codec(nn.Module):
         return self.synthesize(self.quantizer.lookup(codes), mask.to(device)).float()
 
     @torch.inference_mode()
+    @_in_eval_mode
     def reconstruct(self, wav: torch.Tensor, lengths: torch.Tensor | None = None, quantize: bool = True
                     ) -> tuple[torch.Tensor, torch.Tensor]:
         """wav [B, T] at the codec's rate -> (resynthesis [B, F * hop], frame_lengths [B]).
@@ -216,12 +243,12 @@ class Codec(nn.Module):
         the self-guidance teacher sees, and an upper bound on what this encoder/decoder pair could give with no
         rounding loss. Comparing the two tells whether the codebook or the rest of the codec limits fidelity.
         """
-        self.eval()
         wav, lengths = self._prepare_audio(wav, lengths, None)
         lat = self.encode_latents(wav, lengths)
         return self.synthesize(lat.z_q if quantize else lat.z_e, lat.mask).float(), lat.frame_lengths
 
     @torch.inference_mode()
+    @_in_eval_mode
     def diagnose(self, wav: torch.Tensor, lengths: torch.Tensor | None = None, tap: str = "last_block") -> dict[str, torch.Tensor]:
         """The paper's two diagnostics per frame, for wav [B, T] at the codec's rate.
 
@@ -235,7 +262,6 @@ class Codec(nn.Module):
         """
         if tap not in SG_TAPS:
             raise ValueError(f"diagnose: tap {tap!r}: expected one of {SG_TAPS}")
-        self.eval()
         wav, lengths = self._prepare_audio(wav, lengths, None)
         lat = self.encode_latents(wav, lengths)
         frame_mask = lat.mask[:, 0]
@@ -261,6 +287,8 @@ class Codec(nn.Module):
         if decoder_dtype is not None:
             weights = {k: v if self.is_tokenizer_weight(k) or not v.is_floating_point() else v.to(decoder_dtype)
                        for k, v in weights.items()}
+        # the folder is replaced whole: one that holds something else (a data folder, a mistyped path) is refused
+        require_replaceable(directory, CONFIG_FILE, "codec")
         with atomic_directory(directory) as tmp:
             (tmp / CONFIG_FILE).write_text(self.config.to_json())
             save_file(weights, str(tmp / WEIGHTS_FILE), metadata={"format": "pt"})
@@ -280,7 +308,9 @@ class Codec(nn.Module):
         if not weights_path.is_file():
             raise CodecLoadError(f"{weights_path}: missing (a codec directory holds {CONFIG_FILE} and {WEIGHTS_FILE})")
         try:
-            config = CodecConfig.from_dict(json.loads(config_path.read_text()), source=str(config_path))
+            config = CodecConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")), source=str(config_path))
+        except UnicodeDecodeError as e:
+            raise CodecLoadError(f"{config_path}: not UTF-8 text ({e})") from None
         except (json.JSONDecodeError, TypeError, ConfigError) as e:  # a ConfigError names the file already
             raise CodecLoadError(str(e) if str(e).startswith(str(config_path)) else f"{config_path}: {e}") from e
         device = torch.device(map_location)
@@ -297,6 +327,11 @@ class Codec(nn.Module):
         if missing or unexpected or wrong:
             raise CodecLoadError(f"{weights_path}: weights do not match {config_path} (missing {missing[:5]}, "
                                  f"unexpected {unexpected[:5]}, wrong shape {wrong[:5]})")
+        # a float weight stored as integers would load truncated (to zeros, mostly) without a word
+        kinds = sorted(k for k in weights if expected[k].is_floating_point() != weights[k].is_floating_point())
+        if kinds:
+            raise CodecLoadError(f"{weights_path}: weights of the wrong kind (integer for float, or the reverse): "
+                                 + ", ".join(f"{k} {weights[k].dtype}" for k in kinds[:5]))
         codec.load_state_dict(weights, strict=False)  # _weights() holds every persistent tensor, checked above
         return codec.to(map_location).eval()
 

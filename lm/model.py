@@ -19,7 +19,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_model, save_model
 from transformers import LlamaForCausalLM
 
-from codec.checkpoint import atomic_directory, read_versioned_json, refuse_unknown_keys
+from codec.checkpoint import atomic_directory, read_versioned_json, refuse_unknown_keys, require_replaceable
 from lm.config import LMConfig
 from lm.identity import CodecIdentity
 from lm.text import TextTokenizer
@@ -91,6 +91,7 @@ class SpeechLM:
         """dtype (e.g. torch.float16): store the weights in that precision (half the bytes); from_pretrained loads
         them into the model's own float32 parameters either way."""
         model = self.model if dtype is None else copy.deepcopy(self.model).to(dtype)  # deepcopy keeps the tying
+        require_replaceable(directory, CONFIG_FILE, "LM")  # replaced whole: a folder of something else is refused
         with atomic_directory(directory) as tmp:
             config = {"format_version": LM_FORMAT_VERSION, "architecture": "LlamaForCausalLM",
                       "lm": self.config.to_dict(), "vocabulary": self.vocab.to_dict(), "codec": self.codec.to_dict()}

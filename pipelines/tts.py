@@ -39,7 +39,7 @@ import numpy as np
 import torch
 
 from codec import Codec
-from codec.checkpoint import atomic_directory, read_versioned_json, refuse_unknown_keys
+from codec.checkpoint import atomic_directory, read_versioned_json, refuse_unknown_keys, require_replaceable
 from lm.generate import SamplingConfig, generate_codes
 from lm.model import SpeechLM
 from lm.normalize import normalize_text
@@ -151,6 +151,7 @@ class TTSPipeline:
                         codec_decoder_dtype: torch.dtype | None = None) -> Path:
         """lm_dtype: store the LM's weights in that precision (SpeechLM.save_pretrained); codec_decoder_dtype: the
         codec's decoder side (Codec.save_pretrained; its tokenizer stays float32)."""
+        require_replaceable(directory, PIPELINE_FILE, "TTS pipeline")  # replaced whole: refused over anything else
         with atomic_directory(directory) as tmp:
             self.codec.save_pretrained(tmp / "codec", decoder_dtype=codec_decoder_dtype)
             self.lm.save_pretrained(tmp / "lm", dtype=lm_dtype)

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 import numpy as np
 import pytest
 import torch
+from safetensors.torch import load_file, save_file
 
 from codec import Codec, CodecConfig
 from codec.audio import resample
@@ -1051,3 +1053,42 @@ def test_the_semantic_loss_has_xcodec2s_weight_beside_mel_15():
     assert "semantic" not in loss_weights(plain)
     weights = loss_weights(CodecConfig.preset("debug", semantic_model="some/ssl"))
     assert {k: weights[k] for k in ("mel", "adv", "fm", "semantic")} == {"mel": 15.0, "adv": 1.0, "fm": 1.0, "semantic": 5.0}
+
+
+def test_the_inference_api_refuses_what_it_would_get_wrong_and_leaves_the_training_mode_alone(tmp_path):
+    """A review's findings, each of which went through without a word: a save into a folder of other files deleted
+    them; float64 audio beyond float32 and finite audio far beyond [-1, 1] gave codes of -2^31; float frame lengths
+    were cut (2.9 -> 2); an int8 weight loaded as zeros; a config.json that is not UTF-8 raised UnicodeDecodeError;
+    encode left a training codec in eval mode (a VQ codebook's EMA stopped)."""
+    codec = make_codec()
+    (tmp_path / "mywork").mkdir()
+    (tmp_path / "mywork" / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="is not a codec folder"):
+        codec.save_pretrained(tmp_path / "mywork")
+    assert [p.name for p in (tmp_path / "mywork").iterdir()] == ["notes.txt"]
+    wav = torch.randn(1, 3200) * 0.1
+    with pytest.raises(ValueError, match="NaN or Inf samples"):
+        codec.encode(torch.cat([wav.double(), torch.full((1, 1), 1e39, dtype=torch.float64)], 1))
+    with pytest.raises(ValueError, match=r"items \[0\] overflows the encoder \(peak amplitude"):
+        codec.encode(wav * 1e25)
+    codes, lengths = codec.encode(wav)
+    for bad in (torch.tensor([2.9]), torch.tensor([True])):
+        with pytest.raises(ValueError, match="must be whole frame counts"):
+            codec.decode(codes, bad)
+    with pytest.raises(ValueError, match="shorter than one codec frame .*lengths \\[0\\] at items \\[0\\]$"):
+        codec.encode(torch.zeros(0))  # an empty clip, not "[T, channels] audio must be made mono first"
+
+    folder = codec.save_pretrained(tmp_path / "codec")
+    weights = load_file(folder / "model.safetensors")
+    name = next(k for k, v in weights.items() if v.is_floating_point())
+    save_file({**weights, name: weights[name].to(torch.int8)}, str(folder / "model.safetensors"))
+    with pytest.raises(CodecLoadError, match=f"weights of the wrong kind .*{re.escape(name)} torch.int8"):
+        Codec.from_pretrained(folder)
+    (folder / "config.json").write_bytes(b'{"sample_rate": 16000, "caf\xe9": 1}')
+    with pytest.raises(CodecLoadError, match="config.json: not UTF-8 text"):
+        Codec.from_pretrained(folder)
+
+    training = make_codec().train()
+    modes = {name: m.training for name, m in training.named_modules()}
+    training.encode(wav), training.decode(codes), training.reconstruct(wav), training.diagnose(wav)
+    assert {name: m.training for name, m in training.named_modules()} == modes and training.training

@@ -1257,3 +1257,23 @@ def test_length_bounds_are_the_documented_formula_and_never_zero():
     assert SamplingConfig(max_frames_base=3, max_frames_per_text_token=0.5).max_frames(3) == 5  # 4.5 rounds up
     with pytest.raises(ValueError, match="the length bound would allow no speech at all"):
         SamplingConfig(max_frames_base=0, max_frames_per_text_token=0.0)
+
+
+def test_saving_an_lm_or_a_tts_pipeline_over_a_folder_of_other_files_is_refused(tmp_path, lm):
+    """save_pretrained replaces its folder whole: a folder holding anything else (notes, data) lost it silently."""
+    from codec import Codec, CodecConfig
+    from lm.identity import CodecIdentity
+    from pipelines.tts import TTSPipeline
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="is not a LM folder"):
+        lm.save_pretrained(folder)
+    codec = Codec(CodecConfig.preset("debug", codebook_size=64))
+    own = SpeechLM(lm.model, lm.config, lm.vocab, lm.tokenizer, CodecIdentity.of(codec))
+    with pytest.raises(FileExistsError, match="is not a TTS pipeline folder"):
+        TTSPipeline(codec, own).save_pretrained(folder)
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+    lm.save_pretrained(tmp_path / "lm")
+    lm.save_pretrained(tmp_path / "lm")  # its own kind: replaced
