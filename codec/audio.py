@@ -140,8 +140,14 @@ def save_wav(path: str | os.PathLike, audio: np.ndarray | torch.Tensor, sample_r
         raise AudioError(f"{path}: refusing to write NaN or Inf samples")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as f:  # opened by Python: a failure names its reason (libsndfile says "System error")
-        sf.write(f, np.clip(audio, -1.0, 1.0), sample_rate, subtype="PCM_16", format="WAV")
+    try:
+        sf.write(str(path), np.clip(audio, -1.0, 1.0), sample_rate, subtype="PCM_16", format="WAV")
+    except sf.LibsndfileError:
+        try:  # libsndfile says "System error" where it cannot open the file: Python's open names the reason
+            open(path, "ab").close()
+        except OSError as e:
+            raise e from None
+        raise
 
 
 def audio_info(path: str | os.PathLike, check_end: bool = False) -> tuple[int, int]:

@@ -167,6 +167,9 @@ def grid_size(args: argparse.Namespace) -> int | None:
     return size
 
 
+SG_ONLY_FIELDS = ("sg_weight", "sg_tap", "sg_loss", "sg_encoder_grad")  # config fields that act only with SG on
+
+
 def build_config(args, source: Codec | None = None) -> CodecConfig:
     """The codec config of this run: the preset with the given options, or with --init-from the config of that
     codec (`source`, loaded by the caller) with the given training options."""
@@ -178,7 +181,7 @@ def build_config(args, source: Codec | None = None) -> CodecConfig:
     if not (args.sg if args.sg is not None else getattr(base, "sg", True)):
         # a grid's options common to every arm (the recipes' codec_extra) reach its plain arms too: there they have
         # no effect, and written into the config they would only change its fingerprint
-        ignored = [k for k in ("sg_weight", "sg_tap", "sg_loss", "sg_encoder_grad") if k in training]
+        ignored = [k for k in SG_ONLY_FIELDS if k in training]
         if ignored:
             print(f"ignored without self-guidance: {', '.join('--' + k.replace('_', '-') for k in ignored)} (this run "
                   "trains without it; add --sg to use them)", file=sys.stderr)
@@ -435,8 +438,10 @@ def _main(argv, held: contextlib.ExitStack) -> Path:
             sys.exit(f"{ckpt.latest()}: trained with freeze_tokenizer={saved['args'].get('freeze_tokenizer', False)}; "
                      f"resume with the same setting, or use a new --out")
         saved_config = dataclasses.asdict(CodecConfig.from_dict(saved["codec_config"]))
+        # without SG its options do nothing: a run checkpointed before they were kept out of such a config (2026-12-08)
+        inert = SG_ONLY_FIELDS if not (saved_config["sg"] or config.sg) else ()
         if differs := [f"{k} {saved_config[k]!r} -> {v!r}" for k, v in dataclasses.asdict(config).items()
-                       if saved_config[k] != v]:
+                       if saved_config[k] != v and k not in inert]:
             sys.exit(f"{ckpt.latest()}: saved with another codec config than these options ({', '.join(differs)}); "
                      f"resume with the run's options, or use a new --out")
         state = ckpt.load(ckpt.latest(), models, optimizers)
@@ -456,9 +461,6 @@ def _main(argv, held: contextlib.ExitStack) -> Path:
             accelerator.print(f"{ckpt.latest()}: resuming with other numerics ({saved_numerics} -> "
                               f"{numerics(accelerator)}): this run no longer matches an uninterrupted one")
         accelerator.print(f"resumed from {ckpt.latest()} at step {step}")
-    if accelerator.is_main_process:
-        # a run killed mid-append leaves half a line, and one killed after a checkpoint the lines of steps it takes again
-        trim_partial_line(out / "metrics.jsonl", after_step=step)
 
     # segments are whole frames; the data position is a pure function of the step (see ResumableSampler)
     segment = max(1, round(args.segment_seconds * config.frame_rate)) * config.hop_length
@@ -469,6 +471,9 @@ def _main(argv, held: contextlib.ExitStack) -> Path:
                  f"({saved_items['count']} -> {train_items['count']} items, or other files): the data position is a "
                  f"function of their order, so resuming would repeat some and skip others; resume with the same data "
                  f"(a file that became unreadable or readable again changes them too), or use a new --out")
+    if accelerator.is_main_process:  # (after every refusal: a refused resume changes nothing)
+        # a run killed mid-append leaves half a line, and one killed after a checkpoint the lines of steps it takes again
+        trim_partial_line(out / "metrics.jsonl", after_step=step)
     sampler = ResumableSampler(len(train_set), args.seed, accelerator.process_index, accelerator.num_processes,
                                start=step * args.batch_size)
     workers = args.num_workers if args.num_workers is not None else (0 if accelerator.device.type == "cpu" else 4)

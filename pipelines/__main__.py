@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 from codec.audio import save_wav
-from codec.cli import non_negative_int
 
 
 def read_lines(path: Path) -> list[tuple[int, str]]:
@@ -45,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--text-file", type=Path, help="a file with one text per line: one wav per line")
     parser.add_argument("-o", "--out", type=Path, required=True, help="output wav (or folder with --text-file)")
     parser.add_argument("--model", type=Path, default=None, help="a TTS pipeline folder (default: the bundled model)")
-    parser.add_argument("--seed", type=non_negative_int, default=0,
+    parser.add_argument("--seed", type=int, default=0,
                         help="sampling seed: a run repeated with the same seed gives the same audio (default 0)")
     parser.add_argument("--temperature", type=float, default=None,
                         help="sampling temperature, 0 = greedy (default: the model's own, its pipeline.json's "
@@ -74,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"-o {args.out}: a .wav name; --text-file writes one wav per line into a folder: give a folder")
     folder = args.out if args.text_file is not None else args.out.parent
     existing = next(p for p in (folder.absolute(), *folder.absolute().parents) if p.exists())
-    if existing.is_dir() and not os.access(existing, os.W_OK | os.X_OK):  # found before the text is spoken
+    writable_file = args.text_file is None and args.out.is_file() and os.access(args.out, os.W_OK)  # overwritten
+    if existing.is_dir() and not writable_file and not os.access(existing, os.W_OK | os.X_OK):  # said before speaking
         parser.error(f"-o {args.out}: {existing} is not writable (permission denied)")
     if args.temperature is not None:  # checked before the model loads; with --text-file every line would be refused
         from lm.generate import SamplingConfig

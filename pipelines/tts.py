@@ -271,8 +271,9 @@ class TTSPipeline:
         if seed is None:
             return secrets.randbelow(2**31)
         # int() would take 1.9 and "1" for seed 1 without a word, and fail on nan with a message naming no seed
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**63:
-            raise ValueError(f"seed {seed!r}: must be a whole number from 0 to 2**63 - 1 (None: a fresh random one)")
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not -(2**63) <= seed < 2**63:
+            raise ValueError(f"seed {seed!r}: must be a whole number from -2**63 to 2**63 - 1 (None: a fresh random "
+                             "one)")
         return int(seed)
 
     def render(self, codes: list[list[torch.Tensor]]) -> list[dict]:

@@ -148,12 +148,18 @@ if ! run_stage 0 && [ -f "$exp/recipe-settings/corpus" ]; then
   if [ -z "$librispeech" ] && [ "$recorded_kind" = librispeech ]; then
     librispeech=$recorded
     log "the corpus of $exp is LibriSpeech from $librispeech (recipe-settings/corpus)"
-  elif [ -n "$librispeech" ] && { [ "$recorded_kind" != librispeech ] \
-      || [ "$(cd "$librispeech" 2>/dev/null && pwd)" != "$(cd "$recorded" 2>/dev/null && pwd)" ]; }; then
-    built=$recorded_kind; [ "$recorded_kind" != librispeech ] || built="LibriSpeech from $recorded"
-    log "--librispeech $librispeech: the corpus of $exp was built from $built (recipe-settings/corpus); give that" \
-      "folder, or no --librispeech, for its later stages"
+  elif [ -n "$librispeech" ] && [ "$recorded_kind" != librispeech ]; then
+    log "--librispeech $librispeech: the corpus of $exp is $recorded_kind (recipe-settings/corpus); its later stages" \
+      "take no --librispeech"
     exit 2
+  elif [ -n "$librispeech" ]; then
+    # the same folder however it is reached (a symlink, a relative path); a folder no longer there by its own name
+    real() { (cd "$1" 2>/dev/null && pwd -P) || printf 'missing:%s' "$1"; }
+    if [ "$(real "$librispeech")" != "$(real "$recorded")" ]; then
+      log "--librispeech $librispeech: the corpus of $exp was built from LibriSpeech in $recorded" \
+        "(recipe-settings/corpus); give that folder, or no --librispeech, for its later stages"
+      exit 2
+    fi
   fi
 fi
 

@@ -621,3 +621,31 @@ def test_a_run_lock_released_while_the_next_run_opens_it_still_admits_one_run_at
         release.set()
         thread.join()
     assert not out.exists()  # the second made the folder again and wrote nothing: it goes too (it stayed, locked file)
+
+
+def test_a_refused_resume_keeps_the_log_and_a_plain_arms_old_sg_options_do_not_refuse_it(synth_corpus, tmp_path):
+    """Two regressions a review of the metrics trim and of the ignored SG options found: the trim of metrics.jsonl
+    ran before the data check, so a refused resume had already deleted the lines after its checkpoint (the only
+    record of those steps); and a plain arm checkpointed with --sg-loss centered in its config (as the code before
+    kept it) was refused on resume by its own command line."""
+    utterances = list(read_manifest(synth_corpus["train"]))
+    manifest = tmp_path / "train.jsonl"  # this run's own copy, changed in place below
+    write_manifest(manifest, utterances)
+    out = tmp_path / "run"
+    args = [a if a != str(synth_corpus["train"]) else str(manifest)
+            for a in train_args(synth_corpus, out, "--save-every", "2", "--no-sg", "--sg-loss", "centered")]
+    main(args + ["--steps", "2"])
+    state_path = out / "checkpoints" / "step_00000002" / "trainer_state.json"
+    state = json.loads(state_path.read_text())
+    assert state["codec_config"].get("sg_loss", "mse") == "mse"  # kept out of a plain arm's config now
+    state["codec_config"]["sg_loss"] = "centered"  # as the code before kept it
+    state_path.write_text(json.dumps(state))
+    with open(out / "metrics.jsonl", "a") as f:  # a step logged after the checkpoint, then killed
+        f.write(json.dumps({"step": 3, "mel": 1.0}) + "\n")
+    write_manifest(manifest, utterances[:-1])  # the training data changed since: the resume is refused
+    with pytest.raises(SystemExit, match="the usable utterances of .* changed since this run started"):
+        main(args + ["--steps", "3", "--resume"])
+    assert sorted(read_metrics(out)) == [1, 2, 3]  # the refused resume deleted nothing
+    write_manifest(manifest, utterances)
+    main(args + ["--steps", "3", "--resume"])  # its own command line resumes it
+    assert [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()] == [1, 2, 3]

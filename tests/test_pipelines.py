@@ -261,6 +261,9 @@ def test_cli_refuses_an_output_of_the_wrong_kind_before_loading_the_model(tmp_pa
         with pytest.raises(SystemExit) as err:
             main([*args, "--model", str(tmp_path / "no-model")])
         assert err.value.code == 2 and f"{locked} is not writable" in capsys.readouterr().err
+    (locked / "kept.wav").write_bytes(b"")  # a writable file in it is overwritten in place: not refused
+    assert main(["Hello.", "-o", str(locked / "kept.wav"), "--model", str(tmp_path / "no-model")]) == 2
+    assert "not writable" not in capsys.readouterr().err  # (it went on, to the missing model)
     with pytest.raises(SystemExit) as err:
         main(["Hello.", "-o", str(tmp_path / "x.wav"), "--seed", "1.5"])
     assert err.value.code == 2 and "--seed" in capsys.readouterr().err

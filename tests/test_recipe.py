@@ -182,7 +182,10 @@ def test_stage_0_reads_librispeech_into_the_splits_the_later_stages_read(tmp_pat
     assert later("LibriSpeech/").returncode == 0
     shutil.copytree(tmp_path / "LibriSpeech", tmp_path / "other")
     proc = later(str(tmp_path / "other"))
-    assert proc.returncode == 2 and f"the corpus of {exp} was built from LibriSpeech from" in proc.stderr, proc.stderr
+    assert proc.returncode == 2 and f"the corpus of {exp} was built from LibriSpeech in" in proc.stderr, proc.stderr
+    (tmp_path / "link").symlink_to(tmp_path / "LibriSpeech")
+    assert later(str(tmp_path / "link")).returncode == 0  # the same folder through a symlink
+    assert later(str(tmp_path / "gone")).returncode == 2  # nor is a folder not there taken for it
 
 
 def test_unknown_preset_is_refused():

@@ -98,7 +98,8 @@ def test_settings_that_pass_as_numbers_but_break_the_arithmetic_are_refused_by_n
     for settings in ({"max_frames_per_text_token": 1e308}, {"max_frames_base": 10**400}):
         with pytest.raises(ValueError, match="the length bound takes numbers up to"):
             SamplingConfig(**settings)
-    for seed in (1.5, "1", True, float("nan"), -1, 2**63):
+    for seed in (1.5, "1", True, float("nan"), -(2**63) - 1, 2**63):
         with pytest.raises(ValueError, match="seed .*: must be a whole number"):
             TTSPipeline._seed(seed)
+    assert TTSPipeline._seed(-1) == -1  # negative seeds are seeds (they were, before the check)
     assert TTSPipeline._seed(torch.tensor(7).numpy()[()]) == 7 and 0 <= TTSPipeline._seed(None) < 2**31
