@@ -36,7 +36,7 @@ def render(records: list[dict]) -> str:
     out = []
     for (name, device, precision), rec in latest.items():
         rows = rec["results"]
-        shown = f", {precision}" if name in ("codec_train", "lm_train") and precision else ""
+        shown = f", {precision}" if name in ("codec_train", "lm_train", "tts") and precision else ""
         out.append(f"### {name} ({device}{shown})\n\n{_env(rec)}\n")
         if name == "codec_infer":
             out.append("| preset | params | batch | encode RTF | decode RTF | enc+dec x real time | peak RSS MB |\n|---|---|---|---|---|---|---|")
@@ -82,6 +82,9 @@ def render(records: list[dict]) -> str:
         elif name == "tts":
             out.append("| input | sentences | frames/sentence | audio s | synthesis s | RTF | first audio s | codes/s |\n|---|---|---|---|---|---|---|---|")
             for r in rows:
+                if "skipped" in r:  # (a --natural run whose model made no audio)
+                    out.append(f"| {r['input']} | {r.get('sentences', '')} | | | skipped: {r['skipped']} | | | |")
+                    continue
                 out.append(f"| {r['input']} | {r['sentences']} | {r['frames_per_sentence']} | {r['audio_seconds']:.2f} | "
                            f"{_r(r['synthesis_s'], 2)} | {_r(r['rtf'], 3)} | {r['first_audio_latency_s']:.2f} | "
                            f"{_f(r.get('lm_tokens_per_s'), '{:.0f}')} |")
@@ -124,9 +127,15 @@ def main(argv=None) -> int:
         if not line.strip():
             continue
         try:
-            records.append(json.loads(line))
+            record = json.loads(line)
         except json.JSONDecodeError:  # a record cut short (a writer killed, a full disk): the others still render
             print(f"{path}:{number}: not a JSON record (cut short?): left out", file=sys.stderr)
+            continue
+        if not isinstance(record, dict) or not isinstance(record.get("results"), list) or "env" not in record:
+            # e.g. the first compile_ab records (2026-11-28), written before every record held results and env
+            print(f"{path}:{number}: a record without results or env (an older format): left out", file=sys.stderr)
+            continue
+        records.append(record)
     print(render(records))
     return 0
 

@@ -733,3 +733,30 @@ def test_roofline_cli_prints_a_record_per_gpu(tmp_path, run_command):
         assert 0 < row["eager_mfu_ceiling"] <= row["eager_mfu_ceiling_l2"]
         assert row["eager_mfu_ceiling"] < row["fused_mfu_ceiling"] <= 1
         assert row["batch"] == 8 and row["top_operators"]
+
+
+def test_tables_render_a_skipped_tts_row_and_leave_out_records_of_an_older_format(tmp_path, capsys):
+    """`benchmarks.tables benchmarks/results-cpu-2026-11-28.jsonl` (a committed file) stopped at a KeyError on its
+    first compile_ab record, which has no results, and printed nothing; a tts row the benchmark itself records as
+    skipped stopped it too; two tts records of other precisions had the same heading."""
+    from benchmarks import tables
+
+    env = {"date": "d", "cpu": "c", "cpu_cores": 2, "torch_threads": 2, "torch": "t", "transformers": "x",
+           "python": "p", "loadavg_start": [0], "device": "cpu"}
+    row = {"input": "one_sentence", "sentences": 1, "frames_per_sentence": 150, "audio_seconds": 3.0,
+           "synthesis_s": {"median": 0.6, "min": 0.6, "max": 0.6}, "rtf": {"median": 0.2, "min": 0.2, "max": 0.2},
+           "first_audio_latency_s": 0.6}
+    records = [{"benchmark": "compile_ab", "preset": "tiny", "eager_s": 1.0},  # an older format
+               {"benchmark": "tts", "env": env, "params": {}, "results": [
+                   {**row, "precision": "lm float32; codec float32"},
+                   {"input": "paragraph", "sentences": 3, "precision": "lm float32; codec float32",
+                    "skipped": "the model produced no audio for this input"}]},
+               {"benchmark": "tts", "env": env, "params": {}, "results": [{**row, "precision": "lm bf16; codec float32"}]}]
+    results = tmp_path / "results.jsonl"
+    results.write_text("".join(json.dumps(r) + "\n" for r in records))
+    assert tables.main([str(results)]) == 0
+    out, err = capsys.readouterr()
+    assert "results.jsonl:1: a record without results or env (an older format): left out" in err
+    assert "| paragraph | 3 | | | skipped: the model produced no audio for this input |" in out
+    assert "### tts (cpu, lm float32; codec float32)" in out and "### tts (cpu, lm bf16; codec float32)" in out
+    assert tables.main([str(Path(__file__).parents[1] / "benchmarks" / "results-cpu-2026-11-28.jsonl")]) == 0
